@@ -1,0 +1,983 @@
+//===- AutoGLMOps.cpp - shape inference, verifiers and folders ----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Every op's shape rule lives in one place: inferReturnTypes. The
+// InferTypeOpInterface verifier runs it on every op, so the rule is also the
+// op's verifier, and the importer uses it where ONNX shape inference is silent.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+LogicalResult fail(std::optional<Location> loc, const Twine &msg) {
+  return emitOptionalError(loc, msg);
+}
+
+RankedTensorType rankedOf(Value v) {
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      os << "?";
+    else
+      os << d;
+  });
+  os << "]";
+  return s;
+}
+
+/// Two extents agree unless both are static and differ.
+bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// The more static of two agreeing extents.
+int64_t mergeDim(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) ? b : a;
+}
+
+/// Result types are compatible when element types match and extents agree:
+/// ONNX shape inference often knows a static extent our rule leaves dynamic.
+bool compatibleTypes(TypeRange l, TypeRange r) {
+  if (l.size() != r.size())
+    return false;
+  for (auto [a, b] : llvm::zip(l, r)) {
+    auto ta = dyn_cast<RankedTensorType>(a);
+    auto tb = dyn_cast<RankedTensorType>(b);
+    if (!ta || !tb)
+      return a == b;
+    if (ta.getElementType() != tb.getElementType() ||
+        ta.getRank() != tb.getRank())
+      return false;
+    for (auto [x, y] : llvm::zip(ta.getShape(), tb.getShape()))
+      if (!dimsAgree(x, y))
+        return false;
+  }
+  return true;
+}
+
+LogicalResult checkAxis(std::optional<Location> loc, StringRef what,
+                        int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return fail(loc, what + " " + Twine(axis) + " is out of range for rank " +
+                         Twine(rank) + " (axes are normalized to [0, rank))");
+  return success();
+}
+
+bool isIntegerTensor(RankedTensorType t) {
+  return t && isa<IntegerType, IndexType>(t.getElementType());
+}
+
+/// Output extent of a sliding window; dynamic in, dynamic out.
+int64_t windowOut(int64_t in, int64_t k, int64_t stride, int64_t dil,
+                  int64_t padTotal) {
+  if (ShapedType::isDynamic(in) || ShapedType::isDynamic(k))
+    return kDyn;
+  int64_t eff = dil * (k - 1) + 1;
+  int64_t span = in + padTotal - eff;
+  if (span < 0)
+    return -1;
+  return span / stride + 1;
+}
+
+LogicalResult checkWindowAttrs(std::optional<Location> loc, int64_t nd,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> dilations,
+                               ArrayRef<int64_t> pads) {
+  if ((int64_t)strides.size() != nd || (int64_t)dilations.size() != nd)
+    return fail(loc, "expects " + Twine(nd) +
+                         " strides and dilations (one per spatial dim)");
+  if ((int64_t)pads.size() != 2 * nd)
+    return fail(loc, "expects " + Twine(2 * nd) +
+                         " pads (every begin, then every end)");
+  for (int64_t s : strides)
+    if (s < 1)
+      return fail(loc, "strides must be >= 1");
+  for (int64_t d : dilations)
+    if (d < 1)
+      return fail(loc, "dilations must be >= 1");
+  for (int64_t p : pads)
+    if (p < 0)
+      return fail(loc, "pads must be >= 0");
+  return success();
+}
+} // namespace
+
+FailureOr<SmallVector<int64_t>>
+mlir::autoglm::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == 1)
+      out[i] = y;
+    else if (y == 1)
+      out[i] = x;
+    else if (ShapedType::isDynamic(x))
+      out[i] = y;
+    else if (ShapedType::isDynamic(y) || x == y)
+      out[i] = x;
+    else
+      return failure();
+  }
+  return out;
+}
+
+bool mlir::autoglm::unaryKindNeedsAlpha(UnaryKind kind) {
+  switch (kind) {
+  case UnaryKind::HardSigmoid:
+  case UnaryKind::LeakyRelu:
+  case UnaryKind::Elu:
+  case UnaryKind::Selu:
+  case UnaryKind::Clip:
+  case UnaryKind::ThresholdedRelu:
+  case UnaryKind::Celu:
+  case UnaryKind::Shrink:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool mlir::autoglm::unaryKindNeedsBeta(UnaryKind kind) {
+  return kind == UnaryKind::HardSigmoid || kind == UnaryKind::Selu ||
+         kind == UnaryKind::Clip || kind == UnaryKind::Shrink;
+}
+
+// Every InferOp accepts a declared result that is more static than its rule.
+#define AUTOGLM_COMPATIBLE_RETURN_TYPES(OP)                                    \
+  bool OP::isCompatibleReturnTypes(TypeRange l, TypeRange r) {                 \
+    return compatibleTypes(l, r);                                              \
+  }
+AUTOGLM_COMPATIBLE_RETURN_TYPES(UnaryOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(BinaryOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(CompareOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(SelectOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(MatMulOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(LinearOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(ConvOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(ConvTransposeOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(ReduceOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(PoolOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(BatchNormOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(LayerNormOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(GroupNormOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(SoftmaxOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(AttentionOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(TransposeOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(SliceOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(ConcatOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(GatherOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(GatherElementsOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(ScatterElementsOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(PadOp)
+AUTOGLM_COMPATIBLE_RETURN_TYPES(TileOp)
+#undef AUTOGLM_COMPATIBLE_RETURN_TYPES
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnaryOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor a,
+                                        SmallVectorImpl<Type> &out) {
+  auto in = rankedOf(a.getInput());
+  Type elem = in.getElementType();
+  switch (a.getKind()) {
+  case UnaryKind::Not:
+    if (!elem.isInteger(1))
+      return fail(loc, "unary 'not' expects an i1 tensor");
+    break;
+  case UnaryKind::IsNaN:
+  case UnaryKind::IsInf:
+    if (!isa<FloatType>(elem))
+      return fail(loc, "unary '" + stringifyUnaryKind(a.getKind()) +
+                           "' expects a float tensor");
+    elem = IntegerType::get(ctx, 1);
+    break;
+  case UnaryKind::Abs:
+  case UnaryKind::Neg:
+  case UnaryKind::Sign:
+  case UnaryKind::Relu:
+  case UnaryKind::Clip:
+    break;
+  default:
+    if (!isa<FloatType>(elem))
+      return fail(loc, "unary '" + stringifyUnaryKind(a.getKind()) +
+                           "' expects a float tensor");
+  }
+  out.push_back(RankedTensorType::get(in.getShape(), elem));
+  return success();
+}
+
+LogicalResult UnaryOp::verify() {
+  bool needAlpha = unaryKindNeedsAlpha(getKind());
+  bool needBeta = unaryKindNeedsBeta(getKind());
+  if (needAlpha != getAlpha().has_value())
+    return emitOpError() << "kind '" << stringifyUnaryKind(getKind())
+                         << (needAlpha ? "' requires" : "' does not take")
+                         << " an alpha attribute";
+  if (needBeta != getBeta().has_value())
+    return emitOpError() << "kind '" << stringifyUnaryKind(getKind())
+                         << (needBeta ? "' requires" : "' does not take")
+                         << " a beta attribute";
+  return success();
+}
+
+static LogicalResult inferBroadcast(std::optional<Location> loc,
+                                    ValueRange operands, Type elem,
+                                    SmallVectorImpl<Type> &out) {
+  SmallVector<int64_t> shape;
+  for (Value v : operands) {
+    auto t = rankedOf(v);
+    auto b = broadcastShapes(shape, t.getShape());
+    if (failed(b))
+      return fail(loc, "operands are not broadcast-compatible: " +
+                           shapeStr(shape) + " vs " + shapeStr(t.getShape()));
+    shape = *b;
+  }
+  out.push_back(RankedTensorType::get(shape, elem));
+  return success();
+}
+
+LogicalResult BinaryOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  Type l = rankedOf(a.getLhs()).getElementType();
+  Type r = rankedOf(a.getRhs()).getElementType();
+  if (l != r)
+    return fail(loc, "binary operands must share an element type");
+  switch (a.getKind()) {
+  case BinaryKind::And:
+  case BinaryKind::Or:
+  case BinaryKind::Xor:
+    if (!l.isInteger(1))
+      return fail(loc, "logical binary kinds expect i1 operands");
+    break;
+  case BinaryKind::BitAnd:
+  case BinaryKind::BitOr:
+  case BinaryKind::BitXor:
+  case BinaryKind::ShiftLeft:
+  case BinaryKind::ShiftRight:
+    if (!isa<IntegerType>(l))
+      return fail(loc, "bitwise binary kinds expect integer operands");
+    break;
+  default:
+    break;
+  }
+  return inferBroadcast(loc, {a.getLhs(), a.getRhs()}, l, out);
+}
+
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor a, SmallVectorImpl<Type> &out) {
+  if (rankedOf(a.getLhs()).getElementType() !=
+      rankedOf(a.getRhs()).getElementType())
+    return fail(loc, "compare operands must share an element type");
+  return inferBroadcast(loc, {a.getLhs(), a.getRhs()}, IntegerType::get(ctx, 1),
+                        out);
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  if (!rankedOf(a.getCondition()).getElementType().isInteger(1))
+    return fail(loc, "select condition must be an i1 tensor");
+  Type elem = rankedOf(a.getLhs()).getElementType();
+  if (elem != rankedOf(a.getRhs()).getElementType())
+    return fail(loc, "select branches must share an element type");
+  return inferBroadcast(loc, {a.getCondition(), a.getLhs(), a.getRhs()}, elem,
+                        out);
+}
+
+LogicalResult CastOp::verify() {
+  auto in = getInput().getType();
+  auto res = getType();
+  if (in.getRank() != res.getRank() ||
+      failed(verifyCompatibleShape(in.getShape(), res.getShape())))
+    return emitOpError() << "cannot change the shape: "
+                         << shapeStr(in.getShape()) << " -> "
+                         << shapeStr(res.getShape());
+  return success();
+}
+
+
+//===----------------------------------------------------------------------===//
+// Contractions and convolution
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  auto l = rankedOf(a.getLhs()), r = rankedOf(a.getRhs());
+  if (l.getElementType() != r.getElementType())
+    return fail(loc, "matmul operands must share an element type");
+  if (l.getRank() < 1 || r.getRank() < 1)
+    return fail(loc, "matmul operands must have rank >= 1");
+  SmallVector<int64_t> ls(l.getShape()), rs(r.getShape());
+  bool lVec = ls.size() == 1, rVec = rs.size() == 1;
+  if (lVec)
+    ls.insert(ls.begin(), 1);
+  if (rVec)
+    rs.push_back(1);
+  int64_t k1 = ls.back(), k2 = rs[rs.size() - 2];
+  if (!dimsAgree(k1, k2))
+    return fail(loc, "matmul contraction dims differ: " + shapeStr(l.getShape()) +
+                         " x " + shapeStr(r.getShape()));
+  auto batch = broadcastShapes(ArrayRef(ls).drop_back(2), ArrayRef(rs).drop_back(2));
+  if (failed(batch))
+    return fail(loc, "matmul batch dims do not broadcast: " +
+                         shapeStr(l.getShape()) + " x " + shapeStr(r.getShape()));
+  SmallVector<int64_t> shape = *batch;
+  if (!lVec)
+    shape.push_back(ls[ls.size() - 2]);
+  if (!rVec)
+    shape.push_back(rs.back());
+  out.push_back(RankedTensorType::get(shape, l.getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput()), w = rankedOf(a.getWeight());
+  if (x.getRank() < 1 || w.getRank() != 2)
+    return fail(loc, "linear expects input rank >= 1 and a 2-D [out, in] weight");
+  if (x.getElementType() != w.getElementType())
+    return fail(loc, "linear input and weight must share an element type");
+  if (!dimsAgree(x.getShape().back(), w.getDimSize(1)))
+    return fail(loc, "linear input features " + shapeStr(x.getShape()) +
+                         " do not match weight [out, in] " +
+                         shapeStr(w.getShape()));
+  if (auto b = rankedOf(a.getBias())) {
+    if (b.getRank() != 1 || !dimsAgree(b.getDimSize(0), w.getDimSize(0)))
+      return fail(loc, "linear bias must be 1-D with the weight's out extent");
+  }
+  SmallVector<int64_t> shape(x.getShape());
+  shape.back() = w.getDimSize(0);
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput()), w = rankedOf(a.getWeight());
+  int64_t rank = x.getRank(), nd = rank - 2;
+  if (nd < 1 || w.getRank() != rank)
+    return fail(loc, "conv expects input and weight of equal rank >= 3 (N, C, "
+                     "spatial...)");
+  if (failed(checkWindowAttrs(loc, nd, a.getStrides(), a.getDilations(),
+                              a.getPads())))
+    return failure();
+  int64_t group = a.getGroup();
+  if (group < 1)
+    return fail(loc, "group must be >= 1");
+  int64_t c = x.getDimSize(1), m = w.getDimSize(0), cg = w.getDimSize(1);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cg) && cg * group != c)
+    return fail(loc, "input channels " + Twine(c) + " != weight channels " +
+                         Twine(cg) + " x group " + Twine(group));
+  if (!ShapedType::isDynamic(m) && m % group != 0)
+    return fail(loc, "output channels " + Twine(m) +
+                         " are not divisible by group " + Twine(group));
+  if (auto b = rankedOf(a.getBias()))
+    if (b.getRank() != 1 || !dimsAgree(b.getDimSize(0), m))
+      return fail(loc, "conv bias must be 1-D with the output channel count");
+  SmallVector<int64_t> shape = {x.getDimSize(0), m};
+  for (int64_t i = 0; i < nd; ++i) {
+    int64_t o = windowOut(x.getDimSize(2 + i), w.getDimSize(2 + i),
+                          a.getStrides()[i], a.getDilations()[i],
+                          a.getPads()[i] + a.getPads()[nd + i]);
+    if (o != kDyn && o < 1)
+      return fail(loc, "conv window is larger than the padded input in "
+                       "spatial dim " +
+                           Twine(i));
+    shape.push_back(o);
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor a,
+                                                SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput()), w = rankedOf(a.getWeight());
+  int64_t rank = x.getRank(), nd = rank - 2;
+  if (nd < 1 || w.getRank() != rank)
+    return fail(loc, "conv_transpose expects input and weight of equal rank >= 3");
+  if (failed(checkWindowAttrs(loc, nd, a.getStrides(), a.getDilations(),
+                              a.getPads())))
+    return failure();
+  if ((int64_t)a.getOutputPadding().size() != nd)
+    return fail(loc, "expects one output_padding per spatial dim");
+  int64_t group = a.getGroup();
+  if (group < 1)
+    return fail(loc, "group must be >= 1");
+  if (!dimsAgree(x.getDimSize(1), w.getDimSize(0)))
+    return fail(loc, "input channels must equal weight dim 0");
+  int64_t m = ShapedType::isDynamic(w.getDimSize(1)) ? kDyn
+                                                      : w.getDimSize(1) * group;
+  if (auto b = rankedOf(a.getBias()))
+    if (b.getRank() != 1 || !dimsAgree(b.getDimSize(0), m))
+      return fail(loc, "conv_transpose bias must be 1-D with the output "
+                       "channel count");
+  SmallVector<int64_t> shape = {x.getDimSize(0), m};
+  for (int64_t i = 0; i < nd; ++i) {
+    int64_t in = x.getDimSize(2 + i), k = w.getDimSize(2 + i);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(k)) {
+      shape.push_back(kDyn);
+      continue;
+    }
+    int64_t o = a.getStrides()[i] * (in - 1) + a.getOutputPadding()[i] +
+                (k - 1) * a.getDilations()[i] + 1 - a.getPads()[i] -
+                a.getPads()[nd + i];
+    if (o < 1)
+      return fail(loc, "conv_transpose output extent is not positive");
+    shape.push_back(o);
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions, pooling, normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc, Adaptor a,
+                                         SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  ArrayRef<int64_t> axes = a.getAxes();
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (failed(checkAxis(loc, "reduce axis", axes[i], x.getRank())))
+      return failure();
+    if (i && axes[i] <= axes[i - 1])
+      return fail(loc, "reduce axes must be sorted and unique");
+  }
+  bool arg = a.getKind() == ReduceKind::ArgMax || a.getKind() == ReduceKind::ArgMin;
+  if (arg && axes.size() != 1)
+    return fail(loc, "argmax/argmin reduce exactly one axis");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < x.getRank(); ++i) {
+    if (llvm::is_contained(axes, i)) {
+      if (a.getKeepdims())
+        shape.push_back(1);
+    } else {
+      shape.push_back(x.getDimSize(i));
+    }
+  }
+  Type elem = arg ? IntegerType::get(ctx, 64) : x.getElementType();
+  out.push_back(RankedTensorType::get(shape, elem));
+  return success();
+}
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  int64_t nd = x.getRank() - 2;
+  if (nd < 1)
+    return fail(loc, "pool expects rank >= 3 (N, C, spatial...)");
+  if ((int64_t)a.getKernel().size() != nd)
+    return fail(loc, "expects one kernel extent per spatial dim");
+  if (failed(checkWindowAttrs(loc, nd, a.getStrides(), a.getDilations(),
+                              a.getPads())))
+    return failure();
+  ArrayRef<int64_t> extra = a.getExtraPads();
+  if (!extra.empty() && (int64_t)extra.size() != 2 * nd)
+    return fail(loc, "extra_pads must be empty or hold 2 per spatial dim");
+  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
+  for (int64_t i = 0; i < nd; ++i) {
+    if (a.getKernel()[i] < 1)
+      return fail(loc, "kernel extents must be >= 1");
+    int64_t pad = a.getPads()[i] + a.getPads()[nd + i];
+    if (!extra.empty())
+      pad += extra[i] + extra[nd + i];
+    int64_t o = windowOut(x.getDimSize(2 + i), a.getKernel()[i],
+                          a.getStrides()[i], a.getDilations()[i], pad);
+    if (o != kDyn && o < 1)
+      return fail(loc, "pool window is larger than the padded input");
+    shape.push_back(o);
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  if (x.getRank() < 2)
+    return fail(loc, "batch_norm expects rank >= 2");
+  for (Value v : {a.getScale(), a.getBias(), a.getMean(), a.getVariance()}) {
+    auto t = rankedOf(v);
+    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), x.getDimSize(1)))
+      return fail(loc, "batch_norm parameters must be 1-D with the channel "
+                       "count " +
+                           shapeStr(x.getShape().slice(1, 1)));
+  }
+  out.push_back(x);
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  int64_t axis = a.getAxis();
+  if (failed(checkAxis(loc, "layer_norm axis", axis, x.getRank())))
+    return failure();
+  ArrayRef<int64_t> norm = x.getShape().drop_front(axis);
+  for (Value v : {a.getScale(), a.getBias()}) {
+    auto t = rankedOf(v);
+    if (!t)
+      continue;
+    if (t.getRank() > (int64_t)norm.size())
+      return fail(loc, "layer_norm scale/bias rank exceeds the normalized dims");
+    ArrayRef<int64_t> tail = norm.take_back(t.getRank());
+    for (auto [p, q] : llvm::zip(t.getShape(), tail))
+      if (p != 1 && !dimsAgree(p, q))
+        return fail(loc, "layer_norm scale/bias " + shapeStr(t.getShape()) +
+                             " do not broadcast to the normalized dims " +
+                             shapeStr(norm));
+  }
+  out.push_back(x);
+  return success();
+}
+
+LogicalResult GroupNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  if (x.getRank() < 3)
+    return fail(loc, "group_norm expects rank >= 3 (N, C, spatial...)");
+  int64_t g = a.getNumGroups(), c = x.getDimSize(1);
+  if (g < 1 || (!ShapedType::isDynamic(c) && c % g != 0))
+    return fail(loc, "channels " + Twine(c) + " are not divisible into " +
+                         Twine(g) + " groups");
+  for (Value v : {a.getScale(), a.getBias()}) {
+    auto t = rankedOf(v);
+    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), c))
+      return fail(loc, "group_norm scale/bias must be 1-D per channel");
+  }
+  out.push_back(x);
+  return success();
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  if (failed(checkAxis(loc, "softmax axis", a.getAxis(), x.getRank())))
+    return failure();
+  if (!isa<FloatType>(x.getElementType()))
+    return fail(loc, "softmax expects a float tensor");
+  out.push_back(x);
+  return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a, SmallVectorImpl<Type> &out) {
+  auto q = rankedOf(a.getQuery()), k = rankedOf(a.getKey()),
+       v = rankedOf(a.getValue());
+  int64_t r = q.getRank();
+  if (r < 2 || k.getRank() != r || v.getRank() != r)
+    return fail(loc, "attention expects query, key and value of equal rank >= 2");
+  if (!dimsAgree(q.getDimSize(r - 1), k.getDimSize(r - 1)))
+    return fail(loc, "query and key head dims differ");
+  if (!dimsAgree(k.getDimSize(r - 2), v.getDimSize(r - 2)))
+    return fail(loc, "key and value sequence lengths differ");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < r - 2; ++i) {
+    if (!dimsAgree(q.getDimSize(i), k.getDimSize(i)) ||
+        !dimsAgree(q.getDimSize(i), v.getDimSize(i)))
+      return fail(loc, "attention batch dims differ");
+    shape.push_back(mergeDim(q.getDimSize(i), k.getDimSize(i)));
+  }
+  if (auto m = rankedOf(a.getMask())) {
+    SmallVector<int64_t> scores(shape);
+    scores.push_back(q.getDimSize(r - 2));
+    scores.push_back(k.getDimSize(r - 2));
+    auto b = broadcastShapes(scores, m.getShape());
+    if (m.getRank() > r || failed(b) ||
+        failed(verifyCompatibleShape(*b, scores)))
+      return fail(loc, "attention mask " + shapeStr(m.getShape()) +
+                           " does not broadcast to the scores " +
+                           shapeStr(scores));
+  }
+  shape.push_back(q.getDimSize(r - 2));
+  shape.push_back(v.getDimSize(r - 1));
+  out.push_back(RankedTensorType::get(shape, q.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), res = getType();
+  if (in.getElementType() != res.getElementType())
+    return emitOpError("cannot change the element type");
+  if (in.hasStaticShape() && res.hasStaticShape() &&
+      in.getNumElements() != res.getNumElements())
+    return emitOpError() << "element count changes: " << shapeStr(in.getShape())
+                         << " has " << in.getNumElements() << ", "
+                         << shapeStr(res.getShape()) << " has "
+                         << res.getNumElements();
+  if (auto s = rankedOf(getShape()))
+    if (s.getRank() != 1 || !isIntegerTensor(s) ||
+        !dimsAgree(s.getDimSize(0), res.getRank()))
+      return emitOpError("shape operand must be a 1-D integer tensor with one "
+                         "extent per result dim");
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x): only the final shape matters.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    if (!getShape() || getType().hasStaticShape()) {
+      getInputMutable().assign(inner.getInput());
+      if (getShape() && getType().hasStaticShape())
+        getShapeMutable().clear();
+      return getResult();
+    }
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  ArrayRef<int64_t> perm = a.getPerm();
+  if ((int64_t)perm.size() != x.getRank())
+    return fail(loc, "perm has " + Twine(perm.size()) + " entries for rank " +
+                         Twine(x.getRank()));
+  llvm::SmallSet<int64_t, 8> seen;
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= x.getRank() || !seen.insert(p).second)
+      return fail(loc, "perm is not a permutation of [0, rank)");
+    shape.push_back(x.getDimSize(p));
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return getInput();
+  // transpose(transpose(x, p1), p2) -> transpose(x, p1 ∘ p2).
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(inner.getPerm()[p]);
+    getInputMutable().assign(inner.getInput());
+    setPerm(composed);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())) &&
+        getInput().getType() == getType())
+      return getInput();
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  int64_t r = x.getRank();
+  if ((int64_t)a.getStarts().size() != r || (int64_t)a.getSizes().size() != r ||
+      (int64_t)a.getSteps().size() != r)
+    return fail(loc, "slice expects one start, size and step per dim");
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t st = a.getStarts()[i], sz = a.getSizes()[i], step = a.getSteps()[i];
+    if (step == 0)
+      return fail(loc, "slice step must not be 0");
+    if (sz < 0)
+      return fail(loc, "slice size must be >= 0");
+    int64_t d = x.getDimSize(i);
+    if (sz > 0 && !ShapedType::isDynamic(d)) {
+      int64_t last = st + (sz - 1) * step;
+      if (st < 0 || st >= d || last < 0 || last >= d)
+        return fail(loc, "slice of dim " + Twine(i) + " reads outside [0, " +
+                             Twine(d) + ")");
+    }
+  }
+  out.push_back(RankedTensorType::get(a.getSizes(), x.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  if (a.getInputs().empty())
+    return fail(loc, "concat needs at least one input");
+  auto first = rankedOf(a.getInputs().front());
+  int64_t axis = a.getAxis();
+  if (failed(checkAxis(loc, "concat axis", axis, first.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  for (Value v : a.getInputs().drop_front()) {
+    auto t = rankedOf(v);
+    if (t.getRank() != first.getRank() ||
+        t.getElementType() != first.getElementType())
+      return fail(loc, "concat inputs must share rank and element type");
+    for (int64_t i = 0; i < t.getRank(); ++i) {
+      if (i == axis) {
+        shape[i] = ShapedType::isDynamic(shape[i]) || t.isDynamicDim(i)
+                       ? kDyn
+                       : shape[i] + t.getDimSize(i);
+      } else if (!dimsAgree(shape[i], t.getDimSize(i))) {
+        return fail(loc, "concat inputs differ in dim " + Twine(i) +
+                             " (not the concat axis)");
+      } else {
+        shape[i] = mergeDim(shape[i], t.getDimSize(i));
+      }
+    }
+  }
+  out.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+
+LogicalResult SplitOp::verify() {
+  auto x = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= x.getRank())
+    return emitOpError() << "axis " << axis << " is out of range";
+  if (getSizes().size() != getNumResults())
+    return emitOpError("expects one size per result");
+  int64_t total = 0;
+  for (auto [i, sz] : llvm::enumerate(getSizes())) {
+    if (sz < 0)
+      return emitOpError("split sizes must be >= 0");
+    total += sz;
+    auto t = cast<RankedTensorType>(getResult(i).getType());
+    SmallVector<int64_t> want(x.getShape());
+    want[axis] = sz;
+    if (t.getElementType() != x.getElementType() ||
+        failed(verifyCompatibleShape(t.getShape(), want)))
+      return emitOpError() << "result " << i << " should be "
+                           << shapeStr(want);
+  }
+  if (!x.isDynamicDim(axis) && total != x.getDimSize(axis))
+    return emitOpError() << "sizes sum to " << total << " but the axis has "
+                         << x.getDimSize(axis);
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor a, SmallVectorImpl<Type> &out) {
+  auto d = rankedOf(a.getData()), idx = rankedOf(a.getIndices());
+  if (failed(checkAxis(loc, "gather axis", a.getAxis(), d.getRank())))
+    return failure();
+  if (!isIntegerTensor(idx))
+    return fail(loc, "gather indices must be integers");
+  SmallVector<int64_t> shape(d.getShape().take_front(a.getAxis()));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, d.getShape().drop_front(a.getAxis() + 1));
+  out.push_back(RankedTensorType::get(shape, d.getElementType()));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor a,
+                                                 SmallVectorImpl<Type> &out) {
+  auto d = rankedOf(a.getData()), idx = rankedOf(a.getIndices());
+  if (failed(checkAxis(loc, "gather_elements axis", a.getAxis(), d.getRank())))
+    return failure();
+  if (!isIntegerTensor(idx) || idx.getRank() != d.getRank())
+    return fail(loc, "gather_elements indices must be integers of the data's rank");
+  out.push_back(RankedTensorType::get(idx.getShape(), d.getElementType()));
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *,
+                                                  std::optional<Location> loc,
+                                                  Adaptor a,
+                                                  SmallVectorImpl<Type> &out) {
+  auto d = rankedOf(a.getData()), idx = rankedOf(a.getIndices()),
+       u = rankedOf(a.getUpdates());
+  if (failed(checkAxis(loc, "scatter_elements axis", a.getAxis(), d.getRank())))
+    return failure();
+  if (!isIntegerTensor(idx) || idx.getRank() != d.getRank() ||
+      failed(verifyCompatibleShape(idx.getShape(), u.getShape())))
+    return fail(loc, "scatter_elements indices and updates must share a shape "
+                     "of the data's rank");
+  if (u.getElementType() != d.getElementType())
+    return fail(loc, "scatter_elements updates must match the data's type");
+  out.push_back(d);
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                      Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  int64_t r = x.getRank();
+  if ((int64_t)a.getPads().size() != 2 * r)
+    return fail(loc, "pad expects " + Twine(2 * r) +
+                         " pads (every begin, then every end)");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t d = x.getDimSize(i);
+    if (ShapedType::isDynamic(d)) {
+      shape.push_back(kDyn);
+      continue;
+    }
+    int64_t o = d + a.getPads()[i] + a.getPads()[r + i];
+    if (o < 0)
+      return fail(loc, "pad crops dim " + Twine(i) + " below zero");
+    if (a.getMode() != PadMode::Constant && d == 0 && o > 0)
+      return fail(loc, "reflect/edge padding of an empty dim");
+    shape.push_back(o);
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  auto in = getInput().getType(), res = getType();
+  if (in.getElementType() != res.getElementType())
+    return emitOpError("cannot change the element type");
+  auto b = broadcastShapes(in.getShape(), res.getShape());
+  if (in.getRank() > res.getRank() || failed(b) ||
+      failed(verifyCompatibleShape(*b, res.getShape())))
+    return emitOpError() << shapeStr(in.getShape())
+                         << " does not broadcast to " << shapeStr(res.getShape());
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return splat.resizeSplat(getType());
+  return {};
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor a, SmallVectorImpl<Type> &out) {
+  auto x = rankedOf(a.getInput());
+  if ((int64_t)a.getRepeats().size() != x.getRank())
+    return fail(loc, "tile expects one repeat count per dim");
+  SmallVector<int64_t> shape;
+  for (auto [d, r] : llvm::zip(x.getShape(), a.getRepeats())) {
+    if (r < 0)
+      return fail(loc, "tile repeats must be >= 0");
+    shape.push_back(ShapedType::isDynamic(d) ? kDyn : d * r);
+  }
+  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType(), res = getType();
+  if (in.getRank() != res.getRank() || in.getElementType() != res.getElementType())
+    return emitOpError("must keep rank and element type");
+  if ((int64_t)getScales().size() != in.getRank())
+    return emitOpError("expects one scale per dim");
+  for (double s : getScales())
+    if (!(s > 0.0))
+      return emitOpError("scales must be positive");
+  static const char *modes[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
+                                "asymmetric", "tf_crop_and_resize",
+                                "half_pixel_symmetric"};
+  if (!llvm::is_contained(modes, getCoordinateTransformationMode()))
+    return emitOpError() << "unknown coordinate_transformation_mode '"
+                         << getCoordinateTransformationMode() << "'";
+  return success();
+}
+
+LogicalResult ShapeOp::verify() {
+  auto res = getType();
+  if (res.getRank() != 1 ||
+      !dimsAgree(res.getDimSize(0), getInput().getType().getRank()))
+    return emitOpError("result must be 1-D with one entry per input dim");
+  return success();
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  auto in = getInput().getType();
+  if (!in.hasStaticShape() || !getType().hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(getType(), in.getShape());
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyQuantParams(Operation *op, RankedTensorType data,
+                                       RankedTensorType scale,
+                                       RankedTensorType zp, int64_t axis,
+                                       Type intType) {
+  if (!isa<FloatType>(scale.getElementType()))
+    return op->emitOpError("scale must be a float tensor");
+  if (zp.getElementType() != intType)
+    return op->emitOpError("zero_point must have the quantized element type");
+  if (!isa<IntegerType>(intType))
+    return op->emitOpError("quantized type must be an integer");
+  if (failed(verifyCompatibleShape(scale.getShape(), zp.getShape())))
+    return op->emitOpError("scale and zero_point must share a shape");
+  bool perTensor = scale.getRank() == 0 ||
+                   (scale.getRank() == 1 && scale.getDimSize(0) == 1);
+  if (perTensor)
+    return success();
+  if (scale.getRank() != 1)
+    return op->emitOpError("scale must be a scalar or 1-D (per axis)");
+  if (axis < 0 || axis >= data.getRank())
+    return op->emitOpError() << "axis " << axis << " is out of range";
+  if (!dimsAgree(scale.getDimSize(0), data.getDimSize(axis)))
+    return op->emitOpError("per-axis scale must have the axis' extent");
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (!isa<FloatType>(getInput().getType().getElementType()))
+    return emitOpError("input must be a float tensor");
+  if (failed(verifyCompatibleShape(getInput().getType(), getType())))
+    return emitOpError("cannot change the shape");
+  return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
+                           getZeroPoint().getType(), getAxis(),
+                           getType().getElementType());
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (!isa<FloatType>(getType().getElementType()))
+    return emitOpError("result must be a float tensor");
+  if (failed(verifyCompatibleShape(getInput().getType(), getType())))
+    return emitOpError("cannot change the shape");
+  return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
+                           getZeroPoint().getType(), getAxis(),
+                           getInput().getType().getElementType());
+}

@@ -1,0 +1,39 @@
+//===- AutoGLM.h - the autoglm dialect and its ops --------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_DIALECT_AUTOGLM_IR_AUTOGLM_H
+#define AUTOGLM_DIALECT_AUTOGLM_IR_AUTOGLM_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMDialect.h.inc"
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMOps.h.inc"
+
+namespace mlir::autoglm {
+
+/// Numpy broadcasting of two shapes (dynamic extents allowed). Fails on a
+/// static mismatch.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b);
+
+/// True when the kind reads `alpha` (and, for some, `beta`).
+bool unaryKindNeedsAlpha(UnaryKind kind);
+bool unaryKindNeedsBeta(UnaryKind kind);
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_DIALECT_AUTOGLM_IR_AUTOGLM_H

@@ -1,0 +1,359 @@
+//===- AutoGLMOps.td - operations of the autoglm dialect ---*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_OPS_TD
+#define AUTOGLM_OPS_TD
+
+include "autoglm/Dialect/AutoGLM/IR/AutoGLMBase.td"
+include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+// Ops whose result type follows from operand types and attributes. The
+// inference doubles as the shape verifier; a declared result may be more
+// static than the inferred one (ONNX shape inference often knows more).
+class AutoGLM_InferOp<string mnemonic, list<Trait> traits = []>
+    : AutoGLM_Op<mnemonic, !listconcat(traits, [Pure,
+        InferTypeOpAdaptorWithIsCompatible])>;
+
+def AutoGLM_Tensor : RankedTensorOf<[AnyType]>;
+def AutoGLM_FloatTensor : RankedTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_ConstantOp : AutoGLM_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
+  let summary = "tensor constant (weights travel as dense_resource blobs)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_UnaryOp : AutoGLM_InferOp<"unary"> {
+  let summary = "elementwise unary function selected by `kind`";
+  let description = [{
+    Parametric kinds read `alpha` / `beta` (see AutoGLMEnums.td); the verifier
+    requires them exactly where the kind needs them.
+  }];
+  let arguments = (ins AutoGLM_UnaryKindAttr:$kind, AutoGLM_Tensor:$input,
+                       OptionalAttr<F64Attr>:$alpha, OptionalAttr<F64Attr>:$beta);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_BinaryOp : AutoGLM_InferOp<"binary"> {
+  let summary = "elementwise binary function with numpy broadcasting";
+  let arguments = (ins AutoGLM_BinaryKindAttr:$kind, AutoGLM_Tensor:$lhs,
+                       AutoGLM_Tensor:$rhs);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_CompareOp : AutoGLM_InferOp<"compare"> {
+  let summary = "elementwise comparison with broadcasting, i1 result";
+  let arguments = (ins AutoGLM_CompareKindAttr:$kind, AutoGLM_Tensor:$lhs,
+                       AutoGLM_Tensor:$rhs);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_SelectOp : AutoGLM_InferOp<"select"> {
+  let summary = "elementwise cond ? lhs : rhs with broadcasting (ONNX Where)";
+  let arguments = (ins AutoGLM_Tensor:$condition, AutoGLM_Tensor:$lhs,
+                       AutoGLM_Tensor:$rhs);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_CastOp : AutoGLM_Op<"cast", [Pure]> {
+  let summary = "element type conversion (same shape)";
+  let arguments = (ins AutoGLM_Tensor:$input);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and convolution
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_MatMulOp : AutoGLM_InferOp<"matmul"> {
+  let summary = "numpy matmul: batched, broadcasting batch dims, 1-D promotion";
+  let arguments = (ins AutoGLM_Tensor:$lhs, AutoGLM_Tensor:$rhs);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_LinearOp : AutoGLM_InferOp<"linear"> {
+  let summary = "y = x · Wᵀ + b with W laid out [out, in] (torch Linear)";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
+                       Optional<AutoGLM_Tensor>:$bias);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_ConvOp : AutoGLM_InferOp<"conv"> {
+  let summary = "N-d grouped, strided, dilated convolution in NC(D)HW layout";
+  let description = [{
+    weight is [M, C/group, k...]; `pads` holds every spatial begin, then every
+    end (ONNX order); auto_pad is resolved by the importer.
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
+                       Optional<AutoGLM_Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_ConvTransposeOp : AutoGLM_InferOp<"conv_transpose"> {
+  let summary = "N-d transposed convolution, weight [C, M/group, k...]";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
+                       Optional<AutoGLM_Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$output_padding,
+                       I64Attr:$group);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions, pooling, normalization
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_ReduceOp : AutoGLM_InferOp<"reduce"> {
+  let summary = "reduction over sorted, non-negative `axes`";
+  let arguments = (ins AutoGLM_ReduceKindAttr:$kind, AutoGLM_Tensor:$input,
+                       DenseI64ArrayAttr:$axes, BoolAttr:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($result)";
+}
+
+def AutoGLM_PoolOp : AutoGLM_InferOp<"pool"> {
+  let summary = "max / average / Lp pooling over the spatial dims of NC...";
+  let description = [{
+    ceil_mode is resolved by the importer into extra end padding, which never
+    contributes to max and is excluded from the average unless
+    count_include_pad is set for the user-given pads (`pads`), while
+    `extra_pads` (ceil-mode padding) is never counted.
+  }];
+  let arguments = (ins AutoGLM_PoolKindAttr:$kind, AutoGLM_Tensor:$input,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$extra_pads,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad,
+                       DefaultValuedAttr<I64Attr, "2">:$p);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($result)";
+}
+
+def AutoGLM_BatchNormOp : AutoGLM_InferOp<"batch_norm"> {
+  let summary = "inference batch normalization over dim 1";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
+                       AutoGLM_Tensor:$bias, AutoGLM_Tensor:$mean,
+                       AutoGLM_Tensor:$variance, F64Attr:$epsilon);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_LayerNormOp : AutoGLM_InferOp<"layer_norm"> {
+  let summary = "normalize over dims [axis, rank), scale/bias of those dims";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
+                       Optional<AutoGLM_Tensor>:$bias, I64Attr:$axis,
+                       F64Attr:$epsilon);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_GroupNormOp : AutoGLM_InferOp<"group_norm"> {
+  let summary = "normalize each of `num_groups` channel groups; per-channel scale/bias";
+  let description = [{ Instance normalization is num_groups == channels. }];
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
+                       AutoGLM_Tensor:$bias, I64Attr:$num_groups, F64Attr:$epsilon);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_SoftmaxOp : AutoGLM_InferOp<"softmax"> {
+  let summary = "softmax (or log-softmax) along one axis";
+  let arguments = (ins AutoGLM_Tensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$log);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def AutoGLM_AttentionOp : AutoGLM_InferOp<"attention"> {
+  let summary = "softmax(scale · Q·Kᵀ + mask) · V, optional causal mask";
+  let description = [{
+    q [..., Sq, D], k [..., Sk, D], v [..., Sk, Dv] -> [..., Sq, Dv]. The mask
+    broadcasts to [..., Sq, Sk]: boolean (true = keep) or additive float.
+    `causal` masks key j > query i + (Sk - Sq), so a KV-cache decode step
+    attends to the whole cache.
+  }];
+  let arguments = (ins AutoGLM_Tensor:$query, AutoGLM_Tensor:$key,
+                       AutoGLM_Tensor:$value, Optional<AutoGLM_Tensor>:$mask,
+                       F64Attr:$scale, DefaultValuedAttr<BoolAttr, "false">:$causal);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_ReshapeOp : AutoGLM_Op<"reshape", [Pure]> {
+  let summary = "reshape to the result type; `shape` supplies dynamic extents";
+  let arguments = (ins AutoGLM_Tensor:$input, Optional<AutoGLM_Tensor>:$shape);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def AutoGLM_TransposeOp : AutoGLM_InferOp<"transpose"> {
+  let summary = "permute dims: result dim i is input dim perm[i]";
+  let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_SliceOp : AutoGLM_InferOp<"slice"> {
+  let summary = "strided slice with per-dim start/size/step (already normalized)";
+  let description = [{
+    For every dim: start in [0, dim), step != 0, size >= 0 elements taken at
+    start, start+step, ... (negative steps walk backwards). The importer
+    clamps ONNX starts/ends into this form.
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_ConcatOp : AutoGLM_InferOp<"concat"> {
+  let summary = "concatenate along `axis`";
+  let arguments = (ins Variadic<AutoGLM_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_SplitOp : AutoGLM_Op<"split", [Pure]> {
+  let summary = "split along `axis` into pieces of the given sizes";
+  let arguments = (ins AutoGLM_Tensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<AutoGLM_Tensor>:$results);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_GatherOp : AutoGLM_InferOp<"gather"> {
+  let summary = "ONNX Gather: take slices of `axis` at integer indices";
+  let arguments = (ins AutoGLM_Tensor:$data, AutoGLM_Tensor:$indices, I64Attr:$axis);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def AutoGLM_GatherElementsOp : AutoGLM_InferOp<"gather_elements"> {
+  let summary = "ONNX GatherElements: result shape is the indices' shape";
+  let arguments = (ins AutoGLM_Tensor:$data, AutoGLM_Tensor:$indices, I64Attr:$axis);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_ScatterElementsOp : AutoGLM_InferOp<"scatter_elements"> {
+  let summary = "ONNX ScatterElements: data with `updates` written at `indices`";
+  let arguments = (ins AutoGLM_Tensor:$data, AutoGLM_Tensor:$indices,
+                       AutoGLM_Tensor:$updates, I64Attr:$axis,
+                       DefaultValuedAttr<AutoGLM_ScatterReductionAttr,
+                                         "ScatterReduction::None">:$reduction);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def AutoGLM_PadOp : AutoGLM_InferOp<"pad"> {
+  let summary = "pad every dim by begin/end amounts (negative crops)";
+  let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$pads,
+                       AutoGLM_PadModeAttr:$mode,
+                       DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$mode $input attr-dict `:` type($input) `->` type($result)";
+}
+
+def AutoGLM_ExpandOp : AutoGLM_Op<"expand", [Pure]> {
+  let summary = "broadcast the input to the result shape";
+  let arguments = (ins AutoGLM_Tensor:$input);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def AutoGLM_TileOp : AutoGLM_InferOp<"tile"> {
+  let summary = "repeat the input `repeats[i]` times along dim i";
+  let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$repeats);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def AutoGLM_ResizeOp : AutoGLM_Op<"resize", [Pure]> {
+  let summary = "resize to the result shape; `scales` per dim map coordinates";
+  let arguments = (ins AutoGLM_Tensor:$input, DenseF64ArrayAttr:$scales,
+                       AutoGLM_ResizeModeAttr:$mode,
+                       StrAttr:$coordinate_transformation_mode,
+                       DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode,
+                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "$mode $input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_ShapeOp : AutoGLM_Op<"shape", [Pure]> {
+  let summary = "the input's extents as a 1-D i64 tensor";
+  let arguments = (ins AutoGLM_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_QuantizeOp : AutoGLM_Op<"quantize", [Pure]> {
+  let summary = "y = saturate(round(x / scale) + zero_point), per tensor or per axis";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
+                       AutoGLM_Tensor:$zero_point, I64Attr:$axis);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_DequantizeOp : AutoGLM_Op<"dequantize", [Pure]> {
+  let summary = "y = (x - zero_point) * scale, per tensor or per axis";
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
+                       AutoGLM_Tensor:$zero_point, I64Attr:$axis);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+#endif // AUTOGLM_OPS_TD

@@ -1,0 +1,47 @@
+//===- ONNXImporter.h - ONNX ModelProto to the autoglm dialect ----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_IMPORTER_ONNXIMPORTER_H
+#define AUTOGLM_IMPORTER_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace mlir::autoglm {
+
+struct ONNXImportOptions {
+  /// Folder that external data must stay inside; defaults to the model's.
+  std::string modelDir;
+  /// Name used for locations and diagnostics (usually the file path).
+  std::string sourceName = "model.onnx";
+  /// Models whose default-domain opset is older than this are upgraded with
+  /// onnx's version converter first.
+  int64_t minOpset = 13;
+  /// Name of the emitted function.
+  std::string funcName = "main";
+};
+
+/// Imports a serialized ModelProto. On any error a diagnostic is emitted on
+/// `ctx` (naming the ONNX node where there is one) and null is returned.
+OwningOpRef<ModuleOp> importONNXModel(llvm::StringRef bytes, MLIRContext *ctx,
+                                      const ONNXImportOptions &options);
+
+/// Imports a model written in ONNX's textual syntax (onnx/defs/parser.h).
+OwningOpRef<ModuleOp> importONNXText(llvm::StringRef text, MLIRContext *ctx,
+                                     const ONNXImportOptions &options);
+
+/// Reads `path` (binary ModelProto) and imports it; modelDir defaults to the
+/// file's folder.
+OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *ctx,
+                                     ONNXImportOptions options = {});
+
+/// Registers the dialects that imported modules use.
+void registerONNXImportDialects(DialectRegistry &registry);
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_IMPORTER_ONNXIMPORTER_H

@@ -1,0 +1,131 @@
+//===- ImportContext.h - state shared by the ONNX op rules --------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Private to lib/Importer/ONNX. The graph importer walks the nodes; each ONNX
+// op type has one rule (a function in NN.cpp, Math.cpp, Tensor.cpp, ...) that
+// turns a node into core autoglm ops through a NodeImporter.
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_LIB_IMPORTER_ONNX_IMPORTCONTEXT_H
+#define AUTOGLM_LIB_IMPORTER_ONNX_IMPORTCONTEXT_H
+
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <optional>
+
+namespace mlir::autoglm::onnx_import {
+
+class GraphImporter;
+
+/// A view of one ONNX node for its rule: typed access to inputs, attributes
+/// and constant operands, op creation with result-type inference, and
+/// diagnostics that name the node.
+class NodeImporter {
+public:
+  NodeImporter(GraphImporter &graph, const onnx::NodeProto &node, Location loc);
+
+  const onnx::NodeProto &node() const { return nodeProto; }
+  Location loc() const { return location; }
+  OpBuilder &builder();
+  MLIRContext *context();
+  int64_t opset() const;
+
+  // Inputs. ONNX marks an omitted optional input with an empty name.
+  unsigned numInputs() const { return nodeProto.input_size(); }
+  bool hasInput(unsigned i) const {
+    return i < (unsigned)nodeProto.input_size() && !nodeProto.input(i).empty();
+  }
+  Value input(unsigned i) const;
+  RankedTensorType inputType(unsigned i) const;
+  /// Integer contents of a constant input (initializer or Constant node).
+  FailureOr<SmallVector<int64_t>> constInts(unsigned i);
+  /// Float contents of a constant input.
+  FailureOr<SmallVector<double>> constFloats(unsigned i);
+  bool isConstInput(unsigned i) const;
+
+  // Outputs.
+  unsigned numOutputs() const { return nodeProto.output_size(); }
+  bool hasOutput(unsigned i) const {
+    return i < (unsigned)nodeProto.output_size() && !nodeProto.output(i).empty();
+  }
+  /// The type ONNX shape inference gave output i, or null.
+  RankedTensorType outputType(unsigned i) const;
+  void setOutput(unsigned i, Value v);
+
+  // Attributes.
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  bool hasAttr(llvm::StringRef name) const { return attr(name) != nullptr; }
+  int64_t attrInt(llvm::StringRef name, int64_t dflt) const;
+  double attrFloat(llvm::StringRef name, double dflt) const;
+  std::string attrString(llvm::StringRef name, llvm::StringRef dflt) const;
+  SmallVector<int64_t> attrInts(llvm::StringRef name) const;
+  SmallVector<double> attrFloats(llvm::StringRef name) const;
+
+  /// Emits "ONNX node 'name' (Op): msg" at the node and returns failure.
+  LogicalResult error(const Twine &msg) const;
+  InFlightDiagnostic emitError() const;
+
+  /// Creates an op whose result type is `resultType` when given, else what
+  /// the op's shape rule infers; the op is then verified. On any failure the
+  /// op is erased and a diagnostic naming the node is left.
+  template <typename OpTy, typename... Args>
+  FailureOr<Value> make(Type resultType, Args &&...args) {
+    Type t = resultType ? resultType : placeholderType();
+    auto op = OpTy::create(builder(), location, t, std::forward<Args>(args)...);
+    if (failed(finalize(op.getOperation(), resultType)))
+      return failure();
+    return foldConstant(op.getOperation());
+  }
+
+  /// A splat constant of the given element type and shape (rank 0 default).
+  Value splat(Type elemType, double value, ArrayRef<int64_t> shape = {});
+  /// A 1-D i64 constant.
+  Value i64Vector(ArrayRef<int64_t> values);
+  Value constant(ElementsAttr value);
+
+  /// Normalizes a possibly negative axis against `rank`.
+  FailureOr<int64_t> normAxis(int64_t axis, int64_t rank) const;
+
+private:
+  Type placeholderType();
+  LogicalResult finalize(Operation *op, Type declared);
+  /// Evaluates an op whose operands are all constants (shape arithmetic);
+  /// returns the constant, or the op's result when it does not fold.
+  Value foldConstant(Operation *op);
+
+  GraphImporter &graph;
+  const onnx::NodeProto &nodeProto;
+  Location location;
+};
+
+using Rule = LogicalResult (*)(NodeImporter &);
+using RuleTable = llvm::StringMap<Rule>;
+
+// One registration function per ONNX op family (one .cpp each).
+void registerNNRules(RuleTable &table);
+void registerMathRules(RuleTable &table);
+void registerTensorRules(RuleTable &table);
+void registerQuantRules(RuleTable &table);
+
+/// The ONNX element type as an MLIR type (unsigned ONNX types become
+/// unsigned MLIR integers), or null for types the core does not model.
+Type convertElementType(MLIRContext *ctx, int32_t onnxType);
+
+/// Shared by the family files: elementwise helpers that several ONNX ops
+/// decompose into.
+FailureOr<Value> makeUnary(NodeImporter &n, UnaryKind kind, Value x,
+                           Type resultType = {},
+                           std::optional<double> alpha = std::nullopt,
+                           std::optional<double> beta = std::nullopt);
+FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
+                            Type resultType = {});
+
+} // namespace mlir::autoglm::onnx_import
+
+#endif // AUTOGLM_LIB_IMPORTER_ONNX_IMPORTCONTEXT_H

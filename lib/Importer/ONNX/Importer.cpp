@@ -1,0 +1,752 @@
+//===- Importer.cpp - ONNX ModelProto to the autoglm dialect -------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Order of work: parse; check the graph ourselves (names, topological order,
+// dimensions) so the common mistakes get messages that name the node; run
+// onnx's checker; upgrade old opsets; run onnx shape inference; refuse every
+// unsupported op at once; then import node by node through the rule table.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Importer/ONNXImporter.h"
+#include "ImportContext.h"
+#include "TensorData.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
+
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::onnx_import;
+
+Type onnx_import::convertElementType(MLIRContext *ctx, int32_t t) {
+  Builder b(ctx);
+  switch (t) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, false);
+  default:
+    return {};
+  }
+}
+
+namespace mlir::autoglm::onnx_import {
+
+/// Initializers up to this many elements print inline (dense<>), which keeps
+/// scalars and shape vectors readable; anything larger is a dense_resource.
+constexpr int64_t kMaxInlineWeightElements = 8;
+
+static const RuleTable &rules() {
+  static const RuleTable table = [] {
+    RuleTable t;
+    registerNNRules(t);
+    registerMathRules(t);
+    registerTensorRules(t);
+    registerQuantRules(t);
+    return t;
+  }();
+  return table;
+}
+
+static bool isDefaultDomain(const std::string &d) {
+  return d.empty() || d == "ai.onnx";
+}
+
+/// Owns the state of one graph import.
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext *ctx, const ONNXImportOptions &options,
+                const onnx::ModelProto &model)
+      : ctx(ctx), b(ctx), options(options), model(model) {
+    fileLoc = FileLineColLoc::get(ctx, options.sourceName, 0, 0);
+    for (const auto &imp : model.opset_import())
+      if (isDefaultDomain(imp.domain()))
+        opsetVersion = imp.version();
+  }
+
+  OwningOpRef<ModuleOp> run();
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  const ONNXImportOptions &options;
+  const onnx::ModelProto &model;
+  Location fileLoc = UnknownLoc::get(ctx);
+  int64_t opsetVersion = 1;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const onnx::TensorProto *> constants;
+  llvm::StringMap<RankedTensorType> inferred;
+
+  LogicalResult error(const Twine &msg) {
+    mlir::emitError(fileLoc) << msg;
+    return failure();
+  }
+  FailureOr<RankedTensorType> convertType(const onnx::TypeProto &t,
+                                          const std::string &what);
+  Location nodeLoc(const onnx::NodeProto &node, int index);
+  LogicalResult checkGraph(const onnx::GraphProto &g);
+  LogicalResult checkSupported(const onnx::GraphProto &g);
+};
+
+FailureOr<RankedTensorType>
+GraphImporter::convertType(const onnx::TypeProto &t, const std::string &what) {
+  if (!t.has_tensor_type()) {
+    (void)error(fmt::format("{}: only tensor types are supported", what));
+    return failure();
+  }
+  const auto &tt = t.tensor_type();
+  Type elem = convertElementType(ctx, tt.elem_type());
+  if (!elem) {
+    (void)error(fmt::format("{}: element type {} is not supported", what,
+                      onnx::TensorProto_DataType_Name(
+                          (onnx::TensorProto_DataType)tt.elem_type())));
+    return failure();
+  }
+  if (!tt.has_shape()) {
+    (void)error(fmt::format("{}: the rank is unknown (the model gives no shape and "
+                      "shape inference found none)",
+                      what));
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  for (const auto &d : tt.shape().dim()) {
+    if (d.has_dim_value()) {
+      int64_t v = d.dim_value();
+      if (v < 0 || v > kMaxDim) {
+        (void)error(fmt::format("{}: dimension {} is out of range (at most 2^40)",
+                          what, v));
+        return failure();
+      }
+      shape.push_back(v);
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+    }
+  }
+  return RankedTensorType::get(shape, elem);
+}
+
+Location GraphImporter::nodeLoc(const onnx::NodeProto &node, int index) {
+  std::string name = node.name().empty()
+                         ? fmt::format("{}_{}", node.op_type(), index)
+                         : node.name();
+  return NameLoc::get(StringAttr::get(ctx, name), fileLoc);
+}
+
+/// Our own checks run before onnx's checker so that the usual corruptions get
+/// a message naming the node and the value.
+LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
+  for (const auto &init : g.initializer()) {
+    std::string err;
+    if (!checkExternalData(init, options.modelDir, err)) {
+      for (int i = 0; i < g.node_size(); ++i)
+        for (const auto &in : g.node(i).input())
+          if (in == init.name()) {
+            const auto &node = g.node(i);
+            mlir::emitError(nodeLoc(node, i))
+                << "ONNX node '"
+                << (node.name().empty() ? node.op_type() : node.name()) << "' ("
+                << node.op_type() << "): initializer '" << init.name()
+                << "': " << err;
+            return failure();
+          }
+      return error("initializer '" + init.name() + "': " + err);
+    }
+  }
+  std::set<std::string> defined;
+  std::map<std::string, int> producer;
+  for (const auto &in : g.input())
+    defined.insert(in.name());
+  for (const auto &init : g.initializer())
+    defined.insert(init.name());
+  for (int i = 0; i < g.node_size(); ++i)
+    for (const auto &o : g.node(i).output())
+      if (!o.empty())
+        producer.emplace(o, i);
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto &node = g.node(i);
+    std::string nodeName = node.name().empty()
+                               ? fmt::format("{}_{}", node.op_type(), i)
+                               : node.name();
+    for (const auto &in : node.input()) {
+      if (in.empty() || defined.count(in))
+        continue;
+      auto p = producer.find(in);
+      if (p == producer.end()) {
+        mlir::emitError(nodeLoc(node, i))
+            << "ONNX node '" << nodeName << "' (" << node.op_type()
+            << "): input '" << in << "' is not defined by any node, graph "
+            << "input or initializer";
+      } else {
+        const auto &later = g.node(p->second);
+        mlir::emitError(nodeLoc(node, i))
+            << "ONNX node '" << nodeName << "' (" << node.op_type()
+            << "): input '" << in << "' is produced by node '"
+            << (later.name().empty() ? later.op_type() : later.name())
+            << "', which does not come before it: the graph has a cycle or is "
+               "not topologically sorted";
+      }
+      return failure();
+    }
+    for (const auto &o : node.output())
+      if (!o.empty())
+        defined.insert(o);
+  }
+  for (const auto &out : g.output())
+    if (!defined.count(out.name()))
+      return error(fmt::format("graph output '{}' is not produced by any node",
+                               out.name()));
+  return success();
+}
+
+/// Refuses every op the importer cannot handle in a single diagnostic.
+LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &g) {
+  llvm::MapVector<std::string, std::pair<int, std::string>,
+                  std::map<std::string, unsigned>>
+      missing;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto &node = g.node(i);
+    std::string key = isDefaultDomain(node.domain())
+                          ? node.op_type()
+                          : node.domain() + "." + node.op_type();
+    if (isDefaultDomain(node.domain()) && rules().count(node.op_type()))
+      continue;
+    auto &entry = missing[key];
+    if (entry.first++ == 0)
+      entry.second = node.name().empty() ? fmt::format("{}_{}", node.op_type(), i)
+                                         : node.name();
+  }
+  if (missing.empty())
+    return success();
+  std::string list;
+  for (auto &[op, info] : missing)
+    list += fmt::format("{}{} (x{}, first node '{}')", list.empty() ? "" : ", ",
+                        op, info.first, info.second);
+  return error(fmt::format("unsupported ONNX op{}: {}",
+                           missing.size() > 1 ? "s" : "", list));
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  const onnx::GraphProto &g = model.graph();
+  // The version converter may have introduced ops; check again.
+  if (failed(checkSupported(g)))
+    return {};
+
+  for (const auto &init : g.initializer())
+    constants[init.name()] = &init;
+  for (const auto &vi : g.value_info())
+    if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
+      auto t = convertType(vi.type(), "value '" + vi.name() + "'");
+      if (failed(t))
+        return {};
+      inferred[vi.name()] = *t;
+    }
+
+  // Function signature: graph inputs that are not initializers, then outputs.
+  SmallVector<Type> argTypes, resultTypes;
+  SmallVector<std::string> argNames;
+  std::set<std::string> initNames;
+  for (const auto &init : g.initializer())
+    initNames.insert(init.name());
+  for (const auto &in : g.input()) {
+    if (initNames.count(in.name()))
+      continue;
+    auto t = convertType(in.type(), "graph input '" + in.name() + "'");
+    if (failed(t))
+      return {};
+    argTypes.push_back(*t);
+    argNames.push_back(in.name());
+  }
+  for (const auto &out : g.output()) {
+    auto t = convertType(out.type(), "graph output '" + out.name() + "'");
+    if (failed(t))
+      return {};
+    resultTypes.push_back(*t);
+    inferred[out.name()] = *t;
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, fileLoc, options.funcName,
+                                   b.getFunctionType(argTypes, resultTypes));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    func.setArgAttr(i, "autoglm.name", b.getStringAttr(name));
+    values[name] = entry->getArgument(i);
+  }
+  for (int i = 0; i < g.output_size(); ++i)
+    func.setResultAttr(i, "autoglm.name", b.getStringAttr(g.output(i).name()));
+  if (!model.producer_name().empty())
+    (*module)->setAttr("autoglm.producer",
+                       b.getStringAttr(model.producer_name() + " " +
+                                       model.producer_version()));
+  (*module)->setAttr("autoglm.opset", b.getI64IntegerAttr(opsetVersion));
+
+  b.setInsertionPointToStart(entry);
+  // Initializers become constants lazily, on first use, at the top of the
+  // function in first-use order, so unused ones never enter the IR.
+  Operation *lastWeight = nullptr;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto &node = g.node(i);
+    NodeImporter n(*this, node, nodeLoc(node, i));
+    for (unsigned k = 0; k < n.numInputs(); ++k)
+      if (n.hasInput(k) && !values.count(node.input(k)) &&
+          constants.count(node.input(k))) {
+        std::string err;
+        OpBuilder::InsertionGuard guard(b);
+        if (lastWeight)
+          b.setInsertionPointAfter(lastWeight);
+        else
+          b.setInsertionPointToStart(entry);
+        ElementsAttr attr = readTensor(ctx, *constants[node.input(k)],
+                                       options.modelDir, err,
+                                       kMaxInlineWeightElements);
+        if (!attr) {
+          (void)n.error("initializer '" + node.input(k) + "': " + err);
+          return {};
+        }
+        lastWeight = ConstantOp::create(
+            b, NameLoc::get(b.getStringAttr(node.input(k)), fileLoc), attr);
+        values[node.input(k)] = lastWeight->getResult(0);
+      }
+    if (failed(rules().lookup(node.op_type())(n)))
+      return {};
+    for (unsigned k = 0; k < n.numOutputs(); ++k)
+      if (n.hasOutput(k) && !values.count(node.output(k))) {
+        (void)n.error("the rule produced no value for output '" + node.output(k) + "'");
+        return {};
+      }
+  }
+
+  SmallVector<Value> results;
+  for (int i = 0; i < g.output_size(); ++i) {
+    const std::string &name = g.output(i).name();
+    Value v = values.lookup(name);
+    if (!v && constants.count(name)) {
+      std::string err;
+      ElementsAttr attr = readTensor(ctx, *constants[name], options.modelDir, err);
+      if (!attr) {
+        (void)error("graph output '" + name + "': " + err);
+        return {};
+      }
+      v = ConstantOp::create(b, fileLoc, attr);
+    }
+    Type want = resultTypes[i];
+    if (v.getType() != want) {
+      auto have = cast<RankedTensorType>(v.getType());
+      auto wantT = cast<RankedTensorType>(want);
+      if (have.getElementType() != wantT.getElementType() ||
+          have.getRank() != wantT.getRank()) {
+        (void)error(fmt::format("graph output '{}' is declared with a type the graph "
+                          "does not produce",
+                          name));
+        return {};
+      }
+      // The declaration is less static than what we computed: keep the
+      // declaration as the interface and reshape (a no-op) at the boundary.
+      v = ReshapeOp::create(b, fileLoc, wantT, v, Value());
+    }
+    results.push_back(v);
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+
+  if (failed(mlir::verify(*module)))
+    return {};
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+NodeImporter::NodeImporter(GraphImporter &graph, const onnx::NodeProto &node,
+                           Location loc)
+    : graph(graph), nodeProto(node), location(loc) {}
+
+OpBuilder &NodeImporter::builder() { return graph.b; }
+MLIRContext *NodeImporter::context() { return graph.ctx; }
+int64_t NodeImporter::opset() const { return graph.opsetVersion; }
+
+Value NodeImporter::input(unsigned i) const {
+  return hasInput(i) ? graph.values.lookup(nodeProto.input(i)) : Value();
+}
+
+RankedTensorType NodeImporter::inputType(unsigned i) const {
+  Value v = input(i);
+  return v ? cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+/// The constant behind input i: an initializer, a Constant node, or a value
+/// the import-time folder computed from constants.
+static ElementsAttr constantOf(Value v) {
+  if (!v)
+    return {};
+  auto c = v.getDefiningOp<ConstantOp>();
+  return c ? c.getValue() : ElementsAttr();
+}
+
+bool NodeImporter::isConstInput(unsigned i) const {
+  return (bool)constantOf(input(i));
+}
+
+FailureOr<SmallVector<int64_t>> NodeImporter::constInts(unsigned i) {
+  ElementsAttr attr = constantOf(input(i));
+  if (!attr || !isa<IntegerType>(attr.getElementType()))
+    return failure();
+  auto values = attr.tryGetValues<APInt>();
+  if (!values)
+    return failure();
+  bool uns = attr.getElementType().isUnsignedInteger();
+  SmallVector<int64_t> out;
+  for (APInt v : *values)
+    out.push_back(uns ? v.getZExtValue() : v.getSExtValue());
+  return out;
+}
+
+FailureOr<SmallVector<double>> NodeImporter::constFloats(unsigned i) {
+  ElementsAttr attr = constantOf(input(i));
+  if (!attr)
+    return failure();
+  if (!isa<FloatType>(attr.getElementType())) {
+    auto ints = constInts(i);
+    if (failed(ints))
+      return failure();
+    return llvm::map_to_vector(*ints, [](int64_t v) { return (double)v; });
+  }
+  auto values = attr.tryGetValues<APFloat>();
+  if (!values)
+    return failure();
+  SmallVector<double> out;
+  for (APFloat v : *values) {
+    bool lost;
+    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(v.convertToDouble());
+  }
+  return out;
+}
+
+RankedTensorType NodeImporter::outputType(unsigned i) const {
+  if (!hasOutput(i))
+    return {};
+  return graph.inferred.lookup(nodeProto.output(i));
+}
+
+void NodeImporter::setOutput(unsigned i, Value v) {
+  if (hasOutput(i))
+    graph.values[nodeProto.output(i)] = v;
+}
+
+const onnx::AttributeProto *NodeImporter::attr(llvm::StringRef name) const {
+  for (const auto &a : nodeProto.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeImporter::attrInt(llvm::StringRef name, int64_t dflt) const {
+  const auto *a = attr(name);
+  return a && a->has_i() ? a->i() : dflt;
+}
+
+double NodeImporter::attrFloat(llvm::StringRef name, double dflt) const {
+  const auto *a = attr(name);
+  return a && a->has_f() ? a->f() : dflt;
+}
+
+std::string NodeImporter::attrString(llvm::StringRef name,
+                                     llvm::StringRef dflt) const {
+  const auto *a = attr(name);
+  return a && a->has_s() ? a->s() : dflt.str();
+}
+
+SmallVector<int64_t> NodeImporter::attrInts(llvm::StringRef name) const {
+  SmallVector<int64_t> out;
+  if (const auto *a = attr(name))
+    out.append(a->ints().begin(), a->ints().end());
+  return out;
+}
+
+SmallVector<double> NodeImporter::attrFloats(llvm::StringRef name) const {
+  SmallVector<double> out;
+  if (const auto *a = attr(name))
+    out.append(a->floats().begin(), a->floats().end());
+  return out;
+}
+
+InFlightDiagnostic NodeImporter::emitError() const {
+  std::string name = cast<NameLoc>(location).getName().str();
+  return mlir::emitError(location)
+         << "ONNX node '" << name << "' (" << nodeProto.op_type() << "): ";
+}
+
+LogicalResult NodeImporter::error(const Twine &msg) const {
+  emitError() << msg;
+  return failure();
+}
+
+Type NodeImporter::placeholderType() {
+  return RankedTensorType::get({}, builder().getF32Type());
+}
+
+LogicalResult NodeImporter::finalize(Operation *op, Type declared) {
+  // Verification diagnostics name the op; collect them and re-emit them
+  // prefixed with the ONNX node once the handler is gone.
+  SmallVector<std::string> messages;
+  auto check = [&]() -> LogicalResult {
+    ScopedDiagnosticHandler handler(context(), [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        messages.push_back(diag.str());
+      return success();
+    });
+    if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+      SmallVector<Type> types;
+      if (failed(infer.inferReturnTypes(context(), location, op->getOperands(),
+                                        op->getRawDictionaryAttrs(),
+                                        op->getPropertiesStorage(),
+                                        op->getRegions(), types)))
+        return failure();
+      if (!declared) {
+        op->getResult(0).setType(types[0]);
+      } else if (!infer.isCompatibleReturnTypes(types, TypeRange{declared})) {
+        std::string s;
+        llvm::raw_string_ostream os(s);
+        os << "ONNX shape inference gives " << declared
+           << " but the op computes " << types[0];
+        messages.push_back(s);
+        return failure();
+      }
+    }
+    return mlir::verify(op);
+  };
+  if (succeeded(check()))
+    return success();
+  op->erase();
+  if (messages.empty())
+    messages.push_back("the generated op does not verify");
+  for (const std::string &m : messages)
+    emitError() << m;
+  return failure();
+}
+
+Value NodeImporter::foldConstant(Operation *op) {
+  Value result = op->getResult(0);
+  if (op->getNumResults() != 1 ||
+      !llvm::all_of(op->getOperands(), [](Value v) { return constantOf(v); }))
+    return result;
+  SmallVector<OpFoldResult> folded;
+  if (failed(op->fold(folded)) || folded.size() != 1)
+    return result;
+  auto attr = dyn_cast_if_present<ElementsAttr>(
+      dyn_cast_if_present<Attribute>(folded[0]));
+  if (!attr || attr.getType() != result.getType())
+    return result;
+  Value c = constant(attr);
+  op->erase();
+  return c;
+}
+
+Value NodeImporter::constant(ElementsAttr value) {
+  return ConstantOp::create(builder(), location, value);
+}
+
+Value NodeImporter::splat(Type elemType, double value, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, elemType);
+  Attribute v;
+  if (isa<FloatType>(elemType))
+    v = builder().getFloatAttr(elemType, value);
+  else
+    v = builder().getIntegerAttr(elemType, (int64_t)value);
+  return constant(DenseElementsAttr::get(type, v));
+}
+
+Value NodeImporter::i64Vector(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({(int64_t)values.size()},
+                                    builder().getI64Type());
+  return constant(DenseElementsAttr::get(type, values));
+}
+
+FailureOr<int64_t> NodeImporter::normAxis(int64_t axis, int64_t rank) const {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= std::max<int64_t>(rank, 1)) {
+    (void)error("axis " + Twine(axis) + " is out of range for rank " +
+                Twine(rank));
+    return failure();
+  }
+  return a;
+}
+
+FailureOr<Value> makeUnary(NodeImporter &n, UnaryKind kind, Value x,
+                           Type resultType, std::optional<double> alpha,
+                           std::optional<double> beta) {
+  OpBuilder &b = n.builder();
+  FloatAttr a = alpha ? b.getF64FloatAttr(*alpha) : FloatAttr();
+  FloatAttr be = beta ? b.getF64FloatAttr(*beta) : FloatAttr();
+  return n.make<UnaryOp>(resultType, UnaryKindAttr::get(n.context(), kind), x,
+                         a, be);
+}
+
+FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
+                            Type resultType) {
+  return n.make<BinaryOp>(resultType, BinaryKindAttr::get(n.context(), kind), a,
+                          b);
+}
+
+} // namespace mlir::autoglm::onnx_import
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
+                                              MLIRContext *ctx,
+                                              const ONNXImportOptions &options) {
+  ctx->loadDialect<AutoGLMDialect, func::FuncDialect>();
+  Location fileLoc = FileLineColLoc::get(ctx, options.sourceName, 0, 0);
+  if (!model.has_graph()) {
+    emitError(fileLoc) << "not an ONNX model: no graph (empty, truncated or "
+                          "not a ModelProto)";
+    return {};
+  }
+  if (model.ir_version() < 3 || model.ir_version() > onnx::IR_VERSION) {
+    emitError(fileLoc) << "unsupported ONNX IR version " << model.ir_version()
+                       << " (this build reads 3.." << (int)onnx::IR_VERSION
+                       << ")";
+    return {};
+  }
+  int64_t opset = -1;
+  for (const auto &imp : model.opset_import())
+    if (isDefaultDomain(imp.domain()))
+      opset = imp.version();
+  // Graph-level checks with node names come first (GraphImporter::run); the
+  // checker below catches everything else the ONNX spec forbids.
+  {
+    GraphImporter pre(ctx, options, model);
+    if (failed(pre.checkGraph(model.graph())) ||
+        failed(pre.checkSupported(model.graph())))
+      return {};
+  }
+  try {
+    onnx::checker::CheckerContext cctx;
+    cctx.set_ir_version(model.ir_version());
+    std::unordered_map<std::string, int> imps;
+    for (const auto &imp : model.opset_import())
+      imps[imp.domain()] = imp.version();
+    cctx.set_opset_imports(imps);
+    cctx.set_model_dir(options.modelDir);
+    onnx::checker::LexicalScopeContext lex;
+    // The full check_model also re-reads external data outside our
+    // confinement rules; check the graph only.
+    onnx::checker::check_graph(model.graph(), cctx, lex);
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    // Topology and naming problems get our own, clearer message.
+    if (msg.find("topologically sorted") == std::string::npos &&
+        msg.find("is not output of any previous nodes") == std::string::npos) {
+      emitError(fileLoc) << "invalid ONNX model: " << msg;
+      return {};
+    }
+  }
+  if (opset >= 1 && opset < options.minOpset) {
+    try {
+      model = onnx::version_conversion::ConvertVersion(model, options.minOpset);
+    } catch (const std::exception &) {
+      // Not every op has an adapter; the rules also read older opsets.
+    }
+  }
+  try {
+    onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0,
+                                     /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       opts);
+  } catch (const std::exception &e) {
+    emitError(fileLoc) << "ONNX shape inference failed: " << e.what();
+    return {};
+  }
+  GraphImporter importer(ctx, options, model);
+  return importer.run();
+}
+
+OwningOpRef<ModuleOp> mlir::autoglm::importONNXModel(
+    llvm::StringRef bytes, MLIRContext *ctx, const ONNXImportOptions &options) {
+  onnx::ModelProto model;
+  Location fileLoc = FileLineColLoc::get(ctx, options.sourceName, 0, 0);
+  if (bytes.empty()) {
+    emitError(fileLoc) << "not an ONNX model: the file is empty";
+    return {};
+  }
+  if (bytes.size() > (size_t)INT32_MAX ||
+      !model.ParseFromArray(bytes.data(), (int)bytes.size())) {
+    emitError(fileLoc) << "not an ONNX model: the protobuf does not parse "
+                          "(truncated or not a ModelProto)";
+    return {};
+  }
+  return importModelProto(model, ctx, options);
+}
+
+OwningOpRef<ModuleOp> mlir::autoglm::importONNXText(
+    llvm::StringRef text, MLIRContext *ctx, const ONNXImportOptions &options) {
+  onnx::ModelProto model;
+  std::string owned = text.str();
+  auto status = onnx::OnnxParser::Parse(model, owned.c_str());
+  if (!status.IsOK()) {
+    emitError(FileLineColLoc::get(ctx, options.sourceName, 0, 0))
+        << "cannot parse the ONNX text model: " << status.ErrorMessage();
+    return {};
+  }
+  return importModelProto(model, ctx, options);
+}
+
+OwningOpRef<ModuleOp> mlir::autoglm::importONNXFile(llvm::StringRef path,
+                                                    MLIRContext *ctx,
+                                                    ONNXImportOptions options) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf) {
+    emitError(FileLineColLoc::get(ctx, path, 0, 0))
+        << "cannot read '" << path << "': " << buf.getError().message();
+    return {};
+  }
+  if (options.modelDir.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(path);
+    options.modelDir = dir.empty() ? "." : dir.str();
+  }
+  options.sourceName = path.str();
+  return importONNXModel((*buf)->getBuffer(), ctx, options);
+}
+
+void mlir::autoglm::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<AutoGLMDialect, func::FuncDialect>();
+}

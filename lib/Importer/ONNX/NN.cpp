@@ -1,0 +1,442 @@
+//===- NN.cpp - ONNX neural-network ops to autoglm -----------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Conv, ConvTranspose, Gemm, MatMul, pooling, normalization, softmax,
+// Dropout. One rule per ONNX op.
+//===----------------------------------------------------------------------===//
+
+#include "ImportContext.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::onnx_import;
+
+namespace {
+
+/// Window attributes of Conv/ConvTranspose/pools with auto_pad resolved.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, pads;
+};
+
+FailureOr<Window> readWindow(NodeImporter &n, int64_t nd,
+                             ArrayRef<int64_t> kernelFromWeight) {
+  Window w;
+  w.kernel = n.attrInts("kernel_shape");
+  if (w.kernel.empty())
+    w.kernel.assign(kernelFromWeight.begin(), kernelFromWeight.end());
+  if ((int64_t)w.kernel.size() != nd)
+    return n.error("kernel_shape has " + Twine(w.kernel.size()) +
+                   " entries for " + Twine(nd) + " spatial dims");
+  w.strides = n.attrInts("strides");
+  if (w.strides.empty())
+    w.strides.assign(nd, 1);
+  w.dilations = n.attrInts("dilations");
+  if (w.dilations.empty())
+    w.dilations.assign(nd, 1);
+  w.pads = n.attrInts("pads");
+  if (w.pads.empty())
+    w.pads.assign(2 * nd, 0);
+  if ((int64_t)w.strides.size() != nd || (int64_t)w.dilations.size() != nd ||
+      (int64_t)w.pads.size() != 2 * nd)
+    return n.error("strides/dilations/pads do not match " + Twine(nd) +
+                   " spatial dims");
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    w.pads.assign(2 * nd, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    auto in = n.inputType(0);
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t d = in.getDimSize(2 + i);
+      if (ShapedType::isDynamic(d) || ShapedType::isDynamic(w.kernel[i]))
+        return n.error("auto_pad " + autoPad + " needs static spatial dims");
+      int64_t out = (d + w.strides[i] - 1) / w.strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - d);
+      int64_t small = total / 2, big = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : big;
+      w.pads[nd + i] = autoPad == "SAME_UPPER" ? big : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.error("unknown auto_pad '" + autoPad + "'");
+  }
+  return w;
+}
+
+LogicalResult importConv(NodeImporter &n) {
+  auto x = n.inputType(0), w = n.inputType(1);
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return n.error("expects input and weight of equal rank >= 3");
+  int64_t nd = x.getRank() - 2;
+  auto win = readWindow(n, nd, w.getShape().drop_front(2));
+  if (failed(win))
+    return failure();
+  auto r = n.make<ConvOp>(n.outputType(0), n.input(0), n.input(1), n.input(2),
+                          win->strides, win->dilations, win->pads,
+                          n.attrInt("group", 1));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importConvTranspose(NodeImporter &n) {
+  auto x = n.inputType(0), w = n.inputType(1);
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return n.error("expects input and weight of equal rank >= 3");
+  int64_t nd = x.getRank() - 2;
+  SmallVector<int64_t> kernel(w.getShape().drop_front(2));
+  if (!n.attrInts("kernel_shape").empty())
+    kernel = n.attrInts("kernel_shape");
+  SmallVector<int64_t> strides = n.attrInts("strides"),
+                       dil = n.attrInts("dilations"), pads = n.attrInts("pads"),
+                       outPad = n.attrInts("output_padding");
+  if (strides.empty())
+    strides.assign(nd, 1);
+  if (dil.empty())
+    dil.assign(nd, 1);
+  if (pads.empty())
+    pads.assign(2 * nd, 0);
+  if (outPad.empty())
+    outPad.assign(nd, 0);
+  if ((int64_t)kernel.size() != nd || (int64_t)strides.size() != nd ||
+      (int64_t)dil.size() != nd || (int64_t)pads.size() != 2 * nd ||
+      (int64_t)outPad.size() != nd)
+    return n.error("window attributes do not match " + Twine(nd) +
+                   " spatial dims");
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  SmallVector<int64_t> outShape = n.attrInts("output_shape");
+  if (!outShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    // Total padding follows from the requested output extent.
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t in = x.getDimSize(2 + i);
+      if (ShapedType::isDynamic(in))
+        return n.error("output_shape/auto_pad need static spatial dims");
+      int64_t want = outShape.empty()
+                         ? in * strides[i]
+                         : outShape[outShape.size() - nd + i];
+      int64_t total = strides[i] * (in - 1) + outPad[i] +
+                      ((kernel[i] - 1) * dil[i] + 1) - want;
+      if (total < 0) {
+        outPad[i] += -total;
+        total = 0;
+      }
+      bool upper = autoPad != "SAME_LOWER";
+      // ONNX puts the larger half at the end for SAME_UPPER / output_shape.
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[nd + i] = total - pads[i];
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * nd, 0);
+  }
+  auto r = n.make<ConvTransposeOp>(n.outputType(0), n.input(0), n.input(1),
+                                   n.input(2), strides, dil, pads, outPad,
+                                   n.attrInt("group", 1));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importMatMul(NodeImporter &n) {
+  auto r = n.make<MatMulOp>(n.outputType(0), n.input(0), n.input(1));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importGemm(NodeImporter &n) {
+  auto a = n.inputType(0), bT = n.inputType(1);
+  if (a.getRank() != 2 || bT.getRank() != 2)
+    return n.error("Gemm expects 2-D A and B");
+  Value A = n.input(0), B = n.input(1);
+  double alpha = n.attrFloat("alpha", 1.0), beta = n.attrFloat("beta", 1.0);
+  if (n.attrInt("transA", 0)) {
+    auto t = n.make<TransposeOp>(Type(), A, ArrayRef<int64_t>{1, 0});
+    if (failed(t))
+      return failure();
+    A = *t;
+  }
+  if (alpha != 1.0) {
+    auto s = makeBinary(n, BinaryKind::Mul, A, n.splat(a.getElementType(), alpha));
+    if (failed(s))
+      return failure();
+    A = *s;
+  }
+  // linear wants W as [N, K].
+  if (!n.attrInt("transB", 0)) {
+    auto t = n.make<TransposeOp>(Type(), B, ArrayRef<int64_t>{1, 0});
+    if (failed(t))
+      return failure();
+    B = *t;
+  }
+  Value bias;
+  Value C = n.input(2);
+  auto wType = cast<RankedTensorType>(B.getType());
+  if (C && beta == 1.0) {
+    auto c = n.inputType(2);
+    int64_t N = wType.getDimSize(0);
+    bool vec = (c.getRank() == 1 && c.getDimSize(0) == N && N != 1) ||
+               (c.getRank() == 2 && c.getDimSize(0) == 1 && c.getDimSize(1) == N &&
+                N != 1);
+    if (vec) {
+      bias = C;
+      if (c.getRank() == 2) {
+        auto r = n.make<ReshapeOp>(RankedTensorType::get({N}, c.getElementType()),
+                                   C, Value());
+        if (failed(r))
+          return failure();
+        bias = *r;
+      }
+      C = Value();
+    }
+  }
+  auto y = n.make<LinearOp>(C ? Type() : Type(n.outputType(0)), A, B, bias);
+  if (failed(y))
+    return failure();
+  Value out = *y;
+  if (C) {
+    if (beta != 1.0) {
+      auto s = makeBinary(n, BinaryKind::Mul, C,
+                          n.splat(n.inputType(2).getElementType(), beta));
+      if (failed(s))
+        return failure();
+      C = *s;
+    }
+    auto s = makeBinary(n, BinaryKind::Add, out, C, n.outputType(0));
+    if (failed(s))
+      return failure();
+    out = *s;
+  }
+  n.setOutput(0, out);
+  return success();
+}
+
+LogicalResult importBatchNorm(NodeImporter &n) {
+  if (n.hasOutput(1) || n.hasOutput(2))
+    return n.error("training-mode outputs (running mean/var) are not supported");
+  if (n.attrInt("training_mode", 0))
+    return n.error("training_mode=1 is not supported (inference only)");
+  auto r = n.make<BatchNormOp>(n.outputType(0), n.input(0), n.input(1),
+                               n.input(2), n.input(3), n.input(4),
+                               llvm::APFloat(n.attrFloat("epsilon", 1e-5)));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+/// LayerNormalization whose Mean / InvStdDev outputs are used: spelled out
+/// with reductions so every output exists.
+LogicalResult importLayerNormWithStats(NodeImporter &n, int64_t axis) {
+  auto x = n.inputType(0);
+  Type elem = x.getElementType();
+  auto axes = llvm::to_vector(llvm::seq<int64_t>(axis, x.getRank()));
+  auto mean = [&](Value v) {
+    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Mean),
+                            v, n.builder().getDenseI64ArrayAttr(axes),
+                            n.builder().getBoolAttr(true),
+                            n.builder().getBoolAttr(false));
+  };
+  auto mu = mean(n.input(0));
+  if (failed(mu))
+    return failure();
+  auto d = makeBinary(n, BinaryKind::Sub, n.input(0), *mu);
+  if (failed(d))
+    return failure();
+  auto sq = makeBinary(n, BinaryKind::Mul, *d, *d);
+  if (failed(sq))
+    return failure();
+  auto var = mean(*sq);
+  if (failed(var))
+    return failure();
+  auto ve = makeBinary(n, BinaryKind::Add, *var,
+                       n.splat(elem, n.attrFloat("epsilon", 1e-5)));
+  if (failed(ve))
+    return failure();
+  auto inv = makeUnary(n, UnaryKind::Rsqrt, *ve);
+  if (failed(inv))
+    return failure();
+  auto y = makeBinary(n, BinaryKind::Mul, *d, *inv);
+  if (failed(y))
+    return failure();
+  y = makeBinary(n, BinaryKind::Mul, *y, n.input(1),
+                 n.hasInput(2) ? Type() : Type(n.outputType(0)));
+  if (failed(y))
+    return failure();
+  if (n.hasInput(2)) {
+    y = makeBinary(n, BinaryKind::Add, *y, n.input(2), n.outputType(0));
+    if (failed(y))
+      return failure();
+  }
+  n.setOutput(0, *y);
+  n.setOutput(1, *mu);
+  n.setOutput(2, *inv);
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeImporter &n) {
+  auto x = n.inputType(0);
+  auto axis = n.normAxis(n.attrInt("axis", -1), x.getRank());
+  if (failed(axis))
+    return failure();
+  if (n.hasOutput(1) || n.hasOutput(2))
+    return importLayerNormWithStats(n, *axis);
+  auto r = n.make<LayerNormOp>(n.outputType(0), n.input(0), n.input(1),
+                               n.input(2), *axis, llvm::APFloat(n.attrFloat("epsilon", 1e-5)));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importInstanceNorm(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (x.getRank() < 3 || x.isDynamicDim(1))
+    return n.error("expects rank >= 3 with a static channel count");
+  auto r = n.make<GroupNormOp>(n.outputType(0), n.input(0), n.input(1),
+                               n.input(2), x.getDimSize(1),
+                               llvm::APFloat(n.attrFloat("epsilon", 1e-5)));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importPool(NodeImporter &n, PoolKind kind) {
+  if (n.hasOutput(1))
+    return n.error("the Indices output is not supported");
+  auto x = n.inputType(0);
+  if (x.getRank() < 3)
+    return n.error("expects rank >= 3 (N, C, spatial...)");
+  int64_t nd = x.getRank() - 2;
+  auto win = readWindow(n, nd, {});
+  if (failed(win))
+    return failure();
+  SmallVector<int64_t> extra;
+  if (n.attrInt("ceil_mode", 0)) {
+    extra.assign(2 * nd, 0);
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t d = x.getDimSize(2 + i);
+      if (ShapedType::isDynamic(d))
+        return n.error("ceil_mode needs static spatial dims");
+      int64_t eff = (win->kernel[i] - 1) * win->dilations[i] + 1;
+      int64_t span = d + win->pads[i] + win->pads[nd + i] - eff;
+      int64_t out = (span + win->strides[i] - 1) / win->strides[i] + 1;
+      // A window must start inside the input or the begin padding.
+      if ((out - 1) * win->strides[i] >= d + win->pads[i])
+        --out;
+      int64_t need = (out - 1) * win->strides[i] + eff - (d + win->pads[i] +
+                                                          win->pads[nd + i]);
+      extra[nd + i] = std::max<int64_t>(0, need);
+    }
+  }
+  auto r = n.make<PoolOp>(
+      n.outputType(0), PoolKindAttr::get(n.context(), kind), n.input(0),
+      n.builder().getDenseI64ArrayAttr(win->kernel),
+      n.builder().getDenseI64ArrayAttr(win->strides),
+      n.builder().getDenseI64ArrayAttr(win->dilations),
+      n.builder().getDenseI64ArrayAttr(win->pads),
+      n.builder().getDenseI64ArrayAttr(extra),
+      n.builder().getBoolAttr(n.attrInt("count_include_pad", 0) != 0),
+      n.builder().getI64IntegerAttr(n.attrInt("p", 2)));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importGlobalPool(NodeImporter &n, ReduceKind kind) {
+  auto x = n.inputType(0);
+  if (x.getRank() < 3)
+    return n.error("expects rank >= 3 (N, C, spatial...)");
+  if (kind == ReduceKind::L2 && n.attrInt("p", 2) != 2) {
+    int64_t p = n.attrInt("p", 2);
+    if (p != 1)
+      return n.error("GlobalLpPool supports p = 1 or 2");
+    kind = ReduceKind::L1;
+  }
+  auto axes = llvm::to_vector(llvm::seq<int64_t>(2, x.getRank()));
+  auto r = n.make<ReduceOp>(n.outputType(0),
+                            ReduceKindAttr::get(n.context(), kind), n.input(0),
+                            n.builder().getDenseI64ArrayAttr(axes),
+                            n.builder().getBoolAttr(true),
+                            n.builder().getBoolAttr(false));
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importSoftmax(NodeImporter &n, bool log) {
+  auto x = n.inputType(0);
+  int64_t rank = x.getRank();
+  int64_t dflt = n.opset() >= 13 ? -1 : 1;
+  auto axis = n.normAxis(n.attrInt("axis", dflt), rank);
+  if (failed(axis))
+    return failure();
+  if (n.opset() >= 13 || *axis == rank - 1 || rank == 0) {
+    auto r = n.make<SoftmaxOp>(n.outputType(0), n.input(0), *axis, log);
+    if (failed(r))
+      return failure();
+    n.setOutput(0, *r);
+    return success();
+  }
+  // Before opset 13 the input is coerced to 2-D at `axis`.
+  if (!x.hasStaticShape())
+    return n.error("opset < 13 softmax over several dims needs a static shape");
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < *axis ? outer : inner) *= x.getDimSize(i);
+  auto flat = n.make<ReshapeOp>(
+      RankedTensorType::get({outer, inner}, x.getElementType()), n.input(0),
+      Value());
+  if (failed(flat))
+    return failure();
+  auto s = n.make<SoftmaxOp>(Type(), *flat, 1, log);
+  if (failed(s))
+    return failure();
+  auto r = n.make<ReshapeOp>(x, *s, Value());
+  if (failed(r))
+    return failure();
+  n.setOutput(0, *r);
+  return success();
+}
+
+LogicalResult importDropout(NodeImporter &n) {
+  n.setOutput(0, n.input(0));
+  if (n.hasOutput(1)) {
+    auto t = n.inputType(0);
+    if (!t.hasStaticShape())
+      return n.error("the mask output needs a static shape");
+    n.setOutput(1, n.splat(n.builder().getI1Type(), 1.0, t.getShape()));
+  }
+  return success();
+}
+
+} // namespace
+
+void onnx_import::registerNNRules(RuleTable &t) {
+  t["Conv"] = importConv;
+  t["ConvTranspose"] = importConvTranspose;
+  t["MatMul"] = importMatMul;
+  t["Gemm"] = importGemm;
+  t["BatchNormalization"] = importBatchNorm;
+  t["LayerNormalization"] = importLayerNorm;
+  t["InstanceNormalization"] = importInstanceNorm;
+  t["MaxPool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Max); };
+  t["AveragePool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Avg); };
+  t["LpPool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Lp); };
+  t["GlobalAveragePool"] = [](NodeImporter &n) {
+    return importGlobalPool(n, ReduceKind::Mean);
+  };
+  t["GlobalMaxPool"] = [](NodeImporter &n) {
+    return importGlobalPool(n, ReduceKind::Max);
+  };
+  t["GlobalLpPool"] = [](NodeImporter &n) {
+    return importGlobalPool(n, ReduceKind::L2);
+  };
+  t["Softmax"] = [](NodeImporter &n) { return importSoftmax(n, false); };
+  t["LogSoftmax"] = [](NodeImporter &n) { return importSoftmax(n, true); };
+  t["Dropout"] = importDropout;
+}

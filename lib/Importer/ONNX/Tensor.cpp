@@ -1,0 +1,641 @@
+//===- Tensor.cpp - ONNX data-movement ops to autoglm --------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Reshape family, Transpose, Concat, Split, Slice, Gather*, Scatter*, Pad,
+// Expand, Tile, Shape, Size, Constant, ConstantOfShape, Range.
+//===----------------------------------------------------------------------===//
+
+#include "ImportContext.h"
+#include "TensorData.h"
+
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::onnx_import;
+
+namespace {
+
+LogicalResult done(NodeImporter &n, FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  n.setOutput(0, *v);
+  return success();
+}
+
+/// Reshape to `shape` (static or with dynamic extents taken from ONNX).
+FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
+                           RankedTensorType declared) {
+  auto t = cast<RankedTensorType>(x.getType());
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  if (declared && succeeded(verifyCompatibleShape(declared.getShape(), shape)) &&
+      declared.getRank() == (int64_t)shape.size()) {
+    SmallVector<int64_t> merged;
+    for (auto [a, b] : llvm::zip(declared.getShape(), shape))
+      merged.push_back(ShapedType::isDynamic(a) ? b : a);
+    type = RankedTensorType::get(merged, t.getElementType());
+  }
+  if (!type.hasStaticShape() && !t.hasStaticShape()) {
+    // Both sides dynamic: carry the target extents as an operand.
+    return n.error("reshape between dynamic shapes is not supported yet");
+  }
+  return n.make<ReshapeOp>(type, x, Value());
+}
+
+LogicalResult importReshape(NodeImporter &n) {
+  auto x = n.inputType(0);
+  auto target = n.constInts(1);
+  if (failed(target)) {
+    auto out = n.outputType(0);
+    if (out && out.hasStaticShape())
+      return done(n, n.make<ReshapeOp>(out, n.input(0), Value()));
+    if (out) {
+      auto shapeOp = n.make<CastOp>(
+          RankedTensorType::get(n.inputType(1).getShape(),
+                                n.builder().getI64Type()),
+          n.input(1));
+      if (failed(shapeOp))
+        return failure();
+      return done(n, n.make<ReshapeOp>(out, n.input(0), *shapeOp));
+    }
+    return n.error("the target shape is not a constant and shape inference "
+                   "gives no result type");
+  }
+  bool allowZero = n.attrInt("allowzero", 0);
+  SmallVector<int64_t> shape(target->begin(), target->end());
+  int64_t inferIdx = -1, known = 1;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (d == 0 && !allowZero) {
+      if ((int64_t)i >= x.getRank())
+        return n.error("0 in the shape copies a dim the input does not have");
+      d = x.getDimSize(i);
+    }
+    if (d == -1) {
+      if (inferIdx >= 0)
+        return n.error("the shape has more than one -1");
+      inferIdx = i;
+      continue;
+    }
+    if (d < -1 || d > kMaxDim)
+      return n.error("shape entry " + Twine(d) + " is out of range");
+    if (ShapedType::isDynamic(d))
+      known = -1;
+    else if (known >= 0)
+      known *= d;
+  }
+  if (inferIdx >= 0) {
+    if (x.hasStaticShape() && known > 0) {
+      if (x.getNumElements() % known)
+        return n.error("cannot reshape " + Twine(x.getNumElements()) +
+                       " elements with -1");
+      shape[inferIdx] = x.getNumElements() / known;
+    } else if (x.hasStaticShape() && known == 0) {
+      shape[inferIdx] = 0;
+    } else {
+      shape[inferIdx] = ShapedType::kDynamic;
+    }
+  }
+  return done(n, reshapeTo(n, n.input(0), shape, n.outputType(0)));
+}
+
+LogicalResult importFlatten(NodeImporter &n) {
+  auto x = n.inputType(0);
+  int64_t axis = n.attrInt("axis", 1);
+  if (axis < 0)
+    axis += x.getRank();
+  if (axis < 0 || axis > x.getRank())
+    return n.error("axis is out of range");
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < x.getRank(); ++i) {
+    int64_t &acc = i < axis ? outer : inner;
+    if (x.isDynamicDim(i) || ShapedType::isDynamic(acc))
+      acc = ShapedType::kDynamic;
+    else
+      acc *= x.getDimSize(i);
+  }
+  return done(n, reshapeTo(n, n.input(0), {outer, inner}, n.outputType(0)));
+}
+
+FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, unsigned inputIdx,
+                                       int64_t attrBeforeOpset) {
+  if (n.opset() < attrBeforeOpset)
+    return n.attrInts("axes");
+  if (!n.hasInput(inputIdx))
+    return SmallVector<int64_t>();
+  auto c = n.constInts(inputIdx);
+  if (failed(c)) {
+    (void)n.error("axes must be a constant");
+    return failure();
+  }
+  return *c;
+}
+
+/// Squeeze/Unsqueeze only move unit dims: when the axes are runtime values
+/// but ONNX knows the static result type, reshaping to it is exact.
+bool reshapeToDeclared(NodeImporter &n, LogicalResult &result) {
+  if (n.opset() < 13 || !n.hasInput(1) || n.isConstInput(1))
+    return false;
+  RankedTensorType out = n.outputType(0);
+  if (!out || !out.hasStaticShape() || !n.inputType(0).hasStaticShape())
+    return false;
+  result = done(n, n.make<ReshapeOp>(out, n.input(0), Value()));
+  return true;
+}
+
+LogicalResult importSqueeze(NodeImporter &n) {
+  auto x = n.inputType(0);
+  LogicalResult shortcut = failure();
+  if (reshapeToDeclared(n, shortcut))
+    return shortcut;
+  auto axes = axesOf(n, 1, 13);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> drop;
+  if (axes->empty()) {
+    for (int64_t i = 0; i < x.getRank(); ++i)
+      if (x.getDimSize(i) == 1)
+        drop.push_back(i);
+  } else {
+    for (int64_t a : *axes) {
+      auto na = n.normAxis(a, x.getRank());
+      if (failed(na))
+        return failure();
+      if (x.getDimSize(*na) != 1 && !x.isDynamicDim(*na))
+        return n.error("cannot squeeze dim " + Twine(*na) + " of extent " +
+                       Twine(x.getDimSize(*na)));
+      drop.push_back(*na);
+    }
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < x.getRank(); ++i)
+    if (!llvm::is_contained(drop, i))
+      shape.push_back(x.getDimSize(i));
+  return done(n, reshapeTo(n, n.input(0), shape, n.outputType(0)));
+}
+
+LogicalResult importUnsqueeze(NodeImporter &n) {
+  auto x = n.inputType(0);
+  LogicalResult shortcut = failure();
+  if (reshapeToDeclared(n, shortcut))
+    return shortcut;
+  auto axes = axesOf(n, 1, 13);
+  if (failed(axes))
+    return failure();
+  int64_t rank = x.getRank() + axes->size();
+  SmallVector<int64_t> ins;
+  for (int64_t a : *axes) {
+    auto na = n.normAxis(a, rank);
+    if (failed(na))
+      return failure();
+    if (llvm::is_contained(ins, *na))
+      return n.error("repeated axis");
+    ins.push_back(*na);
+  }
+  SmallVector<int64_t> shape;
+  int64_t src = 0;
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(llvm::is_contained(ins, i) ? 1 : x.getDimSize(src++));
+  return done(n, reshapeTo(n, n.input(0), shape, n.outputType(0)));
+}
+
+LogicalResult importTranspose(NodeImporter &n) {
+  auto x = n.inputType(0);
+  SmallVector<int64_t> perm = n.attrInts("perm");
+  if (perm.empty())
+    for (int64_t i = x.getRank() - 1; i >= 0; --i)
+      perm.push_back(i);
+  return done(n, n.make<TransposeOp>(n.outputType(0), n.input(0), perm));
+}
+
+LogicalResult importConcat(NodeImporter &n) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      inputs.push_back(n.input(i));
+  if (inputs.empty())
+    return n.error("needs at least one input");
+  auto axis = n.normAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  return done(n, n.make<ConcatOp>(n.outputType(0), inputs, *axis));
+}
+
+LogicalResult importSplit(NodeImporter &n) {
+  auto x = n.inputType(0);
+  auto axis = n.normAxis(n.attrInt("axis", 0), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> sizes;
+  if (n.opset() < 13) {
+    sizes = n.attrInts("split");
+  } else if (n.hasInput(1)) {
+    auto c = n.constInts(1);
+    if (succeeded(c)) {
+      sizes = *c;
+    } else {
+      // Runtime sizes: the declared output extents along the axis say it all.
+      for (unsigned i = 0; i < n.numOutputs(); ++i) {
+        RankedTensorType out = n.outputType(i);
+        if (!out || out.getRank() != x.getRank() || out.isDynamicDim(*axis))
+          return n.error("split sizes must be a constant");
+        sizes.push_back(out.getDimSize(*axis));
+      }
+    }
+  }
+  int64_t parts = n.numOutputs();
+  if (sizes.empty()) {
+    int64_t d = x.getDimSize(*axis);
+    if (ShapedType::isDynamic(d))
+      return n.error("an even split needs a static axis extent");
+    int64_t chunk = (d + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(chunk, d - i * chunk)));
+  }
+  if ((int64_t)sizes.size() != parts)
+    return n.error("split has " + Twine(sizes.size()) + " sizes for " +
+                   Twine(parts) + " outputs");
+  SmallVector<Type> types;
+  for (int64_t s : sizes) {
+    SmallVector<int64_t> shape(x.getShape());
+    shape[*axis] = s;
+    types.push_back(RankedTensorType::get(shape, x.getElementType()));
+  }
+  auto op = SplitOp::create(n.builder(), n.loc(), types, n.input(0), *axis, sizes);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return n.error("invalid split");
+  }
+  for (int64_t i = 0; i < parts; ++i)
+    n.setOutput(i, op->getResult(i));
+  return success();
+}
+
+LogicalResult importSlice(NodeImporter &n) {
+  auto x = n.inputType(0);
+  int64_t rank = x.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (n.opset() < 10) {
+    starts = n.attrInts("starts");
+    ends = n.attrInts("ends");
+    axes = n.attrInts("axes");
+  } else {
+    auto s = n.constInts(1), e = n.constInts(2);
+    if (failed(s) || failed(e))
+      return n.error("starts and ends must be constants");
+    starts = *s;
+    ends = *e;
+    if (n.hasInput(3)) {
+      auto a = n.constInts(3);
+      if (failed(a))
+        return n.error("axes must be a constant");
+      axes = *a;
+    }
+    if (n.hasInput(4)) {
+      auto st = n.constInts(4);
+      if (failed(st))
+        return n.error("steps must be a constant");
+      steps = *st;
+    }
+  }
+  if (axes.empty())
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, starts.size()));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return n.error("starts, ends, axes and steps differ in length");
+  SmallVector<int64_t> st(rank, 0), sz(x.getShape()), sp(rank, 1);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    auto a = n.normAxis(axes[i], rank);
+    if (failed(a))
+      return failure();
+    int64_t d = x.getDimSize(*a);
+    if (ShapedType::isDynamic(d))
+      return n.error("slicing a dynamic dim is not supported yet");
+    int64_t step = steps[i];
+    if (step == 0)
+      return n.error("step must not be 0");
+    int64_t b = starts[i], e = ends[i];
+    if (b < 0)
+      b += d;
+    if (e < 0)
+      e += d;
+    int64_t size;
+    if (step > 0) {
+      b = std::clamp<int64_t>(b, 0, d);
+      e = std::clamp<int64_t>(e, 0, d);
+      size = e > b ? (e - b + step - 1) / step : 0;
+    } else {
+      b = std::clamp<int64_t>(b, -1, d - 1);
+      e = std::clamp<int64_t>(e, -1, d - 1);
+      size = b > e ? (b - e + (-step) - 1) / (-step) : 0;
+    }
+    st[*a] = size ? b : 0;
+    sz[*a] = size;
+    sp[*a] = step;
+  }
+  return done(n, n.make<SliceOp>(n.outputType(0), n.input(0), st, sz, sp));
+}
+
+LogicalResult importGather(NodeImporter &n) {
+  auto axis = n.normAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  return done(n, n.make<GatherOp>(n.outputType(0), n.input(0), n.input(1), *axis));
+}
+
+LogicalResult importGatherElements(NodeImporter &n) {
+  auto axis = n.normAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  return done(n, n.make<GatherElementsOp>(n.outputType(0), n.input(0), n.input(1),
+                                          *axis));
+}
+
+LogicalResult importScatterElements(NodeImporter &n) {
+  auto axis = n.normAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  std::string red = n.attrString("reduction", "none");
+  ScatterReduction r = red == "add"   ? ScatterReduction::Add
+                       : red == "mul" ? ScatterReduction::Mul
+                                      : ScatterReduction::None;
+  if (red != "none" && red != "add" && red != "mul")
+    return n.error("reduction '" + red + "' is not supported");
+  return done(n, n.make<ScatterElementsOp>(
+                     n.outputType(0), n.input(0), n.input(1), n.input(2),
+                     n.builder().getI64IntegerAttr(*axis),
+                     ScatterReductionAttr::get(n.context(), r)));
+}
+
+LogicalResult importPad(NodeImporter &n) {
+  auto x = n.inputType(0);
+  std::string modeStr = n.attrString("mode", "constant");
+  PadMode mode = modeStr == "reflect" ? PadMode::Reflect
+                 : modeStr == "edge"  ? PadMode::Edge
+                                      : PadMode::Constant;
+  if (modeStr != "constant" && modeStr != "reflect" && modeStr != "edge")
+    return n.error("pad mode '" + modeStr + "' is not supported");
+  SmallVector<int64_t> pads;
+  double value = 0.0;
+  if (n.opset() < 11) {
+    pads = n.attrInts("pads");
+    value = n.attrFloat("value", 0.0);
+  } else {
+    auto p = n.constInts(1);
+    if (failed(p))
+      return n.error("pads must be a constant");
+    pads = *p;
+    if (n.hasInput(2)) {
+      auto v = n.constFloats(2);
+      if (failed(v) || v->size() != 1)
+        return n.error("constant_value must be a constant scalar");
+      value = (*v)[0];
+    }
+    if (n.hasInput(3)) {
+      auto a = n.constInts(3);
+      if (failed(a))
+        return n.error("axes must be a constant");
+      SmallVector<int64_t> full(2 * x.getRank(), 0);
+      if (pads.size() != 2 * a->size())
+        return n.error("pads must hold 2 entries per axis");
+      for (auto [i, ax] : llvm::enumerate(*a)) {
+        auto na = n.normAxis(ax, x.getRank());
+        if (failed(na))
+          return failure();
+        full[*na] = pads[i];
+        full[x.getRank() + *na] = pads[a->size() + i];
+      }
+      pads = full;
+    }
+  }
+  return done(n, n.make<PadOp>(n.outputType(0), n.input(0),
+                               n.builder().getDenseI64ArrayAttr(pads),
+                               PadModeAttr::get(n.context(), mode),
+                               n.builder().getF64FloatAttr(value)));
+}
+
+LogicalResult importExpand(NodeImporter &n) {
+  auto x = n.inputType(0);
+  auto shape = n.constInts(1);
+  RankedTensorType type = n.outputType(0);
+  if (succeeded(shape)) {
+    auto b = broadcastShapes(x.getShape(), *shape);
+    if (failed(b))
+      return n.error("cannot expand the input to the given shape");
+    type = RankedTensorType::get(*b, x.getElementType());
+  }
+  if (!type)
+    return n.error("the target shape is not a constant");
+  return done(n, n.make<ExpandOp>(type, n.input(0)));
+}
+
+LogicalResult importTile(NodeImporter &n) {
+  auto r = n.constInts(1);
+  SmallVector<int64_t> repeats;
+  if (succeeded(r)) {
+    repeats = *r;
+  } else {
+    // Runtime repeats: static input and declared output extents fix them.
+    auto in = n.inputType(0);
+    RankedTensorType out = n.outputType(0);
+    if (!out || !out.hasStaticShape() || !in.hasStaticShape() ||
+        out.getRank() != in.getRank())
+      return n.error("repeats must be a constant");
+    for (auto [a, b] : llvm::zip(in.getShape(), out.getShape())) {
+      if (a == 0 || b % a)
+        return n.error("repeats must be a constant");
+      repeats.push_back(b / a);
+    }
+  }
+  return done(n, n.make<TileOp>(n.outputType(0), n.input(0), repeats));
+}
+
+LogicalResult importShape(NodeImporter &n) {
+  auto x = n.inputType(0);
+  int64_t rank = x.getRank();
+  int64_t start = n.attrInt("start", 0), end = n.attrInt("end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  auto dims = x.getShape().slice(start, end - start);
+  if (!llvm::any_of(dims, ShapedType::isDynamic)) {
+    n.setOutput(0, n.i64Vector(dims));
+    return success();
+  }
+  auto full = n.make<ShapeOp>(
+      RankedTensorType::get({rank}, n.builder().getI64Type()), n.input(0));
+  if (failed(full))
+    return failure();
+  if (start == 0 && end == rank)
+    return done(n, full);
+  return done(n, n.make<SliceOp>(Type(), *full, ArrayRef<int64_t>{start},
+                                 ArrayRef<int64_t>{end - start},
+                                 ArrayRef<int64_t>{1}));
+}
+
+LogicalResult importSize(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape())
+    return n.error("Size of a dynamic shape is not supported yet");
+  auto type = RankedTensorType::get({}, n.builder().getI64Type());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(
+                     type, ArrayRef<int64_t>{x.getNumElements()})));
+  return success();
+}
+
+LogicalResult importConstant(NodeImporter &n) {
+  OpBuilder &b = n.builder();
+  auto scalarOr1D = [&](Type elem, auto values, bool scalar) -> ElementsAttr {
+    SmallVector<int64_t> shape;
+    if (!scalar)
+      shape.push_back((int64_t)values.size());
+    return DenseElementsAttr::get(RankedTensorType::get(shape, elem),
+                                  ArrayRef(values));
+  };
+  ElementsAttr attr;
+  if (const auto *a = n.attr("value")) {
+    std::string err;
+    attr = readTensor(n.context(), a->t(), /*modelDir=*/"", err);
+    if (!attr)
+      return n.error("value: " + err);
+  } else if (const auto *a = n.attr("value_float")) {
+    attr = scalarOr1D(b.getF32Type(), SmallVector<float>{a->f()}, true);
+  } else if (const auto *a = n.attr("value_floats")) {
+    attr = scalarOr1D(b.getF32Type(),
+                      SmallVector<float>(a->floats().begin(), a->floats().end()),
+                      false);
+  } else if (const auto *a = n.attr("value_int")) {
+    attr = scalarOr1D(b.getI64Type(), SmallVector<int64_t>{a->i()}, true);
+  } else if (const auto *a = n.attr("value_ints")) {
+    attr = scalarOr1D(b.getI64Type(),
+                      SmallVector<int64_t>(a->ints().begin(), a->ints().end()),
+                      false);
+  } else {
+    return n.error("only tensor, float(s) and int(s) constants are supported");
+  }
+  n.setOutput(0, n.constant(attr));
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeImporter &n) {
+  auto shape = n.constInts(0);
+  if (failed(shape)) {
+    RankedTensorType out = n.outputType(0);
+    if (!out || !out.hasStaticShape())
+      return n.error("the shape must be a constant");
+    shape = SmallVector<int64_t>(out.getShape());
+  }
+  for (int64_t d : *shape)
+    if (d < 0 || d > kMaxDim)
+      return n.error("shape entry " + Twine(d) + " is out of range");
+  Type elem = n.builder().getF32Type();
+  double v = 0.0;
+  if (const auto *a = n.attr("value")) {
+    std::string err;
+    ElementsAttr t = readTensor(n.context(), a->t(), "", err);
+    if (!t || t.getNumElements() != 1)
+      return n.error("value must be a one-element tensor");
+    elem = t.getElementType();
+    auto type = RankedTensorType::get(*shape, elem);
+    n.setOutput(0, n.constant(DenseElementsAttr::get(
+                       type, t.getValues<Attribute>()[0])));
+    return success();
+  }
+  n.setOutput(0, n.splat(elem, v, *shape));
+  return success();
+}
+
+LogicalResult importRange(NodeImporter &n) {
+  Type elem = n.inputType(0).getElementType();
+  auto s = n.constFloats(0), l = n.constFloats(1), d = n.constFloats(2);
+  if (failed(s) || failed(l) || failed(d) || s->size() != 1 || l->size() != 1 ||
+      d->size() != 1)
+    return n.error("start, limit and delta must be constant scalars");
+  double start = (*s)[0], limit = (*l)[0], delta = (*d)[0];
+  if (delta == 0)
+    return n.error("delta must not be 0");
+  double cnt = std::ceil((limit - start) / delta);
+  int64_t count = cnt > 0 ? (int64_t)cnt : 0;
+  if (count > kMaxDim)
+    return n.error("range is too long");
+  auto type = RankedTensorType::get({count}, elem);
+  SmallVector<Attribute> vals;
+  for (int64_t i = 0; i < count; ++i) {
+    double v = start + i * delta;
+    vals.push_back(isa<FloatType>(elem)
+                       ? (Attribute)n.builder().getFloatAttr(elem, v)
+                       : (Attribute)n.builder().getIntegerAttr(elem, (int64_t)v));
+  }
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, vals)));
+  return success();
+}
+
+LogicalResult importDepthSpace(NodeImporter &n, bool toSpace) {
+  auto x = n.inputType(0);
+  if (x.getRank() != 4 || !x.hasStaticShape())
+    return n.error("expects a static 4-D NCHW input");
+  int64_t bs = n.attrInt("blocksize", 0);
+  if (bs < 1)
+    return n.error("blocksize must be >= 1");
+  int64_t N = x.getDimSize(0), C = x.getDimSize(1), H = x.getDimSize(2),
+          W = x.getDimSize(3);
+  SmallVector<int64_t> s1, perm, s2;
+  if (toSpace) {
+    if (C % (bs * bs))
+      return n.error("channels are not divisible by blocksize^2");
+    bool crd = n.attrString("mode", "DCR") == "CRD";
+    int64_t c = C / (bs * bs);
+    if (crd) {
+      s1 = {N, c, bs, bs, H, W};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      s1 = {N, bs, bs, c, H, W};
+      perm = {0, 3, 4, 1, 5, 2};
+    }
+    s2 = {N, c, H * bs, W * bs};
+  } else {
+    if (H % bs || W % bs)
+      return n.error("spatial dims are not divisible by blocksize");
+    s1 = {N, C, H / bs, bs, W / bs, bs};
+    perm = {0, 3, 5, 1, 2, 4};
+    s2 = {N, C * bs * bs, H / bs, W / bs};
+  }
+  auto r1 = reshapeTo(n, n.input(0), s1, {});
+  if (failed(r1))
+    return failure();
+  auto t = n.make<TransposeOp>(Type(), *r1, perm);
+  if (failed(t))
+    return failure();
+  return done(n, reshapeTo(n, *t, s2, n.outputType(0)));
+}
+
+} // namespace
+
+void onnx_import::registerTensorRules(RuleTable &t) {
+  t["Reshape"] = importReshape;
+  t["Flatten"] = importFlatten;
+  t["Squeeze"] = importSqueeze;
+  t["Unsqueeze"] = importUnsqueeze;
+  t["Transpose"] = importTranspose;
+  t["Concat"] = importConcat;
+  t["Split"] = importSplit;
+  t["Slice"] = importSlice;
+  t["Gather"] = importGather;
+  t["GatherElements"] = importGatherElements;
+  t["ScatterElements"] = importScatterElements;
+  t["Pad"] = importPad;
+  t["Expand"] = importExpand;
+  t["Tile"] = importTile;
+  t["Shape"] = importShape;
+  t["Size"] = importSize;
+  t["Constant"] = importConstant;
+  t["ConstantOfShape"] = importConstantOfShape;
+  t["Range"] = importRange;
+  t["DepthToSpace"] = [](NodeImporter &n) { return importDepthSpace(n, true); };
+  t["SpaceToDepth"] = [](NodeImporter &n) { return importDepthSpace(n, false); };
+}

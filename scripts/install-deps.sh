@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+#===- install-deps.sh - install the Debian packages the build needs -------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# Idempotent: asks apt only for what is missing, and runs `apt-get update` only
+# when something is missing. Extra package names on the command line are added
+# to the list (scripts that need Python/torch pass theirs).
+set -euo pipefail
+
+PKGS=(
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
+  libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libfmt-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev cmake ninja-build ccache
+  libonnx-testdata
+)
+PKGS+=("$@")
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the lists when apt cannot find a candidate for something we need.
+need_update=0
+for p in "${missing[@]}"; do
+  cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then need_update=1; break; fi
+done
+if [ $need_update -eq 1 ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
