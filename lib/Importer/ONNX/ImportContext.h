@@ -126,6 +126,14 @@ FailureOr<Value> makeUnary(NodeImporter &n, UnaryKind kind, Value x,
 FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
                             Type resultType = {});
 
+/// Sets output 0 of the node to `v`, passing a failure through.
+inline LogicalResult done(NodeImporter &n, FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  n.setOutput(0, *v);
+  return success();
+}
+
 } // namespace mlir::autoglm::onnx_import
 
 #endif // AUTOGLM_LIB_IMPORTER_ONNX_IMPORTCONTEXT_H

@@ -13,13 +13,6 @@ using namespace mlir::autoglm::onnx_import;
 
 namespace {
 
-LogicalResult done(NodeImporter &n, FailureOr<Value> v) {
-  if (failed(v))
-    return failure();
-  n.setOutput(0, *v);
-  return success();
-}
-
 Rule unaryRule(UnaryKind kind) {
   // One stateless lambda per kind keeps the table a plain function pointer.
   switch (kind) {

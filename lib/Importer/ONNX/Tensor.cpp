@@ -17,13 +17,6 @@ using namespace mlir::autoglm::onnx_import;
 
 namespace {
 
-LogicalResult done(NodeImporter &n, FailureOr<Value> v) {
-  if (failed(v))
-    return failure();
-  n.setOutput(0, *v);
-  return success();
-}
-
 /// Reshape to `shape` (static or with dynamic extents taken from ONNX).
 FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
                            RankedTensorType declared) {
