@@ -153,9 +153,12 @@ def save_case(out, name, opset, model, inputs, input_names, output_names):
         outputs = model(*inputs)
     if not isinstance(outputs, (tuple, list)):
         outputs = (outputs,)
+    # PRESERVE keeps BatchNormalization nodes (EVAL would fold them into the
+    # convolutions); the model is in eval mode, so they are inference BNs.
     torch.onnx.export(model, tuple(inputs), path, opset_version=opset,
                       input_names=input_names, output_names=output_names,
-                      do_constant_folding=False)
+                      do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE)
     onnx.checker.check_model(onnx.load(path))
     for kind, tensors, names in (("input", inputs, input_names),
                                  ("output", outputs, output_names)):
