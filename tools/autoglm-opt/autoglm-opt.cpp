@@ -6,8 +6,11 @@
 // through the same pass pipeline and printing as any .mlir input.
 //===----------------------------------------------------------------------===//
 
+#include "autoglm/Conversion/Passes.h"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/Importer/ONNXImporter.h"
+#include "autoglm/Pipelines/Pipelines.h"
+#include "autoglm/Target/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -101,10 +104,11 @@ importInput(llvm::StringRef inputFilename, const MlirOptMainConfig &config,
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   DialectRegistry registry;
-  registry.insert<autoglm::AutoGLMDialect, func::FuncDialect,
-                  arith::ArithDialect, tensor::TensorDialect,
-                  linalg::LinalgDialect>();
+  autoglm::registerPipelineDialects(registry);
   mlir::registerTransformsPasses();
+  autoglm::registerAutoGLMConversionPasses();
+  autoglm::registerAutoGLMTargetPasses();
+  autoglm::registerAutoGLMPipelines();
 
   auto [inputFilename, outputFilename] = registerAndParseCLIOptions(
       argc, argv, "Open-AutoGLM optimizer driver\n", registry);

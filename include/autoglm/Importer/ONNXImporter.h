@@ -9,6 +9,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <map>
 #include <string>
 
 namespace mlir::autoglm {
@@ -23,6 +24,9 @@ struct ONNXImportOptions {
   int64_t minOpset = 13;
   /// Name of the emitted function.
   std::string funcName = "main";
+  /// Graph inputs fixed to constants: name -> serialized TensorProto file.
+  /// They become initializers (and so can feed shape parameters).
+  std::map<std::string, std::string> boundInputs;
 };
 
 /// Imports a serialized ModelProto. On any error a diagnostic is emitted on

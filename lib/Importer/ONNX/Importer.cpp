@@ -630,6 +630,31 @@ FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
 // Entry points
 //===----------------------------------------------------------------------===//
 
+/// Turns the bound graph inputs into initializers read from their files.
+static LogicalResult bindInputs(onnx::ModelProto &model, Location fileLoc,
+                                const ONNXImportOptions &options) {
+  auto *g = model.mutable_graph();
+  for (const auto &[name, path] : options.boundInputs) {
+    int index = -1;
+    for (int i = 0; i < g->input_size(); ++i)
+      if (g->input(i).name() == name)
+        index = i;
+    if (index < 0)
+      return emitError(fileLoc) << "--bind-input: the graph has no input '"
+                                << name << "'";
+    auto buf = llvm::MemoryBuffer::getFile(path, false, false);
+    onnx::TensorProto t;
+    if (!buf || !t.ParseFromArray((*buf)->getBufferStart(),
+                                  (int)(*buf)->getBufferSize()))
+      return emitError(fileLoc) << "--bind-input: cannot read a TensorProto from '"
+                                << path << "'";
+    t.set_name(name);
+    *g->add_initializer() = t;
+    g->mutable_input()->DeleteSubrange(index, 1);
+  }
+  return success();
+}
+
 static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                                               MLIRContext *ctx,
                                               const ONNXImportOptions &options) {
@@ -640,6 +665,8 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                           "not a ModelProto)";
     return {};
   }
+  if (failed(bindInputs(model, fileLoc, options)))
+    return {};
   if (model.ir_version() < 3 || model.ir_version() > onnx::IR_VERSION) {
     emitError(fileLoc) << "unsupported ONNX IR version " << model.ir_version()
                        << " (this build reads 3.." << (int)onnx::IR_VERSION

@@ -4,6 +4,7 @@
 
 #include "TensorData.h"
 #include "ImportContext.h"
+#include "autoglm/Support/TensorProto.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -17,34 +18,6 @@
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::onnx_import;
-
-namespace {
-
-int64_t elementSize(int32_t onnxType) {
-  switch (onnxType) {
-  case onnx::TensorProto::BOOL:
-  case onnx::TensorProto::INT8:
-  case onnx::TensorProto::UINT8:
-    return 1;
-  case onnx::TensorProto::INT16:
-  case onnx::TensorProto::UINT16:
-  case onnx::TensorProto::FLOAT16:
-  case onnx::TensorProto::BFLOAT16:
-    return 2;
-  case onnx::TensorProto::INT32:
-  case onnx::TensorProto::UINT32:
-  case onnx::TensorProto::FLOAT:
-    return 4;
-  case onnx::TensorProto::INT64:
-  case onnx::TensorProto::UINT64:
-  case onnx::TensorProto::DOUBLE:
-    return 8;
-  default:
-    return 0;
-  }
-}
-
-} // namespace
 
 /// Resolves `location` inside `modelDir`, refusing absolute paths and any
 /// path whose real location escapes the folder (.., symlinks).
@@ -89,50 +62,6 @@ bool onnx_import::resolveExternal(const std::string &modelDir, const std::string
   path = fileReal.str().str();
   return true;
 }
-
-namespace {
-
-template <typename Field>
-void copyTyped(const Field &field, int64_t n, int64_t size, std::vector<char> &out,
-               int32_t onnxType) {
-  out.resize(n * size);
-  for (int64_t i = 0; i < n; ++i) {
-    auto v = field.Get(i);
-    switch (size) {
-    case 1: {
-      int8_t x = (int8_t)v;
-      std::memcpy(&out[i], &x, 1);
-      break;
-    }
-    case 2: {
-      int16_t x = (int16_t)v;
-      std::memcpy(&out[i * 2], &x, 2);
-      break;
-    }
-    case 4: {
-      if (onnxType == onnx::TensorProto::FLOAT) {
-        float x = (float)v;
-        std::memcpy(&out[i * 4], &x, 4);
-      } else {
-        int32_t x = (int32_t)v;
-        std::memcpy(&out[i * 4], &x, 4);
-      }
-      break;
-    }
-    case 8: {
-      if (onnxType == onnx::TensorProto::DOUBLE) {
-        double x = (double)v;
-        std::memcpy(&out[i * 8], &x, 8);
-      } else {
-        int64_t x = (int64_t)v;
-        std::memcpy(&out[i * 8], &x, 8);
-      }
-      break;
-    }
-    }
-  }
-}
-} // namespace
 
 bool onnx_import::checkExternalData(const onnx::TensorProto &t,
                                     const std::string &modelDir,
@@ -189,50 +118,7 @@ bool onnx_import::readTensorBytes(const onnx::TensorProto &t,
     bytes.assign(p, p + want);
     return true;
   }
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != want) {
-      error = fmt::format("raw_data holds {} bytes but the shape needs {}",
-                          t.raw_data().size(), want);
-      return false;
-    }
-    bytes.assign(t.raw_data().begin(), t.raw_data().end());
-    return true;
-  }
-  int32_t ty = t.data_type();
-  int64_t have = 0;
-  switch (ty) {
-  case onnx::TensorProto::FLOAT:
-    have = t.float_data_size();
-    if (have == n)
-      copyTyped(t.float_data(), n, size, bytes, ty);
-    break;
-  case onnx::TensorProto::DOUBLE:
-    have = t.double_data_size();
-    if (have == n)
-      copyTyped(t.double_data(), n, size, bytes, ty);
-    break;
-  case onnx::TensorProto::INT64:
-    have = t.int64_data_size();
-    if (have == n)
-      copyTyped(t.int64_data(), n, size, bytes, ty);
-    break;
-  case onnx::TensorProto::UINT32:
-  case onnx::TensorProto::UINT64:
-    have = t.uint64_data_size();
-    if (have == n)
-      copyTyped(t.uint64_data(), n, size, bytes, ty);
-    break;
-  default: // int32_data carries every narrower type, fp16/bf16 as bits
-    have = t.int32_data_size();
-    if (have == n)
-      copyTyped(t.int32_data(), n, size, bytes, ty);
-    break;
-  }
-  if (have != n) {
-    error = fmt::format("data holds {} elements but the shape needs {}", have, n);
-    return false;
-  }
-  return true;
+  return ::autoglm::tensorProtoBytes(t, n, bytes, error);
 }
 
 ElementsAttr onnx_import::readTensor(MLIRContext *ctx, const onnx::TensorProto &t,
@@ -240,7 +126,7 @@ ElementsAttr onnx_import::readTensor(MLIRContext *ctx, const onnx::TensorProto &
                                      std::string &error,
                                      int64_t maxInlineElements) {
   Type elem = convertElementType(ctx, t.data_type());
-  int64_t size = elementSize(t.data_type());
+  int64_t size = ::autoglm::onnxElementSize(t.data_type());
   if (!elem || !size) {
     error = fmt::format("element type {} is not supported",
                         onnx::TensorProto_DataType_Name(

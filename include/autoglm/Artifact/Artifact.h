@@ -1,0 +1,71 @@
+//===- Artifact.h - the deployable artifact directory --------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// An artifact is a directory:
+//   model.so        the compiled model (weights in its read-only data)
+//   model.h         a C header naming the entry point, inputs and outputs
+//   manifest.json   what was compiled, how, for which target, and the
+//                   sha256 of every file (the runtime checks them at load)
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_ARTIFACT_ARTIFACT_H
+#define AUTOGLM_ARTIFACT_ARTIFACT_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::autoglm {
+
+constexpr int kManifestSchemaVersion = 1;
+
+struct TensorSpec {
+  std::string name;
+  std::string dtype; // "float32", "int64", "bool", ...
+  std::vector<int64_t> shape;
+  int64_t bytes = 0;
+};
+
+struct ArtifactInfo {
+  std::string modelName;    // file name of the source model
+  std::string modelSha256;  // of the source model bytes
+  std::string pipeline;     // the pass pipeline as text
+  std::string triple, cpu, features;
+  int optLevel = 0;
+  std::vector<TensorSpec> inputs, outputs;
+  int64_t weightBytes = 0;  // constant data in the library
+  std::vector<std::string> notes;
+};
+
+/// The dtype name of an element type (signless ints read as signed unless
+/// `isUnsigned`), or empty if the runtime cannot carry it.
+std::string dtypeName(Type elementType);
+
+/// Inputs and outputs of the model function `funcName` of an imported
+/// (autoglm-level) module, with names from `autoglm.name`.
+FailureOr<std::pair<std::vector<TensorSpec>, std::vector<TensorSpec>>>
+collectSignature(ModuleOp module, llvm::StringRef funcName);
+
+/// Bytes of constant tensors in the module (weights).
+int64_t constantBytes(ModuleOp module);
+
+/// The manifest without the "files" section (what the compiler decided).
+std::string renderManifest(const ArtifactInfo &info,
+                           const std::vector<std::pair<std::string, std::string>> &files);
+std::string renderHeader(const ArtifactInfo &info);
+
+/// sha256 of bytes, lowercase hex.
+std::string sha256Hex(llvm::StringRef bytes);
+
+/// Writes the artifact atomically: everything goes to a fresh temporary
+/// directory next to `dir`, which replaces `dir` only when complete.
+/// `libraryPath` is a linked shared library that is moved in.
+LogicalResult writeArtifact(const std::string &dir, const ArtifactInfo &info,
+                            const std::string &libraryPath, std::string &error);
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_ARTIFACT_ARTIFACT_H

@@ -1,0 +1,53 @@
+//===- Passes.td - every A-to-B lowering of Open-AutoGLM ---*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_CONVERSION_PASSES_TD
+#define AUTOGLM_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// autoglm -> linalg
+//===----------------------------------------------------------------------===//
+
+def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
+  let summary = "Lower every autoglm op to linalg / tensor / arith / math";
+  let description = [{
+    Elementwise ops become `linalg.generic` with broadcasting indexing maps,
+    contractions and convolutions become generic contractions (groups exposed
+    as a dimension), reductions and pooling become reductions over windows,
+    data movement becomes tensor ops. Unsigned integer tensors become signless
+    (the op choice keeps the signedness). Attention is first decomposed into
+    core ops.
+
+    Before:
+      %0 = autoglm.unary relu %x : tensor<4xf32> -> tensor<4xf32>
+    After:
+      %e = tensor.empty() : tensor<4xf32>
+      %0 = linalg.generic {...iterator_types = ["parallel"]}
+             ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+      ^bb0(%in: f32, %out: f32):
+        %m = arith.maximumf %in, %cst : f32
+        linalg.yield %m : f32
+      } -> tensor<4xf32>
+
+    Dynamic extents are not lowered yet: such ops get an error at their
+    ONNX node.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
+def VerifyNoAutoGLM : Pass<"autoglm-verify-lowered", "ModuleOp"> {
+  let summary = "Contract check before codegen: no autoglm op is left";
+  let description = [{
+    Fails with an error at the first remaining autoglm op (naming its ONNX
+    node). Runs between the autoglm-to-linalg conversion and bufferization.
+  }];
+}
+
+#endif // AUTOGLM_CONVERSION_PASSES_TD

@@ -1,0 +1,28 @@
+//===- Pipelines.h - the pass pipelines the tools share -----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_PIPELINES_PIPELINES_H
+#define AUTOGLM_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::autoglm {
+
+/// autoglm (optimized) -> linalg on tensors, then the contract check.
+void buildAutoGLMToLinalgPipeline(OpPassManager &pm);
+
+/// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry
+/// point. The module's model function is `main`.
+void buildCPUCodegenPipeline(OpPassManager &pm);
+
+/// Registers `autoglm-to-linalg-pipeline` and `autoglm-cpu-pipeline` (the
+/// whole path from autoglm to the LLVM dialect) for autoglm-opt.
+void registerAutoGLMPipelines();
+
+/// Registers every dialect the pipelines create.
+void registerPipelineDialects(DialectRegistry &registry);
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_PIPELINES_PIPELINES_H

@@ -1,0 +1,59 @@
+//===- Passes.td - target-specific passes ------------------*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_TARGET_PASSES_TD
+#define AUTOGLM_TARGET_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MemrefCopyToLinalg : Pass<"autoglm-memref-copy-to-linalg", "ModuleOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy so it becomes plain loops";
+  let description = [{
+    finalize-memref-to-llvm turns a copy between non-contiguous memrefs into a
+    call to MLIR's C runner library (`memrefCopy`), which a deployed artifact
+    does not have. As loops the copy needs no runtime support.
+
+    Before: memref.copy %a, %b : memref<4xf32, strided<[2]>> to memref<4xf32>
+    After:  linalg.copy ins(%a : ...) outs(%b : ...)
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CPUEntryPoint : Pass<"autoglm-cpu-entry-point", "ModuleOp"> {
+  let summary = "Add the artifact's C entry point around the lowered model";
+  let description = [{
+    On a module already in the LLVM dialect, whose model function takes one
+    bare pointer per input and per output (bare-pointer memref calling
+    convention), adds
+
+      void autoglm_entry(void **buffers)   // inputs first, then outputs
+
+    which loads each pointer and calls the model function, and gives the model
+    function internal linkage, so `autoglm_entry` is the library's one
+    exported symbol.
+  }];
+  let options = [
+    Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+           "Name of the model function">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def MathApproximation : Pass<"autoglm-math-approximation", "ModuleOp"> {
+  let summary = "Expand transcendental math ops into code that needs no libm";
+  let description = [{
+    exp, log, log1p, expm1, tanh, erf, sin, cos, atan, ... become MLIR's
+    polynomial approximations (f32; f16/bf16 computed in f32), and composite
+    ops (powf, tan, sinh, cosh, asinh, ...) are expanded into those, so an
+    embedded target without a full libm runs the same code. What no pattern
+    covers is left for math-to-libm.
+
+    Before: %y = math.tanh %x : f32
+    After:  a clamp, a rational polynomial and a select (no call).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+#endif // AUTOGLM_TARGET_PASSES_TD

@@ -1,0 +1,236 @@
+//===- Artifact.cpp - the deployable artifact directory -------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Artifact/Artifact.h"
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+#ifndef AUTOGLM_VERSION
+#define AUTOGLM_VERSION "0.0.0"
+#endif
+
+std::string mlir::autoglm::dtypeName(Type t) {
+  if (t.isF32())
+    return "float32";
+  if (t.isF64())
+    return "float64";
+  if (t.isF16())
+    return "float16";
+  if (t.isBF16())
+    return "bfloat16";
+  if (t.isInteger(1))
+    return "bool";
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    unsigned w = i.getWidth();
+    if (w != 8 && w != 16 && w != 32 && w != 64)
+      return "";
+    return fmt::format("{}int{}", i.isUnsigned() ? "u" : "", w);
+  }
+  return "";
+}
+
+static int64_t elementBytes(Type t) {
+  return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+FailureOr<std::pair<std::vector<TensorSpec>, std::vector<TensorSpec>>>
+mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
+  auto func = module.lookupSymbol<func::FuncOp>(funcName);
+  if (!func) {
+    module.emitError() << "no model function '" << funcName << "'";
+    return failure();
+  }
+  auto spec = [&](Type t, DictionaryAttr attrs, std::string fallback,
+                  TensorSpec &out) -> LogicalResult {
+    auto tt = dyn_cast<RankedTensorType>(t);
+    if (!tt || !tt.hasStaticShape())
+      return func.emitError() << "'" << fallback
+                              << "' needs a static shape for the CPU target, has "
+                              << t;
+    out.dtype = dtypeName(tt.getElementType());
+    if (out.dtype.empty())
+      return func.emitError() << "'" << fallback << "' has unsupported element type "
+                              << tt.getElementType();
+    out.shape.assign(tt.getShape().begin(), tt.getShape().end());
+    out.bytes = tt.getNumElements() * elementBytes(tt.getElementType());
+    auto name = attrs ? attrs.getAs<StringAttr>("autoglm.name") : StringAttr();
+    out.name = name ? name.str() : fallback;
+    return success();
+  };
+  std::vector<TensorSpec> ins, outs;
+  FunctionType ft = func.getFunctionType();
+  for (unsigned i = 0; i < ft.getNumInputs(); ++i) {
+    TensorSpec s;
+    if (failed(spec(ft.getInput(i), func.getArgAttrDict(i), fmt::format("input{}", i), s)))
+      return failure();
+    ins.push_back(s);
+  }
+  for (unsigned i = 0; i < ft.getNumResults(); ++i) {
+    TensorSpec s;
+    if (failed(spec(ft.getResult(i), func.getResultAttrDict(i),
+                    fmt::format("output{}", i), s)))
+      return failure();
+    outs.push_back(s);
+  }
+  return std::make_pair(ins, outs);
+}
+
+int64_t mlir::autoglm::constantBytes(ModuleOp module) {
+  int64_t total = 0;
+  module.walk([&](ConstantOp c) {
+    auto t = c.getType();
+    if (t.hasStaticShape())
+      total += t.getNumElements() * elementBytes(t.getElementType());
+  });
+  return total;
+}
+
+std::string mlir::autoglm::sha256Hex(llvm::StringRef bytes) {
+  std::array<uint8_t, 32> h = llvm::SHA256::hash(
+      llvm::ArrayRef<uint8_t>((const uint8_t *)bytes.data(), bytes.size()));
+  std::string s;
+  for (uint8_t b : h)
+    s += fmt::format("{:02x}", b);
+  return s;
+}
+
+static nlohmann::ordered_json specJson(const TensorSpec &s) {
+  return {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}, {"bytes", s.bytes}};
+}
+
+std::string mlir::autoglm::renderManifest(
+    const ArtifactInfo &info,
+    const std::vector<std::pair<std::string, std::string>> &files) {
+  nlohmann::ordered_json j;
+  j["schema_version"] = kManifestSchemaVersion;
+  j["model"] = {{"file", info.modelName}, {"sha256", info.modelSha256}};
+  j["compiler"] = {{"name", "autoglm-compile"}, {"version", AUTOGLM_VERSION},
+                   {"llvm", LLVM_VERSION_STRING}};
+  j["target"] = {{"kind", "cpu"}, {"triple", info.triple}, {"cpu", info.cpu},
+                 {"features", info.features}, {"opt_level", info.optLevel}};
+  j["pipeline"] = info.pipeline;
+  j["entry_point"] = "autoglm_entry";
+  j["library"] = "model.so";
+  nlohmann::ordered_json ins = nlohmann::ordered_json::array(),
+                         outs = nlohmann::ordered_json::array();
+  int64_t ioBytes = 0;
+  for (const auto &s : info.inputs) {
+    ins.push_back(specJson(s));
+    ioBytes += s.bytes;
+  }
+  for (const auto &s : info.outputs) {
+    outs.push_back(specJson(s));
+    ioBytes += s.bytes;
+  }
+  j["inputs"] = ins;
+  j["outputs"] = outs;
+  j["memory"] = {{"weights_bytes", info.weightBytes}, {"io_bytes", ioBytes}};
+  if (!info.notes.empty())
+    j["notes"] = info.notes;
+  nlohmann::ordered_json f = nlohmann::ordered_json::object();
+  for (const auto &[name, sha] : files)
+    f[name] = {{"sha256", sha}};
+  j["files"] = f;
+  return j.dump(2) + "\n";
+}
+
+static std::string cIdent(const std::string &s) {
+  std::string r;
+  for (char c : s)
+    r += isalnum((unsigned char)c) ? c : '_';
+  if (r.empty() || isdigit((unsigned char)r[0]))
+    r = "_" + r;
+  return r;
+}
+
+std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
+  std::string h;
+  h += "/* Generated by autoglm-compile " AUTOGLM_VERSION " from " + info.modelName +
+       ". Do not edit. */\n";
+  h += "#ifndef AUTOGLM_MODEL_H\n#define AUTOGLM_MODEL_H\n\n#include <stdint.h>\n\n";
+  h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h += "/* buffers: one pointer per input, then one per output, in the order\n"
+       " * below; each holds the tensor densely in row-major order. The call\n"
+       " * is reentrant: concurrent calls need distinct output buffers. */\n";
+  h += "void autoglm_entry(void **buffers);\n\n";
+  h += fmt::format("#define AUTOGLM_MODEL_NUM_INPUTS {}\n", info.inputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n\n", info.outputs.size());
+  auto emit = [&](const char *kind, size_t i, const TensorSpec &s) {
+    std::string id = cIdent(s.name);
+    std::string dims;
+    for (size_t d = 0; d < s.shape.size(); ++d)
+      dims += fmt::format("{}{}", d ? ", " : "", s.shape[d]);
+    h += fmt::format("/* {} {}: \"{}\" {}[{}] */\n", kind, i, s.name, s.dtype, dims);
+    h += fmt::format("#define AUTOGLM_{}_{}_INDEX {}\n", kind, id, i);
+    h += fmt::format("#define AUTOGLM_{}_{}_BYTES {}\n", kind, id, s.bytes);
+    h += fmt::format("#define AUTOGLM_{}_{}_RANK {}\n", kind, id, s.shape.size());
+  };
+  for (size_t i = 0; i < info.inputs.size(); ++i)
+    emit("INPUT", i, info.inputs[i]);
+  for (size_t i = 0; i < info.outputs.size(); ++i)
+    emit("OUTPUT", i, info.outputs[i]);
+  h += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* AUTOGLM_MODEL_H */\n";
+  return h;
+}
+
+static LogicalResult writeFile(const std::string &path, llvm::StringRef bytes,
+                               std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return failure();
+  }
+  os << bytes;
+  return success();
+}
+
+LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
+                                           const ArtifactInfo &info,
+                                           const std::string &libraryPath,
+                                           std::string &error) {
+  llvm::SmallString<256> tmp(dir);
+  llvm::sys::path::remove_dots(tmp, true);
+  if (tmp.ends_with("/"))
+    tmp.pop_back();
+  std::string tmpDir = (tmp + ".tmp-autoglm").str();
+  llvm::sys::fs::remove_directories(tmpDir);
+  if (auto ec = llvm::sys::fs::create_directories(tmpDir)) {
+    error = "cannot create " + tmpDir + ": " + ec.message();
+    return failure();
+  }
+  auto fail = [&]() {
+    llvm::sys::fs::remove_directories(tmpDir);
+    return failure();
+  };
+  auto lib = llvm::MemoryBuffer::getFile(libraryPath, false, false);
+  if (!lib) {
+    error = "cannot read the linked library";
+    return fail();
+  }
+  std::string header = renderHeader(info);
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"model.so", sha256Hex((*lib)->getBuffer())}, {"model.h", sha256Hex(header)}};
+  if (failed(writeFile(tmpDir + "/model.so", (*lib)->getBuffer(), error)) ||
+      failed(writeFile(tmpDir + "/model.h", header, error)) ||
+      failed(writeFile(tmpDir + "/manifest.json", renderManifest(info, files), error)))
+    return fail();
+  llvm::sys::fs::remove_directories(dir);
+  if (auto ec = llvm::sys::fs::rename(tmpDir, dir)) {
+    error = "cannot move the artifact into place at " + dir + ": " + ec.message();
+    return fail();
+  }
+  return success();
+}

@@ -1,0 +1,469 @@
+//===- Common.cpp - shared pieces of the autoglm-to-linalg lowering -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+static Type signless(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+AutoGLMTypeConverter::AutoGLMTypeConverter() {
+  addConversion([](Type t) { return t; });
+  addConversion([](IntegerType t) -> Type { return signless(t); });
+  addConversion([](RankedTensorType t) -> Type {
+    return RankedTensorType::get(t.getShape(), signless(t.getElementType()));
+  });
+  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
+                        Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(materialize);
+  addTargetMaterialization(materialize);
+}
+
+ElemInfo ElemInfo::of(Type t) {
+  if (auto st = dyn_cast<ShapedType>(t))
+    t = st.getElementType();
+  ElemInfo e;
+  e.type = signless(t);
+  e.isFloat = isa<FloatType>(t);
+  e.isUnsigned = t.isUnsignedInteger() || t.isInteger(1);
+  return e;
+}
+
+LogicalResult lowering::requireStaticShapes(Operation *op,
+                                            ConversionPatternRewriter &rw) {
+  auto isStatic = [](Type t) {
+    auto r = dyn_cast<RankedTensorType>(t);
+    return !r || r.hasStaticShape();
+  };
+  if (llvm::all_of(op->getOperandTypes(), isStatic) &&
+      llvm::all_of(op->getResultTypes(), isStatic))
+    return success();
+  return op->emitError() << "'" << op->getName()
+                         << "' with dynamic extents is not lowered by the CPU "
+                            "backend yet";
+}
+
+Value lowering::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+}
+
+Value lowering::scalarConst(OpBuilder &b, Location loc, Type elem, double value) {
+  if (auto f = dyn_cast<FloatType>(elem))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, value));
+  if (isa<IndexType>(elem))
+    return arith::ConstantIndexOp::create(b, loc, (int64_t)value);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, (int64_t)value));
+}
+
+Value lowering::extremeConst(OpBuilder &b, Location loc, ElemInfo e, bool largest) {
+  if (auto f = dyn_cast<FloatType>(e.type))
+    return arith::ConstantOp::create(
+        b, loc, b.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(), !largest)));
+  unsigned w = e.type.getIntOrFloatBitWidth();
+  APInt v = e.isUnsigned ? (largest ? APInt::getMaxValue(w) : APInt::getZero(w))
+                         : (largest ? APInt::getSignedMaxValue(w)
+                                    : APInt::getSignedMinValue(w));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(e.type, v));
+}
+
+Value lowering::fillTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                           Value scalar) {
+  return linalg::FillOp::create(b, loc, scalar, emptyTensor(b, loc, type))
+      .getResult(0);
+}
+
+AffineMap lowering::broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> res,
+                                 ArrayRef<int64_t> op) {
+  SmallVector<AffineExpr> exprs;
+  int64_t off = res.size() - op.size();
+  for (size_t i = 0; i < op.size(); ++i)
+    exprs.push_back(op[i] == 1 && res[off + i] != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(off + i, ctx));
+  return AffineMap::get(res.size(), 0, exprs, ctx);
+}
+
+Value lowering::buildElementwise(OpBuilder &b, Location loc,
+                                 RankedTensorType resultType, ValueRange inputs,
+                                 ScalarBody body) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(ctx, resultType.getShape(),
+                                cast<RankedTensorType>(in.getType()).getShape()));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
+  SmallVector<utils::IteratorType> iters(resultType.getRank(),
+                                         utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, inputs, ValueRange{emptyTensor(b, loc, resultType)},
+      maps, iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value r = body(nb, nl, args.drop_back());
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return generic.getResult(0);
+}
+
+Value lowering::castScalar(OpBuilder &b, Location loc, Value v, ElemInfo from,
+                           ElemInfo to) {
+  Type ft = from.type, tt = to.type;
+  if (ft == tt)
+    return v;
+  if (tt.isInteger(1)) {
+    Value zero = scalarConst(b, loc, ft, 0.0);
+    if (from.isFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  if (from.isFloat && to.isFloat) {
+    if (ft.getIntOrFloatBitWidth() < tt.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, tt, v);
+    return arith::TruncFOp::create(b, loc, tt, v);
+  }
+  if (from.isFloat)
+    return to.isUnsigned ? (Value)arith::FPToUIOp::create(b, loc, tt, v)
+                         : (Value)arith::FPToSIOp::create(b, loc, tt, v);
+  if (to.isFloat)
+    return from.isUnsigned ? (Value)arith::UIToFPOp::create(b, loc, tt, v)
+                           : (Value)arith::SIToFPOp::create(b, loc, tt, v);
+  unsigned fw = ft.getIntOrFloatBitWidth(), tw = tt.getIntOrFloatBitWidth();
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, tt, v);
+  return from.isUnsigned ? (Value)arith::ExtUIOp::create(b, loc, tt, v)
+                         : (Value)arith::ExtSIOp::create(b, loc, tt, v);
+}
+
+Value lowering::emitAdd(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e) {
+  return e.isFloat ? (Value)arith::AddFOp::create(b, loc, x, y)
+                   : (Value)arith::AddIOp::create(b, loc, x, y);
+}
+
+Value lowering::emitMul(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e) {
+  return e.isFloat ? (Value)arith::MulFOp::create(b, loc, x, y)
+                   : (Value)arith::MulIOp::create(b, loc, x, y);
+}
+
+Value lowering::emitMax(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e) {
+  if (e.isFloat)
+    return arith::MaximumFOp::create(b, loc, x, y);
+  return e.isUnsigned ? (Value)arith::MaxUIOp::create(b, loc, x, y)
+                      : (Value)arith::MaxSIOp::create(b, loc, x, y);
+}
+
+Value lowering::emitMin(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e) {
+  if (e.isFloat)
+    return arith::MinimumFOp::create(b, loc, x, y);
+  return e.isUnsigned ? (Value)arith::MinUIOp::create(b, loc, x, y)
+                      : (Value)arith::MinSIOp::create(b, loc, x, y);
+}
+
+Value lowering::emitBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
+                           Value y, ElemInfo e) {
+  switch (kind) {
+  case BinaryKind::Add:
+    return emitAdd(b, loc, x, y, e);
+  case BinaryKind::Sub:
+    return e.isFloat ? (Value)arith::SubFOp::create(b, loc, x, y)
+                     : (Value)arith::SubIOp::create(b, loc, x, y);
+  case BinaryKind::Mul:
+    return emitMul(b, loc, x, y, e);
+  case BinaryKind::Div:
+    if (e.isFloat)
+      return arith::DivFOp::create(b, loc, x, y);
+    return e.isUnsigned ? (Value)arith::DivUIOp::create(b, loc, x, y)
+                        : (Value)arith::DivSIOp::create(b, loc, x, y);
+  case BinaryKind::Pow:
+    if (e.isFloat)
+      return math::PowFOp::create(b, loc, x, y);
+    return math::IPowIOp::create(b, loc, x, y);
+  case BinaryKind::Max:
+    return emitMax(b, loc, x, y, e);
+  case BinaryKind::Min:
+    return emitMin(b, loc, x, y, e);
+  case BinaryKind::FMod:
+    if (e.isFloat)
+      return arith::RemFOp::create(b, loc, x, y);
+    return e.isUnsigned ? (Value)arith::RemUIOp::create(b, loc, x, y)
+                        : (Value)arith::RemSIOp::create(b, loc, x, y);
+  case BinaryKind::Mod: {
+    if (e.isUnsigned)
+      return arith::RemUIOp::create(b, loc, x, y);
+    // Python semantics: the result takes the divisor's sign.
+    Value r = arith::RemSIOp::create(b, loc, x, y);
+    Value zero = scalarConst(b, loc, e.type, 0);
+    Value rNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+    Value yNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+    Value rNonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+    Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+    Value fix = arith::AndIOp::create(b, loc, differ, rNonZero);
+    return arith::SelectOp::create(b, loc, fix, arith::AddIOp::create(b, loc, r, y), r);
+  }
+  case BinaryKind::And:
+  case BinaryKind::BitAnd:
+    return arith::AndIOp::create(b, loc, x, y);
+  case BinaryKind::Or:
+  case BinaryKind::BitOr:
+    return arith::OrIOp::create(b, loc, x, y);
+  case BinaryKind::Xor:
+  case BinaryKind::BitXor:
+    return arith::XOrIOp::create(b, loc, x, y);
+  case BinaryKind::ShiftLeft:
+    return arith::ShLIOp::create(b, loc, x, y);
+  case BinaryKind::ShiftRight:
+    return e.isUnsigned ? (Value)arith::ShRUIOp::create(b, loc, x, y)
+                        : (Value)arith::ShRSIOp::create(b, loc, x, y);
+  case BinaryKind::PRelu: {
+    Value zero = scalarConst(b, loc, e.type, 0);
+    Value neg = e.isFloat ? (Value)arith::CmpFOp::create(
+                                b, loc, arith::CmpFPredicate::OLT, x, zero)
+                          : (Value)arith::CmpIOp::create(
+                                b, loc, arith::CmpIPredicate::slt, x, zero);
+    return arith::SelectOp::create(b, loc, neg, emitMul(b, loc, x, y, e), x);
+  }
+  }
+  llvm_unreachable("unknown binary kind");
+}
+
+Value lowering::emitUnary(OpBuilder &b, Location loc, UnaryKind kind, Value x,
+                          ElemInfo e, double alpha, double beta) {
+  Type t = e.type;
+  auto c = [&](double v) { return scalarConst(b, loc, t, v); };
+  auto cmpf = [&](arith::CmpFPredicate p, Value l, Value r) -> Value {
+    return arith::CmpFOp::create(b, loc, p, l, r);
+  };
+  auto sel = [&](Value cond, Value l, Value r) -> Value {
+    return arith::SelectOp::create(b, loc, cond, l, r);
+  };
+  auto mul = [&](Value l, Value r) -> Value { return arith::MulFOp::create(b, loc, l, r); };
+  auto add = [&](Value l, Value r) -> Value { return arith::AddFOp::create(b, loc, l, r); };
+  auto sub = [&](Value l, Value r) -> Value { return arith::SubFOp::create(b, loc, l, r); };
+  auto div = [&](Value l, Value r) -> Value { return arith::DivFOp::create(b, loc, l, r); };
+  auto maxf = [&](Value l, Value r) -> Value { return arith::MaximumFOp::create(b, loc, l, r); };
+  auto minf = [&](Value l, Value r) -> Value { return arith::MinimumFOp::create(b, loc, l, r); };
+  auto sigmoid = [&](Value v) -> Value {
+    Value negv = arith::NegFOp::create(b, loc, v);
+    return div(c(1), add(c(1), math::ExpOp::create(b, loc, negv)));
+  };
+  auto softplus = [&](Value v) -> Value {
+    return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, v));
+  };
+  switch (kind) {
+  case UnaryKind::Abs:
+    return e.isFloat ? (Value)math::AbsFOp::create(b, loc, x)
+           : e.isUnsigned ? x
+                          : (Value)math::AbsIOp::create(b, loc, x);
+  case UnaryKind::Neg:
+    return e.isFloat ? (Value)arith::NegFOp::create(b, loc, x)
+                     : (Value)arith::SubIOp::create(b, loc, c(0), x);
+  case UnaryKind::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case UnaryKind::Log:
+    return math::LogOp::create(b, loc, x);
+  case UnaryKind::Sqrt:
+    return math::SqrtOp::create(b, loc, x);
+  case UnaryKind::Rsqrt:
+    return math::RsqrtOp::create(b, loc, x);
+  case UnaryKind::Reciprocal:
+    return div(c(1), x);
+  case UnaryKind::Tanh:
+    return math::TanhOp::create(b, loc, x);
+  case UnaryKind::Sigmoid:
+    return sigmoid(x);
+  case UnaryKind::Relu:
+    return emitMax(b, loc, x, c(0), e);
+  case UnaryKind::Erf:
+    return math::ErfOp::create(b, loc, x);
+  case UnaryKind::Sin:
+    return math::SinOp::create(b, loc, x);
+  case UnaryKind::Cos:
+    return math::CosOp::create(b, loc, x);
+  case UnaryKind::Tan:
+    return math::TanOp::create(b, loc, x);
+  case UnaryKind::Asin:
+    return math::AsinOp::create(b, loc, x);
+  case UnaryKind::Acos:
+    return math::AcosOp::create(b, loc, x);
+  case UnaryKind::Atan:
+    return math::AtanOp::create(b, loc, x);
+  case UnaryKind::Sinh:
+    return math::SinhOp::create(b, loc, x);
+  case UnaryKind::Cosh:
+    return math::CoshOp::create(b, loc, x);
+  case UnaryKind::Asinh:
+    return math::AsinhOp::create(b, loc, x);
+  case UnaryKind::Acosh:
+    return math::AcoshOp::create(b, loc, x);
+  case UnaryKind::Atanh:
+    return math::AtanhOp::create(b, loc, x);
+  case UnaryKind::Floor:
+    return math::FloorOp::create(b, loc, x);
+  case UnaryKind::Ceil:
+    return math::CeilOp::create(b, loc, x);
+  case UnaryKind::Round:
+    return math::RoundEvenOp::create(b, loc, x);
+  case UnaryKind::Sign: {
+    if (e.isFloat) {
+      Value pos = sel(cmpf(arith::CmpFPredicate::OGT, x, c(0)), c(1), c(0));
+      Value r = sel(cmpf(arith::CmpFPredicate::OLT, x, c(0)), c(-1), pos);
+      return sel(cmpf(arith::CmpFPredicate::UNO, x, x), x, r);
+    }
+    auto p = e.isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt;
+    Value pos = sel(arith::CmpIOp::create(b, loc, p, x, c(0)), c(1), c(0));
+    if (e.isUnsigned)
+      return pos;
+    return sel(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(0)),
+               c(-1), pos);
+  }
+  case UnaryKind::Not:
+    return arith::XOrIOp::create(b, loc, x, scalarConst(b, loc, x.getType(), 1));
+  case UnaryKind::IsNaN:
+    return cmpf(arith::CmpFPredicate::UNO, x, x);
+  case UnaryKind::IsInf: {
+    Value inf = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(t, APFloat::getInf(cast<FloatType>(t).getFloatSemantics())));
+    return cmpf(arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, loc, x), inf);
+  }
+  case UnaryKind::Softplus:
+    return softplus(x);
+  case UnaryKind::Softsign:
+    return div(x, add(c(1), math::AbsFOp::create(b, loc, x)));
+  case UnaryKind::Gelu:
+    return mul(mul(c(0.5), x),
+               add(c(1), math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)))));
+  case UnaryKind::GeluTanh: {
+    Value x3 = mul(mul(x, x), x);
+    Value inner = mul(c(std::sqrt(2.0 / M_PI)), add(x, mul(c(0.044715), x3)));
+    return mul(mul(c(0.5), x), add(c(1), math::TanhOp::create(b, loc, inner)));
+  }
+  case UnaryKind::Silu:
+    return mul(x, sigmoid(x));
+  case UnaryKind::HardSwish:
+    return mul(x, maxf(c(0), minf(c(1), add(mul(x, c(1.0 / 6.0)), c(0.5)))));
+  case UnaryKind::Mish:
+    return mul(x, math::TanhOp::create(b, loc, softplus(x)));
+  case UnaryKind::HardSigmoid:
+    return maxf(c(0), minf(c(1), add(mul(x, c(alpha)), c(beta))));
+  case UnaryKind::LeakyRelu:
+    return sel(cmpf(arith::CmpFPredicate::OLT, x, c(0)), mul(x, c(alpha)), x);
+  case UnaryKind::Elu:
+    return sel(cmpf(arith::CmpFPredicate::OLT, x, c(0)),
+               mul(c(alpha), math::ExpM1Op::create(b, loc, x)), x);
+  case UnaryKind::Selu:
+    return mul(c(beta), sel(cmpf(arith::CmpFPredicate::OLE, x, c(0)),
+                            mul(c(alpha), math::ExpM1Op::create(b, loc, x)), x));
+  case UnaryKind::Clip: {
+    if (e.isFloat)
+      return minf(maxf(x, c(alpha)), c(beta));
+    // Integer bounds beyond the type's range do not clamp.
+    unsigned w = t.getIntOrFloatBitWidth();
+    double lo = e.isUnsigned ? 0.0 : -std::ldexp(1.0, w - 1);
+    double hi = e.isUnsigned ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
+    Value r = x;
+    if (alpha > lo)
+      r = emitMax(b, loc, r, c(alpha), e);
+    if (beta < hi)
+      r = emitMin(b, loc, r, c(beta), e);
+    return r;
+  }
+  case UnaryKind::ThresholdedRelu:
+    return sel(cmpf(arith::CmpFPredicate::OGT, x, c(alpha)), x, c(0));
+  case UnaryKind::Celu: {
+    Value ex = math::ExpM1Op::create(b, loc, div(x, c(alpha)));
+    return add(maxf(c(0), x), minf(c(0), mul(c(alpha), ex)));
+  }
+  case UnaryKind::Shrink: {
+    Value lo = sel(cmpf(arith::CmpFPredicate::OLT, x, c(-alpha)), add(x, c(beta)), c(0));
+    return sel(cmpf(arith::CmpFPredicate::OGT, x, c(alpha)), sub(x, c(beta)), lo);
+  }
+  }
+  llvm_unreachable("unknown unary kind");
+}
+
+Value lowering::reshapeStatic(OpBuilder &b, Location loc, Value v,
+                              RankedTensorType to) {
+  auto from = cast<RankedTensorType>(v.getType());
+  if (from == to)
+    return v;
+  // Rank 0 <-> all-unit dims: an empty reassociation.
+  if (from.getRank() == 0)
+    return tensor::ExpandShapeOp::create(b, loc, to, v,
+                                         ArrayRef<ReassociationIndices>{});
+  if (to.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, to, v,
+                                           ArrayRef<ReassociationIndices>{});
+  // Otherwise through 1-D: always a valid reassociation.
+  Value flat = v;
+  if (from.getRank() != 1) {
+    ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(0, from.getRank()));
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({from.getNumElements()}, from.getElementType()),
+        v, ArrayRef<ReassociationIndices>{all});
+  }
+  if (to.getRank() == 1)
+    return flat;
+  ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(0, to.getRank()));
+  return tensor::ExpandShapeOp::create(b, loc, to, flat,
+                                       ArrayRef<ReassociationIndices>{all});
+}
+
+Value lowering::buildReduction(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto inTy = cast<RankedTensorType>(input.getType());
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> outShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t i = 0; i < inTy.getRank(); ++i) {
+    if (llvm::is_contained(axes, i)) {
+      iters.push_back(utils::IteratorType::reduction);
+    } else {
+      iters.push_back(utils::IteratorType::parallel);
+      outShape.push_back(inTy.getDimSize(i));
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    }
+  }
+  auto outTy = RankedTensorType::get(outShape, init.getType());
+  Value acc = fillTensor(b, loc, outTy, init);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
+      AffineMap::get(inTy.getRank(), 0, outExprs, ctx)};
+  auto g = linalg::GenericOp::create(
+      b, loc, outTy, ValueRange{input}, ValueRange{acc}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, combine(nb, nl, args[0], args[1]));
+      });
+  return g.getResult(0);
+}
+
+Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
+                            ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                            Value padValue) {
+  if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
+      llvm::all_of(high, [](int64_t v) { return v == 0; }))
+    return src;
+  auto t = cast<RankedTensorType>(src.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> lo, hi;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    shape.push_back(t.getDimSize(i) + low[i] + high[i]);
+    lo.push_back(b.getIndexAttr(low[i]));
+    hi.push_back(b.getIndexAttr(high[i]));
+  }
+  return tensor::PadOp::create(b, loc,
+                               RankedTensorType::get(shape, t.getElementType()),
+                               src, lo, hi, padValue);
+}

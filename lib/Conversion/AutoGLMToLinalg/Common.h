@@ -1,0 +1,95 @@
+//===- Common.h - shared pieces of the autoglm-to-linalg lowering -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Private to lib/Conversion/AutoGLMToLinalg. Each op family has a .cpp with
+// a populate*Patterns function; this header holds the type converter and
+// the builders they share (elementwise generics with broadcasting, scalar
+// arithmetic that respects signedness).
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_LIB_CONVERSION_AUTOGLMTOLINALG_COMMON_H
+#define AUTOGLM_LIB_CONVERSION_AUTOGLMTOLINALG_COMMON_H
+
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::autoglm::lowering {
+
+/// Unsigned integer tensors become signless; everything else is unchanged.
+class AutoGLMTypeConverter : public TypeConverter {
+public:
+  AutoGLMTypeConverter();
+};
+
+/// Scalar element type facts the lowering needs beside the signless type.
+struct ElemInfo {
+  Type type;           // signless element type
+  bool isFloat = false;
+  bool isUnsigned = false; // unsigned integer (or i1)
+  static ElemInfo of(Type originalTensorOrElem);
+};
+
+// All patterns of one family.
+void populateElementwisePatterns(TypeConverter &tc, RewritePatternSet &p);
+void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p);
+void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
+void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
+
+/// Fails (with an error at the op) unless every operand and result of `op`
+/// has a static shape; the CPU backend does not lower dynamic extents yet.
+LogicalResult requireStaticShapes(Operation *op, ConversionPatternRewriter &rw);
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
+Value scalarConst(OpBuilder &b, Location loc, Type elem, double value);
+/// The largest / smallest value of a float or integer element type (for
+/// reduction inits): +-inf for floats.
+Value extremeConst(OpBuilder &b, Location loc, ElemInfo e, bool largest);
+Value fillTensor(OpBuilder &b, Location loc, RankedTensorType type, Value scalar);
+
+/// Indexing map from the result's dims to an operand broadcast into it
+/// (numpy rules: leading dims dropped, extent-1 dims read index 0).
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> resultShape,
+                       ArrayRef<int64_t> operandShape);
+
+using ScalarBody =
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange /*inputs*/)>;
+/// linalg.generic computing `body` of the (broadcast) inputs per element.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ScalarBody body);
+
+/// Scalar conversion between element types, honoring signedness.
+Value castScalar(OpBuilder &b, Location loc, Value v, ElemInfo from, ElemInfo to);
+
+// Scalar arithmetic on float or (signed/unsigned) integer values.
+Value emitAdd(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e);
+Value emitMul(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e);
+Value emitMax(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e);
+Value emitMin(OpBuilder &b, Location loc, Value x, Value y, ElemInfo e);
+Value emitBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y,
+                 ElemInfo e);
+Value emitUnary(OpBuilder &b, Location loc, UnaryKind kind, Value x, ElemInfo e,
+                double alpha, double beta);
+
+/// tensor.pad by static amounts per dim (no-op when all are zero).
+Value padConstant(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
+                  ArrayRef<int64_t> high, Value padValue);
+
+/// Reshape between static shapes with tensor.collapse_shape/expand_shape.
+Value reshapeStatic(OpBuilder &b, Location loc, Value v, RankedTensorType to);
+
+/// Generic reduction of `input` over `axes` (sorted) into a tensor without
+/// those dims: acc = combine(acc, map(x)) starting from `init`.
+Value buildReduction(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value /*x*/, Value /*acc*/)>
+        combine);
+
+} // namespace mlir::autoglm::lowering
+
+#endif // AUTOGLM_LIB_CONVERSION_AUTOGLMTOLINALG_COMMON_H

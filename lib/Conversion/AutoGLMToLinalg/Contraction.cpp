@@ -1,0 +1,331 @@
+//===- Contraction.cpp - matmul, linear, conv to linalg ------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Contractions become linalg.generic with reduction iterators; convolution
+// exposes its groups as a dimension (input [N, G, C/G, ...], weight
+// [G, M/G, C/G, ...]) so one generic covers plain, grouped and depthwise
+// convolution in every rank. Transposed convolution becomes a convolution of
+// the stride-dilated input with the flipped, transposed weight.
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+namespace {
+
+AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
+
+/// acc + a * b, after casting both inputs to the accumulator's type.
+Value macBody(OpBuilder &b, Location loc, ValueRange args, ElemInfo e) {
+  return emitAdd(b, loc, args[2], emitMul(b, loc, args[0], args[1], e), e);
+}
+
+Value zeroInit(OpBuilder &b, Location loc, RankedTensorType type) {
+  return fillTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0));
+}
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    ElemInfo e = ElemInfo::of(op.getType());
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    Value lhs = a.getLhs(), rhs = a.getRhs();
+    auto lt = cast<RankedTensorType>(lhs.getType());
+    auto rt = cast<RankedTensorType>(rhs.getType());
+    // 1-D operands are promoted to matrices and the unit dim dropped after.
+    if (lt.getRank() == 1) {
+      lt = RankedTensorType::get({1, lt.getDimSize(0)}, lt.getElementType());
+      lhs = reshapeStatic(rw, loc, lhs, lt);
+    }
+    if (rt.getRank() == 1) {
+      rt = RankedTensorType::get({rt.getDimSize(0), 1}, rt.getElementType());
+      rhs = reshapeStatic(rw, loc, rhs, rt);
+    }
+    auto batch = *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
+    int64_t nb = batch.size();
+    int64_t M = lt.getDimSize(lt.getRank() - 2), K = lt.getShape().back(),
+            N = rt.getShape().back();
+    SmallVector<int64_t> full(batch);
+    full.append({M, N});
+    auto fullTy = RankedTensorType::get(full, resTy.getElementType());
+    // Loops: batch..., m, n, k.
+    auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
+      SmallVector<AffineExpr> ex;
+      int64_t tb = t.getRank() - 2, off = nb - tb;
+      for (int64_t i = 0; i < tb; ++i)
+        ex.push_back(t.getDimSize(i) == 1 && batch[off + i] != 1
+                         ? getAffineConstantExpr(0, ctx)
+                         : dim(ctx, off + i));
+      ex.push_back(r);
+      ex.push_back(c);
+      return AffineMap::get(nb + 3, 0, ex, ctx);
+    };
+    SmallVector<AffineExpr> outEx;
+    for (int64_t i = 0; i < nb + 2; ++i)
+      outEx.push_back(dim(ctx, i));
+    SmallVector<AffineMap> maps = {
+        operandMap(lt, dim(ctx, nb), dim(ctx, nb + 2)),
+        operandMap(rt, dim(ctx, nb + 2), dim(ctx, nb + 1)),
+        AffineMap::get(nb + 3, 0, outEx, ctx)};
+    SmallVector<utils::IteratorType> iters(nb + 2, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    (void)K;
+    auto g = linalg::GenericOp::create(
+        rw, loc, fullTy, ValueRange{lhs, rhs}, ValueRange{zeroInit(rw, loc, fullTy)},
+        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+        });
+    rw.replaceOp(op, reshapeStatic(rw, loc, g.getResult(0), resTy));
+    return success();
+  }
+};
+
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    ElemInfo e = ElemInfo::of(op.getType());
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    int64_t r = resTy.getRank();
+    // Loops: batch..., n, k.
+    SmallVector<AffineExpr> xEx, outEx;
+    for (int64_t i = 0; i < r - 1; ++i) {
+      xEx.push_back(dim(ctx, i));
+      outEx.push_back(dim(ctx, i));
+    }
+    xEx.push_back(dim(ctx, r));
+    outEx.push_back(dim(ctx, r - 1));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(r + 1, 0, xEx, ctx),
+        AffineMap::get(r + 1, 0, {dim(ctx, r - 1), dim(ctx, r)}, ctx),
+        AffineMap::get(r + 1, 0, outEx, ctx)};
+    SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    // The bias initializes the accumulator.
+    Value init = a.getBias()
+                     ? buildElementwise(rw, loc, resTy, {a.getBias()},
+                                        [](OpBuilder &, Location, ValueRange v) {
+                                          return v[0];
+                                        })
+                     : zeroInit(rw, loc, resTy);
+    auto g = linalg::GenericOp::create(
+        rw, loc, resTy, ValueRange{a.getInput(), a.getWeight()}, ValueRange{init},
+        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+        });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+/// out[n, m, o...] = bias[m] + sum_{c,k} x[n, g*Cg + c, o*s + k*d - pad] *
+/// w[m, c, k] for static shapes; `resTy` is the converted result type.
+Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                ArrayRef<int64_t> pads, int64_t group, RankedTensorType resTy,
+                ElemInfo e) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t nd = xt.getRank() - 2;
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(pads.begin(), pads.begin() + nd);
+  high.append(pads.begin() + nd, pads.end());
+  x = padConstant(b, loc, x, low, high, scalarConst(b, loc, e.type, 0));
+  xt = cast<RankedTensorType>(x.getType());
+
+  int64_t N = xt.getDimSize(0), C = xt.getDimSize(1), M = wt.getDimSize(0);
+  int64_t G = group, Cg = C / G, Mg = M / G;
+  // Expose the groups: x [N, G, Cg, P...], w [G, Mg, Cg, K...].
+  SmallVector<int64_t> xs = {N, G, Cg}, ws = {G, Mg, Cg}, os = {N, G, Mg};
+  SmallVector<ReassociationIndices> xr = {{0}, {1, 2}}, wr = {{0, 1}, {2}},
+                                    orr = {{0}, {1, 2}};
+  for (int64_t i = 0; i < nd; ++i) {
+    xs.push_back(xt.getDimSize(2 + i));
+    ws.push_back(wt.getDimSize(2 + i));
+    os.push_back(resTy.getDimSize(2 + i));
+    xr.push_back({3 + i});
+    wr.push_back({3 + i});
+    orr.push_back({3 + i});
+  }
+  Value xg = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(xs, e.type), x, xr);
+  Value wg = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(ws, e.type), w, wr);
+  auto outTy = RankedTensorType::get(os, e.type);
+
+  // Loops: n, g, mg, o_1..o_nd, cg, k_1..k_nd.
+  int64_t nLoops = 3 + nd + 1 + nd;
+  int64_t cgDim = 3 + nd;
+  SmallVector<AffineExpr> xEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, cgDim)};
+  SmallVector<AffineExpr> wEx = {dim(ctx, 1), dim(ctx, 2), dim(ctx, cgDim)};
+  SmallVector<AffineExpr> oEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2)};
+  for (int64_t i = 0; i < nd; ++i) {
+    AffineExpr o = dim(ctx, 3 + i), k = dim(ctx, cgDim + 1 + i);
+    xEx.push_back(o * strides[i] + k * dilations[i]);
+    wEx.push_back(k);
+    oEx.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(nLoops, 0, xEx, ctx),
+                                 AffineMap::get(nLoops, 0, wEx, ctx),
+                                 AffineMap::get(nLoops, 0, oEx, ctx)};
+  SmallVector<utils::IteratorType> iters(3 + nd, utils::IteratorType::parallel);
+  iters.append(1 + nd, utils::IteratorType::reduction);
+
+  Value init;
+  if (bias) {
+    Value bg = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({G, Mg}, e.type), bias,
+        ArrayRef<ReassociationIndices>{{0, 1}});
+    SmallVector<AffineExpr> bEx = {dim(ctx, 1), dim(ctx, 2)};
+    SmallVector<utils::IteratorType> par(outTy.getRank(), utils::IteratorType::parallel);
+    init = linalg::GenericOp::create(
+               b, loc, outTy, ValueRange{bg}, ValueRange{emptyTensor(b, loc, outTy)},
+               ArrayRef<AffineMap>{AffineMap::get(outTy.getRank(), 0, bEx, ctx),
+                                   AffineMap::getMultiDimIdentityMap(outTy.getRank(), ctx)},
+               par,
+               [](OpBuilder &nb, Location nl, ValueRange args) {
+                 linalg::YieldOp::create(nb, nl, args[0]);
+               })
+               .getResult(0);
+  } else {
+    init = zeroInit(b, loc, outTy);
+  }
+  auto g = linalg::GenericOp::create(
+      b, loc, outTy, ValueRange{xg, wg}, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, macBody(nb, nl, args, e));
+      });
+  return tensor::CollapseShapeOp::create(b, loc, resTy, g.getResult(0), orr);
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    rw.replaceOp(op, buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(),
+                               a.getBias(), op.getStrides(), op.getDilations(),
+                               op.getPads(), op.getGroup(), resTy,
+                               ElemInfo::of(op.getType())));
+    return success();
+  }
+};
+
+struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvTransposeOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    ElemInfo e = ElemInfo::of(op.getType());
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    Value x = a.getInput(), w = a.getWeight();
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    int64_t nd = xt.getRank() - 2, G = op.getGroup();
+    ArrayRef<int64_t> s = op.getStrides(), d = op.getDilations(), p = op.getPads(),
+                      op_ = op.getOutputPadding();
+    Value zero = scalarConst(rw, loc, e.type, 0);
+
+    // 1. Insert stride-1 zeros between input elements.
+    SmallVector<int64_t> dilShape = {xt.getDimSize(0), xt.getDimSize(1)};
+    SmallVector<OpFoldResult> offs(xt.getRank(), rw.getIndexAttr(0)), sizes, strides;
+    for (int64_t i = 0; i < xt.getRank(); ++i) {
+      sizes.push_back(rw.getIndexAttr(xt.getDimSize(i)));
+      strides.push_back(rw.getIndexAttr(i < 2 ? 1 : s[i - 2]));
+    }
+    for (int64_t i = 0; i < nd; ++i)
+      dilShape.push_back((xt.getDimSize(2 + i) - 1) * s[i] + 1);
+    Value xd = fillTensor(rw, loc, RankedTensorType::get(dilShape, e.type), zero);
+    xd = tensor::InsertSliceOp::create(rw, loc, x, xd, offs, sizes, strides);
+
+    // 2. Pad by dil*(k-1) - pad (+ output_padding at the end); crop where
+    //    that is negative.
+    SmallVector<int64_t> low(2, 0), high(2, 0), cropLo(2, 0), cropHi(2, 0);
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t k = wt.getDimSize(2 + i);
+      int64_t lo = d[i] * (k - 1) - p[i], hi = d[i] * (k - 1) - p[nd + i] + op_[i];
+      low.push_back(std::max<int64_t>(lo, 0));
+      high.push_back(std::max<int64_t>(hi, 0));
+      cropLo.push_back(std::max<int64_t>(-lo, 0));
+      cropHi.push_back(std::max<int64_t>(-hi, 0));
+    }
+    Value xp = padConstant(rw, loc, xd, low, high, zero);
+    if (llvm::any_of(cropLo, [](int64_t v) { return v; }) ||
+        llvm::any_of(cropHi, [](int64_t v) { return v; })) {
+      auto pt = cast<RankedTensorType>(xp.getType());
+      SmallVector<OpFoldResult> o, sz, st;
+      for (int64_t i = 0; i < pt.getRank(); ++i) {
+        o.push_back(rw.getIndexAttr(cropLo[i]));
+        sz.push_back(rw.getIndexAttr(pt.getDimSize(i) - cropLo[i] - cropHi[i]));
+        st.push_back(rw.getIndexAttr(1));
+      }
+      xp = tensor::ExtractSliceOp::create(rw, loc, xp, o, sz, st);
+    }
+
+    // 3. Weight [G*Cg, Mg, K...] -> [G*Mg, Cg, K...] flipped spatially.
+    int64_t C = wt.getDimSize(0), Mg = wt.getDimSize(1), Cg = C / G;
+    SmallVector<int64_t> inShape = {G, Cg, Mg}, outShape = {G, Mg, Cg};
+    SmallVector<ReassociationIndices> re = {{0, 1}, {2}};
+    SmallVector<AffineExpr> inEx = {dim(ctx, 0), dim(ctx, 2), dim(ctx, 1)};
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t k = wt.getDimSize(2 + i);
+      inShape.push_back(k);
+      outShape.push_back(k);
+      re.push_back({3 + i});
+      inEx.push_back(getAffineConstantExpr(k - 1, ctx) - dim(ctx, 3 + i));
+    }
+    Value wg = tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get(inShape, e.type), w, re);
+    auto wfTy = RankedTensorType::get(outShape, e.type);
+    SmallVector<utils::IteratorType> par(wfTy.getRank(), utils::IteratorType::parallel);
+    Value wf = linalg::GenericOp::create(
+                   rw, loc, wfTy, ValueRange{wg}, ValueRange{emptyTensor(rw, loc, wfTy)},
+                   ArrayRef<AffineMap>{AffineMap::get(wfTy.getRank(), 0, inEx, ctx),
+                                       AffineMap::getMultiDimIdentityMap(wfTy.getRank(), ctx)},
+                   par,
+                   [](OpBuilder &nb, Location nl, ValueRange args) {
+                     linalg::YieldOp::create(nb, nl, args[0]);
+                   })
+                   .getResult(0);
+    SmallVector<int64_t> wcShape = {G * Mg, Cg};
+    for (int64_t i = 0; i < nd; ++i)
+      wcShape.push_back(wt.getDimSize(2 + i));
+    Value wc = tensor::CollapseShapeOp::create(
+        rw, loc, RankedTensorType::get(wcShape, e.type), wf, re);
+
+    SmallVector<int64_t> ones(nd, 1), noPads(2 * nd, 0);
+    rw.replaceOp(op, buildConv(rw, loc, xp, wc, a.getBias(), ones, d, noPads, G,
+                               resTy, e));
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateContractionPatterns(TypeConverter &tc,
+                                           RewritePatternSet &p) {
+  p.add<MatMulLowering, LinearLowering, ConvLowering, ConvTransposeLowering>(
+      tc, p.getContext());
+}

@@ -1,0 +1,370 @@
+//===- DataMovement.cpp - data-movement autoglm ops to tensor/linalg -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// reshape, transpose, slice, concat, split, gather, gather_elements,
+// scatter_elements, pad, tile, shape. Index arithmetic on runtime data
+// (gather indices, reflect padding) clamps into range so that bad indices
+// can never read outside a buffer.
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+namespace {
+
+template <typename Op>
+struct Lowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using Adaptor = typename Op::Adaptor;
+  LogicalResult
+  matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    return lower(op, a, rw);
+  }
+  virtual LogicalResult lower(Op op, Adaptor a,
+                              ConversionPatternRewriter &rw) const = 0;
+  RankedTensorType converted(Type t) const {
+    return cast<RankedTensorType>(this->getTypeConverter()->convertType(t));
+  }
+};
+
+Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// An integer index value from the data, wrapped if negative and clamped
+/// into [0, dim).
+Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t dimSize) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  Value zero = idx(b, loc, 0), d = idx(b, loc, dimSize);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, d), i);
+  i = arith::MaxSIOp::create(b, loc, i, zero);
+  return arith::MinSIOp::create(b, loc, i, idx(b, loc, std::max<int64_t>(dimSize - 1, 0)));
+}
+
+/// linalg.generic over `resTy` whose body computes each element from the
+/// loop indices (and optional inputs read through `maps`).
+Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
+                   ValueRange inputs, ArrayRef<AffineMap> maps,
+                   function_ref<Value(OpBuilder &, Location, ValueRange /*ivs*/,
+                                      ValueRange /*inputs*/)>
+                       body) {
+  SmallVector<AffineMap> all(maps);
+  all.push_back(AffineMap::getMultiDimIdentityMap(resTy.getRank(), b.getContext()));
+  SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, resTy, inputs, ValueRange{emptyTensor(b, loc, resTy)}, all,
+             iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> ivs;
+               for (int64_t i = 0; i < resTy.getRank(); ++i)
+                 ivs.push_back(linalg::IndexOp::create(nb, nl, i));
+               linalg::YieldOp::create(nb, nl, body(nb, nl, ivs, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+struct ReshapeLowering : Lowering<ReshapeOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ReshapeOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, reshapeStatic(rw, op.getLoc(), a.getInput(), converted(op.getType())));
+    return success();
+  }
+};
+
+struct TransposeLowering : Lowering<TransposeOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(TransposeOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    Value init = emptyTensor(rw, op.getLoc(), resTy);
+    rw.replaceOp(op, linalg::TransposeOp::create(rw, op.getLoc(), a.getInput(), init,
+                                                 op.getPerm())
+                         ->getResult(0));
+    return success();
+  }
+};
+
+struct SliceLowering : Lowering<SliceOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(SliceOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    Location loc = op.getLoc();
+    if (llvm::all_of(op.getSteps(), [](int64_t s) { return s > 0; })) {
+      SmallVector<OpFoldResult> o, sz, st;
+      for (auto [start, size, step] :
+           llvm::zip(op.getStarts(), op.getSizes(), op.getSteps())) {
+        o.push_back(rw.getIndexAttr(size ? start : 0));
+        sz.push_back(rw.getIndexAttr(size));
+        st.push_back(rw.getIndexAttr(step));
+      }
+      rw.replaceOp(op, tensor::ExtractSliceOp::create(rw, loc, resTy, a.getInput(),
+                                                      o, sz, st));
+      return success();
+    }
+    // Negative steps: an affine read start + i * step.
+    MLIRContext *ctx = rw.getContext();
+    SmallVector<AffineExpr> ex;
+    for (auto [i, start, step] :
+         llvm::enumerate(op.getStarts(), op.getSteps()))
+      ex.push_back(getAffineDimExpr(i, ctx) * step + start);
+    AffineMap in = AffineMap::get(resTy.getRank(), 0, ex, ctx);
+    SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
+    rw.replaceOp(op, linalg::GenericOp::create(
+                         rw, loc, resTy, ValueRange{a.getInput()},
+                         ValueRange{emptyTensor(rw, loc, resTy)},
+                         ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(
+                                                     resTy.getRank(), ctx)},
+                         iters,
+                         [](OpBuilder &b, Location l, ValueRange args) {
+                           linalg::YieldOp::create(b, l, args[0]);
+                         })
+                         .getResult(0));
+    return success();
+  }
+};
+
+struct ConcatLowering : Lowering<ConcatOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ConcatOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    Location loc = op.getLoc();
+    Value out = emptyTensor(rw, loc, resTy);
+    int64_t offset = 0, axis = op.getAxis();
+    for (Value in : a.getInputs()) {
+      auto t = cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)), sz, st;
+      for (int64_t i = 0; i < t.getRank(); ++i) {
+        sz.push_back(rw.getIndexAttr(t.getDimSize(i)));
+        st.push_back(rw.getIndexAttr(1));
+      }
+      o[axis] = rw.getIndexAttr(offset);
+      offset += t.getDimSize(axis);
+      out = tensor::InsertSliceOp::create(rw, loc, in, out, o, sz, st);
+    }
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SplitLowering : Lowering<SplitOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(SplitOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    SmallVector<Value> results;
+    int64_t offset = 0, axis = op.getAxis();
+    for (auto [i, r] : llvm::enumerate(op.getResults())) {
+      auto t = converted(r.getType());
+      SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)), sz, st;
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        sz.push_back(rw.getIndexAttr(t.getDimSize(d)));
+        st.push_back(rw.getIndexAttr(1));
+      }
+      o[axis] = rw.getIndexAttr(offset);
+      offset += t.getDimSize(axis);
+      results.push_back(
+          tensor::ExtractSliceOp::create(rw, op.getLoc(), t, a.getInput(), o, sz, st));
+    }
+    rw.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct GatherLowering : Lowering<GatherOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(GatherOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    MLIRContext *ctx = rw.getContext();
+    auto dt = cast<RankedTensorType>(a.getData().getType());
+    auto it = cast<RankedTensorType>(a.getIndices().getType());
+    int64_t axis = op.getAxis(), ir = it.getRank();
+    SmallVector<AffineExpr> iEx;
+    for (int64_t i = 0; i < ir; ++i)
+      iEx.push_back(getAffineDimExpr(axis + i, ctx));
+    Value data = a.getData();
+    Value r = indexGeneric(
+        rw, op.getLoc(), resTy, {a.getIndices()},
+        {AffineMap::get(resTy.getRank(), 0, iEx, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
+          SmallVector<Value> at(ivs.take_front(axis));
+          at.push_back(normalizeIndex(b, l, in[0], dt.getDimSize(axis)));
+          at.append(ivs.begin() + axis + ir, ivs.end());
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct GatherElementsLowering : Lowering<GatherElementsOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(GatherElementsOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    auto dt = cast<RankedTensorType>(a.getData().getType());
+    int64_t axis = op.getAxis();
+    Value data = a.getData();
+    Value r = indexGeneric(
+        rw, op.getLoc(), resTy, {a.getIndices()},
+        {AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext())},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
+          SmallVector<Value> at(ivs);
+          at[axis] = normalizeIndex(b, l, in[0], dt.getDimSize(axis));
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ScatterElementsLowering : Lowering<ScatterElementsOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ScatterElementsOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto dt = cast<RankedTensorType>(a.getData().getType());
+    auto it = cast<RankedTensorType>(a.getIndices().getType());
+    ElemInfo e = ElemInfo::of(op.getType());
+    int64_t axis = op.getAxis();
+    ScatterReduction red = op.getReduction();
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t i = 0; i < it.getRank(); ++i) {
+      lbs.push_back(idx(rw, loc, 0));
+      ubs.push_back(idx(rw, loc, it.getDimSize(i)));
+      steps.push_back(idx(rw, loc, 1));
+    }
+    Value indices = a.getIndices(), updates = a.getUpdates();
+    // Updates apply in order; later ones win (as in ONNX's reference).
+    auto nest = scf::buildLoopNest(
+        rw, loc, lbs, ubs, steps, ValueRange{a.getData()},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange iter) {
+          Value i = tensor::ExtractOp::create(b, l, indices, ivs);
+          Value u = tensor::ExtractOp::create(b, l, updates, ivs);
+          SmallVector<Value> at(ivs);
+          at[axis] = normalizeIndex(b, l, i, dt.getDimSize(axis));
+          Value v = u;
+          if (red != ScatterReduction::None) {
+            Value old = tensor::ExtractOp::create(b, l, iter[0], at);
+            v = red == ScatterReduction::Add ? emitAdd(b, l, old, u, e)
+                                             : emitMul(b, l, old, u, e);
+          }
+          return SmallVector<Value>{tensor::InsertOp::create(b, l, v, iter[0], at)};
+        });
+    rw.replaceOp(op, nest.results.empty() ? a.getData() : nest.results[0]);
+    return success();
+  }
+};
+
+struct PadLowering : Lowering<PadOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(PadOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    Location loc = op.getLoc();
+    auto xt = cast<RankedTensorType>(a.getInput().getType());
+    ElemInfo e = ElemInfo::of(op.getType());
+    int64_t r = xt.getRank();
+    ArrayRef<int64_t> pads = op.getPads();
+    Value padVal = scalarConst(rw, loc, e.type, op.getValue().convertToDouble());
+    bool nonNegative = llvm::all_of(pads, [](int64_t p) { return p >= 0; });
+    if (op.getMode() == PadMode::Constant && nonNegative) {
+      rw.replaceOp(op, padConstant(rw, loc, a.getInput(), pads.take_front(r),
+                                   pads.drop_front(r), padVal));
+      return success();
+    }
+    Value x = a.getInput();
+    PadMode mode = op.getMode();
+    Value res = indexGeneric(
+        rw, loc, resTy, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+          SmallVector<Value> at;
+          Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+          for (int64_t d = 0; d < r; ++d) {
+            int64_t n = xt.getDimSize(d);
+            Value i = arith::SubIOp::create(b, l, ivs[d], idx(b, l, pads[d]));
+            Value zero = idx(b, l, 0), last = idx(b, l, n - 1);
+            if (mode == PadMode::Reflect && n > 1) {
+              // Mirror without repeating the edge: |i|, then 2(n-1) - i.
+              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+              i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
+              Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
+              Value mirrored = arith::SubIOp::create(b, l, idx(b, l, 2 * (n - 1)), i);
+              i = arith::SelectOp::create(b, l, over, mirrored, i);
+            } else if (mode == PadMode::Constant) {
+              Value ge = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, zero);
+              Value le = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i, last);
+              inside = arith::AndIOp::create(b, l, inside,
+                                             arith::AndIOp::create(b, l, ge, le));
+            }
+            // Edge mode, and a final guard for every mode: clamp.
+            i = arith::MaxSIOp::create(b, l, i, zero);
+            i = arith::MinSIOp::create(b, l, i, idx(b, l, std::max<int64_t>(n - 1, 0)));
+            at.push_back(i);
+          }
+          if (xt.getNumElements() == 0)
+            return padVal;
+          Value v = tensor::ExtractOp::create(b, l, x, at);
+          return mode == PadMode::Constant
+                     ? (Value)arith::SelectOp::create(b, l, inside, v, padVal)
+                     : v;
+        });
+    rw.replaceOp(op, res);
+    return success();
+  }
+};
+
+struct TileLowering : Lowering<TileOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(TileOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    auto xt = cast<RankedTensorType>(a.getInput().getType());
+    Value x = a.getInput();
+    if (resTy.getNumElements() == 0) {
+      rw.replaceOp(op, emptyTensor(rw, op.getLoc(), resTy));
+      return success();
+    }
+    Value r = indexGeneric(
+        rw, op.getLoc(), resTy, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < xt.getRank(); ++d)
+            at.push_back(arith::RemUIOp::create(b, l, ivs[d], idx(b, l, xt.getDimSize(d))));
+          return tensor::ExtractOp::create(b, l, x, at);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ShapeLowering : Lowering<ShapeOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ShapeOp op, Adaptor,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    auto attr = DenseElementsAttr::get(resTy, op.getInput().getType().getShape());
+    rw.replaceOpWithNewOp<arith::ConstantOp>(op, resTy, attr);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateDataMovementPatterns(TypeConverter &tc,
+                                            RewritePatternSet &p) {
+  p.add<ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
+        SplitLowering, GatherLowering, GatherElementsLowering,
+        ScatterElementsLowering, PadLowering, TileLowering, ShapeLowering>(
+      tc, p.getContext());
+}

@@ -1,0 +1,238 @@
+//===- Elementwise.cpp - elementwise autoglm ops to linalg.generic -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// constant, unary, binary, compare, select, cast, expand, quantize,
+// dequantize.
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+namespace {
+
+template <typename Op>
+struct Lowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using Adaptor = typename Op::Adaptor;
+  LogicalResult
+  matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    return lower(op, a, rw);
+  }
+  virtual LogicalResult lower(Op op, Adaptor a,
+                              ConversionPatternRewriter &rw) const = 0;
+  RankedTensorType resultType(Op op) const {
+    return cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(op->getResult(0).getType()));
+  }
+};
+
+struct ConstantLowering : Lowering<ConstantOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ConstantOp op, Adaptor,
+                      ConversionPatternRewriter &rw) const override {
+    RankedTensorType type = resultType(op);
+    ElementsAttr value = op.getValue();
+    if (value.getType() != type) {
+      // Unsigned elements become signless: same bits, new type.
+      if (auto dense = dyn_cast<DenseElementsAttr>(value))
+        value = dense.bitcast(type.getElementType());
+      else if (auto res = dyn_cast<DenseResourceElementsAttr>(value))
+        value = DenseResourceElementsAttr::get(type, res.getRawHandle());
+      else
+        return rw.notifyMatchFailure(op, "unsupported constant attribute");
+    }
+    rw.replaceOpWithNewOp<arith::ConstantOp>(op, type, cast<TypedAttr>(value));
+    return success();
+  }
+};
+
+struct UnaryLowering : Lowering<UnaryOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(UnaryOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    ElemInfo e = ElemInfo::of(op.getInput().getType());
+    double alpha = op.getAlpha() ? op.getAlpha()->convertToDouble() : 0.0;
+    double beta = op.getBeta() ? op.getBeta()->convertToDouble() : 0.0;
+    Value r = buildElementwise(
+        rw, op.getLoc(), resultType(op), {a.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return emitUnary(b, loc, op.getKind(), args[0], e, alpha, beta);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct BinaryLowering : Lowering<BinaryOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(BinaryOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    ElemInfo e = ElemInfo::of(op.getLhs().getType());
+    Value r = buildElementwise(
+        rw, op.getLoc(), resultType(op), {a.getLhs(), a.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return emitBinary(b, loc, op.getKind(), args[0], args[1], e);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct CompareLowering : Lowering<CompareOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(CompareOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    ElemInfo e = ElemInfo::of(op.getLhs().getType());
+    CompareKind kind = op.getKind();
+    Value r = buildElementwise(
+        rw, op.getLoc(), resultType(op), {a.getLhs(), a.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (e.isFloat) {
+            arith::CmpFPredicate p;
+            switch (kind) {
+            case CompareKind::EQ: p = arith::CmpFPredicate::OEQ; break;
+            case CompareKind::NE: p = arith::CmpFPredicate::UNE; break;
+            case CompareKind::LT: p = arith::CmpFPredicate::OLT; break;
+            case CompareKind::LE: p = arith::CmpFPredicate::OLE; break;
+            case CompareKind::GT: p = arith::CmpFPredicate::OGT; break;
+            case CompareKind::GE: p = arith::CmpFPredicate::OGE; break;
+            }
+            return arith::CmpFOp::create(b, loc, p, args[0], args[1]);
+          }
+          bool u = e.isUnsigned;
+          arith::CmpIPredicate p;
+          switch (kind) {
+          case CompareKind::EQ: p = arith::CmpIPredicate::eq; break;
+          case CompareKind::NE: p = arith::CmpIPredicate::ne; break;
+          case CompareKind::LT: p = u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt; break;
+          case CompareKind::LE: p = u ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle; break;
+          case CompareKind::GT: p = u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt; break;
+          case CompareKind::GE: p = u ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge; break;
+          }
+          return arith::CmpIOp::create(b, loc, p, args[0], args[1]);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct SelectLowering : Lowering<SelectOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(SelectOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    Value r = buildElementwise(
+        rw, op.getLoc(), resultType(op),
+        {a.getCondition(), a.getLhs(), a.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct CastLowering : Lowering<CastOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(CastOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    ElemInfo from = ElemInfo::of(op.getInput().getType());
+    ElemInfo to = ElemInfo::of(op.getType());
+    Value r = buildElementwise(rw, op.getLoc(), resultType(op), {a.getInput()},
+                               [&](OpBuilder &b, Location loc, ValueRange args) {
+                                 return castScalar(b, loc, args[0], from, to);
+                               });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ExpandLowering : Lowering<ExpandOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ExpandOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    Value r = buildElementwise(rw, op.getLoc(), resultType(op), {a.getInput()},
+                               [&](OpBuilder &, Location, ValueRange args) {
+                                 return args[0];
+                               });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Map of a per-tensor ([] or [1]) or per-axis ([C]) quantization parameter.
+AffineMap paramMap(MLIRContext *ctx, int64_t rank, int64_t axis,
+                   RankedTensorType param) {
+  if (param.getRank() == 0)
+    return AffineMap::get(rank, 0, {}, ctx);
+  if (param.getDimSize(0) == 1)
+    return AffineMap::get(rank, 0, {getAffineConstantExpr(0, ctx)}, ctx);
+  return AffineMap::get(rank, 0, {getAffineDimExpr(axis, ctx)}, ctx);
+}
+
+template <typename Op, bool quantize>
+struct QDQLowering : Lowering<Op> {
+  using Lowering<Op>::Lowering;
+  using Adaptor = typename Op::Adaptor;
+  LogicalResult lower(Op op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    MLIRContext *ctx = rw.getContext();
+    RankedTensorType resTy = this->resultType(op);
+    int64_t rank = resTy.getRank();
+    auto scaleTy = cast<RankedTensorType>(op.getScale().getType());
+    ElemInfo q = ElemInfo::of(quantize ? op.getType() : op.getInput().getType());
+    ElemInfo f = ElemInfo::of(scaleTy);
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(rank, ctx),
+        paramMap(ctx, rank, op.getAxis(), scaleTy),
+        paramMap(ctx, rank, op.getAxis(), scaleTy),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    Location loc = op.getLoc();
+    auto g = linalg::GenericOp::create(
+        rw, loc, resTy, ValueRange{a.getInput(), a.getScale(), a.getZeroPoint()},
+        ValueRange{emptyTensor(rw, loc, resTy)}, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value zp = castScalar(b, l, args[2], q, f);
+          Value r;
+          if (quantize) {
+            ElemInfo in = ElemInfo::of(op.getInput().getType());
+            Value x = castScalar(b, l, args[0], in, f);
+            Value v = math::RoundEvenOp::create(
+                b, l, arith::DivFOp::create(b, l, x, args[1]));
+            v = arith::AddFOp::create(b, l, v, zp);
+            unsigned w = q.type.getIntOrFloatBitWidth();
+            double lo = q.isUnsigned ? 0.0 : -std::ldexp(1.0, w - 1);
+            double hi = q.isUnsigned ? std::ldexp(1.0, w) - 1
+                                     : std::ldexp(1.0, w - 1) - 1;
+            v = arith::MaximumFOp::create(b, l, v, scalarConst(b, l, f.type, lo));
+            v = arith::MinimumFOp::create(b, l, v, scalarConst(b, l, f.type, hi));
+            r = castScalar(b, l, v, f, q);
+          } else {
+            Value x = castScalar(b, l, args[0], q, f);
+            r = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, x, zp),
+                                      args[1]);
+            r = castScalar(b, l, r, f, ElemInfo::of(op.getType()));
+          }
+          linalg::YieldOp::create(b, l, r);
+        });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateElementwisePatterns(TypeConverter &tc,
+                                           RewritePatternSet &p) {
+  p.add<ConstantLowering, UnaryLowering, BinaryLowering, CompareLowering,
+        SelectLowering, CastLowering, ExpandLowering,
+        QDQLowering<QuantizeOp, true>, QDQLowering<DequantizeOp, false>>(
+      tc, p.getContext());
+}

@@ -1,0 +1,544 @@
+//===- Reduction.cpp - reductions, pooling, norms, softmax to linalg -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+namespace {
+
+/// Map from a rank-`rank` loop nest to a tensor holding the dims not in
+/// `dropped` (a reduced statistic broadcast back over the full tensor).
+AffineMap keptDimsMap(MLIRContext *ctx, int64_t rank, ArrayRef<int64_t> dropped) {
+  SmallVector<AffineExpr> ex;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!llvm::is_contained(dropped, i))
+      ex.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, ex, ctx);
+}
+
+/// linalg.generic over the full shape of `resTy`, reading `inputs` through
+/// `maps` (one per input).
+Value mapGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
+                 ValueRange inputs, ArrayRef<AffineMap> maps, ScalarBody body) {
+  SmallVector<AffineMap> all(maps);
+  all.push_back(AffineMap::getMultiDimIdentityMap(resTy.getRank(), b.getContext()));
+  SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, resTy, inputs, ValueRange{emptyTensor(b, loc, resTy)}, all, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+int64_t countOf(RankedTensorType t, ArrayRef<int64_t> axes) {
+  int64_t n = 1;
+  for (int64_t a : axes)
+    n *= t.getDimSize(a);
+  return n;
+}
+
+Value divByCount(OpBuilder &b, Location loc, Value v, int64_t count, ElemInfo e) {
+  Value c = scalarConst(b, loc, e.type, (double)count);
+  return e.isFloat ? (Value)arith::DivFOp::create(b, loc, v, c)
+         : e.isUnsigned ? (Value)arith::DivUIOp::create(b, loc, v, c)
+                        : (Value)arith::DivSIOp::create(b, loc, v, c);
+}
+
+/// mean and variance of `x` over `axes`, both without those dims.
+std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
+                                ArrayRef<int64_t> axes, ElemInfo e) {
+  auto t = cast<RankedTensorType>(x.getType());
+  int64_t n = countOf(t, axes);
+  Value zero = scalarConst(b, loc, e.type, 0);
+  Value sum = buildReduction(b, loc, x, axes, zero,
+                             [&](OpBuilder &nb, Location nl, Value v, Value acc) {
+                               return emitAdd(nb, nl, acc, v, e);
+                             });
+  auto sTy = cast<RankedTensorType>(sum.getType());
+  Value mean = mapGeneric(b, loc, sTy, {sum},
+                          {AffineMap::getMultiDimIdentityMap(sTy.getRank(), b.getContext())},
+                          [&](OpBuilder &nb, Location nl, ValueRange a) {
+                            return divByCount(nb, nl, a[0], n, e);
+                          });
+  // Second pass over centered values: numerically sound for large means.
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    iters.push_back(llvm::is_contained(axes, i) ? utils::IteratorType::reduction
+                                                : utils::IteratorType::parallel);
+  AffineMap kept = keptDimsMap(ctx, t.getRank(), axes);
+  Value acc = fillTensor(b, loc, sTy, zero);
+  Value sq = linalg::GenericOp::create(
+                 b, loc, sTy, ValueRange{x, mean}, ValueRange{acc},
+                 ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(t.getRank(), ctx),
+                                     kept, kept},
+                 iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value d = arith::SubFOp::create(nb, nl, a[0], a[1]);
+                   Value r = arith::AddFOp::create(
+                       nb, nl, a[2], arith::MulFOp::create(nb, nl, d, d));
+                   linalg::YieldOp::create(nb, nl, r);
+                 })
+                 .getResult(0);
+  Value var = mapGeneric(b, loc, sTy, {sq},
+                         {AffineMap::getMultiDimIdentityMap(sTy.getRank(), ctx)},
+                         [&](OpBuilder &nb, Location nl, ValueRange a) {
+                           return divByCount(nb, nl, a[0], n, e);
+                         });
+  return {mean, var};
+}
+
+struct ReduceLowering : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReduceOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    ElemInfo e = ElemInfo::of(op.getInput().getType());
+    Value x = a.getInput();
+    auto xt = cast<RankedTensorType>(x.getType());
+    ArrayRef<int64_t> axes = op.getAxes();
+    ReduceKind kind = op.getKind();
+    Value r;
+    auto reduce = [&](Value in, Value init,
+                      function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
+      return buildReduction(rw, loc, in, axes, init, f);
+    };
+    auto sumOf = [&](Value in) {
+      return reduce(in, scalarConst(rw, loc, e.type, 0),
+                    [&](OpBuilder &b, Location l, Value v, Value acc) {
+                      return emitAdd(b, l, acc, v, e);
+                    });
+    };
+    auto mapped = [&](ScalarBody f) {
+      return buildElementwise(rw, loc, xt, {x}, f);
+    };
+    auto post = [&](Value in, ScalarBody f) {
+      auto t = cast<RankedTensorType>(in.getType());
+      return buildElementwise(rw, loc, t, {in}, f);
+    };
+    bool needFloat = kind == ReduceKind::L2 || kind == ReduceKind::LogSum ||
+                     kind == ReduceKind::LogSumExp;
+    if (needFloat && !e.isFloat)
+      return op.emitError("reduce ") << stringifyReduceKind(kind)
+                                     << " on integers is not lowered";
+    switch (kind) {
+    case ReduceKind::Sum:
+      r = sumOf(x);
+      break;
+    case ReduceKind::Mean: {
+      int64_t n = countOf(xt, axes);
+      r = post(sumOf(x), [&](OpBuilder &b, Location l, ValueRange v) {
+        return divByCount(b, l, v[0], n, e);
+      });
+      break;
+    }
+    case ReduceKind::Max:
+    case ReduceKind::Min: {
+      bool isMax = kind == ReduceKind::Max;
+      r = reduce(x, extremeConst(rw, loc, e, !isMax),
+                 [&](OpBuilder &b, Location l, Value v, Value acc) {
+                   return isMax ? emitMax(b, l, acc, v, e) : emitMin(b, l, acc, v, e);
+                 });
+      break;
+    }
+    case ReduceKind::Prod:
+      r = reduce(x, scalarConst(rw, loc, e.type, 1),
+                 [&](OpBuilder &b, Location l, Value v, Value acc) {
+                   return emitMul(b, l, acc, v, e);
+                 });
+      break;
+    case ReduceKind::L1:
+      r = sumOf(mapped([&](OpBuilder &b, Location l, ValueRange v) {
+        return emitUnary(b, l, UnaryKind::Abs, v[0], e, 0, 0);
+      }));
+      break;
+    case ReduceKind::SumSquare:
+    case ReduceKind::L2: {
+      r = sumOf(mapped([&](OpBuilder &b, Location l, ValueRange v) {
+        return emitMul(b, l, v[0], v[0], e);
+      }));
+      if (kind == ReduceKind::L2)
+        r = post(r, [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          return math::SqrtOp::create(b, l, v[0]);
+        });
+      break;
+    }
+    case ReduceKind::LogSum:
+      r = post(sumOf(x), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return math::LogOp::create(b, l, v[0]);
+      });
+      break;
+    case ReduceKind::LogSumExp: {
+      // log(sum(exp(x - m))) + m with m = max(x) (0 where m is infinite).
+      Value m = reduce(x, extremeConst(rw, loc, e, false),
+                       [&](OpBuilder &b, Location l, Value v, Value acc) {
+                         return emitMax(b, l, acc, v, e);
+                       });
+      auto mt = cast<RankedTensorType>(m.getType());
+      m = post(m, [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        Value isInf = emitUnary(b, l, UnaryKind::IsInf, v[0], e, 0, 0);
+        return arith::SelectOp::create(b, l, isInf, scalarConst(b, l, e.type, 0), v[0]);
+      });
+      MLIRContext *ctx = rw.getContext();
+      Value ex = mapGeneric(
+          rw, loc, xt, {x, m},
+          {AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx),
+           keptDimsMap(ctx, xt.getRank(), axes)},
+          [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+            return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, v[0], v[1]));
+          });
+      Value s = sumOf(ex);
+      r = mapGeneric(rw, loc, mt, {s, m},
+                     {AffineMap::getMultiDimIdentityMap(mt.getRank(), ctx),
+                      AffineMap::getMultiDimIdentityMap(mt.getRank(), ctx)},
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       return arith::AddFOp::create(
+                           b, l, math::LogOp::create(b, l, v[0]), v[1]);
+                     });
+      break;
+    }
+    case ReduceKind::ArgMax:
+    case ReduceKind::ArgMin: {
+      r = buildArgReduce(rw, loc, x, axes[0], kind == ReduceKind::ArgMax,
+                         op.getSelectLastIndex(), e);
+      break;
+    }
+    }
+    rw.replaceOp(op, reshapeStatic(rw, loc, r, resTy));
+    return success();
+  }
+
+  static Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
+                              bool isMax, bool last, ElemInfo e) {
+    MLIRContext *ctx = b.getContext();
+    auto xt = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> outShape;
+    SmallVector<utils::IteratorType> iters;
+    for (int64_t i = 0; i < xt.getRank(); ++i) {
+      iters.push_back(i == axis ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+      if (i != axis)
+        outShape.push_back(xt.getDimSize(i));
+    }
+    auto valTy = RankedTensorType::get(outShape, e.type);
+    auto idxTy = RankedTensorType::get(outShape, b.getI64Type());
+    Value vals = fillTensor(b, loc, valTy, extremeConst(b, loc, e, !isMax));
+    Value idxs = fillTensor(b, loc, idxTy, scalarConst(b, loc, b.getI64Type(), 0));
+    AffineMap kept = keptDimsMap(ctx, xt.getRank(), {axis});
+    auto g = linalg::GenericOp::create(
+        b, loc, TypeRange{valTy, idxTy}, ValueRange{x}, ValueRange{vals, idxs},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx),
+                            kept, kept},
+        iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value v = args[0], best = args[1], bestIdx = args[2];
+          Value idx = arith::IndexCastOp::create(
+              nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
+          Value better;
+          if (e.isFloat) {
+            auto p = isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                           : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+            better = arith::CmpFOp::create(nb, nl, p, v, best);
+          } else {
+            bool u = e.isUnsigned;
+            auto p = isMax ? (last ? (u ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge)
+                                   : (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt))
+                           : (last ? (u ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle)
+                                   : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt));
+            better = arith::CmpIOp::create(nb, nl, p, v, best);
+          }
+          // The first element always wins so that an all-NaN / all-extreme
+          // row still reports index 0 instead of nothing.
+          Value first = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::eq, idx,
+              scalarConst(nb, nl, nb.getI64Type(), 0));
+          better = arith::OrIOp::create(nb, nl, better, first);
+          linalg::YieldOp::create(
+              nb, nl,
+              ValueRange{arith::SelectOp::create(nb, nl, better, v, best),
+                         arith::SelectOp::create(nb, nl, better, idx, bestIdx)});
+        });
+    return g.getResult(1);
+  }
+};
+
+struct PoolLowering : OpConversionPattern<PoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PoolOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    ElemInfo e = ElemInfo::of(op.getType());
+    PoolKind kind = op.getKind();
+    if (kind != PoolKind::Max && !e.isFloat)
+      return op.emitError("average/Lp pooling of integers is not lowered");
+    Value x = a.getInput();
+    auto xt = cast<RankedTensorType>(x.getType());
+    int64_t nd = xt.getRank() - 2;
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), d = op.getDilations(),
+                      pads = op.getPads(), extra = op.getExtraPads();
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < nd; ++i) {
+      low.push_back(pads[i] + (extra.empty() ? 0 : extra[i]));
+      high.push_back(pads[nd + i] + (extra.empty() ? 0 : extra[nd + i]));
+    }
+    Value padVal = kind == PoolKind::Max ? extremeConst(rw, loc, e, false)
+                                         : scalarConst(rw, loc, e.type, 0);
+    Value xp = padConstant(rw, loc, x, low, high, padVal);
+    Value window = tensor::EmptyOp::create(rw, loc, k, e.type);
+
+    int64_t nLoops = 2 + 2 * nd;
+    SmallVector<AffineExpr> xEx = {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)},
+                            wEx, oEx = {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+    for (int64_t i = 0; i < nd; ++i) {
+      AffineExpr o = getAffineDimExpr(2 + i, ctx), kk = getAffineDimExpr(2 + nd + i, ctx);
+      xEx.push_back(o * s[i] + kk * d[i]);
+      wEx.push_back(kk);
+      oEx.push_back(o);
+    }
+    SmallVector<utils::IteratorType> iters(2 + nd, utils::IteratorType::parallel);
+    iters.append(nd, utils::IteratorType::reduction);
+    int64_t p = op.getP();
+    Value init = kind == PoolKind::Max ? extremeConst(rw, loc, e, false)
+                                       : scalarConst(rw, loc, e.type, 0);
+    Value acc = fillTensor(rw, loc, resTy, init);
+    Value pooled =
+        linalg::GenericOp::create(
+            rw, loc, resTy, ValueRange{xp, window}, ValueRange{acc},
+            ArrayRef<AffineMap>{AffineMap::get(nLoops, 0, xEx, ctx),
+                                AffineMap::get(nLoops, 0, wEx, ctx),
+                                AffineMap::get(nLoops, 0, oEx, ctx)},
+            iters,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value v = args[0], r;
+              if (kind == PoolKind::Max) {
+                r = emitMax(b, l, args[2], v, e);
+              } else if (kind == PoolKind::Avg) {
+                r = arith::AddFOp::create(b, l, args[2], v);
+              } else {
+                Value t = p == 1   ? (Value)math::AbsFOp::create(b, l, v)
+                          : p == 2 ? (Value)arith::MulFOp::create(b, l, v, v)
+                                   : (Value)math::PowFOp::create(
+                                         b, l, math::AbsFOp::create(b, l, v),
+                                         scalarConst(b, l, e.type, (double)p));
+                r = arith::AddFOp::create(b, l, args[2], t);
+              }
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    if (kind == PoolKind::Lp && p != 1) {
+      pooled = buildElementwise(rw, loc, resTy, {pooled},
+                                [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                  if (p == 2)
+                                    return math::SqrtOp::create(b, l, v[0]);
+                                  return math::PowFOp::create(
+                                      b, l, v[0], scalarConst(b, l, e.type, 1.0 / p));
+                                });
+    } else if (kind == PoolKind::Avg) {
+      // Divisor per output position: taps inside the input (plus the user's
+      // pads with count_include_pad); ceil-mode padding never counts.
+      SmallVector<int64_t> oShape(resTy.getShape().drop_front(2));
+      int64_t total = 1;
+      for (int64_t v : oShape)
+        total *= v;
+      SmallVector<float> counts(total);
+      for (int64_t idx = 0; idx < total; ++idx) {
+        int64_t rem = idx, cnt = 1;
+        for (int64_t i = nd - 1; i >= 0; --i) {
+          int64_t o = rem % oShape[i];
+          rem /= oShape[i];
+          int64_t in = xt.getDimSize(2 + i);
+          int64_t lo = op.getCountIncludePad() ? -pads[i] : 0;
+          int64_t hi = op.getCountIncludePad() ? in + pads[nd + i] : in;
+          int64_t c = 0;
+          for (int64_t kk = 0; kk < k[i]; ++kk) {
+            int64_t pos = o * s[i] + kk * d[i] - low[2 + i];
+            c += pos >= lo && pos < hi;
+          }
+          cnt *= c;
+        }
+        counts[idx] = (float)std::max<int64_t>(cnt, 1);
+      }
+      SmallVector<int64_t> cShape(2, 1);
+      cShape.append(oShape);
+      auto cTy = RankedTensorType::get(cShape, rw.getF32Type());
+      Value cnt = arith::ConstantOp::create(
+          rw, loc, cTy, DenseElementsAttr::get(cTy, ArrayRef<float>(counts)));
+      ElemInfo f32 = ElemInfo::of(rw.getF32Type());
+      pooled = buildElementwise(rw, loc, resTy, {pooled, cnt},
+                                [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                  return arith::DivFOp::create(
+                                      b, l, v[0], castScalar(b, l, v[1], f32, e));
+                                });
+    }
+    rw.replaceOp(op, pooled);
+    return success();
+  }
+};
+
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    MLIRContext *ctx = rw.getContext();
+    int64_t r = resTy.getRank();
+    AffineMap ch = AffineMap::get(r, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    double eps = op.getEpsilon().convertToDouble();
+    Value y = mapGeneric(
+        rw, op.getLoc(), resTy,
+        {a.getInput(), a.getScale(), a.getBias(), a.getMean(), a.getVariance()},
+        {AffineMap::getMultiDimIdentityMap(r, ctx), ch, ch, ch, ch},
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value inv = math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, v[4], scalarConst(b, l, resTy.getElementType(), eps)));
+          Value n = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, v[0], v[3]), inv);
+          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, v[1]), v[2]);
+        });
+    rw.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// (x - mean) * rsqrt(var + eps) over the dims `axes` of x.
+Value normalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                double eps, ElemInfo e) {
+  auto [mean, var] = meanVar(b, loc, x, axes, e);
+  auto xt = cast<RankedTensorType>(x.getType());
+  MLIRContext *ctx = b.getContext();
+  AffineMap kept = keptDimsMap(ctx, xt.getRank(), axes);
+  return mapGeneric(b, loc, xt, {x, mean, var},
+                    {AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx), kept, kept},
+                    [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                      Value inv = math::RsqrtOp::create(
+                          nb, l, arith::AddFOp::create(nb, l, v[2],
+                                                       scalarConst(nb, l, e.type, eps)));
+                      return arith::MulFOp::create(
+                          nb, l, arith::SubFOp::create(nb, l, v[0], v[1]), inv);
+                    });
+}
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    ElemInfo e = ElemInfo::of(op.getType());
+    auto axes = llvm::to_vector(llvm::seq<int64_t>(op.getAxis(), resTy.getRank()));
+    Value n = normalize(rw, loc, a.getInput(), axes, op.getEpsilon().convertToDouble(), e);
+    SmallVector<Value> ins = {n, a.getScale()};
+    if (a.getBias())
+      ins.push_back(a.getBias());
+    Value y = buildElementwise(rw, loc, resTy, ins,
+                               [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                 Value r = arith::MulFOp::create(b, l, v[0], v[1]);
+                                 return v.size() > 2 ? arith::AddFOp::create(b, l, r, v[2])
+                                                     : r;
+                               });
+    rw.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct GroupNormLowering : OpConversionPattern<GroupNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GroupNormOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    ElemInfo e = ElemInfo::of(op.getType());
+    int64_t N = resTy.getDimSize(0), G = op.getNumGroups();
+    auto grouped = RankedTensorType::get({N, G, resTy.getNumElements() / (N * G)},
+                                         e.type);
+    Value xg = reshapeStatic(rw, loc, a.getInput(), grouped);
+    Value n = normalize(rw, loc, xg, {2}, op.getEpsilon().convertToDouble(), e);
+    n = reshapeStatic(rw, loc, n, resTy);
+    int64_t r = resTy.getRank();
+    AffineMap ch = AffineMap::get(r, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    Value y = mapGeneric(rw, loc, resTy, {n, a.getScale(), a.getBias()},
+                         {AffineMap::getMultiDimIdentityMap(r, ctx), ch, ch},
+                         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                           return arith::AddFOp::create(
+                               b, l, arith::MulFOp::create(b, l, v[0], v[1]), v[2]);
+                         });
+    rw.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    ElemInfo e = ElemInfo::of(op.getType());
+    int64_t axis = op.getAxis(), r = resTy.getRank();
+    Value x = a.getInput();
+    Value m = buildReduction(rw, loc, x, {axis}, extremeConst(rw, loc, e, false),
+                             [&](OpBuilder &b, Location l, Value v, Value acc) {
+                               return emitMax(b, l, acc, v, e);
+                             });
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
+    AffineMap kept = keptDimsMap(ctx, r, {axis});
+    // exp(x - m); a row of -inf keeps m finite so it yields NaN like ONNX.
+    Value ex = mapGeneric(rw, loc, resTy, {x, m}, {id, kept},
+                          [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return math::ExpOp::create(
+                                b, l, arith::SubFOp::create(b, l, v[0], v[1]));
+                          });
+    Value s = buildReduction(rw, loc, ex, {axis}, scalarConst(rw, loc, e.type, 0),
+                             [&](OpBuilder &b, Location l, Value v, Value acc) {
+                               return arith::AddFOp::create(b, l, acc, v);
+                             });
+    Value y;
+    if (op.getLog())
+      y = mapGeneric(rw, loc, resTy, {x, m, s}, {id, kept, kept},
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       return arith::SubFOp::create(
+                           b, l, arith::SubFOp::create(b, l, v[0], v[1]),
+                           math::LogOp::create(b, l, v[2]));
+                     });
+    else
+      y = mapGeneric(rw, loc, resTy, {ex, s}, {id, kept},
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       return arith::DivFOp::create(b, l, v[0], v[1]);
+                     });
+    rw.replaceOp(op, y);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p) {
+  p.add<ReduceLowering, PoolLowering, BatchNormLowering, LayerNormLowering,
+        GroupNormLowering, SoftmaxLowering>(tc, p.getContext());
+}

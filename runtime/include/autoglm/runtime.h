@@ -1,0 +1,111 @@
+/*===- runtime.h - Open-AutoGLM runtime C API -----------------------------===*
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+ *
+ * Loads an artifact directory written by autoglm-compile and runs it with
+ * caller-owned buffers. Needs no LLVM or MLIR.
+ *
+ *   autoglm_model *m;   autoglm_context *c;
+ *   if (autoglm_model_load("out/", &m)) { puts(autoglm_last_error()); ... }
+ *   autoglm_context_create(m, 0, &c);          // 0 threads: all cores
+ *   autoglm_context_set_input(c, 0, AUTOGLM_FLOAT32, 4, shape, data, bytes);
+ *   autoglm_context_set_output(c, 0, AUTOGLM_FLOAT32, 2, oshape, out, obytes);
+ *   autoglm_context_run(c);
+ *   autoglm_context_release(c); autoglm_model_release(m);
+ *
+ * Every function returning int returns 0 on success and non-zero on error,
+ * with the reason in autoglm_last_error() (per thread). Contexts are
+ * independent: several threads may each run their own context of one model
+ * at the same time.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef AUTOGLM_RUNTIME_H
+#define AUTOGLM_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(AUTOGLM_RUNTIME_BUILD)
+#define AUTOGLM_API __attribute__((visibility("default")))
+#else
+#define AUTOGLM_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum autoglm_dtype {
+  AUTOGLM_INVALID = 0,
+  AUTOGLM_FLOAT32,
+  AUTOGLM_FLOAT64,
+  AUTOGLM_FLOAT16,
+  AUTOGLM_BFLOAT16,
+  AUTOGLM_INT8,
+  AUTOGLM_INT16,
+  AUTOGLM_INT32,
+  AUTOGLM_INT64,
+  AUTOGLM_UINT8,
+  AUTOGLM_UINT16,
+  AUTOGLM_UINT32,
+  AUTOGLM_UINT64,
+  AUTOGLM_BOOL
+} autoglm_dtype;
+
+typedef struct autoglm_model autoglm_model;
+typedef struct autoglm_context autoglm_context;
+
+/* The reason for the last failure on this thread ("" if none). */
+AUTOGLM_API const char *autoglm_last_error(void);
+
+/* dtype <-> name ("float32", "int64", "bool", ...); size in bytes. */
+AUTOGLM_API const char *autoglm_dtype_name(autoglm_dtype dtype);
+AUTOGLM_API autoglm_dtype autoglm_dtype_from_name(const char *name);
+AUTOGLM_API size_t autoglm_dtype_size(autoglm_dtype dtype);
+
+/* Loads `dir`: reads manifest.json, checks every file's sha256, maps the
+ * library. */
+AUTOGLM_API int autoglm_model_load(const char *dir, autoglm_model **model);
+AUTOGLM_API void autoglm_model_release(autoglm_model *model);
+
+AUTOGLM_API size_t autoglm_model_num_inputs(const autoglm_model *model);
+AUTOGLM_API size_t autoglm_model_num_outputs(const autoglm_model *model);
+/* Index of the input/output called `name`, or -1. */
+AUTOGLM_API int64_t autoglm_model_input_index(const autoglm_model *model, const char *name);
+AUTOGLM_API int64_t autoglm_model_output_index(const autoglm_model *model, const char *name);
+/* Description of input/output i (NULL / 0 when i is out of range). */
+AUTOGLM_API const char *autoglm_model_input_name(const autoglm_model *model, size_t i);
+AUTOGLM_API autoglm_dtype autoglm_model_input_dtype(const autoglm_model *model, size_t i);
+AUTOGLM_API size_t autoglm_model_input_rank(const autoglm_model *model, size_t i);
+AUTOGLM_API const int64_t *autoglm_model_input_shape(const autoglm_model *model, size_t i);
+AUTOGLM_API size_t autoglm_model_input_bytes(const autoglm_model *model, size_t i);
+AUTOGLM_API const char *autoglm_model_output_name(const autoglm_model *model, size_t i);
+AUTOGLM_API autoglm_dtype autoglm_model_output_dtype(const autoglm_model *model, size_t i);
+AUTOGLM_API size_t autoglm_model_output_rank(const autoglm_model *model, size_t i);
+AUTOGLM_API const int64_t *autoglm_model_output_shape(const autoglm_model *model, size_t i);
+AUTOGLM_API size_t autoglm_model_output_bytes(const autoglm_model *model, size_t i);
+/* Bytes of weights compiled into the library (from the manifest). */
+AUTOGLM_API size_t autoglm_model_weight_bytes(const autoglm_model *model);
+
+/* A context holds the buffers of one run. num_threads <= 0: all cores. */
+AUTOGLM_API int autoglm_context_create(const autoglm_model *model, int num_threads,
+                           autoglm_context **context);
+AUTOGLM_API void autoglm_context_release(autoglm_context *context);
+AUTOGLM_API int autoglm_context_num_threads(const autoglm_context *context);
+
+/* Binds caller-owned memory; dtype, shape and byte size are checked against
+ * the model and a mismatch is an error naming the tensor. */
+AUTOGLM_API int autoglm_context_set_input(autoglm_context *context, size_t index,
+                              autoglm_dtype dtype, size_t rank,
+                              const int64_t *shape, const void *data,
+                              size_t bytes);
+AUTOGLM_API int autoglm_context_set_output(autoglm_context *context, size_t index,
+                               autoglm_dtype dtype, size_t rank,
+                               const int64_t *shape, void *data, size_t bytes);
+/* Runs the model; every input and output must be bound. */
+AUTOGLM_API int autoglm_context_run(autoglm_context *context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AUTOGLM_RUNTIME_H */

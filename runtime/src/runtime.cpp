@@ -1,0 +1,344 @@
+//===- runtime.cpp - Open-AutoGLM runtime (C API, C++ inside) -------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// No LLVM or MLIR here: the manifest is JSON (nlohmann/json), file hashes
+// are SHA-256 from libcrypto, the library is loaded with dlopen.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/runtime.h"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+thread_local std::string lastError;
+
+int setError(std::string msg) {
+  lastError = std::move(msg);
+  return 1;
+}
+
+struct Spec {
+  std::string name;
+  autoglm_dtype dtype = AUTOGLM_INVALID;
+  std::vector<int64_t> shape;
+  size_t bytes = 0;
+};
+
+const struct {
+  autoglm_dtype dtype;
+  const char *name;
+  size_t size;
+} kDtypes[] = {
+    {AUTOGLM_FLOAT32, "float32", 4}, {AUTOGLM_FLOAT64, "float64", 8},
+    {AUTOGLM_FLOAT16, "float16", 2}, {AUTOGLM_BFLOAT16, "bfloat16", 2},
+    {AUTOGLM_INT8, "int8", 1},       {AUTOGLM_INT16, "int16", 2},
+    {AUTOGLM_INT32, "int32", 4},     {AUTOGLM_INT64, "int64", 8},
+    {AUTOGLM_UINT8, "uint8", 1},     {AUTOGLM_UINT16, "uint16", 2},
+    {AUTOGLM_UINT32, "uint32", 4},   {AUTOGLM_UINT64, "uint64", 8},
+    {AUTOGLM_BOOL, "bool", 1},
+};
+
+std::string shapeString(const int64_t *shape, size_t rank) {
+  std::string s = "[";
+  for (size_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+bool readFile(const std::string &path, std::string &out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    return false;
+  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return !f.bad();
+}
+
+std::string sha256Hex(const std::string &bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
+  if (!j.is_object() || !j.contains("name") || !j.contains("dtype") ||
+      !j.contains("shape") || !j.contains("bytes")) {
+    err = "a tensor entry lacks name, dtype, shape or bytes";
+    return false;
+  }
+  s.name = j["name"].get<std::string>();
+  s.dtype = autoglm_dtype_from_name(j["dtype"].get<std::string>().c_str());
+  if (s.dtype == AUTOGLM_INVALID) {
+    err = "tensor '" + s.name + "' has unknown dtype";
+    return false;
+  }
+  size_t n = 1;
+  for (const auto &d : j["shape"]) {
+    int64_t v = d.get<int64_t>();
+    if (v < 0 || v > (int64_t(1) << 40)) {
+      err = "tensor '" + s.name + "' has an invalid extent";
+      return false;
+    }
+    s.shape.push_back(v);
+    n *= (size_t)v;
+  }
+  s.bytes = j["bytes"].get<size_t>();
+  if (s.bytes != n * autoglm_dtype_size(s.dtype)) {
+    err = "tensor '" + s.name + "': bytes do not match its shape and dtype";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+struct autoglm_model {
+  std::string dir;
+  std::vector<Spec> inputs, outputs;
+  size_t weightBytes = 0;
+  void *handle = nullptr;
+  void (*entry)(void **) = nullptr;
+  ~autoglm_model() {
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+struct autoglm_context {
+  const autoglm_model *model;
+  int threads;
+  std::vector<void *> buffers; // inputs then outputs
+};
+
+extern "C" {
+
+const char *autoglm_last_error(void) { return lastError.c_str(); }
+
+const char *autoglm_dtype_name(autoglm_dtype dtype) {
+  for (const auto &d : kDtypes)
+    if (d.dtype == dtype)
+      return d.name;
+  return "invalid";
+}
+
+autoglm_dtype autoglm_dtype_from_name(const char *name) {
+  for (const auto &d : kDtypes)
+    if (name && std::strcmp(d.name, name) == 0)
+      return d.dtype;
+  return AUTOGLM_INVALID;
+}
+
+size_t autoglm_dtype_size(autoglm_dtype dtype) {
+  for (const auto &d : kDtypes)
+    if (d.dtype == dtype)
+      return d.size;
+  return 0;
+}
+
+int autoglm_model_load(const char *dir, autoglm_model **model) {
+  if (!dir || !model)
+    return setError("autoglm_model_load: null argument");
+  *model = nullptr;
+  std::string d = dir;
+  std::string manifestText;
+  if (!readFile(d + "/manifest.json", manifestText))
+    return setError("cannot read " + d + "/manifest.json (not an artifact directory?)");
+  nlohmann::json m = nlohmann::json::parse(manifestText, nullptr, /*allow_exceptions=*/false);
+  if (m.is_discarded() || !m.is_object())
+    return setError(d + "/manifest.json is not valid JSON");
+  if (!m.contains("schema_version") || m["schema_version"] != 1)
+    return setError(d + "/manifest.json: unsupported schema_version (this runtime reads 1)");
+  if (!m.contains("files") || !m["files"].is_object() || !m.contains("library") ||
+      !m.contains("inputs") || !m.contains("outputs"))
+    return setError(d + "/manifest.json lacks files, library, inputs or outputs");
+  // Every listed file must be present and unchanged.
+  for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
+    const std::string name = it.key();
+    if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+      return setError("manifest lists a file outside the artifact: " + name);
+    std::string bytes;
+    if (!readFile(d + "/" + name, bytes))
+      return setError("artifact file missing or unreadable: " + name);
+    if (!it.value().contains("sha256") ||
+        sha256Hex(bytes) != it.value()["sha256"].get<std::string>())
+      return setError("artifact file " + name +
+                      " does not match the sha256 in manifest.json (corrupted or "
+                      "modified)");
+  }
+  std::string lib = m["library"].get<std::string>();
+  if (!m["files"].contains(lib))
+    return setError("the library " + lib + " is not covered by the manifest's hashes");
+  auto result = std::make_unique<autoglm_model>();
+  result->dir = d;
+  std::string err;
+  try {
+    for (const auto &j : m["inputs"]) {
+      Spec s;
+      if (!parseSpec(j, s, err))
+        return setError("manifest.json: " + err);
+      result->inputs.push_back(s);
+    }
+    for (const auto &j : m["outputs"]) {
+      Spec s;
+      if (!parseSpec(j, s, err))
+        return setError("manifest.json: " + err);
+      result->outputs.push_back(s);
+    }
+    if (m.contains("memory") && m["memory"].contains("weights_bytes"))
+      result->weightBytes = m["memory"]["weights_bytes"].get<size_t>();
+  } catch (const std::exception &e) {
+    return setError(std::string("manifest.json: ") + e.what());
+  }
+  result->handle = dlopen((d + "/" + lib).c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!result->handle)
+    return setError(std::string("cannot load the model library: ") + dlerror());
+  std::string entry = m.value("entry_point", "autoglm_entry");
+  result->entry = (void (*)(void **))dlsym(result->handle, entry.c_str());
+  if (!result->entry)
+    return setError("the model library has no entry point " + entry);
+  *model = result.release();
+  return 0;
+}
+
+void autoglm_model_release(autoglm_model *model) { delete model; }
+
+size_t autoglm_model_num_inputs(const autoglm_model *m) { return m ? m->inputs.size() : 0; }
+size_t autoglm_model_num_outputs(const autoglm_model *m) { return m ? m->outputs.size() : 0; }
+
+static int64_t findSpec(const std::vector<Spec> &specs, const char *name) {
+  for (size_t i = 0; name && i < specs.size(); ++i)
+    if (specs[i].name == name)
+      return (int64_t)i;
+  return -1;
+}
+
+int64_t autoglm_model_input_index(const autoglm_model *m, const char *name) {
+  return m ? findSpec(m->inputs, name) : -1;
+}
+int64_t autoglm_model_output_index(const autoglm_model *m, const char *name) {
+  return m ? findSpec(m->outputs, name) : -1;
+}
+
+#define AUTOGLM_SPEC_GETTERS(KIND, FIELD)                                      \
+  const char *autoglm_model_##KIND##_name(const autoglm_model *m, size_t i) {  \
+    return m && i < m->FIELD.size() ? m->FIELD[i].name.c_str() : nullptr;      \
+  }                                                                            \
+  autoglm_dtype autoglm_model_##KIND##_dtype(const autoglm_model *m, size_t i) { \
+    return m && i < m->FIELD.size() ? m->FIELD[i].dtype : AUTOGLM_INVALID;     \
+  }                                                                            \
+  size_t autoglm_model_##KIND##_rank(const autoglm_model *m, size_t i) {       \
+    return m && i < m->FIELD.size() ? m->FIELD[i].shape.size() : 0;            \
+  }                                                                            \
+  const int64_t *autoglm_model_##KIND##_shape(const autoglm_model *m, size_t i) { \
+    return m && i < m->FIELD.size() ? m->FIELD[i].shape.data() : nullptr;      \
+  }                                                                            \
+  size_t autoglm_model_##KIND##_bytes(const autoglm_model *m, size_t i) {      \
+    return m && i < m->FIELD.size() ? m->FIELD[i].bytes : 0;                   \
+  }
+AUTOGLM_SPEC_GETTERS(input, inputs)
+AUTOGLM_SPEC_GETTERS(output, outputs)
+#undef AUTOGLM_SPEC_GETTERS
+
+size_t autoglm_model_weight_bytes(const autoglm_model *m) { return m ? m->weightBytes : 0; }
+
+int autoglm_context_create(const autoglm_model *model, int num_threads,
+                           autoglm_context **context) {
+  if (!model || !context)
+    return setError("autoglm_context_create: null argument");
+  auto *c = new autoglm_context;
+  c->model = model;
+  c->threads = num_threads > 0 ? num_threads
+                               : (int)std::max(1u, std::thread::hardware_concurrency());
+  c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+  *context = c;
+  return 0;
+}
+
+void autoglm_context_release(autoglm_context *c) { delete c; }
+
+int autoglm_context_num_threads(const autoglm_context *c) { return c ? c->threads : 0; }
+
+static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dtype,
+                size_t rank, const int64_t *shape, const void *data, size_t bytes) {
+  if (!c)
+    return setError("null context");
+  const auto &specs = isInput ? c->model->inputs : c->model->outputs;
+  const char *kind = isInput ? "input" : "output";
+  if (index >= specs.size())
+    return setError(std::string(kind) + " index " + std::to_string(index) +
+                    " is out of range (the model has " + std::to_string(specs.size()) +
+                    ")");
+  const Spec &s = specs[index];
+  if (dtype != s.dtype)
+    return setError(std::string(kind) + " '" + s.name + "': dtype " +
+                    autoglm_dtype_name(dtype) + " does not match the model's " +
+                    autoglm_dtype_name(s.dtype));
+  if (rank != s.shape.size() || (rank && !shape) ||
+      (rank && std::memcmp(shape, s.shape.data(), rank * sizeof(int64_t)) != 0))
+    return setError(std::string(kind) + " '" + s.name + "': shape " +
+                    shapeString(shape, shape ? rank : 0) +
+                    " does not match the model's " +
+                    shapeString(s.shape.data(), s.shape.size()));
+  if (bytes != s.bytes)
+    return setError(std::string(kind) + " '" + s.name + "': " + std::to_string(bytes) +
+                    " bytes given, " + std::to_string(s.bytes) + " expected");
+  if (!data && s.bytes)
+    return setError(std::string(kind) + " '" + s.name + "': null buffer");
+  c->buffers[isInput ? index : c->model->inputs.size() + index] = const_cast<void *>(data);
+  return 0;
+}
+
+int autoglm_context_set_input(autoglm_context *c, size_t index, autoglm_dtype dtype,
+                              size_t rank, const int64_t *shape, const void *data,
+                              size_t bytes) {
+  return bind(c, true, index, dtype, rank, shape, data, bytes);
+}
+
+int autoglm_context_set_output(autoglm_context *c, size_t index, autoglm_dtype dtype,
+                               size_t rank, const int64_t *shape, void *data,
+                               size_t bytes) {
+  return bind(c, false, index, dtype, rank, shape, data, bytes);
+}
+
+int autoglm_context_run(autoglm_context *c) {
+  if (!c)
+    return setError("null context");
+  const autoglm_model *m = c->model;
+  for (size_t i = 0; i < c->buffers.size(); ++i) {
+    bool isInput = i < m->inputs.size();
+    const Spec &s = isInput ? m->inputs[i] : m->outputs[i - m->inputs.size()];
+    if (!c->buffers[i] && s.bytes)
+      return setError(std::string(isInput ? "input '" : "output '") + s.name +
+                      "' is not bound");
+  }
+  // Zero-size tensors still need a valid, distinct address.
+  std::vector<char> empty(1);
+  std::vector<void *> args(c->buffers);
+  for (void *&p : args)
+    if (!p)
+      p = empty.data();
+  m->entry(args.data());
+  return 0;
+}
+
+} // extern "C"

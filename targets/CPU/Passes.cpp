@@ -1,0 +1,95 @@
+//===- Passes.cpp - CPU entry point and copy legalization -----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Target/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_MEMREFCOPYTOLINALG
+#define GEN_PASS_DEF_CPUENTRYPOINT
+#define GEN_PASS_DEF_MATHAPPROXIMATION
+#include "autoglm/Target/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+
+namespace {
+
+struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(memref::CopyOp op,
+                                PatternRewriter &rw) const override {
+    rw.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
+    return success();
+  }
+};
+
+struct MemrefCopyToLinalgPass
+    : autoglm::impl::MemrefCopyToLinalgBase<MemrefCopyToLinalgPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<CopyToLinalg>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+struct CPUEntryPointPass
+    : autoglm::impl::CPUEntryPointBase<CPUEntryPointPass> {
+  using CPUEntryPointBase::CPUEntryPointBase;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto model = module.lookupSymbol<LLVM::LLVMFuncOp>(funcName);
+    if (!model) {
+      module.emitError() << "no lowered model function '" << funcName << "'";
+      return signalPassFailure();
+    }
+    auto ptrTy = LLVM::LLVMPointerType::get(&getContext());
+    for (Type t : model.getFunctionType().getParams())
+      if (t != ptrTy) {
+        model.emitError() << "model function parameters must be bare pointers "
+                             "(static shapes), found "
+                          << t;
+        return signalPassFailure();
+      }
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = model.getLoc();
+    auto voidTy = LLVM::LLVMVoidType::get(&getContext());
+    auto entry = LLVM::LLVMFuncOp::create(
+        b, loc, "autoglm_entry", LLVM::LLVMFunctionType::get(voidTy, {ptrTy}));
+    Block *body = entry.addEntryBlock(b);
+    b.setInsertionPointToStart(body);
+    SmallVector<Value> args;
+    for (unsigned i = 0; i < model.getNumArguments(); ++i) {
+      Value slot = LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, body->getArgument(0),
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      args.push_back(LLVM::LoadOp::create(b, loc, ptrTy, slot));
+    }
+    LLVM::CallOp::create(b, loc, model, args);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+    model.setLinkage(LLVM::Linkage::Internal);
+  }
+};
+
+struct MathApproximationPass
+    : autoglm::impl::MathApproximationBase<MathApproximationPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    // Composite ops first become the primitive ones below.
+    math::populateExpansionPatterns(patterns);
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef) { return true; });
+    populateMathF32ExpansionPatterns(patterns, [](StringRef) { return true; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,502 @@
+//===- autoglm-run.cpp - run, check and time a compiled artifact ---*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//   autoglm-run out/ [--input name=file.pb|.npy ...] [--random]
+//                    [--test-data DIR] [--expect DIR] [--rtol R] [--atol A]
+//                    [--bench N --warmup K] [--threads T] [--json]
+//                    [--dataset inputs.pb --labels labels.pb]
+//
+// Links only the runtime (no LLVM or MLIR), so it deploys beside it.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Support/TensorProto.h"
+#include "autoglm/runtime.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <regex>
+
+namespace {
+
+struct Tensor {
+  std::string name;
+  autoglm_dtype dtype = AUTOGLM_INVALID;
+  std::vector<int64_t> shape;
+  std::vector<char> data;
+};
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+autoglm_dtype fromOnnx(int32_t t) {
+  switch (t) {
+  case onnx::TensorProto::FLOAT: return AUTOGLM_FLOAT32;
+  case onnx::TensorProto::DOUBLE: return AUTOGLM_FLOAT64;
+  case onnx::TensorProto::FLOAT16: return AUTOGLM_FLOAT16;
+  case onnx::TensorProto::BFLOAT16: return AUTOGLM_BFLOAT16;
+  case onnx::TensorProto::INT8: return AUTOGLM_INT8;
+  case onnx::TensorProto::INT16: return AUTOGLM_INT16;
+  case onnx::TensorProto::INT32: return AUTOGLM_INT32;
+  case onnx::TensorProto::INT64: return AUTOGLM_INT64;
+  case onnx::TensorProto::UINT8: return AUTOGLM_UINT8;
+  case onnx::TensorProto::UINT16: return AUTOGLM_UINT16;
+  case onnx::TensorProto::UINT32: return AUTOGLM_UINT32;
+  case onnx::TensorProto::UINT64: return AUTOGLM_UINT64;
+  case onnx::TensorProto::BOOL: return AUTOGLM_BOOL;
+  default: return AUTOGLM_INVALID;
+  }
+}
+
+int32_t toOnnx(autoglm_dtype d) {
+  for (int32_t t = 1; t <= 16; ++t)
+    if (fromOnnx(t) == d)
+      return t;
+  return 0;
+}
+
+std::string readAll(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    throw Error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+Tensor readPb(const std::string &path) {
+  std::string bytes = readAll(path);
+  onnx::TensorProto t;
+  if (!t.ParseFromString(bytes))
+    throw Error(path + " is not an ONNX TensorProto");
+  Tensor r;
+  r.name = t.name();
+  r.dtype = fromOnnx(t.data_type());
+  if (r.dtype == AUTOGLM_INVALID)
+    throw Error(path + ": unsupported data type");
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || d > (int64_t(1) << 40))
+      throw Error(path + ": invalid dimension");
+    r.shape.push_back(d);
+    n *= d;
+  }
+  std::string err;
+  if (!autoglm::tensorProtoBytes(t, n, r.data, err))
+    throw Error(path + ": " + err);
+  return r;
+}
+
+void writePb(const Tensor &t, const std::string &path) {
+  onnx::TensorProto p;
+  p.set_name(t.name);
+  p.set_data_type(toOnnx(t.dtype));
+  for (int64_t d : t.shape)
+    p.add_dims(d);
+  p.set_raw_data(t.data.data(), t.data.size());
+  std::ofstream f(path, std::ios::binary);
+  if (!f || !p.SerializeToOstream(&f))
+    throw Error("cannot write " + path);
+}
+
+/// numpy .npy, version 1/2, little-endian, C order.
+Tensor readNpy(const std::string &path) {
+  std::string b = readAll(path);
+  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
+    throw Error(path + " is not a .npy file");
+  size_t hlen, off;
+  if (b[6] == 1) {
+    hlen = (uint8_t)b[8] | ((uint8_t)b[9] << 8);
+    off = 10;
+  } else {
+    if (b.size() < 12)
+      throw Error(path + ": truncated header");
+    hlen = (uint8_t)b[8] | ((uint8_t)b[9] << 8) | ((uint8_t)b[10] << 16) |
+           ((size_t)(uint8_t)b[11] << 24);
+    off = 12;
+  }
+  if (off + hlen > b.size())
+    throw Error(path + ": truncated header");
+  std::string h = b.substr(off, hlen);
+  std::smatch m;
+  if (!std::regex_search(h, m, std::regex("'descr':\\s*'([<|=])([a-z])(\\d+)'")))
+    throw Error(path + ": unsupported dtype");
+  static const std::map<std::string, autoglm_dtype> kinds = {
+      {"f4", AUTOGLM_FLOAT32}, {"f8", AUTOGLM_FLOAT64}, {"f2", AUTOGLM_FLOAT16},
+      {"i1", AUTOGLM_INT8},    {"i2", AUTOGLM_INT16},   {"i4", AUTOGLM_INT32},
+      {"i8", AUTOGLM_INT64},   {"u1", AUTOGLM_UINT8},   {"u2", AUTOGLM_UINT16},
+      {"u4", AUTOGLM_UINT32},  {"u8", AUTOGLM_UINT64},  {"b1", AUTOGLM_BOOL}};
+  auto k = kinds.find(m[2].str() + m[3].str());
+  if (k == kinds.end())
+    throw Error(path + ": unsupported dtype " + m[0].str());
+  if (std::regex_search(h, std::regex("'fortran_order':\\s*True")))
+    throw Error(path + ": Fortran order is not supported");
+  if (!std::regex_search(h, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    throw Error(path + ": no shape");
+  Tensor t;
+  t.dtype = k->second;
+  std::string dims = m[1].str();
+  std::regex num("\\d+");
+  int64_t n = 1;
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
+       it != std::sregex_iterator(); ++it) {
+    t.shape.push_back(std::stoll(it->str()));
+    n *= t.shape.back();
+  }
+  size_t bytes = n * autoglm_dtype_size(t.dtype);
+  if (off + hlen + bytes != b.size())
+    throw Error(path + ": data size does not match the shape");
+  t.data.assign(b.begin() + off + hlen, b.end());
+  return t;
+}
+
+Tensor readTensor(const std::string &path) {
+  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".npy") == 0)
+    return readNpy(path);
+  return readPb(path);
+}
+
+double elementAsDouble(const Tensor &t, size_t i) {
+  const char *p = t.data.data() + i * autoglm_dtype_size(t.dtype);
+  auto get = [&](auto v) {
+    std::memcpy(&v, p, sizeof v);
+    return (double)v;
+  };
+  switch (t.dtype) {
+  case AUTOGLM_FLOAT32: return get(float());
+  case AUTOGLM_FLOAT64: return get(double());
+  case AUTOGLM_INT8: return get(int8_t());
+  case AUTOGLM_INT16: return get(int16_t());
+  case AUTOGLM_INT32: return get(int32_t());
+  case AUTOGLM_INT64: return get(int64_t());
+  case AUTOGLM_UINT8: return get(uint8_t());
+  case AUTOGLM_UINT16: return get(uint16_t());
+  case AUTOGLM_UINT32: return get(uint32_t());
+  case AUTOGLM_UINT64: return get(uint64_t());
+  case AUTOGLM_BOOL: return get(uint8_t()) != 0;
+  case AUTOGLM_FLOAT16: {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    int e = (h >> 10) & 31, f = h & 1023;
+    double v = e == 0    ? std::ldexp(f, -24)
+               : e == 31 ? (f ? NAN : INFINITY)
+                         : std::ldexp(f + 1024, e - 25);
+    return (h & 0x8000) ? -v : v;
+  }
+  case AUTOGLM_BFLOAT16: {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    uint32_t w = (uint32_t)h << 16;
+    float f;
+    std::memcpy(&f, &w, 4);
+    return f;
+  }
+  default: return NAN;
+  }
+}
+
+Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng) {
+  Tensor t;
+  t.name = autoglm_model_input_name(m, i);
+  t.dtype = autoglm_model_input_dtype(m, i);
+  const int64_t *s = autoglm_model_input_shape(m, i);
+  t.shape.assign(s, s + autoglm_model_input_rank(m, i));
+  t.data.resize(autoglm_model_input_bytes(m, i));
+  size_t n = t.data.size() / std::max<size_t>(1, autoglm_dtype_size(t.dtype));
+  std::uniform_real_distribution<float> uf(-1.f, 1.f);
+  std::uniform_int_distribution<int> ui(0, 9);
+  for (size_t k = 0; k < n; ++k) {
+    char *p = t.data.data() + k * autoglm_dtype_size(t.dtype);
+    switch (t.dtype) {
+    case AUTOGLM_FLOAT32: { float v = uf(rng); std::memcpy(p, &v, 4); break; }
+    case AUTOGLM_FLOAT64: { double v = uf(rng); std::memcpy(p, &v, 8); break; }
+    case AUTOGLM_BOOL: *p = ui(rng) & 1; break;
+    default: { int64_t v = ui(rng); std::memcpy(p, &v, autoglm_dtype_size(t.dtype)); }
+    }
+  }
+  return t;
+}
+
+std::vector<std::string> listNumbered(const std::string &dir, const std::string &prefix) {
+  std::vector<std::string> files;
+  for (int i = 0;; ++i) {
+    std::string p = fmt::format("{}/{}_{}.pb", dir, prefix, i);
+    std::ifstream f(p);
+    if (!f)
+      break;
+    files.push_back(p);
+  }
+  return files;
+}
+
+struct Options {
+  std::string artifact, testData, expect, dataset, labels, saveOutputs;
+  std::vector<std::string> inputs;
+  bool random = false, json = false;
+  double rtol = 1e-3, atol = 1e-7;
+  int bench = 0, warmup = 3, threads = 0;
+};
+
+struct Runner {
+  autoglm_model *model = nullptr;
+  autoglm_context *ctx = nullptr;
+  std::vector<Tensor> outputs;
+  ~Runner() {
+    autoglm_context_release(ctx);
+    autoglm_model_release(model);
+  }
+  void check(int rc) {
+    if (rc)
+      throw Error(autoglm_last_error());
+  }
+  void bindInput(size_t i, const Tensor &t) {
+    check(autoglm_context_set_input(ctx, i, t.dtype, t.shape.size(), t.shape.data(),
+                                    t.data.data(), t.data.size()));
+  }
+  void bindOutputs() {
+    size_t n = autoglm_model_num_outputs(model);
+    outputs.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      Tensor &t = outputs[i];
+      t.name = autoglm_model_output_name(model, i);
+      t.dtype = autoglm_model_output_dtype(model, i);
+      const int64_t *s = autoglm_model_output_shape(model, i);
+      t.shape.assign(s, s + autoglm_model_output_rank(model, i));
+      t.data.assign(autoglm_model_output_bytes(model, i), 0);
+      check(autoglm_context_set_output(ctx, i, t.dtype, t.shape.size(),
+                                       t.shape.data(), t.data.data(), t.data.size()));
+    }
+  }
+};
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  if (v.empty())
+    return 0;
+  size_t idx = std::min(v.size() - 1, (size_t)std::ceil(q * v.size()) - (q > 0 ? 1 : 0));
+  return v[idx];
+}
+
+long peakRssKb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+int run(const Options &o) {
+  Runner r;
+  r.check(autoglm_model_load(o.artifact.c_str(), &r.model));
+  r.check(autoglm_context_create(r.model, o.threads, &r.ctx));
+  nlohmann::ordered_json report;
+  report["artifact"] = o.artifact;
+  report["threads"] = autoglm_context_num_threads(r.ctx);
+  size_t nIn = autoglm_model_num_inputs(r.model);
+
+  // Inputs: --input (by name or position), --test-data, or --random.
+  std::vector<Tensor> inputs(nIn);
+  std::vector<bool> have(nIn, false);
+  std::vector<std::string> inputFiles = o.inputs;
+  std::string expectDir = o.expect;
+  if (!o.testData.empty()) {
+    for (const auto &p : listNumbered(o.testData, "input"))
+      inputFiles.push_back(p);
+    if (expectDir.empty())
+      expectDir = o.testData;
+  }
+  for (size_t k = 0; k < inputFiles.size(); ++k) {
+    std::string spec = inputFiles[k], name;
+    auto eq = spec.find('=');
+    if (eq != std::string::npos) {
+      name = spec.substr(0, eq);
+      spec = spec.substr(eq + 1);
+    }
+    Tensor t = readTensor(spec);
+    int64_t idx = name.empty() ? -1 : autoglm_model_input_index(r.model, name.c_str());
+    if (!name.empty() && idx < 0)
+      throw Error("the model has no input '" + name + "'");
+    if (idx < 0 && !t.name.empty())
+      idx = autoglm_model_input_index(r.model, t.name.c_str());
+    if (idx < 0)
+      idx = (int64_t)k;
+    if ((size_t)idx >= nIn)
+      throw Error(fmt::format("{} inputs given, the model has {}", inputFiles.size(), nIn));
+    inputs[idx] = std::move(t);
+    have[idx] = true;
+  }
+  std::mt19937 rng(0);
+  for (size_t i = 0; i < nIn; ++i) {
+    if (have[i])
+      continue;
+    if (!o.random && o.dataset.empty())
+      throw Error(fmt::format("input '{}' is missing (give --input, --test-data or --random)",
+                              autoglm_model_input_name(r.model, i)));
+    inputs[i] = randomTensor(r.model, i, rng);
+  }
+  for (size_t i = 0; i < nIn; ++i)
+    r.bindInput(i, inputs[i]);
+  r.bindOutputs();
+
+  int rc = 0;
+  if (!o.dataset.empty()) {
+    // Classification over a stacked dataset: one model call per sample.
+    if (nIn != 1)
+      throw Error("--dataset needs a single-input model");
+    Tensor data = readTensor(o.dataset), labels = readTensor(o.labels);
+    size_t sample = autoglm_model_input_bytes(r.model, 0);
+    if (data.dtype != inputs[0].dtype || sample == 0 || data.data.size() % sample)
+      throw Error("--dataset does not hold whole samples of the model's input");
+    size_t n = data.data.size() / sample;
+    if (labels.data.size() / std::max<size_t>(1, autoglm_dtype_size(labels.dtype)) != n)
+      throw Error("--labels does not hold one label per sample");
+    Tensor &out = r.outputs[0];
+    size_t classes = out.data.size() / autoglm_dtype_size(out.dtype);
+    size_t correct = 0;
+    std::vector<double> ms;
+    for (size_t s = 0; s < n; ++s) {
+      std::memcpy(inputs[0].data.data(), data.data.data() + s * sample, sample);
+      auto t0 = std::chrono::steady_clock::now();
+      r.check(autoglm_context_run(r.ctx));
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count());
+      size_t best = 0;
+      for (size_t c = 1; c < classes; ++c)
+        if (elementAsDouble(out, c) > elementAsDouble(out, best))
+          best = c;
+      correct += (double)best == elementAsDouble(labels, s);
+    }
+    double acc = n ? (double)correct / n : 0;
+    report["dataset"] = {{"samples", n}, {"correct", correct}, {"accuracy", acc},
+                         {"median_ms", percentile(ms, 0.5)}};
+    if (!o.json)
+      fmt::print("accuracy: {}/{} = {:.4f}\nlatency per sample: median {:.4f} ms\n",
+                 correct, n, acc, percentile(ms, 0.5));
+  } else {
+    r.check(autoglm_context_run(r.ctx));
+  }
+
+  if (!expectDir.empty()) {
+    auto files = listNumbered(expectDir, "output");
+    if (files.size() != r.outputs.size())
+      throw Error(fmt::format("{} holds {} expected outputs, the model has {}",
+                              expectDir, files.size(), r.outputs.size()));
+    nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < files.size(); ++i) {
+      Tensor want = readPb(files[i]);
+      const Tensor &got = r.outputs[i];
+      bool shapeOk = want.shape == got.shape;
+      size_t n = shapeOk ? got.data.size() / autoglm_dtype_size(got.dtype) : 0;
+      double maxAbs = 0, maxRel = 0;
+      size_t bad = 0;
+      for (size_t k = 0; k < n; ++k) {
+        double g = elementAsDouble(got, k), w = elementAsDouble(want, k);
+        if (std::isnan(g) && std::isnan(w))
+          continue;
+        if (std::isinf(w) && g == w)
+          continue;
+        double d = std::fabs(g - w);
+        if (std::isnan(d))
+          d = INFINITY;
+        maxAbs = std::max(maxAbs, d);
+        if (w != 0)
+          maxRel = std::max(maxRel, d / std::fabs(w));
+        if (!(d <= o.atol + o.rtol * std::fabs(w)))
+          ++bad;
+      }
+      bool ok = shapeOk && bad == 0;
+      rc |= !ok;
+      checks.push_back({{"output", got.name}, {"ok", ok}, {"max_abs_error", maxAbs},
+                        {"max_rel_error", maxRel}, {"mismatches", bad}});
+      if (!o.json) {
+        if (!shapeOk)
+          fmt::print("output {} '{}': FAIL shape differs from the expected one\n", i,
+                     got.name);
+        else
+          fmt::print("output {} '{}': {} max abs error {:.3g}, max rel error {:.3g}, "
+                     "{} of {} outside rtol {} atol {}\n",
+                     i, got.name, ok ? "ok" : "FAIL", maxAbs, maxRel, bad, n, o.rtol,
+                     o.atol);
+      }
+    }
+    report["expect"] = checks;
+  }
+
+  if (!o.saveOutputs.empty())
+    for (size_t i = 0; i < r.outputs.size(); ++i)
+      writePb(r.outputs[i], fmt::format("{}/output_{}.pb", o.saveOutputs, i));
+
+  if (o.bench > 0) {
+    for (int i = 0; i < o.warmup; ++i)
+      r.check(autoglm_context_run(r.ctx));
+    std::vector<double> ms;
+    for (int i = 0; i < o.bench; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      r.check(autoglm_context_run(r.ctx));
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count());
+    }
+    double med = percentile(ms, 0.5);
+    report["bench"] = {{"runs", o.bench},
+                       {"warmup", o.warmup},
+                       {"median_ms", med},
+                       {"p90_ms", percentile(ms, 0.9)},
+                       {"p99_ms", percentile(ms, 0.99)},
+                       {"throughput_per_s", med > 0 ? 1000.0 / med : 0},
+                       {"peak_rss_mb", peakRssKb() / 1024.0}};
+    if (!o.json)
+      fmt::print("latency over {} runs: median {:.4f} ms, p90 {:.4f} ms, p99 {:.4f} ms; "
+                 "throughput {:.1f}/s; peak RSS {:.1f} MB\n",
+                 o.bench, med, percentile(ms, 0.9), percentile(ms, 0.99),
+                 med > 0 ? 1000.0 / med : 0, peakRssKb() / 1024.0);
+  }
+  report["ok"] = rc == 0;
+  if (o.json)
+    std::cout << report.dump(2) << "\n";
+  return rc;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"autoglm-run: run, check and time a compiled Open-AutoGLM artifact"};
+  Options o;
+  app.add_option("artifact", o.artifact, "Artifact directory")->required();
+  app.add_option("--input", o.inputs, "name=file.pb|file.npy (or just the file, by position)");
+  app.add_flag("--random", o.random, "Fill missing inputs with seeded random data");
+  app.add_option("--test-data", o.testData,
+                 "An ONNX test_data_set folder: input_<i>.pb in, output_<i>.pb expected");
+  app.add_option("--expect", o.expect, "Folder with output_<i>.pb to compare against");
+  app.add_option("--rtol", o.rtol, "Relative tolerance")->capture_default_str();
+  app.add_option("--atol", o.atol, "Absolute tolerance")->capture_default_str();
+  app.add_option("--bench", o.bench, "Timed runs");
+  app.add_option("--warmup", o.warmup, "Untimed runs before --bench")->capture_default_str();
+  app.add_option("--threads", o.threads, "Threads (default: all cores)");
+  app.add_flag("--json", o.json, "Print a JSON report");
+  app.add_option("--dataset", o.dataset,
+                 "Stacked samples of the single input (TensorProto/.npy); with --labels");
+  app.add_option("--labels", o.labels, "One integer class per --dataset sample");
+  app.add_option("--save-outputs", o.saveOutputs, "Write output_<i>.pb into this folder");
+  CLI11_PARSE(app, argc, argv);
+  if (!o.dataset.empty() && o.labels.empty()) {
+    std::cerr << "autoglm-run: error: --dataset needs --labels\n";
+    return 2;
+  }
+  try {
+    return run(o);
+  } catch (const std::exception &e) {
+    std::cerr << "autoglm-run: error: " << e.what() << "\n";
+    return 1;
+  }
+}
