@@ -2,8 +2,9 @@
 #===- test.sh - build and run every test ----------------------------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# GoogleTest units, the lit suite (check-autoglm) and the ONNX conformance
-# sweeps. Ends with one line: "N passed, N failed".
+# GoogleTest units, the lit suite (check-autoglm), the ONNX import sweep and
+# the ONNX conformance run (compile + run + compare, libonnx-testdata).
+# Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -16,29 +17,41 @@ failed=0
 log="$BUILD/test-logs"
 mkdir -p "$log"
 
+# add_counts RC PASSED FAILED: a step that failed without counting a failure
+# still counts as one.
+add_counts() {
+  local rc=$1 p=${2:-0} f=${3:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
 echo "== unit tests (GoogleTest)"
 "$BUILD/bin/AutoGLMUnitTests" --gtest_brief=1 | tee "$log/unit.txt"
-p=$(grep -oP '\[  PASSED  \] \K[0-9]+' "$log/unit.txt" || echo 0)
-f=$(grep -oP '\[  FAILED  \] \K[0-9]+(?= test)' "$log/unit.txt" | head -1 || true)
-[ "${PIPESTATUS[0]:-0}" -ne 0 ] && [ -z "$f" ] && f=1
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+rc=${PIPESTATUS[0]}
+add_counts "$rc" "$(grep -oP '\[  PASSED  \] \K[0-9]+' "$log/unit.txt" || echo 0)" \
+  "$(grep -oP '\[  FAILED  \] \K[0-9]+(?= test)' "$log/unit.txt" | head -1 || echo 0)"
 
 echo "== lit (check-autoglm)"
 /usr/lib/llvm-22/bin/lit -sv -j "$JOBS" "$BUILD/test" | tee "$log/lit.txt"
-lit_rc=${PIPESTATUS[0]}
-p=$(grep -oP '^\s*Passed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)
-f=$(grep -oP '^\s*Failed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)
-[ "$lit_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+rc=${PIPESTATUS[0]}
+add_counts "$rc" "$(grep -oP '^\s*Passed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)" \
+  "$(grep -oP '^\s*Failed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)"
 
 echo "== ONNX import sweep (libonnx-testdata)"
 python3 "$ROOT/test/conformance/import_sweep.py" --opt "$BUILD/bin/autoglm-opt" \
   --jobs "$JOBS" | tee "$log/import-sweep.txt"
-sweep_rc=${PIPESTATUS[0]}
-p=$(grep -oP '^import: \K[0-9]+(?= passed)' "$log/import-sweep.txt" || echo 0)
-f=$(grep -oP '^import: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/import-sweep.txt" || echo 0)
-[ "$sweep_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+rc=${PIPESTATUS[0]}
+add_counts "$rc" "$(grep -oP '^import: \K[0-9]+(?= passed)' "$log/import-sweep.txt" || echo 0)" \
+  "$(grep -oP '^import: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/import-sweep.txt" || echo 0)"
+
+echo "== ONNX conformance (compile, run, compare; host CPU)"
+python3 "$ROOT/test/conformance/conformance.py" \
+  --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/bin/autoglm-run" \
+  --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache" \
+  --report "$log/conformance.json" --jobs "$JOBS" | tee "$log/conformance.txt"
+rc=${PIPESTATUS[0]}
+add_counts "$rc" "$(grep -oP '^conformance: \K[0-9]+(?= passed)' "$log/conformance.txt" || echo 0)" \
+  "$(grep -oP '^conformance: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance.txt" || echo 0)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -13,9 +13,10 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs",
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.autoglm_obj_root, "test")
 config.substitutions.append(("%autoglm_src", config.autoglm_src_dir))
+config.substitutions.append(("%autoglm_obj", config.autoglm_obj_root))
 config.substitutions.append(("%testdata", "/usr/share/libonnx-testdata/data"))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["autoglm-opt"], [config.autoglm_tools_dir])
+llvm_config.add_tool_substitutions(["autoglm-opt", "autoglm-compile", "autoglm-run"], [config.autoglm_tools_dir])

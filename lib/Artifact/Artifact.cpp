@@ -202,15 +202,17 @@ LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
                                            const std::string &libraryPath,
                                            std::string &error) {
   llvm::SmallString<256> tmp(dir);
+  llvm::sys::fs::make_absolute(tmp);
   llvm::sys::path::remove_dots(tmp, true);
   if (tmp.ends_with("/"))
     tmp.pop_back();
-  std::string tmpDir = (tmp + ".tmp-autoglm").str();
-  llvm::sys::fs::remove_directories(tmpDir);
-  if (auto ec = llvm::sys::fs::create_directories(tmpDir)) {
-    error = "cannot create " + tmpDir + ": " + ec.message();
+  // A unique sibling, so concurrent compiles never share a scratch folder.
+  llvm::SmallString<256> unique;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory(tmp + ".tmp", unique)) {
+    error = "cannot create a folder next to " + dir + ": " + ec.message();
     return failure();
   }
+  std::string tmpDir = unique.str().str();
   auto fail = [&]() {
     llvm::sys::fs::remove_directories(tmpDir);
     return failure();

@@ -187,7 +187,13 @@ Value lowering::emitBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
   case BinaryKind::Pow:
     if (e.isFloat)
       return math::PowFOp::create(b, loc, x, y);
-    return math::IPowIOp::create(b, loc, x, y);
+    {
+      // Integer powers through f64: exact while the result fits 2^53.
+      ElemInfo f64 = ElemInfo::of(b.getF64Type());
+      Value p = math::PowFOp::create(b, loc, castScalar(b, loc, x, e, f64),
+                                     castScalar(b, loc, y, e, f64));
+      return castScalar(b, loc, math::RoundEvenOp::create(b, loc, p), f64, e);
+    }
   case BinaryKind::Max:
     return emitMax(b, loc, x, y, e);
   case BinaryKind::Min:

@@ -165,6 +165,10 @@ struct SplitLowering : Lowering<SplitOp> {
     int64_t offset = 0, axis = op.getAxis();
     for (auto [i, r] : llvm::enumerate(op.getResults())) {
       auto t = converted(r.getType());
+      if (t.getNumElements() == 0) {
+        results.push_back(emptyTensor(rw, op.getLoc(), t));
+        continue;
+      }
       SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)), sz, st;
       for (int64_t d = 0; d < t.getRank(); ++d) {
         sz.push_back(rw.getIndexAttr(t.getDimSize(d)));

@@ -112,6 +112,7 @@ void registerNNRules(RuleTable &table);
 void registerMathRules(RuleTable &table);
 void registerTensorRules(RuleTable &table);
 void registerQuantRules(RuleTable &table);
+void registerCompositeRules(RuleTable &table);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.

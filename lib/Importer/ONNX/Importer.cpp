@@ -78,6 +78,7 @@ static const RuleTable &rules() {
     registerMathRules(t);
     registerTensorRules(t);
     registerQuantRules(t);
+    registerCompositeRules(t);
     return t;
   }();
   return table;

@@ -404,6 +404,20 @@ LogicalResult importSoftmax(NodeImporter &n, bool log) {
 }
 
 LogicalResult importDropout(NodeImporter &n) {
+  // Inference only: a training-mode Dropout draws random masks.
+  bool training = n.attrInt("training_mode", 0) != 0;
+  if (n.hasInput(2)) {
+    auto t = n.constInts(2);
+    if (failed(t) || t->size() != 1)
+      return n.error("training_mode must be a constant (inference only)");
+    training = (*t)[0] != 0;
+  }
+  if (training) {
+    auto ratio = n.hasInput(1) ? n.constFloats(1) : FailureOr<SmallVector<double>>(
+                                                        SmallVector<double>{0.5});
+    if (failed(ratio) || ratio->size() != 1 || (*ratio)[0] != 0.0)
+      return n.error("training-mode Dropout (random masks) is not supported");
+  }
   n.setOutput(0, n.input(0));
   if (n.hasOutput(1)) {
     auto t = n.inputType(0);

@@ -1,0 +1,332 @@
+//===- Composite.cpp - ONNX ops spelled out in several core ops -----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss, Trilu, CumSum,
+// Hardmax, EyeLike, OneHot: each becomes a few core ops (gathers, masks,
+// selects, reductions, a triangular matmul), following the ONNX definition.
+//===----------------------------------------------------------------------===//
+
+#include "ImportContext.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::onnx_import;
+
+namespace {
+
+RankedTensorType withShape(RankedTensorType t, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+FailureOr<Value> castTo(NodeImporter &n, Value v, Type elem) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == elem)
+    return v;
+  return n.make<CastOp>(RankedTensorType::get(t.getShape(), elem), v);
+}
+
+Value boolConst(NodeImporter &n, ArrayRef<int64_t> shape, ArrayRef<bool> values) {
+  auto t = RankedTensorType::get(shape, n.builder().getI1Type());
+  return n.constant(DenseElementsAttr::get(t, values));
+}
+
+/// The NLL part shared by both losses: `logProb` [N, C, d...], `target`
+/// [N, d...]. Sets outputs 0 (loss) and returns success.
+LogicalResult nllLoss(NodeImporter &n, Value logProb, Value target, Value weight,
+                      Type lossType) {
+  auto lp = cast<RankedTensorType>(logProb.getType());
+  auto tt = cast<RankedTensorType>(target.getType());
+  if (!lp.hasStaticShape() || !tt.hasStaticShape() || lp.getRank() < 2)
+    return n.error("expects static shapes with rank >= 2");
+  Type elem = lp.getElementType();
+  std::string reduction = n.attrString("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return n.error("unknown reduction '" + reduction + "'");
+  bool hasIgnore = n.hasAttr("ignore_index");
+  int64_t ignore = n.attrInt("ignore_index", 0);
+  Type ti = tt.getElementType();
+
+  // Targets equal to ignore_index read class 0 and are masked out after.
+  Value safe = target;
+  Value keep;
+  if (hasIgnore) {
+    auto eq = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::NE),
+                                target, n.splat(ti, (double)ignore));
+    if (failed(eq))
+      return failure();
+    keep = *eq;
+    auto s = n.make<SelectOp>(Type(), keep, target, n.splat(ti, 0.0));
+    if (failed(s))
+      return failure();
+    safe = *s;
+  }
+  SmallVector<int64_t> unsq(tt.getShape());
+  unsq.insert(unsq.begin() + 1, 1);
+  auto idx = n.make<ReshapeOp>(withShape(tt, unsq), safe, Value());
+  if (failed(idx))
+    return failure();
+  auto picked = n.make<GatherElementsOp>(Type(), logProb, *idx, 1);
+  if (failed(picked))
+    return failure();
+  auto flat = n.make<ReshapeOp>(RankedTensorType::get(tt.getShape(), elem), *picked,
+                                Value());
+  if (failed(flat))
+    return failure();
+  auto loss = makeUnary(n, UnaryKind::Neg, *flat);
+  if (failed(loss))
+    return failure();
+  // Per-element weight: weight[target] and/or the ignore mask.
+  Value w;
+  if (weight) {
+    auto g = n.make<GatherOp>(Type(), weight, safe, 0);
+    if (failed(g))
+      return failure();
+    w = *g;
+  }
+  if (keep) {
+    auto k = castTo(n, keep, elem);
+    if (failed(k))
+      return failure();
+    if (w) {
+      auto m = makeBinary(n, BinaryKind::Mul, w, *k);
+      if (failed(m))
+        return failure();
+      w = *m;
+    } else {
+      w = *k;
+    }
+  }
+  if (w) {
+    loss = makeBinary(n, BinaryKind::Mul, *loss, w);
+    if (failed(loss))
+      return failure();
+  }
+  if (reduction == "none") {
+    n.setOutput(0, *loss);
+    return success();
+  }
+  auto all = llvm::to_vector(llvm::seq<int64_t>(0, tt.getRank()));
+  auto sumAll = [&](Value v) {
+    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Sum),
+                            v, n.builder().getDenseI64ArrayAttr(all),
+                            n.builder().getBoolAttr(false), n.builder().getBoolAttr(false));
+  };
+  auto total = sumAll(*loss);
+  if (failed(total))
+    return failure();
+  if (reduction == "sum") {
+    n.setOutput(0, *total);
+    return success();
+  }
+  Value denom;
+  if (w) {
+    auto s = sumAll(w);
+    if (failed(s))
+      return failure();
+    denom = *s;
+  } else {
+    denom = n.splat(elem, (double)tt.getNumElements());
+  }
+  auto mean = makeBinary(n, BinaryKind::Div, *total, denom, lossType);
+  if (failed(mean))
+    return failure();
+  n.setOutput(0, *mean);
+  return success();
+}
+
+LogicalResult importNLLLoss(NodeImporter &n) {
+  return nllLoss(n, n.input(0), n.input(1), n.input(2), n.outputType(0));
+}
+
+LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
+  auto lp = n.make<SoftmaxOp>(Type(), n.input(0), 1, true);
+  if (failed(lp))
+    return failure();
+  if (n.hasOutput(1))
+    n.setOutput(1, *lp);
+  return nllLoss(n, *lp, n.input(1), n.input(2), n.outputType(0));
+}
+
+/// Keeps x[..., i, j] where j - i >= k (upper) or j - i <= k (lower).
+LogicalResult importTrilu(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (x.getRank() < 2 || !x.hasStaticShape())
+    return n.error("expects a static input of rank >= 2");
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    auto c = n.constInts(1);
+    if (failed(c) || c->size() != 1)
+      return n.error("k must be a constant scalar");
+    k = (*c)[0];
+  }
+  bool upper = n.attrInt("upper", 1);
+  int64_t r = x.getDimSize(x.getRank() - 2), c = x.getDimSize(x.getRank() - 1);
+  SmallVector<bool> keep(r * c);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j)
+      keep[i * c + j] = upper ? j - i >= k : j - i <= k;
+  Value mask = boolConst(n, {r, c}, keep);
+  return done(n, n.make<SelectOp>(n.outputType(0), mask, n.input(0),
+                                  n.splat(x.getElementType(), 0.0)));
+}
+
+/// Cumulative sum as a matmul with a triangular 0/1 matrix along the axis.
+LogicalResult importCumSum(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape() || x.getRank() < 1)
+    return n.error("expects a static input of rank >= 1");
+  auto ax = n.constInts(1);
+  if (failed(ax) || ax->size() != 1)
+    return n.error("axis must be a constant scalar");
+  auto axis = n.normAxis((*ax)[0], x.getRank());
+  if (failed(axis))
+    return failure();
+  bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
+  int64_t len = x.getDimSize(*axis), rank = x.getRank();
+  Type elem = x.getElementType();
+  // y[j] = sum_i x[i] * T[i, j].
+  SmallVector<Attribute> tri;
+  for (int64_t i = 0; i < len; ++i)
+    for (int64_t j = 0; j < len; ++j) {
+      bool on = reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+      tri.push_back(isa<FloatType>(elem)
+                        ? (Attribute)n.builder().getFloatAttr(elem, on)
+                        : (Attribute)n.builder().getIntegerAttr(elem, on));
+    }
+  Value t = n.constant(DenseElementsAttr::get(RankedTensorType::get({len, len}, elem), tri));
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[*axis], perm[rank - 1]);
+  Value v = n.input(0);
+  if (*axis != rank - 1) {
+    auto tr = n.make<TransposeOp>(Type(), v, perm);
+    if (failed(tr))
+      return failure();
+    v = *tr;
+  }
+  auto mm = n.make<MatMulOp>(Type(), v, t);
+  if (failed(mm))
+    return failure();
+  if (*axis == rank - 1)
+    return done(n, mm);
+  return done(n, n.make<TransposeOp>(n.outputType(0), *mm, perm));
+}
+
+/// 1 at the (first) maximum along `axis`, 0 elsewhere.
+LogicalResult importHardmax(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape())
+    return n.error("expects a static input");
+  auto axis = n.normAxis(n.attrInt("axis", -1), x.getRank());
+  if (failed(axis))
+    return failure();
+  auto am = n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::ArgMax),
+                             n.input(0), n.builder().getDenseI64ArrayAttr({*axis}),
+                             n.builder().getBoolAttr(true), n.builder().getBoolAttr(false));
+  if (failed(am))
+    return failure();
+  SmallVector<int64_t> ishape(x.getRank(), 1);
+  ishape[*axis] = x.getDimSize(*axis);
+  auto iota = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get(ishape, n.builder().getI64Type()),
+      ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, x.getDimSize(*axis))))));
+  auto eq = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ),
+                              iota, *am);
+  if (failed(eq))
+    return failure();
+  return done(n, n.make<CastOp>(x, *eq));
+}
+
+LogicalResult importEyeLike(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (x.getRank() != 2 || !x.hasStaticShape())
+    return n.error("expects a static 2-D input");
+  Type elem = n.hasAttr("dtype")
+                  ? convertElementType(n.context(), n.attrInt("dtype", 1))
+                  : x.getElementType();
+  if (!elem)
+    return n.error("unsupported dtype");
+  int64_t k = n.attrInt("k", 0), r = x.getDimSize(0), c = x.getDimSize(1);
+  SmallVector<Attribute> vals;
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) {
+      double v = j - i == k;
+      vals.push_back(isa<FloatType>(elem) ? (Attribute)n.builder().getFloatAttr(elem, v)
+                     : elem.isInteger(1)  ? (Attribute)n.builder().getBoolAttr(v != 0)
+                                          : (Attribute)n.builder().getIntegerAttr(elem, (int64_t)v));
+    }
+  n.setOutput(0, n.constant(DenseElementsAttr::get(RankedTensorType::get({r, c}, elem), vals)));
+  return success();
+}
+
+/// values[1] where the (wrapped) index equals the position, values[0] else.
+LogicalResult importOneHot(NodeImporter &n) {
+  auto idx = n.inputType(0);
+  auto depth = n.constFloats(1);
+  if (!idx.hasStaticShape() || failed(depth) || depth->size() != 1)
+    return n.error("expects static indices and a constant scalar depth");
+  int64_t d = (int64_t)(*depth)[0];
+  if (d < 1)
+    return n.error("depth must be >= 1");
+  int64_t rank = idx.getRank() + 1;
+  auto axis = n.normAxis(n.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  Type ie = idx.getElementType();
+  Value indices = n.input(0);
+  if (isa<FloatType>(ie)) {
+    auto c = castTo(n, indices, n.builder().getI64Type());
+    if (failed(c))
+      return failure();
+    indices = *c;
+    ie = n.builder().getI64Type();
+  }
+  // Negative indices count from the end.
+  auto neg = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::LT),
+                               indices, n.splat(ie, 0.0));
+  if (failed(neg))
+    return failure();
+  auto wrapped = makeBinary(n, BinaryKind::Add, indices, n.splat(ie, (double)d));
+  if (failed(wrapped))
+    return failure();
+  auto fixed = n.make<SelectOp>(Type(), *neg, *wrapped, indices);
+  if (failed(fixed))
+    return failure();
+  SmallVector<int64_t> ushape(idx.getShape());
+  ushape.insert(ushape.begin() + *axis, 1);
+  auto u = n.make<ReshapeOp>(RankedTensorType::get(ushape, ie), *fixed, Value());
+  if (failed(u))
+    return failure();
+  SmallVector<int64_t> ishape(rank, 1);
+  ishape[*axis] = d;
+  SmallVector<Attribute> iv;
+  for (int64_t i = 0; i < d; ++i)
+    iv.push_back(n.builder().getIntegerAttr(ie, i));
+  Value iota = n.constant(DenseElementsAttr::get(RankedTensorType::get(ishape, ie), iv));
+  auto eq = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ),
+                              iota, *u);
+  if (failed(eq))
+    return failure();
+  auto vt = n.inputType(2);
+  if (!vt.hasStaticShape() || vt.getNumElements() != 2)
+    return n.error("values must hold [off, on]");
+  auto sl = [&](int64_t i) {
+    return n.make<SliceOp>(Type(), n.input(2), ArrayRef<int64_t>{i},
+                           ArrayRef<int64_t>{1}, ArrayRef<int64_t>{1});
+  };
+  auto off = sl(0), on = sl(1);
+  if (failed(off) || failed(on))
+    return failure();
+  return done(n, n.make<SelectOp>(n.outputType(0), *eq, *on, *off));
+}
+
+} // namespace
+
+void onnx_import::registerCompositeRules(RuleTable &t) {
+  t["NegativeLogLikelihoodLoss"] = importNLLLoss;
+  t["SoftmaxCrossEntropyLoss"] = importSoftmaxCrossEntropy;
+  t["Trilu"] = importTrilu;
+  t["CumSum"] = importCumSum;
+  t["Hardmax"] = importHardmax;
+  t["EyeLike"] = importEyeLike;
+  t["OneHot"] = importOneHot;
+}

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+# ===- conformance.py - the ONNX backend suite, compiled and run ----------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# Compiles every case of Debian's libonnx-testdata for the host with
+# autoglm-compile, runs every test_data_set with autoglm-run and compares
+# with the ONNX backend runner's tolerances (rtol 1e-3, atol 1e-7).
+#
+# Shape parameters that a case feeds as graph inputs (Slice starts, Pad
+# pads, Reduce axes, ...) are specialized: if the plain compile says a value
+# must be a constant, the case is compiled again per data set with its
+# integer inputs bound (--bind-input), as a deployment would fix them.
+#
+# expected_pass.txt lists the cases that pass; one of them failing fails
+# the run. Artifacts are cached by model, data binding and compiler hash.
+import argparse
+import collections
+import concurrent.futures
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sha(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else p.encode())
+    return h.hexdigest()[:24]
+
+
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def classify_compile(stderr):
+    if "unsupported ONNX op" in stderr:
+        return "unsupported op"
+    if "must be a constant" in stderr or "must be constants" in stderr or \
+            "must be constant" in stderr:
+        return "needs constant"
+    return "compile error"
+
+
+class Runner:
+    def __init__(self, args):
+        self.a = args
+        self.tool_hash = sha(file_hash(args.compile), file_hash(args.run))
+        self.locks = {}
+        self.locks_guard = threading.Lock()
+
+    def compile(self, model, out, binds):
+        key = sha(file_hash(model), self.tool_hash, *[f"{n}={file_hash(p)}" for n, p in binds])
+        with self.locks_guard:
+            lock = self.locks.setdefault(key, threading.Lock())
+        with lock:
+            return self._compile(model, key, binds)
+
+    def _compile(self, model, key, binds):
+        art = os.path.join(self.a.cache, key)
+        status = os.path.join(art + ".status")
+        if os.path.exists(status):
+            with open(status) as f:
+                return json.load(f), art
+        cmd = [self.a.compile, model, "-o", art, "-O2"]
+        for n, p in binds:
+            cmd += ["--bind-input", f"{n}={p}"]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=self.a.timeout)
+            if p.returncode < 0 or p.returncode >= 128:
+                res = {"ok": False, "cause": "crash", "msg": f"compiler exit {p.returncode}"}
+            elif p.returncode != 0:
+                res = {"ok": False, "cause": classify_compile(p.stderr),
+                       "msg": (p.stderr.strip().splitlines() or [""])[0][:300]}
+            else:
+                res = {"ok": True}
+        except subprocess.TimeoutExpired:
+            res = {"ok": False, "cause": "crash", "msg": "compile timed out"}
+        with open(status, "w") as f:
+            json.dump(res, f)
+        return res, art
+
+    def run_set(self, art, dataset, skip_inputs):
+        cmd = [self.a.run, art, "--json", "--rtol", str(self.a.rtol), "--atol", str(self.a.atol)]
+        for f in sorted(glob.glob(os.path.join(dataset, "input_*.pb")),
+                        key=lambda s: int(re.findall(r"(\d+)\.pb$", s)[0])):
+            idx = int(re.findall(r"(\d+)\.pb$", f)[0])
+            if idx not in skip_inputs:
+                cmd += ["--input", f]
+        cmd += ["--expect", dataset]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=self.a.timeout)
+        except subprocess.TimeoutExpired:
+            return "crash", "run timed out"
+        if p.returncode < 0 or p.returncode >= 128:
+            return "crash", f"autoglm-run exit {p.returncode}"
+        if p.returncode == 0:
+            return "pass", ""
+        try:
+            rep = json.loads(p.stdout)
+            bad = [c for c in rep.get("expect", []) if not c["ok"]]
+            return "wrong result", "; ".join(
+                f"{c['output']}: max abs {c['max_abs_error']}" for c in bad)[:300]
+        except (ValueError, KeyError):
+            return "run error", (p.stderr.strip().splitlines() or [""])[0][:300]
+
+    def case(self, suite, name):
+        d = os.path.join(self.a.data, suite, name)
+        model = os.path.join(d, "model.onnx")
+        sets = sorted(glob.glob(os.path.join(d, "test_data_set_*")))
+        res, art = self.compile(model, None, [])
+        if res["ok"]:
+            for s in sets:
+                status, msg = self.run_set(art, s, set())
+                if status != "pass":
+                    return status, msg
+            return "pass", ""
+        if res["cause"] != "needs constant":
+            return res["cause"], res.get("msg", "")
+        # Specialize: bind the data set's integer inputs.
+        try:
+            import_inputs = self.graph_int_inputs(model)
+        except OSError as e:
+            return "compile error", str(e)
+        for s in sets:
+            binds, skip = [], set()
+            for idx, gname in import_inputs:
+                f = os.path.join(s, f"input_{idx}.pb")
+                if os.path.exists(f):
+                    binds.append((gname, f))
+                    skip.add(idx)
+            r2, art2 = self.compile(model, None, binds)
+            if not r2["ok"]:
+                return r2["cause"], r2.get("msg", "")
+            status, msg = self.run_set(art2, s, skip)
+            if status != "pass":
+                return status, msg
+        return "pass", ""
+
+    @staticmethod
+    def graph_int_inputs(model):
+        return INT_INPUTS.get(model, [])
+
+
+INT_INPUTS = {}
+ARGS = None
+
+
+def int_inputs_from_data(model_dir):
+    """Positions of input_<i>.pb whose data type is an integer, with the graph
+    input name stored in the TensorProto (ONNX test data names them)."""
+    res = []
+    sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
+    if not sets:
+        return res
+    for f in sorted(glob.glob(os.path.join(sets[0], "input_*.pb"))):
+        idx = int(re.findall(r"(\d+)\.pb$", f)[0])
+        name, dtype, rank = tensor_header(f)
+        # Integer tensors and scalars are the shape parameters (axes, pads,
+        # starts, depth, Range bounds, a constant pad value).
+        if name and (dtype in (6, 7, 2, 3, 4, 5, 12, 13) or rank == 0):
+            res.append((idx, name))
+    return res
+
+
+def tensor_header(path):
+    """(name, data_type, rank) of a serialized TensorProto, by reading
+    protobuf fields 8 (name), 2 (data_type) and 1 (dims)."""
+    with open(path, "rb") as f:
+        b = f.read()
+    i, name, dtype, rank = 0, "", 0, 0
+
+    def varint(i):
+        v, s = 0, 0
+        while True:
+            c = b[i]
+            i += 1
+            v |= (c & 0x7F) << s
+            s += 7
+            if not c & 0x80:
+                return v, i
+    while i < len(b):
+        key, i = varint(i)
+        field, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(i)
+            if field == 2:
+                dtype = v
+            elif field == 1:
+                rank += 1
+        elif wt == 2:
+            ln, i = varint(i)
+            if field == 8:
+                name = b[i:i + ln].decode("utf-8", "replace")
+            elif field == 1:  # packed dims
+                j, end = i, i + ln
+                while j < end:
+                    _, j = varint(j)
+                    rank += 1
+            i += ln
+        elif wt == 1:
+            i += 8
+        elif wt == 5:
+            i += 4
+        else:
+            break
+    return name, dtype, rank
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--compile", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--opt", required=True)
+    ap.add_argument("--data", default="/usr/share/libonnx-testdata/data")
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--expected", default=os.path.join(HERE, "expected_pass.txt"))
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--rtol", type=float, default=1e-3)
+    ap.add_argument("--atol", type=float, default=1e-7)
+    ap.add_argument("--only", default="", help="regex on suite/case")
+    ap.add_argument("--write-expected", action="store_true",
+                    help="rewrite expected_pass.txt with today's passing cases")
+    ap.add_argument("--report", default="", help="write a JSON report here")
+    args = ap.parse_args()
+    ARGS = args
+    os.makedirs(args.cache, exist_ok=True)
+    if not os.path.isdir(args.data):
+        print(f"conformance: test data not found at {args.data}")
+        return 1
+
+    cases = []
+    for suite in SUITES:
+        for name in sorted(os.listdir(os.path.join(args.data, suite))):
+            d = os.path.join(args.data, suite, name)
+            if os.path.exists(os.path.join(d, "model.onnx")):
+                if args.only and not re.search(args.only, f"{suite}/{name}"):
+                    continue
+                cases.append((suite, name))
+                INT_INPUTS[os.path.join(d, "model.onnx")] = int_inputs_from_data(d)
+
+    runner = Runner(args)
+    results = {}
+    start = time.time()
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futs = {pool.submit(runner.case, s, n): (s, n) for s, n in cases}
+        for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+            try:
+                results[futs[fut]] = fut.result()
+            except Exception as e:  # noqa: BLE001
+                results[futs[fut]] = ("crash", f"runner: {e}")
+            if i % 100 == 0 or i == len(cases):
+                print(f"conformance: {i}/{len(cases)} cases, {time.time() - start:.0f}s",
+                      flush=True)
+
+    expected = set()
+    if os.path.exists(args.expected):
+        expected = {l.strip() for l in open(args.expected)
+                    if l.strip() and not l.startswith("#")}
+    passed = collections.Counter()
+    total = collections.Counter()
+    causes = collections.Counter()
+    regressions, new = [], []
+    for (suite, name), (status, msg) in sorted(results.items()):
+        key = f"{suite}/{name}"
+        total[suite] += 1
+        if status == "pass":
+            passed[suite] += 1
+            if key not in expected:
+                new.append(key)
+        else:
+            causes[status] += 1
+            if key in expected:
+                regressions.append((key, status, msg))
+    print("conformance: " + ", ".join(f"{s} {passed[s]}/{total[s]}" for s in SUITES))
+    print("conformance: failures by cause: " +
+          (", ".join(f"{c} {n}" for c, n in causes.most_common()) or "none"))
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump({f"{s}/{n}": {"status": st, "message": m}
+                       for (s, n), (st, m) in sorted(results.items())}, f, indent=1)
+    if args.write_expected:
+        with open(args.expected, "w") as f:
+            f.write("# Cases that compile and match the ONNX reference outputs.\n"
+                    "# Regenerate: test/conformance/conformance.py --write-expected\n")
+            for (s, n), (st, _) in sorted(results.items()):
+                if st == "pass":
+                    f.write(f"{s}/{n}\n")
+    for key, status, msg in regressions:
+        print(f"conformance: REGRESSION {key}: {status}: {msg}")
+    if new and not args.write_expected:
+        print(f"conformance: {len(new)} passing cases are not in expected_pass.txt "
+              f"(add them): {' '.join(new[:20])}{' ...' if len(new) > 20 else ''}")
+    n_pass = sum(passed.values())
+    n_checked = sum(1 for (s, n) in results if f"{s}/{n}" in expected)
+    print(f"conformance: {n_checked - len(regressions)} passed, {len(regressions)} failed"
+          f" (of the {n_checked} expected to pass; {n_pass} pass in all)")
+    return 1 if regressions else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
