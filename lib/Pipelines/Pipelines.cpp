@@ -44,6 +44,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
 }
 
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm) {
+  pm.addPass(createCPULoopOrder());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

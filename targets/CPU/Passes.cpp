@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -14,6 +15,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_MEMREFCOPYTOLINALG
 #define GEN_PASS_DEF_CPUENTRYPOINT
 #define GEN_PASS_DEF_MATHAPPROXIMATION
+#define GEN_PASS_DEF_CPULOOPORDER
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -89,6 +91,41 @@ struct MathApproximationPass
     populateMathF32ExpansionPatterns(patterns, [](StringRef) { return true; });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+  }
+};
+
+struct CPULoopOrderPass : autoglm::impl::CPULoopOrderBase<CPULoopOrderPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumDpsInputs() >= 2 && op.getNumDpsInits() == 1 &&
+          op.getNumReductionLoops() > 0)
+        ops.push_back(op);
+    });
+    IRRewriter rw(&getContext());
+    for (linalg::GenericOp op : ops) {
+      AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      if (out.getNumResults() == 0)
+        continue;
+      auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
+      if (!last)
+        continue;
+      unsigned inner = last.getPosition();
+      auto iters = op.getIteratorTypesArray();
+      SmallVector<unsigned> order;
+      for (unsigned i = 0; i < iters.size(); ++i)
+        if (iters[i] == utils::IteratorType::parallel && i != inner)
+          order.push_back(i);
+      for (unsigned i = 0; i < iters.size(); ++i)
+        if (iters[i] == utils::IteratorType::reduction)
+          order.push_back(i);
+      order.push_back(inner);
+      if (llvm::equal(order, llvm::seq<unsigned>(0, order.size())))
+        continue;
+      rw.setInsertionPoint(op);
+      if (failed(linalg::interchangeGenericOp(rw, op, order)))
+        return signalPassFailure();
+    }
   }
 };
 

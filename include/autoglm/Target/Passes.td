@@ -56,4 +56,20 @@ def MathApproximation : Pass<"autoglm-math-approximation", "ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CPULoopOrder : Pass<"autoglm-cpu-loop-order", "ModuleOp"> {
+  let summary = "Order contraction loops so the innermost one is vectorizable";
+  let description = [{
+    A contraction (a linalg.generic with reduction loops and at least two
+    inputs: matmul, linear, convolution) is reordered so that its reduction
+    loops enclose the parallel loop that indexes the output's last (unit
+    stride) dimension. The innermost loop then updates contiguous outputs
+    independently, which LLVM vectorizes without reassociating the floating
+    point sum; with the reduction innermost it could not.
+
+    Before: loops (m, n, k), k innermost: a scalar dot product per output.
+    After:  loops (m, k, n): out[m, n:n+16] += a[m, k] * b[k, n:n+16].
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD
