@@ -10,6 +10,11 @@
 
 #include "Common.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::lowering;
@@ -89,6 +94,45 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   }
 };
 
+/// A constant [N, K] weight as a constant [K, N] one (transposed bytes), or
+/// null if the weight is not a plain constant.
+Value transposedConstantWeight(OpBuilder &b, Location loc, Value w) {
+  Attribute attr;
+  if (!matchPattern(w, m_Constant(&attr)))
+    return {};
+  auto type = cast<RankedTensorType>(w.getType());
+  Type elem = type.getElementType();
+  if (elem.isInteger(1) || type.getRank() != 2)
+    return {};
+  int64_t N = type.getDimSize(0), K = type.getDimSize(1);
+  int64_t es = elem.getIntOrFloatBitWidth() / 8;
+  ArrayRef<char> src;
+  std::string name = "weight";
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return {};
+    src = dense.getRawData();
+  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return {};
+    src = blob->getData();
+    name = res.getRawHandle().getKey().str();
+  } else {
+    return {};
+  }
+  if ((int64_t)src.size() != N * K * es)
+    return {};
+  std::vector<char> dst(src.size());
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      std::memcpy(&dst[(k * N + n) * es], &src[(n * K + k) * es], es);
+  auto tType = RankedTensorType::get({K, N}, elem);
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(dst), 64);
+  auto tAttr = DenseResourceElementsAttr::get(tType, name + "_kn", std::move(blob));
+  return arith::ConstantOp::create(b, loc, tType, tAttr);
+}
+
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -109,10 +153,16 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     }
     xEx.push_back(dim(ctx, r));
     outEx.push_back(dim(ctx, r - 1));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(r + 1, 0, xEx, ctx),
-        AffineMap::get(r + 1, 0, {dim(ctx, r - 1), dim(ctx, r)}, ctx),
-        AffineMap::get(r + 1, 0, outEx, ctx)};
+    // A constant weight is stored [K, N] so the output dim n walks it with
+    // unit stride (the loop-order pass makes n innermost).
+    Value weight = a.getWeight();
+    AffineMap wMap = AffineMap::get(r + 1, 0, {dim(ctx, r - 1), dim(ctx, r)}, ctx);
+    if (Value t = transposedConstantWeight(rw, loc, weight)) {
+      weight = t;
+      wMap = AffineMap::get(r + 1, 0, {dim(ctx, r), dim(ctx, r - 1)}, ctx);
+    }
+    SmallVector<AffineMap> maps = {AffineMap::get(r + 1, 0, xEx, ctx), wMap,
+                                   AffineMap::get(r + 1, 0, outEx, ctx)};
     SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
     iters.push_back(utils::IteratorType::reduction);
     // The bias initializes the accumulator.
@@ -123,7 +173,7 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
                                         })
                      : zeroInit(rw, loc, resTy);
     auto g = linalg::GenericOp::create(
-        rw, loc, resTy, ValueRange{a.getInput(), a.getWeight()}, ValueRange{init},
+        rw, loc, resTy, ValueRange{a.getInput(), weight}, ValueRange{init},
         maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(b, l, macBody(b, l, args, e));
         });
