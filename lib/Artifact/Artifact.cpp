@@ -225,6 +225,16 @@ LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
   std::string header = renderHeader(info);
   std::vector<std::pair<std::string, std::string>> files = {
       {"model.so", sha256Hex((*lib)->getBuffer())}, {"model.h", sha256Hex(header)}};
+  for (const auto &[name, source] : info.extraFiles) {
+    auto extra = llvm::MemoryBuffer::getFile(source, false, false);
+    if (!extra) {
+      error = "cannot read " + source;
+      return fail();
+    }
+    files.push_back({name, sha256Hex((*extra)->getBuffer())});
+    if (failed(writeFile(tmpDir + "/" + name, (*extra)->getBuffer(), error)))
+      return fail();
+  }
   if (failed(writeFile(tmpDir + "/model.so", (*lib)->getBuffer(), error)) ||
       failed(writeFile(tmpDir + "/model.h", header, error)) ||
       failed(writeFile(tmpDir + "/manifest.json", renderManifest(info, files), error)))

@@ -23,10 +23,13 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
@@ -43,8 +46,13 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm) {
+void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
+                                            const CPUPipelineOptions &options) {
   pm.addPass(createCPULoopOrder());
+  if (options.parallel) {
+    pm.addPass(createCPUParallelize());
+    pm.addPass(createCanonicalizerPass());
+  }
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -57,11 +65,15 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createMemrefCopyToLinalg());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createInlineAllocaScopes());
   pm.addPass(createMathApproximation());
-  pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // Subview offsets become affine.apply here; lower them with the rest.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -70,6 +82,7 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm) {
   funcOpts.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcOpts));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCPUEntryPoint());
@@ -94,10 +107,11 @@ void mlir::autoglm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<AutoGLMDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect>();
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }

@@ -118,6 +118,7 @@ struct autoglm_model {
   size_t weightBytes = 0;
   void *handle = nullptr;
   void (*entry)(void **) = nullptr;
+  void (*setThreads)(int) = nullptr;
   ~autoglm_model() {
     if (handle)
       dlclose(handle);
@@ -216,6 +217,7 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
   result->entry = (void (*)(void **))dlsym(result->handle, entry.c_str());
   if (!result->entry)
     return setError("the model library has no entry point " + entry);
+  result->setThreads = (void (*)(int))dlsym(result->handle, "autoglm_set_num_threads");
   *model = result.release();
   return 0;
 }
@@ -337,6 +339,10 @@ int autoglm_context_run(autoglm_context *c) {
   for (void *&p : args)
     if (!p)
       p = empty.data();
+  // The thread count is per calling thread (OpenMP's nthreads ICV), so
+  // contexts on different threads keep their own.
+  if (m->setThreads)
+    m->setThreads(c->threads);
   m->entry(args.data());
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -142,9 +143,17 @@ LogicalResult mlir::autoglm::emitObject(ModuleOp module,
   return success();
 }
 
+bool mlir::autoglm::usesOpenMP(ModuleOp module) {
+  return module.lookupSymbol("omp_set_num_threads") != nullptr;
+}
+
+std::string mlir::autoglm::openMPRuntimePath() {
+  return "/usr/lib/llvm-22/lib/libomp.so.5";
+}
+
 LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
                                                const std::string &outputPath,
-                                               std::string &error) {
+                                               bool openMP, std::string &error) {
   auto lld = llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
   if (!lld) {
     error = "ld.lld not found (install lld-22)";
@@ -158,6 +167,10 @@ LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
       objectPath,     "-L/lib/x86_64-linux-gnu", "-L/usr/lib/x86_64-linux-gnu",
       "-L/lib64",     "-L/usr/lib64",   "--as-needed",     "-lm",
       "-lc"};
+  // Parallel models need LLVM's OpenMP runtime; the artifact carries a copy
+  // and finds it next to itself ($ORIGIN).
+  if (openMP)
+    args.append({"-L/usr/lib/llvm-22/lib", "-l:libomp.so.5", "-rpath", "$ORIGIN"});
   std::string msg;
   int rc = llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0, &msg);
   if (rc != 0) {
@@ -170,4 +183,5 @@ LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
 void mlir::autoglm::registerCPUTranslations(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }

@@ -16,6 +16,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUENTRYPOINT
 #define GEN_PASS_DEF_MATHAPPROXIMATION
 #define GEN_PASS_DEF_CPULOOPORDER
+#define GEN_PASS_DEF_INLINEALLOCASCOPES
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -77,6 +78,29 @@ struct CPUEntryPointPass
     LLVM::CallOp::create(b, loc, model, args);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
     model.setLinkage(LLVM::Linkage::Internal);
+
+    // autoglm_set_num_threads(int): the runtime calls it on the thread that
+    // runs the model; it sets OpenMP's thread count when the model has
+    // parallel loops and does nothing otherwise.
+    bool parallel = false;
+    module.walk([&](Operation *op) {
+      if (op->getDialect() && op->getDialect()->getNamespace() == "omp")
+        parallel = true;
+    });
+    auto i32 = b.getI32Type();
+    b.setInsertionPointToEnd(module.getBody());
+    auto setter = LLVM::LLVMFuncOp::create(
+        b, loc, "autoglm_set_num_threads", LLVM::LLVMFunctionType::get(voidTy, {i32}));
+    Block *sb = setter.addEntryBlock(b);
+    if (parallel) {
+      b.setInsertionPointToEnd(module.getBody());
+      auto omp = LLVM::LLVMFuncOp::create(b, loc, "omp_set_num_threads",
+                                          LLVM::LLVMFunctionType::get(voidTy, {i32}));
+      b.setInsertionPointToStart(sb);
+      LLVM::CallOp::create(b, loc, omp, ValueRange{sb->getArgument(0)});
+    }
+    b.setInsertionPointToEnd(sb);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
   }
 };
 
@@ -91,6 +115,23 @@ struct MathApproximationPass
     populateMathF32ExpansionPatterns(patterns, [](StringRef) { return true; });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+  }
+};
+
+struct InlineAllocaScopesPass
+    : autoglm::impl::InlineAllocaScopesBase<InlineAllocaScopesPass> {
+  void runOnOperation() override {
+    SmallVector<memref::AllocaScopeOp> scopes;
+    getOperation().walk([&](memref::AllocaScopeOp op) { scopes.push_back(op); });
+    IRRewriter rw(&getContext());
+    for (memref::AllocaScopeOp op : llvm::reverse(scopes)) {
+      Block &body = op.getBodyRegion().front();
+      auto ret = cast<memref::AllocaScopeReturnOp>(body.getTerminator());
+      SmallVector<Value> results(ret.getResults());
+      rw.eraseOp(ret);
+      rw.inlineBlockBefore(&body, op);
+      rw.replaceOp(op, results);
+    }
   }
 };
 

@@ -34,6 +34,7 @@ namespace {
 struct Options {
   std::string model, output, target = "host", cpu, features, emit;
   int optLevel = 2;
+  bool parallel = true;
   std::vector<std::string> bindInputs;
 };
 
@@ -103,8 +104,11 @@ int run(const Options &o) {
   PassManager pm(&ctx);
   buildAutoGLMToLinalgPipeline(pm);
   bool stopAtLinalg = o.emit == "linalg";
-  if (!stopAtLinalg)
-    buildCPUCodegenPipeline(pm);
+  if (!stopAtLinalg) {
+    CPUPipelineOptions cpu;
+    cpu.parallel = o.parallel;
+    buildCPUCodegenPipeline(pm, cpu);
+  }
   {
     std::string s;
     llvm::raw_string_ostream os(s);
@@ -137,6 +141,12 @@ int run(const Options &o) {
       return 1;
     return writeOutput(o.output, ir);
   }
+  bool parallel = usesOpenMP(*module);
+  if (parallel) {
+    info.extraFiles.push_back({"libomp.so.5", openMPRuntimePath()});
+    info.notes.push_back("parallel loops run on LLVM's OpenMP runtime (libomp.so.5, "
+                         "shipped in this directory)");
+  }
   std::vector<char> obj;
   if (failed(emitObject(*module, target, o.emit == "asm", obj)))
     return 1;
@@ -157,7 +167,7 @@ int run(const Options &o) {
   int rc = 0;
   if (writeOutput(objPath, llvm::StringRef(obj.data(), obj.size())) != 0)
     rc = 1;
-  else if (failed(linkSharedLibrary(objPath, soPath, err)))
+  else if (failed(linkSharedLibrary(objPath, soPath, parallel, err)))
     rc = fail(err);
   else if (failed(writeArtifact(o.output, info, soPath, err)))
     rc = fail(err);
@@ -184,6 +194,10 @@ int main(int argc, char **argv) {
   app.add_option("--bind-input", o.bindInputs,
                  "Fix a graph input to a constant from a TensorProto file "
                  "(name=tensor.pb); it is no longer an input of the artifact");
+  app.add_option("--parallel", o.parallel,
+                 "Run large ops on several threads (OpenMP; the artifact then ships "
+                 "libomp.so.5)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return run(o);
 }

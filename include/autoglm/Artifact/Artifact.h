@@ -38,6 +38,8 @@ struct ArtifactInfo {
   std::vector<TensorSpec> inputs, outputs;
   int64_t weightBytes = 0;  // constant data in the library
   std::vector<std::string> notes;
+  /// Files copied into the artifact beside the library: (name, source path).
+  std::vector<std::pair<std::string, std::string>> extraFiles;
 };
 
 /// The dtype name of an element type (signless ints read as signed unless

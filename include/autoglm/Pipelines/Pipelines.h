@@ -12,9 +12,15 @@ namespace mlir::autoglm {
 /// autoglm (optimized) -> linalg on tensors, then the contract check.
 void buildAutoGLMToLinalgPipeline(OpPassManager &pm);
 
+struct CPUPipelineOptions {
+  /// Split large ops into chunks that run on the OpenMP runtime's threads.
+  bool parallel = true;
+};
+
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry
 /// point. The module's model function is `main`.
-void buildCPUCodegenPipeline(OpPassManager &pm);
+void buildCPUCodegenPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options = {});
 
 /// Registers `autoglm-to-linalg-pipeline` and `autoglm-cpu-pipeline` (the
 /// whole path from autoglm to the LLVM dialect) for autoglm-opt.

@@ -31,9 +31,15 @@ LogicalResult emitLLVMIR(ModuleOp module, const CPUTargetOptions &options,
 LogicalResult emitObject(ModuleOp module, const CPUTargetOptions &options,
                          bool assembly, std::vector<char> &out);
 
-/// Links an object into a shared library with ld.lld.
+/// Whether the lowered (LLVM dialect) model has OpenMP parallel loops.
+bool usesOpenMP(ModuleOp module);
+/// The OpenMP runtime an artifact with parallel loops ships beside itself.
+std::string openMPRuntimePath();
+
+/// Links an object into a shared library with ld.lld (with LLVM's OpenMP
+/// runtime when `openMP`).
 LogicalResult linkSharedLibrary(const std::string &objectPath,
-                                const std::string &outputPath,
+                                const std::string &outputPath, bool openMP,
                                 std::string &error);
 
 void registerCPUTranslations(DialectRegistry &registry);

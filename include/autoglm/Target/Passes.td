@@ -72,4 +72,41 @@ def CPULoopOrder : Pass<"autoglm-cpu-loop-order", "ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CPUParallelize : Pass<"autoglm-cpu-parallelize", "ModuleOp"> {
+  let summary = "Split the outermost parallel loop of large linalg ops into scf.forall chunks";
+  let description = [{
+    Each linalg op on tensors with at least `min-work` loop iterations has its
+    first parallel loop tiled into `chunks` pieces as an `scf.forall`; the CPU
+    pipeline turns those into OpenMP work-sharing loops, so the model runs on
+    as many threads as the runtime context asks for. Small ops stay serial:
+    forking threads costs more than they do.
+
+    Before: linalg.generic over (m = 0..512, n, k)
+    After:  scf.forall (%i) in (64) { linalg.generic over (m = 8*i..8*i+8, n, k) }
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "Smallest iteration count worth running in parallel">,
+    Option<"chunks", "chunks", "int64_t", /*default=*/"64",
+           "Pieces the parallel loop is cut into (load balance across threads)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def InlineAllocaScopes : Pass<"autoglm-inline-alloca-scopes", "ModuleOp"> {
+  let summary = "Inline memref.alloca_scope bodies into their parent block";
+  let description = [{
+    convert-scf-to-openmp wraps each parallel loop body in a
+    memref.alloca_scope, whose region must stay a single block; lowering the
+    loops inside to control flow breaks that. The CPU pipeline allocates
+    temporaries on the heap, never with alloca in loops, so the scopes guard
+    nothing and are inlined.
+
+    Before: memref.alloca_scope { ... }
+    After:  ...
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD

@@ -1,0 +1,28 @@
+// RUN: autoglm-opt %s --autoglm-cpu-parallelize="min-work=1000 chunks=4" | FileCheck %s
+
+// Enough work: the outermost parallel loop is cut into 4 chunks.
+// CHECK-LABEL: func.func @big
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (16) shared_outs
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, 0] [16, 64] [1, 1]
+// CHECK: linalg.generic
+// CHECK: tensor.parallel_insert_slice
+func.func @big(%a: tensor<64x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<64x64xf32>) outs(%c : tensor<64x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// Too little work to pay for the threads: left alone.
+// CHECK-LABEL: func.func @small
+// CHECK-NOT: scf.forall
+func.func @small(%a: tensor<8x8xf32>, %c: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<8x8xf32>) outs(%c : tensor<8x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
