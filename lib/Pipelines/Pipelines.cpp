@@ -9,6 +9,7 @@
 #include "autoglm/Conversion/Passes.h"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/Target/Passes.h"
+#include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -37,6 +38,15 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm) {
+  pm.addPass(createFoldConstants());
+  pm.addPass(createPruneGraph());
+  pm.addPass(createRecognizePatterns());
+  pm.addPass(createFoldBatchNorm());
+  pm.addPass(createFuseAttention());
+  pm.addPass(createPruneGraph());
+}
 
 void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertAutoGLMToLinalg());
@@ -89,6 +99,10 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
 }
 
 void mlir::autoglm::registerAutoGLMPipelines() {
+  PassPipelineRegistration<>(
+      "autoglm-graph-pipeline",
+      "The graph optimizations of -O1 and above (fold, prune, recognize, fuse)",
+      [](OpPassManager &pm) { buildGraphOptimizationPipeline(pm); });
   PassPipelineRegistration<>(
       "autoglm-to-linalg-pipeline",
       "Lower autoglm to linalg on tensors and check that nothing is left",

@@ -16,6 +16,8 @@
 #include "autoglm/Target/CPU.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FileSystem.h"
@@ -25,6 +27,12 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -32,10 +40,46 @@ using namespace mlir::autoglm;
 namespace {
 
 struct Options {
-  std::string model, output, target = "host", cpu, features, emit;
+  std::string model, output, target = "host", cpu, features, emit, report;
   int optLevel = 2;
   bool parallel = true;
   std::vector<std::string> bindInputs;
+};
+
+/// Op histogram (op name -> count) of a module.
+std::map<std::string, int64_t> histogram(ModuleOp m) {
+  std::map<std::string, int64_t> h;
+  m.walk([&](Operation *op) {
+    if (op != m.getOperation() && !isa<func::FuncOp, func::ReturnOp>(op))
+      ++h[op->getName().getStringRef().str()];
+  });
+  return h;
+}
+
+int64_t total(const std::map<std::string, int64_t> &h) {
+  int64_t n = 0;
+  for (auto &[k, v] : h)
+    n += k == "autoglm.constant" ? 0 : v;
+  return n;
+}
+
+/// Records the op histogram after every graph pass, and its time.
+struct ReportInstrumentation : PassInstrumentation {
+  nlohmann::ordered_json passes = nlohmann::ordered_json::array();
+  std::chrono::steady_clock::time_point start;
+  void runBeforePass(Pass *, Operation *) override {
+    start = std::chrono::steady_clock::now();
+  }
+  void runAfterPass(Pass *pass, Operation *op) override {
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    auto h = histogram(cast<ModuleOp>(op));
+    passes.push_back({{"pass", pass->getArgument().str()},
+                      {"ms", ms},
+                      {"ops", total(h)},
+                      {"histogram", h}});
+  }
 };
 
 int fail(const std::string &msg) {
@@ -81,6 +125,62 @@ int run(const Options &o) {
   if (!module)
     return 1;
 
+  if (o.emit == "mlir" && o.optLevel == 0) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    OpPrintingFlags flags;
+    flags.elideLargeResourceString(64);
+    module->print(os, flags);
+    return writeOutput(o.output, s);
+  }
+
+  // Graph optimizations (-O1 and above), with the report.
+  auto before = histogram(*module);
+  int64_t constBefore = constantBytes(*module);
+  nlohmann::ordered_json report;
+  std::string graphPipeline;
+  if (o.optLevel >= 1) {
+    PassManager graph(&ctx);
+    buildGraphOptimizationPipeline(graph);
+    auto *instr = new ReportInstrumentation;
+    graph.addInstrumentation(std::unique_ptr<PassInstrumentation>(instr));
+    {
+      llvm::raw_string_ostream os(graphPipeline);
+      graph.printAsTextualPipeline(os);
+    }
+    if (failed(graph.run(*module)))
+      return 1;
+    report["passes"] = instr->passes;
+  }
+  nlohmann::ordered_json fused = nlohmann::ordered_json::object();
+  if (auto counts = (*module)->getAttrOfType<DictionaryAttr>("autoglm.counts")) {
+    for (NamedAttribute a : counts)
+      fused[a.getName().str()] = cast<IntegerAttr>(a.getValue()).getInt();
+    (*module)->removeAttr("autoglm.counts");
+  }
+  auto after = histogram(*module);
+  int64_t constAfter = constantBytes(*module);
+  report["model"] = llvm::sys::path::filename(o.model).str();
+  report["opt_level"] = o.optLevel;
+  report["before"] = {{"ops", total(before)}, {"constant_bytes", constBefore},
+                      {"histogram", before}};
+  report["after"] = {{"ops", total(after)}, {"constant_bytes", constAfter},
+                     {"histogram", after}};
+  report["patterns"] = fused;
+  if (!o.report.empty()) {
+    std::ofstream f(o.report);
+    f << report.dump(2) << "\n";
+    if (!f)
+      return fail("cannot write " + o.report);
+    std::string summary = fmt::format(
+        "autoglm-compile: {} ops -> {} ops (constants {} -> {} bytes)", total(before),
+        total(after), constBefore, constAfter);
+    for (auto it = fused.begin(); it != fused.end(); ++it)
+      if (it.value().get<int64_t>() > 0)
+        summary += fmt::format("; {} {}", it.key(), it.value().get<int64_t>());
+    llvm::outs() << summary << "\n";
+  }
+
   if (o.emit == "mlir") {
     std::string s;
     llvm::raw_string_ostream os(s);
@@ -113,7 +213,7 @@ int run(const Options &o) {
     std::string s;
     llvm::raw_string_ostream os(s);
     pm.printAsTextualPipeline(os);
-    info.pipeline = s;
+    info.pipeline = graphPipeline.empty() ? s : graphPipeline + "," + s;
   }
   if (failed(pm.run(*module)))
     return 1;
@@ -191,6 +291,9 @@ int main(int argc, char **argv) {
                  "LLVM target features, e.g. +avx2,-avx512f (default: this machine's)");
   app.add_option("--emit", o.emit, "Stop after a stage: mlir, linalg, llvm, asm, obj")
       ->check(CLI::IsMember({"mlir", "linalg", "llvm", "asm", "obj"}));
+  app.add_option("--report", o.report,
+                 "Write what the graph optimizations did (op counts per pass, "
+                 "patterns, constant bytes) as JSON, and a summary on stdout");
   app.add_option("--bind-input", o.bindInputs,
                  "Fix a graph input to a constant from a TensorProto file "
                  "(name=tensor.pb); it is no longer an input of the artifact");

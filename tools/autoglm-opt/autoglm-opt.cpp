@@ -11,6 +11,7 @@
 #include "autoglm/Importer/ONNXImporter.h"
 #include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/Passes.h"
+#include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -108,6 +109,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   autoglm::registerAutoGLMConversionPasses();
   autoglm::registerAutoGLMTargetPasses();
+  autoglm::registerAutoGLMTransformsPasses();
   autoglm::registerAutoGLMPipelines();
 
   auto [inputFilename, outputFilename] = registerAndParseCLIOptions(

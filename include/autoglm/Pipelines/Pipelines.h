@@ -9,6 +9,10 @@
 
 namespace mlir::autoglm {
 
+/// The graph optimizations autoglm-compile runs at -O1 and above: constant
+/// folding, pruning, pattern recognition, BN folding, attention fusion.
+void buildGraphOptimizationPipeline(OpPassManager &pm);
+
 /// autoglm (optimized) -> linalg on tensors, then the contract check.
 void buildAutoGLMToLinalgPipeline(OpPassManager &pm);
 

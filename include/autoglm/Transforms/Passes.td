@@ -1,0 +1,111 @@
+//===- Passes.td - passes that stay inside the autoglm dialect -*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_TRANSFORMS_PASSES_TD
+#define AUTOGLM_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Graph pruning
+//===----------------------------------------------------------------------===//
+
+def FoldConstants : Pass<"autoglm-fold-constants", "ModuleOp"> {
+  let summary = "Evaluate ops whose operands are all constants";
+  let description = [{
+    Every autoglm op whose operands are constants and whose result has at
+    most `max-elements` elements is replaced by the constant it computes
+    (the ops' folders), including the shape sub-graphs torch exports
+    (Shape -> Gather -> Unsqueeze -> Concat -> Reshape). Larger results are
+    left to run: folding them would grow the artifact.
+
+    Before:
+      %s = autoglm.shape %x : tensor<2x3xf32> -> tensor<2xi64>
+      %d = autoglm.slice %s {starts = [1], sizes = [1], steps = [1]} ...
+    After:
+      %d = autoglm.constant dense<[3]> : tensor<1xi64>
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"65536",
+           "Largest result (in elements) worth folding">,
+  ];
+}
+
+def PruneGraph : Pass<"autoglm-prune-graph", "ModuleOp"> {
+  let summary = "Remove no-op and dead ops, merge transpose/reshape chains, CSE";
+  let description = [{
+    Removes reshape/transpose/cast/slice/pad/expand/concat that do nothing,
+    x+0, x*1, x/1, merges chains of transposes into one and of reshapes into
+    one, deletes ops whose results are unused, then runs common-subexpression
+    elimination. (Identity and inference Dropout never reach autoglm: the
+    importer forwards their input.)
+
+    Before:
+      %a = autoglm.transpose %x {perm = [1, 0]} ...
+      %b = autoglm.transpose %a {perm = [1, 0]} ...
+      %c = autoglm.reshape %b : (tensor<2x3xf32>) -> tensor<2x3xf32>
+    After:
+      (uses of %c use %x)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def FoldBatchNorm : Pass<"autoglm-fold-batchnorm", "ModuleOp"> {
+  let summary = "Fold inference batch normalization into the conv / linear before it";
+  let description = [{
+    conv(x, W, b) followed by batch_norm(scale, bias, mean, var, eps), all
+    parameters constant and the conv result used only by the batch_norm,
+    becomes conv(x, W', b') with W'[m] = W[m] * s[m], b'[m] = (b[m] - mean[m])
+    * s[m] + bias[m], s = scale / sqrt(var + eps). The same for linear (BN
+    over its output features). f32 weights only.
+
+    Before:
+      %c = autoglm.conv %x, %w, %b {...}
+      %y = autoglm.batch_norm %c, %g, %be, %m, %v {epsilon = 1e-5}
+    After:
+      %y = autoglm.conv %x, %w2, %b2 {...}
+  }];
+}
+
+def RecognizePatterns : Pass<"autoglm-recognize-patterns", "ModuleOp"> {
+  let summary = "Recognize LayerNorm, GELU, SiLU, HardSwish, HardSigmoid expansions";
+  let description = [{
+    Opset <= 16 exports spell LayerNorm as ReduceMean / Sub / Pow / ReduceMean
+    / Add / Sqrt / Div (/ Mul / Add), and GELU as x * 0.5 * (1 + erf(x /
+    sqrt 2)) or its tanh form. These chains become one core op, but only when
+    no intermediate value has another user and the constants are the ones the
+    formula needs.
+
+    Before:
+      %m = autoglm.reduce mean %x {axes = [2], keepdims = true}
+      %d = autoglm.binary sub %x, %m
+      ... (pow 2, mean, add eps, sqrt, div, mul gamma, add beta)
+    After:
+      %y = autoglm.layer_norm %x, %gamma, %beta {axis = 2, epsilon = ...}
+  }];
+}
+
+def FuseAttention : Pass<"autoglm-fuse-attention", "ModuleOp"> {
+  let summary = "Q·Kᵀ -> scale -> mask -> softmax -> ·V chains to one attention op";
+  let description = [{
+    matmul(q, transpose(k)) scaled by a constant (multiply or divide), an
+    optional additive mask or a select against -inf, softmax over the last
+    axis and a matmul with v become one autoglm.attention with its scale and
+    mask. Intermediate values must have no other user.
+
+    Before:
+      %kt = autoglm.transpose %k {perm = [0, 1, 3, 2]}
+      %s = autoglm.matmul %q, %kt
+      %t = autoglm.binary div %s, %c8
+      %p = autoglm.softmax %t {axis = 3}
+      %o = autoglm.matmul %p, %v
+    After:
+      %o = autoglm.attention %q, %k, %v {scale = 0.125}
+  }];
+}
+
+#endif // AUTOGLM_TRANSFORMS_PASSES_TD
