@@ -4,38 +4,43 @@
 #
 # Exports the benchmark zoo (scripts/models/export_zoo.py; needs Debian's
 # python3-torch, installed here) into $BUILD/zoo if missing, compiles every
-# model (opset 13 and 17) for this CPU and checks every output against the
-# torch reference: |got - ref| <= atol + rtol*|ref| per element with
-# rtol 1e-4, atol 1e-5. Prints compile time and errors per model.
+# model (opset 13 and 17) for this CPU at -O0 and -O2 and checks every output
+# of both against the torch reference: |got - ref| <= atol + rtol*|ref| per
+# element, rtol 1e-4, atol 1e-5. Prints compile time, the worst error and
+# what the -O2 graph optimizations did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 ZOO="${ZOO:-$BUILD/zoo}"
-"$ROOT/scripts/build.sh"
+"$ROOT/scripts/build.sh" > /dev/null
 if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
   "$ROOT/scripts/models/install-deps.sh"
   /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
 fi
 fail=0
-printf "%-32s %10s  %s\n" model compile_s result
+mkdir -p "$BUILD/zoo-artifacts"
 for d in "$ZOO"/*/; do
   name=$(basename "$d")
-  art="$BUILD/zoo-artifacts/$name"
-  start=$(date +%s.%N)
-  if ! "$BUILD/bin/autoglm-compile" "$d/model.onnx" -o "$art" -O2 2> "$BUILD/zoo-$name.err"; then
-    printf "%-32s %10s  FAIL compile: %s\n" "$name" - "$(head -1 "$BUILD/zoo-$name.err")"
-    fail=1
-    continue
-  fi
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
-  if out=$("$BUILD/bin/autoglm-run" "$art" --test-data "$d/test_data_set_0" \
-             --rtol 1e-4 --atol 1e-5 2>&1); then
-    worst=$(echo "$out" | grep -oP 'max abs error \K[0-9.e+-]+' | sort -g | tail -1)
-    printf "%-32s %10.2f  ok (%d outputs, worst max abs error %s)\n" "$name" "$secs" \
-      "$(echo "$out" | grep -c ': ok')" "$worst"
-  else
-    printf "%-32s %10.2f  FAIL\n%s\n" "$name" "$secs" "$out"
-    fail=1
-  fi
+  for level in 0 2; do
+    art="$BUILD/zoo-artifacts/$name-O$level"
+    start=$(date +%s.%N)
+    if ! summary=$("$BUILD/bin/autoglm-compile" "$d/model.onnx" -o "$art" -O$level \
+                     --report "$art.report.json" 2> "$art.err"); then
+      printf "%-32s -O%d FAIL compile: %s\n" "$name" $level "$(head -1 "$art.err")"
+      fail=1
+      continue
+    fi
+    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    if out=$("$BUILD/bin/autoglm-run" "$art" --test-data "$d/test_data_set_0" \
+               --rtol 1e-4 --atol 1e-5 2>&1); then
+      worst=$(echo "$out" | grep -oP 'max abs error \K[0-9.e+-]+' | sort -g | tail -1)
+      printf "%-32s -O%d %6.2f s  ok: %d outputs, worst abs error %s\n" "$name" $level \
+        "$secs" "$(echo "$out" | grep -c ': ok')" "$worst"
+      [ $level -eq 2 ] && echo "    ${summary#autoglm-compile: }"
+    else
+      printf "%-32s -O%d %6.2f s  FAIL\n%s\n" "$name" $level "$secs" "$out"
+      fail=1
+    fi
+  done
 done
 exit $fail
