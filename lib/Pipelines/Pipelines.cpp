@@ -45,6 +45,7 @@ void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createRecognizePatterns());
   pm.addPass(createFoldBatchNorm());
   pm.addPass(createFuseAttention());
+  pm.addPass(createFuseEpilogue());
   pm.addPass(createPruneGraph());
 }
 

@@ -331,6 +331,38 @@ LogicalResult CastOp::verify() {
 // Contractions and convolution
 //===----------------------------------------------------------------------===//
 
+/// An epilogue activation takes exactly the parameters its kind needs, and
+/// only element-preserving float kinds make sense after a contraction.
+static LogicalResult verifyEpilogue(Operation *op, std::optional<UnaryKind> kind,
+                                    std::optional<APFloat> alpha,
+                                    std::optional<APFloat> beta) {
+  if (!kind) {
+    if (alpha || beta)
+      return op->emitOpError("act_alpha/act_beta without an activation");
+    return success();
+  }
+  if (*kind == UnaryKind::Not || *kind == UnaryKind::IsNaN || *kind == UnaryKind::IsInf)
+    return op->emitOpError() << "'" << stringifyUnaryKind(*kind)
+                             << "' is not an activation";
+  if (unaryKindNeedsAlpha(*kind) != alpha.has_value() ||
+      unaryKindNeedsBeta(*kind) != beta.has_value())
+    return op->emitOpError() << "activation '" << stringifyUnaryKind(*kind)
+                             << "' needs exactly its parameters (act_alpha"
+                             << (unaryKindNeedsBeta(*kind) ? ", act_beta" : "")
+                             << ")";
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  return verifyEpilogue(*this, getActivation(), getActAlpha(), getActBeta());
+}
+LogicalResult LinearOp::verify() {
+  return verifyEpilogue(*this, getActivation(), getActAlpha(), getActBeta());
+}
+LogicalResult ConvOp::verify() {
+  return verifyEpilogue(*this, getActivation(), getActAlpha(), getActBeta());
+}
+
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor a, SmallVectorImpl<Type> &out) {
   auto l = rankedOf(a.getLhs()), r = rankedOf(a.getRhs());

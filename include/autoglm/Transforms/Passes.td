@@ -71,6 +71,23 @@ def FoldBatchNorm : Pass<"autoglm-fold-batchnorm", "ModuleOp"> {
   }];
 }
 
+def FuseEpilogue : Pass<"autoglm-fuse-epilogue", "ModuleOp"> {
+  let summary = "Fold bias adds and activations into the conv / matmul / linear before them";
+  let description = [{
+    A constant per-channel add after a conv (or linear) without bias becomes
+    its bias; an activation (relu, clip / relu6, sigmoid, silu, gelu,
+    hard_swish, tanh, leaky_relu, hard_sigmoid) whose input is a contraction
+    with no other user becomes the contraction's `activation` epilogue.
+
+    Before:
+      %c = autoglm.conv %x, %w, %b {...}
+      %r = autoglm.unary clip %c {alpha = 0.0, beta = 6.0}
+    After:
+      %r = autoglm.conv %x, %w, %b {activation = #autoglm<unary_kind clip>,
+                                    act_alpha = 0.0, act_beta = 6.0, ...}
+  }];
+}
+
 def RecognizePatterns : Pass<"autoglm-recognize-patterns", "ModuleOp"> {
   let summary = "Recognize LayerNorm, GELU, SiLU, HardSwish, HardSigmoid expansions";
   let description = [{

@@ -28,6 +28,21 @@ Value macBody(OpBuilder &b, Location loc, ValueRange args, ElemInfo e) {
   return emitAdd(b, loc, args[2], emitMul(b, loc, args[0], args[1], e), e);
 }
 
+/// The op's fused activation, applied elementwise to its result.
+template <typename Op>
+Value applyEpilogue(OpBuilder &b, Op op, Value result) {
+  auto kind = op.getActivation();
+  if (!kind)
+    return result;
+  ElemInfo e = ElemInfo::of(op.getType());
+  double alpha = op.getActAlpha() ? op.getActAlpha()->convertToDouble() : 0.0;
+  double beta = op.getActBeta() ? op.getActBeta()->convertToDouble() : 0.0;
+  return buildElementwise(b, op.getLoc(), cast<RankedTensorType>(result.getType()),
+                          {result}, [&](OpBuilder &nb, Location l, ValueRange v) {
+                            return emitUnary(nb, l, *kind, v[0], e, alpha, beta);
+                          });
+}
+
 Value zeroInit(OpBuilder &b, Location loc, RankedTensorType type) {
   return fillTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0));
 }
@@ -89,7 +104,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(b, l, macBody(b, l, args, e));
         });
-    rw.replaceOp(op, reshapeStatic(rw, loc, g.getResult(0), resTy));
+    rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, g.getResult(0), resTy)));
     return success();
   }
 };
@@ -177,7 +192,7 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
         maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(b, l, macBody(b, l, args, e));
         });
-    rw.replaceOp(op, g.getResult(0));
+    rw.replaceOp(op, applyEpilogue(rw, op, g.getResult(0)));
     return success();
   }
 };
@@ -271,10 +286,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     if (failed(requireStaticShapes(op, rw)))
       return failure();
     auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
-    rw.replaceOp(op, buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(),
-                               a.getBias(), op.getStrides(), op.getDilations(),
-                               op.getPads(), op.getGroup(), resTy,
-                               ElemInfo::of(op.getType())));
+    Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
+                        op.getStrides(), op.getDilations(), op.getPads(),
+                        op.getGroup(), resTy, ElemInfo::of(op.getType()));
+    rw.replaceOp(op, applyEpilogue(rw, op, r));
     return success();
   }
 };

@@ -143,3 +143,15 @@ func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %0 = autoglm.unary relu %a : tensor<?x4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// A fused activation is applied to the contraction's result.
+// CHECK-LABEL: func.func @linear_epilogue
+func.func @linear_epilogue(%a: tensor<2x3xf32>, %w: tensor<4x3xf32>) -> tensor<2x4xf32> {
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+  // CHECK: arith.maximumf
+  %0 = autoglm.linear %a, %w {activation = #autoglm<unary_kind relu>} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -886,3 +886,27 @@ func.func @dequantize_shape(%x: tensor<4xi8>, %s: tensor<f32>, %z: tensor<i8>) -
   %0 = autoglm.dequantize %x, %s, %z {axis = 0 : i64} : (tensor<4xi8>, tensor<f32>, tensor<i8>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @epilogue_params(%a: tensor<2x3xf32>, %w: tensor<4x3xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{activation 'clip' needs exactly its parameters (act_alpha, act_beta)}}
+  %0 = autoglm.linear %a, %w {activation = #autoglm<unary_kind clip>} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @epilogue_not_activation(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'isnan' is not an activation}}
+  %0 = autoglm.matmul %a, %b {activation = #autoglm<unary_kind isnan>} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @epilogue_stray_alpha(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{act_alpha/act_beta without an activation}}
+  %0 = autoglm.matmul %a, %b {act_alpha = 1.0 : f64} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -92,31 +92,77 @@ def AutoGLM_CastOp : AutoGLM_Op<"cast", [Pure]> {
 
 def AutoGLM_MatMulOp : AutoGLM_InferOp<"matmul"> {
   let summary = "numpy matmul: batched, broadcasting batch dims, 1-D promotion";
-  let arguments = (ins AutoGLM_Tensor:$lhs, AutoGLM_Tensor:$rhs);
+  let description = [{
+    `activation` (with its `act_alpha` / `act_beta`, as for autoglm.unary) is
+    an epilogue applied to each result element: autoglm-fuse-epilogue folds a
+    following activation into the contraction.
+  }];
+  let arguments = (ins AutoGLM_Tensor:$lhs, AutoGLM_Tensor:$rhs,
+                       OptionalAttr<AutoGLM_UnaryKindAttr>:$activation,
+                       OptionalAttr<F64Attr>:$act_alpha,
+                       OptionalAttr<F64Attr>:$act_beta);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs, "::mlir::Value":$rhs), [{
+      build($_builder, $_state, result, lhs, rhs, nullptr, nullptr, nullptr);
+    }]>,
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs), [{
+      build($_builder, $_state, lhs, rhs, nullptr, nullptr, nullptr);
+    }]>,
+  ];
+  let hasVerifier = 1;
 }
 
 def AutoGLM_LinearOp : AutoGLM_InferOp<"linear"> {
   let summary = "y = x · Wᵀ + b with W laid out [out, in] (torch Linear)";
+  let description = [{ `activation`: an epilogue, as for autoglm.matmul. }];
   let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
-                       Optional<AutoGLM_Tensor>:$bias);
+                       Optional<AutoGLM_Tensor>:$bias,
+                       OptionalAttr<AutoGLM_UnaryKindAttr>:$activation,
+                       OptionalAttr<F64Attr>:$act_alpha,
+                       OptionalAttr<F64Attr>:$act_beta);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$weight, "::mlir::Value":$bias), [{
+      build($_builder, $_state, result, input, weight, bias, nullptr, nullptr, nullptr);
+    }]>,
+  ];
+  let hasVerifier = 1;
 }
 
 def AutoGLM_ConvOp : AutoGLM_InferOp<"conv"> {
   let summary = "N-d grouped, strided, dilated convolution in NC(D)HW layout";
   let description = [{
     weight is [M, C/group, k...]; `pads` holds every spatial begin, then every
-    end (ONNX order); auto_pad is resolved by the importer.
+    end (ONNX order); auto_pad is resolved by the importer. `activation`: an
+    epilogue, as for autoglm.matmul.
   }];
   let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
                        Optional<AutoGLM_Tensor>:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+                       DenseI64ArrayAttr:$pads, I64Attr:$group,
+                       OptionalAttr<AutoGLM_UnaryKindAttr>:$activation,
+                       OptionalAttr<F64Attr>:$act_alpha,
+                       OptionalAttr<F64Attr>:$act_beta);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$weight, "::mlir::Value":$bias,
+                   "::llvm::ArrayRef<int64_t>":$strides,
+                   "::llvm::ArrayRef<int64_t>":$dilations,
+                   "::llvm::ArrayRef<int64_t>":$pads, "int64_t":$group), [{
+      build($_builder, $_state, result, input, weight, bias,
+            $_builder.getDenseI64ArrayAttr(strides),
+            $_builder.getDenseI64ArrayAttr(dilations),
+            $_builder.getDenseI64ArrayAttr(pads), $_builder.getI64IntegerAttr(group),
+            nullptr, nullptr, nullptr);
+    }]>,
+  ];
+  let hasVerifier = 1;
 }
 
 def AutoGLM_ConvTransposeOp : AutoGLM_InferOp<"conv_transpose"> {
