@@ -77,7 +77,8 @@ struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
       : OpRewritePattern(ctx), count(count) {}
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
     auto conv = bn.getInput().getDefiningOp<ConvOp>();
-    if (!conv || !conv->hasOneUse())
+    // An epilogue (residual, activation) sits between conv and BN: no fold.
+    if (!conv || !conv->hasOneUse() || conv.getResidual() || conv.getActivation())
       return failure();
     auto p = readBN(bn);
     if (!p)
@@ -104,7 +105,8 @@ struct FoldIntoLinear : OpRewritePattern<BatchNormOp> {
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
     auto lin = bn.getInput().getDefiningOp<LinearOp>();
     // BN normalizes dim 1: the linear's features only for a 2-D output.
-    if (!lin || !lin->hasOneUse() || lin.getType().getRank() != 2)
+    if (!lin || !lin->hasOneUse() || lin.getType().getRank() != 2 ||
+        lin.getActivation())
       return failure();
     auto p = readBN(bn);
     if (!p)

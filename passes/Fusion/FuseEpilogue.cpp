@@ -96,17 +96,49 @@ struct FuseConvBias : OpRewritePattern<BinaryOp> {
   int64_t &count;
 };
 
+/// conv + a tensor of its own type -> conv {residual}: the skip connection
+/// of residual networks, added before the activation.
+struct FuseConvResidual : OpRewritePattern<BinaryOp> {
+  FuseConvResidual(MLIRContext *ctx, int64_t &count) : OpRewritePattern(ctx), count(count) {}
+  LogicalResult matchAndRewrite(BinaryOp add, PatternRewriter &rw) const override {
+    if (add.getKind() != BinaryKind::Add)
+      return failure();
+    for (auto [x, r] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      auto conv = x.getDefiningOp<ConvOp>();
+      if (!conv || conv.getResidual() || conv.getActivation() || !conv->hasOneUse() ||
+          r.getType() != conv.getType() || add.getType() != conv.getType() ||
+          r.getDefiningOp<ConstantOp>())
+        continue;
+      // The residual must exist before the conv runs.
+      Operation *def = r.getDefiningOp();
+      if (def && def->getBlock() == conv->getBlock() && !def->isBeforeInBlock(conv))
+        continue;
+      rw.modifyOpInPlace(conv, [&] {
+        conv.getResidualMutable().assign(r);
+        conv->setLoc(FusedLoc::get(rw.getContext(), {conv->getLoc(), add.getLoc()}));
+      });
+      rw.replaceOp(add, conv.getResult());
+      ++count;
+      return success();
+    }
+    return failure();
+  }
+  int64_t &count;
+};
+
 struct FuseEpiloguePass : autoglm::impl::FuseEpilogueBase<FuseEpiloguePass> {
   void runOnOperation() override {
-    int64_t acts = 0, biases = 0;
+    int64_t acts = 0, biases = 0, residuals = 0;
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseActivation<ConvOp>, FuseActivation<LinearOp>,
                  FuseActivation<MatMulOp>>(&getContext(), acts);
     patterns.add<FuseConvBias>(&getContext(), biases);
+    patterns.add<FuseConvResidual>(&getContext(), residuals);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     recordCount(getOperation(), "activation fused into conv/matmul/linear", acts);
     recordCount(getOperation(), "bias add fused into conv", biases);
+    recordCount(getOperation(), "residual add fused into conv", residuals);
   }
 };
 

@@ -438,6 +438,14 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
     if (b.getRank() != 1 || !dimsAgree(b.getDimSize(0), m))
       return fail(loc, "conv bias must be 1-D with the output channel count");
   SmallVector<int64_t> shape = {x.getDimSize(0), m};
+  auto finish = [&]() -> LogicalResult {
+    auto res = RankedTensorType::get(shape, x.getElementType());
+    if (auto r = rankedOf(a.getResidual()))
+      if (!compatibleTypes(TypeRange{r}, TypeRange{res}))
+        return fail(loc, "conv residual must have the result's type");
+    out.push_back(res);
+    return success();
+  };
   for (int64_t i = 0; i < nd; ++i) {
     int64_t o = windowOut(x.getDimSize(2 + i), w.getDimSize(2 + i),
                           a.getStrides()[i], a.getDilations()[i],
@@ -448,8 +456,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                            Twine(i));
     shape.push_back(o);
   }
-  out.push_back(RankedTensorType::get(shape, x.getElementType()));
-  return success();
+  return finish();
 }
 
 LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,

@@ -74,10 +74,12 @@ def FoldBatchNorm : Pass<"autoglm-fold-batchnorm", "ModuleOp"> {
 def FuseEpilogue : Pass<"autoglm-fuse-epilogue", "ModuleOp"> {
   let summary = "Fold bias adds and activations into the conv / matmul / linear before them";
   let description = [{
-    A constant per-channel add after a conv (or linear) without bias becomes
-    its bias; an activation (relu, clip / relu6, sigmoid, silu, gelu,
+    A constant per-channel add after a conv without bias becomes its bias; an
+    add of a tensor of the conv's own type becomes its `residual` (ResNet's
+    skip connection); an activation (relu, clip / relu6, sigmoid, silu, gelu,
     hard_swish, tanh, leaky_relu, hard_sigmoid) whose input is a contraction
-    with no other user becomes the contraction's `activation` epilogue.
+    with no other user becomes the contraction's `activation` epilogue. A
+    value inside the pattern with another user blocks the fusion.
 
     Before:
       %c = autoglm.conv %x, %w, %b {...}

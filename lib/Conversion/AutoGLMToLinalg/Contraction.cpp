@@ -200,9 +200,9 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
 /// out[n, m, o...] = bias[m] + sum_{c,k} x[n, g*Cg + c, o*s + k*d - pad] *
 /// w[m, c, k] for static shapes; `resTy` is the converted result type.
 Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
-                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                ArrayRef<int64_t> pads, int64_t group, RankedTensorType resTy,
-                ElemInfo e) {
+                Value residual, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
+                RankedTensorType resTy, ElemInfo e) {
   MLIRContext *ctx = b.getContext();
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(w.getType());
@@ -251,22 +251,34 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   SmallVector<utils::IteratorType> iters(3 + nd, utils::IteratorType::parallel);
   iters.append(1 + nd, utils::IteratorType::reduction);
 
+  // The accumulator starts at bias (+ residual) when there are any.
   Value init;
+  Value rg = residual ? tensor::ExpandShapeOp::create(b, loc, outTy, residual, orr)
+                      : Value();
   if (bias) {
     Value bg = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({G, Mg}, e.type), bias,
         ArrayRef<ReassociationIndices>{{0, 1}});
     SmallVector<AffineExpr> bEx = {dim(ctx, 1), dim(ctx, 2)};
     SmallVector<utils::IteratorType> par(outTy.getRank(), utils::IteratorType::parallel);
+    SmallVector<Value> ins = {bg};
+    SmallVector<AffineMap> maps = {AffineMap::get(outTy.getRank(), 0, bEx, ctx)};
+    if (rg) {
+      ins.push_back(rg);
+      maps.push_back(AffineMap::getMultiDimIdentityMap(outTy.getRank(), ctx));
+    }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(outTy.getRank(), ctx));
     init = linalg::GenericOp::create(
-               b, loc, outTy, ValueRange{bg}, ValueRange{emptyTensor(b, loc, outTy)},
-               ArrayRef<AffineMap>{AffineMap::get(outTy.getRank(), 0, bEx, ctx),
-                                   AffineMap::getMultiDimIdentityMap(outTy.getRank(), ctx)},
-               par,
-               [](OpBuilder &nb, Location nl, ValueRange args) {
-                 linalg::YieldOp::create(nb, nl, args[0]);
+               b, loc, outTy, ins, ValueRange{emptyTensor(b, loc, outTy)}, maps, par,
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value v = args[0];
+                 if (args.size() > 2)
+                   v = emitAdd(nb, nl, v, args[1], e);
+                 linalg::YieldOp::create(nb, nl, v);
                })
                .getResult(0);
+  } else if (rg) {
+    init = rg;
   } else {
     init = zeroInit(b, loc, outTy);
   }
@@ -287,7 +299,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       return failure();
     auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
     Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
-                        op.getStrides(), op.getDilations(), op.getPads(),
+                        a.getResidual(), op.getStrides(), op.getDilations(), op.getPads(),
                         op.getGroup(), resTy, ElemInfo::of(op.getType()));
     rw.replaceOp(op, applyEpilogue(rw, op, r));
     return success();
@@ -381,8 +393,8 @@ struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
         rw, loc, RankedTensorType::get(wcShape, e.type), wf, re);
 
     SmallVector<int64_t> ones(nd, 1), noPads(2 * nd, 0);
-    rw.replaceOp(op, buildConv(rw, loc, xp, wc, a.getBias(), ones, d, noPads, G,
-                               resTy, e));
+    rw.replaceOp(op, buildConv(rw, loc, xp, wc, a.getBias(), Value(), ones, d, noPads,
+                               G, resTy, e));
     return success();
   }
 };

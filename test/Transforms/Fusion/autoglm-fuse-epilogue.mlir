@@ -50,3 +50,28 @@ func.func @not_epilogue(%x: tensor<1x2x3x3xf32>, %w: tensor<3x2x1x1xf32>) -> ten
   %e = autoglm.unary exp %a : tensor<1x3x3x3xf32> -> tensor<1x3x3x3xf32>
   return %e : tensor<1x3x3x3xf32>
 }
+
+// -----
+
+// ResNet's skip connection: relu(conv + identity) -> one conv.
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>, %[[W:.*]]: tensor<2x2x1x1xf32>)
+func.func @residual(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  // CHECK: %[[C:.*]] = autoglm.conv %[[X]], %[[W]] residual %[[X]] {activation = #autoglm<unary_kind relu>
+  // CHECK-NEXT: return %[[C]]
+  %c = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %a = autoglm.binary add %c, %x : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %r = autoglm.unary relu %a : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return %r : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Negative: an add that broadcasts is not a residual.
+// CHECK-LABEL: func.func @broadcast_add
+func.func @broadcast_add(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %y: tensor<4xf32>) -> tensor<1x2x4x4xf32> {
+  // CHECK: autoglm.binary add
+  %c = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %a = autoglm.binary add %c, %y : (tensor<1x2x4x4xf32>, tensor<4xf32>) -> tensor<1x2x4x4xf32>
+  return %a : tensor<1x2x4x4xf32>
+}

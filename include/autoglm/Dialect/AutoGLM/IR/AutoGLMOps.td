@@ -133,29 +133,35 @@ def AutoGLM_LinearOp : AutoGLM_InferOp<"linear"> {
   let hasVerifier = 1;
 }
 
-def AutoGLM_ConvOp : AutoGLM_InferOp<"conv"> {
+def AutoGLM_ConvOp : AutoGLM_InferOp<"conv", [AttrSizedOperandSegments]> {
   let summary = "N-d grouped, strided, dilated convolution in NC(D)HW layout";
   let description = [{
     weight is [M, C/group, k...]; `pads` holds every spatial begin, then every
-    end (ONNX order); auto_pad is resolved by the importer. `activation`: an
-    epilogue, as for autoglm.matmul.
+    end (ONNX order); auto_pad is resolved by the importer.
+
+    Epilogue, in this order: + bias (per output channel), + `residual` (a
+    tensor of the result's shape), then `activation` (as for autoglm.matmul).
   }];
   let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$weight,
                        Optional<AutoGLM_Tensor>:$bias,
+                       Optional<AutoGLM_Tensor>:$residual,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$group,
                        OptionalAttr<AutoGLM_UnaryKindAttr>:$activation,
                        OptionalAttr<F64Attr>:$act_alpha,
                        OptionalAttr<F64Attr>:$act_beta);
   let results = (outs AutoGLM_Tensor:$result);
-  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
                    "::mlir::Value":$weight, "::mlir::Value":$bias,
                    "::llvm::ArrayRef<int64_t>":$strides,
                    "::llvm::ArrayRef<int64_t>":$dilations,
                    "::llvm::ArrayRef<int64_t>":$pads, "int64_t":$group), [{
-      build($_builder, $_state, result, input, weight, bias,
+      build($_builder, $_state, result, input, weight, bias, ::mlir::Value(),
             $_builder.getDenseI64ArrayAttr(strides),
             $_builder.getDenseI64ArrayAttr(dilations),
             $_builder.getDenseI64ArrayAttr(pads), $_builder.getI64IntegerAttr(group),
