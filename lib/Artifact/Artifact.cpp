@@ -207,6 +207,10 @@ LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
   if (tmp.ends_with("/"))
     tmp.pop_back();
   // A unique sibling, so concurrent compiles never share a scratch folder.
+  if (auto ec = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(tmp))) {
+    error = "cannot create the parent folder of " + dir + ": " + ec.message();
+    return failure();
+  }
   llvm::SmallString<256> unique;
   if (auto ec = llvm::sys::fs::createUniqueDirectory(tmp + ".tmp", unique)) {
     error = "cannot create a folder next to " + dir + ": " + ec.message();

@@ -459,7 +459,8 @@ int run(const Options &o) {
                        {"p90_ms", percentile(ms, 0.9)},
                        {"p99_ms", percentile(ms, 0.99)},
                        {"throughput_per_s", med > 0 ? 1000.0 / med : 0},
-                       {"peak_rss_mb", peakRssKb() / 1024.0}};
+                       {"peak_rss_mb", peakRssKb() / 1024.0},
+                       {"runs_ms", ms}};
     if (!o.json)
       fmt::print("latency over {} runs: median {:.4f} ms, p90 {:.4f} ms, p99 {:.4f} ms; "
                  "throughput {:.1f}/s; peak RSS {:.1f} MB\n",

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# ===- bench/run.py - time autoglm against ONNX Runtime (see run.sh) -----===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUNDS = 3
+
+
+def cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def run_json(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr[-400:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1] if "{" not in p.stdout[:1]
+                      else p.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zoo", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    out_dir = os.path.join(a.build, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    compile_ = os.path.join(a.build, "bin", "autoglm-compile")
+    runner = os.path.join(a.build, "bin", "autoglm-run")
+    models = sorted(d for d in os.listdir(a.zoo)
+                    if os.path.exists(os.path.join(a.zoo, d, "model.onnx")))
+    if a.only:
+        models = [m for m in models if any(o in m for o in a.only.split(","))]
+    per_round = max(1, a.runs // ROUNDS)
+    rows = []
+    for i, m in enumerate(models, 1):
+        model = os.path.join(a.zoo, m, "model.onnx")
+        data = os.path.join(a.zoo, m, "test_data_set_0")
+        art = os.path.join(out_dir, "artifacts", m)
+        t0 = time.time()
+        subprocess.run([compile_, model, "-o", art, "-O3"], check=True,
+                       stdout=subprocess.DEVNULL)
+        compile_s = time.time() - t0
+        for threads in (1, 2):
+            ort_ms, ours_ms, ort_rss, ours_rss = [], [], 0.0, 0.0
+            ort_ok = ours_ok = True
+            for _ in range(ROUNDS):  # alternate the two runtimes
+                o = run_json(["node", os.path.join(HERE, "ort_bench.js"), model, data,
+                              str(threads), str(per_round), str(a.warmup)])
+                ort_ok &= o["ok"]
+                ort_ms += o["runs"]
+                ort_rss = max(ort_rss, o["peak_rss_mb"])
+                r = run_json([runner, art, "--test-data", data, "--rtol", "1e-4",
+                              "--atol", "1e-5", "--threads", str(threads), "--bench",
+                              str(per_round), "--warmup", str(a.warmup), "--json"])
+                ours_ok &= r["ok"]
+                ours_ms += r["bench"]["runs_ms"]
+                ours_rss = max(ours_rss, r["bench"]["peak_rss_mb"])
+            row = {"model": m, "threads": threads,
+                   "ort_ms": statistics.median(ort_ms),
+                   "autoglm_ms": statistics.median(ours_ms),
+                   "ort_peak_mb": ort_rss, "autoglm_peak_mb": ours_rss,
+                   "ort_correct": ort_ok, "autoglm_correct": ours_ok,
+                   "compile_s": compile_s, "runs": len(ours_ms)}
+            row["ratio"] = row["autoglm_ms"] / row["ort_ms"]
+            rows.append(row)
+            print(f"bench: [{i}/{len(models)}] {m} T={threads}: ORT {row['ort_ms']:.2f} ms, "
+                  f"autoglm {row['autoglm_ms']:.2f} ms, ratio {row['ratio']:.2f}"
+                  f"{'' if ours_ok and ort_ok else ' (OUTPUT MISMATCH)'}", flush=True)
+    meta = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
+            "cores": os.cpu_count(), "runs": a.runs, "warmup": a.warmup,
+            "ort": "onnxruntime-node 1.30.0 (CPU, sequential, all optimizations)"}
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=1)
+    lines = [f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores); "
+             f"median of {a.runs} runs each, ORT and autoglm alternating; both "
+             f"checked against torch (rtol 1e-4, atol 1e-5).", "",
+             "| model | threads | ORT ms | autoglm ms | autoglm/ORT | ORT peak MB | "
+             "autoglm peak MB | compile s | outputs |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['threads']} | {r['ort_ms']:.2f} | "
+                     f"{r['autoglm_ms']:.2f} | {r['ratio']:.2f} | {r['ort_peak_mb']:.0f} | "
+                     f"{r['autoglm_peak_mb']:.0f} | {r['compile_s']:.1f} | "
+                     f"{'ok' if r['ort_correct'] and r['autoglm_correct'] else 'MISMATCH'} |")
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    bad = [r for r in rows if not (r["ort_correct"] and r["autoglm_correct"])]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

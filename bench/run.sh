@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+#===- bench/run.sh - autoglm vs ONNX Runtime on the zoo -------------------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# Exports the zoo if missing, installs onnxruntime-node into the build tree,
+# compiles every zoo model (-O3, this CPU), checks both runtimes' outputs
+# against torch, then times them alternately at 1 and 2 threads and writes
+# $BUILD/bench/results.{md,json}. Options: RUNS (default 30), WARMUP (5),
+# ONLY (comma-separated model names).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
+ZOO="${ZOO:-$BUILD/zoo}"
+"$ROOT/scripts/build.sh" > /dev/null
+if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
+  "$ROOT/scripts/models/install-deps.sh"
+  /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
+fi
+NODE_DIR="$BUILD/bench/node"
+if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ]; then
+  command -v npm > /dev/null || "$ROOT/scripts/install-deps.sh" nodejs npm
+  mkdir -p "$NODE_DIR"
+  # The post-install step downloads GPU providers, which cannot be reached
+  # here; the CPU library is inside the package.
+  (cd "$NODE_DIR" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
+     --silent onnxruntime-node@1.30.0)
+fi
+NODE_PATH="$NODE_DIR/node_modules" exec python3 "$ROOT/bench/run.py" \
+  --zoo "$ZOO" --build "$BUILD" --runs "${RUNS:-30}" --warmup "${WARMUP:-5}" \
+  --only "${ONLY:-}"
