@@ -99,6 +99,55 @@ struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
   int64_t &count;
 };
 
+/// Transposed convolution: weight [C, M/group, k...], output channel
+/// g * M/group + m scales weight[g * C/group + c, m, ...].
+struct FoldIntoConvTranspose : OpRewritePattern<BatchNormOp> {
+  FoldIntoConvTranspose(MLIRContext *ctx, int64_t &count)
+      : OpRewritePattern(ctx), count(count) {}
+  LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
+    auto ct = bn.getInput().getDefiningOp<ConvTransposeOp>();
+    if (!ct || !ct->hasOneUse())
+      return failure();
+    auto p = readBN(bn);
+    auto w = constantF32(ct.getWeight());
+    if (!p || !w)
+      return failure();
+    auto wt = ct.getWeight().getType();
+    int64_t C = wt.getDimSize(0), Mg = wt.getDimSize(1), G = ct.getGroup();
+    int64_t M = Mg * G, Cg = C / G, k = wt.getNumElements() / (C * Mg);
+    if ((int64_t)p->s.size() != M)
+      return failure();
+    std::vector<float> b(M, 0.0f);
+    if (ct.getBias()) {
+      auto bv = constantF32(ct.getBias());
+      if (!bv)
+        return failure();
+      b = *bv;
+    }
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t m = 0; m < Mg; ++m) {
+        int64_t out = (c / Cg) * Mg + m;
+        for (int64_t i = 0; i < k; ++i)
+          (*w)[(c * Mg + m) * k + i] *= p->s[out];
+      }
+    for (int64_t o = 0; o < M; ++o)
+      b[o] = b[o] * p->s[o] + p->t[o];
+    rw.setInsertionPoint(ct);
+    std::string name = constantName(ct.getWeight(), "weight");
+    Value nw = makeF32Constant(rw, ct.getLoc(), wt.getShape(), *w, name + "_bn");
+    Value nb = makeF32Constant(rw, ct.getLoc(), {M}, b, name + "_bn_bias");
+    auto folded = ConvTransposeOp::create(
+        rw, FusedLoc::get(rw.getContext(), {ct.getLoc(), bn.getLoc()}), bn.getType(),
+        ct.getInput(), nw, nb, ct.getStrides(), ct.getDilations(), ct.getPads(),
+        ct.getOutputPadding(), ct.getGroup());
+    rw.replaceOp(bn, folded.getResult());
+    rw.eraseOp(ct);
+    ++count;
+    return success();
+  }
+  int64_t &count;
+};
+
 struct FoldIntoLinear : OpRewritePattern<BatchNormOp> {
   FoldIntoLinear(MLIRContext *ctx, int64_t &count)
       : OpRewritePattern(ctx), count(count) {}
@@ -130,7 +179,8 @@ struct FoldBatchNormPass : autoglm::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     int64_t folded = 0;
-    patterns.add<FoldIntoConv, FoldIntoLinear>(&getContext(), folded);
+    patterns.add<FoldIntoConv, FoldIntoConvTranspose, FoldIntoLinear>(&getContext(),
+                                                                     folded);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     recordCount(getOperation(), "batch_norm folded", folded);

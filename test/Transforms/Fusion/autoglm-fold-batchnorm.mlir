@@ -58,3 +58,22 @@ func.func @linear_bn(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
   %y = autoglm.batch_norm %l, %p, %p, %p, %p {epsilon = 0.0 : f64} : (tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
+
+// -----
+
+// Transposed convolution, 2 groups: output channel g*Mg+m scales weight
+// [g*Cg+c, m]. s = [1, 2, 3, 4] (var = s^-2 - eps = ..., here eps = 0 and
+// scale = s with var = 1).
+// CHECK-LABEL: func.func @conv_transpose_bn
+func.func @conv_transpose_bn(%x: tensor<1x2x2x2xf32>) -> tensor<1x4x2x2xf32> {
+  // CHECK-DAG: autoglm.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}2.000000e+00]]], {{\[\[\[}}3.000000e+00]], {{\[\[}}4.000000e+00]]]]> : tensor<2x2x1x1xf32>
+  // CHECK: autoglm.conv_transpose
+  // CHECK-NOT: autoglm.batch_norm
+  %w = autoglm.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %s = autoglm.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %z = autoglm.constant dense<0.0> : tensor<4xf32>
+  %one = autoglm.constant dense<1.0> : tensor<4xf32>
+  %c = autoglm.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 2 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x2x2xf32>, tensor<2x2x1x1xf32>) -> tensor<1x4x2x2xf32>
+  %y = autoglm.batch_norm %c, %s, %z, %z, %one {epsilon = 0.0 : f64} : (tensor<1x4x2x2xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x2x2xf32>
+  return %y : tensor<1x4x2x2xf32>
+}
