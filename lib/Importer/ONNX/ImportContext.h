@@ -42,6 +42,8 @@ public:
     return i < (unsigned)nodeProto.input_size() && !nodeProto.input(i).empty();
   }
   Value input(unsigned i) const;
+  /// The value of any name visible here (null if none yet).
+  Value lookupValue(llvm::StringRef name) const;
   RankedTensorType inputType(unsigned i) const;
   /// Integer contents of a constant input (initializer or Constant node).
   FailureOr<SmallVector<int64_t>> constInts(unsigned i);
@@ -88,6 +90,10 @@ public:
   /// A 1-D i64 constant.
   Value i64Vector(ArrayRef<int64_t> values);
   Value constant(ElementsAttr value);
+
+  /// Imports the nodes of a subgraph (an If branch) here, sharing the
+  /// enclosing graph's values.
+  LogicalResult importSubgraph(const onnx::GraphProto &g);
 
   /// Normalizes a possibly negative axis against `rank`.
   FailureOr<int64_t> normAxis(int64_t axis, int64_t rank) const;

@@ -121,6 +121,10 @@ public:
   Location nodeLoc(const onnx::NodeProto &node, int index);
   LogicalResult checkGraph(const onnx::GraphProto &g);
   LogicalResult checkSupported(const onnx::GraphProto &g);
+  LogicalResult importNodes(const onnx::GraphProto &g);
+
+  Block *entry = nullptr;
+  Operation *lastWeight = nullptr;
 };
 
 FailureOr<RankedTensorType>
@@ -266,16 +270,6 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (failed(checkSupported(g)))
     return {};
 
-  for (const auto &init : g.initializer())
-    constants[init.name()] = &init;
-  for (const auto &vi : g.value_info())
-    if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
-      auto t = convertType(vi.type(), "value '" + vi.name() + "'");
-      if (failed(t))
-        return {};
-      inferred[vi.name()] = *t;
-    }
-
   // Function signature: graph inputs that are not initializers, then outputs.
   SmallVector<Type> argTypes, resultTypes;
   SmallVector<std::string> argNames;
@@ -317,40 +311,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   (*module)->setAttr("autoglm.opset", b.getI64IntegerAttr(opsetVersion));
 
   b.setInsertionPointToStart(entry);
-  // Initializers become constants lazily, on first use, at the top of the
-  // function in first-use order, so unused ones never enter the IR.
-  Operation *lastWeight = nullptr;
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto &node = g.node(i);
-    NodeImporter n(*this, node, nodeLoc(node, i));
-    for (unsigned k = 0; k < n.numInputs(); ++k)
-      if (n.hasInput(k) && !values.count(node.input(k)) &&
-          constants.count(node.input(k))) {
-        std::string err;
-        OpBuilder::InsertionGuard guard(b);
-        if (lastWeight)
-          b.setInsertionPointAfter(lastWeight);
-        else
-          b.setInsertionPointToStart(entry);
-        ElementsAttr attr = readTensor(ctx, *constants[node.input(k)],
-                                       options.modelDir, err,
-                                       kMaxInlineWeightElements);
-        if (!attr) {
-          (void)n.error("initializer '" + node.input(k) + "': " + err);
-          return {};
-        }
-        lastWeight = ConstantOp::create(
-            b, NameLoc::get(b.getStringAttr(node.input(k)), fileLoc), attr);
-        values[node.input(k)] = lastWeight->getResult(0);
-      }
-    if (failed(rules().lookup(node.op_type())(n)))
-      return {};
-    for (unsigned k = 0; k < n.numOutputs(); ++k)
-      if (n.hasOutput(k) && !values.count(node.output(k))) {
-        (void)n.error("the rule produced no value for output '" + node.output(k) + "'");
-        return {};
-      }
-  }
+  this->entry = entry;
+  if (failed(importNodes(g)))
+    return {};
 
   SmallVector<Value> results;
   for (int i = 0; i < g.output_size(); ++i) {
@@ -389,6 +352,60 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   return module;
 }
 
+/// Imports the nodes of `g` (the model graph, or the taken branch of an If)
+/// at the builder's insertion point.
+LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
+  for (const auto &init : g.initializer())
+    constants[init.name()] = &init;
+  for (const auto &vi : g.value_info())
+    if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
+      auto t = convertType(vi.type(), "value '" + vi.name() + "'");
+      if (failed(t))
+        return failure();
+      inferred[vi.name()] = *t;
+    }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto &node = g.node(i);
+    NodeImporter n(*this, node, nodeLoc(node, i));
+    // Initializers become constants lazily, on first use, at the top of the
+    // function in first-use order, so unused ones never enter the IR.
+    for (unsigned k = 0; k < n.numInputs(); ++k)
+      if (n.hasInput(k) && !values.count(node.input(k)) &&
+          constants.count(node.input(k))) {
+        std::string err;
+        OpBuilder::InsertionGuard guard(b);
+        if (lastWeight)
+          b.setInsertionPointAfter(lastWeight);
+        else
+          b.setInsertionPointToStart(entry);
+        ElementsAttr attr = readTensor(ctx, *constants[node.input(k)],
+                                       options.modelDir, err,
+                                       kMaxInlineWeightElements);
+        if (!attr)
+          return n.error("initializer '" + node.input(k) + "': " + err);
+        lastWeight = ConstantOp::create(
+            b, NameLoc::get(b.getStringAttr(node.input(k)), fileLoc), attr);
+        values[node.input(k)] = lastWeight->getResult(0);
+      }
+    Rule rule = isDefaultDomain(node.domain()) ? rules().lookup(node.op_type())
+                                               : Rule();
+    if (!rule)
+      return n.error("unsupported ONNX op " + node.op_type() +
+                     " (inside a subgraph)");
+    if (failed(rule(n)))
+      return failure();
+    for (unsigned k = 0; k < n.numOutputs(); ++k)
+      if (n.hasOutput(k) && !values.count(node.output(k)))
+        return n.error("the rule produced no value for output '" + node.output(k) +
+                       "'");
+  }
+  return success();
+}
+
+LogicalResult NodeImporter::importSubgraph(const onnx::GraphProto &g) {
+  return graph.importNodes(g);
+}
+
 //===----------------------------------------------------------------------===//
 // NodeImporter
 //===----------------------------------------------------------------------===//
@@ -400,6 +417,10 @@ NodeImporter::NodeImporter(GraphImporter &graph, const onnx::NodeProto &node,
 OpBuilder &NodeImporter::builder() { return graph.b; }
 MLIRContext *NodeImporter::context() { return graph.ctx; }
 int64_t NodeImporter::opset() const { return graph.opsetVersion; }
+
+Value NodeImporter::lookupValue(llvm::StringRef name) const {
+  return graph.values.lookup(name);
+}
 
 Value NodeImporter::input(unsigned i) const {
   return hasInput(i) ? graph.values.lookup(nodeProto.input(i)) : Value();
