@@ -181,6 +181,48 @@ struct RecognizeGatedActivation : OpRewritePattern<BinaryOp> {
   int64_t &count;
 };
 
+/// clip(x * a + b, 0, 1) (or with x / c) -> hard_sigmoid(a, b): the
+/// expansion some exporters write for HardSigmoid.
+struct RecognizeHardSigmoid : OpRewritePattern<UnaryOp> {
+  RecognizeHardSigmoid(MLIRContext *ctx, int64_t &count)
+      : OpRewritePattern(ctx), count(count) {}
+  LogicalResult matchAndRewrite(UnaryOp clip, PatternRewriter &rw) const override {
+    if (clip.getKind() != UnaryKind::Clip ||
+        clip.getAlpha()->convertToDouble() != 0.0 ||
+        clip.getBeta()->convertToDouble() != 1.0 ||
+        !isa<FloatType>(clip.getType().getElementType()))
+      return failure();
+    auto add = binary(clip.getInput(), BinaryKind::Add);
+    if (!add || !singleUse(clip.getInput()))
+      return failure();
+    for (auto [lin, bc] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      auto b = constantScalar(bc);
+      if (!b || !singleUse(lin))
+        continue;
+      std::optional<double> a;
+      Value x;
+      if (auto mul = binary(lin, BinaryKind::Mul)) {
+        for (auto [v, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}})
+          if (auto k = constantScalar(c); k && !a) {
+            a = *k;
+            x = v;
+          }
+      } else if (auto div = binary(lin, BinaryKind::Div)) {
+        if (auto k = constantScalar(div.getRhs()); k && *k != 0) {
+          a = 1.0 / *k;
+          x = div.getLhs();
+        }
+      }
+      if (!a || !replaceWith(rw, clip, UnaryKind::HardSigmoid, x, *a, *b))
+        continue;
+      ++count;
+      return success();
+    }
+    return failure();
+  }
+  int64_t &count;
+};
+
 /// d = x - mean(x); y = d / sqrt(mean(d^2) + eps) [* gamma] [+ beta] over the
 /// trailing axes -> layer_norm.
 struct RecognizeLayerNorm : OpRewritePattern<BinaryOp> {
@@ -329,13 +371,14 @@ struct RecognizePatternsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<RecognizeLayerNorm>(&getContext(), ln);
     patterns.add<RecognizeGelu>(&getContext(), gelu);
+    patterns.add<RecognizeHardSigmoid>(&getContext(), act);
     patterns.add<RecognizeGatedActivation>(&getContext(), act);
     patterns.add<RecognizeLinear>(&getContext(), linear);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     recordCount(getOperation(), "layer_norm recognized", ln);
     recordCount(getOperation(), "gelu recognized", gelu);
-    recordCount(getOperation(), "silu/hard_swish recognized", act);
+    recordCount(getOperation(), "silu/hard_swish/hard_sigmoid recognized", act);
     recordCount(getOperation(), "linear recognized", linear);
   }
 };

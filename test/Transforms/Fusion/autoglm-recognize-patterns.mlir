@@ -139,3 +139,36 @@ func.func @linear(%x: tensor<2x5x3xf32>) -> tensor<2x5x4xf32> {
   %y = autoglm.binary add %b, %m : (tensor<4xf32>, tensor<2x5x4xf32>) -> tensor<2x5x4xf32>
   return %y : tensor<2x5x4xf32>
 }
+
+// -----
+
+// clip(x / 6 + 0.5, 0, 1) is HardSigmoid; times x it is HardSwish.
+// CHECK-LABEL: func.func @hard_sigmoid_expansion
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+func.func @hard_sigmoid_expansion(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  // CHECK: %[[H:.*]] = autoglm.unary hard_sigmoid %[[X]] {alpha = 0.16666666666666666 : f64, beta = 5.000000e-01 : f64}
+  // CHECK: autoglm.unary hard_swish %[[X]]
+  %six = autoglm.constant dense<6.0> : tensor<f32>
+  %half = autoglm.constant dense<0.5> : tensor<f32>
+  %a = autoglm.binary div %x, %six : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %b = autoglm.binary add %a, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %c = autoglm.unary clip %b {alpha = 0.0 : f64, beta = 1.0 : f64} : tensor<4xf32> -> tensor<4xf32>
+  %a2 = autoglm.binary div %x, %six : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %b2 = autoglm.binary add %a2, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %c2 = autoglm.unary clip %b2 {alpha = 0.0 : f64, beta = 1.0 : f64} : tensor<4xf32> -> tensor<4xf32>
+  %d = autoglm.binary mul %x, %c2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %c, %d : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Negative: clip to [0, 6] is relu6, not a sigmoid.
+// CHECK-LABEL: func.func @relu6_is_not_hard_sigmoid
+func.func @relu6_is_not_hard_sigmoid(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: autoglm.unary clip
+  // CHECK-NOT: autoglm.unary hard_sigmoid
+  %half = autoglm.constant dense<0.5> : tensor<f32>
+  %b = autoglm.binary add %x, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %c = autoglm.unary clip %b {alpha = 0.0 : f64, beta = 6.0 : f64} : tensor<4xf32> -> tensor<4xf32>
+  return %c : tensor<4xf32>
+}
