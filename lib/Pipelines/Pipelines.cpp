@@ -34,6 +34,10 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -53,17 +57,21 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertAutoGLMToLinalg());
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createFuseElementwise());
   pm.addPass(createCSEPass());
 }
 
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
-  pm.addPass(createCPULoopOrder());
   if (options.parallel) {
     pm.addPass(createCPUParallelize());
     pm.addPass(createCanonicalizerPass());
   }
+  if (options.vectorize) {
+    pm.addPass(createCPUVectorizeContractions());
+    pm.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createCPULoopOrder());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -78,6 +86,13 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
+  {
+    // Unrolled, n-D transfers become 1-D ones on registers. The rolled form
+    // goes through a memref.alloca per transfer inside the loop nest, which
+    // after lowering grows the stack every iteration.
+    pm.addPass(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll()));
+  }
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createInlineAllocaScopes());
   pm.addPass(createMathApproximation());
@@ -85,6 +100,14 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   // Subview offsets become affine.apply here; lower them with the rest.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  {
+    ConvertVectorToLLVMPassOptions vec;
+    vec.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+    vec.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;
+    pm.addPass(createConvertVectorToLLVMPass(vec));
+  }
+  // Unrolled transfers start from ub.poison vectors.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -122,11 +145,15 @@ void mlir::autoglm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<AutoGLMDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect>();
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerTilingInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
+  vector::registerSubsetOpInterfaceExternalModels(registry);
+  tensor::registerSubsetOpInterfaceExternalModels(registry);
 }

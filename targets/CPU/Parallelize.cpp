@@ -56,8 +56,10 @@ struct CPUParallelizePass
       if (dim < 0)
         continue;
       int64_t extent = ranges[dim];
-      int64_t tile = (extent + std::min(extent, (int64_t)chunks) - 1) /
-                     std::min(extent, (int64_t)chunks);
+      // At least 8 per chunk where possible: room for a register tile.
+      int64_t n = std::max<int64_t>(std::min<int64_t>(extent, 2),
+                                    std::min<int64_t>(chunks, extent / 8));
+      int64_t tile = (extent + n - 1) / n;
       SmallVector<int64_t> sizes(ranges.size(), 0);
       sizes[dim] = tile;
       scf::SCFTilingOptions options;

@@ -139,8 +139,9 @@ struct CPULoopOrderPass : autoglm::impl::CPULoopOrderBase<CPULoopOrderPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {
+      // Ops already tiled (inside scf.for) are the register-tiled kernels.
       if (op.getNumDpsInputs() >= 2 && op.getNumDpsInits() == 1 &&
-          op.getNumReductionLoops() > 0)
+          op.getNumReductionLoops() > 0 && !op->getParentOfType<scf::ForOp>())
         ops.push_back(op);
     });
     IRRewriter rw(&getContext());

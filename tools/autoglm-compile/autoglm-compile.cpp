@@ -43,6 +43,7 @@ struct Options {
   std::string model, output, target = "host", cpu, features, emit, report;
   int optLevel = 2;
   bool parallel = true;
+  bool vectorize = true;
   std::vector<std::string> bindInputs;
 };
 
@@ -207,6 +208,7 @@ int run(const Options &o) {
   if (!stopAtLinalg) {
     CPUPipelineOptions cpu;
     cpu.parallel = o.parallel;
+    cpu.vectorize = o.vectorize;
     buildCPUCodegenPipeline(pm, cpu);
   }
   {
@@ -300,6 +302,9 @@ int main(int argc, char **argv) {
   app.add_option("--parallel", o.parallel,
                  "Run large ops on several threads (OpenMP; the artifact then ships "
                  "libomp.so.5)")
+      ->capture_default_str();
+  app.add_option("--vectorize", o.vectorize,
+                 "Register-tiled vector kernels for matmul-like contractions")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return run(o);

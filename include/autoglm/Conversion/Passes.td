@@ -50,4 +50,23 @@ def VerifyNoAutoGLM : Pass<"autoglm-verify-lowered", "ModuleOp"> {
   }];
 }
 
+def FuseElementwise : Pass<"autoglm-fuse-elementwise", "ModuleOp"> {
+  let summary = "Fuse elementwise producers into consumers, without recomputation in contractions";
+  let description = [{
+    Upstream linalg elementwise fusion (producer with one use into its
+    consumer, reshape propagation by expansion, constant folding), with one
+    rule added: a producer is fused into a consumer that has reduction loops
+    only if the consumer reads each of its elements once (the operand's
+    indexing map is a permutation). Fusing a layer norm into the matmul that
+    consumes it would recompute the normalization once per output column.
+
+    Fused:     exp(x) into sum_k(exp(x)[m, k])            (softmax)
+    Not fused: layer_norm(x)[m, k] into sum_k(ln[m, k] * W[k, n])
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 #endif // AUTOGLM_CONVERSION_PASSES_TD

@@ -19,6 +19,8 @@ void buildAutoGLMToLinalgPipeline(OpPassManager &pm);
 struct CPUPipelineOptions {
   /// Split large ops into chunks that run on the OpenMP runtime's threads.
   bool parallel = true;
+  /// Register-tiled vector kernels for matmul-like contractions.
+  bool vectorize = true;
 };
 
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry

@@ -109,4 +109,26 @@ def InlineAllocaScopes : Pass<"autoglm-inline-alloca-scopes", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "ModuleOp"> {
+  let summary = "Register-tile and vectorize matmul-like contractions";
+  let description = [{
+    An f32 contraction C[b.., m, n] += A[b.., m, k] * B[b.., k, n] with static
+    shapes is tiled to `tile-m` x `tile-n` with k innermost (step `tile-k`),
+    each tile becomes a vector.contract, and the accumulator tile is hoisted
+    out of the k loop. The CPU pipeline lowers the contraction to outer
+    products, i.e. FMAs on `tile-m` x `tile-n` accumulators.
+
+    Before: linalg.generic (m, n, k) { out + a * b }
+    After:  scf.for m step 8 { scf.for n step 32 { %acc = read C tile
+              scf.for k step 4 { vector.contract ... } write C tile } }
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8", "Rows of the register tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32", "Columns of the register tile">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"4", "k unrolled per step">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD
