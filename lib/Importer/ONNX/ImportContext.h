@@ -59,6 +59,9 @@ public:
   /// The type ONNX shape inference gave output i, or null.
   RankedTensorType outputType(unsigned i) const;
   void setOutput(unsigned i, Value v);
+  /// Sequences (Sequence.cpp) are import-time lists of tensor values.
+  FailureOr<SmallVector<Value>> inputSequence(unsigned i);
+  void setOutputSequence(unsigned i, ArrayRef<Value> elems);
 
   // Attributes.
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
@@ -119,6 +122,7 @@ void registerMathRules(RuleTable &table);
 void registerTensorRules(RuleTable &table);
 void registerQuantRules(RuleTable &table);
 void registerCompositeRules(RuleTable &table);
+void registerSequenceRules(RuleTable &table);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.

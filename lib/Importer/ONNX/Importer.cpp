@@ -79,6 +79,7 @@ static const RuleTable &rules() {
     registerTensorRules(t);
     registerQuantRules(t);
     registerCompositeRules(t);
+    registerSequenceRules(t);
     return t;
   }();
   return table;
@@ -109,6 +110,7 @@ public:
   Location fileLoc = UnknownLoc::get(ctx);
   int64_t opsetVersion = 1;
   llvm::StringMap<Value> values;
+  llvm::StringMap<SmallVector<Value>> sequences;
   llvm::StringMap<const onnx::TensorProto *> constants;
   llvm::StringMap<RankedTensorType> inferred;
 
@@ -319,6 +321,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (int i = 0; i < g.output_size(); ++i) {
     const std::string &name = g.output(i).name();
     Value v = values.lookup(name);
+    if (!v && sequences.count(name)) {
+      (void)error("graph output '" + name +
+                  "' is a sequence; only tensor outputs are supported");
+      return {};
+    }
     if (!v && constants.count(name)) {
       std::string err;
       ElementsAttr attr = readTensor(ctx, *constants[name], options.modelDir, err);
@@ -339,13 +346,26 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
                           name));
         return {};
       }
-      // The declaration is less static than what we computed: keep the
-      // declaration as the interface and reshape (a no-op) at the boundary.
-      v = ReshapeOp::create(b, fileLoc, wantT, v, Value());
+      // The declaration is less static than what we computed (exporters
+      // often declare outputs with symbolic dims): the computed extents are
+      // what this model produces for its inputs, so they become the
+      // interface. An incompatible declaration is checked by a reshape.
+      if (failed(verifyCompatibleShape(have.getShape(), wantT.getShape()))) {
+        v = ReshapeOp::create(b, fileLoc, wantT, v, Value());
+      } else {
+        SmallVector<int64_t> merged;
+        for (auto [h, w] : llvm::zip(have.getShape(), wantT.getShape()))
+          merged.push_back(ShapedType::isDynamic(h) ? w : h);
+        auto mergedT = RankedTensorType::get(merged, have.getElementType());
+        if (mergedT != have)
+          v = ReshapeOp::create(b, fileLoc, mergedT, v, Value());
+      }
     }
     results.push_back(v);
   }
   func::ReturnOp::create(b, fileLoc, results);
+  func.setType(FunctionType::get(ctx, func.getArgumentTypes(),
+                                 TypeRange(ValueRange(results))));
 
   if (failed(mlir::verify(*module)))
     return {};
@@ -395,7 +415,8 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
     if (failed(rule(n)))
       return failure();
     for (unsigned k = 0; k < n.numOutputs(); ++k)
-      if (n.hasOutput(k) && !values.count(node.output(k)))
+      if (n.hasOutput(k) && !values.count(node.output(k)) &&
+          !sequences.count(node.output(k)))
         return n.error("the rule produced no value for output '" + node.output(k) +
                        "'");
   }
@@ -489,6 +510,20 @@ RankedTensorType NodeImporter::outputType(unsigned i) const {
 void NodeImporter::setOutput(unsigned i, Value v) {
   if (hasOutput(i))
     graph.values[nodeProto.output(i)] = v;
+}
+
+FailureOr<SmallVector<Value>> NodeImporter::inputSequence(unsigned i) {
+  if (!hasInput(i))
+    return error("input " + Twine(i) + " (a sequence) is missing");
+  auto it = graph.sequences.find(nodeProto.input(i));
+  if (it == graph.sequences.end())
+    return error("input '" + nodeProto.input(i) + "' is not a sequence");
+  return it->second;
+}
+
+void NodeImporter::setOutputSequence(unsigned i, ArrayRef<Value> elems) {
+  if (hasOutput(i))
+    graph.sequences[nodeProto.output(i)] = SmallVector<Value>(elems);
 }
 
 const onnx::AttributeProto *NodeImporter::attr(llvm::StringRef name) const {
