@@ -157,7 +157,7 @@ ARGS = None
 
 
 def int_inputs_from_data(model_dir):
-    """Positions of input_<i>.pb whose data type is an integer, with the graph
+    """Positions of input_<i>.pb that are shape parameters, with the graph
     input name stored in the TensorProto (ONNX test data names them)."""
     res = []
     sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
@@ -167,8 +167,10 @@ def int_inputs_from_data(model_dir):
         idx = int(re.findall(r"(\d+)\.pb$", f)[0])
         name, dtype, rank = tensor_header(f)
         # Integer tensors and scalars are the shape parameters (axes, pads,
-        # starts, depth, Range bounds, a constant pad value).
-        if name and (dtype in (6, 7, 2, 3, 4, 5, 12, 13) or rank == 0):
+        # starts, depth, Range bounds, a constant pad value); so are Resize's
+        # float scales (and roi), which fix the output extents.
+        if name and (dtype in (6, 7, 2, 3, 4, 5, 12, 13) or rank == 0 or
+                     name in ("scales", "roi")):
             res.append((idx, name))
     return res
 

@@ -950,7 +950,7 @@ LogicalResult ResizeOp::verify() {
       return emitOpError("scales must be positive");
   static const char *modes[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                 "asymmetric", "tf_crop_and_resize",
-                                "half_pixel_symmetric"};
+                                "half_pixel_symmetric", "tf_half_pixel_for_nn"};
   if (!llvm::is_contained(modes, getCoordinateTransformationMode()))
     return emitOpError() << "unknown coordinate_transformation_mode '"
                          << getCoordinateTransformationMode() << "'";

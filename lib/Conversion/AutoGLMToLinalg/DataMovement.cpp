@@ -363,12 +363,170 @@ struct ShapeLowering : Lowering<ShapeOp> {
   }
 };
 
+/// Resize: each output element reads the taps its coordinate maps to (one
+/// for nearest, 2 per resized dim for linear, 4 for cubic; indices clamped,
+/// as ONNX pads with the edge) and sums them with their weights, in f64 like
+/// the ONNX reference.
+struct ResizeLowering : Lowering<ResizeOp> {
+  using Lowering::Lowering;
+  LogicalResult lower(ResizeOp op, Adaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    auto inTy = cast<RankedTensorType>(a.getInput().getType());
+    Type elem = resTy.getElementType();
+    ResizeMode mode = op.getMode();
+    if (mode != ResizeMode::Nearest && !isa<FloatType>(elem))
+      return rw.notifyMatchFailure(op, "linear and cubic resize need floats");
+    StringRef ctm = op.getCoordinateTransformationMode();
+    StringRef nearest = op.getNearestMode();
+    double cubicA = op.getCubicCoeffA().convertToDouble();
+    bool excludeOutside = op.getExcludeOutside();
+    ArrayRef<double> scales = op.getScales();
+    Value data = a.getInput();
+    Type f64 = rw.getF64Type();
+    Value r = indexGeneric(
+        rw, op.getLoc(), resTy, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+          auto cst = [&](double v) -> Value {
+            return arith::ConstantOp::create(b, l, b.getF64FloatAttr(v));
+          };
+          auto toIndex = [&](Value f, int64_t size) -> Value {
+            Value i = arith::FPToSIOp::create(b, l, b.getI64Type(), f);
+            i = arith::IndexCastOp::create(b, l, b.getIndexType(), i);
+            i = arith::MaxSIOp::create(b, l, i, idx(b, l, 0));
+            return arith::MinSIOp::create(b, l, i, idx(b, l, size - 1));
+          };
+          // Per dim: the (index, weight) taps; identity dims have one tap.
+          SmallVector<SmallVector<std::pair<Value, Value>>> taps;
+          for (int64_t d = 0; d < resTy.getRank(); ++d) {
+            int64_t in = inTy.getDimSize(d), out = resTy.getDimSize(d);
+            double s = scales[d];
+            if (in == out && s == 1.0) {
+              taps.push_back({{ivs[d], Value()}});
+              continue;
+            }
+            Value xo = arith::IndexCastOp::create(b, l, b.getI64Type(), ivs[d]);
+            xo = arith::SIToFPOp::create(b, l, f64, xo);
+            Value x;
+            if (ctm == "asymmetric") {
+              x = arith::DivFOp::create(b, l, xo, cst(s));
+            } else if (ctm == "align_corners") {
+              // ONNX divides by the unrounded output length, scale * in.
+              double len = s * double(in);
+              x = len == 1.0 ? cst(0)
+                             : arith::MulFOp::create(b, l, xo,
+                                                     cst(double(in - 1) / (len - 1)));
+            } else if (ctm == "tf_half_pixel_for_nn") {
+              x = arith::AddFOp::create(b, l, xo, cst(0.5));
+              x = arith::DivFOp::create(b, l, x, cst(s));
+            } else {
+              // half_pixel, pytorch_half_pixel, half_pixel_symmetric.
+              x = arith::AddFOp::create(b, l, xo, cst(0.5));
+              x = arith::DivFOp::create(b, l, x, cst(s));
+              x = arith::SubFOp::create(b, l, x, cst(0.5));
+              if (ctm == "half_pixel_symmetric") {
+                double adj = double(out) / (s * double(in));
+                x = arith::AddFOp::create(b, l, x, cst(double(in) / 2 * (1 - adj)));
+              }
+              if (ctm == "pytorch_half_pixel" && out <= 1)
+                x = cst(0);
+            }
+            Value fl = math::FloorOp::create(b, l, x);
+            Value frac = arith::SubFOp::create(b, l, x, fl);
+            if (mode == ResizeMode::Nearest) {
+              Value pick;
+              if (nearest == "floor") {
+                pick = fl;
+              } else if (nearest == "ceil") {
+                pick = math::CeilOp::create(b, l, x);
+              } else {
+                auto pred = nearest == "round_prefer_ceil" ? arith::CmpFPredicate::OGE
+                                                           : arith::CmpFPredicate::OGT;
+                Value up = arith::CmpFOp::create(b, l, pred, frac, cst(0.5));
+                pick = arith::SelectOp::create(
+                    b, l, up, arith::AddFOp::create(b, l, fl, cst(1)), fl);
+              }
+              taps.push_back({{toIndex(pick, in), Value()}});
+              continue;
+            }
+            SmallVector<std::pair<Value, Value>> dimTaps;
+            if (mode == ResizeMode::Linear) {
+              dimTaps.push_back({toIndex(fl, in), arith::SubFOp::create(b, l, cst(1), frac)});
+              dimTaps.push_back({toIndex(arith::AddFOp::create(b, l, fl, cst(1)), in), frac});
+            } else {
+              // Cubic convolution weights for offsets -1, 0, 1, 2.
+              double A = cubicA;
+              auto far = [&](Value t) -> Value { // 1 < t < 2
+                Value v = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, cst(A), t), cst(5 * A));
+                v = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, v, t), cst(8 * A));
+                return arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, v, t), cst(4 * A));
+              };
+              auto near = [&](Value t) -> Value { // 0 <= t <= 1
+                Value v = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, cst(A + 2), t), cst(A + 3));
+                v = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, v, t), t);
+                return arith::AddFOp::create(b, l, v, cst(1));
+              };
+              Value oneMinus = arith::SubFOp::create(b, l, cst(1), frac);
+              Value w[4] = {far(arith::AddFOp::create(b, l, frac, cst(1))), near(frac),
+                            near(oneMinus), far(arith::AddFOp::create(b, l, oneMinus, cst(1)))};
+              Value sum = cst(0);
+              for (int k = 0; k < 4; ++k) {
+                Value pos = arith::AddFOp::create(b, l, fl, cst(k - 1));
+                if (excludeOutside) {
+                  Value inside = arith::AndIOp::create(
+                      b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, pos, cst(0)),
+                      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, pos, cst(in - 1)));
+                  w[k] = arith::SelectOp::create(b, l, inside, w[k], cst(0));
+                  sum = arith::AddFOp::create(b, l, sum, w[k]);
+                }
+                dimTaps.push_back({toIndex(pos, in), w[k]});
+              }
+              if (excludeOutside)
+                for (auto &t : dimTaps)
+                  t.second = arith::DivFOp::create(b, l, t.second, sum);
+            }
+            taps.push_back(dimTaps);
+          }
+          // Sum over every combination of taps.
+          Value acc;
+          SmallVector<unsigned> pos(taps.size(), 0);
+          while (true) {
+            SmallVector<Value> at;
+            Value w;
+            for (auto [d, t] : llvm::enumerate(taps)) {
+              at.push_back(t[pos[d]].first);
+              if (Value tw = t[pos[d]].second)
+                w = w ? arith::MulFOp::create(b, l, w, tw).getResult() : tw;
+            }
+            Value v = tensor::ExtractOp::create(b, l, data, at);
+            if (!w)
+              return v; // nearest: a single tap
+            if (v.getType() != f64)
+              v = arith::ExtFOp::create(b, l, f64, v);
+            v = arith::MulFOp::create(b, l, v, w);
+            acc = acc ? arith::AddFOp::create(b, l, acc, v).getResult() : v;
+            unsigned d = 0;
+            while (d < taps.size() && ++pos[d] == taps[d].size())
+              pos[d++] = 0;
+            if (d == taps.size())
+              break;
+          }
+          if (elem == f64)
+            return acc;
+          return arith::TruncFOp::create(b, l, elem, acc);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateDataMovementPatterns(TypeConverter &tc,
                                             RewritePatternSet &p) {
   p.add<ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
         SplitLowering, GatherLowering, GatherElementsLowering,
-        ScatterElementsLowering, PadLowering, TileLowering, ShapeLowering>(
+        ScatterElementsLowering, PadLowering, TileLowering, ShapeLowering,
+        ResizeLowering>(
       tc, p.getContext());
 }

@@ -11,6 +11,8 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Verifier.h"
 
+#include <fmt/format.h>
+
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::onnx_import;
@@ -424,6 +426,89 @@ LogicalResult importExpand(NodeImporter &n) {
   return done(n, n.make<ExpandOp>(type, n.input(0)));
 }
 
+/// Resize (opset 10+) and Upsample: the output extents come from `sizes` or
+/// from floor(input * scales); both must be constants.
+LogicalResult importResizeLike(NodeImporter &n, unsigned scalesIdx,
+                               std::optional<unsigned> sizesIdx,
+                               StringRef defaultCtm, StringRef defaultNearest) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape())
+    return n.error("resize needs a static input shape");
+  int64_t rank = x.getRank();
+  std::string modeName = n.attrString("mode", "nearest");
+  std::optional<ResizeMode> mode;
+  if (modeName == "nearest")
+    mode = ResizeMode::Nearest;
+  else if (modeName == "linear" || modeName == "bilinear" || modeName == "trilinear")
+    mode = ResizeMode::Linear;
+  else if (modeName == "cubic")
+    mode = ResizeMode::Cubic;
+  else
+    return n.error("unknown resize mode '" + modeName + "'");
+  std::string ctm = n.attrString("coordinate_transformation_mode", defaultCtm);
+  if (ctm == "tf_crop_and_resize")
+    return n.error("coordinate_transformation_mode 'tf_crop_and_resize' is not "
+                   "supported yet");
+  if (n.attrInt("antialias", 0) != 0)
+    return n.error("antialias is not supported yet");
+  if (n.hasAttr("axes"))
+    return n.error("the 'axes' attribute is not supported yet");
+  if (*mode != ResizeMode::Nearest && !isa<FloatType>(x.getElementType()))
+    return n.error("linear and cubic resize need a floating-point input");
+  SmallVector<double> scales;
+  SmallVector<int64_t> shape;
+  auto sizes = (sizesIdx && n.hasInput(*sizesIdx)) ? n.constInts(*sizesIdx)
+                                                   : FailureOr<SmallVector<int64_t>>();
+  if (sizesIdx && n.hasInput(*sizesIdx) && failed(sizes))
+    return n.error("sizes must be a constant (bind it with --bind-input)");
+  if (succeeded(sizes) && !sizes->empty()) {
+    if ((int64_t)sizes->size() != rank)
+      return n.error("sizes has " + Twine(sizes->size()) + " entries for rank " +
+                     Twine(rank));
+    for (int64_t d = 0; d < rank; ++d) {
+      if ((*sizes)[d] <= 0 || (*sizes)[d] > (int64_t(1) << 31))
+        return n.error("output size " + Twine((*sizes)[d]) + " is out of range");
+      shape.push_back((*sizes)[d]);
+      scales.push_back(double((*sizes)[d]) / double(x.getDimSize(d)));
+    }
+  } else {
+    FailureOr<SmallVector<double>> sc = failure();
+    if (n.hasInput(scalesIdx))
+      sc = n.constFloats(scalesIdx);
+    if (failed(sc))
+      return n.error("scales must be a constant (bind it with --bind-input)");
+    if ((int64_t)sc->size() != rank)
+      return n.error("scales has " + Twine(sc->size()) + " entries for rank " +
+                     Twine(rank));
+    for (int64_t d = 0; d < rank; ++d) {
+      double s = (*sc)[d];
+      double extent = std::floor(double(x.getDimSize(d)) * s);
+      if (!(s > 0) || !(extent >= 1) || extent > double(int64_t(1) << 31))
+        return n.error(fmt::format("scale {} gives an output extent out of range", s));
+      scales.push_back(s);
+      shape.push_back((int64_t)extent);
+    }
+  }
+  auto resTy = RankedTensorType::get(shape, x.getElementType());
+  OpBuilder &b = n.builder();
+  return done(n, n.make<ResizeOp>(
+                     resTy, n.input(0), b.getDenseF64ArrayAttr(scales),
+                     ResizeModeAttr::get(n.context(), *mode), b.getStringAttr(ctm),
+                     b.getStringAttr(n.attrString("nearest_mode", defaultNearest)),
+                     b.getF64FloatAttr(n.attrFloat("cubic_coeff_a", -0.75)),
+                     b.getBoolAttr(n.attrInt("exclude_outside", 0) != 0)));
+}
+
+LogicalResult importResize(NodeImporter &n) {
+  if (n.opset() < 11) // Resize-10: X, scales; asymmetric, floor-like nearest.
+    return importResizeLike(n, 1, std::nullopt, "asymmetric", "floor");
+  return importResizeLike(n, 2, 3, "half_pixel", "round_prefer_floor");
+}
+
+LogicalResult importUpsample(NodeImporter &n) {
+  return importResizeLike(n, 1, std::nullopt, "asymmetric", "floor");
+}
+
 LogicalResult importTile(NodeImporter &n) {
   auto r = n.constInts(1);
   SmallVector<int64_t> repeats;
@@ -650,6 +735,8 @@ void onnx_import::registerTensorRules(RuleTable &t) {
   t["Pad"] = importPad;
   t["Expand"] = importExpand;
   t["Tile"] = importTile;
+  t["Resize"] = importResize;
+  t["Upsample"] = importUpsample;
   t["Shape"] = importShape;
   t["Size"] = importSize;
   t["Constant"] = importConstant;

@@ -167,3 +167,41 @@ func.func @conv_residual(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> te
   %0 = autoglm.conv %x, %w residual %x {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// Nearest resize: one read per element at the rounded, clamped coordinate;
+// the unresized dims read at their own index.
+// CHECK-LABEL: func.func @resize_nearest
+// CHECK: linalg.generic
+// CHECK: math.floor
+// CHECK-COUNT-1: tensor.extract
+// CHECK-NOT: tensor.extract
+func.func @resize_nearest(%x: tensor<1x2x4xf32>) -> tensor<1x2x8xf32> {
+  %0 = autoglm.resize nearest %x {coordinate_transformation_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0>} : tensor<1x2x4xf32> -> tensor<1x2x8xf32>
+  return %0 : tensor<1x2x8xf32>
+}
+
+// -----
+
+// Bilinear: 2 x 2 taps, weighted in f64, rounded to f32 once.
+// CHECK-LABEL: func.func @resize_linear
+// CHECK: linalg.generic
+// CHECK-COUNT-4: tensor.extract
+// CHECK-NOT: tensor.extract
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @resize_linear(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x4x4xf32> -> tensor<1x1x8x8xf32>
+  return %0 : tensor<1x1x8x8xf32>
+}
+
+// -----
+
+// Bicubic: 4 x 4 taps.
+// CHECK-LABEL: func.func @resize_cubic
+// CHECK-COUNT-16: tensor.extract
+// CHECK-NOT: tensor.extract
+func.func @resize_cubic(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %0 = autoglm.resize cubic %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x4x4xf32> -> tensor<1x1x8x8xf32>
+  return %0 : tensor<1x1x8x8xf32>
+}

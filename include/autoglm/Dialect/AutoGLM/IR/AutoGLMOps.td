@@ -371,7 +371,8 @@ def AutoGLM_ResizeOp : AutoGLM_Op<"resize", [Pure]> {
                        AutoGLM_ResizeModeAttr:$mode,
                        StrAttr:$coordinate_transformation_mode,
                        DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode,
-                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a);
+                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "$mode $input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
