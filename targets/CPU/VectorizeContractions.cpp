@@ -35,6 +35,9 @@ struct MatmulDims {
   unsigned m, n, k;
 };
 
+std::optional<MatmulDims> matchMaps(linalg::GenericOp op, AffineMap a, AffineMap b,
+                                    AffineMap c);
+
 /// Loop positions of m, n, k if `op` is an f32 matmul-like contraction.
 std::optional<MatmulDims> matchMatmul(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
@@ -56,8 +59,18 @@ std::optional<MatmulDims> matchMatmul(linalg::GenericOp op) {
       !((mul.getLhs() == body.getArgument(0) && mul.getRhs() == body.getArgument(1)) ||
         (mul.getLhs() == body.getArgument(1) && mul.getRhs() == body.getArgument(0))))
     return std::nullopt;
-  AffineMap a = op.getIndexingMapsArray()[0], b = op.getIndexingMapsArray()[1],
-            c = op.getIndexingMapsArray()[2];
+  AffineMap c = op.getIndexingMapsArray()[2];
+  // Either input may be the m x k side (a pointwise conv reads x [k, n]
+  // first and w [m, k] second).
+  if (auto d = matchMaps(op, op.getIndexingMapsArray()[0], op.getIndexingMapsArray()[1], c))
+    return d;
+  return matchMaps(op, op.getIndexingMapsArray()[1], op.getIndexingMapsArray()[0], c);
+}
+
+/// m, n, k if `a` reads [.., m, k], `b` reads [.., k, n] and `c` writes
+/// [.., m, n].
+std::optional<MatmulDims> matchMaps(linalg::GenericOp op, AffineMap a, AffineMap b,
+                                    AffineMap c) {
   auto dimAt = [](AffineMap map, int fromEnd) -> std::optional<unsigned> {
     if ((int)map.getNumResults() < fromEnd)
       return std::nullopt;
@@ -69,7 +82,8 @@ std::optional<MatmulDims> matchMatmul(linalg::GenericOp op) {
   if (!m || !n || !ka || !ma || !kb || !nb || *ma != *m || *nb != *n || *ka != *kb)
     return std::nullopt;
   auto iters = op.getIteratorTypesArray();
-  if (iters[*ka] != utils::IteratorType::reduction || !c.isProjectedPermutation())
+  if (iters[*ka] != utils::IteratorType::reduction || !a.isProjectedPermutation() ||
+      !b.isProjectedPermutation() || !c.isProjectedPermutation())
     return std::nullopt;
   return MatmulDims{*m, *n, *ka};
 }

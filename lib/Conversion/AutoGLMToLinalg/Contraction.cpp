@@ -213,6 +213,39 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   x = padConstant(b, loc, x, low, high, scalarConst(b, loc, e.type, 0));
   xt = cast<RankedTensorType>(x.getType());
 
+  // A pointwise conv (every kernel extent 1, stride 1) is a batched matmul
+  // over the flattened spatial dims: x [N, C, P], w [M, Cg], out [N, M, P].
+  // In that form the CPU backend's register-tiled matmul kernels apply.
+  bool pointwise = nd >= 1;
+  for (int64_t i = 0; i < nd; ++i)
+    pointwise &= wt.getDimSize(2 + i) == 1 && strides[i] == 1;
+  RankedTensorType finalTy = resTy;
+  SmallVector<ReassociationIndices> spatial = {{0}, {1}, {}};
+  for (int64_t i = 0; i < nd; ++i)
+    spatial.back().push_back(2 + i);
+  if (pointwise) {
+    int64_t P = 1;
+    for (int64_t i = 0; i < nd; ++i)
+      P *= xt.getDimSize(2 + i);
+    x = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1), P}, e.type),
+        x, spatial);
+    SmallVector<ReassociationIndices> wre = {{0}, {1}};
+    for (int64_t i = 0; i < nd; ++i)
+      wre.back().push_back(2 + i);
+    w = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({wt.getDimSize(0), wt.getDimSize(1)}, e.type), w,
+        wre);
+    resTy = RankedTensorType::get({resTy.getDimSize(0), resTy.getDimSize(1), P}, e.type);
+    if (residual)
+      residual = tensor::CollapseShapeOp::create(b, loc, resTy, residual, spatial);
+    xt = cast<RankedTensorType>(x.getType());
+    wt = cast<RankedTensorType>(w.getType());
+    nd = 1;
+  }
+  // Kernel loops (none for a pointwise conv).
+  int64_t nk = pointwise ? 0 : nd;
+
   int64_t N = xt.getDimSize(0), C = xt.getDimSize(1), M = wt.getDimSize(0);
   int64_t G = group, Cg = C / G, Mg = M / G;
   // Expose the groups: x [N, G, Cg, P...], w [G, Mg, Cg, K...].
@@ -221,11 +254,13 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                                     orr = {{0}, {1, 2}};
   for (int64_t i = 0; i < nd; ++i) {
     xs.push_back(xt.getDimSize(2 + i));
-    ws.push_back(wt.getDimSize(2 + i));
     os.push_back(resTy.getDimSize(2 + i));
     xr.push_back({3 + i});
-    wr.push_back({3 + i});
     orr.push_back({3 + i});
+  }
+  for (int64_t i = 0; i < nk; ++i) {
+    ws.push_back(wt.getDimSize(2 + i));
+    wr.push_back({3 + i});
   }
   Value xg = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(xs, e.type), x, xr);
@@ -233,23 +268,28 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
       b, loc, RankedTensorType::get(ws, e.type), w, wr);
   auto outTy = RankedTensorType::get(os, e.type);
 
-  // Loops: n, g, mg, o_1..o_nd, cg, k_1..k_nd.
-  int64_t nLoops = 3 + nd + 1 + nd;
+  // Loops: n, g, mg, o_1..o_nd, cg, k_1..k_nk.
+  int64_t nLoops = 3 + nd + 1 + nk;
   int64_t cgDim = 3 + nd;
   SmallVector<AffineExpr> xEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, cgDim)};
   SmallVector<AffineExpr> wEx = {dim(ctx, 1), dim(ctx, 2), dim(ctx, cgDim)};
   SmallVector<AffineExpr> oEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2)};
   for (int64_t i = 0; i < nd; ++i) {
-    AffineExpr o = dim(ctx, 3 + i), k = dim(ctx, cgDim + 1 + i);
-    xEx.push_back(o * strides[i] + k * dilations[i]);
-    wEx.push_back(k);
+    AffineExpr o = dim(ctx, 3 + i);
+    if (pointwise) {
+      xEx.push_back(o);
+    } else {
+      AffineExpr k = dim(ctx, cgDim + 1 + i);
+      xEx.push_back(o * strides[i] + k * dilations[i]);
+      wEx.push_back(k);
+    }
     oEx.push_back(o);
   }
   SmallVector<AffineMap> maps = {AffineMap::get(nLoops, 0, xEx, ctx),
                                  AffineMap::get(nLoops, 0, wEx, ctx),
                                  AffineMap::get(nLoops, 0, oEx, ctx)};
   SmallVector<utils::IteratorType> iters(3 + nd, utils::IteratorType::parallel);
-  iters.append(1 + nd, utils::IteratorType::reduction);
+  iters.append(1 + nk, utils::IteratorType::reduction);
 
   // The accumulator starts at bias (+ residual) when there are any.
   Value init;
@@ -287,7 +327,10 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         linalg::YieldOp::create(nb, nl, macBody(nb, nl, args, e));
       });
-  return tensor::CollapseShapeOp::create(b, loc, resTy, g.getResult(0), orr);
+  Value r = tensor::CollapseShapeOp::create(b, loc, resTy, g.getResult(0), orr);
+  if (pointwise)
+    r = tensor::ExpandShapeOp::create(b, loc, finalTy, r, spatial);
+  return r;
 }
 
 struct ConvLowering : OpConversionPattern<ConvOp> {

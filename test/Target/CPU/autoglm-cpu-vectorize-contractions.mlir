@@ -67,3 +67,19 @@ func.func @max_plus(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %c: tensor<8x32xf
   } -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// A pointwise conv reads x [k, n] first and w [m, k] second: the same
+// 8x32 register tile, the contract keeps the operand order.
+// CHECK-LABEL: func.func @pointwise_conv_order
+// CHECK: vector.contract {{.*}} : vector<4x32xf32>, vector<8x4xf32> into vector<8x32xf32>
+func.func @pointwise_conv_order(%x: tensor<1x16x64xf32>, %w: tensor<8x16xf32>, %c: tensor<1x8x64xf32>) -> tensor<1x8x64xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (m, k)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<1x16x64xf32>, tensor<8x16xf32>) outs(%c : tensor<1x8x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x64xf32>
+  return %0 : tensor<1x8x64xf32>
+}
