@@ -11,11 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 ZOO="${ZOO:-$BUILD/zoo}"
-"$ROOT/scripts/build.sh" > /dev/null
-if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
-  "$ROOT/scripts/models/install-deps.sh"
-  /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
-fi
+"$ROOT/scripts/models/ensure-zoo.sh" "$ZOO"
 NODE_DIR="$BUILD/bench/node"
 if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ]; then
   command -v npm > /dev/null || "$ROOT/scripts/install-deps.sh" nodejs npm

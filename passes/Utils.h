@@ -7,6 +7,8 @@
 
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 
+#include "mlir/IR/PatternMatch.h"
+
 #include <optional>
 #include <vector>
 
@@ -26,6 +28,15 @@ std::string constantName(Value v, StringRef fallback);
 /// Adds `n` to the count `key` kept on the module (attribute
 /// "autoglm.counts"), which autoglm-compile's report reads.
 void recordCount(Operation *module, StringRef key, int64_t n);
+
+/// A rewrite pattern that counts its rewrites into a counter the pass owns
+/// (and later records with recordCount).
+template <typename Op>
+struct CountingPattern : OpRewritePattern<Op> {
+  CountingPattern(MLIRContext *ctx, int64_t &count)
+      : OpRewritePattern<Op>(ctx), count(count) {}
+  int64_t &count;
+};
 
 } // namespace mlir::autoglm
 

@@ -12,11 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 ZOO="${ZOO:-$BUILD/zoo}"
-"$ROOT/scripts/build.sh" > /dev/null
-if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
-  "$ROOT/scripts/models/install-deps.sh"
-  /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
-fi
+"$ROOT/scripts/models/ensure-zoo.sh" "$ZOO"
 fail=0
 mkdir -p "$BUILD/zoo-artifacts"
 for d in "$ZOO"/*/; do

@@ -72,9 +72,8 @@ foldedWeights(PatternRewriter &rw, Location loc, Value weight, Value bias,
   return std::make_pair(nw, nb);
 }
 
-struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
-  FoldIntoConv(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct FoldIntoConv : CountingPattern<BatchNormOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
     auto conv = bn.getInput().getDefiningOp<ConvOp>();
     // An epilogue (residual, activation) sits between conv and BN: no fold.
@@ -96,14 +95,12 @@ struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
 /// Transposed convolution: weight [C, M/group, k...], output channel
 /// g * M/group + m scales weight[g * C/group + c, m, ...].
-struct FoldIntoConvTranspose : OpRewritePattern<BatchNormOp> {
-  FoldIntoConvTranspose(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct FoldIntoConvTranspose : CountingPattern<BatchNormOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
     auto ct = bn.getInput().getDefiningOp<ConvTransposeOp>();
     if (!ct || !ct->hasOneUse())
@@ -145,12 +142,10 @@ struct FoldIntoConvTranspose : OpRewritePattern<BatchNormOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
-struct FoldIntoLinear : OpRewritePattern<BatchNormOp> {
-  FoldIntoLinear(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct FoldIntoLinear : CountingPattern<BatchNormOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rw) const override {
     auto lin = bn.getInput().getDefiningOp<LinearOp>();
     // BN normalizes dim 1: the linear's features only for a 2-D output.
@@ -172,7 +167,6 @@ struct FoldIntoLinear : OpRewritePattern<BatchNormOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
 struct FoldBatchNormPass : autoglm::impl::FoldBatchNormBase<FoldBatchNormPass> {

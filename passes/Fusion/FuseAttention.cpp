@@ -52,9 +52,8 @@ bool isCausalMasked(Value cond, int64_t sq, int64_t sk) {
   return true;
 }
 
-struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
-  FuseAttentionPattern(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct FuseAttentionPattern : CountingPattern<MatMulOp> {
+  using CountingPattern::CountingPattern;
 
   LogicalResult matchAndRewrite(MatMulOp out, PatternRewriter &rw) const override {
     auto sm = out.getLhs().getDefiningOp<SoftmaxOp>();
@@ -147,7 +146,6 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
 struct FuseAttentionPass : autoglm::impl::FuseAttentionBase<FuseAttentionPass> {

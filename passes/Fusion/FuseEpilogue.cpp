@@ -38,8 +38,8 @@ bool isActivation(UnaryKind k) {
 
 /// activation(contraction(...)) -> contraction(...) {activation}.
 template <typename Op>
-struct FuseActivation : OpRewritePattern<UnaryOp> {
-  FuseActivation(MLIRContext *ctx, int64_t &count) : OpRewritePattern<UnaryOp>(ctx), count(count) {}
+struct FuseActivation : CountingPattern<UnaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(UnaryOp act, PatternRewriter &rw) const override {
     auto op = act.getInput().template getDefiningOp<Op>();
     if (!op || !op->hasOneUse() || op.getActivation() || !isActivation(act.getKind()) ||
@@ -58,12 +58,11 @@ struct FuseActivation : OpRewritePattern<UnaryOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
 /// conv (no bias) + constant per-channel tensor [C] / [1, C, 1, ...] -> bias.
-struct FuseConvBias : OpRewritePattern<BinaryOp> {
-  FuseConvBias(MLIRContext *ctx, int64_t &count) : OpRewritePattern(ctx), count(count) {}
+struct FuseConvBias : CountingPattern<BinaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BinaryOp add, PatternRewriter &rw) const override {
     if (add.getKind() != BinaryKind::Add)
       return failure();
@@ -93,13 +92,12 @@ struct FuseConvBias : OpRewritePattern<BinaryOp> {
     }
     return failure();
   }
-  int64_t &count;
 };
 
 /// conv + a tensor of its own type -> conv {residual}: the skip connection
 /// of residual networks, added before the activation.
-struct FuseConvResidual : OpRewritePattern<BinaryOp> {
-  FuseConvResidual(MLIRContext *ctx, int64_t &count) : OpRewritePattern(ctx), count(count) {}
+struct FuseConvResidual : CountingPattern<BinaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BinaryOp add, PatternRewriter &rw) const override {
     if (add.getKind() != BinaryKind::Add)
       return failure();
@@ -123,7 +121,6 @@ struct FuseConvResidual : OpRewritePattern<BinaryOp> {
     }
     return failure();
   }
-  int64_t &count;
 };
 
 struct FuseEpiloguePass : autoglm::impl::FuseEpilogueBase<FuseEpiloguePass> {

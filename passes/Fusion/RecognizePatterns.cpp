@@ -99,8 +99,8 @@ bool isCube(Value v, Value x) {
 
 /// 0.5 * x * (1 + erf(x / sqrt 2)) and 0.5 * x * (1 + tanh(sqrt(2/pi) *
 /// (x + 0.044715 x^3))), in any association of the products.
-struct RecognizeGelu : OpRewritePattern<BinaryOp> {
-  RecognizeGelu(MLIRContext *ctx, int64_t &count) : OpRewritePattern(ctx), count(count) {}
+struct RecognizeGelu : CountingPattern<BinaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BinaryOp op, PatternRewriter &rw) const override {
     if (op.getKind() != BinaryKind::Mul)
       return failure();
@@ -149,13 +149,11 @@ struct RecognizeGelu : OpRewritePattern<BinaryOp> {
     }
     return failure();
   }
-  int64_t &count;
 };
 
 /// x * sigmoid(x) -> silu;  x * hard_sigmoid(x; 1/6, 1/2) -> hard_swish.
-struct RecognizeGatedActivation : OpRewritePattern<BinaryOp> {
-  RecognizeGatedActivation(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct RecognizeGatedActivation : CountingPattern<BinaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BinaryOp op, PatternRewriter &rw) const override {
     if (op.getKind() != BinaryKind::Mul)
       return failure();
@@ -178,14 +176,12 @@ struct RecognizeGatedActivation : OpRewritePattern<BinaryOp> {
     }
     return failure();
   }
-  int64_t &count;
 };
 
 /// clip(x * a + b, 0, 1) (or with x / c) -> hard_sigmoid(a, b): the
 /// expansion some exporters write for HardSigmoid.
-struct RecognizeHardSigmoid : OpRewritePattern<UnaryOp> {
-  RecognizeHardSigmoid(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct RecognizeHardSigmoid : CountingPattern<UnaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(UnaryOp clip, PatternRewriter &rw) const override {
     if (clip.getKind() != UnaryKind::Clip ||
         clip.getAlpha()->convertToDouble() != 0.0 ||
@@ -220,14 +216,12 @@ struct RecognizeHardSigmoid : OpRewritePattern<UnaryOp> {
     }
     return failure();
   }
-  int64_t &count;
 };
 
 /// d = x - mean(x); y = d / sqrt(mean(d^2) + eps) [* gamma] [+ beta] over the
 /// trailing axes -> layer_norm.
-struct RecognizeLayerNorm : OpRewritePattern<BinaryOp> {
-  RecognizeLayerNorm(MLIRContext *ctx, int64_t &count)
-      : OpRewritePattern(ctx), count(count) {}
+struct RecognizeLayerNorm : CountingPattern<BinaryOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(BinaryOp div, PatternRewriter &rw) const override {
     if (div.getKind() != BinaryKind::Div)
       return failure();
@@ -326,13 +320,12 @@ struct RecognizeLayerNorm : OpRewritePattern<BinaryOp> {
       n *= t.getDimSize(i);
     return std::max<int64_t>(n, 1);
   }
-  int64_t &count;
 };
 
 /// matmul(x, transpose(W, [1, 0])) [+ b] with a constant W -> linear(x, W, b):
 /// torch exports nn.Linear on 3-D inputs this way.
-struct RecognizeLinear : OpRewritePattern<MatMulOp> {
-  RecognizeLinear(MLIRContext *ctx, int64_t &count) : OpRewritePattern(ctx), count(count) {}
+struct RecognizeLinear : CountingPattern<MatMulOp> {
+  using CountingPattern::CountingPattern;
   LogicalResult matchAndRewrite(MatMulOp mm, PatternRewriter &rw) const override {
     auto tr = mm.getRhs().getDefiningOp<TransposeOp>();
     if (!tr || tr.getInput().getType().getRank() != 2 ||
@@ -361,7 +354,6 @@ struct RecognizeLinear : OpRewritePattern<MatMulOp> {
     ++count;
     return success();
   }
-  int64_t &count;
 };
 
 struct RecognizePatternsPass

@@ -99,6 +99,16 @@ int writeOutput(const std::string &path, llvm::StringRef bytes) {
   return 0;
 }
 
+/// Writes `module` as text, large weight blobs elided (--emit mlir|linalg).
+int writeModule(const std::string &path, ModuleOp module) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  OpPrintingFlags flags;
+  flags.elideLargeResourceString(64);
+  module->print(os, flags);
+  return writeOutput(path, s);
+}
+
 int run(const Options &o) {
   DialectRegistry registry;
   registerPipelineDialects(registry);
@@ -126,14 +136,8 @@ int run(const Options &o) {
   if (!module)
     return 1;
 
-  if (o.emit == "mlir" && o.optLevel == 0) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    OpPrintingFlags flags;
-    flags.elideLargeResourceString(64);
-    module->print(os, flags);
-    return writeOutput(o.output, s);
-  }
+  if (o.emit == "mlir" && o.optLevel == 0)
+    return writeModule(o.output, *module);
 
   // Graph optimizations (-O1 and above), with the report.
   auto before = histogram(*module);
@@ -182,14 +186,8 @@ int run(const Options &o) {
     llvm::outs() << summary << "\n";
   }
 
-  if (o.emit == "mlir") {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    OpPrintingFlags flags;
-    flags.elideLargeResourceString(64);
-    module->print(os, flags);
-    return writeOutput(o.output, s);
-  }
+  if (o.emit == "mlir")
+    return writeModule(o.output, *module);
 
   ArtifactInfo info;
   info.modelName = llvm::sys::path::filename(o.model).str();
@@ -219,14 +217,8 @@ int run(const Options &o) {
   }
   if (failed(pm.run(*module)))
     return 1;
-  if (stopAtLinalg) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    OpPrintingFlags flags;
-    flags.elideLargeResourceString(64);
-    module->print(os, flags);
-    return writeOutput(o.output, s);
-  }
+  if (stopAtLinalg)
+    return writeModule(o.output, *module);
 
   CPUTargetOptions target;
   target.cpu = o.cpu;

@@ -45,6 +45,28 @@ void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 /// has a static shape; the CPU backend does not lower dynamic extents yet.
 LogicalResult requireStaticShapes(Operation *op, ConversionPatternRewriter &rw);
 
+/// Base of every lowering pattern: checks that the shapes are static, then
+/// calls `lower`, which sees the converted result type through resultType().
+template <typename Op>
+struct StaticLowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using Adaptor = typename Op::Adaptor;
+  LogicalResult
+  matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
+    if (failed(requireStaticShapes(op, rw)))
+      return failure();
+    return lower(op, a, rw);
+  }
+  virtual LogicalResult lower(Op op, Adaptor a,
+                              ConversionPatternRewriter &rw) const = 0;
+  RankedTensorType converted(Type t) const {
+    return cast<RankedTensorType>(this->getTypeConverter()->convertType(t));
+  }
+  RankedTensorType resultType(Op op) const {
+    return converted(op->getResult(0).getType());
+  }
+};
+
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
 Value scalarConst(OpBuilder &b, Location loc, Type elem, double value);
 /// The largest / smallest value of a float or integer element type (for

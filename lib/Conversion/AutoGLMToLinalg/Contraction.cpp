@@ -47,17 +47,14 @@ Value zeroInit(OpBuilder &b, Location loc, RankedTensorType type) {
   return fillTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0));
 }
 
-struct MatMulLowering : OpConversionPattern<MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(MatMulOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct MatMulLowering : StaticLowering<MatMulOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(MatMulOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     ElemInfo e = ElemInfo::of(op.getType());
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     Value lhs = a.getLhs(), rhs = a.getRhs();
     auto lt = cast<RankedTensorType>(lhs.getType());
     auto rt = cast<RankedTensorType>(rhs.getType());
@@ -148,17 +145,14 @@ Value transposedConstantWeight(OpBuilder &b, Location loc, Value w) {
   return arith::ConstantOp::create(b, loc, tType, tAttr);
 }
 
-struct LinearLowering : OpConversionPattern<LinearOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(LinearOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct LinearLowering : StaticLowering<LinearOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(LinearOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     ElemInfo e = ElemInfo::of(op.getType());
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     int64_t r = resTy.getRank();
     // Loops: batch..., n, k.
     SmallVector<AffineExpr> xEx, outEx;
@@ -333,14 +327,11 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   return r;
 }
 
-struct ConvLowering : OpConversionPattern<ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(ConvOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+struct ConvLowering : StaticLowering<ConvOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(ConvOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = resultType(op);
     Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
                         a.getResidual(), op.getStrides(), op.getDilations(), op.getPads(),
                         op.getGroup(), resTy, ElemInfo::of(op.getType()));
@@ -349,17 +340,14 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
   }
 };
 
-struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(ConvTransposeOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(ConvTransposeOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     ElemInfo e = ElemInfo::of(op.getType());
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     Value x = a.getInput(), w = a.getWeight();
     auto xt = cast<RankedTensorType>(x.getType());
     auto wt = cast<RankedTensorType>(w.getType());

@@ -17,23 +17,6 @@ using namespace mlir::autoglm::lowering;
 
 namespace {
 
-template <typename Op>
-struct Lowering : OpConversionPattern<Op> {
-  using OpConversionPattern<Op>::OpConversionPattern;
-  using Adaptor = typename Op::Adaptor;
-  LogicalResult
-  matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
-    return lower(op, a, rw);
-  }
-  virtual LogicalResult lower(Op op, Adaptor a,
-                              ConversionPatternRewriter &rw) const = 0;
-  RankedTensorType converted(Type t) const {
-    return cast<RankedTensorType>(this->getTypeConverter()->convertType(t));
-  }
-};
-
 Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -71,8 +54,8 @@ Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
       .getResult(0);
 }
 
-struct ReshapeLowering : Lowering<ReshapeOp> {
-  using Lowering::Lowering;
+struct ReshapeLowering : StaticLowering<ReshapeOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ReshapeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     rw.replaceOp(op, reshapeStatic(rw, op.getLoc(), a.getInput(), converted(op.getType())));
@@ -80,8 +63,8 @@ struct ReshapeLowering : Lowering<ReshapeOp> {
   }
 };
 
-struct TransposeLowering : Lowering<TransposeOp> {
-  using Lowering::Lowering;
+struct TransposeLowering : StaticLowering<TransposeOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(TransposeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -93,8 +76,8 @@ struct TransposeLowering : Lowering<TransposeOp> {
   }
 };
 
-struct SliceLowering : Lowering<SliceOp> {
-  using Lowering::Lowering;
+struct SliceLowering : StaticLowering<SliceOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(SliceOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -133,8 +116,8 @@ struct SliceLowering : Lowering<SliceOp> {
   }
 };
 
-struct ConcatLowering : Lowering<ConcatOp> {
-  using Lowering::Lowering;
+struct ConcatLowering : StaticLowering<ConcatOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ConcatOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -157,8 +140,8 @@ struct ConcatLowering : Lowering<ConcatOp> {
   }
 };
 
-struct SplitLowering : Lowering<SplitOp> {
-  using Lowering::Lowering;
+struct SplitLowering : StaticLowering<SplitOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(SplitOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     SmallVector<Value> results;
@@ -184,8 +167,8 @@ struct SplitLowering : Lowering<SplitOp> {
   }
 };
 
-struct GatherLowering : Lowering<GatherOp> {
-  using Lowering::Lowering;
+struct GatherLowering : StaticLowering<GatherOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(GatherOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -211,8 +194,8 @@ struct GatherLowering : Lowering<GatherOp> {
   }
 };
 
-struct GatherElementsLowering : Lowering<GatherElementsOp> {
-  using Lowering::Lowering;
+struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(GatherElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -232,8 +215,8 @@ struct GatherElementsLowering : Lowering<GatherElementsOp> {
   }
 };
 
-struct ScatterElementsLowering : Lowering<ScatterElementsOp> {
-  using Lowering::Lowering;
+struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ScatterElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -270,8 +253,8 @@ struct ScatterElementsLowering : Lowering<ScatterElementsOp> {
   }
 };
 
-struct PadLowering : Lowering<PadOp> {
-  using Lowering::Lowering;
+struct PadLowering : StaticLowering<PadOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(PadOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -328,8 +311,8 @@ struct PadLowering : Lowering<PadOp> {
   }
 };
 
-struct TileLowering : Lowering<TileOp> {
-  using Lowering::Lowering;
+struct TileLowering : StaticLowering<TileOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(TileOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -352,8 +335,8 @@ struct TileLowering : Lowering<TileOp> {
   }
 };
 
-struct ShapeLowering : Lowering<ShapeOp> {
-  using Lowering::Lowering;
+struct ShapeLowering : StaticLowering<ShapeOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ShapeOp op, Adaptor,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -367,8 +350,8 @@ struct ShapeLowering : Lowering<ShapeOp> {
 /// for nearest, 2 per resized dim for linear, 4 for cubic; indices clamped,
 /// as ONNX pads with the edge) and sums them with their weights, in f64 like
 /// the ONNX reference.
-struct ResizeLowering : Lowering<ResizeOp> {
-  using Lowering::Lowering;
+struct ResizeLowering : StaticLowering<ResizeOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ResizeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());

@@ -15,26 +15,8 @@ using namespace mlir::autoglm::lowering;
 
 namespace {
 
-template <typename Op>
-struct Lowering : OpConversionPattern<Op> {
-  using OpConversionPattern<Op>::OpConversionPattern;
-  using Adaptor = typename Op::Adaptor;
-  LogicalResult
-  matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
-    return lower(op, a, rw);
-  }
-  virtual LogicalResult lower(Op op, Adaptor a,
-                              ConversionPatternRewriter &rw) const = 0;
-  RankedTensorType resultType(Op op) const {
-    return cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(op->getResult(0).getType()));
-  }
-};
-
-struct ConstantLowering : Lowering<ConstantOp> {
-  using Lowering::Lowering;
+struct ConstantLowering : StaticLowering<ConstantOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ConstantOp op, Adaptor,
                       ConversionPatternRewriter &rw) const override {
     RankedTensorType type = resultType(op);
@@ -53,8 +35,8 @@ struct ConstantLowering : Lowering<ConstantOp> {
   }
 };
 
-struct UnaryLowering : Lowering<UnaryOp> {
-  using Lowering::Lowering;
+struct UnaryLowering : StaticLowering<UnaryOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(UnaryOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getInput().getType());
@@ -70,8 +52,8 @@ struct UnaryLowering : Lowering<UnaryOp> {
   }
 };
 
-struct BinaryLowering : Lowering<BinaryOp> {
-  using Lowering::Lowering;
+struct BinaryLowering : StaticLowering<BinaryOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(BinaryOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getLhs().getType());
@@ -85,8 +67,8 @@ struct BinaryLowering : Lowering<BinaryOp> {
   }
 };
 
-struct CompareLowering : Lowering<CompareOp> {
-  using Lowering::Lowering;
+struct CompareLowering : StaticLowering<CompareOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(CompareOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getLhs().getType());
@@ -123,8 +105,8 @@ struct CompareLowering : Lowering<CompareOp> {
   }
 };
 
-struct SelectLowering : Lowering<SelectOp> {
-  using Lowering::Lowering;
+struct SelectLowering : StaticLowering<SelectOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(SelectOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Value r = buildElementwise(
@@ -138,8 +120,8 @@ struct SelectLowering : Lowering<SelectOp> {
   }
 };
 
-struct CastLowering : Lowering<CastOp> {
-  using Lowering::Lowering;
+struct CastLowering : StaticLowering<CastOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(CastOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo from = ElemInfo::of(op.getInput().getType());
@@ -153,8 +135,8 @@ struct CastLowering : Lowering<CastOp> {
   }
 };
 
-struct ExpandLowering : Lowering<ExpandOp> {
-  using Lowering::Lowering;
+struct ExpandLowering : StaticLowering<ExpandOp> {
+  using StaticLowering::StaticLowering;
   LogicalResult lower(ExpandOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Value r = buildElementwise(rw, op.getLoc(), resultType(op), {a.getInput()},
@@ -177,8 +159,8 @@ AffineMap paramMap(MLIRContext *ctx, int64_t rank, int64_t axis,
 }
 
 template <typename Op, bool quantize>
-struct QDQLowering : Lowering<Op> {
-  using Lowering<Op>::Lowering;
+struct QDQLowering : StaticLowering<Op> {
+  using StaticLowering<Op>::StaticLowering;
   using Adaptor = typename Op::Adaptor;
   LogicalResult lower(Op op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {

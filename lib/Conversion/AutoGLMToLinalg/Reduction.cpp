@@ -93,15 +93,12 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
   return {mean, var};
 }
 
-struct ReduceLowering : OpConversionPattern<ReduceOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(ReduceOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct ReduceLowering : StaticLowering<ReduceOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(ReduceOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getInput().getType());
     Value x = a.getInput();
     auto xt = cast<RankedTensorType>(x.getType());
@@ -270,16 +267,13 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   }
 };
 
-struct PoolLowering : OpConversionPattern<PoolOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(PoolOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct PoolLowering : StaticLowering<PoolOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(PoolOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getType());
     PoolKind kind = op.getKind();
     if (kind != PoolKind::Max && !e.isFloat)
@@ -388,14 +382,11 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
   }
 };
 
-struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(BatchNormOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+struct BatchNormLowering : StaticLowering<BatchNormOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(BatchNormOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    auto resTy = resultType(op);
     MLIRContext *ctx = rw.getContext();
     int64_t r = resTy.getRank();
     AffineMap ch = AffineMap::get(r, 0, {getAffineDimExpr(1, ctx)}, ctx);
@@ -433,15 +424,12 @@ Value normalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
                     });
 }
 
-struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(LayerNormOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct LayerNormLowering : StaticLowering<LayerNormOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(LayerNormOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getType());
     auto axes = llvm::to_vector(llvm::seq<int64_t>(op.getAxis(), resTy.getRank()));
     Value n = normalize(rw, loc, a.getInput(), axes, op.getEpsilon().convertToDouble(), e);
@@ -459,16 +447,13 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   }
 };
 
-struct GroupNormLowering : OpConversionPattern<GroupNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(GroupNormOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct GroupNormLowering : StaticLowering<GroupNormOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(GroupNormOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getType());
     int64_t N = resTy.getDimSize(0), G = op.getNumGroups();
     auto grouped = RankedTensorType::get({N, G, resTy.getNumElements() / (N * G)},
@@ -489,16 +474,13 @@ struct GroupNormLowering : OpConversionPattern<GroupNormOp> {
   }
 };
 
-struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SoftmaxOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
-    if (failed(requireStaticShapes(op, rw)))
-      return failure();
+struct SoftmaxLowering : StaticLowering<SoftmaxOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(SoftmaxOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
-    auto resTy = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getType());
     int64_t axis = op.getAxis(), r = resTy.getRank();
     Value x = a.getInput();

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+#===- ensure-zoo.sh - build the tools and export the zoo if missing -------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# Shared by bench/run.sh and scripts/check-zoo.sh: builds (scripts/build.sh)
+# and, when $1 (the zoo folder) lacks the models, installs the model
+# scripts' Debian packages and runs export_zoo.py into it.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ZOO="$1"
+"$ROOT/scripts/build.sh" > /dev/null
+if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
+  "$ROOT/scripts/models/install-deps.sh"
+  /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
+fi
