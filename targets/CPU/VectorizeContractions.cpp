@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
+#include "Kernels.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -40,24 +41,7 @@ std::optional<MatmulDims> matchMaps(linalg::GenericOp op, AffineMap a, AffineMap
 
 /// Loop positions of m, n, k if `op` is an f32 matmul-like contraction.
 std::optional<MatmulDims> matchMatmul(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 1 || !op.hasPureTensorSemantics())
-    return std::nullopt;
-  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
-  if (!outTy || !outTy.getElementType().isF32())
-    return std::nullopt;
-  // Body: out + a * b.
-  Block &body = op.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || body.getOperations().size() != 3)
-    return std::nullopt;
-  Value acc = body.getArgument(2);
-  Value prod = add.getLhs() == acc ? add.getRhs() : add.getLhs();
-  auto mul = prod.getDefiningOp<arith::MulFOp>();
-  if (!mul || (add.getLhs() != acc && add.getRhs() != acc) ||
-      !((mul.getLhs() == body.getArgument(0) && mul.getRhs() == body.getArgument(1)) ||
-        (mul.getLhs() == body.getArgument(1) && mul.getRhs() == body.getArgument(0))))
+  if (!autoglm::cpu::isF32Mac(op) || op.getNumReductionLoops() != 1)
     return std::nullopt;
   AffineMap c = op.getIndexingMapsArray()[2];
   // Either input may be the m x k side (a pointwise conv reads x [k, n]

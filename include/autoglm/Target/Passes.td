@@ -134,4 +134,37 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
                            "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect"];
 }
 
+def CPUVectorizeConvolutions : Pass<"autoglm-cpu-vectorize-convolutions", "ModuleOp"> {
+  let summary = "Outer-product register kernels for convolutions (and leftover contractions)";
+  let description = [{
+    An f32 multiply-accumulate linalg.generic whose inputs split into a vector
+    side W (last dim V is an output dim; W does not read the row dim R) and a
+    broadcast side X (reads R through any affine index, not V) is tiled to
+    `rows` x `vector-width` output values and each tile becomes a loop over
+    every reduction point doing one contiguous vector read of W, `rows`
+    scalar reads of X and one vector.outerproduct into the accumulator, which
+    stays in registers across the whole reduction. A convolution (weights
+    channels-last [Cg, K..., G, Mg]) matches with V = output channel and R =
+    output width for any stride, dilation or padding; so do matmul-like ops
+    the contraction kernels left (extents their tile does not divide).
+    Runs after autoglm-cpu-vectorize-contractions.
+
+    Before: linalg.generic (n, g, m, oh, ow, c, kh, kw)
+              { out + x[n, g, c, oh*2+kh, ow*2+kw] * w[c, kh, kw, g, m] }
+    After:  scf.for m step 32 { scf.for ow step 8 { %acc = read C tile
+              scf.for c, kh, kw { %w = vector.transfer_read (32 channels)
+                %x = vector.from_elements (8 scalars of x)
+                %acc = vector.outerproduct %x, %w, %acc } write C tile } }
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"32",
+           "Widest vector tile along V (halved, then quartered, until it divides V)">,
+    Option<"accumulators", "accumulators", "int64_t", /*default=*/"16",
+           "Accumulator registers of 16 f32 lanes the row count may fill">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD

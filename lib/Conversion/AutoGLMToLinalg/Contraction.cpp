@@ -106,17 +106,21 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
   }
 };
 
-/// A constant [N, K] weight as a constant [K, N] one (transposed bytes), or
-/// null if the weight is not a plain constant.
-Value transposedConstantWeight(OpBuilder &b, Location loc, Value w) {
+/// A constant weight, viewed with shape `view` (same element count), with
+/// its dims permuted (result dim i is view dim perm[i]), the bytes moved at
+/// compile time, or null if the weight is not a
+/// plain constant. `suffix` names the new resource.
+Value permutedConstantWeight(OpBuilder &b, Location loc, Value w, ArrayRef<int64_t> view,
+                             ArrayRef<int64_t> perm, StringRef suffix) {
   Attribute attr;
   if (!matchPattern(w, m_Constant(&attr)))
     return {};
   auto type = cast<RankedTensorType>(w.getType());
   Type elem = type.getElementType();
-  if (elem.isInteger(1) || type.getRank() != 2)
+  int64_t rank = view.size();
+  if (elem.isInteger(1) || rank != (int64_t)perm.size() || !type.hasStaticShape() ||
+      type.getNumElements() != ShapedType::getNumElements(view))
     return {};
-  int64_t N = type.getDimSize(0), K = type.getDimSize(1);
   int64_t es = elem.getIntOrFloatBitWidth() / 8;
   ArrayRef<char> src;
   std::string name = "weight";
@@ -133,16 +137,47 @@ Value transposedConstantWeight(OpBuilder &b, Location loc, Value w) {
   } else {
     return {};
   }
-  if ((int64_t)src.size() != N * K * es)
+  if ((int64_t)src.size() != type.getNumElements() * es)
     return {};
+  ArrayRef<int64_t> shape = view;
+  SmallVector<int64_t> dstShape, srcStrides(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    srcStrides[i] = srcStrides[i + 1] * shape[i + 1];
+  for (int64_t p : perm)
+    dstShape.push_back(shape[p]);
+  // Walk the destination in order; `idx` is its multi-index.
   std::vector<char> dst(src.size());
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t k = 0; k < K; ++k)
-      std::memcpy(&dst[(k * N + n) * es], &src[(n * K + k) * es], es);
-  auto tType = RankedTensorType::get({K, N}, elem);
+  SmallVector<int64_t> idx(rank, 0);
+  for (int64_t linear = 0, n = type.getNumElements(); linear < n; ++linear) {
+    int64_t from = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      from += idx[i] * srcStrides[perm[i]];
+    std::memcpy(&dst[linear * es], &src[from * es], es);
+    for (int64_t i = rank - 1; i >= 0 && ++idx[i] == dstShape[i]; --i)
+      idx[i] = 0;
+  }
+  auto tType = RankedTensorType::get(dstShape, elem);
   auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(dst), 64);
-  auto tAttr = DenseResourceElementsAttr::get(tType, name + "_kn", std::move(blob));
+  auto tAttr = DenseResourceElementsAttr::get(tType, (name + suffix).str(), std::move(blob));
   return arith::ConstantOp::create(b, loc, tType, tAttr);
+}
+
+/// `w` viewed as `view` (`viewAssoc` expands w's dims into it) with its dims
+/// permuted: at compile time when it is a constant, else reshaped and
+/// transposed at run time.
+Value permutedWeight(OpBuilder &b, Location loc, Value w, ArrayRef<int64_t> view,
+                     ArrayRef<ReassociationIndices> viewAssoc, ArrayRef<int64_t> perm,
+                     StringRef suffix) {
+  if (Value c = permutedConstantWeight(b, loc, w, view, perm, suffix))
+    return c;
+  Type elem = cast<RankedTensorType>(w.getType()).getElementType();
+  Value v = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(view, elem), w,
+                                          viewAssoc);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(view[p]);
+  Value init = emptyTensor(b, loc, RankedTensorType::get(shape, elem));
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
 }
 
 struct LinearLowering : StaticLowering<LinearOp> {
@@ -166,7 +201,8 @@ struct LinearLowering : StaticLowering<LinearOp> {
     // unit stride (the loop-order pass makes n innermost).
     Value weight = a.getWeight();
     AffineMap wMap = AffineMap::get(r + 1, 0, {dim(ctx, r - 1), dim(ctx, r)}, ctx);
-    if (Value t = transposedConstantWeight(rw, loc, weight)) {
+    if (Value t = permutedConstantWeight(
+            rw, loc, weight, cast<RankedTensorType>(weight.getType()).getShape(), {1, 0}, "_kn")) {
       weight = t;
       wMap = AffineMap::get(r + 1, 0, {dim(ctx, r), dim(ctx, r - 1)}, ctx);
     }
@@ -242,34 +278,83 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
 
   int64_t N = xt.getDimSize(0), C = xt.getDimSize(1), M = wt.getDimSize(0);
   int64_t G = group, Cg = C / G, Mg = M / G;
-  // Expose the groups: x [N, G, Cg, P...], w [G, Mg, Cg, K...].
-  SmallVector<int64_t> xs = {N, G, Cg}, ws = {G, Mg, Cg}, os = {N, G, Mg};
-  SmallVector<ReassociationIndices> xr = {{0}, {1, 2}}, wr = {{0, 1}, {2}},
-                                    orr = {{0}, {1, 2}};
+  // A spatial conv with several output channels per group splits them into
+  // blocks of B and reads its weight as [G, Mg/B, Cg, K..., B] (packed at
+  // compile time when constant): a block's channels are contiguous for every
+  // (c, k), the vector dim of the CPU conv kernels, and each block's weight
+  // panel is one piece of memory. Pointwise and depthwise convs keep
+  // [G, Mg, Cg, K...].
+  bool blocked = nk > 0 && Mg > 1;
+  int64_t B = Mg;
+  if (blocked)
+    for (int64_t c : {32, 16, 8})
+      if (Mg % c == 0) {
+        B = c;
+        break;
+      }
+  int64_t MB = Mg / B;
+  // Loops: n, g, (mb, mi | mg), o_1..o_nd, cg, k_1..k_nk.
+  int64_t po = blocked ? 4 : 3;
+  int64_t nLoops = po + nd + 1 + nk;
+  int64_t cgDim = po + nd;
+
+  // Expose the groups: x [N, G, Cg, P...].
+  SmallVector<int64_t> xs = {N, G, Cg}, os = {N, G};
+  SmallVector<ReassociationIndices> xr = {{0}, {1, 2}}, orr = {{0}};
+  if (blocked) {
+    os.append({MB, B});
+    orr.push_back({1, 2, 3});
+  } else {
+    os.push_back(Mg);
+    orr.push_back({1, 2});
+  }
   for (int64_t i = 0; i < nd; ++i) {
     xs.push_back(xt.getDimSize(2 + i));
     os.push_back(resTy.getDimSize(2 + i));
     xr.push_back({3 + i});
-    orr.push_back({3 + i});
+    orr.push_back({po + i});
   }
-  for (int64_t i = 0; i < nk; ++i) {
-    ws.push_back(wt.getDimSize(2 + i));
-    wr.push_back({3 + i});
+  SmallVector<int64_t> kernel;
+  for (int64_t i = 0; i < nk; ++i)
+    kernel.push_back(wt.getDimSize(2 + i));
+  Value wg;
+  if (blocked) {
+    // [M, Cg, K...] viewed as [G*MB, B, Cg, K...] -> [G*MB, Cg, K..., B].
+    SmallVector<int64_t> view = {G * MB, B, Cg}, perm = {0};
+    view.append(kernel);
+    for (int64_t i = 0; i < nk + 1; ++i)
+      perm.push_back(2 + i);
+    perm.push_back(1);
+    SmallVector<ReassociationIndices> vr = {{0, 1}};
+    for (int64_t i = 0; i < nk + 1; ++i)
+      vr.push_back({2 + i});
+    Value packed = permutedWeight(b, loc, w, view, vr, perm, "_blocked");
+    SmallVector<int64_t> ws = {G, MB, Cg};
+    ws.append(kernel);
+    ws.push_back(B);
+    SmallVector<ReassociationIndices> wr = {{0, 1}};
+    for (int64_t i = 0; i < nk + 2; ++i)
+      wr.push_back({2 + i});
+    wg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(ws, e.type), packed, wr);
+  } else {
+    SmallVector<int64_t> ws = {G, Mg, Cg};
+    ws.append(kernel);
+    SmallVector<ReassociationIndices> wr = {{0, 1}, {2}};
+    for (int64_t i = 0; i < nk; ++i)
+      wr.push_back({3 + i});
+    wg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(ws, e.type), w, wr);
   }
   Value xg = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(xs, e.type), x, xr);
-  Value wg = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(ws, e.type), w, wr);
   auto outTy = RankedTensorType::get(os, e.type);
 
-  // Loops: n, g, mg, o_1..o_nd, cg, k_1..k_nk.
-  int64_t nLoops = 3 + nd + 1 + nk;
-  int64_t cgDim = 3 + nd;
   SmallVector<AffineExpr> xEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, cgDim)};
   SmallVector<AffineExpr> wEx = {dim(ctx, 1), dim(ctx, 2), dim(ctx, cgDim)};
-  SmallVector<AffineExpr> oEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2)};
+  SmallVector<AffineExpr> oEx;
+  for (int64_t i = 0; i < po; ++i)
+    oEx.push_back(dim(ctx, i));
   for (int64_t i = 0; i < nd; ++i) {
-    AffineExpr o = dim(ctx, 3 + i);
+    AffineExpr o = dim(ctx, po + i);
     if (pointwise) {
       xEx.push_back(o);
     } else {
@@ -279,10 +364,12 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     }
     oEx.push_back(o);
   }
+  if (blocked)
+    wEx.push_back(dim(ctx, 3));
   SmallVector<AffineMap> maps = {AffineMap::get(nLoops, 0, xEx, ctx),
                                  AffineMap::get(nLoops, 0, wEx, ctx),
                                  AffineMap::get(nLoops, 0, oEx, ctx)};
-  SmallVector<utils::IteratorType> iters(3 + nd, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iters(po + nd, utils::IteratorType::parallel);
   iters.append(1 + nk, utils::IteratorType::reduction);
 
   // The accumulator starts at bias (+ residual) when there are any.
@@ -290,10 +377,19 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   Value rg = residual ? tensor::ExpandShapeOp::create(b, loc, outTy, residual, orr)
                       : Value();
   if (bias) {
-    Value bg = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({G, Mg}, e.type), bias,
-        ArrayRef<ReassociationIndices>{{0, 1}});
+    SmallVector<int64_t> bs = {G};
     SmallVector<AffineExpr> bEx = {dim(ctx, 1), dim(ctx, 2)};
+    if (blocked) {
+      bs.append({MB, B});
+      bEx.push_back(dim(ctx, 3));
+    } else {
+      bs.push_back(Mg);
+    }
+    ReassociationIndices all;
+    for (size_t i = 0; i < bs.size(); ++i)
+      all.push_back(i);
+    Value bg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(bs, e.type), bias,
+                                             ArrayRef<ReassociationIndices>{all});
     SmallVector<utils::IteratorType> par(outTy.getRank(), utils::IteratorType::parallel);
     SmallVector<Value> ins = {bg};
     SmallVector<AffineMap> maps = {AffineMap::get(outTy.getRank(), 0, bEx, ctx)};

@@ -24,17 +24,36 @@ func.func @unsigned_compare(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xi1
 
 // -----
 
-// A grouped convolution exposes the group as a loop dimension.
+// A grouped convolution exposes the group as a loop dimension; its output
+// channels split into blocks (here one block of 3) that are the weight's
+// innermost dim, [G, Mg/B, Cg, kh, kw, B]: a non-constant weight is
+// reshaped and transposed at run time.
 // CHECK-LABEL: func.func @grouped_conv
 func.func @grouped_conv(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
+  // CHECK: %[[V:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3]
+  // CHECK: %[[T:.*]] = linalg.transpose ins(%[[V]] : tensor<2x3x2x3x3xf32>) {{.*}} permutation = [0, 2, 3, 4, 1]
+  // CHECK: tensor.expand_shape %[[T]] {{\[}}[0, 1], [2], [3], [4], [5]] output_shape [2, 1, 2, 3, 3, 3]
   // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 5, 5]
-  // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3]
-  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
   // CHECK: arith.mulf
   // CHECK: arith.addf
-  // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x3x3xf32> into tensor<1x6x3x3xf32>
+  // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3], [4], [5]] : tensor<1x2x1x3x3x3xf32> into tensor<1x6x3x3xf32>
   %0 = autoglm.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x3x3xf32>
   return %0 : tensor<1x6x3x3xf32>
+}
+
+// -----
+
+// A constant conv weight is packed at compile time: w[m, 0, 0, kw] = 1 2 / 3 4
+// becomes [kw][m] = 1 3 2 4.
+// CHECK-LABEL: func.func @conv_packed_weight
+// CHECK: arith.constant dense_resource<weight_blocked> : tensor<1x1x1x2x2xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: weight_blocked: "0x400000000000803F000040400000004000008040"
+func.func @conv_packed_weight(%x: tensor<1x1x3x3xf32>) -> tensor<1x2x3x2xf32> {
+  %w = autoglm.constant dense<[[[[1.0, 2.0]]], [[[3.0, 4.0]]]]> : tensor<2x1x1x2xf32>
+  %0 = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x3x3xf32>, tensor<2x1x1x2xf32>) -> tensor<1x2x3x2xf32>
+  return %0 : tensor<1x2x3x2xf32>
 }
 
 // -----

@@ -1,0 +1,126 @@
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-convolutions --canonicalize | FileCheck %s
+
+// A stride-2 3x3 conv with blocked weights [G, MB, C, kh, kw, B]: tiles of
+// 32 output channels (V) x 7 output columns (R, the largest divisor of 14 up
+// to 8 rows). The accumulator is read once, carried through the c/kh/kw
+// loops, and written once; each step reads 32 weights as one vector and 7
+// scalars of x at ow * 2 + kw.
+// CHECK-DAG: #[[X1:.*]] = affine_map<(d0) -> (d0 + 2)>
+// CHECK-LABEL: func.func @conv_stride2
+// CHECK: %[[C:.*]] = tensor.extract_slice {{.*}} : tensor<1x1x1x32x1x7xf32> to tensor<32x7xf32>
+// CHECK: %[[R:.*]] = vector.transfer_read %[[C]]{{.*}} : tensor<32x7xf32>, vector<32x7xf32>
+// CHECK: %[[ACC:.*]] = vector.transpose %[[R]], [1, 0] : vector<32x7xf32> to vector<7x32xf32>
+// CHECK: scf.for {{.*}} to %c4 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<7x32xf32>)
+// CHECK: scf.for {{.*}} to %c3
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1 iter_args(%[[A:.*]] = %{{.*}}) -> (vector<7x32xf32>)
+// CHECK: %[[W:.*]] = vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x1x4x3x3x32xf32>, vector<32xf32>
+// CHECK: tensor.extract {{.*}}[%c0, %c0, %{{.*}}, %{{.*}}, %[[KW]]]
+// CHECK: affine.apply #[[X1]](%[[KW]])
+// CHECK-COUNT-6: tensor.extract
+// CHECK: %[[XV:.*]] = vector.from_elements {{.*}} : vector<7xf32>
+// CHECK: vector.outerproduct %[[XV]], %[[W]], %[[A]] {{.*}} : vector<7xf32>, vector<32xf32>
+// CHECK: vector.transpose %{{.*}}, [1, 0] : vector<7x32xf32> to vector<32x7xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<32x7xf32>, tensor<32x7xf32>
+func.func @conv_stride2(%x: tensor<1x1x4x29x29xf32>, %w: tensor<1x2x4x3x3x32xf32>, %c: tensor<1x1x2x32x14x14xf32>) -> tensor<1x1x2x32x14x14xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, c, oh * 2 + kh, ow * 2 + kw)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (g, mb, c, kh, kw, mi)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, mb, mi, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x1x4x29x29xf32>, tensor<1x2x4x3x3x32xf32>) outs(%c : tensor<1x1x2x32x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x2x32x14x14xf32>
+  return %r : tensor<1x1x2x32x14x14xf32>
+}
+
+// -----
+
+// A matmul the contraction kernels leave (k = 3 is no multiple of their
+// step) is an outer-product kernel too: R = m, V = n, and C is already
+// [rows, width], so no transposes.
+// CHECK-LABEL: func.func @leftover_matmul
+// CHECK-NOT: vector.transpose
+// CHECK: vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<16xf32>
+// CHECK-NOT: vector.transpose
+func.func @leftover_matmul(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x16xf32>) outs(%c : tensor<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
+
+// -----
+
+// Not matched: a depthwise conv reads x through the channel dim too, so no
+// operand is free of V.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: vector.outerproduct
+// CHECK: linalg.generic
+func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh + kh, ow + kw)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (kh, kw, m)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x32x10x10xf32>, tensor<3x3x32xf32>) outs(%c : tensor<1x32x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// Not matched: the vector dim's extent (12) is no multiple of 8.
+// CHECK-LABEL: func.func @narrow
+// CHECK-NOT: vector.outerproduct
+// CHECK: linalg.generic
+func.func @narrow(%a: tensor<8x3xf32>, %b: tensor<3x12xf32>, %c: tensor<8x12xf32>) -> tensor<8x12xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x12xf32>) outs(%c : tensor<8x12xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x12xf32>
+  return %0 : tensor<8x12xf32>
+}
+
+// -----
+
+// Not matched: the body is not a multiply-accumulate (max pooling-like).
+// CHECK-LABEL: func.func @not_mac
+// CHECK-NOT: vector.outerproduct
+// CHECK: arith.maximumf
+func.func @not_mac(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x16xf32>) outs(%c : tensor<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.maximumf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
+
+// -----
+
+// Not matched: f64 (the kernels are f32).
+// CHECK-LABEL: func.func @f64
+// CHECK-NOT: vector.outerproduct
+func.func @f64(%a: tensor<8x3xf64>, %b: tensor<3x16xf64>, %c: tensor<8x16xf64>) -> tensor<8x16xf64> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf64>, tensor<3x16xf64>) outs(%c : tensor<8x16xf64>) {
+  ^bb0(%x: f64, %y: f64, %acc: f64):
+    %p = arith.mulf %x, %y : f64
+    %s = arith.addf %acc, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<8x16xf64>
+  return %0 : tensor<8x16xf64>
+}
