@@ -136,7 +136,10 @@ std::string mlir::autoglm::renderManifest(
   }
   j["inputs"] = ins;
   j["outputs"] = outs;
-  j["memory"] = {{"weights_bytes", info.weightBytes}, {"io_bytes", ioBytes}};
+  j["memory"] = {{"weights_bytes", info.weightBytes},
+                 {"io_bytes", ioBytes},
+                 {"arena_bytes", info.arenaBytes},
+                 {"naive_temp_bytes", info.naiveTempBytes}};
   if (!info.notes.empty())
     j["notes"] = info.notes;
   nlohmann::ordered_json f = nlohmann::ordered_json::object();
@@ -162,11 +165,15 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
   h += "#ifndef AUTOGLM_MODEL_H\n#define AUTOGLM_MODEL_H\n\n#include <stdint.h>\n\n";
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h += "/* buffers: one pointer per input, then one per output, in the order\n"
-       " * below; each holds the tensor densely in row-major order. The call\n"
-       " * is reentrant: concurrent calls need distinct output buffers. */\n";
+       " * below; each holds the tensor densely in row-major order. When\n"
+       " * AUTOGLM_MODEL_ARENA_BYTES is not 0, one more pointer follows: scratch\n"
+       " * memory of that size, 64-byte aligned, for the model's temporaries.\n"
+       " * The call is reentrant: concurrent calls need distinct output and\n"
+       " * arena buffers. */\n";
   h += "void autoglm_entry(void **buffers);\n\n";
   h += fmt::format("#define AUTOGLM_MODEL_NUM_INPUTS {}\n", info.inputs.size());
-  h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n\n", info.outputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n", info.outputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n\n", info.arenaBytes);
   auto emit = [&](const char *kind, size_t i, const TensorSpec &s) {
     std::string id = cIdent(s.name);
     std::string dims;

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -116,6 +118,7 @@ struct autoglm_model {
   std::string dir;
   std::vector<Spec> inputs, outputs;
   size_t weightBytes = 0;
+  size_t arenaBytes = 0, naiveTempBytes = 0;
   void *handle = nullptr;
   void (*entry)(void **) = nullptr;
   void (*setThreads)(int) = nullptr;
@@ -129,6 +132,8 @@ struct autoglm_context {
   const autoglm_model *model;
   int threads;
   std::vector<void *> buffers; // inputs then outputs
+  // The model's temporaries, allocated once per context (64-byte aligned).
+  std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
 };
 
 extern "C" {
@@ -205,8 +210,12 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
         return setError("manifest.json: " + err);
       result->outputs.push_back(s);
     }
-    if (m.contains("memory") && m["memory"].contains("weights_bytes"))
-      result->weightBytes = m["memory"]["weights_bytes"].get<size_t>();
+    if (m.contains("memory")) {
+      const auto &mem = m["memory"];
+      result->weightBytes = mem.value("weights_bytes", (size_t)0);
+      result->arenaBytes = mem.value("arena_bytes", (size_t)0);
+      result->naiveTempBytes = mem.value("naive_temp_bytes", (size_t)0);
+    }
   } catch (const std::exception &e) {
     return setError(std::string("manifest.json: ") + e.what());
   }
@@ -262,6 +271,10 @@ AUTOGLM_SPEC_GETTERS(output, outputs)
 #undef AUTOGLM_SPEC_GETTERS
 
 size_t autoglm_model_weight_bytes(const autoglm_model *m) { return m ? m->weightBytes : 0; }
+size_t autoglm_model_arena_bytes(const autoglm_model *m) { return m ? m->arenaBytes : 0; }
+size_t autoglm_model_naive_temp_bytes(const autoglm_model *m) {
+  return m ? m->naiveTempBytes : 0;
+}
 
 int autoglm_context_create(const autoglm_model *model, int num_threads,
                            autoglm_context **context) {
@@ -272,6 +285,15 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
   c->threads = num_threads > 0 ? num_threads
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+  if (model->arenaBytes) {
+    size_t bytes = (model->arenaBytes + 63) / 64 * 64;
+    c->arena.reset(static_cast<char *>(std::aligned_alloc(64, bytes)));
+    if (!c->arena) {
+      delete c;
+      return setError("cannot allocate the model's " + std::to_string(bytes) +
+                      "-byte arena");
+    }
+  }
   *context = c;
   return 0;
 }
@@ -339,6 +361,8 @@ int autoglm_context_run(autoglm_context *c) {
   for (void *&p : args)
     if (!p)
       p = empty.data();
+  if (c->arena)
+    args.push_back(c->arena.get());
   // The thread count is per calling thread (OpenMP's nthreads ICV), so
   // contexts on different threads keep their own.
   if (m->setThreads)

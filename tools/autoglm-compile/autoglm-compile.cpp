@@ -219,6 +219,10 @@ int run(const Options &o) {
     return 1;
   if (stopAtLinalg)
     return writeModule(o.output, *module);
+  if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.arena_bytes"))
+    info.arenaBytes = a.getInt();
+  if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))
+    info.naiveTempBytes = a.getInt();
 
   CPUTargetOptions target;
   target.cpu = o.cpu;

@@ -453,6 +453,8 @@ int run(const Options &o) {
                        .count());
     }
     double med = percentile(ms, 0.5);
+    double arenaMb = autoglm_model_arena_bytes(r.model) / 1048576.0,
+           naiveMb = autoglm_model_naive_temp_bytes(r.model) / 1048576.0;
     report["bench"] = {{"runs", o.bench},
                        {"warmup", o.warmup},
                        {"median_ms", med},
@@ -460,12 +462,15 @@ int run(const Options &o) {
                        {"p99_ms", percentile(ms, 0.99)},
                        {"throughput_per_s", med > 0 ? 1000.0 / med : 0},
                        {"peak_rss_mb", peakRssKb() / 1024.0},
+                       {"arena_mb", arenaMb},
+                       {"naive_temp_mb", naiveMb},
                        {"runs_ms", ms}};
     if (!o.json)
       fmt::print("latency over {} runs: median {:.4f} ms, p90 {:.4f} ms, p99 {:.4f} ms; "
-                 "throughput {:.1f}/s; peak RSS {:.1f} MB\n",
+                 "throughput {:.1f}/s; peak RSS {:.1f} MB; temporaries: arena {:.1f} MB "
+                 "(naive sum {:.1f} MB)\n",
                  o.bench, med, percentile(ms, 0.9), percentile(ms, 0.99),
-                 med > 0 ? 1000.0 / med : 0, peakRssKb() / 1024.0);
+                 med > 0 ? 1000.0 / med : 0, peakRssKb() / 1024.0, arenaMb, naiveMb);
   }
   report["ok"] = rc == 0;
   if (o.json)

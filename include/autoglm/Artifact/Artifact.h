@@ -37,6 +37,9 @@ struct ArtifactInfo {
   int optLevel = 0;
   std::vector<TensorSpec> inputs, outputs;
   int64_t weightBytes = 0;  // constant data in the library
+  /// The temporaries' arena (one buffer after the outputs when > 0) and
+  /// what the temporaries would take without sharing.
+  int64_t arenaBytes = 0, naiveTempBytes = 0;
   std::vector<std::string> notes;
   /// Files copied into the artifact beside the library: (name, source path).
   std::vector<std::pair<std::string, std::string>> extraFiles;

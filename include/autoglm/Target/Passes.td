@@ -167,4 +167,32 @@ def CPUVectorizeConvolutions : Pass<"autoglm-cpu-vectorize-convolutions", "Modul
                            "::mlir::arith::ArithDialect"];
 }
 
+def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {
+  let summary = "Place the model's temporaries in one arena by liveness";
+  let description = [{
+    Runs on bufferized IR, before deallocation is inserted. Every static
+    memref.alloc in the top-level block of the model function gets a live
+    range (its alloc to the last top-level op using it or anything that may
+    alias it: views, casts, loop results); temporaries whose ranges overlap
+    get disjoint, 64-byte aligned byte ranges of one arena (largest first,
+    lowest offset that fits). Each alloc becomes a memref.view of a new
+    trailing argument of the function, the arena, which the runtime
+    allocates once per context: no allocation, no page faults per call.
+    The module records `autoglm.arena_bytes` and `autoglm.naive_temp_bytes`
+    (the sum without sharing) for the manifest. Allocations that escape
+    (returned) or sit inside loops are left alone.
+
+    Before: %a = memref.alloc() : memref<64xf32>   ... last use of %a
+            %b = memref.alloc() : memref<64xf32>   ...
+    After:  func.func @main(..., %arena: memref<256xi8>)
+            %a = memref.view %arena[%c0][] : memref<256xi8> to memref<64xf32>
+            %b = memref.view %arena[%c0][] : ...   (reuses %a's bytes)
+  }];
+  let options = [
+    Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+           "Name of the model function">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD

@@ -85,6 +85,10 @@ AUTOGLM_API const int64_t *autoglm_model_output_shape(const autoglm_model *model
 AUTOGLM_API size_t autoglm_model_output_bytes(const autoglm_model *model, size_t i);
 /* Bytes of weights compiled into the library (from the manifest). */
 AUTOGLM_API size_t autoglm_model_weight_bytes(const autoglm_model *model);
+/* Scratch memory each context holds for the model's temporaries (shared by
+ * liveness), and what they would take without sharing. */
+AUTOGLM_API size_t autoglm_model_arena_bytes(const autoglm_model *model);
+AUTOGLM_API size_t autoglm_model_naive_temp_bytes(const autoglm_model *model);
 
 /* A context holds the buffers of one run. num_threads <= 0: all cores. */
 AUTOGLM_API int autoglm_context_create(const autoglm_model *model, int num_threads,

@@ -1,0 +1,174 @@
+//===- PlanMemory.cpp - one arena for the model's temporaries -------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// After bufferization every temporary of the model function is a
+// memref.alloc in its top-level block. Each gets a live range [its alloc,
+// the last top-level op that uses it or an alias of it]; temporaries whose
+// ranges overlap get disjoint byte ranges of one arena (greedy, largest
+// first, lowest offset that fits), and each alloc becomes a memref.view of a
+// new trailing function argument, the arena, which the runtime allocates once
+// per context. The module records the arena size and the naive sum.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Target/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_CPUPLANMEMORY
+#include "autoglm/Target/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+
+struct Temp {
+  memref::AllocOp alloc;
+  int64_t bytes;
+  unsigned first, last; // top-level op indices
+  int64_t offset = -1;
+};
+
+/// The index in `block` of the top-level op containing `op`.
+std::optional<unsigned> topIndex(Operation *op, Block &block,
+                                 const DenseMap<Operation *, unsigned> &index) {
+  while (op && op->getBlock() != &block)
+    op = op->getParentOp();
+  if (!op)
+    return std::nullopt;
+  return index.lookup(op);
+}
+
+/// The last top-level op using `root` or any value that may alias it, or
+/// nothing if it escapes (returned, or used in a way we do not follow).
+std::optional<unsigned> lastUse(Value root, Block &block,
+                                const DenseMap<Operation *, unsigned> &index) {
+  unsigned last = 0;
+  SmallVector<Value> work = {root};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<func::ReturnOp>(user))
+        return std::nullopt;
+      auto at = topIndex(user, block, index);
+      if (!at)
+        return std::nullopt;
+      last = std::max(last, *at);
+      // Whatever a user returns as a memref may alias its operand (views,
+      // casts, loops carrying it); a terminator passes it to the parent.
+      for (Value r : user->getResults())
+        if (isa<BaseMemRefType>(r.getType()))
+          work.push_back(r);
+      if (user->hasTrait<OpTrait::IsTerminator>() && user->getParentOp() &&
+          user->getBlock() != &block)
+        for (Value r : user->getParentOp()->getResults())
+          if (isa<BaseMemRefType>(r.getType()))
+            work.push_back(r);
+      // A value forwarded into a region (loop iter_args) aliases the block
+      // arguments it binds; stay conservative and follow all of them.
+      for (Region &region : user->getRegions())
+        for (Block &b : region)
+          for (BlockArgument arg : b.getArguments())
+            if (isa<BaseMemRefType>(arg.getType()))
+              work.push_back(arg);
+    }
+  }
+  return last;
+}
+
+struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
+  using CPUPlanMemoryBase::CPUPlanMemoryBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>(funcName);
+    if (!func || func.isExternal())
+      return;
+    Block &block = func.getBody().front();
+    DenseMap<Operation *, unsigned> index;
+    unsigned i = 0;
+    for (Operation &op : block)
+      index[&op] = i++;
+
+    SmallVector<Temp> temps;
+    int64_t naive = 0;
+    for (Operation &op : block) {
+      auto alloc = dyn_cast<memref::AllocOp>(&op);
+      if (!alloc)
+        continue;
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          type.getMemorySpace() || !type.getElementType().isIntOrFloat())
+        continue;
+      auto last = lastUse(alloc.getResult(), block, index);
+      if (!last)
+        continue;
+      int64_t bits = type.getElementType().getIntOrFloatBitWidth();
+      int64_t bytes = (type.getNumElements() * std::max<int64_t>(bits, 8) + 7) / 8;
+      bytes = std::max<int64_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign);
+      naive += bytes;
+      temps.push_back({alloc, bytes, index[&op], std::max(*last, index[&op])});
+    }
+
+    // Largest first; each at the lowest offset clear of every placed temp
+    // whose live range overlaps.
+    SmallVector<Temp *> order;
+    for (Temp &t : temps)
+      order.push_back(&t);
+    llvm::stable_sort(order, [](Temp *a, Temp *b) {
+      return a->bytes != b->bytes ? a->bytes > b->bytes : a->first < b->first;
+    });
+    SmallVector<Temp *> placed;
+    int64_t total = 0;
+    for (Temp *t : order) {
+      SmallVector<std::pair<int64_t, int64_t>> busy;
+      for (Temp *p : placed)
+        if (p->first <= t->last && t->first <= p->last)
+          busy.push_back({p->offset, p->offset + p->bytes});
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [lo, hi] : busy) {
+        if (offset + t->bytes <= lo)
+          break;
+        offset = std::max(offset, hi);
+      }
+      t->offset = offset;
+      total = std::max(total, offset + t->bytes);
+      placed.push_back(t);
+    }
+
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    module->setAttr("autoglm.arena_bytes", b.getI64IntegerAttr(total));
+    module->setAttr("autoglm.naive_temp_bytes", b.getI64IntegerAttr(naive));
+    if (temps.empty())
+      return;
+    auto arenaTy = MemRefType::get({total}, b.getI8Type());
+    unsigned argNo = func.getNumArguments();
+    if (failed(func.insertArgument(argNo, arenaTy, b.getDictionaryAttr({}), func.getLoc())))
+      return signalPassFailure();
+    Value arena = func.getArgument(argNo);
+    OpBuilder ob(ctx);
+    for (Temp &t : temps) {
+      ob.setInsertionPoint(t.alloc);
+      Value off = arith::ConstantIndexOp::create(ob, t.alloc.getLoc(), t.offset);
+      Value view = memref::ViewOp::create(ob, t.alloc.getLoc(), t.alloc.getType(), arena, off,
+                                          ValueRange{});
+      t.alloc.getResult().replaceAllUsesWith(view);
+      t.alloc.erase();
+    }
+  }
+};
+
+} // namespace
