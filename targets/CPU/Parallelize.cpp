@@ -18,6 +18,31 @@ using namespace mlir;
 
 namespace {
 
+/// The chunk width for `extent` iterations near `target`: a multiple of 8
+/// (so a chunk keeps the register-tiled kernels) that divides the extent (so
+/// every chunk has the same static shape, which the kernels need), looked for
+/// up to twice the target, then down from it; else any divisor in that
+/// range; else the target rounded up to a multiple of 8 (the last chunk is
+/// then partial and its shapes dynamic).
+int64_t chunkSize(int64_t extent, int64_t target) {
+  auto search = [&](bool multipleOf8) -> int64_t {
+    for (int64_t t = target; t <= std::min(extent, 2 * target); ++t)
+      if (extent % t == 0 && (!multipleOf8 || t % 8 == 0))
+        return t;
+    for (int64_t t = target - 1; t >= 1; --t)
+      if (extent % t == 0 && (!multipleOf8 || t % 8 == 0))
+        return t;
+    return 0;
+  };
+  if (extent < 16)
+    return target;
+  if (int64_t t = search(true))
+    return t;
+  if (int64_t t = search(false); t >= std::max<int64_t>(1, target / 2))
+    return t;
+  return std::min<int64_t>(extent, (target + 7) / 8 * 8);
+}
+
 struct CPUParallelizePass
     : autoglm::impl::CPUParallelizeBase<CPUParallelizePass> {
   using CPUParallelizeBase::CPUParallelizeBase;
@@ -62,10 +87,7 @@ struct CPUParallelizePass
       int64_t n = std::max<int64_t>(std::min<int64_t>(extent, 2),
                                     std::min<int64_t>(chunks, extent / 8));
       n = std::max<int64_t>(std::min<int64_t>(n, work / minWork), 2);
-      int64_t tile = (extent + n - 1) / n;
-      // A multiple of 8, so the chunk keeps the register-tiled kernels.
-      if (extent >= 16 && tile % 8)
-        tile = std::min<int64_t>(extent, (tile + 7) / 8 * 8);
+      int64_t tile = chunkSize(extent, (extent + n - 1) / n);
       SmallVector<int64_t> sizes(ranges.size(), 0);
       sizes[dim] = tile;
       scf::SCFTilingOptions options;

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -46,8 +47,14 @@ namespace {
 
 /// Loop positions of the kernel's dims and which input is which side.
 struct KernelDims {
-  unsigned v, r;         // vector dim, row dim
-  unsigned wIdx, xIdx;   // input operand numbers of the vector / broadcast side
+  enum Kind { OuterProduct, Rows } kind = OuterProduct;
+  unsigned v;                // vector dim
+  std::optional<unsigned> r; // row dim
+  // OuterProduct: W is read as vectors along V, X as scalars along R.
+  // Rows: X is read as vectors along V (X's index is V * stride + ...), W as
+  // scalars broadcast.
+  unsigned wIdx, xIdx;
+  int64_t stride = 1;
 };
 
 } // namespace
@@ -75,6 +82,50 @@ bool mlir::autoglm::cpu::isF32Mac(linalg::GenericOp op) {
 }
 
 namespace {
+
+/// The coefficient of dim `d` in the pure affine `e` (others at 0).
+std::optional<int64_t> coefficient(AffineExpr e, unsigned d, unsigned numDims) {
+  if (!e.isPureAffine())
+    return std::nullopt;
+  MLIRContext *ctx = e.getContext();
+  auto at = [&](int64_t v) -> std::optional<int64_t> {
+    SmallVector<AffineExpr> dims(numDims, getAffineConstantExpr(0, ctx));
+    dims[d] = getAffineConstantExpr(v, ctx);
+    auto c = dyn_cast<AffineConstantExpr>(simplifyAffineExpr(e.replaceDims(dims), 0, 0));
+    return c ? std::optional<int64_t>(c.getValue()) : std::nullopt;
+  };
+  auto a = at(0), b = at(1);
+  if (!a || !b)
+    return std::nullopt;
+  return *b - *a;
+}
+
+/// The depthwise form: C's last dim V is read by one input X as its last
+/// index V * stride + (reductions), by nothing else of X, and not at all by
+/// the other input W. Rows are C's dim before V.
+std::optional<KernelDims> matchRows(linalg::GenericOp op) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap c = maps[2];
+  if (c.getNumResults() == 0)
+    return std::nullopt;
+  unsigned v = cast<AffineDimExpr>(c.getResult(c.getNumResults() - 1)).getPosition();
+  for (unsigned x = 0; x < 2; ++x) {
+    AffineMap xm = maps[x], wm = maps[1 - x];
+    if (xm.getNumResults() == 0 || wm.isFunctionOfDim(v))
+      continue;
+    bool vElsewhere = false;
+    for (unsigned i = 0; i + 1 < xm.getNumResults(); ++i)
+      vElsewhere |= xm.getResult(i).isFunctionOfDim(v);
+    auto s = coefficient(xm.getResult(xm.getNumResults() - 1), v, xm.getNumDims());
+    if (vElsewhere || !s || *s < 1 || *s > 4)
+      continue;
+    KernelDims d{KernelDims::Rows, v, std::nullopt, 1 - x, x, *s};
+    if (c.getNumResults() >= 2)
+      d.r = cast<AffineDimExpr>(c.getResult(c.getNumResults() - 2)).getPosition();
+    return d;
+  }
+  return std::nullopt;
+}
 
 std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
   if (!autoglm::cpu::isF32Mac(op) || op.getNumReductionLoops() == 0)
@@ -106,9 +157,9 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
         r = d;
     }
     if (r)
-      return KernelDims{v, *r, w, 1 - w};
+      return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
   }
-  return std::nullopt;
+  return matchRows(op);
 }
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
@@ -119,17 +170,19 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
   rw.setInsertionPoint(t);
   SmallVector<int64_t> ranges = t.getStaticLoopRanges();
   SmallVector<AffineMap> maps = t.getIndexingMapsArray();
-  int64_t width = ranges[d.v], rows = ranges[d.r];
+  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  bool outer = d.kind == KernelDims::OuterProduct;
   Type f32 = rw.getF32Type();
   Value wIn = t.getDpsInputOperand(d.wIdx)->get();
   Value xIn = t.getDpsInputOperand(d.xIdx)->get();
   Value cIn = t.getDpsInitOperand(0)->get();
   auto cTy = cast<RankedTensorType>(cIn.getType());
 
-  // The C tile as a 2-D tensor ([width, rows] or [rows, width] in C's order).
+  // The C tile as a 2-D tensor ([width, rows] or [rows, width] in C's order);
+  // the accumulator is [rows, width].
   AffineMap cm = maps[2];
   unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
-  unsigned posR = *cm.getResultPosition(getAffineDimExpr(d.r, ctx));
+  unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
   bool vFirst = posV < posR;
   SmallVector<OpFoldResult> zeros(cTy.getRank(), rw.getIndexAttr(0)),
       ones(cTy.getRank(), rw.getIndexAttr(1)), sizes(cTy.getRank(), rw.getIndexAttr(1));
@@ -161,8 +214,15 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
     ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
     steps.push_back(c1);
   }
-  auto wVecTy = VectorType::get({width}, f32);
-  auto xVecTy = VectorType::get({rows}, f32);
+  auto rowTy = VectorType::get({width}, f32);
+  auto colTy = VectorType::get({rows}, f32);
+  // Rows form with stride s: the (width - 1) * s + 1 elements a row spans,
+  // then every s-th of them.
+  int64_t span = (width - 1) * d.stride + 1;
+  auto spanTy = VectorType::get({span}, f32);
+  SmallVector<int64_t> everyS;
+  for (int64_t i = 0; i < width; ++i)
+    everyS.push_back(i * d.stride);
   scf::LoopNest nest = scf::buildLoopNest(
       rw, loc, lbs, ubs, steps, ValueRange{acc},
       [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
@@ -178,15 +238,36 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
                     b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
           return idx;
         };
-        Value wv = vector::TransferReadOp::create(b, l, wVecTy, wIn, indices(maps[d.wIdx]), pad,
-                                                  ArrayRef<bool>{true});
-        SmallVector<Value> xs;
-        for (int64_t i = 0; i < rows; ++i) {
-          point[d.r] = b.getIndexAttr(i);
-          xs.push_back(tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx])));
+        if (outer) {
+          // rows scalars of X times one vector of W.
+          Value wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]),
+                                                    pad, ArrayRef<bool>{true});
+          SmallVector<Value> xs;
+          for (int64_t i = 0; i < rows; ++i) {
+            point[*d.r] = b.getIndexAttr(i);
+            xs.push_back(tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx])));
+          }
+          Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
+          return {vector::OuterProductOp::create(b, l, accTy, xv, wv, args[0]).getResult()};
         }
-        Value xv = vector::FromElementsOp::create(b, l, xVecTy, xs);
-        return {vector::OuterProductOp::create(b, l, accTy, xv, wv, args[0]).getResult()};
+        // Per row: one vector of X (a strided row) times a broadcast of W.
+        Value accv = args[0];
+        Value wb;
+        bool wPerRow = maps[d.wIdx].isFunctionOfDim(*d.r);
+        for (int64_t i = 0; i < rows; ++i) {
+          point[*d.r] = b.getIndexAttr(i);
+          if (!wb || wPerRow)
+            wb = vector::BroadcastOp::create(
+                b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
+          Value xv = vector::TransferReadOp::create(b, l, spanTy, xIn, indices(maps[d.xIdx]),
+                                                    pad, ArrayRef<bool>{true});
+          if (d.stride > 1)
+            xv = vector::ShuffleOp::create(b, l, rowTy, xv, xv, everyS);
+          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+          row = vector::FMAOp::create(b, l, xv, wb, row);
+          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
+        }
+        return {accv};
       });
   Value res = nest.results.front();
   if (vFirst)
@@ -196,6 +277,55 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
                     .getResult();
   Value cNew = tensor::InsertSliceOp::create(rw, loc, c2New, cIn, zeros, sizes, ones);
   rw.replaceOp(t, cNew);
+}
+
+/// The V extent of a tile, or 0 if V should be split first: the whole of V
+/// when it is at most the widest tile (`vectorWidth` lanes for outer
+/// products, 64 for rows), else the widest of a few narrower widths that
+/// divides V.
+int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
+  bool outer = d.kind == KernelDims::OuterProduct;
+  int64_t widest = outer ? vectorWidth : 64;
+  if (extent <= widest)
+    return extent;
+  SmallVector<int64_t> choices = {widest, widest / 2, widest / 4};
+  if (!outer)
+    choices.push_back(8);
+  for (int64_t w : choices)
+    if (w >= 8 && extent % w == 0)
+      return w;
+  return 0;
+}
+
+/// Tiles `op` to width x rows register tiles and emits the kernel for each.
+void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
+                 int64_t accumulators) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // About `accumulators` registers of 16 lanes: rows x width / 16.
+  int64_t maxRows =
+      std::max<int64_t>(1, accumulators / std::max<int64_t>(1, (width + 15) / 16));
+  int64_t rowTile = 1;
+  for (int64_t r = std::min(maxRows, ranges[*d.r]); r >= 1; --r)
+    if (ranges[*d.r] % r == 0) {
+      rowTile = r;
+      break;
+    }
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> sizes(ranges.size(), 0);
+  for (unsigned i = 0; i < ranges.size(); ++i)
+    if (iters[i] == utils::IteratorType::parallel)
+      sizes[i] = 1;
+  sizes[d.v] = width;
+  sizes[*d.r] = rowTile;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  rw.setInsertionPoint(op);
+  auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return;
+  rw.replaceOp(op, tiled->replacements);
+  for (Operation *t : tiled->tiledOps)
+    emitKernel(rw, cast<linalg::GenericOp>(t), d);
 }
 
 struct CPUVectorizeConvolutionsPass
@@ -211,40 +341,24 @@ struct CPUVectorizeConvolutionsPass
     IRRewriter rw(&getContext());
     for (auto [op, d] : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic))
+      if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
         continue;
-      int64_t width = 0;
-      for (int64_t w : {(int64_t)vectorWidth, (int64_t)vectorWidth / 2, (int64_t)vectorWidth / 4})
-        if (w >= 1 && ranges[d.v] % w == 0) {
-          width = w;
-          break;
-        }
-      if (!width)
+      int64_t extent = ranges[d.v];
+      if (int64_t width = pickWidth(d, extent, vectorWidth)) {
+        tileAndEmit(rw, op, d, width, accumulators);
         continue;
-      // About `accumulators` registers of 16 lanes: rows x width / 16.
-      int64_t maxRows = std::max<int64_t>(1, accumulators * 16 / std::max<int64_t>(width, 16));
-      int64_t rowTile = 1;
-      for (int64_t r = std::min(maxRows, ranges[d.r]); r >= 1; --r)
-        if (ranges[d.r] % r == 0) {
-          rowTile = r;
-          break;
-        }
-      auto iters = op.getIteratorTypesArray();
-      SmallVector<int64_t> sizes(ranges.size(), 0);
-      for (unsigned i = 0; i < ranges.size(); ++i)
-        if (iters[i] == utils::IteratorType::parallel)
-          sizes[i] = 1;
-      sizes[d.v] = width;
-      sizes[d.r] = rowTile;
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+      }
+      // No width divides V: split it into a part of whole tiles and a
+      // narrower remainder tile.
+      int64_t main = d.kind == KernelDims::OuterProduct ? (int64_t)vectorWidth : 16;
       rw.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
+      auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
+                                          rw.getIndexAttr(extent / main * main));
+      if (!head || !tail)
         continue;
-      rw.replaceOp(op, tiled->replacements);
-      for (Operation *t : tiled->tiledOps)
-        emitKernel(rw, cast<linalg::GenericOp>(t), d);
+      tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main, accumulators);
+      tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, extent % main,
+                  accumulators);
     }
   }
 };

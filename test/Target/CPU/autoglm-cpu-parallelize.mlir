@@ -40,9 +40,11 @@ func.func @medium(%a: tensor<96x32xf32>, %c: tensor<96x32xf32>) -> tensor<96x32x
   return %0 : tensor<96x32xf32>
 }
 
-// 4 chunks of 100 / 4 = 25 rows round up to 32: a tile of 8 rows stays whole.
+// 4 chunks of 100 / 4 = 25 rows: no multiple of 8 divides 100, 25 does, so
+// every chunk has the same static shape.
 // CHECK-LABEL: func.func @rounded
-// CHECK: scf.forall (%{{.*}}) = (0) to (100) step (32) shared_outs
+// CHECK: scf.forall (%{{.*}}) = (0) to (100) step (25) shared_outs
+// CHECK: tensor<25x64xf32>
 func.func @rounded(%a: tensor<100x64xf32>, %c: tensor<100x64xf32>) -> tensor<100x64xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<100x64xf32>) outs(%c : tensor<100x64xf32>) {
   ^bb0(%x: f32, %o: f32):
@@ -50,4 +52,18 @@ func.func @rounded(%a: tensor<100x64xf32>, %c: tensor<100x64xf32>) -> tensor<100
     linalg.yield %y : f32
   } -> tensor<100x64xf32>
   return %0 : tensor<100x64xf32>
+}
+
+// 4 chunks of 120 / 4 = 30 rows: the nearest multiple of 8 that divides 120
+// is 40, so 3 equal chunks that keep whole 8-row tiles.
+// CHECK-LABEL: func.func @divisor
+// CHECK: scf.forall (%{{.*}}) = (0) to (120) step (40) shared_outs
+// CHECK: tensor<40x64xf32>
+func.func @divisor(%a: tensor<120x64xf32>, %c: tensor<120x64xf32>) -> tensor<120x64xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<120x64xf32>) outs(%c : tensor<120x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<120x64xf32>
+  return %0 : tensor<120x64xf32>
 }

@@ -58,11 +58,22 @@ func.func @leftover_matmul(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor
 
 // -----
 
-// Not matched: a depthwise conv reads x through the channel dim too, so no
-// operand is free of V.
+// A depthwise conv reads x through the channel dim too, so no outer
+// product; it takes the rows form instead: V = ow (8, the whole row), rows
+// of oh (8), per kh/kw step one broadcast weight and per row one vector of x.
 // CHECK-LABEL: func.func @depthwise
 // CHECK-NOT: vector.outerproduct
-// CHECK: linalg.generic
+// CHECK-NOT: vector.transpose
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[W:.*]] = tensor.extract
+// CHECK: %[[WB:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
+// CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
+// CHECK: vector.fma %[[X]], %[[WB]]
+// CHECK-COUNT-7: vector.fma %{{.*}}, %[[WB]]
+// CHECK: vector.transfer_write {{.*}} : vector<8x8xf32>, tensor<8x8xf32>
 func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
   %r = linalg.generic {indexing_maps = [
       affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh + kh, ow + kw)>,
@@ -80,18 +91,57 @@ func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: ten
 
 // -----
 
-// Not matched: the vector dim's extent (12) is no multiple of 8.
-// CHECK-LABEL: func.func @narrow
-// CHECK-NOT: vector.outerproduct
-// CHECK: linalg.generic
-func.func @narrow(%a: tensor<8x3xf32>, %b: tensor<3x12xf32>, %c: tensor<8x12xf32>) -> tensor<8x12xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x12xf32>) outs(%c : tensor<8x12xf32>) {
+// Stride 2 in the rows form: each row reads the 15 elements its 8 outputs
+// span and keeps every second one.
+// CHECK-LABEL: func.func @depthwise_stride2
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x17x17xf32>, vector<15xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
+func.func @depthwise_stride2(%x: tensor<1x32x17x17xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh * 2 + kh, ow * 2 + kw)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (kh, kw, m)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x32x17x17xf32>, tensor<3x3x32xf32>) outs(%c : tensor<1x32x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// No width divides V = 36: it is split into 32 (one whole tile) and a
+// 4-wide remainder, each its own kernel.
+// CHECK-LABEL: func.func @split
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<4xf32>
+func.func @split(%a: tensor<8x3xf32>, %b: tensor<3x36xf32>, %c: tensor<8x36xf32>) -> tensor<8x36xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x36xf32>) outs(%c : tensor<8x36xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<8x12xf32>
-  return %0 : tensor<8x12xf32>
+  } -> tensor<8x36xf32>
+  return %0 : tensor<8x36xf32>
+}
+
+// -----
+
+// Not matched: a matrix-vector product has a single output dim, so no rows.
+// CHECK-LABEL: func.func @matvec
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @matvec(%a: tensor<16x8xf32>, %b: tensor<8xf32>, %c: tensor<16xf32>) -> tensor<16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>, affine_map<(m, k) -> (k)>, affine_map<(m, k) -> (m)>], iterator_types = ["parallel", "reduction"]} ins(%a, %b : tensor<16x8xf32>, tensor<8xf32>) outs(%c : tensor<16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %0 : tensor<16xf32>
 }
 
 // -----
