@@ -69,7 +69,6 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   }
   if (options.vectorize) {
     pm.addPass(createCPUVectorizeContractions());
-    pm.addPass(createCPUVectorizeConvolutions());
     pm.addPass(createCanonicalizerPass());
   }
   pm.addPass(createCPULoopOrder());

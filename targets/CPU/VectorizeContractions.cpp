@@ -1,27 +1,44 @@
-//===- VectorizeContractions.cpp - register-tiled matmul kernels ----*- C++ -*-===//
+//===- VectorizeContractions.cpp - register kernels for contractions *- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// A matmul-like linalg.generic (C[b.., m, n] += A[b.., m, k] * B[b.., k, n],
-// f32, static shapes) is tiled to an m x n register tile with k innermost,
-// the tile is vectorized to vector.contract, and the accumulator's
-// read/write are hoisted out of the k loop, so the inner loop is a chain of
-// FMAs on registers. Shapes the tile does not divide are left to the
-// generic path.
+// A multiply-accumulate linalg.generic whose operands split into a "vector"
+// side W (its last dim is a parallel dim V of the output, and it does not
+// depend on a second output dim R) and a "broadcast" side X (depends on R,
+// not on V, through any affine expression) is computed as a register tile of
+// `rows` values of R by `width` values of V:
+//
+//   acc[rows][width] = C tile
+//   for every reduction point p:          (all reduction dims, in order)
+//     w = W[.., p, v0 : v0 + width]       (one contiguous vector read)
+//     x[i] = X[f(r0 + i, p)]              (rows scalars, any affine index)
+//     acc += outer(x, w)                  (rows x width FMAs)
+//   C tile = acc
+//
+// A convolution lowered with blocked weights ([G, Mg/B, Cg, K..., B]) is
+// exactly this with V = output channel and R = output width, whatever the
+// stride, dilation or padding: X's index ow * s + kw * d is a scalar address.
+// A matmul (blocked constant weight [N/B, K, B] or plain B[k, n]) is this
+// with R = m and V = n.
+//
+// The "rows" form covers what has no such split (depthwise convs): the
+// output's last dim V is read by X as its last index V * s + (reductions);
+// per reduction point each row does one vector read of X (strided: the span
+// read whole, every s-th lane kept) and an FMA with a broadcast scalar of W.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
-#include "Kernels.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
@@ -32,44 +49,286 @@ using namespace mlir;
 
 namespace {
 
-struct MatmulDims {
-  unsigned m, n, k;
+/// Loop positions of the kernel's dims and which input is which side.
+struct KernelDims {
+  enum Kind { OuterProduct, Rows } kind = OuterProduct;
+  unsigned v;                // vector dim
+  std::optional<unsigned> r; // row dim
+  // OuterProduct: W is read as vectors along V, X as scalars along R.
+  // Rows: X is read as vectors along V (X's index is V * stride + ...), W as
+  // scalars broadcast.
+  unsigned wIdx, xIdx;
+  int64_t stride = 1;
 };
 
-std::optional<MatmulDims> matchMaps(linalg::GenericOp op, AffineMap a, AffineMap b,
-                                    AffineMap c);
-
-/// Loop positions of m, n, k if `op` is an f32 matmul-like contraction.
-std::optional<MatmulDims> matchMatmul(linalg::GenericOp op) {
-  if (!autoglm::cpu::isF32Mac(op) || op.getNumReductionLoops() != 1)
-    return std::nullopt;
-  AffineMap c = op.getIndexingMapsArray()[2];
-  // Either input may be the m x k side (a pointwise conv reads x [k, n]
-  // first and w [m, k] second).
-  if (auto d = matchMaps(op, op.getIndexingMapsArray()[0], op.getIndexingMapsArray()[1], c))
-    return d;
-  return matchMaps(op, op.getIndexingMapsArray()[1], op.getIndexingMapsArray()[0], c);
+/// True for an f32 linalg.generic on tensors with two inputs, one init and
+/// the body `out + a * b` (either operand order).
+bool isF32Mac(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
+    return false;
+  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outTy || !outTy.getElementType().isF32())
+    return false;
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  if (add.getLhs() != acc && add.getRhs() != acc)
+    return false;
+  auto mul = (add.getLhs() == acc ? add.getRhs() : add.getLhs()).getDefiningOp<arith::MulFOp>();
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return mul && ((mul.getLhs() == a && mul.getRhs() == b) ||
+                 (mul.getLhs() == b && mul.getRhs() == a));
 }
 
-/// m, n, k if `a` reads [.., m, k], `b` reads [.., k, n] and `c` writes
-/// [.., m, n].
-std::optional<MatmulDims> matchMaps(linalg::GenericOp op, AffineMap a, AffineMap b,
-                                    AffineMap c) {
-  auto dimAt = [](AffineMap map, int fromEnd) -> std::optional<unsigned> {
-    if ((int)map.getNumResults() < fromEnd)
-      return std::nullopt;
-    auto d = dyn_cast<AffineDimExpr>(map.getResult(map.getNumResults() - fromEnd));
-    return d ? std::optional<unsigned>(d.getPosition()) : std::nullopt;
+
+/// The coefficient of dim `d` in the pure affine `e` (others at 0).
+std::optional<int64_t> coefficient(AffineExpr e, unsigned d, unsigned numDims) {
+  if (!e.isPureAffine())
+    return std::nullopt;
+  MLIRContext *ctx = e.getContext();
+  auto at = [&](int64_t v) -> std::optional<int64_t> {
+    SmallVector<AffineExpr> dims(numDims, getAffineConstantExpr(0, ctx));
+    dims[d] = getAffineConstantExpr(v, ctx);
+    auto c = dyn_cast<AffineConstantExpr>(simplifyAffineExpr(e.replaceDims(dims), 0, 0));
+    return c ? std::optional<int64_t>(c.getValue()) : std::nullopt;
   };
-  auto m = dimAt(c, 2), n = dimAt(c, 1), ka = dimAt(a, 1), ma = dimAt(a, 2),
-       kb = dimAt(b, 2), nb = dimAt(b, 1);
-  if (!m || !n || !ka || !ma || !kb || !nb || *ma != *m || *nb != *n || *ka != *kb)
+  auto a = at(0), b = at(1);
+  if (!a || !b)
     return std::nullopt;
+  return *b - *a;
+}
+
+/// The depthwise form: C's last dim V is read by one input X as its last
+/// index V * stride + (reductions), by nothing else of X, and not at all by
+/// the other input W. Rows are C's dim before V.
+std::optional<KernelDims> matchRows(linalg::GenericOp op) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap c = maps[2];
+  if (c.getNumResults() == 0)
+    return std::nullopt;
+  unsigned v = cast<AffineDimExpr>(c.getResult(c.getNumResults() - 1)).getPosition();
+  for (unsigned x = 0; x < 2; ++x) {
+    AffineMap xm = maps[x], wm = maps[1 - x];
+    if (xm.getNumResults() == 0 || wm.isFunctionOfDim(v))
+      continue;
+    bool vElsewhere = false;
+    for (unsigned i = 0; i + 1 < xm.getNumResults(); ++i)
+      vElsewhere |= xm.getResult(i).isFunctionOfDim(v);
+    auto s = coefficient(xm.getResult(xm.getNumResults() - 1), v, xm.getNumDims());
+    if (vElsewhere || !s || *s < 1 || *s > 4)
+      continue;
+    KernelDims d{KernelDims::Rows, v, std::nullopt, 1 - x, x, *s};
+    if (c.getNumResults() >= 2)
+      d.r = cast<AffineDimExpr>(c.getResult(c.getNumResults() - 2)).getPosition();
+    return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
+  if (!isF32Mac(op) || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap c = maps[2];
   auto iters = op.getIteratorTypesArray();
-  if (iters[*ka] != utils::IteratorType::reduction || !a.isProjectedPermutation() ||
-      !b.isProjectedPermutation() || !c.isProjectedPermutation())
+  if (!c.isProjectedPermutation())
     return std::nullopt;
-  return MatmulDims{*m, *n, *ka};
+  // Every parallel dim is an output dim (tiles of 1 or the kernel's).
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (iters[d] == utils::IteratorType::parallel && !c.isFunctionOfDim(d))
+      return std::nullopt;
+  for (unsigned w = 0; w < 2; ++w) {
+    AffineMap wm = maps[w], xm = maps[1 - w];
+    if (!wm.isProjectedPermutation() || wm.getNumResults() == 0)
+      continue;
+    auto last = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 1));
+    if (!last)
+      continue;
+    unsigned v = last.getPosition();
+    if (iters[v] != utils::IteratorType::parallel || xm.isFunctionOfDim(v))
+      continue;
+    // R: the output dim latest in C's layout that X reads and W does not.
+    std::optional<unsigned> r;
+    for (AffineExpr e : c.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      if (d != v && xm.isFunctionOfDim(d) && !wm.isFunctionOfDim(d))
+        r = d;
+    }
+    if (r)
+      return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
+  }
+  return matchRows(op);
+}
+
+/// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
+/// dims 1) by the register-tile loop nest.
+void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
+  Location loc = t.getLoc();
+  MLIRContext *ctx = rw.getContext();
+  rw.setInsertionPoint(t);
+  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
+  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  bool outer = d.kind == KernelDims::OuterProduct;
+  Type f32 = rw.getF32Type();
+  Value wIn = t.getDpsInputOperand(d.wIdx)->get();
+  Value xIn = t.getDpsInputOperand(d.xIdx)->get();
+  Value cIn = t.getDpsInitOperand(0)->get();
+  auto cTy = cast<RankedTensorType>(cIn.getType());
+
+  // The C tile as a 2-D tensor ([width, rows] or [rows, width] in C's order);
+  // the accumulator is [rows, width].
+  AffineMap cm = maps[2];
+  unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
+  unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
+  bool vFirst = posV < posR;
+  SmallVector<OpFoldResult> zeros(cTy.getRank(), rw.getIndexAttr(0)),
+      ones(cTy.getRank(), rw.getIndexAttr(1)), sizes(cTy.getRank(), rw.getIndexAttr(1));
+  sizes[posV] = rw.getIndexAttr(width);
+  sizes[posR] = rw.getIndexAttr(rows);
+  auto c2Ty = RankedTensorType::get(vFirst ? ArrayRef<int64_t>{width, rows}
+                                           : ArrayRef<int64_t>{rows, width},
+                                    f32);
+  Value c2 = tensor::ExtractSliceOp::create(rw, loc, c2Ty, cIn, zeros, sizes, ones);
+  Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
+  auto accTy = VectorType::get({rows, width}, f32);
+  auto c2VecTy = VectorType::get(c2Ty.getShape(), f32);
+  Value acc = vector::TransferReadOp::create(rw, loc, c2VecTy, c2, ValueRange{c0, c0}, pad,
+                                             ArrayRef<bool>{true, true});
+  if (vFirst)
+    acc = vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0});
+
+  // The reduction loops, in the op's order, carrying the accumulator.
+  SmallVector<unsigned> red;
+  auto iters = t.getIteratorTypesArray();
+  for (unsigned i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction)
+      red.push_back(i);
+  SmallVector<Value> lbs, ubs, steps;
+  Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
+  for (unsigned i : red) {
+    lbs.push_back(c0);
+    ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
+    steps.push_back(c1);
+  }
+  auto rowTy = VectorType::get({width}, f32);
+  auto colTy = VectorType::get({rows}, f32);
+  // Rows form with stride s: the (width - 1) * s + 1 elements a row spans,
+  // then every s-th of them.
+  int64_t span = (width - 1) * d.stride + 1;
+  auto spanTy = VectorType::get({span}, f32);
+  SmallVector<int64_t> everyS;
+  for (int64_t i = 0; i < width; ++i)
+    everyS.push_back(i * d.stride);
+  scf::LoopNest nest = scf::buildLoopNest(
+      rw, loc, lbs, ubs, steps, ValueRange{acc},
+      [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
+        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
+        for (auto [i, rd] : llvm::enumerate(red))
+          point[rd] = ivs[i];
+        auto indices = [&](AffineMap map) {
+          SmallVector<Value> idx;
+          for (AffineExpr e : map.getResults())
+            idx.push_back(getValueOrCreateConstantIndexOp(
+                b, l,
+                affine::makeComposedFoldedAffineApply(
+                    b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
+          return idx;
+        };
+        if (outer) {
+          // rows scalars of X times one vector of W.
+          Value wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]),
+                                                    pad, ArrayRef<bool>{true});
+          SmallVector<Value> xs;
+          for (int64_t i = 0; i < rows; ++i) {
+            point[*d.r] = b.getIndexAttr(i);
+            xs.push_back(tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx])));
+          }
+          Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
+          return {vector::OuterProductOp::create(b, l, accTy, xv, wv, args[0]).getResult()};
+        }
+        // Per row: one vector of X (a strided row) times a broadcast of W.
+        Value accv = args[0];
+        Value wb;
+        bool wPerRow = maps[d.wIdx].isFunctionOfDim(*d.r);
+        for (int64_t i = 0; i < rows; ++i) {
+          point[*d.r] = b.getIndexAttr(i);
+          if (!wb || wPerRow)
+            wb = vector::BroadcastOp::create(
+                b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
+          Value xv = vector::TransferReadOp::create(b, l, spanTy, xIn, indices(maps[d.xIdx]),
+                                                    pad, ArrayRef<bool>{true});
+          if (d.stride > 1)
+            xv = vector::ShuffleOp::create(b, l, rowTy, xv, xv, everyS);
+          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+          row = vector::FMAOp::create(b, l, xv, wb, row);
+          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
+        }
+        return {accv};
+      });
+  Value res = nest.results.front();
+  if (vFirst)
+    res = vector::TransposeOp::create(rw, loc, res, ArrayRef<int64_t>{1, 0});
+  Value c2New = vector::TransferWriteOp::create(rw, loc, res, c2, ValueRange{c0, c0},
+                                                ArrayRef<bool>{true, true})
+                    .getResult();
+  Value cNew = tensor::InsertSliceOp::create(rw, loc, c2New, cIn, zeros, sizes, ones);
+  rw.replaceOp(t, cNew);
+}
+
+/// The V extent of a tile, or 0 if V should be split first: the whole of V
+/// when it is at most the widest tile (`vectorWidth` lanes for outer
+/// products, 64 for rows), else the widest of a few narrower widths that
+/// divides V.
+int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
+  bool outer = d.kind == KernelDims::OuterProduct;
+  int64_t widest = outer ? vectorWidth : 64;
+  if (extent <= widest)
+    return extent;
+  SmallVector<int64_t> choices = {widest, widest / 2, widest / 4};
+  if (!outer)
+    choices.push_back(8);
+  for (int64_t w : choices)
+    if (w >= 8 && extent % w == 0)
+      return w;
+  return 0;
+}
+
+/// Tiles `op` to width x rows register tiles and emits the kernel for each.
+void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
+                 int64_t accumulators) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // About `accumulators` registers of 16 lanes: rows x width / 16.
+  int64_t maxRows =
+      std::max<int64_t>(1, accumulators / std::max<int64_t>(1, (width + 15) / 16));
+  int64_t rowTile = 1;
+  for (int64_t r = std::min(maxRows, ranges[*d.r]); r >= 1; --r)
+    if (ranges[*d.r] % r == 0) {
+      rowTile = r;
+      break;
+    }
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> sizes(ranges.size(), 0);
+  for (unsigned i = 0; i < ranges.size(); ++i)
+    if (iters[i] == utils::IteratorType::parallel)
+      sizes[i] = 1;
+  sizes[d.v] = width;
+  sizes[*d.r] = rowTile;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  rw.setInsertionPoint(op);
+  auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return;
+  rw.replaceOp(op, tiled->replacements);
+  for (Operation *t : tiled->tiledOps)
+    emitKernel(rw, cast<linalg::GenericOp>(t), d);
 }
 
 struct CPUVectorizeContractionsPass
@@ -77,83 +336,32 @@ struct CPUVectorizeContractionsPass
   using CPUVectorizeContractionsBase::CPUVectorizeContractionsBase;
 
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, MatmulDims>> ops;
+    SmallVector<std::pair<linalg::GenericOp, KernelDims>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (auto d = matchMatmul(op))
+      if (auto d = matchKernel(op))
         ops.push_back({op, *d});
     });
     IRRewriter rw(&getContext());
     for (auto [op, d] : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic))
+      if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
         continue;
-      auto pick = [](int64_t extent, ArrayRef<int64_t> choices) -> int64_t {
-        for (int64_t c : choices)
-          if (extent % c == 0)
-            return c;
-        return 0;
-      };
-      int64_t tm = pick(ranges[d.m], {(int64_t)tileM, 4, 2, 1});
-      int64_t tn = pick(ranges[d.n], {(int64_t)tileN, 16, 8});
-      int64_t tk = pick(ranges[d.k], {(int64_t)tileK, 2, 1});
-      if (!tm || !tn || !tk)
+      int64_t extent = ranges[d.v];
+      if (int64_t width = pickWidth(d, extent, vectorWidth)) {
+        tileAndEmit(rw, op, d, width, accumulators);
         continue;
-      // Batch dims tile by 1; the k loop is innermost.
-      SmallVector<int64_t> sizes(ranges.size(), 1);
-      sizes[d.m] = tm;
-      sizes[d.n] = tn;
-      sizes[d.k] = tk;
-      SmallVector<int64_t> order;
-      for (unsigned i = 0; i < ranges.size(); ++i)
-        if (i != d.m && i != d.n && i != d.k)
-          order.push_back(i);
-      order.append({(int64_t)d.m, (int64_t)d.n, (int64_t)d.k});
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
-      options.setInterchange(order);
-      rw.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
-        continue;
-      rw.replaceOp(op, tiled->replacements);
-      for (Operation *t : tiled->tiledOps) {
-        rw.setInsertionPoint(t);
-        auto vec = linalg::vectorize(rw, t, {}, {}, false, false, false,
-                                     /*createNamedContraction=*/true);
-        if (succeeded(vec))
-          rw.replaceOp(t, vec->replacements);
       }
-    }
-    // mul + multi_reduction -> vector.contract with the broadcasts folded
-    // into its maps; it lowers to outer products (FMAs) later.
-    RewritePatternSet patterns(&getContext());
-    vector::populateVectorReductionToContractPatterns(patterns);
-    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
-    // Batch dims tiled by 1 leave leading unit dims; drop them so the kernel
-    // is 2-D (m x n registers) whatever the op's rank. Only once the
-    // contractions are formed: on the broadcast + multi_reduction form these
-    // patterns materialize the broadcasts.
-    RewritePatternSet unitDims(&getContext());
-    vector::populateCastAwayVectorLeadingOneDimPatterns(unitDims);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(unitDims))))
-      return signalPassFailure();
-    // Keep the accumulator tile in registers across the k loop: the C tile's
-    // slice and then its vector read/write leave the loops (innermost first).
-    // Loops are collected afresh each round (post-order: innermost first);
-    // hoisting replaces a loop by one with more iter_args, so handles from
-    // tiling or from an earlier round would dangle.
-    for (int round = 0; round < 2; ++round) {
-      SmallVector<scf::ForOp> loops;
-      getOperation().walk([&](scf::ForOp loop) {
-        bool hasContract = false;
-        loop.getBody()->walk([&](vector::ContractionOp) { hasContract = true; });
-        if (hasContract)
-          loops.push_back(loop);
-      });
-      for (scf::ForOp loop : loops)
-        hoistLoopInvariantSubsets(rw, cast<LoopLikeOpInterface>(loop.getOperation()));
+      // No width divides V: split it into a part of whole tiles and a
+      // narrower remainder tile.
+      int64_t main = d.kind == KernelDims::OuterProduct ? (int64_t)vectorWidth : 16;
+      rw.setInsertionPoint(op);
+      auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
+                                          rw.getIndexAttr(extent / main * main));
+      if (!head || !tail)
+        continue;
+      tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main, accumulators);
+      tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, extent % main,
+                  accumulators);
     }
   }
 };

@@ -113,29 +113,7 @@ def InlineAllocaScopes : Pass<"autoglm-inline-alloca-scopes", "ModuleOp"> {
 }
 
 def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "ModuleOp"> {
-  let summary = "Register-tile and vectorize matmul-like contractions";
-  let description = [{
-    An f32 contraction C[b.., m, n] += A[b.., m, k] * B[b.., k, n] with static
-    shapes is tiled to `tile-m` x `tile-n` with k innermost (step `tile-k`),
-    each tile becomes a vector.contract, and the accumulator tile is hoisted
-    out of the k loop. The CPU pipeline lowers the contraction to outer
-    products, i.e. FMAs on `tile-m` x `tile-n` accumulators.
-
-    Before: linalg.generic (m, n, k) { out + a * b }
-    After:  scf.for m step 8 { scf.for n step 32 { %acc = read C tile
-              scf.for k step 4 { vector.contract ... } write C tile } }
-  }];
-  let options = [
-    Option<"tileM", "tile-m", "int64_t", /*default=*/"8", "Rows of the register tile">,
-    Option<"tileN", "tile-n", "int64_t", /*default=*/"32", "Columns of the register tile">,
-    Option<"tileK", "tile-k", "int64_t", /*default=*/"4", "k unrolled per step">,
-  ];
-  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
-                           "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect"];
-}
-
-def CPUVectorizeConvolutions : Pass<"autoglm-cpu-vectorize-convolutions", "ModuleOp"> {
-  let summary = "Outer-product register kernels for convolutions (and leftover contractions)";
+  let summary = "Register-tiled vector kernels for matmuls and convolutions";
   let description = [{
     An f32 multiply-accumulate linalg.generic whose inputs split into a vector
     side W (last dim V is an output dim; W does not read the row dim R) and a
@@ -144,10 +122,18 @@ def CPUVectorizeConvolutions : Pass<"autoglm-cpu-vectorize-convolutions", "Modul
     every reduction point doing one contiguous vector read of W, `rows`
     scalar reads of X and one vector.outerproduct into the accumulator, which
     stays in registers across the whole reduction. A convolution (weights
-    channels-last [Cg, K..., G, Mg]) matches with V = output channel and R =
-    output width for any stride, dilation or padding; so do matmul-like ops
-    the contraction kernels left (extents their tile does not divide).
-    Runs after autoglm-cpu-vectorize-contractions.
+    blocked [G, Mg/B, Cg, K..., B]) matches with V = output channel and R =
+    output width for any stride, dilation or padding; a matmul or linear with
+    a blocked weight [N/B, K, B] with V = n and R = m; a plain matmul
+    A[m, k] * B[k, n] likewise.
+
+    When no operand fits the outer product (a depthwise conv reads its input
+    through the channel too), the rows form takes ops whose output's last
+    dim V is read by one input as its last index V * s + (reductions) and not
+    at all by the other: per reduction point one broadcast scalar, and per
+    row (the output's dim before V) one vector read (strided rows: the span
+    read whole, every s-th lane kept). A V extent no tile width divides is
+    split into whole tiles and a narrower remainder.
 
     Before: linalg.generic (n, g, m, oh, ow, c, kh, kw)
               { out + x[n, g, c, oh*2+kh, ow*2+kw] * w[c, kh, kw, g, m] }

@@ -47,65 +47,6 @@ Value zeroInit(OpBuilder &b, Location loc, RankedTensorType type) {
   return fillTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0));
 }
 
-struct MatMulLowering : StaticLowering<MatMulOp> {
-  using StaticLowering::StaticLowering;
-  LogicalResult lower(MatMulOp op, OpAdaptor a,
-                      ConversionPatternRewriter &rw) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rw.getContext();
-    ElemInfo e = ElemInfo::of(op.getType());
-    auto resTy = resultType(op);
-    Value lhs = a.getLhs(), rhs = a.getRhs();
-    auto lt = cast<RankedTensorType>(lhs.getType());
-    auto rt = cast<RankedTensorType>(rhs.getType());
-    // 1-D operands are promoted to matrices and the unit dim dropped after.
-    if (lt.getRank() == 1) {
-      lt = RankedTensorType::get({1, lt.getDimSize(0)}, lt.getElementType());
-      lhs = reshapeStatic(rw, loc, lhs, lt);
-    }
-    if (rt.getRank() == 1) {
-      rt = RankedTensorType::get({rt.getDimSize(0), 1}, rt.getElementType());
-      rhs = reshapeStatic(rw, loc, rhs, rt);
-    }
-    auto batch = *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
-    int64_t nb = batch.size();
-    int64_t M = lt.getDimSize(lt.getRank() - 2), K = lt.getShape().back(),
-            N = rt.getShape().back();
-    SmallVector<int64_t> full(batch);
-    full.append({M, N});
-    auto fullTy = RankedTensorType::get(full, resTy.getElementType());
-    // Loops: batch..., m, n, k.
-    auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
-      SmallVector<AffineExpr> ex;
-      int64_t tb = t.getRank() - 2, off = nb - tb;
-      for (int64_t i = 0; i < tb; ++i)
-        ex.push_back(t.getDimSize(i) == 1 && batch[off + i] != 1
-                         ? getAffineConstantExpr(0, ctx)
-                         : dim(ctx, off + i));
-      ex.push_back(r);
-      ex.push_back(c);
-      return AffineMap::get(nb + 3, 0, ex, ctx);
-    };
-    SmallVector<AffineExpr> outEx;
-    for (int64_t i = 0; i < nb + 2; ++i)
-      outEx.push_back(dim(ctx, i));
-    SmallVector<AffineMap> maps = {
-        operandMap(lt, dim(ctx, nb), dim(ctx, nb + 2)),
-        operandMap(rt, dim(ctx, nb + 2), dim(ctx, nb + 1)),
-        AffineMap::get(nb + 3, 0, outEx, ctx)};
-    SmallVector<utils::IteratorType> iters(nb + 2, utils::IteratorType::parallel);
-    iters.push_back(utils::IteratorType::reduction);
-    (void)K;
-    auto g = linalg::GenericOp::create(
-        rw, loc, fullTy, ValueRange{lhs, rhs}, ValueRange{zeroInit(rw, loc, fullTy)},
-        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
-        });
-    rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, g.getResult(0), resTy)));
-    return success();
-  }
-};
-
 /// A constant weight, viewed with shape `view` (same element count), with
 /// its dims permuted (result dim i is view dim perm[i]), the bytes moved at
 /// compile time, or null if the weight is not a
@@ -180,6 +121,113 @@ Value permutedWeight(OpBuilder &b, Location loc, Value w, ArrayRef<int64_t> view
   return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
 }
 
+/// Output columns of a contraction with a constant weight are split into
+/// blocks of this many (0: not blocked): the weight is packed at compile
+/// time as [N/B, K, B], so a block's panel is contiguous and each k step
+/// reads B consecutive floats (an unpacked [K, N] panel is read at a stride
+/// of N floats, which for large N maps every k to the same L1 set).
+int64_t columnBlock(int64_t n) {
+  for (int64_t b : {32, 16, 8})
+    if (n % b == 0 && n > b)
+      return b;
+  return 0;
+}
+
+struct MatMulLowering : StaticLowering<MatMulOp> {
+  using StaticLowering::StaticLowering;
+  LogicalResult lower(MatMulOp op, OpAdaptor a,
+                      ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    ElemInfo e = ElemInfo::of(op.getType());
+    auto resTy = resultType(op);
+    Value lhs = a.getLhs(), rhs = a.getRhs();
+    auto lt = cast<RankedTensorType>(lhs.getType());
+    auto rt = cast<RankedTensorType>(rhs.getType());
+    // 1-D operands are promoted to matrices and the unit dim dropped after.
+    if (lt.getRank() == 1) {
+      lt = RankedTensorType::get({1, lt.getDimSize(0)}, lt.getElementType());
+      lhs = reshapeStatic(rw, loc, lhs, lt);
+    }
+    if (rt.getRank() == 1) {
+      rt = RankedTensorType::get({rt.getDimSize(0), 1}, rt.getElementType());
+      rhs = reshapeStatic(rw, loc, rhs, rt);
+    }
+    auto batch = *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
+    int64_t nb = batch.size();
+    int64_t M = lt.getDimSize(lt.getRank() - 2), K = lt.getShape().back(),
+            N = rt.getShape().back();
+    SmallVector<int64_t> full(batch);
+    full.append({M, N});
+    auto fullTy = RankedTensorType::get(full, resTy.getElementType());
+    // Loops: batch..., m, n, k.
+    auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
+      SmallVector<AffineExpr> ex;
+      int64_t tb = t.getRank() - 2, off = nb - tb;
+      for (int64_t i = 0; i < tb; ++i)
+        ex.push_back(t.getDimSize(i) == 1 && batch[off + i] != 1
+                         ? getAffineConstantExpr(0, ctx)
+                         : dim(ctx, off + i));
+      ex.push_back(r);
+      ex.push_back(c);
+      return AffineMap::get(nb + 3, 0, ex, ctx);
+    };
+    SmallVector<AffineExpr> outEx;
+    for (int64_t i = 0; i < nb + 2; ++i)
+      outEx.push_back(dim(ctx, i));
+    SmallVector<AffineMap> maps = {
+        operandMap(lt, dim(ctx, nb), dim(ctx, nb + 2)),
+        operandMap(rt, dim(ctx, nb + 2), dim(ctx, nb + 1)),
+        AffineMap::get(nb + 3, 0, outEx, ctx)};
+    SmallVector<utils::IteratorType> iters(nb + 2, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    // A constant [K, N] rhs is packed [N/B, K, B]; the result is computed as
+    // [batch..., M, N/B, B] (loops batch..., m, nb, ni, k) and collapsed.
+    if (int64_t B = columnBlock(N); B && a.getRhs().getType() == rt && rt.getRank() == 2) {
+      SmallVector<ReassociationIndices> vr = {{0}, {1, 2}};
+      if (Value packed = permutedConstantWeight(rw, loc, rhs, {K, N / B, B}, {1, 0, 2},
+                                                "_blocked")) {
+        SmallVector<int64_t> blocked(batch);
+        blocked.append({M, N / B, B});
+        auto blockedTy = RankedTensorType::get(blocked, resTy.getElementType());
+        SmallVector<AffineExpr> lEx, oEx;
+        for (int64_t i = 0; i < nb + 3; ++i)
+          oEx.push_back(dim(ctx, i));
+        AffineMap lhsMap = operandMap(lt, dim(ctx, nb), dim(ctx, nb + 3));
+        SmallVector<AffineExpr> lhsEx(lhsMap.getResults());
+        SmallVector<AffineMap> bmaps = {
+            AffineMap::get(nb + 4, 0, lhsEx, ctx),
+            AffineMap::get(nb + 4, 0, {dim(ctx, nb + 1), dim(ctx, nb + 3), dim(ctx, nb + 2)},
+                           ctx),
+            AffineMap::get(nb + 4, 0, oEx, ctx)};
+        SmallVector<utils::IteratorType> biters(nb + 3, utils::IteratorType::parallel);
+        biters.push_back(utils::IteratorType::reduction);
+        auto g = linalg::GenericOp::create(
+            rw, loc, blockedTy, ValueRange{lhs, packed},
+            ValueRange{zeroInit(rw, loc, blockedTy)}, bmaps, biters,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+            });
+        SmallVector<ReassociationIndices> back;
+        for (int64_t i = 0; i < nb + 1; ++i)
+          back.push_back({i});
+        back.push_back({nb + 1, nb + 2});
+        Value full = tensor::CollapseShapeOp::create(rw, loc, fullTy, g.getResult(0), back);
+        rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, full, resTy)));
+        return success();
+      }
+    }
+    (void)K;
+    auto g = linalg::GenericOp::create(
+        rw, loc, fullTy, ValueRange{lhs, rhs}, ValueRange{zeroInit(rw, loc, fullTy)},
+        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+        });
+    rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, g.getResult(0), resTy)));
+    return success();
+  }
+};
+
 struct LinearLowering : StaticLowering<LinearOp> {
   using StaticLowering::StaticLowering;
   LogicalResult lower(LinearOp op, OpAdaptor a,
@@ -197,9 +245,56 @@ struct LinearLowering : StaticLowering<LinearOp> {
     }
     xEx.push_back(dim(ctx, r));
     outEx.push_back(dim(ctx, r - 1));
-    // A constant weight is stored [K, N] so the output dim n walks it with
-    // unit stride (the loop-order pass makes n innermost).
     Value weight = a.getWeight();
+    auto wt = cast<RankedTensorType>(weight.getType());
+    int64_t N = wt.getDimSize(0), K = wt.getDimSize(1);
+    // A constant weight is packed [N/B, K, B]; the result is computed as
+    // [batch..., N/B, B] (loops batch..., nb, ni, k) and collapsed.
+    if (int64_t B = columnBlock(N)) {
+      if (Value packed =
+              permutedConstantWeight(rw, loc, weight, {N / B, B, K}, {0, 2, 1}, "_blocked")) {
+        SmallVector<int64_t> blocked(resTy.getShape().drop_back());
+        blocked.append({N / B, B});
+        auto blockedTy = RankedTensorType::get(blocked, resTy.getElementType());
+        SmallVector<AffineExpr> bx, bo;
+        for (int64_t i = 0; i < r - 1; ++i) {
+          bx.push_back(dim(ctx, i));
+          bo.push_back(dim(ctx, i));
+        }
+        bx.push_back(dim(ctx, r + 1));
+        bo.append({dim(ctx, r - 1), dim(ctx, r)});
+        SmallVector<AffineMap> bmaps = {
+            AffineMap::get(r + 2, 0, bx, ctx),
+            AffineMap::get(r + 2, 0, {dim(ctx, r - 1), dim(ctx, r + 1), dim(ctx, r)}, ctx),
+            AffineMap::get(r + 2, 0, bo, ctx)};
+        SmallVector<utils::IteratorType> biters(r + 1, utils::IteratorType::parallel);
+        biters.push_back(utils::IteratorType::reduction);
+        SmallVector<ReassociationIndices> split;
+        for (int64_t i = 0; i < r - 1; ++i)
+          split.push_back({i});
+        split.push_back({r - 1, r});
+        Value init;
+        if (a.getBias()) {
+          Value bias = tensor::ExpandShapeOp::create(
+              rw, loc, RankedTensorType::get({N / B, B}, resTy.getElementType()), a.getBias(),
+              ArrayRef<ReassociationIndices>{{0, 1}});
+          init = buildElementwise(rw, loc, blockedTy, {bias},
+                                  [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+        } else {
+          init = zeroInit(rw, loc, blockedTy);
+        }
+        auto g = linalg::GenericOp::create(
+            rw, loc, blockedTy, ValueRange{a.getInput(), packed}, ValueRange{init}, bmaps,
+            biters, [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+            });
+        Value res = tensor::CollapseShapeOp::create(rw, loc, resTy, g.getResult(0), split);
+        rw.replaceOp(op, applyEpilogue(rw, op, res));
+        return success();
+      }
+    }
+    // Otherwise a constant weight is stored [K, N] so the output dim n walks
+    // it with unit stride (the loop-order pass makes n innermost).
     AffineMap wMap = AffineMap::get(r + 1, 0, {dim(ctx, r - 1), dim(ctx, r)}, ctx);
     if (Value t = permutedConstantWeight(
             rw, loc, weight, cast<RankedTensorType>(weight.getType()).getShape(), {1, 0}, "_kn")) {

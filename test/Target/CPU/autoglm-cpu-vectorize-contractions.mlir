@@ -1,85 +1,200 @@
-// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions | FileCheck %s
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s
 
-// A 16x64x32 matmul becomes 8x32 register tiles: the accumulator is read
-// before the k loop (step 4), carried through it as a vector and written
-// after it; inside, one vector.contract per step.
-// CHECK-LABEL: func.func @matmul
+// A stride-2 3x3 conv with blocked weights [G, MB, C, kh, kw, B]: tiles of
+// 32 output channels (V) x 7 output columns (R, the largest divisor of 14 up
+// to 8 rows). The accumulator is read once, carried through the c/kh/kw
+// loops, and written once; each step reads 32 weights as one vector and 7
+// scalars of x at ow * 2 + kw.
+// CHECK-DAG: #[[X1:.*]] = affine_map<(d0) -> (d0 + 2)>
+// CHECK-LABEL: func.func @conv_stride2
+// CHECK: %[[C:.*]] = tensor.extract_slice {{.*}} : tensor<1x1x1x32x1x7xf32> to tensor<32x7xf32>
+// CHECK: %[[R:.*]] = vector.transfer_read %[[C]]{{.*}} : tensor<32x7xf32>, vector<32x7xf32>
+// CHECK: %[[ACC:.*]] = vector.transpose %[[R]], [1, 0] : vector<32x7xf32> to vector<7x32xf32>
+// CHECK: scf.for {{.*}} to %c4 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<7x32xf32>)
+// CHECK: scf.for {{.*}} to %c3
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1 iter_args(%[[A:.*]] = %{{.*}}) -> (vector<7x32xf32>)
+// CHECK: %[[W:.*]] = vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x1x4x3x3x32xf32>, vector<32xf32>
+// CHECK: tensor.extract {{.*}}[%c0, %c0, %{{.*}}, %{{.*}}, %[[KW]]]
+// CHECK: affine.apply #[[X1]](%[[KW]])
+// CHECK-COUNT-6: tensor.extract
+// CHECK: %[[XV:.*]] = vector.from_elements {{.*}} : vector<7xf32>
+// CHECK: vector.outerproduct %[[XV]], %[[W]], %[[A]] {{.*}} : vector<7xf32>, vector<32xf32>
+// CHECK: vector.transpose %{{.*}}, [1, 0] : vector<7x32xf32> to vector<32x7xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<32x7xf32>, tensor<32x7xf32>
+func.func @conv_stride2(%x: tensor<1x1x4x29x29xf32>, %w: tensor<1x2x4x3x3x32xf32>, %c: tensor<1x1x2x32x14x14xf32>) -> tensor<1x1x2x32x14x14xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, c, oh * 2 + kh, ow * 2 + kw)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (g, mb, c, kh, kw, mi)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, mb, mi, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x1x4x29x29xf32>, tensor<1x2x4x3x3x32xf32>) outs(%c : tensor<1x1x2x32x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x2x32x14x14xf32>
+  return %r : tensor<1x1x2x32x14x14xf32>
+}
+
+// -----
+
+// A matmul with a blocked weight [N/32, K, 32] (loops m, nb, ni, k): R = m
+// (8 rows), V = ni (32); C [m, nb, ni] has R before V, so the tile is read
+// and written as is; every k step one 32-float vector of the weight panel.
+// CHECK-LABEL: func.func @blocked_matmul
+// CHECK-NOT: vector.transpose
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
-// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
-// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
-// CHECK: %[[K:.*]]:3 = scf.for %{{.*}} = %c0 to %c32 step %c4 iter_args({{.*}}, %[[A:[a-z0-9]+]] = %[[ACC]]) -> ({{.*}}, vector<8x32xf32>)
-// CHECK-NOT: vector.transfer_write
-// CHECK: vector.contract {{.*}} %[[A]] : vector<8x4xf32>, vector<4x32xf32> into vector<8x32xf32>
-// CHECK: vector.transfer_write %[[K]]#2
-func.func @matmul(%a: tensor<16x32xf32>, %b: tensor<32x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<16x32xf32>, tensor<32x64xf32>) outs(%c : tensor<16x64xf32>) {
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x4x32xf32>, vector<32xf32>
+// CHECK-COUNT-8: tensor.extract
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+func.func @blocked_matmul(%a: tensor<16x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<16x2x32xf32>) -> tensor<16x2x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, nb, ni, k) -> (m, k)>, affine_map<(m, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, nb, ni, k) -> (m, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<16x4xf32>, tensor<2x4x32xf32>) outs(%c : tensor<16x2x32xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<16x64xf32>
-  return %0 : tensor<16x64xf32>
+  } -> tensor<16x2x32xf32>
+  return %0 : tensor<16x2x32xf32>
 }
 
 // -----
 
-// Batch dims tile by 1 and are cast away: the kernel is 2-D.
-// CHECK-LABEL: func.func @batch_matmul
-// CHECK: vector.contract {{.*}} : vector<8x4xf32>, vector<4x32xf32> into vector<8x32xf32>
-func.func @batch_matmul(%a: tensor<2x8x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<2x8x32xf32>) -> tensor<2x8x32xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<2x8x4xf32>, tensor<2x4x32xf32>) outs(%c : tensor<2x8x32xf32>) {
+// A plain matmul: R = m, V = n, and C is already [rows, width], so no
+// transposes.
+// CHECK-LABEL: func.func @plain_matmul
+// CHECK-NOT: vector.transpose
+// CHECK: vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<16xf32>
+// CHECK-NOT: vector.transpose
+func.func @plain_matmul(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x16xf32>) outs(%c : tensor<8x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<2x8x32xf32>
-  return %0 : tensor<2x8x32xf32>
+  } -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
 }
 
 // -----
 
-// Left alone: n (7) is not a multiple of 8, and a body that is not
-// acc + a * b is not a matmul.
-// CHECK-LABEL: func.func @odd_n
+// A depthwise conv reads x through the channel dim too, so no outer
+// product; it takes the rows form instead: V = ow (8, the whole row), rows
+// of oh (8), per kh/kw step one broadcast weight and per row one vector of x.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: vector.outerproduct
+// CHECK-NOT: vector.transpose
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[W:.*]] = tensor.extract
+// CHECK: %[[WB:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
+// CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
+// CHECK: vector.fma %[[X]], %[[WB]]
+// CHECK-COUNT-7: vector.fma %{{.*}}, %[[WB]]
+// CHECK: vector.transfer_write {{.*}} : vector<8x8xf32>, tensor<8x8xf32>
+func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh + kh, ow + kw)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (kh, kw, m)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x32x10x10xf32>, tensor<3x3x32xf32>) outs(%c : tensor<1x32x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// Stride 2 in the rows form: each row reads the 15 elements its 8 outputs
+// span and keeps every second one.
+// CHECK-LABEL: func.func @depthwise_stride2
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x17x17xf32>, vector<15xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
+func.func @depthwise_stride2(%x: tensor<1x32x17x17xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh * 2 + kh, ow * 2 + kw)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (kh, kw, m)>,
+      affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x32x17x17xf32>, tensor<3x3x32xf32>) outs(%c : tensor<1x32x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// No width divides V = 36: it is split into 32 (one whole tile) and a
+// 4-wide remainder, each its own kernel.
+// CHECK-LABEL: func.func @split
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<4xf32>
+func.func @split(%a: tensor<8x3xf32>, %b: tensor<3x36xf32>, %c: tensor<8x36xf32>) -> tensor<8x36xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x36xf32>) outs(%c : tensor<8x36xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x36xf32>
+  return %0 : tensor<8x36xf32>
+}
+
+// -----
+
+// Not matched: a matrix-vector product has a single output dim, so no rows.
+// CHECK-LABEL: func.func @matvec
 // CHECK-NOT: vector.
 // CHECK: linalg.generic
-func.func @odd_n(%a: tensor<8x4xf32>, %b: tensor<4x7xf32>, %c: tensor<8x7xf32>) -> tensor<8x7xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x7xf32>) outs(%c : tensor<8x7xf32>) {
+func.func @matvec(%a: tensor<16x8xf32>, %b: tensor<8xf32>, %c: tensor<16xf32>) -> tensor<16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>, affine_map<(m, k) -> (k)>, affine_map<(m, k) -> (m)>], iterator_types = ["parallel", "reduction"]} ins(%a, %b : tensor<16x8xf32>, tensor<8xf32>) outs(%c : tensor<16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<8x7xf32>
-  return %0 : tensor<8x7xf32>
+  } -> tensor<16xf32>
+  return %0 : tensor<16xf32>
 }
 
 // -----
 
-// CHECK-LABEL: func.func @max_plus
-// CHECK-NOT: vector.
-// CHECK: linalg.generic
-func.func @max_plus(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%c : tensor<8x32xf32>) {
+// Not matched: the body is not a multiply-accumulate (max pooling-like).
+// CHECK-LABEL: func.func @not_mac
+// CHECK-NOT: vector.outerproduct
+// CHECK: arith.maximumf
+func.func @not_mac(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf32>, tensor<3x16xf32>) outs(%c : tensor<8x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
-    %p = arith.addf %x, %y : f32
+    %p = arith.mulf %x, %y : f32
     %s = arith.maximumf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<8x32xf32>
-  return %0 : tensor<8x32xf32>
+  } -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
 }
 
 // -----
 
-// A pointwise conv reads x [k, n] first and w [m, k] second: the same
-// 8x32 register tile, the contract keeps the operand order.
-// CHECK-LABEL: func.func @pointwise_conv_order
-// CHECK: vector.contract {{.*}} : vector<4x32xf32>, vector<8x4xf32> into vector<8x32xf32>
-func.func @pointwise_conv_order(%x: tensor<1x16x64xf32>, %w: tensor<8x16xf32>, %c: tensor<1x8x64xf32>) -> tensor<1x8x64xf32> {
-  %0 = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (m, k)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<1x16x64xf32>, tensor<8x16xf32>) outs(%c : tensor<1x8x64xf32>) {
-  ^bb0(%a: f32, %b: f32, %acc: f32):
-    %p = arith.mulf %a, %b : f32
-    %s = arith.addf %acc, %p : f32
-    linalg.yield %s : f32
-  } -> tensor<1x8x64xf32>
-  return %0 : tensor<1x8x64xf32>
+// Not matched: f64 (the kernels are f32).
+// CHECK-LABEL: func.func @f64
+// CHECK-NOT: vector.outerproduct
+func.func @f64(%a: tensor<8x3xf64>, %b: tensor<3x16xf64>, %c: tensor<8x16xf64>) -> tensor<8x16xf64> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x3xf64>, tensor<3x16xf64>) outs(%c : tensor<8x16xf64>) {
+  ^bb0(%x: f64, %y: f64, %acc: f64):
+    %p = arith.mulf %x, %y : f64
+    %s = arith.addf %acc, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<8x16xf64>
+  return %0 : tensor<8x16xf64>
 }
