@@ -219,13 +219,16 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
   }
   auto rowTy = VectorType::get({width}, f32);
   auto colTy = VectorType::get({rows}, f32);
-  // Rows form with stride s: the (width - 1) * s + 1 elements a row spans,
-  // then every s-th of them.
-  int64_t span = (width - 1) * d.stride + 1;
+  // Rows form with stride 2: two reads of `width` elements, [0, width) and
+  // [width - 1, 2 width - 1), which together hold the 2 width - 1 elements a
+  // row spans; one two-source shuffle keeps the even ones (one vpermt2ps for
+  // 16 lanes). Other strides: the (width - 1) * s + 1 elements read whole,
+  // then every s-th kept.
+  int64_t span = d.stride == 2 ? width : (width - 1) * d.stride + 1;
   auto spanTy = VectorType::get({span}, f32);
   SmallVector<int64_t> everyS;
   for (int64_t i = 0; i < width; ++i)
-    everyS.push_back(i * d.stride);
+    everyS.push_back(d.stride != 2 || 2 * i < width ? i * d.stride : width + 2 * i - (width - 1));
   scf::LoopNest nest = scf::buildLoopNest(
       rw, loc, lbs, ubs, steps, ValueRange{acc},
       [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
@@ -262,10 +265,18 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
           if (!wb || wPerRow)
             wb = vector::BroadcastOp::create(
                 b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
-          Value xv = vector::TransferReadOp::create(b, l, spanTy, xIn, indices(maps[d.xIdx]),
-                                                    pad, ArrayRef<bool>{true});
+          SmallVector<Value> xIdx = indices(maps[d.xIdx]);
+          Value xv = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+                                                    ArrayRef<bool>{true});
+          Value second = xv;
+          if (d.stride == 2) {
+            xIdx.back() = arith::AddIOp::create(
+                b, l, xIdx.back(), arith::ConstantIndexOp::create(b, l, width - 1));
+            second = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+                                                    ArrayRef<bool>{true});
+          }
           if (d.stride > 1)
-            xv = vector::ShuffleOp::create(b, l, rowTy, xv, xv, everyS);
+            xv = vector::ShuffleOp::create(b, l, rowTy, xv, second, everyS);
           Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
           row = vector::FMAOp::create(b, l, xv, wb, row);
           accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
@@ -288,11 +299,12 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
 /// divides V.
 int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
   bool outer = d.kind == KernelDims::OuterProduct;
-  int64_t widest = outer ? vectorWidth : 64;
+  // Strided rows shuffle: at most one register of 16 lanes.
+  int64_t widest = outer ? vectorWidth : d.stride > 1 ? 16 : 64;
   if (extent <= widest)
     return extent;
   SmallVector<int64_t> choices = {widest, widest / 2, widest / 4};
-  if (!outer)
+  if (!outer && widest > 32)
     choices.push_back(8);
   for (int64_t w : choices)
     if (w >= 8 && extent % w == 0)

@@ -115,11 +115,13 @@ func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: ten
 
 // -----
 
-// Stride 2 in the rows form: each row reads the 15 elements its 8 outputs
-// span and keeps every second one.
+// Stride 2 in the rows form: the 15 elements 8 outputs span are read as
+// [0, 8) and [7, 15); one shuffle of the two keeps the even ones.
 // CHECK-LABEL: func.func @depthwise_stride2
-// CHECK: vector.transfer_read {{.*}} : tensor<1x1x17x17xf32>, vector<15xf32>
-// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
+// CHECK: %[[A:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %[[R:.*]], %[[C:.*]]], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
+// CHECK: %[[C7:.*]] = arith.addi %[[C]], %c7
+// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %[[R]], %[[C7]]], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
+// CHECK: vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6, 9, 11, 13, 15] : vector<8xf32>, vector<8xf32>
 func.func @depthwise_stride2(%x: tensor<1x32x17x17xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
   %r = linalg.generic {indexing_maps = [
       affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh * 2 + kh, ow * 2 + kw)>,
