@@ -5,6 +5,7 @@
 //                   [--target-cpu CPU] [--target-features +a,-b]
 //                   [--emit mlir|linalg|llvm|asm|obj [-o file]]
 //                   [--bind-input name=tensor.pb ...]
+//   autoglm-compile --config build.yaml|build.json [flags that override it]
 //
 // Thin: flags in, library calls out. On any error the diagnostics name the
 // ONNX node, the exit status is 1 and no artifact is written.
@@ -24,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
@@ -46,6 +48,100 @@ struct Options {
   bool vectorize = true;
   std::vector<std::string> bindInputs;
 };
+
+/// A build config file: every key optional; paths relative to the file's
+/// folder. JSON is read by the same parser (a JSON object is YAML).
+struct BuildConfig {
+  std::optional<std::string> model, output, target, cpu, features, emit, report;
+  std::optional<int> optLevel;
+  std::optional<bool> parallel, vectorize;
+  std::map<std::string, std::string> bindInputs;
+};
+
+} // namespace
+
+LLVM_YAML_IS_STRING_MAP(std::string)
+
+template <> struct llvm::yaml::MappingTraits<BuildConfig> {
+  static void mapping(IO &io, BuildConfig &c) {
+    io.mapOptional("model", c.model);
+    io.mapOptional("output", c.output);
+    io.mapOptional("target", c.target);
+    io.mapOptional("opt_level", c.optLevel);
+    io.mapOptional("target_cpu", c.cpu);
+    io.mapOptional("target_features", c.features);
+    io.mapOptional("emit", c.emit);
+    io.mapOptional("report", c.report);
+    io.mapOptional("bind_inputs", c.bindInputs);
+    io.mapOptional("parallel", c.parallel);
+    io.mapOptional("vectorize", c.vectorize);
+  }
+};
+
+namespace {
+
+/// Reads `path` into `c`; false (with the parser's message, which names the
+/// line and the key) on a malformed file or an unknown key.
+bool readBuildConfig(const std::string &path, BuildConfig &c, std::string &error) {
+  auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!text) {
+    error = "cannot read the config '" + path + "': " + text.getError().message();
+    return false;
+  }
+  std::string diag;
+  llvm::raw_string_ostream os(diag);
+  llvm::SourceMgr::DiagHandlerTy handler = [](const llvm::SMDiagnostic &d, void *ctx) {
+    d.print(nullptr, *static_cast<llvm::raw_string_ostream *>(ctx));
+  };
+  llvm::yaml::Input in((*text)->getMemBufferRef(), nullptr, handler, &os);
+  in >> c;
+  if (in.error()) {
+    error = "invalid config:\n" + diag;
+    return false;
+  }
+  return true;
+}
+
+/// Config values for every option the command line did not set; relative
+/// paths in the config are taken from the config file's folder.
+int applyBuildConfig(const std::string &path, const CLI::App &app, Options &o) {
+  BuildConfig c;
+  std::string error;
+  if (!readBuildConfig(path, c, error)) {
+    llvm::errs() << "autoglm-compile: error: " << error;
+    return 1;
+  }
+  llvm::SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  auto resolve = [&](const std::string &p) {
+    if (p.empty() || llvm::sys::path::is_absolute(p) || dir.empty())
+      return p;
+    llvm::SmallString<256> full(dir);
+    llvm::sys::path::append(full, p);
+    return std::string(full);
+  };
+  auto set = [&](const char *flag, auto &field, const auto &value) {
+    if (value && app.count(flag) == 0)
+      field = *value;
+  };
+  if (c.model && app.count("model") == 0)
+    o.model = resolve(*c.model);
+  if (c.output && app.count("--output") == 0)
+    o.output = resolve(*c.output);
+  if (c.report && app.count("--report") == 0)
+    o.report = resolve(*c.report);
+  set("--target", o.target, c.target);
+  set("--opt-level", o.optLevel, c.optLevel);
+  set("--target-cpu", o.cpu, c.cpu);
+  set("--target-features", o.features, c.features);
+  set("--emit", o.emit, c.emit);
+  set("--parallel", o.parallel, c.parallel);
+  set("--vectorize", o.vectorize, c.vectorize);
+  if (app.count("--bind-input") == 0)
+    for (const auto &[name, file] : c.bindInputs)
+      o.bindInputs.push_back(name + "=" + resolve(file));
+  return 0;
+}
 
 /// Op histogram (op name -> count) of a module.
 std::map<std::string, int64_t> histogram(ModuleOp m) {
@@ -278,7 +374,12 @@ int run(const Options &o) {
 int main(int argc, char **argv) {
   CLI::App app{"autoglm-compile: compile an ONNX model into a deployable artifact"};
   Options o;
-  app.add_option("model", o.model, "ONNX model (.onnx)")->required();
+  std::string config;
+  app.add_option("model", o.model, "ONNX model (.onnx)");
+  app.add_option("--config", config,
+                 "Build config (YAML or JSON) with any of: model, output, target, "
+                 "opt_level, target_cpu, target_features, emit, report, bind_inputs "
+                 "(name: file), parallel, vectorize; flags given here override it");
   app.add_option("-o,--output", o.output,
                  "Artifact directory (or output file with --emit)");
   app.add_option("--target", o.target, "Target: host")->capture_default_str();
@@ -303,5 +404,10 @@ int main(int argc, char **argv) {
                  "Register-tiled vector kernels for matmul-like contractions")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (!config.empty())
+    if (int rc = applyBuildConfig(config, app, o))
+      return rc;
+  if (o.model.empty())
+    return fail("no model: give model.onnx or a --config that names one");
   return run(o);
 }
