@@ -63,12 +63,16 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
 
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
-  if (options.parallel) {
-    pm.addPass(createCPUParallelize());
+  // Kernels first: they tile their ops into scf.forall loops themselves (the
+  // threads share the register tiles); the rest is chunked after.
+  if (options.vectorize) {
+    CPUVectorizeContractionsOptions kernels;
+    kernels.parallel = options.parallel;
+    pm.addPass(createCPUVectorizeContractions(kernels));
     pm.addPass(createCanonicalizerPass());
   }
-  if (options.vectorize) {
-    pm.addPass(createCPUVectorizeContractions());
+  if (options.parallel) {
+    pm.addPass(createCPUParallelize());
     pm.addPass(createCanonicalizerPass());
   }
   pm.addPass(createCPULoopOrder());

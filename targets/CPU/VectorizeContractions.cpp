@@ -314,7 +314,7 @@ int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
 
 /// Tiles `op` to width x rows register tiles and emits the kernel for each.
 void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
-                 int64_t accumulators) {
+                 int64_t accumulators, bool parallel) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // About `accumulators` registers of 16 lanes: rows x width / 16.
   int64_t maxRows =
@@ -334,6 +334,8 @@ void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
   sizes[*d.r] = rowTile;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  if (parallel)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   rw.setInsertionPoint(op);
   auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
   if (failed(tiled))
@@ -359,8 +361,12 @@ struct CPUVectorizeContractionsPass
       if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
         continue;
       int64_t extent = ranges[d.v];
+      int64_t work = 1;
+      for (int64_t r : ranges)
+        work *= std::max<int64_t>(r, 1);
+      bool threads = parallel && work >= minParallelWork;
       if (int64_t width = pickWidth(d, extent, vectorWidth)) {
-        tileAndEmit(rw, op, d, width, accumulators);
+        tileAndEmit(rw, op, d, width, accumulators, threads);
         continue;
       }
       // No width divides V: split it into a part of whole tiles and a
@@ -371,9 +377,10 @@ struct CPUVectorizeContractionsPass
                                           rw.getIndexAttr(extent / main * main));
       if (!head || !tail)
         continue;
-      tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main, accumulators);
+      tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main, accumulators,
+                  threads);
       tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, extent % main,
-                  accumulators);
+                  accumulators, threads);
     }
   }
 };

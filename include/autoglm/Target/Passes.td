@@ -135,9 +135,12 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
     read whole, every s-th lane kept). A V extent no tile width divides is
     split into whole tiles and a narrower remainder.
 
+    Runs before autoglm-cpu-parallelize: the tiles of a large op are the
+    iterations of one scf.forall, so the threads share them.
+
     Before: linalg.generic (n, g, m, oh, ow, c, kh, kw)
               { out + x[n, g, c, oh*2+kh, ow*2+kw] * w[c, kh, kw, g, m] }
-    After:  scf.for m step 32 { scf.for ow step 8 { %acc = read C tile
+    After:  scf.forall (m, oh, ow) step (32, 1, 8) { %acc = read C tile
               scf.for c, kh, kw { %w = vector.transfer_read (32 channels)
                 %x = vector.from_elements (8 scalars of x)
                 %acc = vector.outerproduct %x, %w, %acc } write C tile } }
@@ -147,6 +150,11 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
            "Widest vector tile along V (halved, then quartered, until it divides V)">,
     Option<"accumulators", "accumulators", "int64_t", /*default=*/"16",
            "Accumulator registers of 16 f32 lanes the row count may fill">,
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Tile loops as one scf.forall (threads) for ops with at least "
+           "min-parallel-work iterations">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
+           "Fewer iterations than this run on one thread">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",

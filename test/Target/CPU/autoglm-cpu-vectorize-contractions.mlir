@@ -1,4 +1,12 @@
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions="min-parallel-work=1" --canonicalize | FileCheck %s --check-prefix=PAR
+
+// The test ops are below min-parallel-work, so their tile loops are scf.for;
+// with enough work they are one scf.forall whose iterations the threads
+// share.
+// PAR-LABEL: func.func @conv_stride2
+// PAR: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (2, 14, 14) step (1, 1, 7)
+// PAR: vector.outerproduct
 
 // A stride-2 3x3 conv with blocked weights [G, MB, C, kh, kw, B]: tiles of
 // 32 output channels (V) x 7 output columns (R, the largest divisor of 14 up
