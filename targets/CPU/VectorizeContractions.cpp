@@ -33,6 +33,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -165,9 +168,209 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
   return matchRows(op);
 }
 
+/// Elementwise ops around a kernel that it computes in registers: the
+/// producer of its accumulator's initial value (a fill, or an elementwise
+/// generic such as bias [+ residual]) and its one elementwise consumer (an
+/// activation, a residual add). Their loop dims are the output's dims.
+struct Fusion {
+  linalg::FillOp fill;
+  linalg::GenericOp init;
+  linalg::GenericOp epilogue;
+  unsigned epilogueInput = 0; // which input of the epilogue is the kernel's result
+};
+
+/// An all-parallel generic with the identity output map whose inputs are read
+/// through projected permutations and whose body is elementwise arith/math
+/// (each op can take vectors): what the kernels can evaluate on a tile.
+bool isFusibleElementwise(linalg::GenericOp g, RankedTensorType outTy) {
+  if (!g || !g.hasPureTensorSemantics() || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || g.getResult(0).getType() != outTy ||
+      !g.getIndexingMapsArray().back().isIdentity() ||
+      g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)))
+    return false;
+  // i1 tensors are not read as vectors: LLVM's vector<N x i1> in memory is
+  // bit-packed, the buffers hold a byte per element.
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    auto t = dyn_cast<RankedTensorType>(in->get().getType());
+    if (!g.getMatchingIndexingMap(in).isProjectedPermutation() || !t ||
+        t.getElementType().getIntOrFloatBitWidth() < 8)
+      return false;
+  }
+  for (Operation &op : g.getRegion().front().without_terminator()) {
+    if (isa<arith::ConstantOp>(op))
+      continue;
+    if (op.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&op) ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return false;
+    for (Value v : op.getOperands())
+      if (!v.getType().isIntOrIndexOrFloat())
+        return false;
+  }
+  return true;
+}
+
+/// The init producer and epilogue consumer of `op` that its kernel can take.
+Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom) {
+  Fusion f;
+  auto outTy = cast<RankedTensorType>(op.getResult(0).getType());
+  Value init = op.getDpsInitOperand(0)->get();
+  if (init.hasOneUse()) {
+    if (auto fill = init.getDefiningOp<linalg::FillOp>())
+      f.fill = fill;
+    else if (auto g = init.getDefiningOp<linalg::GenericOp>(); isFusibleElementwise(g, outTy))
+      f.init = g;
+  }
+  if (op.getResult(0).hasOneUse()) {
+    OpOperand &use = *op.getResult(0).getUses().begin();
+    auto g = dyn_cast<linalg::GenericOp>(use.getOwner());
+    // Its other inputs and captured values must exist where the kernel is.
+    auto available = [&](Value v) { return dom.properlyDominates(v, op); };
+    bool allAvailable = g && llvm::all_of(g.getDpsInputOperands(), [&](OpOperand *in) {
+      return in == &use || available(in->get());
+    });
+    if (g)
+      g.getRegion().walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          if (v.getParentRegion() != &g.getRegion() &&
+              !g.getRegion().isAncestor(v.getParentRegion()) && !available(v))
+            allAvailable = false;
+      });
+    if (g && allAvailable && isFusibleElementwise(g, outTy) && g.isDpsInput(&use) &&
+        g.getMatchingIndexingMap(&use).isIdentity()) {
+      f.epilogue = g;
+      f.epilogueInput = use.getOperandNumber();
+    }
+  }
+  return f;
+}
+
+/// The offsets of `slice`'s tile in the tensor the tiling started from:
+/// follows extract_slices and loop-carried tensors (scf.for iter_args,
+/// scf.forall shared_outs) up to a value defined outside them.
+SmallVector<Value> absoluteOffsets(OpBuilder &b, Location loc, Value v, int64_t rank) {
+  SmallVector<Value> off(rank, arith::ConstantIndexOp::create(b, loc, 0));
+  while (true) {
+    if (auto es = v.getDefiningOp<tensor::ExtractSliceOp>()) {
+      if (es.getSourceType().getRank() != rank)
+        break;
+      for (auto [i, o] : llvm::enumerate(es.getMixedOffsets()))
+        off[i] = arith::AddIOp::create(b, loc, off[i],
+                                       getValueOrCreateConstantIndexOp(b, loc, o));
+      v = es.getSource();
+      continue;
+    }
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg)
+      break;
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+      if (OpOperand *init = loop.getTiedLoopInit(arg)) {
+        v = init->get();
+        continue;
+      }
+    } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+      if (OpOperand *init = forall.getTiedLoopInit(arg)) {
+        v = init->get();
+        continue;
+      }
+    }
+    break;
+  }
+  return off;
+}
+
+/// A [rows, width] vector of `t` (a tensor read through `map` from the
+/// output's dims) over the tile at `off` whose V and R dims are at posV and
+/// posR: slices of one element are broadcast, [R, V] tiles transposed.
+Value readTile(OpBuilder &b, Location loc, Value t, AffineMap map, ArrayRef<Value> off,
+               unsigned posV, unsigned posR, int64_t rows, int64_t width) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  Type elem = ty.getElementType();
+  SmallVector<OpFoldResult> offs, sizes, strides;
+  std::optional<unsigned> atV, atR;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    unsigned dim = cast<AffineDimExpr>(e).getPosition();
+    offs.push_back(off[dim]);
+    int64_t size = dim == posV ? width : dim == posR ? rows : 1;
+    if (dim == posV)
+      atV = i;
+    if (dim == posR)
+      atR = i;
+    sizes.push_back(b.getIndexAttr(size));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  auto accTy = VectorType::get({rows, width}, elem);
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  if (!atV && !atR) {
+    SmallVector<Value> idx;
+    for (OpFoldResult o : offs)
+      idx.push_back(getValueOrCreateConstantIndexOp(b, loc, o));
+    return vector::BroadcastOp::create(b, loc, accTy, tensor::ExtractOp::create(b, loc, t, idx));
+  }
+  if (atV && !atR) {
+    auto sliceTy = RankedTensorType::get({width}, elem);
+    Value s = tensor::ExtractSliceOp::create(b, loc, sliceTy, t, offs, sizes, strides);
+    Value v = vector::TransferReadOp::create(b, loc, VectorType::get({width}, elem), s,
+                                             ValueRange{c0}, pad, ArrayRef<bool>{true});
+    return vector::BroadcastOp::create(b, loc, accTy, v);
+  }
+  if (!atV && atR) {
+    auto sliceTy = RankedTensorType::get({rows}, elem);
+    Value s = tensor::ExtractSliceOp::create(b, loc, sliceTy, t, offs, sizes, strides);
+    Value v = vector::TransferReadOp::create(b, loc, VectorType::get({rows}, elem), s,
+                                             ValueRange{c0}, pad, ArrayRef<bool>{true});
+    Value bc = vector::BroadcastOp::create(b, loc, VectorType::get({width, rows}, elem), v);
+    return vector::TransposeOp::create(b, loc, bc, ArrayRef<int64_t>{1, 0});
+  }
+  bool vFirst = *atV < *atR;
+  auto sliceTy = RankedTensorType::get(vFirst ? ArrayRef<int64_t>{width, rows}
+                                              : ArrayRef<int64_t>{rows, width},
+                                       elem);
+  Value s = tensor::ExtractSliceOp::create(b, loc, sliceTy, t, offs, sizes, strides);
+  Value v = vector::TransferReadOp::create(b, loc, VectorType::get(sliceTy.getShape(), elem),
+                                           s, ValueRange{c0, c0}, pad,
+                                           ArrayRef<bool>{true, true});
+  return vFirst ? vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0}).getResult()
+                : v;
+}
+
+/// Evaluates the elementwise body of `g` on [rows, width] vectors of the tile
+/// at `off`; input `given` (if any) is `givenValue` instead of a read.
+Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<Value> off,
+                      unsigned posV, unsigned posR, int64_t rows, int64_t width,
+                      std::optional<unsigned> given, Value givenValue) {
+  Block &body = g.getRegion().front();
+  IRMapping map;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    unsigned n = in->getOperandNumber();
+    Value v = given && *given == n
+                  ? givenValue
+                  : readTile(b, loc, in->get(), g.getMatchingIndexingMap(in), off, posV,
+                             posR, rows, width);
+    map.map(body.getArgument(n), v);
+  }
+  auto vecOf = [&](Type t) { return VectorType::get({rows, width}, t); };
+  for (Operation &op : body.without_terminator()) {
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto vt = vecOf(c.getType());
+      map.map(c.getResult(), arith::ConstantOp::create(
+                                 b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
+      continue;
+    }
+    for (Value operand : op.getOperands())
+      if (!map.contains(operand))
+        map.map(operand, vector::BroadcastOp::create(b, loc, vecOf(operand.getType()), operand));
+    Operation *clone = b.clone(op, map);
+    for (Value r : clone->getResults())
+      r.setType(vecOf(r.getType()));
+  }
+  return map.lookup(cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+}
+
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
 /// dims 1) by the register-tile loop nest.
-void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
+void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
   Location loc = t.getLoc();
   MLIRContext *ctx = rw.getContext();
   rw.setInsertionPoint(t);
@@ -199,10 +402,22 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
   Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
   auto accTy = VectorType::get({rows, width}, f32);
   auto c2VecTy = VectorType::get(c2Ty.getShape(), f32);
-  Value acc = vector::TransferReadOp::create(rw, loc, c2VecTy, c2, ValueRange{c0, c0}, pad,
-                                             ArrayRef<bool>{true, true});
-  if (vFirst)
-    acc = vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0});
+  // The accumulator starts from the fused producer (computed here, C is not
+  // read) or from C.
+  SmallVector<Value> off;
+  if (f.init || f.epilogue)
+    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
+  Value acc;
+  if (f.fill) {
+    acc = vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0));
+  } else if (f.init) {
+    acc = evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {});
+  } else {
+    acc = vector::TransferReadOp::create(rw, loc, c2VecTy, c2, ValueRange{c0, c0}, pad,
+                                         ArrayRef<bool>{true, true});
+    if (vFirst)
+      acc = vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0});
+  }
 
   // The reduction loops, in the op's order, carrying the accumulator.
   SmallVector<unsigned> red;
@@ -284,6 +499,9 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d) {
         return {accv};
       });
   Value res = nest.results.front();
+  if (f.epilogue)
+    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput,
+                          res);
   if (vFirst)
     res = vector::TransposeOp::create(rw, loc, res, ArrayRef<int64_t>{1, 0});
   Value c2New = vector::TransferWriteOp::create(rw, loc, res, c2, ValueRange{c0, c0},
@@ -313,8 +531,8 @@ int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
 }
 
 /// Tiles `op` to width x rows register tiles and emits the kernel for each.
-void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
-                 int64_t accumulators, bool parallel) {
+bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
+                 int64_t accumulators, bool parallel, const Fusion &f) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // About `accumulators` registers of 16 lanes: rows x width / 16.
   int64_t maxRows =
@@ -339,10 +557,11 @@ void tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
   rw.setInsertionPoint(op);
   auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
   if (failed(tiled))
-    return;
+    return false;
   rw.replaceOp(op, tiled->replacements);
   for (Operation *t : tiled->tiledOps)
-    emitKernel(rw, cast<linalg::GenericOp>(t), d);
+    emitKernel(rw, cast<linalg::GenericOp>(t), d, f);
+  return true;
 }
 
 struct CPUVectorizeContractionsPass
@@ -356,6 +575,7 @@ struct CPUVectorizeContractionsPass
         ops.push_back({op, *d});
     });
     IRRewriter rw(&getContext());
+    DominanceInfo dom(getOperation());
     for (auto [op, d] : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
@@ -365,22 +585,41 @@ struct CPUVectorizeContractionsPass
       for (int64_t r : ranges)
         work *= std::max<int64_t>(r, 1);
       bool threads = parallel && work >= minParallelWork;
+      Fusion f = fuse ? findFusion(op, dom) : Fusion{};
+      bool done = false;
       if (int64_t width = pickWidth(d, extent, vectorWidth)) {
-        tileAndEmit(rw, op, d, width, accumulators, threads);
-        continue;
+        done = tileAndEmit(rw, op, d, width, accumulators, threads, f);
+      } else {
+        // No width divides V: split it into a part of whole tiles and a
+        // narrower remainder tile.
+        int64_t main = d.kind == KernelDims::OuterProduct ? (int64_t)vectorWidth : 16;
+        rw.setInsertionPoint(op);
+        auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
+                                            rw.getIndexAttr(extent / main * main));
+        if (!head || !tail)
+          continue;
+        bool h = tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main,
+                             accumulators, threads, f);
+        bool t = tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d,
+                             extent % main, accumulators, threads, f);
+        if (h != t && (f.fill || f.init || f.epilogue)) {
+          // One part fused its neighbours and the other did not.
+          op->emitError("register kernels: a split contraction tiled only in part");
+          return signalPassFailure();
+        }
+        done = h && t;
       }
-      // No width divides V: split it into a part of whole tiles and a
-      // narrower remainder tile.
-      int64_t main = d.kind == KernelDims::OuterProduct ? (int64_t)vectorWidth : 16;
-      rw.setInsertionPoint(op);
-      auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
-                                          rw.getIndexAttr(extent / main * main));
-      if (!head || !tail)
+      if (!done)
         continue;
-      tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, main, accumulators,
-                  threads);
-      tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, extent % main,
-                  accumulators, threads);
+      // The kernels computed the fused ops: the accumulator's producer is no
+      // longer read (its destination stands in for it) and the consumer's
+      // result is the kernels'.
+      if (f.fill)
+        rw.replaceAllUsesWith(f.fill.getResult(0), f.fill.getDpsInitOperand(0)->get());
+      if (f.init)
+        rw.replaceAllUsesWith(f.init.getResult(0), f.init.getDpsInitOperand(0)->get());
+      if (f.epilogue)
+        rw.replaceOp(f.epilogue, f.epilogue->getOperand(f.epilogueInput));
     }
   }
 };

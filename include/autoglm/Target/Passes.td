@@ -155,10 +155,14 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
            "min-parallel-work iterations">,
     Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
            "Fewer iterations than this run on one thread">,
+    Option<"fuse", "fuse", "bool", /*default=*/"true",
+           "Compute the accumulator's producer (fill, or elementwise such as "
+           "bias + residual) and the one elementwise consumer (activation) "
+           "in registers inside the kernel">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
 def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {

@@ -212,8 +212,9 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
         for (int64_t i = 0; i < nb + 1; ++i)
           back.push_back({i});
         back.push_back({nb + 1, nb + 2});
-        Value full = tensor::CollapseShapeOp::create(rw, loc, fullTy, g.getResult(0), back);
-        rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, full, resTy)));
+        Value full = tensor::CollapseShapeOp::create(rw, loc, fullTy,
+                                                     applyEpilogue(rw, op, g.getResult(0)), back);
+        rw.replaceOp(op, reshapeStatic(rw, loc, full, resTy));
         return success();
       }
     }
@@ -223,7 +224,7 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
         maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(b, l, macBody(b, l, args, e));
         });
-    rw.replaceOp(op, applyEpilogue(rw, op, reshapeStatic(rw, loc, g.getResult(0), resTy)));
+    rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, g.getResult(0)), resTy));
     return success();
   }
 };
@@ -288,8 +289,9 @@ struct LinearLowering : StaticLowering<LinearOp> {
             biters, [&](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, macBody(b, l, args, e));
             });
-        Value res = tensor::CollapseShapeOp::create(rw, loc, resTy, g.getResult(0), split);
-        rw.replaceOp(op, applyEpilogue(rw, op, res));
+        Value res = tensor::CollapseShapeOp::create(
+            rw, loc, resTy, applyEpilogue(rw, op, g.getResult(0)), split);
+        rw.replaceOp(op, res);
         return success();
       }
     }
@@ -327,7 +329,8 @@ struct LinearLowering : StaticLowering<LinearOp> {
 Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                 Value residual, ArrayRef<int64_t> strides,
                 ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
-                RankedTensorType resTy, ElemInfo e) {
+                RankedTensorType resTy, ElemInfo e,
+                llvm::function_ref<Value(Value)> epilogue = nullptr) {
   MLIRContext *ctx = b.getContext();
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(w.getType());
@@ -341,9 +344,17 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   // A pointwise conv (every kernel extent 1, stride 1) is a batched matmul
   // over the flattened spatial dims: x [N, C, P], w [M, Cg], out [N, M, P].
   // In that form the CPU backend's register-tiled matmul kernels apply.
+  // Only when the flattened extent is a multiple of 32 (whole vector tiles
+  // along it); otherwise the conv stays spatial with blocked weights, where
+  // the vector tiles run along the output channels instead (a 7x7 map has
+  // 49 positions: 32 + a 17-wide remainder, against 7 rows of 32 channels).
   bool pointwise = nd >= 1;
-  for (int64_t i = 0; i < nd; ++i)
+  int64_t positions = 1;
+  for (int64_t i = 0; i < nd; ++i) {
     pointwise &= wt.getDimSize(2 + i) == 1 && strides[i] == 1;
+    positions *= xt.getDimSize(2 + i);
+  }
+  pointwise &= positions % 32 == 0;
   RankedTensorType finalTy = resTy;
   SmallVector<ReassociationIndices> spatial = {{0}, {1}, {}};
   for (int64_t i = 0; i < nd; ++i)
@@ -512,7 +523,10 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         linalg::YieldOp::create(nb, nl, macBody(nb, nl, args, e));
       });
-  Value r = tensor::CollapseShapeOp::create(b, loc, resTy, g.getResult(0), orr);
+  // The epilogue (elementwise) runs on the contraction's own result, before
+  // the reshapes, so the CPU kernels can apply it in registers.
+  Value acc = epilogue ? epilogue(g.getResult(0)) : g.getResult(0);
+  Value r = tensor::CollapseShapeOp::create(b, loc, resTy, acc, orr);
   if (pointwise)
     r = tensor::ExpandShapeOp::create(b, loc, finalTy, r, spatial);
   return r;
@@ -525,8 +539,9 @@ struct ConvLowering : StaticLowering<ConvOp> {
     auto resTy = resultType(op);
     Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
                         a.getResidual(), op.getStrides(), op.getDilations(), op.getPads(),
-                        op.getGroup(), resTy, ElemInfo::of(op.getType()));
-    rw.replaceOp(op, applyEpilogue(rw, op, r));
+                        op.getGroup(), resTy, ElemInfo::of(op.getType()),
+                        [&](Value v) { return applyEpilogue(rw, op, v); });
+    rw.replaceOp(op, r);
     return success();
   }
 };

@@ -177,16 +177,28 @@ func.func @linear_epilogue(%a: tensor<2x3xf32>, %w: tensor<4x3xf32>) -> tensor<2
 
 // -----
 
-// A 1x1 conv is a batched matmul over the flattened spatial dims (no kernel
-// loops: one reduction, over channels); the residual seeds the accumulator,
-// viewed in the same grouped, flattened layout.
+// A 1x1 conv over 32 positions is a batched matmul over the flattened
+// spatial dims (no kernel loops: one reduction, over channels); the residual
+// seeds the accumulator, viewed in the same grouped, flattened layout.
 // CHECK-LABEL: func.func @conv_residual
-// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>, %[[W:.*]]: tensor<2x2x1x1xf32>)
-func.func @conv_residual(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> {
-  // CHECK-COUNT-2: tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<1x2x4x4xf32> into tensor<1x2x16xf32>
-  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<1x1x2x16xf32>)
-  // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [1, 2, 4, 4]
-  %0 = autoglm.conv %x, %w residual %x {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x4xf32>, %[[W:.*]]: tensor<2x2x1x1xf32>)
+func.func @conv_residual(%x: tensor<1x2x8x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x8x4xf32> {
+  // CHECK-COUNT-2: tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<1x2x8x4xf32> into tensor<1x2x32xf32>
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<1x1x2x32xf32>)
+  // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [1, 2, 8, 4]
+  %0 = autoglm.conv %x, %w residual %x {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x8x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// Over 16 positions (no multiple of 32) a 1x1 conv stays spatial: blocked
+// weights, vector tiles along the output channels.
+// CHECK-LABEL: func.func @conv_1x1_spatial
+// CHECK: linalg.transpose
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}} outs(%{{.*}} : tensor<1x1x1x2x4x4xf32>)
+func.func @conv_1x1_spatial(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
 }
 

@@ -208,3 +208,86 @@ func.func @f64(%a: tensor<8x3xf64>, %b: tensor<3x16xf64>, %c: tensor<8x16xf64>) 
   } -> tensor<8x16xf64>
   return %0 : tensor<8x16xf64>
 }
+
+// -----
+
+// Fused neighbours: the accumulator starts from the bias broadcast (its
+// vector read once per tile, C is not read) and the relu consumer runs on
+// the accumulator before the one write; neither generic is left.
+// CHECK-LABEL: func.func @fused_bias_relu
+// CHECK-NOT: linalg.generic
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<32xf32>, vector<32xf32>
+// CHECK: %[[ACC:.*]] = vector.broadcast %[[B]] : vector<32xf32> to vector<8x32xf32>
+// CHECK: %[[K:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]])
+// CHECK: vector.outerproduct
+// CHECK: %[[R:.*]] = arith.maximumf %[[K]], %{{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write %[[R]]
+// CHECK-NOT: linalg.generic
+func.func @fused_bias_relu(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %bias: tensor<32xf32>) -> tensor<8x32xf32> {
+  %e = tensor.empty() : tensor<8x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  } -> tensor<8x32xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  %e2 = tensor.empty() : tensor<8x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%0 : tensor<8x32xf32>) outs(%e2 : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %z = arith.constant 0.0 : f32
+    %r = arith.maximumf %x, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  return %1 : tensor<8x32xf32>
+}
+
+// -----
+
+// Not fused: the consumer also reads a value computed after the
+// contraction (the kernel could not read it), and an i1 mask (vectors of i1
+// are bit-packed in memory, the buffers are not); a zero fill still is.
+// CHECK-LABEL: func.func @not_fused
+// CHECK-NOT: linalg.fill
+// CHECK: vector.outerproduct
+// CHECK: linalg.generic
+// CHECK: vector.outerproduct
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x32xi1>, tensor<8x32xf32>)
+func.func @not_fused(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %later: tensor<8x32xf32>, %mask: tensor<8x32xi1>) -> (tensor<8x32xf32>, tensor<8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%f : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  %e2 = tensor.empty() : tensor<8x32xf32>
+  %late = linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%later : tensor<8x32xf32>) outs(%e2 : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.negf %x : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%0, %late : tensor<8x32xf32>, tensor<8x32xf32>) outs(%e2 : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.addf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%later : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  %3 = linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%mask, %2 : tensor<8x32xi1>, tensor<8x32xf32>) outs(%e2 : tensor<8x32xf32>) {
+  ^bb0(%c: i1, %x: f32, %o: f32):
+    %z = arith.constant 0.0 : f32
+    %r = arith.select %c, %x, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  return %1, %3 : tensor<8x32xf32>, tensor<8x32xf32>
+}
