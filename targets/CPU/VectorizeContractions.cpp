@@ -511,23 +511,24 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   rw.replaceOp(t, cNew);
 }
 
-/// The V extent of a tile, or 0 if V should be split first: the whole of V
-/// when it is at most the widest tile (`vectorWidth` lanes for outer
-/// products, 64 for rows), else the widest of a few narrower widths that
-/// divides V.
+/// The V extent of a tile, or 0 if V should be split first.
 int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
-  bool outer = d.kind == KernelDims::OuterProduct;
-  // Strided rows shuffle: at most one register of 16 lanes.
-  int64_t widest = outer ? vectorWidth : d.stride > 1 ? 16 : 64;
-  if (extent <= widest)
-    return extent;
-  SmallVector<int64_t> choices = {widest, widest / 2, widest / 4};
-  if (!outer && widest > 32)
-    choices.push_back(8);
-  for (int64_t w : choices)
-    if (w >= 8 && extent % w == 0)
+  if (d.kind == KernelDims::OuterProduct) {
+    if (extent <= vectorWidth)
+      return extent;
+    for (int64_t w : {vectorWidth, vectorWidth / 2, vectorWidth / 4})
+      if (w >= 8 && extent % w == 0)
+        return w;
+    return 0;
+  }
+  // Rows: whole registers (LLVM scalarizes the odd lanes of, say, a
+  // 56-lane vector): the widest of 64, 32, 16, 8 lanes (16 at most for
+  // strided rows, whose shuffle must fit one register) dividing V; a short
+  // V (up to 16) whole.
+  for (int64_t w : {64, 32, 16, 8})
+    if (w <= (d.stride > 1 ? 16 : 64) && extent % w == 0)
       return w;
-  return 0;
+  return extent <= 16 ? extent : 0;
 }
 
 /// Tiles `op` to width x rows register tiles and emits the kernel for each.
