@@ -12,4 +12,8 @@ ZOO="$1"
 if [ ! -f "$ZOO/resnet18_op17/model.onnx" ]; then
   "$ROOT/scripts/models/install-deps.sh"
   /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO"
+elif [ ! -f "$ZOO/vit_l4_h256_p8_op17/model.onnx" ]; then
+  # A zoo exported before the ViT was added: export just that model.
+  "$ROOT/scripts/models/install-deps.sh"
+  /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$ZOO" --only vit_l4_h256_p8
 fi

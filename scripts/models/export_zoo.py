@@ -11,7 +11,8 @@
 #   DIR/<model>_op<opset>/test_data_set_0/{input,output}_<i>.pb
 # Models: resnet18, mobilenet_v2 (torchvision, weights=None); bert_l4_h256_s128
 # (post-LN, exact GELU, attention mask input); gpt_l4_h256_s128 prefill (pre-LN,
-# tanh GELU, causal mask) and its decode step with a 127-long KV cache.
+# tanh GELU, causal mask) and its decode step with a 127-long KV cache;
+# vit_l4_h256_p8 (torchvision VisionTransformer, 64x64 images, 8x8 patches).
 # Needs Debian's python3-torch python3-torchvision python3-onnx
 # (scripts/models/install-deps.sh installs them).
 import argparse
@@ -191,6 +192,18 @@ def main():
             m = torchvision.models.mobilenet_v2(weights=None)
             x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
             save_case(args.out, "mobilenet_v2", opset, m, [x], ["input"], ["logits"])
+        if want("vit_l4_h256_p8"):
+            # torchvision's ViT (nn.MultiheadAttention, class token, GELU MLP),
+            # 4 layers of width 256 on 64x64 images in 8x8 patches. Its head is
+            # zero-initialized: draw it, so the logits say something.
+            torch.manual_seed(0)
+            m = torchvision.models.VisionTransformer(
+                image_size=64, patch_size=8, num_layers=4, num_heads=4, hidden_dim=256,
+                mlp_dim=1024, num_classes=100)
+            torch.nn.init.normal_(m.heads.head.weight, std=0.05)
+            torch.nn.init.normal_(m.heads.head.bias, std=0.05)
+            x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+            save_case(args.out, "vit_l4_h256_p8", opset, m, [x], ["input"], ["logits"])
         if want("bert_l4_h256_s128"):
             torch.manual_seed(0)
             m = Bert()

@@ -235,6 +235,26 @@ OpFoldResult CompareOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(resTy, ArrayRef<bool>(out));
 }
 
+OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
+  auto resTy = getType();
+  auto c = smallDense(adaptor.getCondition()), l = smallDense(adaptor.getLhs()),
+       r = smallDense(adaptor.getRhs());
+  if (!c || !l || !r || !foldableResult(resTy) || !c.getElementType().isInteger(1))
+    return {};
+  auto cv = llvm::to_vector(c.getValues<bool>());
+  auto lv = llvm::to_vector(l.getValues<Attribute>());
+  auto rv = llvm::to_vector(r.getValues<Attribute>());
+  ArrayRef<int64_t> shape = resTy.getShape();
+  SmallVector<int64_t> strides = stridesOf(shape);
+  SmallVector<Attribute> out;
+  for (int64_t i = 0, n = resTy.getNumElements(); i < n; ++i) {
+    bool take = cv[broadcastIndex(i, shape, strides, c.getType().getShape())];
+    out.push_back(take ? lv[broadcastIndex(i, shape, strides, l.getType().getShape())]
+                       : rv[broadcastIndex(i, shape, strides, r.getType().getShape())]);
+  }
+  return DenseElementsAttr::get(resTy, out);
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

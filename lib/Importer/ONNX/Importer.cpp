@@ -604,6 +604,11 @@ LogicalResult NodeImporter::finalize(Operation *op, Type declared) {
            << " but the op computes " << types[0];
         messages.push_back(s);
         return failure();
+      } else if (auto t = dyn_cast<RankedTensorType>(types[0]);
+                 t && t.hasStaticShape() && !cast<ShapedType>(declared).hasStaticShape()) {
+        // ONNX left extents open that our op computes (shape values folded
+        // at import): keep the static type, so later ops infer static too.
+        op->getResult(0).setType(t);
       }
     }
     return mlir::verify(op);
@@ -626,6 +631,12 @@ Value NodeImporter::foldConstant(Operation *op) {
   SmallVector<OpFoldResult> folded;
   if (failed(op->fold(folded)) || folded.size() != 1)
     return result;
+  // A fold to an existing value (a reshape to its own type): that value.
+  if (auto v = dyn_cast_if_present<Value>(folded[0]); v && v != result &&
+                                                      v.getType() == result.getType()) {
+    op->erase();
+    return v;
+  }
   auto attr = dyn_cast_if_present<ElementsAttr>(
       dyn_cast_if_present<Attribute>(folded[0]));
   if (!attr || attr.getType() != result.getType())

@@ -141,3 +141,17 @@ func.func @resource_not_folded() -> tensor<2xf32> {
     }
   }
 #-}
+
+// -----
+
+// select of constants folds, with broadcasting of each operand.
+// CHECK-LABEL: func.func @fold_select
+// CHECK: %[[C:.*]] = autoglm.constant dense<[1, 7, 3]> : tensor<3xi64>
+// CHECK: return %[[C]]
+func.func @fold_select() -> tensor<3xi64> {
+  %c = autoglm.constant dense<[true, false, true]> : tensor<3xi1>
+  %a = autoglm.constant dense<[1, 2, 3]> : tensor<3xi64>
+  %b = autoglm.constant dense<7> : tensor<i64>
+  %0 = autoglm.select %c, %a, %b : (tensor<3xi1>, tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}

@@ -75,6 +75,7 @@ def AutoGLM_SelectOp : AutoGLM_InferOp<"select"> {
                        AutoGLM_Tensor:$rhs);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def AutoGLM_CastOp : AutoGLM_Op<"cast", [Pure]> {
