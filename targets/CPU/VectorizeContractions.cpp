@@ -365,7 +365,11 @@ Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<
     for (Value r : clone->getResults())
       r.setType(vecOf(r.getType()));
   }
-  return map.lookup(cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+  Value yielded = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
+  if (Value v = map.lookupOrNull(yielded))
+    return v;
+  // A value from outside the body (a splat init such as `yield %cst`).
+  return vector::BroadcastOp::create(b, loc, vecOf(yielded.getType()), yielded);
 }
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel

@@ -291,3 +291,27 @@ func.func @not_fused(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %later: tensor<8
   } -> tensor<8x32xf32>
   return %1, %3 : tensor<8x32xf32>, tensor<8x32xf32>
 }
+
+// -----
+
+// An init generic that yields a value from outside its body (a splat):
+// the accumulator starts as its broadcast (a constant vector here).
+// CHECK-LABEL: func.func @splat_init
+// CHECK: %[[ACC:.*]] = arith.constant dense<1.000000e+00> : vector<8x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]])
+func.func @splat_init(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>) -> tensor<8x32xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<8x32xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %one : f32
+  } -> tensor<8x32xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
