@@ -69,6 +69,9 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     CPUVectorizeContractionsOptions kernels;
     kernels.parallel = options.parallel;
     pm.addPass(createCPUVectorizeContractions(kernels));
+    CPUVectorizeReductionsOptions reductions;
+    reductions.parallel = options.parallel;
+    pm.addPass(createCPUVectorizeReductions(reductions));
     pm.addPass(createCanonicalizerPass());
   }
   if (options.parallel) {

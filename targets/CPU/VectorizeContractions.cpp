@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
+#include "VectorBody.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Utils.h"
@@ -351,25 +352,10 @@ Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<
     map.map(body.getArgument(n), v);
   }
   auto vecOf = [&](Type t) { return VectorType::get({rows, width}, t); };
-  for (Operation &op : body.without_terminator()) {
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto vt = vecOf(c.getType());
-      map.map(c.getResult(), arith::ConstantOp::create(
-                                 b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
-      continue;
-    }
-    for (Value operand : op.getOperands())
-      if (!map.contains(operand))
-        map.map(operand, vector::BroadcastOp::create(b, loc, vecOf(operand.getType()), operand));
-    Operation *clone = b.clone(op, map);
-    for (Value r : clone->getResults())
-      r.setType(vecOf(r.getType()));
-  }
-  Value yielded = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
-  if (Value v = map.lookupOrNull(yielded))
-    return v;
-  // A value from outside the body (a splat init such as `yield %cst`).
-  return vector::BroadcastOp::create(b, loc, vecOf(yielded.getType()), yielded);
+  autoglm::cpu::cloneOnVectors(b, loc, body, map, vecOf);
+  // The yielded value may come from outside the body (`yield %cst`).
+  return autoglm::cpu::vectorOf(b, loc, cast<linalg::YieldOp>(body.getTerminator()).getOperand(0),
+                                map, vecOf);
 }
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel

@@ -193,4 +193,36 @@ def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"> {
+  let summary = "Vector accumulators for reductions over the innermost dim";
+  let description = [{
+    An f32 linalg.generic with one reduction dim that is the last dim of
+    every input reading it, and a body `out <addf|maximumf|minimumf> f(ins)`
+    with f elementwise (softmax's max and sum of exp, layer norm's mean and
+    variance, ReduceSum / ReduceMax over the last axis), is tiled to single
+    output points; each becomes a loop over the reduced dim in steps of
+    `width` lanes that applies f to vectors and combines lane-wise into a
+    vector accumulator, then one vector.reduction and the combine with the
+    initial value. Large ops' points are the iterations of one scf.forall.
+    Sums are reassociated (`width` partial sums). The reduced extent must be
+    a multiple of `width`.
+
+    Before: linalg.generic (i, k) { out + exp(x[i, k] - m[i]) }
+    After:  scf.forall (i) { %acc = scf.for k step 16 (vector<16xf32>)
+              { exp(read x[i, k:k+16] - m[i]) + acc }
+              vector.reduction <add>, %acc, out[i] }
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"16", "Lanes of the accumulator">,
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Output points as one scf.forall for ops with at least "
+           "min-parallel-work iterations">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
+           "Fewer iterations than this run on one thread">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD

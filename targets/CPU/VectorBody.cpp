@@ -1,0 +1,39 @@
+//===- VectorBody.cpp - elementwise linalg bodies applied to vectors -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "VectorBody.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+Value autoglm::cpu::vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
+                             llvm::function_ref<VectorType(Type)> vecOf) {
+  if (Value m = map.lookupOrNull(v))
+    return m;
+  Value bc = vector::BroadcastOp::create(b, loc, vecOf(v.getType()), v);
+  map.map(v, bc);
+  return bc;
+}
+
+void autoglm::cpu::cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
+                                  llvm::function_ref<VectorType(Type)> vecOf,
+                                  Operation *stop) {
+  for (Operation &op : body.without_terminator()) {
+    if (&op == stop)
+      break;
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto vt = vecOf(c.getType());
+      map.map(c.getResult(),
+              arith::ConstantOp::create(b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
+      continue;
+    }
+    for (Value operand : op.getOperands())
+      vectorOf(b, loc, operand, map, vecOf);
+    Operation *clone = b.clone(op, map);
+    for (Value r : clone->getResults())
+      r.setType(vecOf(r.getType()));
+  }
+}

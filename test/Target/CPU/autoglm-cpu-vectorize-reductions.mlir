@@ -1,0 +1,66 @@
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-reductions --canonicalize | FileCheck %s
+
+// softmax's sum of exp(x - max) over the last dim: per row, a 16-lane
+// accumulator over k in steps of 16 (exp applied to vectors, the row max
+// broadcast), then one horizontal add seeded with the initial value.
+// CHECK-LABEL: func.func @sum_exp
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %c0 to %c64 step %c16 iter_args(%[[A:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK: %[[X:.*]] = vector.transfer_read %{{.*}}[%c0, %[[K]]]{{.*}} : tensor<1x64xf32>, vector<16xf32>
+// CHECK: %[[M:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[X]], %[[M]] : vector<16xf32>
+// CHECK: %[[E:.*]] = math.exp %[[D]] : vector<16xf32>
+// CHECK: arith.addf %[[A]], %[[E]] : vector<16xf32>
+// CHECK: vector.reduction <add>, %[[ACC]], %{{.*}} : vector<16xf32> into f32
+func.func @sum_exp(%x: tensor<4x64xf32>, %m: tensor<4xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x, %m : tensor<4x64xf32>, tensor<4xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %e = math.exp %d : f32
+    %s = arith.addf %o, %e : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// A max reduction starts its lanes at -inf.
+// CHECK-LABEL: func.func @max
+// CHECK: arith.constant dense<0xFF800000> : vector<16xf32>
+// CHECK: arith.maximumf
+// CHECK: vector.reduction <maximumf>
+func.func @max(%x: tensor<4x32xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x32xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.maximumf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Not vectorized: the reduced dim is not the input's innermost (a column
+// sum), an extent no multiple of 16, and a product (no such combiner here).
+// CHECK-LABEL: func.func @not_matched
+// CHECK-NOT: vector.
+// CHECK-COUNT-3: linalg.generic
+func.func @not_matched(%x: tensor<32x4xf32>, %y: tensor<4x20xf32>, %init: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (k, i)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<32x4xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%y : tensor<4x20xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(k, i) -> (k, i)>, affine_map<(k, i) -> (i)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<32x4xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %0, %1, %2 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
