@@ -534,6 +534,21 @@ bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
       rowTile = r;
       break;
     }
+  // Rows no good tile divides (65 = 5 x 13): whole tiles of maxRows and a
+  // remainder op of fewer rows.
+  if (2 * rowTile < maxRows && ranges[*d.r] > maxRows) {
+    rw.setInsertionPoint(op);
+    auto [head, tail] =
+        linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), *d.r,
+                        rw.getIndexAttr(ranges[*d.r] / maxRows * maxRows));
+    if (!head || !tail)
+      return false;
+    bool h = tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, width,
+                         accumulators, parallel, f);
+    bool t = tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, width,
+                         accumulators, parallel, f);
+    return h && t;
+  }
   auto iters = op.getIteratorTypesArray();
   SmallVector<int64_t> sizes(ranges.size(), 0);
   for (unsigned i = 0; i < ranges.size(); ++i)

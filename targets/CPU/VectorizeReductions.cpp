@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -57,7 +58,7 @@ std::optional<Combiner> matchReduction(linalg::GenericOp op, int64_t width) {
   for (unsigned i = 0; i < iters.size(); ++i)
     if (iters[i] == utils::IteratorType::reduction)
       r = i;
-  if (ranges[r] % width != 0)
+  if (ranges[r] < width)
     return std::nullopt;
   // Inputs: projected permutations whose last dim is r when they read it;
   // f32 (vectors of i1 are bit-packed in memory, our buffers are not).
@@ -183,6 +184,24 @@ struct CPUVectorizeReductionsPass
     });
     IRRewriter rw(&getContext());
     for (linalg::GenericOp op : ops) {
+      // A reduced extent no multiple of `width`: the whole vectors here, the
+      // rest (fewer than `width`) a scalar op that continues from them.
+      {
+        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+        auto iters = op.getIteratorTypesArray();
+        unsigned r = 0;
+        for (unsigned i = 0; i < iters.size(); ++i)
+          if (iters[i] == utils::IteratorType::reduction)
+            r = i;
+        if (ranges[r] % width) {
+          rw.setInsertionPoint(op);
+          auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), r,
+                                              rw.getIndexAttr(ranges[r] / width * width));
+          if (!head || !tail)
+            continue;
+          op = cast<linalg::GenericOp>(head.getOperation());
+        }
+      }
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       auto iters = op.getIteratorTypesArray();
       SmallVector<int64_t> sizes(ranges.size(), 0);

@@ -204,8 +204,9 @@ def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"
     `width` lanes that applies f to vectors and combines lane-wise into a
     vector accumulator, then one vector.reduction and the combine with the
     initial value. Large ops' points are the iterations of one scf.forall.
-    Sums are reassociated (`width` partial sums). The reduced extent must be
-    a multiple of `width`.
+    Sums are reassociated (`width` partial sums). A reduced extent no
+    multiple of `width` (at least `width`) is split: the remainder continues
+    as a scalar op.
 
     Before: linalg.generic (i, k) { out + exp(x[i, k] - m[i]) }
     After:  scf.forall (i) { %acc = scf.for k step 16 (vector<16xf32>)

@@ -315,3 +315,20 @@ func.func @splat_init(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>) -> tensor<8x32x
   } -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// Rows no good tile divides (13 = prime): whole 8-row tiles and a 5-row
+// remainder kernel.
+// CHECK-LABEL: func.func @split_rows
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<5xf32>, vector<32xf32>
+func.func @split_rows(%a: tensor<13x4xf32>, %b: tensor<4x32xf32>, %c: tensor<13x32xf32>) -> tensor<13x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<13x4xf32>, tensor<4x32xf32>) outs(%c : tensor<13x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<13x32xf32>
+  return %0 : tensor<13x32xf32>
+}

@@ -41,18 +41,36 @@ func.func @max(%x: tensor<4x32xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// A reduced extent of 20: the first 16 as one vector step, the last 4 a
+// scalar generic that continues from that result.
+// CHECK-LABEL: func.func @split
+// CHECK: %[[V:.*]] = scf.for
+// CHECK: vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<16xf32>
+// CHECK: vector.reduction <add>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4x4xf32>) outs(%[[V]] : tensor<4xf32>)
+func.func @split(%y: tensor<4x20xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%y : tensor<4x20xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // Not vectorized: the reduced dim is not the input's innermost (a column
-// sum), an extent no multiple of 16, and a product (no such combiner here).
+// sum), an extent under 16, and a product (no such combiner here).
 // CHECK-LABEL: func.func @not_matched
 // CHECK-NOT: vector.
 // CHECK-COUNT-3: linalg.generic
-func.func @not_matched(%x: tensor<32x4xf32>, %y: tensor<4x20xf32>, %init: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+func.func @not_matched(%x: tensor<32x4xf32>, %y: tensor<4x12xf32>, %init: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
   %0 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (k, i)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<32x4xf32>) outs(%init : tensor<4xf32>) {
   ^bb0(%a: f32, %o: f32):
     %s = arith.addf %o, %a : f32
     linalg.yield %s : f32
   } -> tensor<4xf32>
-  %1 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%y : tensor<4x20xf32>) outs(%init : tensor<4xf32>) {
+  %1 = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%y : tensor<4x12xf32>) outs(%init : tensor<4xf32>) {
   ^bb0(%a: f32, %o: f32):
     %s = arith.addf %o, %a : f32
     linalg.yield %s : f32
