@@ -321,8 +321,110 @@ LogicalResult importOneHot(NodeImporter &n) {
 
 } // namespace
 
+namespace {
+
+/// ai.onnx.preview.training Gradient: d(y)/d(x) for each x in `xs`, by
+/// reverse-mode differentiation of the ops between them (seed: ones, i.e.
+/// the gradient of the sum of y's elements). Add, Sub, Mul and Div of
+/// same-shape operands are differentiated; anything else is refused.
+LogicalResult importGradient(NodeImporter &n) {
+  const onnx::AttributeProto *xsAttr = n.attr("xs");
+  std::string yName = n.attrString("y", "");
+  if (!xsAttr || yName.empty())
+    return n.error("Gradient needs the xs and y attributes");
+  Value y = n.lookupValue(yName);
+  if (!y)
+    return n.error("Gradient: y '" + yName + "' is not a value computed before it");
+  SmallVector<Value> xs;
+  for (const std::string &name : xsAttr->strings()) {
+    Value x = n.lookupValue(name);
+    if (!x)
+      return n.error("Gradient: x '" + name + "' is not a value computed before it");
+    xs.push_back(x);
+  }
+  if ((int)xs.size() != (int)n.numOutputs())
+    return n.error("Gradient has one output per entry of xs");
+  llvm::DenseSet<Value> leaves(xs.begin(), xs.end());
+  // The ops from the xs to y, producers first.
+  SmallVector<Operation *> order;
+  llvm::DenseSet<Operation *> seen;
+  std::function<void(Value)> visit = [&](Value v) {
+    Operation *op = v.getDefiningOp();
+    if (leaves.contains(v) || !op || isa<ConstantOp>(op) || !seen.insert(op).second)
+      return;
+    for (Value operand : op->getOperands())
+      visit(operand);
+    order.push_back(op);
+  };
+  visit(y);
+  auto yTy = cast<RankedTensorType>(y.getType());
+  llvm::DenseMap<Value, Value> adj;
+  adj[y] = n.splat(yTy.getElementType(), 1.0, yTy.getShape());
+  auto accumulate = [&](Value v, Value g) -> LogicalResult {
+    if (!adj.count(v)) {
+      adj[v] = g;
+      return success();
+    }
+    auto sum = makeBinary(n, BinaryKind::Add, adj[v], g);
+    if (failed(sum))
+      return failure();
+    adj[v] = *sum;
+    return success();
+  };
+  for (Operation *op : llvm::reverse(order)) {
+    Value g = adj.lookup(op->getResult(0));
+    if (!g)
+      continue;
+    auto bin = dyn_cast<BinaryOp>(op);
+    if (!bin || bin.getLhs().getType() != bin.getType() ||
+        bin.getRhs().getType() != bin.getType())
+      return n.error("Gradient: cannot differentiate " +
+                     op->getName().getStringRef().str() +
+                     " (Add, Sub, Mul and Div of same-shape operands only)");
+    Value a = bin.getLhs(), b = bin.getRhs();
+    auto mul = [&](Value l, Value r) { return makeBinary(n, BinaryKind::Mul, l, r); };
+    auto div = [&](Value l, Value r) { return makeBinary(n, BinaryKind::Div, l, r); };
+    auto neg = [&](Value v) { return makeUnary(n, UnaryKind::Neg, v); };
+    FailureOr<Value> ga = g, gb = g;
+    switch (bin.getKind()) {
+    case BinaryKind::Add:
+      break;
+    case BinaryKind::Sub:
+      gb = neg(g);
+      break;
+    case BinaryKind::Mul:
+      ga = mul(g, b);
+      gb = mul(g, a);
+      break;
+    case BinaryKind::Div: {
+      // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b.
+      ga = div(g, b);
+      auto q = div(bin.getResult(), b);
+      gb = failed(q) ? q : mul(g, *q);
+      gb = failed(gb) ? gb : neg(*gb);
+      break;
+    }
+    default:
+      return n.error("Gradient: cannot differentiate this binary op "
+                     "(Add, Sub, Mul and Div only)");
+    }
+    if (failed(ga) || failed(gb) || failed(accumulate(a, *ga)) ||
+        failed(accumulate(b, *gb)))
+      return failure();
+  }
+  for (auto [i, x] : llvm::enumerate(xs)) {
+    auto xTy = cast<RankedTensorType>(x.getType());
+    Value g = adj.lookup(x);
+    n.setOutput(i, g ? g : n.splat(xTy.getElementType(), 0.0, xTy.getShape()));
+  }
+  return success();
+}
+
+} // namespace
+
 void onnx_import::registerCompositeRules(RuleTable &t) {
   t["NegativeLogLikelihoodLoss"] = importNLLLoss;
+  t["ai.onnx.preview.training.Gradient"] = importGradient;
   t["SoftmaxCrossEntropyLoss"] = importSoftmaxCrossEntropy;
   t["Trilu"] = importTrilu;
   t["CumSum"] = importCumSum;

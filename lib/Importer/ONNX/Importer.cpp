@@ -249,7 +249,7 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &g) {
     std::string key = isDefaultDomain(node.domain())
                           ? node.op_type()
                           : node.domain() + "." + node.op_type();
-    if (isDefaultDomain(node.domain()) && rules().count(node.op_type()))
+    if (rules().count(key))
       continue;
     auto &entry = missing[key];
     if (entry.first++ == 0)
@@ -407,8 +407,9 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
             b, NameLoc::get(b.getStringAttr(node.input(k)), fileLoc), attr);
         values[node.input(k)] = lastWeight->getResult(0);
       }
-    Rule rule = isDefaultDomain(node.domain()) ? rules().lookup(node.op_type())
-                                               : Rule();
+    Rule rule = rules().lookup(isDefaultDomain(node.domain())
+                                   ? node.op_type()
+                                   : node.domain() + "." + node.op_type());
     if (!rule)
       return n.error("unsupported ONNX op " + node.op_type() +
                      " (inside a subgraph)");
