@@ -72,6 +72,9 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     CPUVectorizeReductionsOptions reductions;
     reductions.parallel = options.parallel;
     pm.addPass(createCPUVectorizeReductions(reductions));
+    CPUVectorizeElementwiseOptions elementwise;
+    elementwise.parallel = options.parallel;
+    pm.addPass(createCPUVectorizeElementwise(elementwise));
     pm.addPass(createCanonicalizerPass());
   }
   if (options.parallel) {

@@ -5,9 +5,17 @@
 #include "VectorBody.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
+
+bool autoglm::cpu::isVectorizableBodyOp(Operation &op) {
+  if (isa<arith::ConstantOp>(op))
+    return true;
+  return !op.getNumRegions() && OpTrait::hasElementwiseMappableTraits(&op) &&
+         isa<arith::ArithDialect, math::MathDialect>(op.getDialect());
+}
 
 Value autoglm::cpu::vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
                              llvm::function_ref<VectorType(Type)> vecOf) {

@@ -11,6 +11,10 @@
 
 namespace mlir::autoglm::cpu {
 
+/// True for a body op that can take vectors as is: an arith.constant (made
+/// a splat) or an elementwise arith / math op without regions.
+bool isVectorizableBodyOp(Operation &op);
+
 /// Clones the elementwise arith/math ops of a linalg body (up to `stop`,
 /// exclusive) onto vectors: values in `map` are already vectors, constants
 /// become splats, values from outside the body are broadcast, and every

@@ -198,10 +198,7 @@ bool isFusibleElementwise(linalg::GenericOp g, RankedTensorType outTy) {
       return false;
   }
   for (Operation &op : g.getRegion().front().without_terminator()) {
-    if (isa<arith::ConstantOp>(op))
-      continue;
-    if (op.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&op) ||
-        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+    if (!autoglm::cpu::isVectorizableBodyOp(op))
       return false;
     for (Value v : op.getOperands())
       if (!v.getType().isIntOrIndexOrFloat())

@@ -93,10 +93,7 @@ std::optional<Combiner> matchReduction(linalg::GenericOp op, int64_t width) {
   if (!kind)
     return std::nullopt;
   for (Operation &o : body.without_terminator()) {
-    if (isa<arith::ConstantOp>(o))
-      continue;
-    if (o.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&o) ||
-        !isa<arith::ArithDialect, math::MathDialect>(o.getDialect()))
+    if (!autoglm::cpu::isVectorizableBodyOp(o))
       return std::nullopt;
     for (Type t : o.getResultTypes())
       if (!t.isF32() && !t.isInteger(1))

@@ -226,4 +226,31 @@ def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"
                            "::mlir::math::MathDialect"];
 }
 
+def CPUVectorizeElementwise : Pass<"autoglm-cpu-vectorize-elementwise", "ModuleOp"> {
+  let summary = "Elementwise ops as vector tiles along their innermost dim";
+  let description = [{
+    An f32 elementwise linalg.generic (identity output map, projected
+    permutation inputs, arith/math body) is tiled to `width` lanes of its
+    innermost dim and each tile vectorized with linalg::vectorize. LLVM's
+    loop vectorizer leaves some of these loops scalar (the polynomial
+    expansions of exp / erf / tanh, odd extents). An innermost extent no
+    multiple of `width` is split; the remainder stays a scalar op. Large
+    ops' tiles are one scf.forall.
+
+    Before: linalg.generic (i, j) { exp(x[i, j] - m[i]) } on 4 x 65
+    After:  scf.forall (i, j) step (1, 16) on 4 x 64: vector.transfer_read,
+            math.exp on vector<1x16xf32>, vector.transfer_write; and a
+            generic on 4 x 1
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"16", "Lanes per tile">,
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Tiles of large ops as one scf.forall">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
+           "Fewer elements than this run on one thread">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD
