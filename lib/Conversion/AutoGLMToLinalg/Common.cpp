@@ -469,7 +469,31 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
     lo.push_back(b.getIndexAttr(low[i]));
     hi.push_back(b.getIndexAttr(high[i]));
   }
-  return tensor::PadOp::create(b, loc,
-                               RankedTensorType::get(shape, t.getElementType()),
-                               src, lo, hi, padValue);
+  // The source copied into the interior of a new buffer, then only the
+  // border filled (tensor.pad would fill the whole buffer first).
+  (void)hi;
+  int64_t rank = t.getRank();
+  SmallVector<OpFoldResult> sizes, ones(rank, b.getIndexAttr(1));
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(b.getIndexAttr(t.getDimSize(i)));
+  Value padded = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  padded = tensor::InsertSliceOp::create(b, loc, src, padded, lo, sizes, ones);
+  for (int64_t d = 0; d < rank; ++d)
+    for (auto [at, extent] : {std::pair<int64_t, int64_t>{0, low[d]},
+                              std::pair<int64_t, int64_t>{low[d] + t.getDimSize(d), high[d]}}) {
+      if (extent == 0)
+        continue;
+      SmallVector<OpFoldResult> so(rank, b.getIndexAttr(0)), ss;
+      SmallVector<int64_t> slabShape(shape);
+      for (int64_t i = 0; i < rank; ++i)
+        ss.push_back(b.getIndexAttr(shape[i]));
+      so[d] = b.getIndexAttr(at);
+      ss[d] = b.getIndexAttr(extent);
+      slabShape[d] = extent;
+      Value slab = tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get(slabShape, t.getElementType()), padded, so, ss, ones);
+      Value filled = linalg::FillOp::create(b, loc, padValue, slab).getResult(0);
+      padded = tensor::InsertSliceOp::create(b, loc, filled, padded, so, ss, ones);
+    }
+  return padded;
 }
