@@ -555,6 +555,20 @@ bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
   sizes[*d.r] = rowTile;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  // Tile loops over the dims the vector side (W) reads go outermost: all
+  // row tiles then reuse one W panel while it is in cache (a linear's
+  // [N/32, K, 32] panel per column block, not the whole weight per row tile).
+  if (d.kind == KernelDims::OuterProduct) {
+    AffineMap wm = op.getIndexingMapsArray()[d.wIdx];
+    SmallVector<int64_t> order;
+    for (unsigned i = 0; i < ranges.size(); ++i)
+      if (iters[i] == utils::IteratorType::parallel && i != d.v && wm.isFunctionOfDim(i))
+        order.push_back(i);
+    for (unsigned i = 0; i < ranges.size(); ++i)
+      if (!llvm::is_contained(order, (int64_t)i))
+        order.push_back(i);
+    options.setInterchange(order);
+  }
   if (parallel)
     options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   rw.setInsertionPoint(op);

@@ -49,10 +49,12 @@ func.func @conv_stride2(%x: tensor<1x1x4x29x29xf32>, %w: tensor<1x2x4x3x3x32xf32
 // A matmul with a blocked weight [N/32, K, 32] (loops m, nb, ni, k): R = m
 // (8 rows), V = ni (32); C [m, nb, ni] has R before V, so the tile is read
 // and written as is; every k step one 32-float vector of the weight panel.
+// The loop over the weight's column blocks is outermost: every row tile
+// reuses a panel while it is in cache.
 // CHECK-LABEL: func.func @blocked_matmul
 // CHECK-NOT: vector.transpose
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
 // CHECK: vector.transfer_read {{.*}} : tensor<1x4x32xf32>, vector<32xf32>
