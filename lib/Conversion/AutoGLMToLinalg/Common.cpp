@@ -477,7 +477,11 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
   for (int64_t i = 0; i < rank; ++i)
     sizes.push_back(b.getIndexAttr(t.getDimSize(i)));
   Value padded = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
-  padded = tensor::InsertSliceOp::create(b, loc, src, padded, lo, sizes, ones);
+  // The interior copy as a linalg op, so the CPU backend can chunk it
+  // across threads like any other op.
+  Value interior = tensor::ExtractSliceOp::create(b, loc, t, padded, lo, sizes, ones);
+  Value copied = linalg::CopyOp::create(b, loc, src, interior).getResult(0);
+  padded = tensor::InsertSliceOp::create(b, loc, copied, padded, lo, sizes, ones);
   for (int64_t d = 0; d < rank; ++d)
     for (auto [at, extent] : {std::pair<int64_t, int64_t>{0, low[d]},
                               std::pair<int64_t, int64_t>{low[d] + t.getDimSize(d), high[d]}}) {

@@ -83,11 +83,13 @@ func.func @reduce_mean_keepdims(%x: tensor<2x3x4xf32>) -> tensor<2x1x4xf32> {
 // -----
 
 // Max pooling pads with -inf and reduces over a window operand. Padding is
-// the source inserted into the interior of a new tensor and only the border
-// filled: the top and bottom rows, then the left and right columns.
+// the source copied (linalg.copy, chunked across threads like any op) into
+// the interior of a new tensor and only the border filled: the top and
+// bottom rows, then the left and right columns.
 // CHECK-LABEL: func.func @max_pool
 func.func @max_pool(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
   // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+  // CHECK: linalg.copy ins(%{{.*}} : tensor<1x2x4x4xf32>)
   // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x4xf32> into tensor<1x2x6x6xf32>
   // CHECK: linalg.fill ins(%[[NINF]] : f32) outs(%{{.*}} : tensor<1x2x1x6xf32>)
   // CHECK: linalg.fill ins(%[[NINF]] : f32) outs(%{{.*}} : tensor<1x2x1x6xf32>)
