@@ -56,7 +56,7 @@ def main():
         data = os.path.join(a.zoo, m, "test_data_set_0")
         art = os.path.join(out_dir, "artifacts", m)
         t0 = time.time()
-        subprocess.run([compile_, model, "-o", art, "-O2"], check=True,
+        subprocess.run([compile_, model, "-o", art, "-O3"], check=True,
                        stdout=subprocess.DEVNULL)
         compile_s = time.time() - t0
         for threads in (1, 2):

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
 # Exports the zoo if missing, installs onnxruntime-node into the build tree,
-# compiles every zoo model (-O2, the default; this CPU), checks both runtimes' outputs
+# compiles every zoo model (-O3, this CPU), checks both runtimes' outputs
 # against torch, then times them alternately at 1 and 2 threads and writes
 # $BUILD/bench/results.{md,json}. Options: RUNS (default 30), WARMUP (5),
 # ONLY (comma-separated model names).
