@@ -3,10 +3,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::autoglm {
@@ -62,9 +61,7 @@ struct CPUParallelizePass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
-      int64_t work = 1;
-      for (int64_t r : ranges)
-        work *= std::max<int64_t>(r, 1);
+      int64_t work = autoglm::cpu::staticWork(op);
       if (work < minWork)
         continue;
       auto iters = op.getIteratorTypesArray();
@@ -90,17 +87,9 @@ struct CPUParallelizePass
       int64_t tile = chunkSize(extent, (extent + n - 1) / n);
       SmallVector<int64_t> sizes(ranges.size(), 0);
       sizes[dim] = tile;
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
       auto tileable = dyn_cast<TilingInterface>(op.getOperation());
-      if (!tileable)
-        continue;
-      rw.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(rw, tileable, options);
-      if (failed(tiled))
-        continue; // not tileable: it stays serial
-      rw.replaceOp(op, tiled->replacements);
+      if (tileable) // an op that does not tile stays serial
+        (void)autoglm::cpu::tileOp(rw, tileable, sizes, /*forall=*/true);
     }
   }
 };

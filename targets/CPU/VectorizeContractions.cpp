@@ -27,7 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
-#include "VectorBody.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Utils.h"
@@ -38,7 +38,6 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -553,30 +552,24 @@ bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
       sizes[i] = 1;
   sizes[d.v] = width;
   sizes[*d.r] = rowTile;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
   // Tile loops over the dims the vector side (W) reads go outermost: all
   // row tiles then reuse one W panel while it is in cache (a linear's
   // [N/32, K, 32] panel per column block, not the whole weight per row tile).
+  SmallVector<int64_t> order;
   if (d.kind == KernelDims::OuterProduct) {
     AffineMap wm = op.getIndexingMapsArray()[d.wIdx];
-    SmallVector<int64_t> order;
     for (unsigned i = 0; i < ranges.size(); ++i)
       if (iters[i] == utils::IteratorType::parallel && i != d.v && wm.isFunctionOfDim(i))
         order.push_back(i);
     for (unsigned i = 0; i < ranges.size(); ++i)
       if (!llvm::is_contained(order, (int64_t)i))
         order.push_back(i);
-    options.setInterchange(order);
   }
-  if (parallel)
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  rw.setInsertionPoint(op);
-  auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+  auto tiled = autoglm::cpu::tileOp(rw, cast<TilingInterface>(op.getOperation()), sizes,
+                                    parallel, order);
   if (failed(tiled))
     return false;
-  rw.replaceOp(op, tiled->replacements);
-  for (Operation *t : tiled->tiledOps)
+  for (Operation *t : *tiled)
     emitKernel(rw, cast<linalg::GenericOp>(t), d, f);
   return true;
 }
@@ -598,10 +591,7 @@ struct CPUVectorizeContractionsPass
       if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
         continue;
       int64_t extent = ranges[d.v];
-      int64_t work = 1;
-      for (int64_t r : ranges)
-        work *= std::max<int64_t>(r, 1);
-      bool threads = parallel && work >= minParallelWork;
+      bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
       Fusion f = fuse ? findFusion(op, dom) : Fusion{};
       bool done = false;
       if (int64_t width = pickWidth(d, extent, vectorWidth)) {

@@ -10,14 +10,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
-#include "VectorBody.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::autoglm {
@@ -49,22 +47,13 @@ struct CPUVectorizeElementwisePass
   using CPUVectorizeElementwiseBase::CPUVectorizeElementwiseBase;
 
   void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w) {
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    SmallVector<int64_t> sizes(ranges.size(), 1);
+    SmallVector<int64_t> sizes(op.getNumLoops(), 1);
     sizes.back() = w;
-    int64_t work = 1;
-    for (int64_t r : ranges)
-      work *= r;
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
-    if (parallel && work >= minParallelWork)
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    rw.setInsertionPoint(op);
-    auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+    auto tiled = autoglm::cpu::tileOp(rw, cast<TilingInterface>(op.getOperation()), sizes,
+                                      parallel && autoglm::cpu::staticWork(op) >= minParallelWork);
     if (failed(tiled))
       return;
-    rw.replaceOp(op, tiled->replacements);
-    for (Operation *t : tiled->tiledOps) {
+    for (Operation *t : *tiled) {
       rw.setInsertionPoint(t);
       auto vec = linalg::vectorize(rw, t);
       if (succeeded(vec))

@@ -13,14 +13,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
-#include "VectorBody.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -43,6 +42,15 @@ struct Combiner {
   unsigned other; // operand index of f(ins)
 };
 
+/// The loop position of `op`'s one reduction dim.
+unsigned reductionDim(linalg::GenericOp op) {
+  auto iters = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction)
+      return i;
+  return 0;
+}
+
 std::optional<Combiner> matchReduction(linalg::GenericOp op, int64_t width) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       !op.hasPureTensorSemantics() || op.getNumDpsInputs() == 0)
@@ -53,11 +61,7 @@ std::optional<Combiner> matchReduction(linalg::GenericOp op, int64_t width) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return std::nullopt;
-  auto iters = op.getIteratorTypesArray();
-  unsigned r = 0;
-  for (unsigned i = 0; i < iters.size(); ++i)
-    if (iters[i] == utils::IteratorType::reduction)
-      r = i;
+  unsigned r = reductionDim(op);
   if (ranges[r] < width)
     return std::nullopt;
   // Inputs: projected permutations whose last dim is r when they read it;
@@ -121,11 +125,7 @@ void emit(IRRewriter &rw, linalg::GenericOp t, int64_t width) {
   Location loc = t.getLoc();
   rw.setInsertionPoint(t);
   SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-  auto iters = t.getIteratorTypesArray();
-  unsigned r = 0;
-  for (unsigned i = 0; i < iters.size(); ++i)
-    if (iters[i] == utils::IteratorType::reduction)
-      r = i;
+  unsigned r = reductionDim(t);
   Type f32 = rw.getF32Type();
   auto vecTy = VectorType::get({width}, f32);
   Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
@@ -183,41 +183,27 @@ struct CPUVectorizeReductionsPass
     for (linalg::GenericOp op : ops) {
       // A reduced extent no multiple of `width`: the whole vectors here, the
       // rest (fewer than `width`) a scalar op that continues from them.
-      {
-        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-        auto iters = op.getIteratorTypesArray();
-        unsigned r = 0;
-        for (unsigned i = 0; i < iters.size(); ++i)
-          if (iters[i] == utils::IteratorType::reduction)
-            r = i;
-        if (ranges[r] % width) {
-          rw.setInsertionPoint(op);
-          auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), r,
-                                              rw.getIndexAttr(ranges[r] / width * width));
-          if (!head || !tail)
-            continue;
-          op = cast<linalg::GenericOp>(head.getOperation());
-        }
+      unsigned r = reductionDim(op);
+      int64_t extent = op.getStaticLoopRanges()[r];
+      if (extent % width) {
+        rw.setInsertionPoint(op);
+        auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), r,
+                                            rw.getIndexAttr(extent / width * width));
+        if (!head || !tail)
+          continue;
+        op = cast<linalg::GenericOp>(head.getOperation());
       }
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      // Every output point one tile; the reduced dim whole.
       auto iters = op.getIteratorTypesArray();
-      SmallVector<int64_t> sizes(ranges.size(), 0);
-      int64_t work = 1;
-      for (unsigned i = 0; i < ranges.size(); ++i) {
-        work *= std::max<int64_t>(ranges[i], 1);
-        if (iters[i] == utils::IteratorType::parallel)
-          sizes[i] = 1;
-      }
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
-      if (parallel && work >= minParallelWork)
-        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      rw.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+      SmallVector<int64_t> sizes;
+      for (auto it : iters)
+        sizes.push_back(it == utils::IteratorType::parallel ? 1 : 0);
+      auto tiled = autoglm::cpu::tileOp(
+          rw, cast<TilingInterface>(op.getOperation()), sizes,
+          parallel && autoglm::cpu::staticWork(op) >= minParallelWork);
       if (failed(tiled))
         continue;
-      rw.replaceOp(op, tiled->replacements);
-      for (Operation *t : tiled->tiledOps)
+      for (Operation *t : *tiled)
         emit(rw, cast<linalg::GenericOp>(t), width);
     }
   }

@@ -1,15 +1,30 @@
-//===- VectorBody.h - elementwise linalg bodies applied to vectors --*- C++ -*-===//
+//===- KernelSupport.h - shared pieces of the CPU kernel passes -----*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //===----------------------------------------------------------------------===//
 
-#ifndef AUTOGLM_TARGETS_CPU_VECTORBODY_H
-#define AUTOGLM_TARGETS_CPU_VECTORBODY_H
+#ifndef AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
+#define AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::autoglm::cpu {
+
+/// Iterations of a linalg op with static extents (each extent counted as at
+/// least 1).
+int64_t staticWork(linalg::LinalgOp op);
+
+/// Tiles `op` by `sizes` (0: that dim untiled), the loops in `interchange`
+/// order when given, as one scf.forall when `forall` (the OpenMP threads
+/// share its iterations) else nested scf.for, and replaces `op`. Returns the
+/// tiled ops, or failure with `op` untouched.
+FailureOr<SmallVector<Operation *>> tileOp(RewriterBase &rw, TilingInterface op,
+                                           ArrayRef<int64_t> sizes, bool forall,
+                                           ArrayRef<int64_t> interchange = {});
 
 /// True for a body op that can take vectors as is: an arith.constant (made
 /// a splat) or an elementwise arith / math op without regions.
@@ -29,4 +44,4 @@ Value vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
 
 } // namespace mlir::autoglm::cpu
 
-#endif // AUTOGLM_TARGETS_CPU_VECTORBODY_H
+#endif // AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H

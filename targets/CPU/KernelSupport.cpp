@@ -1,14 +1,40 @@
-//===- VectorBody.cpp - elementwise linalg bodies applied to vectors -*- C++ -*-===//
+//===- KernelSupport.cpp - shared pieces of the CPU kernel passes ---*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //===----------------------------------------------------------------------===//
 
-#include "VectorBody.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
+
+int64_t autoglm::cpu::staticWork(linalg::LinalgOp op) {
+  int64_t work = 1;
+  for (int64_t r : op.getStaticLoopRanges())
+    work *= std::max<int64_t>(r, 1);
+  return work;
+}
+
+FailureOr<SmallVector<Operation *>>
+autoglm::cpu::tileOp(RewriterBase &rw, TilingInterface op, ArrayRef<int64_t> sizes,
+                     bool forall, ArrayRef<int64_t> interchange) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  if (forall)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  rw.setInsertionPoint(op);
+  auto tiled = scf::tileUsingSCF(rw, op, options);
+  if (failed(tiled))
+    return failure();
+  rw.replaceOp(op, tiled->replacements);
+  return SmallVector<Operation *>(tiled->tiledOps);
+}
 
 bool autoglm::cpu::isVectorizableBodyOp(Operation &op) {
   if (isa<arith::ConstantOp>(op))
