@@ -32,6 +32,8 @@ std::string mlir::autoglm::dtypeName(Type t) {
     return "bfloat16";
   if (t.isInteger(1))
     return "bool";
+  if (isa<StringType>(t))
+    return "string";
   if (auto i = dyn_cast<IntegerType>(t)) {
     unsigned w = i.getWidth();
     if (w != 8 && w != 16 && w != 32 && w != 64)
@@ -41,7 +43,11 @@ std::string mlir::autoglm::dtypeName(Type t) {
   return "";
 }
 
+/// A string element is a pointer (`const char *`); the CPU targets are
+/// 64-bit.
 static int64_t elementBytes(Type t) {
+  if (isa<StringType>(t))
+    return 8;
   return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8;
 }
 
@@ -52,10 +58,14 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     module.emitError() << "no model function '" << funcName << "'";
     return failure();
   }
+  auto ret = func.getBody().back().getTerminator();
   auto spec = [&](Type t, DictionaryAttr attrs, std::string fallback,
-                  TensorSpec &out) -> LogicalResult {
+                  TensorSpec &out, Value produced) -> LogicalResult {
     auto tt = dyn_cast<RankedTensorType>(t);
-    if (!tt || !tt.hasStaticShape())
+    std::optional<SmallVector<int64_t>> bound;
+    if (tt && !tt.hasStaticShape() && produced)
+      bound = resultBound(produced);
+    if (!tt || (!tt.hasStaticShape() && !bound))
       return func.emitError() << "'" << fallback
                               << "' needs a static shape for the CPU target, has "
                               << t;
@@ -63,8 +73,14 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     if (out.dtype.empty())
       return func.emitError() << "'" << fallback << "' has unsupported element type "
                               << tt.getElementType();
-    out.shape.assign(tt.getShape().begin(), tt.getShape().end());
-    out.bytes = tt.getNumElements() * elementBytes(tt.getElementType());
+    for (int64_t d : tt.getShape())
+      out.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    ArrayRef<int64_t> dims = tt.getShape();
+    if (bound) {
+      out.maxShape.assign(bound->begin(), bound->end());
+      dims = *bound;
+    }
+    out.bytes = ShapedType::getNumElements(dims) * elementBytes(tt.getElementType());
     auto name = attrs ? attrs.getAs<StringAttr>("autoglm.name") : StringAttr();
     out.name = name ? name.str() : fallback;
     return success();
@@ -73,14 +89,15 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
   FunctionType ft = func.getFunctionType();
   for (unsigned i = 0; i < ft.getNumInputs(); ++i) {
     TensorSpec s;
-    if (failed(spec(ft.getInput(i), func.getArgAttrDict(i), fmt::format("input{}", i), s)))
+    if (failed(spec(ft.getInput(i), func.getArgAttrDict(i), fmt::format("input{}", i), s,
+                    Value())))
       return failure();
     ins.push_back(s);
   }
   for (unsigned i = 0; i < ft.getNumResults(); ++i) {
     TensorSpec s;
     if (failed(spec(ft.getResult(i), func.getResultAttrDict(i),
-                    fmt::format("output{}", i), s)))
+                    fmt::format("output{}", i), s, ret->getOperand(i))))
       return failure();
     outs.push_back(s);
   }
@@ -106,8 +123,43 @@ std::string mlir::autoglm::sha256Hex(llvm::StringRef bytes) {
   return s;
 }
 
+FailureOr<std::vector<HiddenResult>>
+mlir::autoglm::collectHiddenResults(ModuleOp module, const ArtifactInfo &info) {
+  std::vector<HiddenResult> hidden;
+  auto list = module->getAttrOfType<ArrayAttr>("autoglm.hidden_results");
+  if (!list)
+    return hidden;
+  for (Attribute a : list) {
+    auto d = cast<DictionaryAttr>(a);
+    HiddenResult h;
+    h.kind = d.getAs<StringAttr>("kind").getValue().str();
+    if (h.kind == "shape") {
+      h.output = d.getAs<IntegerAttr>("output").getInt();
+      if (h.output < 0 || h.output >= (int64_t)info.outputs.size() ||
+          info.outputs[h.output].maxShape.empty())
+        return module.emitError() << "hidden shape result for output " << h.output
+                                  << ", which has no bounded extents";
+      h.bytes = 8 * (int64_t)info.outputs[h.output].shape.size();
+    } else {
+      h.count = d.getAs<IntegerAttr>("count").getInt();
+      h.bytes = 8 * h.count;
+    }
+    hidden.push_back(h);
+  }
+  for (size_t i = 0; i < info.outputs.size(); ++i)
+    if (!info.outputs[i].maxShape.empty() &&
+        llvm::none_of(hidden, [&](const HiddenResult &h) { return h.output == (int64_t)i; }))
+      return module.emitError() << "output " << i << " has data-dependent extents "
+                                << "but the lowering reports none";
+  return hidden;
+}
+
 static nlohmann::ordered_json specJson(const TensorSpec &s) {
-  return {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}, {"bytes", s.bytes}};
+  nlohmann::ordered_json j = {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}};
+  if (!s.maxShape.empty())
+    j["max_shape"] = s.maxShape;
+  j["bytes"] = s.bytes;
+  return j;
 }
 
 std::string mlir::autoglm::renderManifest(
@@ -136,6 +188,19 @@ std::string mlir::autoglm::renderManifest(
   }
   j["inputs"] = ins;
   j["outputs"] = outs;
+  if (!info.hidden.empty()) {
+    nlohmann::ordered_json hs = nlohmann::ordered_json::array();
+    for (const auto &h : info.hidden) {
+      nlohmann::ordered_json e = {{"kind", h.kind}};
+      if (h.kind == "shape")
+        e["output"] = h.output;
+      else
+        e["count"] = h.count;
+      e["bytes"] = h.bytes;
+      hs.push_back(e);
+    }
+    j["hidden_outputs"] = hs;
+  }
   j["memory"] = {{"weights_bytes", info.weightBytes},
                  {"io_bytes", ioBytes},
                  {"arena_bytes", info.arenaBytes},
@@ -165,20 +230,32 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
   h += "#ifndef AUTOGLM_MODEL_H\n#define AUTOGLM_MODEL_H\n\n#include <stdint.h>\n\n";
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h += "/* buffers: one pointer per input, then one per output, in the order\n"
-       " * below; each holds the tensor densely in row-major order. When\n"
-       " * AUTOGLM_MODEL_ARENA_BYTES is not 0, one more pointer follows: scratch\n"
-       " * memory of that size, 64-byte aligned, for the model's temporaries.\n"
-       " * The call is reentrant: concurrent calls need distinct output and\n"
-       " * arena buffers. */\n";
+       " * below; each holds the tensor densely in row-major order (a string\n"
+       " * tensor as an array of `const char *`, NUL-terminated UTF-8). Then\n"
+       " * AUTOGLM_MODEL_NUM_HIDDEN more (see HIDDEN below): for an output with\n"
+       " * an extent of -1, an int64_t array that receives its actual extents\n"
+       " * (its buffer is sized for the bound, filled from the start); for\n"
+       " * \"storage\", an array of pointers the model set to blocks it took with\n"
+       " * malloc (the bytes of string outputs): free() them when done with the\n"
+       " * outputs. When AUTOGLM_MODEL_ARENA_BYTES is not 0, one more pointer\n"
+       " * follows: scratch memory of that size, 64-byte aligned, for the\n"
+       " * model's temporaries. The call is reentrant: concurrent calls need\n"
+       " * distinct output, hidden and arena buffers. */\n";
   h += "void autoglm_entry(void **buffers);\n\n";
   h += fmt::format("#define AUTOGLM_MODEL_NUM_INPUTS {}\n", info.inputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n", info.outputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN {}\n", info.hidden.size());
   h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n\n", info.arenaBytes);
   auto emit = [&](const char *kind, size_t i, const TensorSpec &s) {
     std::string id = cIdent(s.name);
     std::string dims;
     for (size_t d = 0; d < s.shape.size(); ++d)
       dims += fmt::format("{}{}", d ? ", " : "", s.shape[d]);
+    if (!s.maxShape.empty()) {
+      dims += "] at most [";
+      for (size_t d = 0; d < s.maxShape.size(); ++d)
+        dims += fmt::format("{}{}", d ? ", " : "", s.maxShape[d]);
+    }
     h += fmt::format("/* {} {}: \"{}\" {}[{}] */\n", kind, i, s.name, s.dtype, dims);
     h += fmt::format("#define AUTOGLM_{}_{}_INDEX {}\n", kind, id, i);
     h += fmt::format("#define AUTOGLM_{}_{}_BYTES {}\n", kind, id, s.bytes);
@@ -188,6 +265,15 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
     emit("INPUT", i, info.inputs[i]);
   for (size_t i = 0; i < info.outputs.size(); ++i)
     emit("OUTPUT", i, info.outputs[i]);
+  for (size_t i = 0; i < info.hidden.size(); ++i) {
+    const HiddenResult &hr = info.hidden[i];
+    h += hr.kind == "shape"
+             ? fmt::format("/* HIDDEN {}: extents of output {} (int64_t[{}]) */\n", i,
+                           hr.output, hr.bytes / 8)
+             : fmt::format("/* HIDDEN {}: storage, {} malloc'd block pointer(s) */\n", i,
+                           hr.count);
+    h += fmt::format("#define AUTOGLM_HIDDEN_{}_BYTES {}\n", i, hr.bytes);
+  }
   h += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* AUTOGLM_MODEL_H */\n";
   return h;
 }

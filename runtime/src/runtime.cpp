@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,8 +37,15 @@ int setError(std::string msg) {
 struct Spec {
   std::string name;
   autoglm_dtype dtype = AUTOGLM_INVALID;
-  std::vector<int64_t> shape;
-  size_t bytes = 0;
+  std::vector<int64_t> shape;    // -1: depends on the data
+  std::vector<int64_t> maxShape; // the bound (= shape when static)
+  size_t bytes = 0;              // of maxShape
+};
+
+/// A buffer after the outputs (manifest "hidden_outputs").
+struct Hidden {
+  bool isShape = false; // else storage: pointers to free after use
+  size_t output = 0, count = 0;
 };
 
 const struct {
@@ -51,7 +59,7 @@ const struct {
     {AUTOGLM_INT32, "int32", 4},     {AUTOGLM_INT64, "int64", 8},
     {AUTOGLM_UINT8, "uint8", 1},     {AUTOGLM_UINT16, "uint16", 2},
     {AUTOGLM_UINT32, "uint32", 4},   {AUTOGLM_UINT64, "uint64", 8},
-    {AUTOGLM_BOOL, "bool", 1},
+    {AUTOGLM_BOOL, "bool", 1},       {AUTOGLM_STRING, "string", sizeof(char *)},
 };
 
 std::string shapeString(const int64_t *shape, size_t rank) {
@@ -94,14 +102,31 @@ bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
     err = "tensor '" + s.name + "' has unknown dtype";
     return false;
   }
-  size_t n = 1;
+  bool open = false;
   for (const auto &d : j["shape"]) {
     int64_t v = d.get<int64_t>();
-    if (v < 0 || v > (int64_t(1) << 40)) {
+    if (v < -1 || v > (int64_t(1) << 40)) {
       err = "tensor '" + s.name + "' has an invalid extent";
       return false;
     }
+    open |= v == -1;
     s.shape.push_back(v);
+  }
+  s.maxShape = s.shape;
+  if (open) {
+    if (!j.contains("max_shape") || j["max_shape"].size() != s.shape.size()) {
+      err = "tensor '" + s.name + "' has an open extent but no max_shape of its rank";
+      return false;
+    }
+    s.maxShape = j["max_shape"].get<std::vector<int64_t>>();
+  }
+  size_t n = 1;
+  for (size_t k = 0; k < s.maxShape.size(); ++k) {
+    int64_t v = s.maxShape[k];
+    if (v < 0 || v > (int64_t(1) << 40) || (s.shape[k] != -1 && s.shape[k] != v)) {
+      err = "tensor '" + s.name + "' has an invalid max_shape";
+      return false;
+    }
     n *= (size_t)v;
   }
   s.bytes = j["bytes"].get<size_t>();
@@ -117,6 +142,7 @@ bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
 struct autoglm_model {
   std::string dir;
   std::vector<Spec> inputs, outputs;
+  std::vector<Hidden> hidden;
   size_t weightBytes = 0;
   size_t arenaBytes = 0, naiveTempBytes = 0;
   void *handle = nullptr;
@@ -134,6 +160,19 @@ struct autoglm_context {
   std::vector<void *> buffers; // inputs then outputs
   // The model's temporaries, allocated once per context (64-byte aligned).
   std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
+  // One buffer per hidden result (extents, or pointers to malloc'd blocks).
+  std::vector<std::vector<int64_t>> hidden;
+  // Extents of each output from the last run.
+  std::vector<std::vector<int64_t>> outputShapes;
+  void freeStorage() {
+    for (size_t h = 0; h < model->hidden.size(); ++h)
+      if (!model->hidden[h].isShape)
+        for (int64_t &p : hidden[h]) {
+          std::free(reinterpret_cast<void *>(p));
+          p = 0;
+        }
+  }
+  ~autoglm_context() { freeStorage(); }
 };
 
 extern "C" {
@@ -210,6 +249,32 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
         return setError("manifest.json: " + err);
       result->outputs.push_back(s);
     }
+    if (m.contains("hidden_outputs"))
+      for (const auto &j : m["hidden_outputs"]) {
+        Hidden h;
+        std::string kind = j.at("kind").get<std::string>();
+        if (kind == "shape") {
+          h.isShape = true;
+          h.output = j.at("output").get<size_t>();
+          if (h.output >= result->outputs.size())
+            return setError("manifest.json: a hidden shape names output " +
+                            std::to_string(h.output) + ", which does not exist");
+          h.count = result->outputs[h.output].shape.size();
+        } else if (kind == "storage") {
+          h.count = j.at("count").get<size_t>();
+          if (h.count > 4096)
+            return setError("manifest.json: implausible storage count");
+        } else {
+          return setError("manifest.json: unknown hidden output kind '" + kind + "'");
+        }
+        result->hidden.push_back(h);
+      }
+    for (size_t i = 0; i < result->outputs.size(); ++i)
+      if (result->outputs[i].shape != result->outputs[i].maxShape &&
+          std::none_of(result->hidden.begin(), result->hidden.end(),
+                       [&](const Hidden &h) { return h.isShape && h.output == i; }))
+        return setError("manifest.json: output '" + result->outputs[i].name +
+                        "' has an open extent but no hidden shape result");
     if (m.contains("memory")) {
       const auto &mem = m["memory"];
       result->weightBytes = mem.value("weights_bytes", (size_t)0);
@@ -270,6 +335,10 @@ AUTOGLM_SPEC_GETTERS(input, inputs)
 AUTOGLM_SPEC_GETTERS(output, outputs)
 #undef AUTOGLM_SPEC_GETTERS
 
+const int64_t *autoglm_model_output_max_shape(const autoglm_model *m, size_t i) {
+  return m && i < m->outputs.size() ? m->outputs[i].maxShape.data() : nullptr;
+}
+
 size_t autoglm_model_weight_bytes(const autoglm_model *m) { return m ? m->weightBytes : 0; }
 size_t autoglm_model_arena_bytes(const autoglm_model *m) { return m ? m->arenaBytes : 0; }
 size_t autoglm_model_naive_temp_bytes(const autoglm_model *m) {
@@ -285,6 +354,10 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
   c->threads = num_threads > 0 ? num_threads
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+  for (const Hidden &h : model->hidden)
+    c->hidden.emplace_back(std::max<size_t>(h.count, 1), 0);
+  for (const Spec &s : model->outputs)
+    c->outputShapes.push_back(s.shape);
   if (model->arenaBytes) {
     size_t bytes = (model->arenaBytes + 63) / 64 * 64;
     c->arena.reset(static_cast<char *>(std::aligned_alloc(64, bytes)));
@@ -317,17 +390,24 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
     return setError(std::string(kind) + " '" + s.name + "': dtype " +
                     autoglm_dtype_name(dtype) + " does not match the model's " +
                     autoglm_dtype_name(s.dtype));
-  if (rank != s.shape.size() || (rank && !shape) ||
-      (rank && std::memcmp(shape, s.shape.data(), rank * sizeof(int64_t)) != 0))
+  // An output with open extents is bound at its bound.
+  if (rank != s.maxShape.size() || (rank && !shape) ||
+      (rank && std::memcmp(shape, s.maxShape.data(), rank * sizeof(int64_t)) != 0))
     return setError(std::string(kind) + " '" + s.name + "': shape " +
                     shapeString(shape, shape ? rank : 0) +
                     " does not match the model's " +
-                    shapeString(s.shape.data(), s.shape.size()));
+                    shapeString(s.maxShape.data(), s.maxShape.size()) +
+                    (s.shape != s.maxShape ? " (the bound of its open extents)" : ""));
   if (bytes != s.bytes)
     return setError(std::string(kind) + " '" + s.name + "': " + std::to_string(bytes) +
                     " bytes given, " + std::to_string(s.bytes) + " expected");
   if (!data && s.bytes)
     return setError(std::string(kind) + " '" + s.name + "': null buffer");
+  if (isInput && dtype == AUTOGLM_STRING)
+    for (size_t k = 0; k < bytes / sizeof(char *); ++k)
+      if (!static_cast<const char *const *>(data)[k])
+        return setError("input '" + s.name + "': element " + std::to_string(k) +
+                        " is a null string");
   c->buffers[isInput ? index : c->model->inputs.size() + index] = const_cast<void *>(data);
   return 0;
 }
@@ -361,6 +441,10 @@ int autoglm_context_run(autoglm_context *c) {
   for (void *&p : args)
     if (!p)
       p = empty.data();
+  // Blocks of the previous run's string outputs are released now.
+  c->freeStorage();
+  for (auto &h : c->hidden)
+    args.push_back(h.data());
   if (c->arena)
     args.push_back(c->arena.get());
   // The thread count is per calling thread (OpenMP's nthreads ICV), so
@@ -368,7 +452,22 @@ int autoglm_context_run(autoglm_context *c) {
   if (m->setThreads)
     m->setThreads(c->threads);
   m->entry(args.data());
+  for (size_t h = 0; h < m->hidden.size(); ++h)
+    if (m->hidden[h].isShape) {
+      const Spec &s = m->outputs[m->hidden[h].output];
+      for (size_t d = 0; d < s.maxShape.size(); ++d)
+        if (c->hidden[h][d] < 0 || c->hidden[h][d] > s.maxShape[d])
+          return setError("output '" + s.name + "': the model reported extents " +
+                          shapeString(c->hidden[h].data(), s.maxShape.size()) +
+                          " outside its bound " +
+                          shapeString(s.maxShape.data(), s.maxShape.size()));
+      c->outputShapes[m->hidden[h].output] = c->hidden[h];
+    }
   return 0;
+}
+
+const int64_t *autoglm_context_output_shape(const autoglm_context *c, size_t i) {
+  return c && i < c->outputShapes.size() ? c->outputShapes[i].data() : nullptr;
 }
 
 } // extern "C"

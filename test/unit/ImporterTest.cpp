@@ -117,14 +117,25 @@ TEST(Importer, MissingInputShapeIsReported) {
       << imp.diags;
 }
 
-TEST(Importer, StringTensorsAreRefused) {
+/// Identity from an input to an output of element type `t`.
+onnx::ModelProto identityModel(onnx::TensorProto::DataType t) {
   onnx::ModelProto m = reluModel();
   m.mutable_graph()->mutable_node(0)->set_op_type("Identity");
   for (auto *vi : {m.mutable_graph()->mutable_input(0), m.mutable_graph()->mutable_output(0)})
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::STRING);
-  Import imp(m.SerializeAsString());
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(t);
+  return m;
+}
+
+TEST(Importer, StringTensorsImportAsAutoGLMStrings) {
+  Import imp(identityModel(onnx::TensorProto::STRING).SerializeAsString());
+  ASSERT_TRUE(imp.module) << imp.diags;
+  EXPECT_NE(imp.ir().find("!autoglm.string"), std::string::npos) << imp.ir();
+}
+
+TEST(Importer, ComplexTensorsAreRefused) {
+  Import imp(identityModel(onnx::TensorProto::COMPLEX64).SerializeAsString());
   EXPECT_FALSE(imp.module);
-  EXPECT_NE(imp.diags.find("element type STRING is not supported"), std::string::npos)
+  EXPECT_NE(imp.diags.find("element type COMPLEX64 is not supported"), std::string::npos)
       << imp.diags;
 }
 

@@ -315,6 +315,12 @@ int run(const Options &o) {
     return 1;
   if (stopAtLinalg)
     return writeModule(o.output, *module);
+  {
+    auto hidden = collectHiddenResults(*module, info);
+    if (failed(hidden))
+      return 1;
+    info.hidden = *hidden;
+  }
   if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.arena_bytes"))
     info.arenaBytes = a.getInt();
   if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))

@@ -36,7 +36,20 @@ struct Tensor {
   autoglm_dtype dtype = AUTOGLM_INVALID;
   std::vector<int64_t> shape;
   std::vector<char> data;
+  // A string tensor: the elements, and `data` holds a pointer to each
+  // (refreshed by pointStrings before the tensor is bound).
+  std::vector<std::string> strings;
 };
+
+void pointStrings(Tensor &t) {
+  if (t.dtype != AUTOGLM_STRING)
+    return;
+  t.data.resize(t.strings.size() * sizeof(const char *));
+  for (size_t k = 0; k < t.strings.size(); ++k) {
+    const char *p = t.strings[k].c_str();
+    std::memcpy(t.data.data() + k * sizeof p, &p, sizeof p);
+  }
+}
 
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -57,6 +70,7 @@ autoglm_dtype fromOnnx(int32_t t) {
   case onnx::TensorProto::UINT32: return AUTOGLM_UINT32;
   case onnx::TensorProto::UINT64: return AUTOGLM_UINT64;
   case onnx::TensorProto::BOOL: return AUTOGLM_BOOL;
+  case onnx::TensorProto::STRING: return AUTOGLM_STRING;
   default: return AUTOGLM_INVALID;
   }
 }
@@ -92,6 +106,13 @@ Tensor readPb(const std::string &path) {
     r.shape.push_back(d);
     n *= d;
   }
+  if (r.dtype == AUTOGLM_STRING) {
+    if (t.string_data_size() != n)
+      throw Error(fmt::format("{}: {} strings for {} elements", path, t.string_data_size(), n));
+    r.strings.assign(t.string_data().begin(), t.string_data().end());
+    pointStrings(r);
+    return r;
+  }
   std::string err;
   if (!autoglm::tensorProtoBytes(t, n, r.data, err))
     throw Error(path + ": " + err);
@@ -104,7 +125,11 @@ void writePb(const Tensor &t, const std::string &path) {
   p.set_data_type(toOnnx(t.dtype));
   for (int64_t d : t.shape)
     p.add_dims(d);
-  p.set_raw_data(t.data.data(), t.data.size());
+  if (t.dtype == AUTOGLM_STRING)
+    for (const std::string &e : t.strings)
+      p.add_string_data(e);
+  else
+    p.set_raw_data(t.data.data(), t.data.size());
   std::ofstream f(path, std::ios::binary);
   if (!f || !p.SerializeToOstream(&f))
     throw Error("cannot write " + path);
@@ -216,6 +241,15 @@ Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng) {
   size_t n = t.data.size() / std::max<size_t>(1, autoglm_dtype_size(t.dtype));
   std::uniform_real_distribution<float> uf(-1.f, 1.f);
   std::uniform_int_distribution<int> ui(0, 9);
+  if (t.dtype == AUTOGLM_STRING) {
+    // Short lowercase words, some of them repeated.
+    static const char *kWords[] = {"monday", "Tuesday", "wednesday", "THURSDAY", "friday",
+                                   "the", "a", "model", "Zoo", ""};
+    for (size_t k = 0; k < n; ++k)
+      t.strings.push_back(kWords[ui(rng)]);
+    pointStrings(t);
+    return t;
+  }
   for (size_t k = 0; k < n; ++k) {
     char *p = t.data.data() + k * autoglm_dtype_size(t.dtype);
     switch (t.dtype) {
@@ -252,6 +286,9 @@ struct Runner {
   autoglm_model *model = nullptr;
   autoglm_context *ctx = nullptr;
   std::vector<Tensor> outputs;
+  // What the last run produced: outputs at their actual extents, string
+  // outputs as strings.
+  std::vector<Tensor> results;
   ~Runner() {
     autoglm_context_release(ctx);
     autoglm_model_release(model);
@@ -274,8 +311,33 @@ struct Runner {
       const int64_t *s = autoglm_model_output_shape(model, i);
       t.shape.assign(s, s + autoglm_model_output_rank(model, i));
       t.data.assign(autoglm_model_output_bytes(model, i), 0);
-      check(autoglm_context_set_output(ctx, i, t.dtype, t.shape.size(),
-                                       t.shape.data(), t.data.data(), t.data.size()));
+      const int64_t *bound = autoglm_model_output_max_shape(model, i);
+      std::vector<int64_t> maxShape(bound, bound + t.shape.size());
+      check(autoglm_context_set_output(ctx, i, t.dtype, maxShape.size(), maxShape.data(),
+                                       t.data.data(), t.data.size()));
+    }
+  }
+  void collect() {
+    results.resize(outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const Tensor &o = outputs[i];
+      Tensor &t = results[i];
+      t.name = o.name;
+      t.dtype = o.dtype;
+      const int64_t *s = autoglm_context_output_shape(ctx, i);
+      t.shape.assign(s, s + o.shape.size());
+      size_t n = 1;
+      for (int64_t d : t.shape)
+        n *= (size_t)d;
+      size_t size = autoglm_dtype_size(o.dtype);
+      t.data.assign(o.data.begin(), o.data.begin() + n * size);
+      t.strings.clear();
+      if (o.dtype == AUTOGLM_STRING)
+        for (size_t k = 0; k < n; ++k) {
+          const char *p;
+          std::memcpy(&p, o.data.data() + k * size, size);
+          t.strings.push_back(p ? p : "");
+        }
     }
   }
 };
@@ -346,8 +408,10 @@ int run(const Options &o) {
                               autoglm_model_input_name(r.model, i)));
     inputs[i] = randomTensor(r.model, i, rng);
   }
-  for (size_t i = 0; i < nIn; ++i)
+  for (size_t i = 0; i < nIn; ++i) {
+    pointStrings(inputs[i]);
     r.bindInput(i, inputs[i]);
+  }
   r.bindOutputs();
 
   int rc = 0;
@@ -388,6 +452,7 @@ int run(const Options &o) {
   } else {
     r.check(autoglm_context_run(r.ctx));
   }
+  r.collect();
 
   if (!expectDir.empty()) {
     auto files = listNumbered(expectDir, "output");
@@ -397,13 +462,19 @@ int run(const Options &o) {
     nlohmann::ordered_json checks = nlohmann::ordered_json::array();
     for (size_t i = 0; i < files.size(); ++i) {
       Tensor want = readPb(files[i]);
-      const Tensor &got = r.outputs[i];
+      const Tensor &got = r.results[i];
       if (want.dtype == AUTOGLM_UINT16 && got.dtype == AUTOGLM_BFLOAT16)
         want.dtype = AUTOGLM_BFLOAT16;
-      bool shapeOk = want.shape == got.shape;
+      bool shapeOk = want.shape == got.shape && want.dtype == got.dtype;
       size_t n = shapeOk ? got.data.size() / autoglm_dtype_size(got.dtype) : 0;
       double maxAbs = 0, maxRel = 0;
-      size_t bad = 0;
+      size_t bad = 0, total = n;
+      if (got.dtype == AUTOGLM_STRING) {
+        // Strings are equal or not; the errors stay 0.
+        for (size_t k = 0; k < n; ++k)
+          bad += got.strings[k] != want.strings[k];
+        n = 0;
+      }
       for (size_t k = 0; k < n; ++k) {
         double g = elementAsDouble(got, k), w = elementAsDouble(want, k);
         if (std::isnan(g) && std::isnan(w))
@@ -430,7 +501,7 @@ int run(const Options &o) {
         else
           fmt::print("output {} '{}': {} max abs error {:.3g}, max rel error {:.3g}, "
                      "{} of {} outside rtol {} atol {}\n",
-                     i, got.name, ok ? "ok" : "FAIL", maxAbs, maxRel, bad, n, o.rtol,
+                     i, got.name, ok ? "ok" : "FAIL", maxAbs, maxRel, bad, total, o.rtol,
                      o.atol);
       }
     }
@@ -439,7 +510,7 @@ int run(const Options &o) {
 
   if (!o.saveOutputs.empty())
     for (size_t i = 0; i < r.outputs.size(); ++i)
-      writePb(r.outputs[i], fmt::format("{}/output_{}.pb", o.saveOutputs, i));
+      writePb(r.results[i], fmt::format("{}/output_{}.pb", o.saveOutputs, i));
 
   if (o.bench > 0) {
     for (int i = 0; i < o.warmup; ++i)

@@ -14,10 +14,17 @@ using namespace mlir::autoglm;
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMDialect.cpp.inc"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.cpp.inc"
 
+#define GET_TYPEDEF_CLASSES
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMTypes.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMAttrs.cpp.inc"
 
 void AutoGLMDialect::initialize() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMTypes.cpp.inc"
+      >();
   addAttributes<
 #define GET_ATTRDEF_LIST
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMAttrs.cpp.inc"

@@ -973,6 +973,40 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// Strings
+//===----------------------------------------------------------------------===//
+
+std::optional<SmallVector<int64_t>> mlir::autoglm::resultBound(Value v) {
+  auto op = v.getDefiningOp<StringNormalizeOp>();
+  if (!op || !op.getInput().getType().hasStaticShape())
+    return std::nullopt;
+  SmallVector<int64_t> shape(op.getInput().getType().getShape());
+  // With stopwords, a result with nothing left is one empty string.
+  if (!op.getStopwords().empty())
+    shape.back() = std::max<int64_t>(shape.back(), 1);
+  return shape;
+}
+
+LogicalResult StringNormalizeOp::verify() {
+  auto in = getInput().getType();
+  auto res = getType();
+  if (in.getRank() == 2 && !dimsAgree(in.getDimSize(0), 1))
+    return emitOpError("input must be [C] or [1, C], has ") << in;
+  if (in.getRank() != 1 && in.getRank() != 2)
+    return emitOpError("input must be [C] or [1, C], has ") << in;
+  if (res.getRank() != in.getRank())
+    return emitOpError("result must have the input's rank");
+  if (in.getRank() == 2 && !dimsAgree(res.getDimSize(0), 1))
+    return emitOpError("result must be [1, C']");
+  int64_t c = in.getShape().back(), r = res.getShape().back();
+  // Removal never adds elements; with no stopwords nothing is removed.
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(r) &&
+      (r > std::max<int64_t>(c, 1) || (getStopwords().empty() && r != c)))
+    return emitOpError("result extent ") << r << " is impossible for input extent " << c;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Quantization
 //===----------------------------------------------------------------------===//
 

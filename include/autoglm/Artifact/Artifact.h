@@ -25,8 +25,20 @@ constexpr int kManifestSchemaVersion = 1;
 struct TensorSpec {
   std::string name;
   std::string dtype; // "float32", "int64", "bool", ...
-  std::vector<int64_t> shape;
-  int64_t bytes = 0;
+  std::vector<int64_t> shape;     // -1 for an extent that depends on the data
+  std::vector<int64_t> maxShape;  // its bound when shape has -1 (else empty)
+  int64_t bytes = 0;              // of the (bounding) shape
+};
+
+/// A buffer the entry point takes after the outputs that is not a graph
+/// output (module attribute `autoglm.hidden_results`, in order):
+///  - "shape": the actual extents (int64[rank]) of output `output`, whose
+///    shape has -1;
+///  - "storage": `count` pointers to blocks the model allocated with malloc
+///    (string bytes); the runtime frees them before the next run.
+struct HiddenResult {
+  std::string kind;
+  int64_t output = -1, count = 0, bytes = 0;
 };
 
 struct ArtifactInfo {
@@ -36,6 +48,7 @@ struct ArtifactInfo {
   std::string triple, cpu, features;
   int optLevel = 0;
   std::vector<TensorSpec> inputs, outputs;
+  std::vector<HiddenResult> hidden;
   int64_t weightBytes = 0;  // constant data in the library
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.
@@ -53,6 +66,10 @@ std::string dtypeName(Type elementType);
 /// (autoglm-level) module, with names from `autoglm.name`.
 FailureOr<std::pair<std::vector<TensorSpec>, std::vector<TensorSpec>>>
 collectSignature(ModuleOp module, llvm::StringRef funcName);
+
+/// The hidden results the lowering recorded in `autoglm.hidden_results`.
+FailureOr<std::vector<HiddenResult>> collectHiddenResults(ModuleOp module,
+                                                          const ArtifactInfo &info);
 
 /// Bytes of constant tensors in the module (weights).
 int64_t constantBytes(ModuleOp module);

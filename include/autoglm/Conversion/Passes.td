@@ -32,13 +32,18 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
         linalg.yield %m : f32
       } -> tensor<4xf32>
 
-    Dynamic extents are not lowered yet: such ops get an error at their
-    ONNX node.
+    String tensors become tensors of index (element addresses) and string
+    ops byte loops in scf + the LLVM dialect. A result of `main` whose
+    extents depend on the data is returned as its static bound with its
+    extents as an extra i64 result (module attribute
+    `autoglm.hidden_results`). Other dynamic extents are not lowered yet:
+    such ops get an error at their ONNX node.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"
+    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"
   ];
 }
 

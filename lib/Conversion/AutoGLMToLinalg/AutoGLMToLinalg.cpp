@@ -6,6 +6,7 @@
 #include "autoglm/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -71,11 +72,39 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// String tensors lower to tensors of element addresses, so ops that only
+/// move elements are right for them as they are; any other op on strings
+/// (a comparison would compare addresses) is refused here, at its node.
+LogicalResult checkStringOps(ModuleOp module) {
+  auto isString = [](Type t) {
+    auto st = dyn_cast<ShapedType>(t);
+    return st && isa<StringType>(st.getElementType());
+  };
+  WalkResult r = module.walk([&](Operation *op) {
+    if (!isa<AutoGLMDialect>(op->getDialect()) ||
+        isa<StringNormalizeOp, ReshapeOp, TransposeOp, SliceOp, ConcatOp, SplitOp,
+            GatherOp, ExpandOp, TileOp>(op))
+      return WalkResult::advance();
+    if (llvm::any_of(op->getOperandTypes(), isString) ||
+        llvm::any_of(op->getResultTypes(), isString)) {
+      op->emitError() << "'" << op->getName()
+                      << "' on string tensors is not supported by the CPU backend "
+                         "(strings only pass through data movement and "
+                         "StringNormalizer)";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
 struct ConvertAutoGLMToLinalgPass
     : autoglm::impl::ConvertAutoGLMToLinalgBase<ConvertAutoGLMToLinalgPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
+    if (failed(checkStringOps(module)))
+      return signalPassFailure();
     {
       RewritePatternSet pre(ctx);
       pre.add<DecomposeAttention>(ctx);
@@ -87,7 +116,7 @@ struct ConvertAutoGLMToLinalgPass
     target.addIllegalDialect<AutoGLMDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
-                           scf::SCFDialect>();
+                           scf::SCFDialect, LLVM::LLVMDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType()) && tc.isLegal(&f.getBody());
     });
@@ -99,10 +128,12 @@ struct ConvertAutoGLMToLinalgPass
     populateContractionPatterns(tc, patterns);
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
+    populateStringPatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, tc);
     populateReturnOpTypeConversionPattern(patterns, tc);
     populateCallOpTypeConversionPattern(patterns, tc);
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+    if (failed(applyPartialConversion(module, target, std::move(patterns))) ||
+        failed(exposeBoundedResults(module)))
       signalPassFailure();
   }
 };

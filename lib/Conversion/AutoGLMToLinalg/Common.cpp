@@ -12,9 +12,13 @@ using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::lowering;
 
+/// Unsigned integers become signless; a string element becomes the address
+/// of its bytes as an index (pointer-sized; !llvm.ptr is no memref element).
 static Type signless(Type t) {
   if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
     return IntegerType::get(t.getContext(), i.getWidth());
+  if (isa<StringType>(t))
+    return IndexType::get(t.getContext());
   return t;
 }
 

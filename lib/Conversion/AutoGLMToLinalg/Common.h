@@ -21,7 +21,8 @@
 
 namespace mlir::autoglm::lowering {
 
-/// Unsigned integer tensors become signless; everything else is unchanged.
+/// Unsigned integer tensors become signless, string tensors tensors of
+/// index (element addresses); everything else is unchanged.
 class AutoGLMTypeConverter : public TypeConverter {
 public:
   AutoGLMTypeConverter();
@@ -40,6 +41,16 @@ void populateElementwisePatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
+void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
+
+/// After the conversion: every result of `main` whose extents depend on the
+/// data (a tensor.extract_slice at offset 0 of a static buffer, as the
+/// bounded lowerings produce) returns the buffer instead, with a 1-D i64
+/// tensor of its actual extents appended as a result; the blocks that string
+/// ops allocated become one more result, so the runtime frees them. The
+/// appended results are described in the module attribute
+/// `autoglm.hidden_results` for the artifact's manifest.
+LogicalResult exposeBoundedResults(ModuleOp module);
 
 /// Fails (with an error at the op) unless every operand and result of `op`
 /// has a static shape; the CPU backend does not lower dynamic extents yet.

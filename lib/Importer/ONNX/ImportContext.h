@@ -123,6 +123,7 @@ void registerTensorRules(RuleTable &table);
 void registerQuantRules(RuleTable &table);
 void registerCompositeRules(RuleTable &table);
 void registerSequenceRules(RuleTable &table);
+void registerStringRules(RuleTable &table);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.

@@ -48,7 +48,9 @@ typedef enum autoglm_dtype {
   AUTOGLM_UINT16,
   AUTOGLM_UINT32,
   AUTOGLM_UINT64,
-  AUTOGLM_BOOL
+  AUTOGLM_BOOL,
+  /* One `const char *` per element: NUL-terminated UTF-8. */
+  AUTOGLM_STRING
 } autoglm_dtype;
 
 typedef struct autoglm_model autoglm_model;
@@ -83,6 +85,13 @@ AUTOGLM_API autoglm_dtype autoglm_model_output_dtype(const autoglm_model *model,
 AUTOGLM_API size_t autoglm_model_output_rank(const autoglm_model *model, size_t i);
 AUTOGLM_API const int64_t *autoglm_model_output_shape(const autoglm_model *model, size_t i);
 AUTOGLM_API size_t autoglm_model_output_bytes(const autoglm_model *model, size_t i);
+/* An output whose shape has -1 has extents that depend on the data (how
+ * many strings survive a StringNormalizer): bind a buffer of its bound,
+ * autoglm_model_output_max_shape (output_bytes is the bound's size), and
+ * read the extents of each run with autoglm_context_output_shape. For other
+ * outputs max_shape is the shape. */
+AUTOGLM_API const int64_t *autoglm_model_output_max_shape(const autoglm_model *model,
+                                                           size_t i);
 /* Bytes of weights compiled into the library (from the manifest). */
 AUTOGLM_API size_t autoglm_model_weight_bytes(const autoglm_model *model);
 /* Scratch memory each context holds for the model's temporaries (shared by
@@ -105,8 +114,12 @@ AUTOGLM_API int autoglm_context_set_input(autoglm_context *context, size_t index
 AUTOGLM_API int autoglm_context_set_output(autoglm_context *context, size_t index,
                                autoglm_dtype dtype, size_t rank,
                                const int64_t *shape, void *data, size_t bytes);
-/* Runs the model; every input and output must be bound. */
+/* Runs the model; every input and output must be bound. String outputs
+ * point to bytes the context owns until its next run or release. */
 AUTOGLM_API int autoglm_context_run(autoglm_context *context);
+/* Extents of output i from the last run (its model shape before any run). */
+AUTOGLM_API const int64_t *autoglm_context_output_shape(const autoglm_context *context,
+                                                        size_t i);
 
 #ifdef __cplusplus
 }

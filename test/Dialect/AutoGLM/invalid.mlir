@@ -910,3 +910,36 @@ func.func @epilogue_stray_alpha(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> ten
   %0 = autoglm.matmul %a, %b {act_alpha = 1.0 : f64} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @string_normalize_rank(%a: tensor<2x3x!autoglm.string>) -> tensor<2x?x!autoglm.string> {
+  // expected-error @+1 {{input must be [C] or [1, C]}}
+  %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case none>, case_sensitive = true, stopwords = ["a"]} : tensor<2x3x!autoglm.string> -> tensor<2x?x!autoglm.string>
+  return %0 : tensor<2x?x!autoglm.string>
+}
+
+// -----
+
+func.func @string_normalize_grows(%a: tensor<3x!autoglm.string>) -> tensor<4x!autoglm.string> {
+  // expected-error @+1 {{result extent 4 is impossible for input extent 3}}
+  %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case upper>, case_sensitive = true, stopwords = ["a"]} : tensor<3x!autoglm.string> -> tensor<4x!autoglm.string>
+  return %0 : tensor<4x!autoglm.string>
+}
+
+// -----
+
+func.func @string_normalize_no_stopwords(%a: tensor<3x!autoglm.string>) -> tensor<2x!autoglm.string> {
+  // Nothing can be removed without stopwords.
+  // expected-error @+1 {{result extent 2 is impossible for input extent 3}}
+  %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case lower>, case_sensitive = false, stopwords = []} : tensor<3x!autoglm.string> -> tensor<2x!autoglm.string>
+  return %0 : tensor<2x!autoglm.string>
+}
+
+// -----
+
+func.func @string_normalize_not_strings(%a: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case lower>, case_sensitive = false, stopwords = []} : tensor<3xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

@@ -121,3 +121,10 @@ func.func @dynamic(%a: tensor<?x16xf32>, %w: tensor<8x16xf32>) -> tensor<?x8xf32
   %0 = autoglm.linear %a, %w : (tensor<?x16xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// CHECK-LABEL: func.func @strings
+func.func @strings(%a: tensor<1x6x!autoglm.string>) -> tensor<1x?x!autoglm.string> {
+  // CHECK: autoglm.string_normalize %{{.*}} {case_change = #autoglm<string_case upper>, case_sensitive = false, stopwords = ["monday"]} : tensor<1x6x!autoglm.string> -> tensor<1x?x!autoglm.string>
+  %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case upper>, case_sensitive = false, stopwords = ["monday"]} : tensor<1x6x!autoglm.string> -> tensor<1x?x!autoglm.string>
+  return %0 : tensor<1x?x!autoglm.string>
+}

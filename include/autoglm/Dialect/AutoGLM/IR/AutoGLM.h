@@ -14,8 +14,13 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <optional>
+
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMDialect.h.inc"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLMTypes.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLMAttrs.h.inc"
@@ -29,6 +34,11 @@ namespace mlir::autoglm {
 /// static mismatch.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
                                                 ArrayRef<int64_t> b);
+
+/// The static shape that bounds the extents of `v` when they depend on the
+/// data (a string_normalize result), or nothing. Lowerings of such values
+/// write a buffer of this shape and report the extents beside it.
+std::optional<SmallVector<int64_t>> resultBound(Value v);
 
 /// True when the kind reads `alpha` (and, for some, `beta`).
 bool unaryKindNeedsAlpha(UnaryKind kind);

@@ -7,6 +7,7 @@
 
 include "autoglm/Dialect/AutoGLM/IR/AutoGLMBase.td"
 include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.td"
+include "autoglm/Dialect/AutoGLM/IR/AutoGLMTypes.td"
 include "autoglm/Dialect/AutoGLM/IR/AutoGLMOps.td"
 
 #endif // AUTOGLM_TD

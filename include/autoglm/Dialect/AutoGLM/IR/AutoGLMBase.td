@@ -20,6 +20,7 @@ def AutoGLM_Dialect : Dialect {
     lowering works on them only.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;
 }
 

@@ -126,4 +126,13 @@ def AutoGLM_ScatterReduction : I32EnumAttr<"ScatterReduction", "scatter combine"
 def AutoGLM_ScatterReductionAttr
     : EnumAttr<AutoGLM_Dialect, AutoGLM_ScatterReduction, "scatter_reduction">;
 
+def AutoGLM_StringCase : I32EnumAttr<"StringCase", "case change of string_normalize", [
+  I32EnumAttrCase<"None", 0, "none">, I32EnumAttrCase<"Lower", 1, "lower">,
+  I32EnumAttrCase<"Upper", 2, "upper">
+]> {
+  let cppNamespace = "::mlir::autoglm";
+  let genSpecializedAttr = 0;
+}
+def AutoGLM_StringCaseAttr : EnumAttr<AutoGLM_Dialect, AutoGLM_StringCase, "string_case">;
+
 #endif // AUTOGLM_ENUMS_TD

@@ -7,6 +7,7 @@
 
 include "autoglm/Dialect/AutoGLM/IR/AutoGLMBase.td"
 include "autoglm/Dialect/AutoGLM/IR/AutoGLMEnums.td"
+include "autoglm/Dialect/AutoGLM/IR/AutoGLMTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
@@ -386,6 +387,42 @@ def AutoGLM_ShapeOp : AutoGLM_Op<"shape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Strings
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_StringNormalizeOp : AutoGLM_Op<"string_normalize", [Pure]> {
+  let summary = "drop stopwords, then change case (ONNX StringNormalizer)";
+  let description = [{
+    Removes the elements equal to one of `stopwords` (compared byte for byte,
+    or ignoring case when `case_sensitive` is false), then maps the rest to
+    `case_change`. The input is `[C]` or `[1, C]`; the result has the same
+    rank and as many elements as survive, so its last extent is dynamic
+    unless there are no stopwords. When every element is removed the result
+    is one empty string, as ONNX specifies.
+
+    Case mapping covers ASCII and the Latin-1 letters of U+00C0..U+00FE
+    (which keep their UTF-8 length); other bytes are copied unchanged.
+
+    ```mlir
+    %y = autoglm.string_normalize %x {case_change = #autoglm.string_case<upper>,
+           case_sensitive = false, stopwords = ["monday"]}
+           : tensor<1x6x!autoglm.string> -> tensor<1x?x!autoglm.string>
+    ```
+
+    The element count is bounded by the input's: the CPU lowering writes a
+    buffer of the input's extent and returns the count beside it (a bounded
+    result, docs/architecture.md).
+  }];
+  let arguments = (ins AutoGLM_StringTensor:$input,
+                       AutoGLM_StringCaseAttr:$case_change,
+                       BoolAttr:$case_sensitive,
+                       StrArrayAttr:$stopwords);
+  let results = (outs AutoGLM_StringTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

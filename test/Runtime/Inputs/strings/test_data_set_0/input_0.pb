@@ -1,0 +1,1 @@
+2Été2crème brûlée2THE2a×b÷c2中文 text2été2Ünïcode àéîõüBx

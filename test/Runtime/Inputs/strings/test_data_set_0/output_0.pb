@@ -1,0 +1,1 @@
+2CRÈME BRÛLÉE2A×B÷C2中文 TEXT2ÜNÏCODE ÀÉÎÕÜBy
