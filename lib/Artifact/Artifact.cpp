@@ -65,10 +65,24 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     std::optional<SmallVector<int64_t>> bound;
     if (tt && !tt.hasStaticShape() && produced)
       bound = resultBound(produced);
-    if (!tt || (!tt.hasStaticShape() && !bound))
-      return func.emitError() << "'" << fallback
-                              << "' needs a static shape for the CPU target, has "
-                              << t;
+    auto name = attrs ? attrs.getAs<StringAttr>("autoglm.name") : StringAttr();
+    out.name = name ? name.str() : fallback;
+    if (!tt || (!tt.hasStaticShape() && !bound)) {
+      std::string hint;
+      if (auto params = attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params") : ArrayAttr())
+        for (Attribute p : params)
+          if (auto s = cast<StringAttr>(p); !s.getValue().empty())
+            hint += fmt::format("{}--dim {}=<extent>", hint.empty() ? "" : ", ",
+                                s.getValue().str());
+      if (hint.empty() && !produced)
+        hint = fmt::format("--input-shape {}=<AxB...>", out.name);
+      auto diag = func.emitError()
+                  << "'" << out.name << "' has open extents (" << t
+                  << "); the CPU backend compiles static shapes only";
+      if (!hint.empty())
+        diag << ": fix them with " << hint;
+      return diag;
+    }
     out.dtype = dtypeName(tt.getElementType());
     if (out.dtype.empty())
       return func.emitError() << "'" << fallback << "' has unsupported element type "
@@ -81,8 +95,6 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
       dims = *bound;
     }
     out.bytes = ShapedType::getNumElements(dims) * elementBytes(tt.getElementType());
-    auto name = attrs ? attrs.getAs<StringAttr>("autoglm.name") : StringAttr();
-    out.name = name ? name.str() : fallback;
     return success();
   };
   std::vector<TensorSpec> ins, outs;
@@ -172,6 +184,8 @@ std::string mlir::autoglm::renderManifest(
                    {"llvm", LLVM_VERSION_STRING}};
   j["target"] = {{"kind", "cpu"}, {"triple", info.triple}, {"cpu", info.cpu},
                  {"features", info.features}, {"opt_level", info.optLevel}};
+  if (!info.dims.empty() || !info.inputShapes.empty())
+    j["specialization"] = {{"dims", info.dims}, {"input_shapes", info.inputShapes}};
   j["pipeline"] = info.pipeline;
   j["entry_point"] = "autoglm_entry";
   j["library"] = "model.so";

@@ -47,6 +47,7 @@ struct Options {
   bool parallel = true;
   bool vectorize = true;
   std::vector<std::string> bindInputs;
+  std::vector<std::string> dims, inputShapes;
 };
 
 /// A build config file: every key optional; paths relative to the file's
@@ -55,7 +56,7 @@ struct BuildConfig {
   std::optional<std::string> model, output, target, cpu, features, emit, report;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize;
-  std::map<std::string, std::string> bindInputs;
+  std::map<std::string, std::string> bindInputs, dims, inputShapes;
 };
 
 } // namespace
@@ -73,6 +74,8 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("emit", c.emit);
     io.mapOptional("report", c.report);
     io.mapOptional("bind_inputs", c.bindInputs);
+    io.mapOptional("dims", c.dims);
+    io.mapOptional("input_shapes", c.inputShapes);
     io.mapOptional("parallel", c.parallel);
     io.mapOptional("vectorize", c.vectorize);
   }
@@ -137,9 +140,16 @@ int applyBuildConfig(const std::string &path, const CLI::App &app, Options &o) {
   set("--emit", o.emit, c.emit);
   set("--parallel", o.parallel, c.parallel);
   set("--vectorize", o.vectorize, c.vectorize);
-  if (app.count("--bind-input") == 0)
-    for (const auto &[name, file] : c.bindInputs)
-      o.bindInputs.push_back(name + "=" + resolve(file));
+  // Maps become the flags' name=value form.
+  auto setMap = [&](const char *flag, std::vector<std::string> &field,
+                    const std::map<std::string, std::string> &map, bool isPath) {
+    if (app.count(flag) == 0)
+      for (const auto &[name, v] : map)
+        field.push_back(name + "=" + (isPath ? resolve(v) : v));
+  };
+  setMap("--bind-input", o.bindInputs, c.bindInputs, true);
+  setMap("--dim", o.dims, c.dims, false);
+  setMap("--input-shape", o.inputShapes, c.inputShapes, false);
   return 0;
 }
 
@@ -225,6 +235,32 @@ int run(const Options &o) {
       return fail("--bind-input takes name=tensor.pb, got '" + b + "'");
     importOptions.boundInputs[b.substr(0, eq)] = b.substr(eq + 1);
   }
+  // "name=12" / "name=1x3x224x224" (x-separated extents).
+  auto parseExtents = [](const std::string &text, std::vector<int64_t> &out) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(text).split(parts, 'x');
+    for (llvm::StringRef p : parts) {
+      int64_t v;
+      if (p.getAsInteger(10, v) || v < 0)
+        return false;
+      out.push_back(v);
+    }
+    return !out.empty();
+  };
+  for (const std::string &d : o.dims) {
+    auto eq = d.find('=');
+    std::vector<int64_t> v;
+    if (eq == std::string::npos || !parseExtents(d.substr(eq + 1), v) || v.size() != 1)
+      return fail("--dim takes NAME=extent (a dim_param of a graph input), got '" + d + "'");
+    importOptions.dimValues[d.substr(0, eq)] = v[0];
+  }
+  for (const std::string &d : o.inputShapes) {
+    auto eq = d.find('=');
+    std::vector<int64_t> v;
+    if (eq == std::string::npos || !parseExtents(d.substr(eq + 1), v))
+      return fail("--input-shape takes name=AxBxC, got '" + d + "'");
+    importOptions.inputShapes[d.substr(0, eq)] = v;
+  }
   auto modelBytes = llvm::MemoryBuffer::getFile(o.model, false, false);
   if (!modelBytes)
     return fail("cannot read '" + o.model + "': " + modelBytes.getError().message());
@@ -288,6 +324,8 @@ int run(const Options &o) {
   ArtifactInfo info;
   info.modelName = llvm::sys::path::filename(o.model).str();
   info.modelSha256 = sha256Hex((*modelBytes)->getBuffer());
+  info.dims = importOptions.dimValues;
+  info.inputShapes = importOptions.inputShapes;
   info.optLevel = o.optLevel;
   auto sig = collectSignature(*module, "main");
   if (failed(sig))
@@ -385,7 +423,8 @@ int main(int argc, char **argv) {
   app.add_option("--config", config,
                  "Build config (YAML or JSON) with any of: model, output, target, "
                  "opt_level, target_cpu, target_features, emit, report, bind_inputs "
-                 "(name: file), parallel, vectorize; flags given here override it");
+                 "(name: file), dims (name: extent), input_shapes (name: AxB), "
+                 "parallel, vectorize; flags given here override it");
   app.add_option("-o,--output", o.output,
                  "Artifact directory (or output file with --emit)");
   app.add_option("--target", o.target, "Target: host")->capture_default_str();
@@ -402,6 +441,12 @@ int main(int argc, char **argv) {
   app.add_option("--bind-input", o.bindInputs,
                  "Fix a graph input to a constant from a TensorProto file "
                  "(name=tensor.pb); it is no longer an input of the artifact");
+  app.add_option("--dim", o.dims,
+                 "Fix a named dimension (a graph input's dim_param) to an extent, "
+                 "NAME=N; the artifact is specialized to it");
+  app.add_option("--input-shape", o.inputShapes,
+                 "Fix a graph input's shape, name=AxBxC (extents the model fixes must "
+                 "agree)");
   app.add_option("--parallel", o.parallel,
                  "Run large ops on several threads (OpenMP; the artifact then ships "
                  "libomp.so.5)")

@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ struct ArtifactInfo {
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.
   int64_t arenaBytes = 0, naiveTempBytes = 0;
+  /// Shape specialization asked for (--dim, --input-shape).
+  std::map<std::string, int64_t> dims;
+  std::map<std::string, std::vector<int64_t>> inputShapes;
   std::vector<std::string> notes;
   /// Files copied into the artifact beside the library: (name, source path).
   std::vector<std::pair<std::string, std::string>> extraFiles;

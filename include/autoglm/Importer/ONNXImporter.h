@@ -10,6 +10,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <map>
+#include <vector>
 #include <string>
 
 namespace mlir::autoglm {
@@ -27,6 +28,12 @@ struct ONNXImportOptions {
   /// Graph inputs fixed to constants: name -> serialized TensorProto file.
   /// They become initializers (and so can feed shape parameters).
   std::map<std::string, std::string> boundInputs;
+  /// Shape specialization, applied before ONNX shape inference: every graph
+  /// input dimension named `dim_param` gets the given extent...
+  std::map<std::string, int64_t> dimValues;
+  /// ...and these graph inputs get these shapes (extents the model fixes
+  /// must agree).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
 };
 
 /// Imports a serialized ModelProto. On any error a diagnostic is emitted on

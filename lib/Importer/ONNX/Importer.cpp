@@ -278,6 +278,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   // Function signature: graph inputs that are not initializers, then outputs.
   SmallVector<Type> argTypes, resultTypes;
   SmallVector<std::string> argNames;
+  SmallVector<ArrayAttr> argDimParams;
   std::set<std::string> initNames;
   for (const auto &init : g.initializer())
     initNames.insert(init.name());
@@ -289,6 +290,15 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       return {};
     argTypes.push_back(*t);
     argNames.push_back(in.name());
+    // Names of open extents (ONNX dim_param), for the diagnostics that ask
+    // for a --dim.
+    SmallVector<Attribute> params;
+    bool any = false;
+    for (const auto &d : in.type().tensor_type().shape().dim()) {
+      params.push_back(b.getStringAttr(d.has_dim_value() ? "" : d.dim_param()));
+      any |= !d.has_dim_value() && !d.dim_param().empty();
+    }
+    argDimParams.push_back(any ? b.getArrayAttr(params) : ArrayAttr());
   }
   for (const auto &out : g.output()) {
     auto t = convertType(out.type(), "graph output '" + out.name() + "'");
@@ -305,6 +315,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "autoglm.name", b.getStringAttr(name));
+    if (argDimParams[i])
+      func.setArgAttr(i, "autoglm.dim_params", argDimParams[i]);
     values[name] = entry->getArgument(i);
   }
   for (int i = 0; i < g.output_size(); ++i)
@@ -730,6 +742,80 @@ static LogicalResult bindInputs(onnx::ModelProto &model, Location fileLoc,
   return success();
 }
 
+/// Fixes the graph inputs' open extents that --dim / --input-shape give,
+/// wherever the name appears in the graph's declared types.
+static LogicalResult specializeShapes(onnx::ModelProto &model, Location fileLoc,
+                                      const ONNXImportOptions &options) {
+  auto *g = model.mutable_graph();
+  auto inRange = [](int64_t v) { return v >= 0 && v <= kMaxDim; };
+  for (const auto &[name, shape] : options.inputShapes) {
+    onnx::ValueInfoProto *vi = nullptr;
+    for (auto &in : *g->mutable_input())
+      if (in.name() == name)
+        vi = &in;
+    if (!vi)
+      return emitError(fileLoc) << "--input-shape: the graph has no input '" << name << "'";
+    if (!vi->type().has_tensor_type())
+      return emitError(fileLoc) << "--input-shape: input '" << name << "' is not a tensor";
+    auto *tshape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (vi->type().tensor_type().has_shape() && tshape->dim_size() != (int)shape.size())
+      return emitError(fileLoc) << "--input-shape: input '" << name << "' has rank "
+                                << tshape->dim_size() << ", the shape given has "
+                                << shape.size() << " extents";
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (!inRange(shape[d]))
+        return emitError(fileLoc) << "--input-shape: input '" << name << "': extent "
+                                  << shape[d] << " is out of range";
+      if ((int)d < tshape->dim_size() && tshape->dim(d).has_dim_value() &&
+          tshape->dim(d).dim_value() != shape[d])
+        return emitError(fileLoc) << "--input-shape: input '" << name << "' has extent "
+                                  << tshape->dim(d).dim_value() << " at dim " << d
+                                  << ", the shape given says " << shape[d];
+    }
+    tshape->clear_dim();
+    for (int64_t v : shape)
+      tshape->add_dim()->set_dim_value(v);
+  }
+  if (options.dimValues.empty())
+    return success();
+  std::set<std::string> seen;
+  auto fix = [&](onnx::ValueInfoProto &vi) {
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape())
+      return;
+    for (auto &d : *vi.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim())
+      if (d.has_dim_param()) {
+        auto it = options.dimValues.find(d.dim_param());
+        if (it == options.dimValues.end())
+          continue;
+        seen.insert(d.dim_param());
+        d.set_dim_value(it->second);
+      }
+  };
+  std::set<std::string> inputNames;
+  for (const auto &in : g->input())
+    for (const auto &d : in.type().tensor_type().shape().dim())
+      if (d.has_dim_param())
+        inputNames.insert(d.dim_param());
+  for (const auto &[name, v] : options.dimValues) {
+    if (!inRange(v))
+      return emitError(fileLoc) << "--dim: " << name << "=" << v << " is out of range";
+    if (!inputNames.count(name)) {
+      std::string known;
+      for (const auto &n : inputNames)
+        known += (known.empty() ? "" : ", ") + n;
+      return emitError(fileLoc) << "--dim: no graph input has a dimension named '" << name
+                                << "' (named: " << (known.empty() ? "none" : known) << ")";
+    }
+  }
+  for (auto &vi : *g->mutable_input())
+    fix(vi);
+  for (auto &vi : *g->mutable_output())
+    fix(vi);
+  for (auto &vi : *g->mutable_value_info())
+    fix(vi);
+  return success();
+}
+
 static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                                               MLIRContext *ctx,
                                               const ONNXImportOptions &options) {
@@ -740,7 +826,8 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                           "not a ModelProto)";
     return {};
   }
-  if (failed(bindInputs(model, fileLoc, options)))
+  if (failed(bindInputs(model, fileLoc, options)) ||
+      failed(specializeShapes(model, fileLoc, options)))
     return {};
   if (model.ir_version() < 3 || model.ir_version() > onnx::IR_VERSION) {
     emitError(fileLoc) << "unsupported ONNX IR version " << model.ir_version()
