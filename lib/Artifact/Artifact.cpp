@@ -59,28 +59,55 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     return failure();
   }
   auto ret = func.getBody().back().getTerminator();
+  auto dimBounds = module->getAttrOfType<DictionaryAttr>("autoglm.dim_bounds");
   auto spec = [&](Type t, DictionaryAttr attrs, std::string fallback,
                   TensorSpec &out, Value produced) -> LogicalResult {
     auto tt = dyn_cast<RankedTensorType>(t);
     std::optional<SmallVector<int64_t>> bound;
     if (tt && !tt.hasStaticShape() && produced)
       bound = resultBound(produced);
+    // Open extents with --max-dim bounds: an input's bound is known here,
+    // an output's once the lowering derived it (collectHidden).
+    bool deferred = false;
+    if (tt && !tt.hasStaticShape() && !bound && dimBounds) {
+      auto params = attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params") : ArrayAttr();
+      if (produced) {
+        deferred = true;
+      } else if (params) {
+        SmallVector<int64_t> b(tt.getShape());
+        bool all = true;
+        for (int64_t d = 0; d < tt.getRank(); ++d)
+          if (tt.isDynamicDim(d)) {
+            auto v = d < (int64_t)params.size()
+                         ? dimBounds.getAs<IntegerAttr>(cast<StringAttr>(params[d]).getValue())
+                         : IntegerAttr();
+            all &= (bool)v;
+            if (v)
+              b[d] = v.getInt();
+          }
+        if (all)
+          bound = b;
+      }
+    }
     auto name = attrs ? attrs.getAs<StringAttr>("autoglm.name") : StringAttr();
     out.name = name ? name.str() : fallback;
-    if (!tt || (!tt.hasStaticShape() && !bound)) {
-      std::string hint;
+    if (!tt || (!tt.hasStaticShape() && !bound && !deferred)) {
+      std::string fix, keep;
       if (auto params = attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params") : ArrayAttr())
         for (Attribute p : params)
-          if (auto s = cast<StringAttr>(p); !s.getValue().empty())
-            hint += fmt::format("{}--dim {}=<extent>", hint.empty() ? "" : ", ",
+          if (auto s = cast<StringAttr>(p); !s.getValue().empty()) {
+            fix += fmt::format("{}--dim {}=<extent>", fix.empty() ? "" : " ", s.getValue().str());
+            keep += fmt::format("{}--max-dim {}=<bound>", keep.empty() ? "" : " ",
                                 s.getValue().str());
-      if (hint.empty() && !produced)
-        hint = fmt::format("--input-shape {}=<AxB...>", out.name);
-      auto diag = func.emitError()
-                  << "'" << out.name << "' has open extents (" << t
-                  << "); the CPU backend compiles static shapes only";
-      if (!hint.empty())
-        diag << ": fix them with " << hint;
+          }
+      if (fix.empty() && !produced)
+        fix = fmt::format("--input-shape {}=<AxB...>", out.name);
+      auto diag = func.emitError() << "'" << out.name << "' has open extents (" << t << ")";
+      if (fix.empty())
+        diag << " that the CPU backend cannot bound";
+      else
+        diag << ": fix them with " << fix
+             << (keep.empty() ? "" : ", or keep them open up to a bound with " + keep);
       return diag;
     }
     out.dtype = dtypeName(tt.getElementType());
@@ -94,7 +121,8 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
       out.maxShape.assign(bound->begin(), bound->end());
       dims = *bound;
     }
-    out.bytes = ShapedType::getNumElements(dims) * elementBytes(tt.getElementType());
+    out.elementBytes = elementBytes(tt.getElementType());
+    out.bytes = deferred ? 0 : ShapedType::getNumElements(dims) * out.elementBytes;
     return success();
   };
   std::vector<TensorSpec> ins, outs;
@@ -135,35 +163,46 @@ std::string mlir::autoglm::sha256Hex(llvm::StringRef bytes) {
   return s;
 }
 
-FailureOr<std::vector<HiddenResult>>
-mlir::autoglm::collectHiddenResults(ModuleOp module, const ArtifactInfo &info) {
-  std::vector<HiddenResult> hidden;
-  auto list = module->getAttrOfType<ArrayAttr>("autoglm.hidden_results");
-  if (!list)
-    return hidden;
-  for (Attribute a : list) {
-    auto d = cast<DictionaryAttr>(a);
-    HiddenResult h;
-    h.kind = d.getAs<StringAttr>("kind").getValue().str();
-    if (h.kind == "shape") {
-      h.output = d.getAs<IntegerAttr>("output").getInt();
-      if (h.output < 0 || h.output >= (int64_t)info.outputs.size() ||
-          info.outputs[h.output].maxShape.empty())
-        return module.emitError() << "hidden shape result for output " << h.output
-                                  << ", which has no bounded extents";
-      h.bytes = 8 * (int64_t)info.outputs[h.output].shape.size();
-    } else {
-      h.count = d.getAs<IntegerAttr>("count").getInt();
-      h.bytes = 8 * h.count;
+LogicalResult mlir::autoglm::collectHidden(ModuleOp module, ArtifactInfo &info) {
+  auto read = [&](StringRef attr, std::vector<TensorSpec> &specs, StringRef key,
+                  std::vector<HiddenResult> &out) -> LogicalResult {
+    auto list = module->getAttrOfType<ArrayAttr>(attr);
+    for (Attribute a : list ? list : ArrayAttr::get(module.getContext(), {})) {
+      auto d = cast<DictionaryAttr>(a);
+      HiddenResult h;
+      h.kind = d.getAs<StringAttr>("kind").getValue().str();
+      if (h.kind == "shape") {
+        h.output = d.getAs<IntegerAttr>(key).getInt();
+        if (h.output < 0 || h.output >= (int64_t)specs.size())
+          return module.emitError() << "hidden shape for " << key << " " << h.output
+                                    << ", which does not exist";
+        TensorSpec &s = specs[h.output];
+        if (auto b = d.getAs<DenseI64ArrayAttr>("max_shape"); b && s.maxShape.empty()) {
+          s.maxShape.assign(b.asArrayRef().begin(), b.asArrayRef().end());
+          s.bytes = ShapedType::getNumElements(b.asArrayRef()) * s.elementBytes;
+        }
+        h.bytes = 8 * (int64_t)s.shape.size();
+      } else {
+        h.count = d.getAs<IntegerAttr>("count").getInt();
+        h.bytes = 8 * h.count;
+      }
+      out.push_back(h);
     }
-    hidden.push_back(h);
-  }
-  for (size_t i = 0; i < info.outputs.size(); ++i)
-    if (!info.outputs[i].maxShape.empty() &&
-        llvm::none_of(hidden, [&](const HiddenResult &h) { return h.output == (int64_t)i; }))
-      return module.emitError() << "output " << i << " has data-dependent extents "
-                                << "but the lowering reports none";
-  return hidden;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      bool open = llvm::is_contained(specs[i].shape, -1);
+      bool reported = llvm::any_of(out, [&](const HiddenResult &h) {
+        return h.kind == "shape" && h.output == (int64_t)i;
+      });
+      if (open != reported || (open && specs[i].maxShape.empty()))
+        return module.emitError() << key << " '" << specs[i].name
+                                  << "' has open extents the lowering does not bound";
+    }
+    return success();
+  };
+  info.hidden.clear();
+  info.hiddenInputs.clear();
+  return failure(failed(read("autoglm.hidden_inputs", info.inputs, "input", info.hiddenInputs)) ||
+                 failed(read("autoglm.hidden_results", info.outputs, "output", info.hidden)));
 }
 
 static nlohmann::ordered_json specJson(const TensorSpec &s) {
@@ -202,6 +241,12 @@ std::string mlir::autoglm::renderManifest(
   }
   j["inputs"] = ins;
   j["outputs"] = outs;
+  if (!info.hiddenInputs.empty()) {
+    nlohmann::ordered_json hs = nlohmann::ordered_json::array();
+    for (const auto &h : info.hiddenInputs)
+      hs.push_back({{"kind", h.kind}, {"input", h.output}, {"bytes", h.bytes}});
+    j["hidden_inputs"] = hs;
+  }
   if (!info.hidden.empty()) {
     nlohmann::ordered_json hs = nlohmann::ordered_json::array();
     for (const auto &h : info.hidden) {
@@ -243,7 +288,10 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
        ". Do not edit. */\n";
   h += "#ifndef AUTOGLM_MODEL_H\n#define AUTOGLM_MODEL_H\n\n#include <stdint.h>\n\n";
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  h += "/* buffers: one pointer per input, then one per output, in the order\n"
+  h += "/* buffers: one pointer per input, then AUTOGLM_MODEL_NUM_HIDDEN_INPUTS\n"
+       " * more: for an input with an extent of -1 (any extent up to its bound,\n"
+       " * dense at the start of the buffer), an int64_t array with its actual\n"
+       " * extents. Then one pointer per output, in the order\n"
        " * below; each holds the tensor densely in row-major order (a string\n"
        " * tensor as an array of `const char *`, NUL-terminated UTF-8). Then\n"
        " * AUTOGLM_MODEL_NUM_HIDDEN more (see HIDDEN below): for an output with\n"
@@ -258,6 +306,7 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
   h += "void autoglm_entry(void **buffers);\n\n";
   h += fmt::format("#define AUTOGLM_MODEL_NUM_INPUTS {}\n", info.inputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n", info.outputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN_INPUTS {}\n", info.hiddenInputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN {}\n", info.hidden.size());
   h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n\n", info.arenaBytes);
   auto emit = [&](const char *kind, size_t i, const TensorSpec &s) {
@@ -279,6 +328,10 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
     emit("INPUT", i, info.inputs[i]);
   for (size_t i = 0; i < info.outputs.size(); ++i)
     emit("OUTPUT", i, info.outputs[i]);
+  for (size_t i = 0; i < info.hiddenInputs.size(); ++i)
+    h += fmt::format("/* HIDDEN INPUT {}: extents of input {} (int64_t[{}]), after the "
+                     "inputs */\n",
+                     i, info.hiddenInputs[i].output, info.hiddenInputs[i].bytes / 8);
   for (size_t i = 0; i < info.hidden.size(); ++i) {
     const HiddenResult &hr = info.hidden[i];
     h += hr.kind == "shape"

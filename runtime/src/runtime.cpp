@@ -42,11 +42,19 @@ struct Spec {
   size_t bytes = 0;              // of maxShape
 };
 
-/// A buffer after the outputs (manifest "hidden_outputs").
+/// A buffer after the outputs (manifest "hidden_outputs"), or after the
+/// inputs ("hidden_inputs": the extents of input `output`).
 struct Hidden {
   bool isShape = false; // else storage: pointers to free after use
   size_t output = 0, count = 0;
 };
+
+size_t elements(const int64_t *shape, size_t rank) {
+  size_t n = 1;
+  for (size_t i = 0; i < rank; ++i)
+    n *= (size_t)shape[i];
+  return n;
+}
 
 const struct {
   autoglm_dtype dtype;
@@ -142,7 +150,7 @@ bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
 struct autoglm_model {
   std::string dir;
   std::vector<Spec> inputs, outputs;
-  std::vector<Hidden> hidden;
+  std::vector<Hidden> hiddenInputs, hidden;
   size_t weightBytes = 0;
   size_t arenaBytes = 0, naiveTempBytes = 0;
   void *handle = nullptr;
@@ -160,8 +168,9 @@ struct autoglm_context {
   std::vector<void *> buffers; // inputs then outputs
   // The model's temporaries, allocated once per context (64-byte aligned).
   std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
-  // One buffer per hidden result (extents, or pointers to malloc'd blocks).
-  std::vector<std::vector<int64_t>> hidden;
+  // One buffer per hidden input (the extents of an input bound with open
+  // ones) and per hidden result (extents, or pointers to malloc'd blocks).
+  std::vector<std::vector<int64_t>> hiddenInputs, hidden;
   // Extents of each output from the last run.
   std::vector<std::vector<int64_t>> outputShapes;
   void freeStorage() {
@@ -249,6 +258,25 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
         return setError("manifest.json: " + err);
       result->outputs.push_back(s);
     }
+    if (m.contains("hidden_inputs"))
+      for (const auto &j : m["hidden_inputs"]) {
+        Hidden h;
+        h.isShape = true;
+        if (j.at("kind").get<std::string>() != "shape")
+          return setError("manifest.json: unknown hidden input kind");
+        h.output = j.at("input").get<size_t>();
+        if (h.output >= result->inputs.size())
+          return setError("manifest.json: a hidden shape names input " +
+                          std::to_string(h.output) + ", which does not exist");
+        h.count = result->inputs[h.output].shape.size();
+        result->hiddenInputs.push_back(h);
+      }
+    for (size_t i = 0; i < result->inputs.size(); ++i)
+      if (result->inputs[i].shape != result->inputs[i].maxShape &&
+          std::none_of(result->hiddenInputs.begin(), result->hiddenInputs.end(),
+                       [&](const Hidden &h) { return h.output == i; }))
+        return setError("manifest.json: input '" + result->inputs[i].name +
+                        "' has an open extent but no hidden shape input");
     if (m.contains("hidden_outputs"))
       for (const auto &j : m["hidden_outputs"]) {
         Hidden h;
@@ -338,6 +366,9 @@ AUTOGLM_SPEC_GETTERS(output, outputs)
 const int64_t *autoglm_model_output_max_shape(const autoglm_model *m, size_t i) {
   return m && i < m->outputs.size() ? m->outputs[i].maxShape.data() : nullptr;
 }
+const int64_t *autoglm_model_input_max_shape(const autoglm_model *m, size_t i) {
+  return m && i < m->inputs.size() ? m->inputs[i].maxShape.data() : nullptr;
+}
 
 size_t autoglm_model_weight_bytes(const autoglm_model *m) { return m ? m->weightBytes : 0; }
 size_t autoglm_model_arena_bytes(const autoglm_model *m) { return m ? m->arenaBytes : 0; }
@@ -354,6 +385,8 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
   c->threads = num_threads > 0 ? num_threads
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+  for (const Hidden &h : model->hiddenInputs)
+    c->hiddenInputs.emplace_back(h.count, -1);
   for (const Hidden &h : model->hidden)
     c->hidden.emplace_back(std::max<size_t>(h.count, 1), 0);
   for (const Spec &s : model->outputs)
@@ -390,19 +423,33 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
     return setError(std::string(kind) + " '" + s.name + "': dtype " +
                     autoglm_dtype_name(dtype) + " does not match the model's " +
                     autoglm_dtype_name(s.dtype));
-  // An output with open extents is bound at its bound.
-  if (rank != s.maxShape.size() || (rank && !shape) ||
-      (rank && std::memcmp(shape, s.maxShape.data(), rank * sizeof(int64_t)) != 0))
+  // An input with open extents takes any extents up to its bound (its
+  // hidden input receives them); an output with open extents is bound at
+  // its bound.
+  bool openInput = isInput && s.shape != s.maxShape;
+  bool shapeOk = rank == s.maxShape.size() && (!rank || shape);
+  for (size_t d = 0; shapeOk && d < rank; ++d)
+    shapeOk = openInput && s.shape[d] == -1 ? shape[d] >= 0 && shape[d] <= s.maxShape[d]
+                                           : shape[d] == s.maxShape[d];
+  if (!shapeOk)
     return setError(std::string(kind) + " '" + s.name + "': shape " +
                     shapeString(shape, shape ? rank : 0) +
                     " does not match the model's " +
-                    shapeString(s.maxShape.data(), s.maxShape.size()) +
-                    (s.shape != s.maxShape ? " (the bound of its open extents)" : ""));
-  if (bytes != s.bytes)
+                    shapeString(openInput ? s.shape.data() : s.maxShape.data(), s.maxShape.size()) +
+                    (openInput ? " (-1: any extent up to " +
+                                     shapeString(s.maxShape.data(), s.maxShape.size()) + ")"
+                     : s.shape != s.maxShape ? " (the bound of its open extents)"
+                                             : ""));
+  size_t want = openInput ? elements(shape, rank) * autoglm_dtype_size(s.dtype) : s.bytes;
+  if (bytes != want)
     return setError(std::string(kind) + " '" + s.name + "': " + std::to_string(bytes) +
-                    " bytes given, " + std::to_string(s.bytes) + " expected");
+                    " bytes given, " + std::to_string(want) + " expected");
   if (!data && s.bytes)
     return setError(std::string(kind) + " '" + s.name + "': null buffer");
+  if (openInput)
+    for (size_t h = 0; h < c->model->hiddenInputs.size(); ++h)
+      if (c->model->hiddenInputs[h].output == index)
+        c->hiddenInputs[h].assign(shape, shape + rank);
   if (isInput && dtype == AUTOGLM_STRING)
     for (size_t k = 0; k < bytes / sizeof(char *); ++k)
       if (!static_cast<const char *const *>(data)[k])
@@ -441,6 +488,11 @@ int autoglm_context_run(autoglm_context *c) {
   for (void *&p : args)
     if (!p)
       p = empty.data();
+  // Inputs, their extents, outputs, their extents and blocks, the arena.
+  std::vector<void *> extents;
+  for (auto &h : c->hiddenInputs)
+    extents.push_back(h.data());
+  args.insert(args.begin() + m->inputs.size(), extents.begin(), extents.end());
   // Blocks of the previous run's string outputs are released now.
   c->freeStorage();
   for (auto &h : c->hidden)

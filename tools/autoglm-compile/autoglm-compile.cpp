@@ -47,7 +47,7 @@ struct Options {
   bool parallel = true;
   bool vectorize = true;
   std::vector<std::string> bindInputs;
-  std::vector<std::string> dims, inputShapes;
+  std::vector<std::string> dims, inputShapes, maxDims;
 };
 
 /// A build config file: every key optional; paths relative to the file's
@@ -56,7 +56,7 @@ struct BuildConfig {
   std::optional<std::string> model, output, target, cpu, features, emit, report;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize;
-  std::map<std::string, std::string> bindInputs, dims, inputShapes;
+  std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
 };
 
 } // namespace
@@ -76,6 +76,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("bind_inputs", c.bindInputs);
     io.mapOptional("dims", c.dims);
     io.mapOptional("input_shapes", c.inputShapes);
+    io.mapOptional("max_dims", c.maxDims);
     io.mapOptional("parallel", c.parallel);
     io.mapOptional("vectorize", c.vectorize);
   }
@@ -150,6 +151,7 @@ int applyBuildConfig(const std::string &path, const CLI::App &app, Options &o) {
   setMap("--bind-input", o.bindInputs, c.bindInputs, true);
   setMap("--dim", o.dims, c.dims, false);
   setMap("--input-shape", o.inputShapes, c.inputShapes, false);
+  setMap("--max-dim", o.maxDims, c.maxDims, false);
   return 0;
 }
 
@@ -247,13 +249,17 @@ int run(const Options &o) {
     }
     return !out.empty();
   };
-  for (const std::string &d : o.dims) {
-    auto eq = d.find('=');
-    std::vector<int64_t> v;
-    if (eq == std::string::npos || !parseExtents(d.substr(eq + 1), v) || v.size() != 1)
-      return fail("--dim takes NAME=extent (a dim_param of a graph input), got '" + d + "'");
-    importOptions.dimValues[d.substr(0, eq)] = v[0];
-  }
+  for (auto [flag, list, map] :
+       {std::make_tuple("--dim", &o.dims, &importOptions.dimValues),
+        std::make_tuple("--max-dim", &o.maxDims, &importOptions.dimBounds)})
+    for (const std::string &d : *list) {
+      auto eq = d.find('=');
+      std::vector<int64_t> v;
+      if (eq == std::string::npos || !parseExtents(d.substr(eq + 1), v) || v.size() != 1)
+        return fail(std::string(flag) + " takes NAME=extent (a dim_param of a graph input), got '" +
+                    d + "'");
+      (*map)[d.substr(0, eq)] = v[0];
+    }
   for (const std::string &d : o.inputShapes) {
     auto eq = d.find('=');
     std::vector<int64_t> v;
@@ -353,12 +359,8 @@ int run(const Options &o) {
     return 1;
   if (stopAtLinalg)
     return writeModule(o.output, *module);
-  {
-    auto hidden = collectHiddenResults(*module, info);
-    if (failed(hidden))
-      return 1;
-    info.hidden = *hidden;
-  }
+  if (failed(collectHidden(*module, info)))
+    return 1;
   if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.arena_bytes"))
     info.arenaBytes = a.getInt();
   if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))
@@ -424,6 +426,7 @@ int main(int argc, char **argv) {
                  "Build config (YAML or JSON) with any of: model, output, target, "
                  "opt_level, target_cpu, target_features, emit, report, bind_inputs "
                  "(name: file), dims (name: extent), input_shapes (name: AxB), "
+                 "max_dims (name: bound), "
                  "parallel, vectorize; flags given here override it");
   app.add_option("-o,--output", o.output,
                  "Artifact directory (or output file with --emit)");
@@ -444,6 +447,9 @@ int main(int argc, char **argv) {
   app.add_option("--dim", o.dims,
                  "Fix a named dimension (a graph input's dim_param) to an extent, "
                  "NAME=N; the artifact is specialized to it");
+  app.add_option("--max-dim", o.maxDims,
+                 "Keep a named dimension open, up to a bound, NAME=N: inputs take any "
+                 "extent up to it and outputs report theirs");
   app.add_option("--input-shape", o.inputShapes,
                  "Fix a graph input's shape, name=AxBxC (extents the model fixes must "
                  "agree)");

@@ -235,7 +235,8 @@ Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng) {
   Tensor t;
   t.name = autoglm_model_input_name(m, i);
   t.dtype = autoglm_model_input_dtype(m, i);
-  const int64_t *s = autoglm_model_input_shape(m, i);
+  // Open extents: random data at the bound.
+  const int64_t *s = autoglm_model_input_max_shape(m, i);
   t.shape.assign(s, s + autoglm_model_input_rank(m, i));
   t.data.resize(autoglm_model_input_bytes(m, i));
   size_t n = t.data.size() / std::max<size_t>(1, autoglm_dtype_size(t.dtype));

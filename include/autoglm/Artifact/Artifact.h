@@ -29,10 +29,12 @@ struct TensorSpec {
   std::vector<int64_t> shape;     // -1 for an extent that depends on the data
   std::vector<int64_t> maxShape;  // its bound when shape has -1 (else empty)
   int64_t bytes = 0;              // of the (bounding) shape
+  int64_t elementBytes = 0;
 };
 
-/// A buffer the entry point takes after the outputs that is not a graph
-/// output (module attribute `autoglm.hidden_results`, in order):
+/// A buffer the entry point takes after the inputs (module attribute
+/// `autoglm.hidden_inputs`: "shape", the extents of input `output` whose
+/// shape has -1) or after the outputs (`autoglm.hidden_results`, in order):
 ///  - "shape": the actual extents (int64[rank]) of output `output`, whose
 ///    shape has -1;
 ///  - "storage": `count` pointers to blocks the model allocated with malloc
@@ -49,7 +51,7 @@ struct ArtifactInfo {
   std::string triple, cpu, features;
   int optLevel = 0;
   std::vector<TensorSpec> inputs, outputs;
-  std::vector<HiddenResult> hidden;
+  std::vector<HiddenResult> hiddenInputs, hidden;
   int64_t weightBytes = 0;  // constant data in the library
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.
@@ -71,9 +73,10 @@ std::string dtypeName(Type elementType);
 FailureOr<std::pair<std::vector<TensorSpec>, std::vector<TensorSpec>>>
 collectSignature(ModuleOp module, llvm::StringRef funcName);
 
-/// The hidden results the lowering recorded in `autoglm.hidden_results`.
-FailureOr<std::vector<HiddenResult>> collectHiddenResults(ModuleOp module,
-                                                          const ArtifactInfo &info);
+/// The hidden inputs and results the lowering recorded
+/// (`autoglm.hidden_inputs`, `autoglm.hidden_results`), with the bounds of
+/// outputs whose open extents follow from open inputs.
+LogicalResult collectHidden(ModuleOp module, ArtifactInfo &info);
 
 /// Bytes of constant tensors in the module (weights).
 int64_t constantBytes(ModuleOp module);

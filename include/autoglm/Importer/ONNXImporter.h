@@ -34,6 +34,9 @@ struct ONNXImportOptions {
   /// ...and these graph inputs get these shapes (extents the model fixes
   /// must agree).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Open dimensions (by dim_param) kept open, with an upper bound; recorded
+  /// as the module attribute `autoglm.dim_bounds` for the lowering.
+  std::map<std::string, int64_t> dimBounds;
 };
 
 /// Imports a serialized ModelProto. On any error a diagnostic is emitted on

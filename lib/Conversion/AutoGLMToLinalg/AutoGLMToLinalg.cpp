@@ -6,6 +6,7 @@
 #include "autoglm/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -133,7 +134,7 @@ struct ConvertAutoGLMToLinalgPass
     populateReturnOpTypeConversionPattern(patterns, tc);
     populateCallOpTypeConversionPattern(patterns, tc);
     if (failed(applyPartialConversion(module, target, std::move(patterns))) ||
-        failed(exposeBoundedResults(module)))
+        failed(lowerFunctionBoundary(module)))
       signalPassFailure();
   }
 };

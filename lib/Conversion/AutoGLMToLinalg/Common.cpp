@@ -64,6 +64,36 @@ Value lowering::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
 }
 
+Value lowering::emptyForLoops(OpBuilder &b, Location loc, RankedTensorType type,
+                              ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                              AffineMap outMap) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!type.isDynamicDim(i))
+      continue;
+    Value size;
+    auto loop = dyn_cast<AffineDimExpr>(outMap.getResult(i));
+    for (auto [in, map] : llvm::zip(inputs, inputMaps)) {
+      if (size || !loop)
+        break;
+      for (unsigned p = 0; p < map.getNumResults(); ++p)
+        if (map.getResult(p) == loop &&
+            cast<RankedTensorType>(in.getType()).isDynamicDim(p)) {
+          size = tensor::DimOp::create(b, loc, in, p);
+          break;
+        }
+    }
+    if (!size)
+      return {};
+    sizes.push_back(size);
+  }
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(), sizes);
+}
+
+Value lowering::fillInto(OpBuilder &b, Location loc, Value empty, Value scalar) {
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
 Value lowering::scalarConst(OpBuilder &b, Location loc, Type elem, double value) {
   if (auto f = dyn_cast<FloatType>(elem))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, value));
@@ -111,8 +141,12 @@ Value lowering::buildElementwise(OpBuilder &b, Location loc,
   maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
   SmallVector<utils::IteratorType> iters(resultType.getRank(),
                                          utils::IteratorType::parallel);
+  Value init = emptyForLoops(b, loc, resultType, inputs, ArrayRef(maps).drop_back(),
+                             maps.back());
+  if (!init)
+    return {};
   auto generic = linalg::GenericOp::create(
-      b, loc, resultType, inputs, ValueRange{emptyTensor(b, loc, resultType)},
+      b, loc, resultType, inputs, ValueRange{init},
       maps, iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value r = body(nb, nl, args.drop_back());
         linalg::YieldOp::create(nb, nl, r);
@@ -447,10 +481,13 @@ Value lowering::buildReduction(
     }
   }
   auto outTy = RankedTensorType::get(outShape, init.getType());
-  Value acc = fillTensor(b, loc, outTy, init);
   SmallVector<AffineMap> maps = {
       AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
       AffineMap::get(inTy.getRank(), 0, outExprs, ctx)};
+  Value empty = emptyForLoops(b, loc, outTy, input, maps[0], maps[1]);
+  if (!empty)
+    return {};
+  Value acc = fillInto(b, loc, empty, init);
   auto g = linalg::GenericOp::create(
       b, loc, outTy, ValueRange{input}, ValueRange{acc}, maps, iters,
       [&](OpBuilder &nb, Location nl, ValueRange args) {

@@ -43,33 +43,55 @@ void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
 
-/// After the conversion: every result of `main` whose extents depend on the
-/// data (a tensor.extract_slice at offset 0 of a static buffer, as the
-/// bounded lowerings produce) returns the buffer instead, with a 1-D i64
-/// tensor of its actual extents appended as a result; the blocks that string
-/// ops allocated become one more result, so the runtime frees them. The
-/// appended results are described in the module attribute
-/// `autoglm.hidden_results` for the artifact's manifest.
-LogicalResult exposeBoundedResults(ModuleOp module);
+/// Marks the malloc calls whose blocks the runtime frees (string bytes).
+constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";
+
+/// After the conversion, makes `main`'s boundary static (Boundary.cpp):
+///  - an argument with open extents becomes a buffer of its bound (from
+///    `autoglm.dim_params` and the module's `autoglm.dim_bounds`) read as a
+///    dense tensor of the actual extents, which a 1-D i64 argument appended
+///    after the inputs gives;
+///  - a result with open extents (data-dependent ones, or ones that follow
+///    from open inputs) is written densely at the start of a buffer of its
+///    bound, with a 1-D i64 tensor of its extents appended as a result;
+///  - the blocks that string ops allocated become one more result, so the
+///    runtime frees them.
+/// The module attributes `autoglm.hidden_inputs` / `autoglm.hidden_results`
+/// describe what was appended, for the artifact's manifest.
+LogicalResult lowerFunctionBoundary(ModuleOp module);
 
 /// Fails (with an error at the op) unless every operand and result of `op`
 /// has a static shape; the CPU backend does not lower dynamic extents yet.
 LogicalResult requireStaticShapes(Operation *op, ConversionPatternRewriter &rw);
 
-/// Base of every lowering pattern: checks that the shapes are static, then
-/// calls `lower`, which sees the converted result type through resultType().
+/// Base of every lowering pattern: checks that the shapes are static (unless
+/// the pattern says it lowers open extents, `dynamicExtents`), then calls
+/// `lower`, which sees the converted result type through resultType().
 template <typename Op>
 struct StaticLowering : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
   using Adaptor = typename Op::Adaptor;
   LogicalResult
   matchAndRewrite(Op op, Adaptor a, ConversionPatternRewriter &rw) const final {
-    if (failed(requireStaticShapes(op, rw)))
+    if (!dynamicExtents(op) && failed(requireStaticShapes(op, rw)))
       return failure();
     return lower(op, a, rw);
   }
   virtual LogicalResult lower(Op op, Adaptor a,
                               ConversionPatternRewriter &rw) const = 0;
+  /// Patterns that build their results with the loop-based helpers below
+  /// (sizes read from the operands) lower open extents too.
+  virtual bool dynamicExtents(Op) const { return false; }
+  /// Replaces `op` by `r`, or fails with an error at the op when `r` is
+  /// null (an open extent the loop-based helpers could not size).
+  LogicalResult replaceOrFail(Op op, Value r, ConversionPatternRewriter &rw) const {
+    if (!r)
+      return op->emitError() << "'" << op->getName()
+                             << "': an open extent of the result follows from no "
+                                "open operand extent";
+    rw.replaceOp(op, r);
+    return success();
+  }
   RankedTensorType converted(Type t) const {
     return cast<RankedTensorType>(this->getTypeConverter()->convertType(t));
   }
@@ -79,11 +101,20 @@ struct StaticLowering : OpConversionPattern<Op> {
 };
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
+/// tensor.empty for the output of a generic whose dims are `outMap`'s
+/// results: each open extent is read (tensor.dim) from an input whose map
+/// indexes the same loop directly, as linalg derives loop ranges. Static
+/// types need no inputs. Null when an open extent has no such input (then
+/// buildElementwise / buildReduction return null too).
+Value emptyForLoops(OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps, AffineMap outMap);
 Value scalarConst(OpBuilder &b, Location loc, Type elem, double value);
 /// The largest / smallest value of a float or integer element type (for
 /// reduction inits): +-inf for floats.
 Value extremeConst(OpBuilder &b, Location loc, ElemInfo e, bool largest);
 Value fillTensor(OpBuilder &b, Location loc, RankedTensorType type, Value scalar);
+/// linalg.fill of `scalar` into `empty`.
+Value fillInto(OpBuilder &b, Location loc, Value empty, Value scalar);
 
 /// Indexing map from the result's dims to an operand broadcast into it
 /// (numpy rules: leading dims dropped, extent-1 dims read index 0).

@@ -135,6 +135,13 @@ int64_t columnBlock(int64_t n) {
 
 struct MatMulLowering : StaticLowering<MatMulOp> {
   using StaticLowering::StaticLowering;
+  /// Open batch and row extents; the reduction and column extents (the
+  /// weights') must be static.
+  bool dynamicExtents(MatMulOp op) const override {
+    auto lt = op.getLhs().getType(), rt = op.getRhs().getType();
+    return lt.getRank() >= 2 && rt.getRank() >= 2 && !lt.isDynamicDim(lt.getRank() - 1) &&
+           !rt.isDynamicDim(rt.getRank() - 1) && !rt.isDynamicDim(rt.getRank() - 2);
+  }
   LogicalResult lower(MatMulOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -202,9 +209,12 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
             AffineMap::get(nb + 4, 0, oEx, ctx)};
         SmallVector<utils::IteratorType> biters(nb + 3, utils::IteratorType::parallel);
         biters.push_back(utils::IteratorType::reduction);
+        Value init = emptyForLoops(rw, loc, blockedTy, lhs, bmaps[0], bmaps[2]);
+        if (!init)
+          return replaceOrFail(op, Value(), rw);
         auto g = linalg::GenericOp::create(
             rw, loc, blockedTy, ValueRange{lhs, packed},
-            ValueRange{zeroInit(rw, loc, blockedTy)}, bmaps, biters,
+            ValueRange{fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0))}, bmaps, biters,
             [&](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, macBody(b, l, args, e));
             });
@@ -219,9 +229,14 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
       }
     }
     (void)K;
+    Value init = emptyForLoops(rw, loc, fullTy, {lhs, rhs}, ArrayRef(maps).take_front(2),
+                               maps[2]);
+    if (!init)
+      return replaceOrFail(op, Value(), rw);
     auto g = linalg::GenericOp::create(
-        rw, loc, fullTy, ValueRange{lhs, rhs}, ValueRange{zeroInit(rw, loc, fullTy)},
-        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+        rw, loc, fullTy, ValueRange{lhs, rhs},
+        ValueRange{fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0))}, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(b, l, macBody(b, l, args, e));
         });
     rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, g.getResult(0)), resTy));

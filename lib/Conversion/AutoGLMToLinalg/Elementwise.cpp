@@ -37,6 +37,7 @@ struct ConstantLowering : StaticLowering<ConstantOp> {
 
 struct UnaryLowering : StaticLowering<UnaryOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(UnaryOp) const override { return true; }
   LogicalResult lower(UnaryOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getInput().getType());
@@ -47,13 +48,13 @@ struct UnaryLowering : StaticLowering<UnaryOp> {
         [&](OpBuilder &b, Location loc, ValueRange args) {
           return emitUnary(b, loc, op.getKind(), args[0], e, alpha, beta);
         });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 
 struct BinaryLowering : StaticLowering<BinaryOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(BinaryOp) const override { return true; }
   LogicalResult lower(BinaryOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getLhs().getType());
@@ -62,13 +63,13 @@ struct BinaryLowering : StaticLowering<BinaryOp> {
         [&](OpBuilder &b, Location loc, ValueRange args) {
           return emitBinary(b, loc, op.getKind(), args[0], args[1], e);
         });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 
 struct CompareLowering : StaticLowering<CompareOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(CompareOp) const override { return true; }
   LogicalResult lower(CompareOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo e = ElemInfo::of(op.getLhs().getType());
@@ -100,13 +101,13 @@ struct CompareLowering : StaticLowering<CompareOp> {
           }
           return arith::CmpIOp::create(b, loc, p, args[0], args[1]);
         });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 
 struct SelectLowering : StaticLowering<SelectOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(SelectOp) const override { return true; }
   LogicalResult lower(SelectOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Value r = buildElementwise(
@@ -115,13 +116,13 @@ struct SelectLowering : StaticLowering<SelectOp> {
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
         });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 
 struct CastLowering : StaticLowering<CastOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(CastOp) const override { return true; }
   LogicalResult lower(CastOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     ElemInfo from = ElemInfo::of(op.getInput().getType());
@@ -130,8 +131,7 @@ struct CastLowering : StaticLowering<CastOp> {
                                [&](OpBuilder &b, Location loc, ValueRange args) {
                                  return castScalar(b, loc, args[0], from, to);
                                });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 

@@ -27,8 +27,11 @@ Value mapGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
   SmallVector<AffineMap> all(maps);
   all.push_back(AffineMap::getMultiDimIdentityMap(resTy.getRank(), b.getContext()));
   SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
+  Value init = emptyForLoops(b, loc, resTy, inputs, maps, all.back());
+  if (!init)
+    return {};
   return linalg::GenericOp::create(
-             b, loc, resTy, inputs, ValueRange{emptyTensor(b, loc, resTy)}, all, iters,
+             b, loc, resTy, inputs, ValueRange{init}, all, iters,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
              })
@@ -476,6 +479,7 @@ struct GroupNormLowering : StaticLowering<GroupNormOp> {
 
 struct SoftmaxLowering : StaticLowering<SoftmaxOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(SoftmaxOp) const override { return true; }
   LogicalResult lower(SoftmaxOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();

@@ -22,8 +22,6 @@ using namespace mlir::autoglm::lowering;
 
 namespace {
 
-constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";
-
 /// Byte-level builders for one lowering.
 struct Bytes {
   OpBuilder &b;
@@ -280,67 +278,3 @@ void lowering::populateStringPatterns(TypeConverter &tc, RewritePatternSet &p) {
   p.add<LowerStringNormalize>(tc, p.getContext());
 }
 
-LogicalResult lowering::exposeBoundedResults(ModuleOp module) {
-  auto func = module.lookupSymbol<func::FuncOp>("main");
-  if (!func)
-    return success();
-  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-  OpBuilder b(ret);
-  Location loc = ret.getLoc();
-  SmallVector<Value> results(ret.getOperands());
-  SmallVector<Attribute> hidden;
-  MLIRContext *ctx = module.getContext();
-  auto entry = [&](StringRef kind, StringRef key, int64_t v) {
-    return DictionaryAttr::get(
-        ctx, {NamedAttribute(StringAttr::get(ctx, "kind"), StringAttr::get(ctx, kind)),
-              NamedAttribute(StringAttr::get(ctx, key), b.getI64IntegerAttr(v))});
-  };
-  unsigned numOutputs = results.size();
-  for (unsigned i = 0; i < numOutputs; ++i) {
-    auto t = cast<RankedTensorType>(results[i].getType());
-    if (t.hasStaticShape())
-      continue;
-    auto slice = results[i].getDefiningOp<tensor::ExtractSliceOp>();
-    if (!slice || !slice.getSourceType().hasStaticShape() ||
-        slice.getSourceType().getRank() != t.getRank() ||
-        !llvm::all_of(slice.getStaticOffsets(), [](int64_t o) { return o == 0; }) ||
-        !llvm::all_of(slice.getStaticStrides(), [](int64_t s) { return s == 1; }))
-      return func.emitError() << "output " << i << " has extents ("
-                              << t << ") the CPU backend cannot bound";
-    results[i] = slice.getSource();
-    SmallVector<Value> dims;
-    for (OpFoldResult s : slice.getMixedSizes())
-      dims.push_back(arith::IndexCastOp::create(
-          b, loc, b.getI64Type(), getValueOrCreateConstantIndexOp(b, loc, s)));
-    results.push_back(tensor::FromElementsOp::create(b, loc, dims));
-    hidden.push_back(entry("shape", "output", i));
-  }
-  SmallVector<LLVM::CallOp> calls;
-  func.walk([&](LLVM::CallOp call) {
-    if (call->hasAttr(kStorageAttr))
-      calls.push_back(call);
-  });
-  SmallVector<Value> blocks;
-  for (LLVM::CallOp call : calls) {
-    call->removeAttr(kStorageAttr);
-    Value p = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), call.getResult());
-    blocks.push_back(arith::IndexCastUIOp::create(b, loc, b.getIndexType(), p));
-  }
-  if (!blocks.empty()) {
-    results.push_back(tensor::FromElementsOp::create(b, loc, blocks));
-    hidden.push_back(entry("storage", "count", blocks.size()));
-  }
-  if (hidden.empty())
-    return success();
-  func::ReturnOp::create(b, loc, results);
-  ret.erase();
-  SmallVector<Attribute> resAttrs;
-  for (unsigned i = 0; i < results.size(); ++i)
-    resAttrs.push_back(i < numOutputs && func.getResultAttrDict(i)
-                           ? Attribute(func.getResultAttrDict(i))
-                           : DictionaryAttr::get(ctx));
-  func.setType(FunctionType::get(ctx, func.getArgumentTypes(), TypeRange(ValueRange(results))));
-  func.setAllResultAttrs(resAttrs);
-  module->setAttr("autoglm.hidden_results", ArrayAttr::get(ctx, hidden));
-  return success();
-}

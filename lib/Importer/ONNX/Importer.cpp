@@ -776,7 +776,7 @@ static LogicalResult specializeShapes(onnx::ModelProto &model, Location fileLoc,
     for (int64_t v : shape)
       tshape->add_dim()->set_dim_value(v);
   }
-  if (options.dimValues.empty())
+  if (options.dimValues.empty() && options.dimBounds.empty())
     return success();
   std::set<std::string> seen;
   auto fix = [&](onnx::ValueInfoProto &vi) {
@@ -796,17 +796,27 @@ static LogicalResult specializeShapes(onnx::ModelProto &model, Location fileLoc,
     for (const auto &d : in.type().tensor_type().shape().dim())
       if (d.has_dim_param())
         inputNames.insert(d.dim_param());
-  for (const auto &[name, v] : options.dimValues) {
-    if (!inRange(v))
-      return emitError(fileLoc) << "--dim: " << name << "=" << v << " is out of range";
-    if (!inputNames.count(name)) {
-      std::string known;
-      for (const auto &n : inputNames)
-        known += (known.empty() ? "" : ", ") + n;
-      return emitError(fileLoc) << "--dim: no graph input has a dimension named '" << name
-                                << "' (named: " << (known.empty() ? "none" : known) << ")";
+  auto checkNames = [&](const std::map<std::string, int64_t> &m, const char *flag,
+                        int64_t lo) -> LogicalResult {
+    for (const auto &[name, v] : m) {
+      if (!inRange(v) || v < lo)
+        return emitError(fileLoc) << flag << ": " << name << "=" << v << " is out of range";
+      if (!inputNames.count(name)) {
+        std::string known;
+        for (const auto &n : inputNames)
+          known += (known.empty() ? "" : ", ") + n;
+        return emitError(fileLoc) << flag << ": no graph input has a dimension named '"
+                                  << name << "' (named: " << (known.empty() ? "none" : known)
+                                  << ")";
+      }
+      if (flag == llvm::StringRef("--max-dim") && options.dimValues.count(name))
+        return emitError(fileLoc) << "--max-dim and --dim both name '" << name << "'";
     }
-  }
+    return success();
+  };
+  if (failed(checkNames(options.dimValues, "--dim", 0)) ||
+      failed(checkNames(options.dimBounds, "--max-dim", 1)))
+    return failure();
   for (auto &vi : *g->mutable_input())
     fix(vi);
   for (auto &vi : *g->mutable_output())
@@ -885,7 +895,15 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
     return {};
   }
   GraphImporter importer(ctx, options, model);
-  return importer.run();
+  OwningOpRef<ModuleOp> module = importer.run();
+  if (module && !options.dimBounds.empty()) {
+    Builder b(ctx);
+    SmallVector<NamedAttribute> bounds;
+    for (const auto &[name, v] : options.dimBounds)
+      bounds.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(v)));
+    (*module)->setAttr("autoglm.dim_bounds", b.getDictionaryAttr(bounds));
+  }
+  return module;
 }
 
 OwningOpRef<ModuleOp> mlir::autoglm::importONNXModel(

@@ -85,11 +85,16 @@ AUTOGLM_API autoglm_dtype autoglm_model_output_dtype(const autoglm_model *model,
 AUTOGLM_API size_t autoglm_model_output_rank(const autoglm_model *model, size_t i);
 AUTOGLM_API const int64_t *autoglm_model_output_shape(const autoglm_model *model, size_t i);
 AUTOGLM_API size_t autoglm_model_output_bytes(const autoglm_model *model, size_t i);
-/* An output whose shape has -1 has extents that depend on the data (how
- * many strings survive a StringNormalizer): bind a buffer of its bound,
- * autoglm_model_output_max_shape (output_bytes is the bound's size), and
- * read the extents of each run with autoglm_context_output_shape. For other
- * outputs max_shape is the shape. */
+/* A shape with -1 has open extents. An input takes any extents up to
+ * autoglm_model_input_max_shape (bind it with its actual shape and bytes;
+ * input_bytes is the bound's size). An output's extents follow from the
+ * inputs or the data (how many strings survive a StringNormalizer): bind a
+ * buffer of its bound, autoglm_model_output_max_shape (output_bytes is the
+ * bound's size), and read the extents of each run with
+ * autoglm_context_output_shape; the output is dense at the buffer's start.
+ * Where nothing is open, max_shape is the shape. */
+AUTOGLM_API const int64_t *autoglm_model_input_max_shape(const autoglm_model *model,
+                                                          size_t i);
 AUTOGLM_API const int64_t *autoglm_model_output_max_shape(const autoglm_model *model,
                                                            size_t i);
 /* Bytes of weights compiled into the library (from the manifest). */

@@ -4,7 +4,7 @@
 // of string_normalize depends on the data: main returns its bound (the
 // input's extent) with the actual extents and the malloc'd block of the
 // output bytes as hidden results, listed for the manifest.
-// CHECK: module attributes {autoglm.hidden_results = [{kind = "shape", output = 0 : i64}, {count = 1 : i64, kind = "storage"}]}
+// CHECK: module attributes {autoglm.hidden_results = [{kind = "shape", max_shape = array<i64: 1, 3>, output = 0 : i64}, {count = 1 : i64, kind = "storage"}]}
 // CHECK: llvm.mlir.global private constant @[[STOP:__autoglm_str_[0-9a-f]+]]("monday\00")
 // CHECK: llvm.func @malloc(i64) -> !llvm.ptr
 // CHECK-LABEL: func.func @main(
@@ -26,10 +26,15 @@
 // Nothing kept: one empty string.
 // CHECK: %[[NONE:.*]] = arith.cmpi eq, %[[LOOP]]#1
 // CHECK: %[[R:.*]]:2 = scf.if %[[NONE]]
+// CHECK: %[[KEPT:.*]] = tensor.extract_slice %[[R]]#0[0, 0] [1, %[[R]]#1] [1, 1]
+// The kept addresses, dense at the start of the bound buffer.
+// CHECK: tensor.collapse_shape %[[KEPT]]
+// CHECK: tensor.insert_slice
+// CHECK: %[[OUT:.*]] = tensor.expand_shape {{.*}} output_shape [1, 3] : tensor<3xindex> into tensor<1x3xindex>
 // CHECK: arith.index_cast %[[R]]#1 : index to i64
 // CHECK: %[[EXT:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xi64>
 // CHECK: %[[PTRS:.*]] = tensor.from_elements %{{.*}} : tensor<1xindex>
-// CHECK: return %[[R]]#0, %[[EXT]], %[[PTRS]]
+// CHECK: return %[[OUT]], %[[EXT]], %[[PTRS]]
 func.func @main(%a: tensor<1x3x!autoglm.string> {autoglm.name = "x"}) -> (tensor<1x?x!autoglm.string> {autoglm.name = "y"}) {
   %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case upper>, case_sensitive = false, stopwords = ["monday"]} : tensor<1x3x!autoglm.string> -> tensor<1x?x!autoglm.string>
   return %0 : tensor<1x?x!autoglm.string>

@@ -1,0 +1,227 @@
+//===- Boundary.cpp - a static boundary for main's open extents ----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The artifact's entry point takes one buffer per tensor, so `main` must
+// have static types. Open extents stay inside: an input is a buffer of its
+// bound read as the dense tensor of the actual extents (given by a hidden
+// input), an output is written densely at the start of a buffer of its
+// bound (its extents are a hidden output). docs/architecture.md, "Bounded
+// results" and "Open extents".
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using namespace mlir::autoglm::lowering;
+
+namespace {
+
+SmallVector<ReassociationIndices> allDims(int64_t rank) {
+  ReassociationIndices all;
+  for (int64_t i = 0; i < rank; ++i)
+    all.push_back(i);
+  return {all};
+}
+
+/// The product of `sizes` (index values and constants).
+Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  Value n = arith::ConstantIndexOp::create(b, loc, 1);
+  for (OpFoldResult s : sizes)
+    n = arith::MulIOp::create(b, loc, n, getValueOrCreateConstantIndexOp(b, loc, s));
+  return n;
+}
+
+/// Argument `i` of type `t` becomes a buffer of its bound; its uses read the
+/// dense tensor of the extents the appended argument `extents` holds, each
+/// clamped to its bound (so a bound analysis later sees it).
+LogicalResult bindOpenArgument(func::FuncOp func, unsigned i, RankedTensorType t,
+                               ArrayRef<int64_t> bound, BlockArgument extents) {
+  Location loc = func.getLoc();
+  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+  BlockArgument arg = func.getArgument(i);
+  auto boundT = RankedTensorType::get(bound, t.getElementType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    if (!t.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(t.getDimSize(d)));
+      continue;
+    }
+    Value e = tensor::ExtractOp::create(
+        b, loc, extents, ValueRange{arith::ConstantIndexOp::create(b, loc, d)});
+    Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+    AffineExpr s0 = b.getAffineSymbolExpr(0);
+    auto clamp = AffineMap::get(0, 1, {s0, b.getAffineConstantExpr(bound[d])}, b.getContext());
+    sizes.push_back(affine::AffineMinOp::create(b, loc, clamp, ValueRange{idx}).getResult());
+  }
+  arg.setType(boundT);
+  int64_t r = t.getRank();
+  Value flat = tensor::CollapseShapeOp::create(b, loc, arg, allDims(r));
+  Value n = product(b, loc, sizes);
+  Value prefix = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({ShapedType::kDynamic}, t.getElementType()), flat,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(0)}, ArrayRef<OpFoldResult>{n},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  Value view = tensor::ExpandShapeOp::create(b, loc, t, prefix, allDims(r), sizes);
+  arg.replaceAllUsesExcept(view, flat.getDefiningOp());
+  return success();
+}
+
+/// A result with open extents, written densely at the start of a buffer of
+/// its bound; returns that buffer and appends its extents to `extra`.
+FailureOr<Value> bindOpenResult(OpBuilder &b, Location loc, func::FuncOp func, unsigned i,
+                                Value v, SmallVectorImpl<int64_t> &bound) {
+  auto t = cast<RankedTensorType>(v.getType());
+  // The bounded lowerings (string_normalize) slice a static buffer.
+  auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+  bool fromBuffer = slice && slice.getSourceType().hasStaticShape() &&
+                    slice.getSourceType().getRank() == t.getRank();
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    if (!t.isDynamicDim(d)) {
+      bound.push_back(t.getDimSize(d));
+      continue;
+    }
+    if (fromBuffer) {
+      bound.push_back(slice.getSourceType().getDimSize(d));
+      continue;
+    }
+    FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(v, d), nullptr,
+        /*closedUB=*/true);
+    if (failed(ub))
+      return func.emitError() << "output " << i << " (" << t
+                              << ") has an open extent at dim " << d
+                              << " with no bound the compiler can derive";
+    bound.push_back(*ub);
+  }
+  int64_t r = t.getRank(), total = ShapedType::getNumElements(bound);
+  Value flat = tensor::CollapseShapeOp::create(b, loc, v, allDims(r));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < r; ++d)
+    sizes.push_back(tensor::getMixedSize(b, loc, v, d));
+  Value n = product(b, loc, sizes);
+  Value buf = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{total}, t.getElementType());
+  Value placed = tensor::InsertSliceOp::create(
+      b, loc, flat, buf, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{n}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  return tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(bound, t.getElementType()),
+                                       placed, allDims(r))
+      .getResult();
+}
+
+} // namespace
+
+LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func)
+    return success();
+  MLIRContext *ctx = module.getContext();
+  auto entry = [&](StringRef kind, StringRef key, int64_t v,
+                   ArrayRef<int64_t> bound = {}) {
+    SmallVector<NamedAttribute> attrs = {
+        NamedAttribute(StringAttr::get(ctx, "kind"), StringAttr::get(ctx, kind)),
+        NamedAttribute(StringAttr::get(ctx, key),
+                       IntegerAttr::get(IntegerType::get(ctx, 64), v))};
+    if (!bound.empty())
+      attrs.push_back(NamedAttribute(StringAttr::get(ctx, "max_shape"),
+                                     DenseI64ArrayAttr::get(ctx, bound)));
+    return DictionaryAttr::get(ctx, attrs);
+  };
+
+  // Inputs with open extents.
+  auto bounds = module->getAttrOfType<DictionaryAttr>("autoglm.dim_bounds");
+  SmallVector<Attribute> hiddenInputs;
+  unsigned numInputs = func.getNumArguments();
+  for (unsigned i = 0; i < numInputs; ++i) {
+    auto t = cast<RankedTensorType>(func.getArgument(i).getType());
+    if (t.hasStaticShape())
+      continue;
+    auto params = func.getArgAttrOfType<ArrayAttr>(i, "autoglm.dim_params");
+    SmallVector<int64_t> bound(t.getShape());
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      if (!t.isDynamicDim(d))
+        continue;
+      StringRef name = params && d < (int64_t)params.size()
+                           ? cast<StringAttr>(params[d]).getValue()
+                           : StringRef();
+      auto b = bounds && !name.empty() ? bounds.getAs<IntegerAttr>(name) : IntegerAttr();
+      if (!b)
+        return func.emitError() << "input " << i << " (" << t << ") has an open extent at dim "
+                                << d << (name.empty() ? "" : " ('" + name.str() + "')")
+                                << " with no bound: give --max-dim "
+                                << (name.empty() ? "NAME" : name) << "=<bound> or fix it "
+                                << "with --dim";
+      bound[d] = b.getInt();
+    }
+    auto extT = RankedTensorType::get({t.getRank()}, IntegerType::get(ctx, 64));
+    if (failed(func.insertArgument(func.getNumArguments(), extT, DictionaryAttr::get(ctx),
+                                   func.getLoc())))
+      return failure();
+    if (failed(bindOpenArgument(func, i, t, bound, func.getArguments().back())))
+      return failure();
+    hiddenInputs.push_back(entry("shape", "input", i, bound));
+  }
+  if (!hiddenInputs.empty())
+    func.setType(FunctionType::get(ctx, func.getBody().getArgumentTypes(),
+                                   func.getResultTypes()));
+
+  // Outputs with open extents, and the blocks to free.
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  OpBuilder b(ret);
+  Location loc = ret.getLoc();
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<Attribute> hidden;
+  unsigned numOutputs = results.size();
+  for (unsigned i = 0; i < numOutputs; ++i) {
+    auto t = cast<RankedTensorType>(results[i].getType());
+    if (t.hasStaticShape())
+      continue;
+    SmallVector<int64_t> bound;
+    FailureOr<Value> placed = bindOpenResult(b, loc, func, i, results[i], bound);
+    if (failed(placed))
+      return failure();
+    SmallVector<Value> dims;
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      dims.push_back(arith::IndexCastOp::create(
+          b, loc, b.getI64Type(),
+          getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, results[i], d))));
+    results[i] = *placed;
+    results.push_back(tensor::FromElementsOp::create(b, loc, dims));
+    hidden.push_back(entry("shape", "output", i, bound));
+  }
+  SmallVector<LLVM::CallOp> calls;
+  func.walk([&](LLVM::CallOp call) {
+    if (call->hasAttr(kStorageAttr))
+      calls.push_back(call);
+  });
+  SmallVector<Value> blocks;
+  for (LLVM::CallOp call : calls) {
+    call->removeAttr(kStorageAttr);
+    Value p = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), call.getResult());
+    blocks.push_back(arith::IndexCastUIOp::create(b, loc, b.getIndexType(), p));
+  }
+  if (!blocks.empty()) {
+    results.push_back(tensor::FromElementsOp::create(b, loc, blocks));
+    hidden.push_back(entry("storage", "count", blocks.size()));
+  }
+  if (!hiddenInputs.empty())
+    module->setAttr("autoglm.hidden_inputs", ArrayAttr::get(ctx, hiddenInputs));
+  if (hidden.empty())
+    return success();
+  func::ReturnOp::create(b, loc, results);
+  ret.erase();
+  SmallVector<Attribute> resAttrs;
+  for (unsigned i = 0; i < results.size(); ++i)
+    resAttrs.push_back(i < numOutputs && func.getResultAttrDict(i)
+                           ? Attribute(func.getResultAttrDict(i))
+                           : DictionaryAttr::get(ctx));
+  func.setType(FunctionType::get(ctx, func.getArgumentTypes(), TypeRange(ValueRange(results))));
+  func.setAllResultAttrs(resAttrs);
+  module->setAttr("autoglm.hidden_results", ArrayAttr::get(ctx, hidden));
+  return success();
+}

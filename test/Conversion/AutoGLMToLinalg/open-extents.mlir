@@ -1,0 +1,60 @@
+// RUN: autoglm-opt %s --split-input-file --convert-autoglm-to-linalg --canonicalize --cse --verify-diagnostics | FileCheck %s
+
+// Open extents: elementwise ops, matmul and softmax size their results from
+// their operands (tensor.dim); main's boundary becomes static. The input is
+// a buffer of its bound (N <= 8 from autoglm.dim_bounds) read as the dense
+// tensor of the extents in the appended argument (clamped to the bound);
+// the output is written densely at the start of a buffer of the bound the
+// compiler derives, and its extents are an appended result.
+// CHECK-LABEL: module attributes
+// CHECK-SAME: autoglm.hidden_inputs = [{input = 0 : i64, kind = "shape", max_shape = array<i64: 8, 4>}]
+// CHECK-SAME: autoglm.hidden_results = [{kind = "shape", max_shape = array<i64: 8, 3>, output = 0 : i64}]
+// CHECK: func.func @main(%[[X:.*]]: tensor<8x4xf32> {{.*}}, %[[W:.*]]: tensor<4x3xf32>, %[[EXT:.*]]: tensor<2xi64>) -> (tensor<8x3xf32> {autoglm.name = "y"}, tensor<2xi64>)
+// CHECK: %[[E:.*]] = tensor.extract %[[EXT]]
+// CHECK: %[[I:.*]] = arith.index_cast %[[E]]
+// CHECK: %[[N:.*]] = affine.min #{{.*}}()[%[[I]]]
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1]] : tensor<8x4xf32> into tensor<32xf32>
+// CHECK: %[[PRE:.*]] = tensor.extract_slice %[[FLAT]][0] [%{{.*}}] [1]
+// CHECK: %[[VIEW:.*]] = tensor.expand_shape %[[PRE]] {{\[\[}}0, 1]] output_shape [%[[N]], 4] : tensor<?xf32> into tensor<?x4xf32>
+// CHECK: %[[D:.*]] = tensor.dim %[[VIEW]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[D]]) : tensor<?x3xf32>
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} ins(%[[VIEW]], %[[W]] : tensor<?x4xf32>, tensor<4x3xf32>)
+// CHECK: %[[ADD:.*]] = linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<?x3xf32>, tensor<3xf32>) outs(%[[EMPTY]] : tensor<?x3xf32>)
+// CHECK: tensor.empty(%[[D]]) : tensor<?xf32>
+// CHECK: %[[YFLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<?x3xf32> into tensor<?xf32>
+// CHECK: %[[BUF:.*]] = tensor.empty() : tensor<24xf32>
+// CHECK: %[[PUT:.*]] = tensor.insert_slice %[[YFLAT]] into %[[BUF]][0] [%{{.*}}] [1] : tensor<?xf32> into tensor<24xf32>
+// CHECK: %[[OUT:.*]] = tensor.expand_shape %[[PUT]] {{\[\[}}0, 1]] output_shape [8, 3] : tensor<24xf32> into tensor<8x3xf32>
+// CHECK: %[[D64:.*]] = arith.index_cast %[[D]] : index to i64
+// CHECK: %[[EXTENTS:.*]] = tensor.from_elements %[[D64]], %{{.*}} : tensor<2xi64>
+// CHECK: return %[[OUT]], %[[EXTENTS]]
+module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
+  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""], autoglm.name = "x"}, %w: tensor<4x3xf32>) -> (tensor<?x3xf32> {autoglm.name = "y"}) {
+    %b = autoglm.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
+    %0 = autoglm.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = autoglm.binary add %0, %b : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+    %2 = autoglm.softmax %1 {axis = 1 : i64} : tensor<?x3xf32> -> tensor<?x3xf32>
+    return %2 : tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// An open extent with no bound is refused, naming the flag.
+// expected-error @+1 {{input 0 ('tensor<?x4xf32>') has an open extent at dim 0 ('N') with no bound: give --max-dim N=<bound> or fix it with --dim}}
+func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x4xf32> {
+  %0 = autoglm.unary relu %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Ops that do not size open extents yet are refused at the op.
+module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
+  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<4x?xf32> {
+    // expected-error @+2 {{'autoglm.transpose' with dynamic extents is not lowered by the CPU backend yet}}
+    // expected-error @+1 {{failed to legalize operation 'autoglm.transpose'}}
+    %0 = autoglm.transpose %x {perm = array<i64: 1, 0>} : tensor<?x4xf32> -> tensor<4x?xf32>
+    return %0 : tensor<4x?xf32>
+  }
+}
