@@ -60,6 +60,7 @@ void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm) {
 }
 
 void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createBatchLoops());
   pm.addPass(createConvertAutoGLMToLinalg());
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());

@@ -2,12 +2,16 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // After bufferization every temporary of the model function is a
-// memref.alloc in its top-level block. Each gets a live range [its alloc,
-// the last top-level op that uses it or an alias of it]; temporaries whose
-// ranges overlap get disjoint byte ranges of one arena (greedy, largest
-// first, lowest offset that fits), and each alloc becomes a memref.view of a
-// new trailing function argument, the arena, which the runtime allocates once
-// per context. The module records the arena size and the naive sum.
+// memref.alloc in its top-level block, or in the body of a sequential
+// scf.for there (the loop over an open batch runs the network one sample at
+// a time). Ops are numbered in order, a loop's body right after the loop, so
+// each temporary gets a live range [its alloc, the last op that uses it or an
+// alias of it] (a use inside a loop of a value from outside counts until the
+// loop's end); temporaries whose ranges overlap get disjoint byte ranges of
+// one arena (greedy, largest first, lowest offset that fits), and each alloc
+// becomes a memref.view of a new trailing function argument, the arena,
+// which the runtime allocates once per context. The module records the
+// arena size and the naive sum.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
@@ -15,6 +19,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -36,20 +41,27 @@ struct Temp {
   int64_t offset = -1;
 };
 
-/// The index in `block` of the top-level op containing `op`.
-std::optional<unsigned> topIndex(Operation *op, Block &block,
-                                 const DenseMap<Operation *, unsigned> &index) {
+/// Op numbering: `index` of every op in the blocks we plan, `end` of a
+/// planned loop (the last index in its body).
+struct Numbering {
+  DenseMap<Operation *, unsigned> index, end;
+};
+
+/// The last index at which `op` (nested anywhere) keeps a value of `block`
+/// in use: that of its ancestor in `block`, or the end of that ancestor if
+/// it is a planned loop.
+std::optional<unsigned> topIndex(Operation *op, Block &block, const Numbering &n) {
   while (op && op->getBlock() != &block)
     op = op->getParentOp();
   if (!op)
     return std::nullopt;
-  return index.lookup(op);
+  auto e = n.end.find(op);
+  return e != n.end.end() ? e->second : n.index.lookup(op);
 }
 
 /// The last top-level op using `root` or any value that may alias it, or
 /// nothing if it escapes (returned, or used in a way we do not follow).
-std::optional<unsigned> lastUse(Value root, Block &block,
-                                const DenseMap<Operation *, unsigned> &index) {
+std::optional<unsigned> lastUse(Value root, Block &block, const Numbering &index) {
   unsigned last = 0;
   SmallVector<Value> work = {root};
   DenseSet<Value> seen;
@@ -59,7 +71,9 @@ std::optional<unsigned> lastUse(Value root, Block &block,
       continue;
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
-      if (isa<func::ReturnOp>(user))
+      // Returned, or carried out of a planned loop's iteration.
+      if (isa<func::ReturnOp>(user) ||
+          (user->hasTrait<OpTrait::IsTerminator>() && user->getBlock() == &block))
         return std::nullopt;
       auto at = topIndex(user, block, index);
       if (!at)
@@ -95,31 +109,42 @@ struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
     auto func = module.lookupSymbol<func::FuncOp>(funcName);
     if (!func || func.isExternal())
       return;
-    Block &block = func.getBody().front();
-    DenseMap<Operation *, unsigned> index;
+    Block &top = func.getBody().front();
+    Numbering n;
+    SmallVector<Block *> blocks = {&top};
     unsigned i = 0;
-    for (Operation &op : block)
-      index[&op] = i++;
+    for (Operation &op : top) {
+      n.index[&op] = i++;
+      // The body of a sequential loop at the top (iterations one after the
+      // other, so one iteration's temporaries may share with the next's).
+      if (auto loop = dyn_cast<scf::ForOp>(&op)) {
+        for (Operation &inner : *loop.getBody())
+          n.index[&inner] = i++;
+        n.end[&op] = i - 1;
+        blocks.push_back(loop.getBody());
+      }
+    }
 
     SmallVector<Temp> temps;
     int64_t naive = 0;
-    for (Operation &op : block) {
-      auto alloc = dyn_cast<memref::AllocOp>(&op);
-      if (!alloc)
-        continue;
-      MemRefType type = alloc.getType();
-      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-          type.getMemorySpace() || !type.getElementType().isIntOrFloat())
-        continue;
-      auto last = lastUse(alloc.getResult(), block, index);
-      if (!last)
-        continue;
-      int64_t bits = type.getElementType().getIntOrFloatBitWidth();
-      int64_t bytes = (type.getNumElements() * std::max<int64_t>(bits, 8) + 7) / 8;
-      bytes = std::max<int64_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign);
-      naive += bytes;
-      temps.push_back({alloc, bytes, index[&op], std::max(*last, index[&op])});
-    }
+    for (Block *block : blocks)
+      for (Operation &op : *block) {
+        auto alloc = dyn_cast<memref::AllocOp>(&op);
+        if (!alloc)
+          continue;
+        MemRefType type = alloc.getType();
+        if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+            type.getMemorySpace() || !type.getElementType().isIntOrFloat())
+          continue;
+        auto last = lastUse(alloc.getResult(), *block, n);
+        if (!last)
+          continue;
+        int64_t bits = type.getElementType().getIntOrFloatBitWidth();
+        int64_t bytes = (type.getNumElements() * std::max<int64_t>(bits, 8) + 7) / 8;
+        bytes = std::max<int64_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign);
+        naive += bytes;
+        temps.push_back({alloc, bytes, n.index[&op], std::max(*last, n.index[&op])});
+      }
 
     // Largest first; each at the lowest offset clear of every placed temp
     // whose live range overlaps.

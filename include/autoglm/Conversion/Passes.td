@@ -47,6 +47,34 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
   ];
 }
 
+def BatchLoops : Pass<"autoglm-batch-loops", "ModuleOp"> {
+  let summary = "Loop over an open leading extent of ops that treat each batch element alone";
+  let description = [{
+    An op whose leading extent is open (a batch `N` kept open with
+    --max-dim) and that computes each element of that dim from the same
+    element of its operands (convolution, pooling, normalization over later
+    dims, linear, reductions and transposes that keep dim 0, reshapes that
+    keep it, ...) becomes an `scf.for` over that extent of the same op on
+    one element, whose types are static; the usual lowering and CPU kernels
+    then apply unchanged. Ops that lower open extents themselves
+    (elementwise, matmul, softmax) are left alone.
+
+    Before:
+      %y = autoglm.pool max %x {...} : tensor<?x8x16x16xf32> -> tensor<?x8x8x8xf32>
+    After:
+      %n = tensor.dim %x, %c0
+      %e = tensor.empty(%n) : tensor<?x8x8x8xf32>
+      %y = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %e) -> tensor<?x8x8x8xf32> {
+        %xi = tensor.extract_slice %x[%i, 0, 0, 0] [1, 8, 16, 16] [1, 1, 1, 1]
+        %yi = autoglm.pool max %xi {...} : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+        %r = tensor.insert_slice %yi into %acc[%i, 0, 0, 0] [1, 8, 8, 8] [1, 1, 1, 1]
+        scf.yield %r
+      }
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def VerifyNoAutoGLM : Pass<"autoglm-verify-lowered", "ModuleOp"> {
   let summary = "Contract check before codegen: no autoglm op is left";
   let description = [{

@@ -31,10 +31,26 @@ FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
       merged.push_back(ShapedType::isDynamic(a) ? b : a);
     type = RankedTensorType::get(merged, t.getElementType());
   }
-  if (!type.hasStaticShape() && !t.hasStaticShape()) {
-    // Both sides dynamic: carry the target extents as an operand.
-    return n.error("reshape between dynamic shapes is not supported yet");
-  }
+  // Both sides open: fine when only the leading extent is, and the rest
+  // holds as many elements on both sides (a reshape that keeps the batch).
+  auto keepsBatch = [&] {
+    auto rest = [](RankedTensorType r) -> std::optional<int64_t> {
+      if (r.getRank() < 1 || !r.isDynamicDim(0))
+        return std::nullopt;
+      int64_t p = 1;
+      for (int64_t d : r.getShape().drop_front()) {
+        if (ShapedType::isDynamic(d))
+          return std::nullopt;
+        p *= d;
+      }
+      return p;
+    };
+    auto a = rest(t), b = rest(type);
+    return a && b && *a == *b;
+  };
+  if (!type.hasStaticShape() && !t.hasStaticShape() && !keepsBatch())
+    return n.error("reshape between dynamic shapes is not supported yet (only one that "
+                   "keeps an open leading extent)");
   return n.make<ReshapeOp>(type, x, Value());
 }
 

@@ -3,9 +3,13 @@
 """Writes Inputs/mlp-dynamic/: an MLP whose batch dimension is the named,
 open dim_param "N" (as torch.onnx.export with dynamic_axes writes it),
 x[N,4] -> MatMul -> Add -> Relu -> Softmax -> y[N,3], and test data sets for
-N = 2 and N = 5 whose outputs numpy computes in float64.
+N = 2 and N = 5 whose outputs numpy computes in float64; and
+Inputs/cnn-dynamic/: a small torch CNN (conv + batch norm + relu, max pool,
+a strided conv, global average pool, flatten, linear) exported with
+dynamic_axes on the batch, with test data for N = 1 and N = 3 whose outputs
+torch computes in float64.
 
-Run with Debian's python3-onnx: python3 make_dynamic.py"""
+Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
 
 import numpy as np
@@ -47,5 +51,36 @@ def main():
         print(d, "N =", n)
 
 
+def cnn():
+    import torch
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 16, 3, stride=2, padding=1), torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 5))
+    with torch.no_grad():
+        bn = net[1]
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 1.5)
+    net.eval()
+    out = os.path.join(HERE, "cnn-dynamic")
+    os.makedirs(out, exist_ok=True)
+    torch.onnx.export(net, torch.zeros(1, 3, 16, 16), os.path.join(out, "model.onnx"),
+                      input_names=["x"], output_names=["y"], opset_version=17,
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+    ref = net.double()
+    for i, n in enumerate((1, 3)):
+        x = torch.randn(n, 3, 16, 16)
+        with torch.no_grad():
+            y = ref(x.double()).float()
+        d = os.path.join(out, f"test_data_set_{i}")
+        os.makedirs(d, exist_ok=True)
+        for name, v, t in (("input_0", "x", x), ("output_0", "y", y)):
+            with open(os.path.join(d, name + ".pb"), "wb") as f:
+                f.write(numpy_helper.from_array(t.numpy(), v).SerializeToString())
+        print(d, "N =", n)
+
+
 if __name__ == "__main__":
     main()
+    cnn()
