@@ -132,7 +132,7 @@ AffineMap lowering::broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> res,
 
 Value lowering::buildElementwise(OpBuilder &b, Location loc,
                                  RankedTensorType resultType, ValueRange inputs,
-                                 ScalarBody body) {
+                                 ScalarBody body, Value dest) {
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
@@ -141,8 +141,9 @@ Value lowering::buildElementwise(OpBuilder &b, Location loc,
   maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
   SmallVector<utils::IteratorType> iters(resultType.getRank(),
                                          utils::IteratorType::parallel);
-  Value init = emptyForLoops(b, loc, resultType, inputs, ArrayRef(maps).drop_back(),
-                             maps.back());
+  Value init = dest ? dest
+                    : emptyForLoops(b, loc, resultType, inputs, ArrayRef(maps).drop_back(),
+                                    maps.back());
   if (!init)
     return {};
   auto generic = linalg::GenericOp::create(
@@ -448,6 +449,16 @@ Value lowering::reshapeStatic(OpBuilder &b, Location loc, Value v,
   if (to.getRank() == 0)
     return tensor::CollapseShapeOp::create(b, loc, to, v,
                                            ArrayRef<ReassociationIndices>{});
+  // Open extents: only a direct collapse or expand (unit dims added or
+  // dropped, open extents staying whole); null otherwise.
+  if (!from.hasStaticShape() || !to.hasStaticShape()) {
+    auto re = getReassociationIndicesForReshape(from, to);
+    if (!re)
+      return {};
+    if (to.getRank() > from.getRank())
+      return tensor::ExpandShapeOp::create(b, loc, to, v, *re);
+    return tensor::CollapseShapeOp::create(b, loc, to, v, *re);
+  }
   // Otherwise through 1-D: always a valid reassociation.
   Value flat = v;
   if (from.getRank() != 1) {

@@ -123,9 +123,10 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> resultShape,
 
 using ScalarBody =
     llvm::function_ref<Value(OpBuilder &, Location, ValueRange /*inputs*/)>;
-/// linalg.generic computing `body` of the (broadcast) inputs per element.
+/// linalg.generic computing `body` of the (broadcast) inputs per element,
+/// into `dest` when given (else a new tensor sized from the inputs).
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange inputs, ScalarBody body);
+                       ValueRange inputs, ScalarBody body, Value dest = {});
 
 /// Scalar conversion between element types, honoring signedness.
 Value castScalar(OpBuilder &b, Location loc, Value v, ElemInfo from, ElemInfo to);
@@ -144,7 +145,8 @@ Value emitUnary(OpBuilder &b, Location loc, UnaryKind kind, Value x, ElemInfo e,
 Value padConstant(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
                   ArrayRef<int64_t> high, Value padValue);
 
-/// Reshape between static shapes with tensor.collapse_shape/expand_shape.
+/// Reshape between static shapes with tensor.collapse_shape/expand_shape;
+/// with open extents, only a direct collapse or expand (null otherwise).
 Value reshapeStatic(OpBuilder &b, Location loc, Value v, RankedTensorType to);
 
 /// Generic reduction of `input` over `axes` (sorted) into a tensor without

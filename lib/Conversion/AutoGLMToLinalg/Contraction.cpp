@@ -246,6 +246,12 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
 
 struct LinearLowering : StaticLowering<LinearOp> {
   using StaticLowering::StaticLowering;
+  /// Open leading extents of the input; the weights' and K static.
+  bool dynamicExtents(LinearOp op) const override {
+    auto t = op.getInput().getType();
+    return !t.isDynamicDim(t.getRank() - 1) && op.getWeight().getType().hasStaticShape() &&
+           (!op.getBias() || op.getBias().getType().hasStaticShape());
+  }
   LogicalResult lower(LinearOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -289,15 +295,18 @@ struct LinearLowering : StaticLowering<LinearOp> {
         for (int64_t i = 0; i < r - 1; ++i)
           split.push_back({i});
         split.push_back({r - 1, r});
-        Value init;
+        Value init = emptyForLoops(rw, loc, blockedTy, a.getInput(), bmaps[0], bmaps[2]);
+        if (!init)
+          return replaceOrFail(op, Value(), rw);
         if (a.getBias()) {
           Value bias = tensor::ExpandShapeOp::create(
               rw, loc, RankedTensorType::get({N / B, B}, resTy.getElementType()), a.getBias(),
               ArrayRef<ReassociationIndices>{{0, 1}});
-          init = buildElementwise(rw, loc, blockedTy, {bias},
-                                  [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+          init = buildElementwise(
+              rw, loc, blockedTy, {bias},
+              [](OpBuilder &, Location, ValueRange v) { return v[0]; }, init);
         } else {
-          init = zeroInit(rw, loc, blockedTy);
+          init = fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
         }
         auto g = linalg::GenericOp::create(
             rw, loc, blockedTy, ValueRange{a.getInput(), packed}, ValueRange{init}, bmaps,
@@ -323,12 +332,13 @@ struct LinearLowering : StaticLowering<LinearOp> {
     SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
     iters.push_back(utils::IteratorType::reduction);
     // The bias initializes the accumulator.
-    Value init = a.getBias()
-                     ? buildElementwise(rw, loc, resTy, {a.getBias()},
-                                        [](OpBuilder &, Location, ValueRange v) {
-                                          return v[0];
-                                        })
-                     : zeroInit(rw, loc, resTy);
+    Value init = emptyForLoops(rw, loc, resTy, a.getInput(), maps[0], maps[2]);
+    if (!init)
+      return replaceOrFail(op, Value(), rw);
+    init = a.getBias() ? buildElementwise(
+                             rw, loc, resTy, {a.getBias()},
+                             [](OpBuilder &, Location, ValueRange v) { return v[0]; }, init)
+                       : fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
     auto g = linalg::GenericOp::create(
         rw, loc, resTy, ValueRange{a.getInput(), weight}, ValueRange{init},
         maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {

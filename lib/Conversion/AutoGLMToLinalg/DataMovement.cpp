@@ -10,6 +10,7 @@
 #include "Common.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -65,10 +66,17 @@ struct ReshapeLowering : StaticLowering<ReshapeOp> {
 
 struct TransposeLowering : StaticLowering<TransposeOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(TransposeOp) const override { return true; }
   LogicalResult lower(TransposeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
-    Value init = emptyTensor(rw, op.getLoc(), resTy);
+    // Output dim i is input dim perm[i]: loops over the output.
+    AffineMap inMap = AffineMap::getPermutationMap(
+        invertPermutationVector(op.getPerm()), rw.getContext());
+    Value init = emptyForLoops(rw, op.getLoc(), resTy, a.getInput(), inMap,
+                               AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext()));
+    if (!init)
+      return replaceOrFail(op, Value(), rw);
     rw.replaceOp(op, linalg::TransposeOp::create(rw, op.getLoc(), a.getInput(), init,
                                                  op.getPerm())
                          ->getResult(0));

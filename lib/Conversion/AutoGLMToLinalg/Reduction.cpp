@@ -75,7 +75,10 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
     iters.push_back(llvm::is_contained(axes, i) ? utils::IteratorType::reduction
                                                 : utils::IteratorType::parallel);
   AffineMap kept = keptDimsMap(ctx, t.getRank(), axes);
-  Value acc = fillTensor(b, loc, sTy, zero);
+  Value acc = fillInto(
+      b, loc,
+      emptyForLoops(b, loc, sTy, x, AffineMap::getMultiDimIdentityMap(t.getRank(), ctx), kept),
+      zero);
   Value sq = linalg::GenericOp::create(
                  b, loc, sTy, ValueRange{x, mean}, ValueRange{acc},
                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(t.getRank(), ctx),
@@ -98,6 +101,12 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
 
 struct ReduceLowering : StaticLowering<ReduceOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents in the kept dims (the count of a mean is static).
+  bool dynamicExtents(ReduceOp op) const override {
+    auto t = op.getInput().getType();
+    return op.getKind() != ReduceKind::ArgMax && op.getKind() != ReduceKind::ArgMin &&
+           llvm::none_of(op.getAxes(), [&](int64_t a) { return t.isDynamicDim(a); });
+  }
   LogicalResult lower(ReduceOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -213,8 +222,7 @@ struct ReduceLowering : StaticLowering<ReduceOp> {
       break;
     }
     }
-    rw.replaceOp(op, reshapeStatic(rw, loc, r, resTy));
-    return success();
+    return replaceOrFail(op, r ? reshapeStatic(rw, loc, r, resTy) : Value(), rw);
   }
 
   static Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
@@ -429,6 +437,14 @@ Value normalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
 
 struct LayerNormLowering : StaticLowering<LayerNormOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents outside the normalized dims.
+  bool dynamicExtents(LayerNormOp op) const override {
+    auto t = op.getInput().getType();
+    for (int64_t d = op.getAxis(); d < t.getRank(); ++d)
+      if (t.isDynamicDim(d))
+        return false;
+    return true;
+  }
   LogicalResult lower(LayerNormOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -445,8 +461,7 @@ struct LayerNormLowering : StaticLowering<LayerNormOp> {
                                  return v.size() > 2 ? arith::AddFOp::create(b, l, r, v[2])
                                                      : r;
                                });
-    rw.replaceOp(op, y);
-    return success();
+    return replaceOrFail(op, y, rw);
   }
 };
 

@@ -51,10 +51,29 @@ func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<
 
 // Ops that do not size open extents yet are refused at the op.
 module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
-  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<4x?xf32> {
-    // expected-error @+2 {{'autoglm.transpose' with dynamic extents is not lowered by the CPU backend yet}}
-    // expected-error @+1 {{failed to legalize operation 'autoglm.transpose'}}
-    %0 = autoglm.transpose %x {perm = array<i64: 1, 0>} : tensor<?x4xf32> -> tensor<4x?xf32>
-    return %0 : tensor<4x?xf32>
+  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x8xf32> {
+    // expected-error @+2 {{'autoglm.tile' with dynamic extents is not lowered by the CPU backend yet}}
+    // expected-error @+1 {{failed to legalize operation 'autoglm.tile'}}
+    %0 = autoglm.tile %x {repeats = array<i64: 1, 2>} : tensor<?x4xf32> -> tensor<?x8xf32>
+    return %0 : tensor<?x8xf32>
+  }
+}
+
+// -----
+
+// Layer norm, transpose and reductions over static dims size their open
+// extents from their input.
+// CHECK: module attributes {autoglm.dim_bounds = {S = 4 : i64}
+// CHECK: %[[D:.*]] = tensor.dim %[[V:.*]], %c1 : tensor<1x?x8xf32>
+// CHECK: tensor.empty(%[[D]]) : tensor<1x?xf32>
+// CHECK: tensor.empty(%[[D]]) : tensor<1x8x?xf32>
+// CHECK: %[[T:.*]] = linalg.transpose
+// CHECK: linalg.generic {{.*}} ins(%[[T]] : tensor<1x8x?xf32>) outs(%{{.*}} : tensor<1x?xf32>)
+module attributes {autoglm.dim_bounds = {S = 4 : i64}} {
+  func.func @main(%x: tensor<1x?x8xf32> {autoglm.dim_params = ["", "S", ""]}, %g: tensor<8xf32>) -> tensor<1x?xf32> {
+    %0 = autoglm.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-05 : f64} : (tensor<1x?x8xf32>, tensor<8xf32>) -> tensor<1x?x8xf32>
+    %1 = autoglm.transpose %0 {perm = array<i64: 0, 2, 1>} : tensor<1x?x8xf32> -> tensor<1x8x?xf32>
+    %2 = autoglm.reduce max %1 {axes = array<i64: 1>, keepdims = false} : tensor<1x8x?xf32> -> tensor<1x?xf32>
+    return %2 : tensor<1x?xf32>
   }
 }

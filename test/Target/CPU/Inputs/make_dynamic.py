@@ -7,7 +7,10 @@ N = 2 and N = 5 whose outputs numpy computes in float64; and
 Inputs/cnn-dynamic/: a small torch CNN (conv + batch norm + relu, max pool,
 a strided conv, global average pool, flatten, linear) exported with
 dynamic_axes on the batch, with test data for N = 1 and N = 3 whose outputs
-torch computes in float64.
+torch computes in float64; and Inputs/seq-dynamic/: an open sequence length
+S that is not the leading dim, x[1,S,16] -> MatMul + Add -> LayerNorm ->
+Relu -> Transpose -> ReduceMax over the features -> y[1,S], numpy float64
+references for S = 3 and S = 7.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -18,6 +21,15 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "mlp-dynamic")
+
+
+def save_set(d, x, y):
+    """test_data_set folder d with input x and expected output y."""
+    os.makedirs(d, exist_ok=True)
+    for name, v in (("input_0", numpy_helper.from_array(x, "x")),
+                    ("output_0", numpy_helper.from_array(y, "y"))):
+        with open(os.path.join(d, name + ".pb"), "wb") as f:
+            f.write(v.SerializeToString())
 
 
 def main():
@@ -43,11 +55,7 @@ def main():
         e = np.exp(a - a.max(axis=-1, keepdims=True))
         y = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
         d = os.path.join(OUT, f"test_data_set_{i}")
-        os.makedirs(d, exist_ok=True)
-        for name, v in (("input_0", numpy_helper.from_array(x, "x")),
-                        ("output_0", numpy_helper.from_array(y, "y"))):
-            with open(os.path.join(d, name + ".pb"), "wb") as f:
-                f.write(v.SerializeToString())
+        save_set(d, x, y)
         print(d, "N =", n)
 
 
@@ -73,14 +81,47 @@ def cnn():
         x = torch.randn(n, 3, 16, 16)
         with torch.no_grad():
             y = ref(x.double()).float()
+        save_set(os.path.join(out, f"test_data_set_{i}"), x.numpy(), y.numpy())
+        print(os.path.join(out, f"test_data_set_{i}"), "N =", n)
+
+
+def seq():
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((16, 32)).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    g = rng.standard_normal(32).astype(np.float32)
+    beta = rng.standard_normal(32).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]),
+             helper.make_node("Add", ["h", "b"], ["a"]),
+             helper.make_node("LayerNormalization", ["a", "g", "beta"], ["n"], axis=-1,
+                              epsilon=1e-5),
+             helper.make_node("Relu", ["n"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["t"], perm=[0, 2, 1]),
+             helper.make_node("ReduceMax", ["t"], ["y"], axes=[1], keepdims=0)]
+    graph = helper.make_graph(
+        nodes, "seq_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "S", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "S"])],
+        initializer=[numpy_helper.from_array(v, n) for v, n in
+                     ((w, "w"), (b, "b"), (g, "g"), (beta, "beta"))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    out = os.path.join(HERE, "seq-dynamic")
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    for i, s in enumerate((3, 7)):
+        x = rng.standard_normal((1, s, 16)).astype(np.float32)
+        a = x.astype(np.float64) @ w.astype(np.float64) + b
+        m = a.mean(axis=-1, keepdims=True)
+        v = ((a - m) ** 2).mean(axis=-1, keepdims=True)
+        n = (a - m) / np.sqrt(v + 1e-5) * g + beta
+        y = np.maximum(n, 0).transpose(0, 2, 1).max(axis=1).astype(np.float32)
         d = os.path.join(out, f"test_data_set_{i}")
-        os.makedirs(d, exist_ok=True)
-        for name, v, t in (("input_0", "x", x), ("output_0", "y", y)):
-            with open(os.path.join(d, name + ".pb"), "wb") as f:
-                f.write(numpy_helper.from_array(t.numpy(), v).SerializeToString())
-        print(d, "N =", n)
+        save_set(d, x, y)
+        print(d, "S =", s)
 
 
 if __name__ == "__main__":
     main()
     cnn()
+    seq()
