@@ -166,6 +166,7 @@ struct autoglm_context {
   const autoglm_model *model;
   int threads;
   std::vector<void *> buffers; // inputs then outputs
+  std::vector<bool> bound;     // which of them were bound (an open input may be empty)
   // The model's temporaries, allocated once per context (64-byte aligned).
   std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
   // One buffer per hidden input (the extents of an input bound with open
@@ -385,6 +386,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
   c->threads = num_threads > 0 ? num_threads
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+  c->bound.assign(c->buffers.size(), false);
   for (const Hidden &h : model->hiddenInputs)
     c->hiddenInputs.emplace_back(h.count, -1);
   for (const Hidden &h : model->hidden)
@@ -444,7 +446,7 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
   if (bytes != want)
     return setError(std::string(kind) + " '" + s.name + "': " + std::to_string(bytes) +
                     " bytes given, " + std::to_string(want) + " expected");
-  if (!data && s.bytes)
+  if (!data && want)
     return setError(std::string(kind) + " '" + s.name + "': null buffer");
   if (openInput)
     for (size_t h = 0; h < c->model->hiddenInputs.size(); ++h)
@@ -455,7 +457,9 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
       if (!static_cast<const char *const *>(data)[k])
         return setError("input '" + s.name + "': element " + std::to_string(k) +
                         " is a null string");
-  c->buffers[isInput ? index : c->model->inputs.size() + index] = const_cast<void *>(data);
+  size_t slot = isInput ? index : c->model->inputs.size() + index;
+  c->buffers[slot] = const_cast<void *>(data);
+  c->bound[slot] = true;
   return 0;
 }
 
@@ -478,7 +482,7 @@ int autoglm_context_run(autoglm_context *c) {
   for (size_t i = 0; i < c->buffers.size(); ++i) {
     bool isInput = i < m->inputs.size();
     const Spec &s = isInput ? m->inputs[i] : m->outputs[i - m->inputs.size()];
-    if (!c->buffers[i] && s.bytes)
+    if (!c->bound[i] && s.bytes)
       return setError(std::string(isInput ? "input '" : "output '") + s.name +
                       "' is not bound");
   }

@@ -3,7 +3,8 @@
 """Writes Inputs/mlp-dynamic/: an MLP whose batch dimension is the named,
 open dim_param "N" (as torch.onnx.export with dynamic_axes writes it),
 x[N,4] -> MatMul -> Add -> Relu -> Softmax -> y[N,3], and test data sets for
-N = 2 and N = 5 whose outputs numpy computes in float64; and
+N = 2, N = 5 and N = 0 (an empty batch) whose outputs numpy computes in
+float64; and
 Inputs/cnn-dynamic/: a small torch CNN (conv + batch norm + relu, max pool,
 a strided conv, global average pool, flatten, linear) exported with
 dynamic_axes on the batch, with test data for N = 1 and N = 3 whose outputs
@@ -49,7 +50,7 @@ def main():
     onnx.checker.check_model(model)
     os.makedirs(OUT, exist_ok=True)
     onnx.save(model, os.path.join(OUT, "model.onnx"))
-    for i, n in enumerate((2, 5)):
+    for i, n in enumerate((2, 5, 0)):
         x = rng.standard_normal((n, 4)).astype(np.float32)
         a = np.maximum(x.astype(np.float64) @ w.astype(np.float64) + b, 0)
         e = np.exp(a - a.max(axis=-1, keepdims=True))
