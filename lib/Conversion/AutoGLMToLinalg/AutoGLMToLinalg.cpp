@@ -117,7 +117,7 @@ struct ConvertAutoGLMToLinalgPass
     target.addIllegalDialect<AutoGLMDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
-                           scf::SCFDialect, LLVM::LLVMDialect>();
+                           scf::SCFDialect, LLVM::LLVMDialect, affine::AffineDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType()) && tc.isLegal(&f.getBody());
     });

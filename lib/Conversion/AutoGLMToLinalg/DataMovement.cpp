@@ -9,6 +9,7 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 
@@ -126,21 +127,35 @@ struct SliceLowering : StaticLowering<SliceOp> {
 
 struct ConcatLowering : StaticLowering<ConcatOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents anywhere: the other dims are the first input's, the
+  /// axis the sum of the inputs'.
+  bool dynamicExtents(ConcatOp) const override { return true; }
   LogicalResult lower(ConcatOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
     Location loc = op.getLoc();
-    Value out = emptyTensor(rw, loc, resTy);
-    int64_t offset = 0, axis = op.getAxis();
+    int64_t axis = op.getAxis();
+    AffineExpr s0, s1;
+    bindSymbols(rw.getContext(), s0, s1);
+    auto add = [&](OpFoldResult x, OpFoldResult y) {
+      return affine::makeComposedFoldedAffineApply(rw, loc, s0 + s1, {x, y});
+    };
+    OpFoldResult total = rw.getIndexAttr(0);
+    for (Value in : a.getInputs())
+      total = add(total, tensor::getMixedSize(rw, loc, in, axis));
+    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(rw, loc, a.getInputs()[0]);
+    outSizes[axis] = total;
+    Value out = tensor::EmptyOp::create(rw, loc, outSizes, resTy.getElementType());
+    if (out.getType() != resTy)
+      out = tensor::CastOp::create(rw, loc, resTy, out);
+    OpFoldResult offset = rw.getIndexAttr(0);
     for (Value in : a.getInputs()) {
       auto t = cast<RankedTensorType>(in.getType());
-      SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)), sz, st;
-      for (int64_t i = 0; i < t.getRank(); ++i) {
-        sz.push_back(rw.getIndexAttr(t.getDimSize(i)));
-        st.push_back(rw.getIndexAttr(1));
-      }
-      o[axis] = rw.getIndexAttr(offset);
-      offset += t.getDimSize(axis);
+      SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)),
+          st(t.getRank(), rw.getIndexAttr(1));
+      SmallVector<OpFoldResult> sz = tensor::getMixedSizes(rw, loc, in);
+      o[axis] = offset;
+      offset = add(offset, sz[axis]);
       out = tensor::InsertSliceOp::create(rw, loc, in, out, o, sz, st);
     }
     rw.replaceOp(op, out);
@@ -345,11 +360,25 @@ struct TileLowering : StaticLowering<TileOp> {
 
 struct ShapeLowering : StaticLowering<ShapeOp> {
   using StaticLowering::StaticLowering;
-  LogicalResult lower(ShapeOp op, Adaptor,
+  /// Open extents are read at run time.
+  bool dynamicExtents(ShapeOp op) const override { return op.getType().hasStaticShape(); }
+  LogicalResult lower(ShapeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
-    auto attr = DenseElementsAttr::get(resTy, op.getInput().getType().getShape());
-    rw.replaceOpWithNewOp<arith::ConstantOp>(op, resTy, attr);
+    auto inTy = op.getInput().getType();
+    if (inTy.hasStaticShape()) {
+      auto attr = DenseElementsAttr::get(resTy, inTy.getShape());
+      rw.replaceOpWithNewOp<arith::ConstantOp>(op, resTy, attr);
+      return success();
+    }
+    Location loc = op.getLoc();
+    SmallVector<Value> dims;
+    for (int64_t d = 0; d < inTy.getRank(); ++d)
+      dims.push_back(arith::IndexCastOp::create(
+          rw, loc, resTy.getElementType(),
+          getValueOrCreateConstantIndexOp(rw, loc,
+                                          tensor::getMixedSize(rw, loc, a.getInput(), d))));
+    rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, resTy, dims);
     return success();
   }
 };

@@ -162,6 +162,10 @@ template <typename Op, bool quantize>
 struct QDQLowering : StaticLowering<Op> {
   using StaticLowering<Op>::StaticLowering;
   using Adaptor = typename Op::Adaptor;
+  /// Open extents of the tensor (the parameters' are static).
+  bool dynamicExtents(Op op) const override {
+    return cast<RankedTensorType>(op.getScale().getType()).hasStaticShape();
+  }
   LogicalResult lower(Op op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     MLIRContext *ctx = rw.getContext();
@@ -179,7 +183,7 @@ struct QDQLowering : StaticLowering<Op> {
     Location loc = op.getLoc();
     auto g = linalg::GenericOp::create(
         rw, loc, resTy, ValueRange{a.getInput(), a.getScale(), a.getZeroPoint()},
-        ValueRange{emptyTensor(rw, loc, resTy)}, maps, iters,
+        ValueRange{emptyForLoops(rw, loc, resTy, a.getInput(), maps[0], maps[3])}, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value zp = castScalar(b, l, args[2], q, f);
           Value r;

@@ -395,6 +395,7 @@ struct PoolLowering : StaticLowering<PoolOp> {
 
 struct BatchNormLowering : StaticLowering<BatchNormOp> {
   using StaticLowering::StaticLowering;
+  bool dynamicExtents(BatchNormOp) const override { return true; }
   LogicalResult lower(BatchNormOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = resultType(op);
@@ -412,8 +413,7 @@ struct BatchNormLowering : StaticLowering<BatchNormOp> {
           Value n = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, v[0], v[3]), inv);
           return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, v[1]), v[2]);
         });
-    rw.replaceOp(op, y);
-    return success();
+    return replaceOrFail(op, y, rw);
   }
 };
 

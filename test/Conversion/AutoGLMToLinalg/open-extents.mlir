@@ -77,3 +77,28 @@ module attributes {autoglm.dim_bounds = {S = 4 : i64}} {
     return %2 : tensor<1x?xf32>
   }
 }
+
+// -----
+
+// Concat sizes its output from its inputs (along an open axis, the sum,
+// whose bound, 4 + 4, the compiler derives); shape reads open extents at
+// run time.
+// CHECK: module attributes {autoglm.dim_bounds = {N = 4 : i64}
+// CHECK-SAME: autoglm.hidden_results = [{kind = "shape", max_shape = array<i64: 4, 6>, output = 0 : i64}, {kind = "shape", max_shape = array<i64: 8, 3>, output = 1 : i64}]
+// CHECK: %[[DX:.*]] = tensor.dim %[[X:.*]], %c0 : tensor<?x3xf32>
+// CHECK: tensor.empty(%[[DX]]) : tensor<?x6xf32>
+// CHECK: %[[DY:.*]] = tensor.dim %[[Y:.*]], %c0 : tensor<?x3xf32>
+// CHECK: %[[SUM:.*]] = affine.apply #{{.*}}()[%[[DX]], %[[DY]]]
+// CHECK: tensor.empty(%[[SUM]]) : tensor<?x3xf32>
+// CHECK: tensor.insert_slice %[[Y]] into %{{.*}}[%[[DX]], 0] [%[[DY]], 3] [1, 1]
+// CHECK: %[[N:.*]] = arith.index_cast %[[SUM]] : index to i64
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %[[N]], %{{.*}} : tensor<2xi64>
+// CHECK: return {{.*}}, %[[SHAPE]], %{{.*}}, %[[SHAPE]]
+module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
+  func.func @main(%x: tensor<?x3xf32> {autoglm.dim_params = ["N", ""]}, %y: tensor<?x3xf32> {autoglm.dim_params = ["N", ""]}) -> (tensor<?x6xf32>, tensor<?x3xf32>, tensor<2xi64>) {
+    %0 = autoglm.concat %x, %y {axis = 1 : i64} : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x6xf32>
+    %1 = autoglm.concat %x, %y {axis = 0 : i64} : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+    %2 = autoglm.shape %1 : tensor<?x3xf32> -> tensor<2xi64>
+    return %0, %1, %2 : tensor<?x6xf32>, tensor<?x3xf32>, tensor<2xi64>
+  }
+}
