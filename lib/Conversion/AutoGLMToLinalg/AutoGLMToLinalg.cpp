@@ -33,8 +33,9 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
     Location loc = op.getLoc();
     auto qt = op.getQuery().getType();
     auto kt = op.getKey().getType();
-    if (!qt.hasStaticShape() || !kt.hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic attention");
+    // The causal mask is a constant of the sequence lengths.
+    if (op.getCausal() && (!qt.hasStaticShape() || !kt.hasStaticShape()))
+      return rw.notifyMatchFailure(op, "causal attention with open extents");
     int64_t r = qt.getRank();
     Type elem = qt.getElementType();
     SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, r));

@@ -35,17 +35,19 @@ Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t dimSize) {
 }
 
 /// linalg.generic over `resTy` whose body computes each element from the
-/// loop indices (and optional inputs read through `maps`).
+/// loop indices (and optional inputs read through `maps`), into `dest` when
+/// given (open extents) or a new static tensor.
 Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
                    ValueRange inputs, ArrayRef<AffineMap> maps,
                    function_ref<Value(OpBuilder &, Location, ValueRange /*ivs*/,
                                       ValueRange /*inputs*/)>
-                       body) {
+                       body,
+                   Value dest = {}) {
   SmallVector<AffineMap> all(maps);
   all.push_back(AffineMap::getMultiDimIdentityMap(resTy.getRank(), b.getContext()));
   SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, resTy, inputs, ValueRange{emptyTensor(b, loc, resTy)}, all,
+             b, loc, resTy, inputs, ValueRange{dest ? dest : emptyTensor(b, loc, resTy)}, all,
              iters,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                SmallVector<Value> ivs;
@@ -58,10 +60,12 @@ Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
 
 struct ReshapeLowering : StaticLowering<ReshapeOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents when the reshape is a direct collapse or expand.
+  bool dynamicExtents(ReshapeOp op) const override { return !op.getShape(); }
   LogicalResult lower(ReshapeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
-    rw.replaceOp(op, reshapeStatic(rw, op.getLoc(), a.getInput(), converted(op.getType())));
-    return success();
+    return replaceOrFail(
+        op, reshapeStatic(rw, op.getLoc(), a.getInput(), converted(op.getType())), rw);
   }
 };
 
@@ -165,19 +169,24 @@ struct ConcatLowering : StaticLowering<ConcatOp> {
 
 struct SplitLowering : StaticLowering<SplitOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents outside the split axis (they are the input's).
+  bool dynamicExtents(SplitOp op) const override {
+    return !op.getInput().getType().isDynamicDim(op.getAxis());
+  }
   LogicalResult lower(SplitOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     SmallVector<Value> results;
     int64_t offset = 0, axis = op.getAxis();
     for (auto [i, r] : llvm::enumerate(op.getResults())) {
       auto t = converted(r.getType());
-      if (t.getNumElements() == 0) {
+      if (t.hasStaticShape() && t.getNumElements() == 0) {
         results.push_back(emptyTensor(rw, op.getLoc(), t));
         continue;
       }
       SmallVector<OpFoldResult> o(t.getRank(), rw.getIndexAttr(0)), sz, st;
       for (int64_t d = 0; d < t.getRank(); ++d) {
-        sz.push_back(rw.getIndexAttr(t.getDimSize(d)));
+        sz.push_back(d != axis ? tensor::getMixedSize(rw, op.getLoc(), a.getInput(), d)
+                               : rw.getIndexAttr(t.getDimSize(d)));
         st.push_back(rw.getIndexAttr(1));
       }
       o[axis] = rw.getIndexAttr(offset);
@@ -192,6 +201,10 @@ struct SplitLowering : StaticLowering<SplitOp> {
 
 struct GatherLowering : StaticLowering<GatherOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents of the indices and of the data outside the axis.
+  bool dynamicExtents(GatherOp op) const override {
+    return !op.getData().getType().isDynamicDim(op.getAxis());
+  }
   LogicalResult lower(GatherOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -203,15 +216,27 @@ struct GatherLowering : StaticLowering<GatherOp> {
     for (int64_t i = 0; i < ir; ++i)
       iEx.push_back(getAffineDimExpr(axis + i, ctx));
     Value data = a.getData();
+    // Result dims: data's before the axis, the indices', data's after it.
+    SmallVector<AffineExpr> dEx;
+    for (int64_t i = 0; i < dt.getRank(); ++i)
+      dEx.push_back(i < axis    ? getAffineDimExpr(i, ctx)
+                    : i == axis ? getAffineConstantExpr(0, ctx)
+                                : getAffineDimExpr(i - 1 + ir, ctx));
+    AffineMap iMap = AffineMap::get(resTy.getRank(), 0, iEx, ctx);
+    Value dest = emptyForLoops(rw, op.getLoc(), resTy, {a.getIndices(), data},
+                               {iMap, AffineMap::get(resTy.getRank(), 0, dEx, ctx)},
+                               AffineMap::getMultiDimIdentityMap(resTy.getRank(), ctx));
+    if (!dest)
+      return replaceOrFail(op, Value(), rw);
     Value r = indexGeneric(
-        rw, op.getLoc(), resTy, {a.getIndices()},
-        {AffineMap::get(resTy.getRank(), 0, iEx, ctx)},
+        rw, op.getLoc(), resTy, {a.getIndices()}, {iMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
           SmallVector<Value> at(ivs.take_front(axis));
           at.push_back(normalizeIndex(b, l, in[0], dt.getDimSize(axis)));
           at.append(ivs.begin() + axis + ir, ivs.end());
           return tensor::ExtractOp::create(b, l, data, at);
-        });
+        },
+        dest);
     rw.replaceOp(op, r);
     return success();
   }
@@ -219,20 +244,26 @@ struct GatherLowering : StaticLowering<GatherOp> {
 
 struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents of the indices (the result's) with a static data axis.
+  bool dynamicExtents(GatherElementsOp op) const override {
+    return !op.getData().getType().isDynamicDim(op.getAxis());
+  }
   LogicalResult lower(GatherElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
     auto dt = cast<RankedTensorType>(a.getData().getType());
     int64_t axis = op.getAxis();
     Value data = a.getData();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext());
+    Value dest = emptyForLoops(rw, op.getLoc(), resTy, a.getIndices(), id, id);
     Value r = indexGeneric(
-        rw, op.getLoc(), resTy, {a.getIndices()},
-        {AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext())},
+        rw, op.getLoc(), resTy, {a.getIndices()}, {id},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
           SmallVector<Value> at(ivs);
           at[axis] = normalizeIndex(b, l, in[0], dt.getDimSize(axis));
           return tensor::ExtractOp::create(b, l, data, at);
-        });
+        },
+        dest);
     rw.replaceOp(op, r);
     return success();
   }

@@ -102,3 +102,41 @@ module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
     return %0, %1, %2 : tensor<?x6xf32>, tensor<?x3xf32>, tensor<2xi64>
   }
 }
+
+// -----
+
+// An embedding gather by open indices sizes its result from the indices;
+// reshapes that split a static dim and splits of a static axis keep the
+// open extent.
+// CHECK: module attributes {autoglm.dim_bounds = {S = 6 : i64}
+// CHECK-SAME: max_shape = array<i64: 1, 6, 2, 4>
+// CHECK-SAME: max_shape = array<i64: 1, 6, 3>
+// CHECK: %[[D:.*]] = tensor.dim %[[IDS:.*]], %c1 : tensor<1x?xi64>
+// CHECK: %[[E:.*]] = tensor.empty(%[[D]]) : tensor<1x?x8xf32>
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[IDS]] : tensor<1x?xi64>) outs(%[[E]] : tensor<1x?x8xf32>)
+// CHECK: tensor.expand_shape %[[G]] {{\[\[}}0], [1], [2, 3]] output_shape [1, %[[D]], 2, 4]
+// CHECK: tensor.extract_slice %[[G]][0, 0, 0] [1, %[[D]], 3] [1, 1, 1]
+module attributes {autoglm.dim_bounds = {S = 6 : i64}} {
+  func.func @main(%ids: tensor<1x?xi64> {autoglm.dim_params = ["", "S"]}, %table: tensor<10x8xf32>) -> (tensor<1x?x2x4xf32>, tensor<1x?x3xf32>) {
+    %0 = autoglm.gather %table, %ids {axis = 0 : i64} : (tensor<10x8xf32>, tensor<1x?xi64>) -> tensor<1x?x8xf32>
+    %1 = autoglm.reshape %0 : (tensor<1x?x8xf32>) -> tensor<1x?x2x4xf32>
+    %2:2 = autoglm.split %0 {axis = 2 : i64, sizes = array<i64: 3, 5>} : tensor<1x?x8xf32> -> tensor<1x?x3xf32>, tensor<1x?x5xf32>
+    return %1, %2#0 : tensor<1x?x2x4xf32>, tensor<1x?x3xf32>
+  }
+}
+
+// -----
+
+// Attention (not causal) with an open sequence length decomposes into
+// matmuls and a softmax that size their results from their operands.
+// CHECK: module attributes {autoglm.dim_bounds = {S = 8 : i64}
+// CHECK-SAME: autoglm.hidden_results = [{kind = "shape", max_shape = array<i64: 1, 2, 8, 4>, output = 0 : i64}]
+// CHECK: linalg.transpose {{.*}} outs(%{{.*}} : tensor<1x2x4x?xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x?x4xf32>, tensor<1x2x4x?xf32>) outs(%{{.*}} : tensor<1x2x?x?xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32>) outs(%{{.*}} : tensor<1x2x?x4xf32>)
+module attributes {autoglm.dim_bounds = {S = 8 : i64}} {
+  func.func @main(%q: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}, %k: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}, %v: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}) -> tensor<1x2x?x4xf32> {
+    %0 = autoglm.attention %q, %k, %v {scale = 0.5 : f64} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    return %0 : tensor<1x2x?x4xf32>
+  }
+}

@@ -11,7 +11,9 @@ dynamic_axes on the batch, with test data for N = 1 and N = 3 whose outputs
 torch computes in float64; and Inputs/seq-dynamic/: an open sequence length
 S that is not the leading dim, x[1,S,16] -> MatMul + Add -> LayerNorm ->
 Relu -> Transpose -> ReduceMax over the features -> y[1,S], numpy float64
-references for S = 3 and S = 7.
+references for S = 3 and S = 7; and Inputs/attn-dynamic/: scaled dot-product
+attention over q, k, v [1,2,S,4] with an open S (Transpose, MatMul, Mul,
+Softmax, MatMul), numpy float64 references for S = 2 and S = 5.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -22,6 +24,17 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "mlp-dynamic")
+
+
+def save_model(graph, name):
+    """Checks the opset-17 model of `graph` and writes Inputs/<name>/model.onnx;
+    returns the folder."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    return out
 
 
 def save_set(d, x, y):
@@ -105,11 +118,7 @@ def seq():
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "S"])],
         initializer=[numpy_helper.from_array(v, n) for v, n in
                      ((w, "w"), (b, "b"), (g, "g"), (beta, "beta"))])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    out = os.path.join(HERE, "seq-dynamic")
-    os.makedirs(out, exist_ok=True)
-    onnx.save(model, os.path.join(out, "model.onnx"))
+    out = save_model(graph, "seq-dynamic")
     for i, s in enumerate((3, 7)):
         x = rng.standard_normal((1, s, 16)).astype(np.float32)
         a = x.astype(np.float64) @ w.astype(np.float64) + b
@@ -122,7 +131,36 @@ def seq():
         print(d, "S =", s)
 
 
+def attn():
+    rng = np.random.default_rng(5)
+    scale = np.array(0.5, dtype=np.float32)
+    nodes = [helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+             helper.make_node("MatMul", ["q", "kt"], ["s"]),
+             helper.make_node("Mul", ["s", "scale"], ["ss"]),
+             helper.make_node("Softmax", ["ss"], ["p"], axis=-1),
+             helper.make_node("MatMul", ["p", "v"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "attn_dynamic",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 2, "S", 4]) for n in "qkv"],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, "S", 4])],
+        initializer=[numpy_helper.from_array(scale, "scale")])
+    out = save_model(graph, "attn-dynamic")
+    for i, n in enumerate((2, 5)):
+        q, k, v = (rng.standard_normal((1, 2, n, 4)).astype(np.float32) for _ in range(3))
+        s = q.astype(np.float64) @ k.astype(np.float64).transpose(0, 1, 3, 2) * 0.5
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        y = ((e / e.sum(axis=-1, keepdims=True)) @ v.astype(np.float64)).astype(np.float32)
+        d = os.path.join(out, f"test_data_set_{i}")
+        os.makedirs(d, exist_ok=True)
+        for name, t, tn in (("input_0", q, "q"), ("input_1", k, "k"), ("input_2", v, "v"),
+                            ("output_0", y, "y")):
+            with open(os.path.join(d, name + ".pb"), "wb") as f:
+                f.write(numpy_helper.from_array(t, tn).SerializeToString())
+        print(d, "S =", n)
+
+
 if __name__ == "__main__":
     main()
     cnn()
     seq()
+    attn()
