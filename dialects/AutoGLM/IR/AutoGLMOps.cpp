@@ -761,6 +761,12 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
     int64_t st = a.getStarts()[i], sz = a.getSizes()[i], step = a.getSteps()[i];
     if (step == 0)
       return fail(loc, "slice step must not be 0");
+    // An open size takes an open dim whole.
+    if (ShapedType::isDynamic(sz)) {
+      if (!x.isDynamicDim(i) || st != 0 || step != 1)
+        return fail(loc, "an open slice size takes an open dim whole (start 0, step 1)");
+      continue;
+    }
     if (sz < 0)
       return fail(loc, "slice size must be >= 0");
     int64_t d = x.getDimSize(i);

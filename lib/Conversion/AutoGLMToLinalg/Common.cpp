@@ -4,6 +4,8 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 #include <cmath>
@@ -514,40 +516,35 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
       llvm::all_of(high, [](int64_t v) { return v == 0; }))
     return src;
   auto t = cast<RankedTensorType>(src.getType());
-  SmallVector<int64_t> shape;
-  SmallVector<OpFoldResult> lo, hi;
-  for (int64_t i = 0; i < t.getRank(); ++i) {
-    shape.push_back(t.getDimSize(i) + low[i] + high[i]);
+  int64_t rank = t.getRank();
+  // Extents as index values where open (folded to constants where static).
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
+  auto plus = [&](OpFoldResult x, int64_t c) {
+    return affine::makeComposedFoldedAffineApply(b, loc, s0 + c, {x});
+  };
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, src), shape, lo,
+                                    ones(rank, b.getIndexAttr(1));
+  for (int64_t i = 0; i < rank; ++i) {
+    shape.push_back(plus(sizes[i], low[i] + high[i]));
     lo.push_back(b.getIndexAttr(low[i]));
-    hi.push_back(b.getIndexAttr(high[i]));
   }
   // The source copied into the interior of a new buffer, then only the
   // border filled (tensor.pad would fill the whole buffer first).
-  (void)hi;
-  int64_t rank = t.getRank();
-  SmallVector<OpFoldResult> sizes, ones(rank, b.getIndexAttr(1));
-  for (int64_t i = 0; i < rank; ++i)
-    sizes.push_back(b.getIndexAttr(t.getDimSize(i)));
   Value padded = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
   // The interior copy as a linalg op, so the CPU backend can chunk it
   // across threads like any other op.
-  Value interior = tensor::ExtractSliceOp::create(b, loc, t, padded, lo, sizes, ones);
+  Value interior = tensor::ExtractSliceOp::create(b, loc, padded, lo, sizes, ones);
   Value copied = linalg::CopyOp::create(b, loc, src, interior).getResult(0);
   padded = tensor::InsertSliceOp::create(b, loc, copied, padded, lo, sizes, ones);
   for (int64_t d = 0; d < rank; ++d)
-    for (auto [at, extent] : {std::pair<int64_t, int64_t>{0, low[d]},
-                              std::pair<int64_t, int64_t>{low[d] + t.getDimSize(d), high[d]}}) {
+    for (auto [at, extent] : {std::pair<OpFoldResult, int64_t>{b.getIndexAttr(0), low[d]},
+                              std::pair<OpFoldResult, int64_t>{plus(sizes[d], low[d]), high[d]}}) {
       if (extent == 0)
         continue;
-      SmallVector<OpFoldResult> so(rank, b.getIndexAttr(0)), ss;
-      SmallVector<int64_t> slabShape(shape);
-      for (int64_t i = 0; i < rank; ++i)
-        ss.push_back(b.getIndexAttr(shape[i]));
-      so[d] = b.getIndexAttr(at);
+      SmallVector<OpFoldResult> so(rank, b.getIndexAttr(0)), ss(shape);
+      so[d] = at;
       ss[d] = b.getIndexAttr(extent);
-      slabShape[d] = extent;
-      Value slab = tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get(slabShape, t.getElementType()), padded, so, ss, ones);
+      Value slab = tensor::ExtractSliceOp::create(b, loc, padded, so, ss, ones);
       Value filled = linalg::FillOp::create(b, loc, padValue, slab).getResult(0);
       padded = tensor::InsertSliceOp::create(b, loc, filled, padded, so, ss, ones);
     }

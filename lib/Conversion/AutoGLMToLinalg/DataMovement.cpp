@@ -91,16 +91,25 @@ struct TransposeLowering : StaticLowering<TransposeOp> {
 
 struct SliceLowering : StaticLowering<SliceOp> {
   using StaticLowering::StaticLowering;
+  /// Open dims taken whole (size open, start 0, step 1).
+  bool dynamicExtents(SliceOp op) const override {
+    for (auto [start, size, step] : llvm::zip(op.getStarts(), op.getSizes(), op.getSteps()))
+      if (ShapedType::isDynamic(size) && (start != 0 || step != 1))
+        return false;
+    return true;
+  }
   LogicalResult lower(SliceOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
     Location loc = op.getLoc();
     if (llvm::all_of(op.getSteps(), [](int64_t s) { return s > 0; })) {
       SmallVector<OpFoldResult> o, sz, st;
-      for (auto [start, size, step] :
-           llvm::zip(op.getStarts(), op.getSizes(), op.getSteps())) {
+      for (auto [d, start, size, step] :
+           llvm::enumerate(op.getStarts(), op.getSizes(), op.getSteps())) {
         o.push_back(rw.getIndexAttr(size ? start : 0));
-        sz.push_back(rw.getIndexAttr(size));
+        sz.push_back(ShapedType::isDynamic(size)
+                         ? tensor::getMixedSize(rw, loc, a.getInput(), d)
+                         : OpFoldResult(rw.getIndexAttr(size)));
         st.push_back(rw.getIndexAttr(step));
       }
       rw.replaceOp(op, tensor::ExtractSliceOp::create(rw, loc, resTy, a.getInput(),
@@ -309,6 +318,11 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
 
 struct PadLowering : StaticLowering<PadOp> {
   using StaticLowering::StaticLowering;
+  /// Constant padding by non-negative amounts takes open extents.
+  bool dynamicExtents(PadOp op) const override {
+    return op.getMode() == PadMode::Constant &&
+           llvm::all_of(op.getPads(), [](int64_t p) { return p >= 0; });
+  }
   LogicalResult lower(PadOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());

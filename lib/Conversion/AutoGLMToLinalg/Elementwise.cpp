@@ -137,14 +137,15 @@ struct CastLowering : StaticLowering<CastOp> {
 
 struct ExpandLowering : StaticLowering<ExpandOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents the input keeps (not broadcast from 1).
+  bool dynamicExtents(ExpandOp) const override { return true; }
   LogicalResult lower(ExpandOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Value r = buildElementwise(rw, op.getLoc(), resultType(op), {a.getInput()},
                                [&](OpBuilder &, Location, ValueRange args) {
                                  return args[0];
                                });
-    rw.replaceOp(op, r);
-    return success();
+    return replaceOrFail(op, r, rw);
   }
 };
 

@@ -322,8 +322,12 @@ LogicalResult importSlice(NodeImporter &n) {
     if (failed(a))
       return failure();
     int64_t d = x.getDimSize(*a);
-    if (ShapedType::isDynamic(d))
-      return n.error("slicing a dynamic dim is not supported yet");
+    if (ShapedType::isDynamic(d)) {
+      // An open dim taken whole (0 to the end, step 1) stays as it is.
+      if (steps[i] == 1 && starts[i] == 0 && ends[i] >= (int64_t(1) << 40))
+        continue;
+      return n.error("slicing an open dim is not supported yet (only taking it whole)");
+    }
     int64_t step = steps[i];
     if (step == 0)
       return n.error("step must not be 0");

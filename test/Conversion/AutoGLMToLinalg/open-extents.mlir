@@ -140,3 +140,36 @@ module attributes {autoglm.dim_bounds = {S = 8 : i64}} {
     return %0 : tensor<1x2x?x4xf32>
   }
 }
+
+// -----
+
+// A slice takes an open dim whole (its size is open) and cuts a static one.
+// CHECK: module attributes {autoglm.dim_bounds = {N = 4 : i64}
+// CHECK: %[[D:.*]] = tensor.dim %[[X:.*]], %c0 : tensor<?x6xf32>
+// CHECK: tensor.extract_slice %[[X]][0, 1] [%[[D]], 3] [1, 2] : tensor<?x6xf32> to tensor<?x3xf32>
+module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
+  func.func @main(%x: tensor<?x6xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x3xf32> {
+    %0 = autoglm.slice %x {starts = array<i64: 0, 1>, sizes = array<i64: -9223372036854775808, 3>, steps = array<i64: 1, 2>} : tensor<?x6xf32> -> tensor<?x3xf32>
+    return %0 : tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// Constant padding of an open dim: the padded extent is the open one plus
+// the pads (an affine sum), the source is copied into the interior and the
+// borders are filled.
+// CHECK: module attributes {autoglm.dim_bounds = {N = 4 : i64}
+// CHECK-SAME: max_shape = array<i64: 7, 5>
+// CHECK: %[[D:.*]] = tensor.dim %[[X:.*]], %c0 : tensor<?x3xf32>
+// CHECK: %[[P:.*]] = affine.apply #{{.*}}()[%[[D]]]
+// CHECK: %[[E:.*]] = tensor.empty(%[[P]]) : tensor<?x5xf32>
+// CHECK: tensor.extract_slice %[[E]][1, 1] [%[[D]], 3] [1, 1]
+// CHECK: linalg.copy ins(%[[X]] : tensor<?x3xf32>)
+// CHECK-COUNT-4: linalg.fill
+module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
+  func.func @main(%x: tensor<?x3xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x5xf32> {
+    %0 = autoglm.pad constant %x {pads = array<i64: 1, 1, 2, 1>, value = 0.5 : f64} : tensor<?x3xf32> -> tensor<?x5xf32>
+    return %0 : tensor<?x5xf32>
+  }
+}
