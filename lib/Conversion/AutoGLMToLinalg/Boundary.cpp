@@ -67,7 +67,24 @@ LogicalResult bindOpenArgument(func::FuncOp func, unsigned i, RankedTensorType t
       b, loc, RankedTensorType::get({ShapedType::kDynamic}, t.getElementType()), flat,
       ArrayRef<OpFoldResult>{b.getIndexAttr(0)}, ArrayRef<OpFoldResult>{n},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  Value view = tensor::ExpandShapeOp::create(b, loc, t, prefix, allDims(r), sizes);
+  // One open extent: an expand_shape (a view). Several: the memref form of
+  // such an expand is not handled by expand-strided-metadata in MLIR 22
+  // (it crashes), so a tensor.reshape from the extents, which bufferizes to
+  // a copy of the prefix into an identity-layout buffer and a reshape.
+  Value view;
+  if (llvm::count_if(t.getShape(), ShapedType::isDynamic) <= 1) {
+    view = tensor::ExpandShapeOp::create(b, loc, t, prefix, allDims(r), sizes);
+  } else {
+    SmallVector<Value> dims;
+    for (OpFoldResult s : sizes)
+      dims.push_back(getValueOrCreateConstantIndexOp(b, loc, s));
+    Value shape = tensor::FromElementsOp::create(b, loc, dims);
+    view = tensor::ReshapeOp::create(b, loc, t, prefix, shape);
+    // A whole-tensor slice with the clamped extents: the bound analysis
+    // does not see through tensor.reshape, it does through a slice.
+    SmallVector<OpFoldResult> zeros(r, b.getIndexAttr(0)), ones(r, b.getIndexAttr(1));
+    view = tensor::ExtractSliceOp::create(b, loc, t, view, zeros, sizes, ones);
+  }
   arg.replaceAllUsesExcept(view, flat.getDefiningOp());
   return success();
 }

@@ -4,6 +4,8 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::lowering;
@@ -280,6 +282,23 @@ struct ReduceLowering : StaticLowering<ReduceOp> {
 
 struct PoolLowering : StaticLowering<PoolOp> {
   using StaticLowering::StaticLowering;
+  /// Max and Lp pooling take open extents (average pooling divides by
+  /// per-position tap counts computed at compile time).
+  bool dynamicExtents(PoolOp op) const override { return op.getKind() != PoolKind::Avg; }
+
+  /// The result: static, or sized from the padded input, each spatial
+  /// extent (in - d * (k - 1) - 1) floordiv s + 1.
+  static Value emptyResult(OpBuilder &b, Location loc, RankedTensorType resTy, Value xp,
+                           ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> d) {
+    if (resTy.hasStaticShape())
+      return emptyTensor(b, loc, resTy);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, xp);
+    AffineExpr s0 = b.getAffineSymbolExpr(0);
+    for (size_t i = 0; i < k.size(); ++i)
+      sizes[2 + i] = affine::makeComposedFoldedAffineApply(
+          b, loc, (s0 - d[i] * (k[i] - 1) - 1).floorDiv(s[i]) + 1, {sizes[2 + i]});
+    return tensor::EmptyOp::create(b, loc, sizes, resTy.getElementType());
+  }
   LogicalResult lower(PoolOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -318,7 +337,7 @@ struct PoolLowering : StaticLowering<PoolOp> {
     int64_t p = op.getP();
     Value init = kind == PoolKind::Max ? extremeConst(rw, loc, e, false)
                                        : scalarConst(rw, loc, e.type, 0);
-    Value acc = fillTensor(rw, loc, resTy, init);
+    Value acc = fillInto(rw, loc, emptyResult(rw, loc, resTy, xp, k, s, d), init);
     Value pooled =
         linalg::GenericOp::create(
             rw, loc, resTy, ValueRange{xp, window}, ValueRange{acc},

@@ -13,7 +13,9 @@ S that is not the leading dim, x[1,S,16] -> MatMul + Add -> LayerNorm ->
 Relu -> Transpose -> ReduceMax over the features -> y[1,S], numpy float64
 references for S = 3 and S = 7; and Inputs/attn-dynamic/: scaled dot-product
 attention over q, k, v [1,2,S,4] with an open S (Transpose, MatMul, Mul,
-Softmax, MatMul), numpy float64 references for S = 2 and S = 5.
+Softmax, MatMul), numpy float64 references for S = 2 and S = 5; and
+Inputs/pool-dynamic/: MaxPool 3x3 stride 2 pad 1 + Relu on an image of open
+height and width, numpy references for 5x7 and 8x3.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -159,8 +161,32 @@ def attn():
         print(d, "S =", n)
 
 
+def pool():
+    rng = np.random.default_rng(9)
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3], strides=[2, 2],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["p"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "pool_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, "H", "W"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, "OH", "OW"])])
+    out = save_model(graph, "pool-dynamic")
+    for i, (h, w) in enumerate(((5, 7), (8, 3))):
+        x = rng.standard_normal((1, 2, h, w)).astype(np.float32)
+        xp = np.full((1, 2, h + 2, w + 2), -np.inf)
+        xp[:, :, 1:-1, 1:-1] = x
+        oh, ow = (h - 1) // 2 + 1, (w - 1) // 2 + 1
+        y = np.empty((1, 2, oh, ow))
+        for r in range(oh):
+            for c in range(ow):
+                y[:, :, r, c] = xp[:, :, 2 * r:2 * r + 3, 2 * c:2 * c + 3].max(axis=(2, 3))
+        save_set(os.path.join(out, f"test_data_set_{i}"), x, np.maximum(y, 0).astype(np.float32))
+        print(out, h, w)
+
+
 if __name__ == "__main__":
     main()
     cnn()
     seq()
     attn()
+    pool()
