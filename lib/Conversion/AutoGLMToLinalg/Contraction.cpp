@@ -10,6 +10,8 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
@@ -377,7 +379,10 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     pointwise &= wt.getDimSize(2 + i) == 1 && strides[i] == 1;
     positions *= xt.getDimSize(2 + i);
   }
-  pointwise &= positions % 32 == 0;
+  // Open batch or spatial extents: the spatial form, output extents computed
+  // (below).
+  bool open = !xt.hasStaticShape();
+  pointwise &= !open && positions % 32 == 0;
   RankedTensorType finalTy = resTy;
   SmallVector<ReassociationIndices> spatial = {{0}, {1}, {}};
   for (int64_t i = 0; i < nd; ++i)
@@ -476,6 +481,27 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   Value xg = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(xs, e.type), x, xr);
   auto outTy = RankedTensorType::get(os, e.type);
+  // The accumulator's tensor: static, or with the batch of x and each
+  // spatial extent (in - d (k - 1) - 1) floordiv s + 1 of the padded input.
+  auto outEmpty = [&]() -> Value {
+    if (outTy.hasStaticShape())
+      return emptyTensor(b, loc, outTy);
+    SmallVector<OpFoldResult> sizes;
+    AffineExpr s0 = b.getAffineSymbolExpr(0);
+    for (int64_t i = 0; i < outTy.getRank(); ++i) {
+      if (!outTy.isDynamicDim(i))
+        sizes.push_back(b.getIndexAttr(outTy.getDimSize(i)));
+      else if (i == 0)
+        sizes.push_back(tensor::getMixedSize(b, loc, xg, 0));
+      else {
+        int64_t sp = i - po, kk = kernel[sp];
+        sizes.push_back(affine::makeComposedFoldedAffineApply(
+            b, loc, (s0 - dilations[sp] * (kk - 1) - 1).floorDiv(strides[sp]) + 1,
+            {tensor::getMixedSize(b, loc, xg, 3 + sp)}));
+      }
+    }
+    return tensor::EmptyOp::create(b, loc, sizes, e.type);
+  };
 
   SmallVector<AffineExpr> xEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, cgDim)};
   SmallVector<AffineExpr> wEx = {dim(ctx, 1), dim(ctx, 2), dim(ctx, cgDim)};
@@ -528,7 +554,7 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(outTy.getRank(), ctx));
     init = linalg::GenericOp::create(
-               b, loc, outTy, ins, ValueRange{emptyTensor(b, loc, outTy)}, maps, par,
+               b, loc, outTy, ins, ValueRange{outEmpty()}, maps, par,
                [&](OpBuilder &nb, Location nl, ValueRange args) {
                  Value v = args[0];
                  if (args.size() > 2)
@@ -539,7 +565,7 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   } else if (rg) {
     init = rg;
   } else {
-    init = zeroInit(b, loc, outTy);
+    init = fillInto(b, loc, outEmpty(), scalarConst(b, loc, e.type, 0));
   }
   auto g = linalg::GenericOp::create(
       b, loc, outTy, ValueRange{xg, wg}, ValueRange{init}, maps, iters,
@@ -557,6 +583,12 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
 
 struct ConvLowering : StaticLowering<ConvOp> {
   using StaticLowering::StaticLowering;
+  /// Open batch and spatial extents (channels and weights static).
+  bool dynamicExtents(ConvOp op) const override {
+    auto t = op.getInput().getType();
+    return !t.isDynamicDim(1) && op.getWeight().getType().hasStaticShape() &&
+           (!op.getBias() || op.getBias().getType().hasStaticShape());
+  }
   LogicalResult lower(ConvOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = resultType(op);

@@ -15,7 +15,9 @@ references for S = 3 and S = 7; and Inputs/attn-dynamic/: scaled dot-product
 attention over q, k, v [1,2,S,4] with an open S (Transpose, MatMul, Mul,
 Softmax, MatMul), numpy float64 references for S = 2 and S = 5; and
 Inputs/pool-dynamic/: MaxPool 3x3 stride 2 pad 1 + Relu on an image of open
-height and width, numpy references for 5x7 and 8x3.
+height and width, numpy references for 5x7 and 8x3; and Inputs/conv-dynamic/:
+Conv 3x3 stride 2 pad 1 with bias + Relu on such an image, numpy float64
+references for 6x9 and 3x4.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -184,9 +186,37 @@ def pool():
         print(out, h, w)
 
 
+def conv():
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3],
+                              strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "conv_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, "H", "W"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, "OH", "OW"])],
+        initializer=[numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    out = save_model(graph, "conv-dynamic")
+    for i, (h, wd) in enumerate(((6, 9), (3, 4))):
+        x = rng.standard_normal((1, 2, h, wd)).astype(np.float32)
+        xp = np.zeros((1, 2, h + 2, wd + 2))
+        xp[:, :, 1:-1, 1:-1] = x
+        oh, ow = (h - 1) // 2 + 1, (wd - 1) // 2 + 1
+        y = np.empty((1, 4, oh, ow))
+        for r in range(oh):
+            for c in range(ow):
+                patch = xp[0, :, 2 * r:2 * r + 3, 2 * c:2 * c + 3]
+                y[0, :, r, c] = np.tensordot(w.astype(np.float64), patch, axes=3) + b
+        save_set(os.path.join(out, f"test_data_set_{i}"), x, np.maximum(y, 0).astype(np.float32))
+        print(out, h, wd)
+
+
 if __name__ == "__main__":
     main()
     cnn()
     seq()
     attn()
     pool()
+    conv()
