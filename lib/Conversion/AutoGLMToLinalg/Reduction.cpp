@@ -59,6 +59,19 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
                                 ArrayRef<int64_t> axes, ElemInfo e) {
   auto t = cast<RankedTensorType>(x.getType());
   int64_t n = countOf(t, axes);
+  // Open reduced dims: the element count as a float computed at run time.
+  Value runCount;
+  if (llvm::any_of(axes, [&](int64_t a) { return t.isDynamicDim(a); }) && e.isFloat) {
+    Value c = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t a : axes)
+      c = arith::MulIOp::create(b, loc, c, tensor::DimOp::create(b, loc, x, a));
+    runCount = arith::SIToFPOp::create(
+        b, loc, e.type, arith::IndexCastOp::create(b, loc, b.getI64Type(), c));
+  }
+  auto divide = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+    return runCount ? (Value)arith::DivFOp::create(nb, nl, v, runCount)
+                    : divByCount(nb, nl, v, n, e);
+  };
   Value zero = scalarConst(b, loc, e.type, 0);
   Value sum = buildReduction(b, loc, x, axes, zero,
                              [&](OpBuilder &nb, Location nl, Value v, Value acc) {
@@ -68,7 +81,7 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
   Value mean = mapGeneric(b, loc, sTy, {sum},
                           {AffineMap::getMultiDimIdentityMap(sTy.getRank(), b.getContext())},
                           [&](OpBuilder &nb, Location nl, ValueRange a) {
-                            return divByCount(nb, nl, a[0], n, e);
+                            return divide(nb, nl, a[0]);
                           });
   // Second pass over centered values: numerically sound for large means.
   MLIRContext *ctx = b.getContext();
@@ -96,7 +109,7 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
   Value var = mapGeneric(b, loc, sTy, {sq},
                          {AffineMap::getMultiDimIdentityMap(sTy.getRank(), ctx)},
                          [&](OpBuilder &nb, Location nl, ValueRange a) {
-                           return divByCount(nb, nl, a[0], n, e);
+                           return divide(nb, nl, a[0]);
                          });
   return {mean, var};
 }
@@ -282,9 +295,9 @@ struct ReduceLowering : StaticLowering<ReduceOp> {
 
 struct PoolLowering : StaticLowering<PoolOp> {
   using StaticLowering::StaticLowering;
-  /// Max and Lp pooling take open extents (average pooling divides by
-  /// per-position tap counts computed at compile time).
-  bool dynamicExtents(PoolOp op) const override { return op.getKind() != PoolKind::Avg; }
+  /// Open batch and spatial extents (average pooling then counts each
+  /// position's taps at run time).
+  bool dynamicExtents(PoolOp) const override { return true; }
 
   /// The result: static, or sized from the padded input, each spatial
   /// extent (in - d * (k - 1) - 1) floordiv s + 1.
@@ -370,6 +383,46 @@ struct PoolLowering : StaticLowering<PoolOp> {
                                   return math::PowFOp::create(
                                       b, l, v[0], scalarConst(b, l, e.type, 1.0 / p));
                                 });
+    } else if (kind == PoolKind::Avg && !resTy.hasStaticShape()) {
+      // Open extents: the same divisor, counted per position at run time.
+      SmallVector<Value> in;
+      for (int64_t i = 0; i < nd; ++i)
+        in.push_back(tensor::DimOp::create(rw, loc, x, 2 + i));
+      AffineMap id = AffineMap::getMultiDimIdentityMap(resTy.getRank(), ctx);
+      Value dest = emptyForLoops(rw, loc, resTy, pooled, id, id);
+      SmallVector<utils::IteratorType> par(resTy.getRank(), utils::IteratorType::parallel);
+      pooled = linalg::GenericOp::create(
+                   rw, loc, resTy, ValueRange{pooled}, ValueRange{dest},
+                   ArrayRef<AffineMap>{id, id}, par,
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+                     Value cnt = c(1);
+                     for (int64_t i = 0; i < nd; ++i) {
+                       Value o = linalg::IndexOp::create(b, l, 2 + i);
+                       Value lo = c(op.getCountIncludePad() ? -pads[i] : 0);
+                       Value hi = op.getCountIncludePad()
+                                      ? arith::AddIOp::create(b, l, in[i], c(pads[nd + i]))
+                                      : in[i];
+                       Value taps = c(0);
+                       for (int64_t kk = 0; kk < k[i]; ++kk) {
+                         Value pos = arith::AddIOp::create(
+                             b, l, arith::MulIOp::create(b, l, o, c(s[i])),
+                             c(kk * d[i] - low[2 + i]));
+                         Value inside = arith::AndIOp::create(
+                             b, l,
+                             arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos, lo),
+                             arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos, hi));
+                         taps = arith::AddIOp::create(
+                             b, l, taps, arith::SelectOp::create(b, l, inside, c(1), c(0)));
+                       }
+                       cnt = arith::MulIOp::create(b, l, cnt, taps);
+                     }
+                     cnt = arith::MaxSIOp::create(b, l, cnt, c(1));
+                     Value f = arith::SIToFPOp::create(
+                         b, l, e.type, arith::IndexCastOp::create(b, l, b.getI64Type(), cnt));
+                     linalg::YieldOp::create(b, l, arith::DivFOp::create(b, l, args[0], f).getResult());
+                   })
+                   .getResult(0);
     } else if (kind == PoolKind::Avg) {
       // Divisor per output position: taps inside the input (plus the user's
       // pads with count_include_pad); ceil-mode padding never counts.
@@ -486,6 +539,10 @@ struct LayerNormLowering : StaticLowering<LayerNormOp> {
 
 struct GroupNormLowering : StaticLowering<GroupNormOp> {
   using StaticLowering::StaticLowering;
+  /// Open batch and spatial extents (channels static).
+  bool dynamicExtents(GroupNormOp op) const override {
+    return !op.getInput().getType().isDynamicDim(1);
+  }
   LogicalResult lower(GroupNormOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -493,11 +550,31 @@ struct GroupNormLowering : StaticLowering<GroupNormOp> {
     auto resTy = resultType(op);
     ElemInfo e = ElemInfo::of(op.getType());
     int64_t N = resTy.getDimSize(0), G = op.getNumGroups();
-    auto grouped = RankedTensorType::get({N, G, resTy.getNumElements() / (N * G)},
-                                         e.type);
-    Value xg = reshapeStatic(rw, loc, a.getInput(), grouped);
-    Value n = normalize(rw, loc, xg, {2}, op.getEpsilon().convertToDouble(), e);
-    n = reshapeStatic(rw, loc, n, resTy);
+    Value n;
+    if (resTy.hasStaticShape()) {
+      auto grouped = RankedTensorType::get({N, G, resTy.getNumElements() / (N * G)},
+                                           e.type);
+      Value xg = reshapeStatic(rw, loc, a.getInput(), grouped);
+      n = normalize(rw, loc, xg, {2}, op.getEpsilon().convertToDouble(), e);
+      n = reshapeStatic(rw, loc, n, resTy);
+    } else {
+      // Open extents: channels split into [G, C/G] (an expand with one open
+      // extent per group at most), normalized over everything after G.
+      SmallVector<int64_t> shape = {N, G, resTy.getDimSize(1) / G};
+      SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
+      SmallVector<int64_t> axes = {2};
+      for (int64_t d = 2; d < resTy.getRank(); ++d) {
+        shape.push_back(resTy.getDimSize(d));
+        re.push_back({d + 1});
+        axes.push_back(d + 1);
+      }
+      Value xg = tensor::ExpandShapeOp::create(rw, loc, RankedTensorType::get(shape, e.type),
+                                               a.getInput(), re);
+      // The counts of the mean and variance are static only when the
+      // normalized dims are; open ones are counted at run time.
+      n = normalize(rw, loc, xg, axes, op.getEpsilon().convertToDouble(), e);
+      n = tensor::CollapseShapeOp::create(rw, loc, resTy, n, re);
+    }
     int64_t r = resTy.getRank();
     AffineMap ch = AffineMap::get(r, 0, {getAffineDimExpr(1, ctx)}, ctx);
     Value y = mapGeneric(rw, loc, resTy, {n, a.getScale(), a.getBias()},

@@ -173,3 +173,22 @@ module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
     return %0 : tensor<?x5xf32>
   }
 }
+
+// -----
+
+// Average pooling of open extents counts each position's taps at run time
+// (inside the input: count_include_pad is false) and divides by them.
+// CHECK: module attributes {autoglm.dim_bounds = {H = 8 : i64}
+// CHECK: %[[H:.*]] = tensor.dim %[[X:.*]], %c2 : tensor<1x1x?x4xf32>
+// CHECK: linalg.generic
+// CHECK: linalg.index 2 : index
+// CHECK: arith.cmpi slt, %{{.*}}, %[[H]] : index
+// CHECK: arith.maxsi
+// CHECK: arith.sitofp
+// CHECK: arith.divf
+module attributes {autoglm.dim_bounds = {H = 8 : i64}} {
+  func.func @main(%x: tensor<1x1x?x4xf32> {autoglm.dim_params = ["", "", "H", ""]}) -> tensor<1x1x?x2xf32> {
+    %0 = autoglm.pool avg %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : tensor<1x1x?x4xf32> -> tensor<1x1x?x2xf32>
+    return %0 : tensor<1x1x?x2xf32>
+  }
+}

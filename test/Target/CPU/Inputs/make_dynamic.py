@@ -17,7 +17,9 @@ Softmax, MatMul), numpy float64 references for S = 2 and S = 5; and
 Inputs/pool-dynamic/: MaxPool 3x3 stride 2 pad 1 + Relu on an image of open
 height and width, numpy references for 5x7 and 8x3; and Inputs/conv-dynamic/:
 Conv 3x3 stride 2 pad 1 with bias + Relu on such an image, numpy float64
-references for 6x9 and 3x4.
+references for 6x9 and 3x4; and Inputs/norm-dynamic/: InstanceNormalization
+of x[N,4,H,W] with all of N, H, W open (the counts of its mean and variance
+are taken at run time), numpy float64 references for 1x7x5 and 3x4x9.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -213,6 +215,27 @@ def conv():
         print(out, h, wd)
 
 
+def norm():
+    rng = np.random.default_rng(1)
+    sc = rng.uniform(0.5, 1.5, 4).astype(np.float32)
+    bi = rng.uniform(-1, 1, 4).astype(np.float32)
+    node = helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-5)
+    graph = helper.make_graph(
+        [node], "norm_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, "H", "W"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, "H", "W"])],
+        initializer=[numpy_helper.from_array(sc, "s"), numpy_helper.from_array(bi, "b")])
+    out = save_model(graph, "norm-dynamic")
+    for i, (n, h, w) in enumerate(((1, 7, 5), (3, 4, 9))):
+        x = (rng.standard_normal((n, 4, h, w)) * 3 + 1).astype(np.float32)
+        xd = x.astype(np.float64)
+        m = xd.mean(axis=(2, 3), keepdims=True)
+        v = ((xd - m) ** 2).mean(axis=(2, 3), keepdims=True)
+        y = (xd - m) / np.sqrt(v + 1e-5) * sc.reshape(1, 4, 1, 1) + bi.reshape(1, 4, 1, 1)
+        save_set(os.path.join(out, f"test_data_set_{i}"), x, y.astype(np.float32))
+        print(out, n, h, w)
+
+
 if __name__ == "__main__":
     main()
     cnn()
@@ -220,3 +243,4 @@ if __name__ == "__main__":
     attn()
     pool()
     conv()
+    norm()
