@@ -33,9 +33,6 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
     Location loc = op.getLoc();
     auto qt = op.getQuery().getType();
     auto kt = op.getKey().getType();
-    // The causal mask is a constant of the sequence lengths.
-    if (op.getCausal() && (!qt.hasStaticShape() || !kt.hasStaticShape()))
-      return rw.notifyMatchFailure(op, "causal attention with open extents");
     int64_t r = qt.getRank();
     Type elem = qt.getElementType();
     SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, r));
@@ -57,7 +54,31 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
       else
         s = BinaryOp::create(rw, loc, BinaryKind::Add, s, m);
     }
-    if (op.getCausal()) {
+    if (op.getCausal() && !st.hasStaticShape()) {
+      // Open sequence lengths: keep[i, j] = j <= i + (sk - sq), computed.
+      Value sq = tensor::DimOp::create(rw, loc, s, r - 2);
+      Value sk = tensor::DimOp::create(rw, loc, s, r - 1);
+      Value shift = arith::SubIOp::create(rw, loc, sk, sq);
+      auto maskTy = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                          rw.getI1Type());
+      Value empty = tensor::EmptyOp::create(rw, loc, maskTy.getShape(), rw.getI1Type(),
+                                            ValueRange{sq, sk});
+      AffineMap id = AffineMap::getMultiDimIdentityMap(2, rw.getContext());
+      SmallVector<utils::IteratorType> par(2, utils::IteratorType::parallel);
+      Value keep = linalg::GenericOp::create(
+                       rw, loc, maskTy, ValueRange{}, ValueRange{empty},
+                       ArrayRef<AffineMap>{id}, par,
+                       [&](OpBuilder &b, Location l, ValueRange) {
+                         Value i = linalg::IndexOp::create(b, l, 0);
+                         Value j = linalg::IndexOp::create(b, l, 1);
+                         Value lim = arith::AddIOp::create(b, l, i, shift);
+                         linalg::YieldOp::create(
+                             b, l, ValueRange{arith::CmpIOp::create(
+                                       b, l, arith::CmpIPredicate::sle, j, lim)});
+                       })
+                       .getResult(0);
+      s = SelectOp::create(rw, loc, keep, s, negInf);
+    } else if (op.getCausal()) {
       int64_t sq = st.getDimSize(r - 2), sk = st.getDimSize(r - 1);
       SmallVector<bool> keep(sq * sk);
       for (int64_t i = 0; i < sq; ++i)

@@ -60,12 +60,22 @@ Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
 
 struct ReshapeLowering : StaticLowering<ReshapeOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents when the reshape is a direct collapse or expand.
-  bool dynamicExtents(ReshapeOp op) const override { return !op.getShape(); }
+  /// Open extents: a direct collapse or expand, or a reshape to the
+  /// extents its shape operand holds at run time.
+  bool dynamicExtents(ReshapeOp) const override { return true; }
   LogicalResult lower(ReshapeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
-    return replaceOrFail(
-        op, reshapeStatic(rw, op.getLoc(), a.getInput(), converted(op.getType())), rw);
+    auto resTy = converted(op.getType());
+    auto inTy = cast<RankedTensorType>(a.getInput().getType());
+    if (a.getShape() && (!resTy.hasStaticShape() || !inTy.hasStaticShape())) {
+      Value shape = a.getShape();
+      auto st = cast<RankedTensorType>(shape.getType());
+      if (!st.hasStaticShape() || st.getDimSize(0) != resTy.getRank())
+        return replaceOrFail(op, Value(), rw);
+      rw.replaceOp(op, tensor::ReshapeOp::create(rw, op.getLoc(), resTy, a.getInput(), shape));
+      return success();
+    }
+    return replaceOrFail(op, reshapeStatic(rw, op.getLoc(), a.getInput(), resTy), rw);
   }
 };
 
@@ -381,23 +391,41 @@ struct PadLowering : StaticLowering<PadOp> {
 
 struct TileLowering : StaticLowering<TileOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents: the result's are the input's times the repeats.
+  bool dynamicExtents(TileOp) const override { return true; }
   LogicalResult lower(TileOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
     auto xt = cast<RankedTensorType>(a.getInput().getType());
     Value x = a.getInput();
-    if (resTy.getNumElements() == 0) {
-      rw.replaceOp(op, emptyTensor(rw, op.getLoc(), resTy));
+    Location loc = op.getLoc();
+    if (resTy.hasStaticShape() && resTy.getNumElements() == 0) {
+      rw.replaceOp(op, emptyTensor(rw, loc, resTy));
       return success();
     }
+    Value dest;
+    SmallVector<Value> extents;
+    if (!xt.hasStaticShape()) {
+      SmallVector<OpFoldResult> sizes;
+      AffineExpr s0 = rw.getAffineSymbolExpr(0);
+      for (int64_t d = 0; d < xt.getRank(); ++d) {
+        OpFoldResult in = tensor::getMixedSize(rw, loc, x, d);
+        extents.push_back(getValueOrCreateConstantIndexOp(rw, loc, in));
+        sizes.push_back(affine::makeComposedFoldedAffineApply(
+            rw, loc, s0 * op.getRepeats()[d], {in}));
+      }
+      dest = tensor::EmptyOp::create(rw, loc, sizes, resTy.getElementType());
+    }
     Value r = indexGeneric(
-        rw, op.getLoc(), resTy, {}, {},
+        rw, loc, resTy, {}, {},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
           SmallVector<Value> at;
           for (int64_t d = 0; d < xt.getRank(); ++d)
-            at.push_back(arith::RemUIOp::create(b, l, ivs[d], idx(b, l, xt.getDimSize(d))));
+            at.push_back(arith::RemUIOp::create(
+                b, l, ivs[d], extents.empty() ? idx(b, l, xt.getDimSize(d)) : extents[d]));
           return tensor::ExtractOp::create(b, l, x, at);
-        });
+        },
+        dest);
     rw.replaceOp(op, r);
     return success();
   }

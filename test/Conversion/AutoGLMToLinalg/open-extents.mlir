@@ -51,11 +51,11 @@ func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<
 
 // Ops that do not size open extents yet are refused at the op.
 module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
-  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x8xf32> {
-    // expected-error @+2 {{'autoglm.tile' with dynamic extents is not lowered by the CPU backend yet}}
-    // expected-error @+1 {{failed to legalize operation 'autoglm.tile'}}
-    %0 = autoglm.tile %x {repeats = array<i64: 1, 2>} : tensor<?x4xf32> -> tensor<?x8xf32>
-    return %0 : tensor<?x8xf32>
+  func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x6xf32> {
+    // expected-error @+2 {{'autoglm.pad' with dynamic extents is not lowered by the CPU backend yet}}
+    // expected-error @+1 {{failed to legalize operation 'autoglm.pad'}}
+    %0 = autoglm.pad edge %x {pads = array<i64: 0, 1, 0, 1>} : tensor<?x4xf32> -> tensor<?x6xf32>
+    return %0 : tensor<?x6xf32>
   }
 }
 
@@ -190,5 +190,27 @@ module attributes {autoglm.dim_bounds = {H = 8 : i64}} {
   func.func @main(%x: tensor<1x1x?x4xf32> {autoglm.dim_params = ["", "", "H", ""]}) -> tensor<1x1x?x2xf32> {
     %0 = autoglm.pool avg %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : tensor<1x1x?x4xf32> -> tensor<1x1x?x2xf32>
     return %0 : tensor<1x1x?x2xf32>
+  }
+}
+
+// -----
+
+// Causal attention with open sequence lengths computes its mask (keep
+// j <= i + sk - sq); tile multiplies open extents by its repeats.
+// CHECK: module attributes {autoglm.dim_bounds = {S = 8 : i64}
+// CHECK: %[[SHIFT:.*]] = arith.subi %[[SK:.*]], %[[SQ:.*]] : index
+// CHECK: tensor.empty(%[[SQ]], %[[SK]]) : tensor<?x?xi1>
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.addi %{{.*}}, %[[SHIFT]]
+// CHECK: arith.cmpi sle
+// CHECK: %[[T:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK: tensor.empty(%[[T]]) : tensor<1x2x?x4xf32>
+// CHECK: arith.remui
+module attributes {autoglm.dim_bounds = {S = 8 : i64}} {
+  func.func @main(%q: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}, %k: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}, %v: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "S", ""]}) -> tensor<1x2x?x4xf32> {
+    %0 = autoglm.attention %q, %k, %v {scale = 0.5 : f64, causal = true} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %1 = autoglm.tile %0 {repeats = array<i64: 1, 1, 2, 1>} : tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+    return %1 : tensor<1x2x?x4xf32>
   }
 }
