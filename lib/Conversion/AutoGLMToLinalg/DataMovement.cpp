@@ -290,6 +290,10 @@ struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
 
 struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents but in the data's axis (indices are wrapped by it).
+  bool dynamicExtents(ScatterElementsOp op) const override {
+    return !op.getData().getType().isDynamicDim(op.getAxis());
+  }
   LogicalResult lower(ScatterElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -301,7 +305,9 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
     SmallVector<Value> lbs, ubs, steps;
     for (int64_t i = 0; i < it.getRank(); ++i) {
       lbs.push_back(idx(rw, loc, 0));
-      ubs.push_back(idx(rw, loc, it.getDimSize(i)));
+      ubs.push_back(it.isDynamicDim(i)
+                        ? (Value)tensor::DimOp::create(rw, loc, a.getIndices(), i)
+                        : idx(rw, loc, it.getDimSize(i)));
       steps.push_back(idx(rw, loc, 1));
     }
     Value indices = a.getIndices(), updates = a.getUpdates();
@@ -328,11 +334,9 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
 
 struct PadLowering : StaticLowering<PadOp> {
   using StaticLowering::StaticLowering;
-  /// Constant padding by non-negative amounts takes open extents.
-  bool dynamicExtents(PadOp op) const override {
-    return op.getMode() == PadMode::Constant &&
-           llvm::all_of(op.getPads(), [](int64_t p) { return p >= 0; });
-  }
+  /// Open extents in every mode (the padded extent is the open one plus
+  /// the pads).
+  bool dynamicExtents(PadOp) const override { return true; }
   LogicalResult lower(PadOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -350,40 +354,96 @@ struct PadLowering : StaticLowering<PadOp> {
     }
     Value x = a.getInput();
     PadMode mode = op.getMode();
+    // Open extents: read at run time, and the result sized from them.
+    SmallVector<Value> open(r);
+    Value dest;
+    if (!xt.hasStaticShape()) {
+      SmallVector<OpFoldResult> sizes;
+      AffineExpr s0 = rw.getAffineSymbolExpr(0);
+      for (int64_t d = 0; d < r; ++d) {
+        OpFoldResult in = tensor::getMixedSize(rw, loc, x, d);
+        if (xt.isDynamicDim(d))
+          open[d] = getValueOrCreateConstantIndexOp(rw, loc, in);
+        sizes.push_back(affine::makeComposedFoldedAffineApply(
+            rw, loc, s0 + (pads[d] + pads[r + d]), {in}));
+      }
+      dest = tensor::EmptyOp::create(rw, loc, sizes, resTy.getElementType());
+    }
     Value res = indexGeneric(
         rw, loc, resTy, {}, {},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
           SmallVector<Value> at;
           Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+          // Mirror without repeating the edge: |i|, then 2 last - i.
+          auto reflect = [&](Value i, Value zero, Value last,
+                             function_ref<Value()> twoLast) -> Value {
+            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+            i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
+            Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
+            Value mirrored = arith::SubIOp::create(b, l, twoLast(), i);
+            return arith::SelectOp::create(b, l, over, mirrored, i);
+          };
+          auto within = [&](Value i, Value zero, Value last) -> Value {
+            Value ge = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, zero);
+            Value le = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i, last);
+            return arith::AndIOp::create(b, l, inside, arith::AndIOp::create(b, l, ge, le));
+          };
           for (int64_t d = 0; d < r; ++d) {
             int64_t n = xt.getDimSize(d);
             Value i = arith::SubIOp::create(b, l, ivs[d], idx(b, l, pads[d]));
-            Value zero = idx(b, l, 0), last = idx(b, l, n - 1);
-            if (mode == PadMode::Reflect && n > 1) {
-              // Mirror without repeating the edge: |i|, then 2(n-1) - i.
-              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-              i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
-              Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
-              Value mirrored = arith::SubIOp::create(b, l, idx(b, l, 2 * (n - 1)), i);
-              i = arith::SelectOp::create(b, l, over, mirrored, i);
-            } else if (mode == PadMode::Constant) {
-              Value ge = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, zero);
-              Value le = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i, last);
-              inside = arith::AndIOp::create(b, l, inside,
-                                             arith::AndIOp::create(b, l, ge, le));
+            Value zero = idx(b, l, 0);
+            if (open[d]) {
+              // The extent at run time; reflect only when it is above 1.
+              Value last = arith::SubIOp::create(b, l, open[d], idx(b, l, 1));
+              if (mode == PadMode::Reflect) {
+                Value m = reflect(i, zero, last,
+                                  [&] { return arith::AddIOp::create(b, l, last, last); });
+                Value many = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, open[d],
+                                                   idx(b, l, 1));
+                i = arith::SelectOp::create(b, l, many, m, i);
+              } else if (mode == PadMode::Constant) {
+                inside = within(i, zero, last);
+              }
+              i = arith::MaxSIOp::create(b, l, i, zero);
+              i = arith::MinSIOp::create(b, l, i, arith::MaxSIOp::create(b, l, last, zero));
+            } else {
+              Value last = idx(b, l, n - 1);
+              if (mode == PadMode::Reflect && n > 1)
+                i = reflect(i, zero, last, [&] { return idx(b, l, 2 * (n - 1)); });
+              else if (mode == PadMode::Constant)
+                inside = within(i, zero, last);
+              // Edge mode, and a final guard for every mode: clamp.
+              i = arith::MaxSIOp::create(b, l, i, zero);
+              i = arith::MinSIOp::create(b, l, i, idx(b, l, std::max<int64_t>(n - 1, 0)));
             }
-            // Edge mode, and a final guard for every mode: clamp.
-            i = arith::MaxSIOp::create(b, l, i, zero);
-            i = arith::MinSIOp::create(b, l, i, idx(b, l, std::max<int64_t>(n - 1, 0)));
             at.push_back(i);
           }
-          if (xt.getNumElements() == 0)
+          if (xt.hasStaticShape() && xt.getNumElements() == 0)
             return padVal;
-          Value v = tensor::ExtractOp::create(b, l, x, at);
+          Value v;
+          if (dest) {
+            // An open extent may be 0 at run time: nothing to read then.
+            Value nonEmpty = arith::ConstantIntOp::create(b, l, 1, 1);
+            for (Value n : open)
+              if (n)
+                nonEmpty = arith::AndIOp::create(
+                    b, l, nonEmpty,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, n, idx(b, l, 0)));
+            auto read = scf::IfOp::create(
+                b, l, nonEmpty,
+                [&](OpBuilder &ib, Location il) {
+                  scf::YieldOp::create(ib, il, ValueRange{tensor::ExtractOp::create(ib, il, x, at)});
+                },
+                [&](OpBuilder &ib, Location il) { scf::YieldOp::create(ib, il, padVal); });
+            v = read.getResult(0);
+          } else {
+            v = tensor::ExtractOp::create(b, l, x, at);
+          }
           return mode == PadMode::Constant
                      ? (Value)arith::SelectOp::create(b, l, inside, v, padVal)
                      : v;
-        });
+        },
+        dest);
     rw.replaceOp(op, res);
     return success();
   }

@@ -19,7 +19,9 @@ height and width, numpy references for 5x7 and 8x3; and Inputs/conv-dynamic/:
 Conv 3x3 stride 2 pad 1 with bias + Relu on such an image, numpy float64
 references for 6x9 and 3x4; and Inputs/norm-dynamic/: InstanceNormalization
 of x[N,4,H,W] with all of N, H, W open (the counts of its mean and variance
-are taken at run time), numpy float64 references for 1x7x5 and 3x4x9.
+are taken at run time), numpy float64 references for 1x7x5 and 3x4x9; and
+Inputs/pad-scatter-dynamic/: reflect padding and ScatterElements on x[N,3]
+with N open, numpy references for N = 4 and N = 3.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -236,6 +238,37 @@ def norm():
         print(out, n, h, w)
 
 
+def pad_scatter():
+    rng = np.random.default_rng(17)
+    nodes = [helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect"),
+             helper.make_node("ScatterElements", ["x", "i", "u"], ["z"], axis=1)]
+    graph = helper.make_graph(
+        nodes, "pad_scatter_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3]),
+         helper.make_tensor_value_info("i", TensorProto.INT64, ["N", 2]),
+         helper.make_tensor_value_info("u", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["M", 6]),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 3])],
+        initializer=[numpy_helper.from_array(np.array([2, 1, 1, 2], np.int64), "p")])
+    out = save_model(graph, "pad-scatter-dynamic")
+    for k, n in enumerate((4, 3)):
+        x = rng.standard_normal((n, 3)).astype(np.float32)
+        idx = np.stack([rng.permutation(3)[:2] for _ in range(n)]).astype(np.int64)
+        u = rng.standard_normal((n, 2)).astype(np.float32)
+        z = x.copy()
+        for r in range(n):
+            for c in range(2):
+                z[r, idx[r, c]] = u[r, c]
+        d = os.path.join(out, f"test_data_set_{k}")
+        os.makedirs(d, exist_ok=True)
+        for name, t, tn in (("input_0", x, "x"), ("input_1", idx, "i"), ("input_2", u, "u"),
+                            ("output_0", np.pad(x, ((2, 1), (1, 2)), mode="reflect"), "y"),
+                            ("output_1", z, "z")):
+            with open(os.path.join(d, name + ".pb"), "wb") as f:
+                f.write(numpy_helper.from_array(t, tn).SerializeToString())
+        print(d, "N =", n)
+
+
 if __name__ == "__main__":
     main()
     cnn()
@@ -244,3 +277,4 @@ if __name__ == "__main__":
     pool()
     conv()
     norm()
+    pad_scatter()
