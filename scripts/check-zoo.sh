@@ -39,4 +39,26 @@ for d in "$ZOO"/*/; do
     fi
   done
 done
+# Open batch: the CNNs with dim 0 of their inputs and outputs made the
+# dim_param N (scripts/models/open_batch.py), compiled once for batches up to
+# 4 (--max-dim N=4) and run at batch 1 against the same torch reference.
+for name in resnet18_op13 resnet18_op17 mobilenet_v2_op13 mobilenet_v2_op17; do
+  d="$ZOO/$name"
+  [ -f "$d/model.onnx" ] || continue
+  art="$BUILD/zoo-artifacts/$name-open-batch"
+  /usr/bin/python3 "$ROOT/scripts/models/open_batch.py" "$d/model.onnx" "$art.onnx"
+  if ! "$BUILD/bin/autoglm-compile" "$art.onnx" -o "$art" --max-dim N=4 2> "$art.err"; then
+    printf "%-32s open batch FAIL compile: %s\n" "$name" "$(head -1 "$art.err")"
+    fail=1
+    continue
+  fi
+  if out=$("$BUILD/bin/autoglm-run" "$art" --test-data "$d/test_data_set_0" \
+             --rtol 1e-4 --atol 1e-5 2>&1); then
+    worst=$(echo "$out" | grep -oP 'max abs error \K[0-9.e+-]+' | sort -g | tail -1)
+    printf "%-32s open batch (N <= 4) ok: worst abs error %s\n" "$name" "$worst"
+  else
+    printf "%-32s open batch FAIL\n%s\n" "$name" "$out"
+    fail=1
+  fi
+done
 exit $fail

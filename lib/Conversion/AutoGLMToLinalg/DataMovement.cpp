@@ -75,7 +75,14 @@ struct ReshapeLowering : StaticLowering<ReshapeOp> {
       rw.replaceOp(op, tensor::ReshapeOp::create(rw, op.getLoc(), resTy, a.getInput(), shape));
       return success();
     }
-    return replaceOrFail(op, reshapeStatic(rw, op.getLoc(), a.getInput(), resTy), rw);
+    Value r = reshapeStatic(rw, op.getLoc(), a.getInput(), resTy);
+    if (!r)
+      return op.emitError() << "reshape from " << inTy << " to " << resTy
+                            << " is neither a collapse nor an expand of the open extents "
+                               "(the target shape fixes extents the open input does not "
+                               "have)";
+    rw.replaceOp(op, r);
+    return success();
   }
 };
 

@@ -214,3 +214,16 @@ module attributes {autoglm.dim_bounds = {S = 8 : i64}} {
     return %1 : tensor<1x2x?x4xf32>
   }
 }
+
+// -----
+
+// A reshape that moves elements across an open extent (a traced model's
+// fixed target shape) is refused at the op.
+module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
+  func.func @main(%x: tensor<?x6xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<2x?xf32> {
+    // expected-error @+2 {{reshape from 'tensor<?x6xf32>' to 'tensor<2x?xf32>' is neither a collapse nor an expand of the open extents}}
+    // expected-error @+1 {{failed to legalize operation 'autoglm.reshape'}}
+    %0 = autoglm.reshape %x : (tensor<?x6xf32>) -> tensor<2x?xf32>
+    return %0 : tensor<2x?xf32>
+  }
+}
