@@ -111,8 +111,9 @@ struct FuseConvResidual : CountingPattern<BinaryOp> {
       Operation *def = r.getDefiningOp();
       if (def && def->getBlock() == conv->getBlock() && !def->isBeforeInBlock(conv))
         continue;
+      Value residual = r; // a structured binding cannot be captured in C++17
       rw.modifyOpInPlace(conv, [&] {
-        conv.getResidualMutable().assign(r);
+        conv.getResidualMutable().assign(residual);
         conv->setLoc(FusedLoc::get(rw.getContext(), {conv->getLoc(), add.getLoc()}));
       });
       rw.replaceOp(add, conv.getResult());

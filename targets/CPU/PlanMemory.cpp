@@ -151,7 +151,9 @@ struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
     SmallVector<Temp *> order;
     for (Temp &t : temps)
       order.push_back(&t);
-    llvm::stable_sort(order, [](Temp *a, Temp *b) {
+    // A total order (no two temporaries are born at one op), so sort is as
+    // deterministic as stable_sort, whose temporary buffer is deprecated.
+    llvm::sort(order, [](Temp *a, Temp *b) {
       return a->bytes != b->bytes ? a->bytes > b->bytes : a->first < b->first;
     });
     SmallVector<Temp *> placed;

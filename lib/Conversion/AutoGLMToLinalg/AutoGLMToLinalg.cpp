@@ -32,7 +32,6 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rw) const override {
     Location loc = op.getLoc();
     auto qt = op.getQuery().getType();
-    auto kt = op.getKey().getType();
     int64_t r = qt.getRank();
     Type elem = qt.getElementType();
     SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, r));

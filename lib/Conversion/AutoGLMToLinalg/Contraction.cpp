@@ -45,10 +45,6 @@ Value applyEpilogue(OpBuilder &b, Op op, Value result) {
                           });
 }
 
-Value zeroInit(OpBuilder &b, Location loc, RankedTensorType type) {
-  return fillTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0));
-}
-
 /// A constant weight, viewed with shape `view` (same element count), with
 /// its dims permuted (result dim i is view dim perm[i]), the bytes moved at
 /// compile time, or null if the weight is not a
