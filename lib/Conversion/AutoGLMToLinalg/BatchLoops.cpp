@@ -72,6 +72,7 @@ bool separable(Operation *op) {
         return o.getPads()[0] == 0 && o.getPads()[r] == 0;
       })
       .Case([](SliceOp o) { return o.getStarts()[0] == 0 && o.getSteps()[0] == 1; })
+      .Case([](ResizeOp o) { return o.getScales()[0] == 1.0; })
       .Case([](ReshapeOp o) {
         // Dim 0 is kept when the other extents hold as many elements.
         auto in = o.getInput().getType(), out = o.getType();

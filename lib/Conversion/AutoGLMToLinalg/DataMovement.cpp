@@ -529,6 +529,15 @@ struct ShapeLowering : StaticLowering<ShapeOp> {
 /// the ONNX reference.
 struct ResizeLowering : StaticLowering<ResizeOp> {
   using StaticLowering::StaticLowering;
+  /// Open extents in the dims it does not resize (scale 1: batch,
+  /// channels); the resized ones need their extents at compile time.
+  bool dynamicExtents(ResizeOp op) const override {
+    auto t = op.getInput().getType();
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if ((t.isDynamicDim(d) || op.getType().isDynamicDim(d)) && op.getScales()[d] != 1.0)
+        return false;
+    return true;
+  }
   LogicalResult lower(ResizeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -544,6 +553,15 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
     ArrayRef<double> scales = op.getScales();
     Value data = a.getInput();
     Type f64 = rw.getF64Type();
+    Value dest;
+    if (!resTy.hasStaticShape()) {
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < resTy.getRank(); ++d)
+        sizes.push_back(resTy.isDynamicDim(d)
+                            ? tensor::getMixedSize(rw, op.getLoc(), data, d)
+                            : OpFoldResult(rw.getIndexAttr(resTy.getDimSize(d))));
+      dest = tensor::EmptyOp::create(rw, op.getLoc(), sizes, elem);
+    }
     Value r = indexGeneric(
         rw, op.getLoc(), resTy, {}, {},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
@@ -674,7 +692,8 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
           if (elem == f64)
             return acc;
           return arith::TruncFOp::create(b, l, elem, acc);
-        });
+        },
+        dest);
     rw.replaceOp(op, r);
     return success();
   }

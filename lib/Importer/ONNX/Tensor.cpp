@@ -452,8 +452,6 @@ LogicalResult importResizeLike(NodeImporter &n, unsigned scalesIdx,
                                std::optional<unsigned> sizesIdx,
                                StringRef defaultCtm, StringRef defaultNearest) {
   auto x = n.inputType(0);
-  if (!x.hasStaticShape())
-    return n.error("resize needs a static input shape");
   int64_t rank = x.getRank();
   std::string modeName = n.attrString("mode", "nearest");
   std::optional<ResizeMode> mode;
@@ -482,6 +480,8 @@ LogicalResult importResizeLike(NodeImporter &n, unsigned scalesIdx,
   if (sizesIdx && n.hasInput(*sizesIdx) && failed(sizes))
     return n.error("sizes must be a constant (bind it with --bind-input)");
   if (succeeded(sizes) && !sizes->empty()) {
+    if (!x.hasStaticShape())
+      return n.error("resize to given sizes needs a static input shape");
     if ((int64_t)sizes->size() != rank)
       return n.error("sizes has " + Twine(sizes->size()) + " entries for rank " +
                      Twine(rank));
@@ -502,6 +502,14 @@ LogicalResult importResizeLike(NodeImporter &n, unsigned scalesIdx,
                      Twine(rank));
     for (int64_t d = 0; d < rank; ++d) {
       double s = (*sc)[d];
+      // An open dim passes through when it is not resized (scale 1).
+      if (x.isDynamicDim(d)) {
+        if (s != 1.0)
+          return n.error("resizing an open dim is not supported yet (scale 1 only)");
+        scales.push_back(s);
+        shape.push_back(ShapedType::kDynamic);
+        continue;
+      }
       double extent = std::floor(double(x.getDimSize(d)) * s);
       if (!(s > 0) || !(extent >= 1) || extent > double(int64_t(1) << 31))
         return n.error(fmt::format("scale {} gives an output extent out of range", s));

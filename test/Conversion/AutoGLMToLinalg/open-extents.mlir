@@ -52,6 +52,7 @@ func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<
 // Ops that do not size open extents yet are refused at the op.
 module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
   func.func @main(%x: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "N", ""]}) -> tensor<1x2x?x8xf32> {
+    // Resizing an open dim needs its extent at compile time.
     // expected-error @+2 {{'autoglm.resize' with dynamic extents is not lowered by the CPU backend yet}}
     // expected-error @+1 {{failed to legalize operation 'autoglm.resize'}}
     %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x?x4xf32> -> tensor<1x2x?x8xf32>
@@ -225,5 +226,19 @@ module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
     // expected-error @+1 {{failed to legalize operation 'autoglm.reshape'}}
     %0 = autoglm.reshape %x : (tensor<?x6xf32>) -> tensor<2x?xf32>
     return %0 : tensor<2x?xf32>
+  }
+}
+
+// -----
+
+// Resize keeps open extents in the dims it does not resize.
+// CHECK: module attributes {autoglm.dim_bounds = {C = 4 : i64}
+// CHECK-SAME: max_shape = array<i64: 1, 4, 8, 8>
+// CHECK: %[[C:.*]] = tensor.dim %{{.*}}, %c1 : tensor<1x?x4x4xf32>
+// CHECK: tensor.empty(%[[C]]) : tensor<1x?x8x8xf32>
+module attributes {autoglm.dim_bounds = {C = 4 : i64}} {
+  func.func @main(%x: tensor<1x?x4x4xf32> {autoglm.dim_params = ["", "C", "", ""]}) -> tensor<1x?x8x8xf32> {
+    %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x?x4x4xf32> -> tensor<1x?x8x8xf32>
+    return %0 : tensor<1x?x8x8xf32>
   }
 }
