@@ -599,6 +599,11 @@ struct ConvLowering : StaticLowering<ConvOp> {
 
 struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
   using StaticLowering::StaticLowering;
+  /// Open batch and spatial extents (channels and weights static).
+  bool dynamicExtents(ConvTransposeOp op) const override {
+    return !op.getInput().getType().isDynamicDim(1) &&
+           op.getWeight().getType().hasStaticShape();
+  }
   LogicalResult lower(ConvTransposeOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -613,16 +618,18 @@ struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
                       op_ = op.getOutputPadding();
     Value zero = scalarConst(rw, loc, e.type, 0);
 
-    // 1. Insert stride-1 zeros between input elements.
-    SmallVector<int64_t> dilShape = {xt.getDimSize(0), xt.getDimSize(1)};
-    SmallVector<OpFoldResult> offs(xt.getRank(), rw.getIndexAttr(0)), sizes, strides;
+    // 1. Insert stride-1 zeros between input elements ((in - 1) s + 1 per
+    //    spatial dim; open extents computed).
+    SmallVector<OpFoldResult> offs(xt.getRank(), rw.getIndexAttr(0)), strides,
+        sizes = tensor::getMixedSizes(rw, loc, x), dilSizes;
+    AffineExpr s0 = rw.getAffineSymbolExpr(0);
     for (int64_t i = 0; i < xt.getRank(); ++i) {
-      sizes.push_back(rw.getIndexAttr(xt.getDimSize(i)));
       strides.push_back(rw.getIndexAttr(i < 2 ? 1 : s[i - 2]));
+      dilSizes.push_back(i < 2 ? sizes[i]
+                               : affine::makeComposedFoldedAffineApply(
+                                     rw, loc, (s0 - 1) * s[i - 2] + 1, {sizes[i]}));
     }
-    for (int64_t i = 0; i < nd; ++i)
-      dilShape.push_back((xt.getDimSize(2 + i) - 1) * s[i] + 1);
-    Value xd = fillTensor(rw, loc, RankedTensorType::get(dilShape, e.type), zero);
+    Value xd = fillInto(rw, loc, tensor::EmptyOp::create(rw, loc, dilSizes, e.type), zero);
     xd = tensor::InsertSliceOp::create(rw, loc, x, xd, offs, sizes, strides);
 
     // 2. Pad by dil*(k-1) - pad (+ output_padding at the end); crop where
@@ -643,7 +650,8 @@ struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
       SmallVector<OpFoldResult> o, sz, st;
       for (int64_t i = 0; i < pt.getRank(); ++i) {
         o.push_back(rw.getIndexAttr(cropLo[i]));
-        sz.push_back(rw.getIndexAttr(pt.getDimSize(i) - cropLo[i] - cropHi[i]));
+        sz.push_back(affine::makeComposedFoldedAffineApply(
+            rw, loc, s0 - (cropLo[i] + cropHi[i]), {tensor::getMixedSize(rw, loc, xp, i)}));
         st.push_back(rw.getIndexAttr(1));
       }
       xp = tensor::ExtractSliceOp::create(rw, loc, xp, o, sz, st);

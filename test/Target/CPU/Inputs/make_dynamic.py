@@ -21,7 +21,10 @@ references for 6x9 and 3x4; and Inputs/norm-dynamic/: InstanceNormalization
 of x[N,4,H,W] with all of N, H, W open (the counts of its mean and variance
 are taken at run time), numpy float64 references for 1x7x5 and 3x4x9; and
 Inputs/pad-scatter-dynamic/: reflect padding and ScatterElements on x[N,3]
-with N open, numpy references for N = 4 and N = 3.
+with N open, numpy references for N = 4 and N = 3; and
+Inputs/convt-dynamic/: two torch ConvTranspose2d (stride 2, output padding,
+groups) on images of open height and width, torch float64 references for
+3x6 and 7x2.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -269,6 +272,27 @@ def pad_scatter():
         print(d, "N =", n)
 
 
+def convt():
+    import torch
+    torch.manual_seed(21)
+    net = torch.nn.Sequential(
+        torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+        torch.nn.ReLU(), torch.nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1, groups=2))
+    net.eval()
+    out = os.path.join(HERE, "convt-dynamic")
+    os.makedirs(out, exist_ok=True)
+    torch.onnx.export(net, torch.zeros(1, 3, 5, 5), os.path.join(out, "model.onnx"),
+                      input_names=["x"], output_names=["y"], opset_version=17,
+                      dynamic_axes={"x": {2: "H", 3: "W"}, "y": {2: "OH", 3: "OW"}})
+    ref = net.double()
+    for i, (h, w) in enumerate(((3, 6), (7, 2))):
+        x = torch.randn(1, 3, h, w)
+        with torch.no_grad():
+            y = ref(x.double()).float()
+        save_set(os.path.join(out, f"test_data_set_{i}"), x.numpy(), y.numpy())
+        print(out, h, w)
+
+
 if __name__ == "__main__":
     main()
     cnn()
@@ -278,3 +302,4 @@ if __name__ == "__main__":
     conv()
     norm()
     pad_scatter()
+    convt()
