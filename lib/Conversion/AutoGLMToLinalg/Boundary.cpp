@@ -167,12 +167,17 @@ LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
                            ? cast<StringAttr>(params[d]).getValue()
                            : StringRef();
       auto b = bounds && !name.empty() ? bounds.getAs<IntegerAttr>(name) : IntegerAttr();
-      if (!b)
-        return func.emitError() << "input " << i << " (" << t << ") has an open extent at dim "
-                                << d << (name.empty() ? "" : " ('" + name.str() + "')")
-                                << " with no bound: give --max-dim "
-                                << (name.empty() ? "NAME" : name) << "=<bound> or fix it "
-                                << "with --dim";
+      if (!b) {
+        auto diag = func.emitError() << "input " << i << " (" << t
+                                     << ") has an open extent at dim " << d;
+        // An unnamed open extent can only be fixed through the input's shape.
+        if (name.empty())
+          diag << " with no name and no bound: fix the input's shape with --input-shape";
+        else
+          diag << " ('" << name << "') with no bound: give --max-dim " << name
+               << "=<bound> or fix it with --dim";
+        return diag;
+      }
       bound[d] = b.getInt();
     }
     auto extT = RankedTensorType::get({t.getRank()}, IntegerType::get(ctx, 64));

@@ -242,3 +242,12 @@ module attributes {autoglm.dim_bounds = {C = 4 : i64}} {
     return %0 : tensor<1x?x8x8xf32>
   }
 }
+
+// -----
+
+// An unnamed open extent (no dim_param) can only be fixed by the shape.
+// expected-error @+1 {{input 0 ('tensor<?x4xf32>') has an open extent at dim 0 with no name and no bound: fix the input's shape with --input-shape}}
+func.func @main(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = autoglm.unary relu %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
