@@ -695,7 +695,9 @@ LogicalResult ReshapeOp::verify() {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
+  // Same type: the identity, unless a run-time shape may regroup open
+  // extents (tensor<?x?xf32> to tensor<?x?xf32> by [3, 2] from [2, 3]).
+  if (getInput().getType() == getType() && (getType().hasStaticShape() || !getShape()))
     return getInput();
   // reshape(reshape(x)) -> reshape(x): only the final shape matters.
   if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
@@ -922,7 +924,8 @@ LogicalResult ExpandOp::verify() {
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
+  // Same open type is no identity: an open extent of 1 may broadcast.
+  if (getInput().getType() == getType() && getType().hasStaticShape())
     return getInput();
   if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     if (getType().hasStaticShape())

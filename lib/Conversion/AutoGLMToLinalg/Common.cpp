@@ -5,6 +5,7 @@
 #include "Common.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
@@ -132,10 +133,121 @@ AffineMap lowering::broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> res,
   return AffineMap::get(res.size(), 0, exprs, ctx);
 }
 
+/// Whether the inputs' open extents may broadcast at run time: an open
+/// extent aligned with a static result extent other than 1 (it may be 1), or
+/// two open extents aligned in one dim that the bound analysis cannot prove
+/// equal. Open extents are assumed not to broadcast otherwise.
+static bool mayBroadcastAtRunTime(RankedTensorType res, ValueRange inputs) {
+  int64_t r = res.getRank();
+  for (int64_t i = 0; i < r; ++i) {
+    std::optional<ValueBoundsConstraintSet::Variable> first;
+    for (Value in : inputs) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t j = i - (r - t.getRank());
+      if (j < 0 || !t.isDynamicDim(j))
+        continue;
+      if (!res.isDynamicDim(i))
+        return res.getDimSize(i) != 1;
+      ValueBoundsConstraintSet::Variable v(in, j);
+      if (!first) {
+        first = v;
+        continue;
+      }
+      FailureOr<bool> same = ValueBoundsConstraintSet::areEqual(*first, v);
+      if (failed(same) || !*same)
+        return true;
+    }
+  }
+  return false;
+}
+
+/// The elementwise op when open extents may broadcast at run time: every
+/// input read with tensor.extract at index 0 where its extent is 1 (else
+/// the loop index, clamped into the input), the result extents those of
+/// ONNX broadcasting (an extent of 1 gives way to the others).
+static Value buildRuntimeBroadcast(OpBuilder &b, Location loc, RankedTensorType res,
+                                   ValueRange inputs, ScalarBody body, Value dest) {
+  int64_t r = res.getRank();
+  auto c = [&](OpBuilder &ob, Location l, int64_t v) {
+    return arith::ConstantIndexOp::create(ob, l, v);
+  };
+  SmallVector<SmallVector<Value>> extents;
+  for (Value in : inputs) {
+    auto t = cast<RankedTensorType>(in.getType());
+    SmallVector<Value> e;
+    for (int64_t j = 0; j < t.getRank(); ++j)
+      e.push_back(getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, in, j)));
+    extents.push_back(e);
+  }
+  if (!dest) {
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t i = 0; i < r; ++i) {
+      if (!res.isDynamicDim(i)) {
+        sizes.push_back(b.getIndexAttr(res.getDimSize(i)));
+        continue;
+      }
+      Value size = c(b, loc, 1);
+      SmallVector<Value> aligned;
+      for (auto [in, e] : llvm::zip(inputs, extents)) {
+        int64_t j = i - (r - cast<RankedTensorType>(in.getType()).getRank());
+        if (j < 0)
+          continue;
+        Value one = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e[j], c(b, loc, 1));
+        size = arith::SelectOp::create(b, loc, one, size, e[j]);
+        aligned.push_back(e[j]);
+      }
+      // The bound analysis follows neither select nor affine.max to an upper
+      // bound; an affine.min with the sum of the extents minus (count - 1),
+      // never below their largest when none is 0, gives it one (loose: the
+      // output buffer may be sized for more than the broadcast extent).
+      AffineExpr sum = b.getAffineConstantExpr(1 - (int64_t)aligned.size());
+      for (size_t k = 0; k < aligned.size(); ++k)
+        sum = sum + b.getAffineSymbolExpr(k);
+      SmallVector<Value> operands = {size};
+      operands.append(aligned);
+      AffineExpr first = b.getAffineSymbolExpr(0);
+      sum = sum.shiftSymbols(aligned.size(), 1);
+      size = affine::AffineMinOp::create(
+          b, loc, AffineMap::get(0, aligned.size() + 1, {first, sum}, b.getContext()),
+          operands);
+      sizes.push_back(size);
+    }
+    dest = tensor::EmptyOp::create(b, loc, sizes, res.getElementType());
+  }
+  SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(r, b.getContext());
+  return linalg::GenericOp::create(
+             b, loc, res, ValueRange{}, ValueRange{dest}, ArrayRef<AffineMap>{id}, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               SmallVector<Value> args;
+               for (auto [in, e] : llvm::zip(inputs, extents)) {
+                 auto t = cast<RankedTensorType>(in.getType());
+                 SmallVector<Value> at;
+                 for (int64_t j = 0; j < t.getRank(); ++j) {
+                   Value iv = linalg::IndexOp::create(nb, nl, j + (r - t.getRank()));
+                   Value last = arith::MaxSIOp::create(
+                       nb, nl, arith::SubIOp::create(nb, nl, e[j], c(nb, nl, 1)), c(nb, nl, 0));
+                   Value one =
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, e[j], c(nb, nl, 1));
+                   Value k = arith::MinSIOp::create(nb, nl, iv, last);
+                   at.push_back(arith::SelectOp::create(nb, nl, one, c(nb, nl, 0), k));
+                 }
+                 args.push_back(tensor::ExtractOp::create(nb, nl, in, at));
+               }
+               linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+             })
+      .getResult(0);
+}
+
 Value lowering::buildElementwise(OpBuilder &b, Location loc,
                                  RankedTensorType resultType, ValueRange inputs,
                                  ScalarBody body, Value dest) {
   MLIRContext *ctx = b.getContext();
+  if (!resultType.hasStaticShape() || llvm::any_of(inputs.getTypes(), [](Type t) {
+        return !cast<RankedTensorType>(t).hasStaticShape();
+      }))
+    if (mayBroadcastAtRunTime(resultType, inputs))
+      return buildRuntimeBroadcast(b, loc, resultType, inputs, body, dest);
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
     maps.push_back(broadcastMap(ctx, resultType.getShape(),
@@ -457,6 +569,23 @@ Value lowering::reshapeStatic(OpBuilder &b, Location loc, Value v,
     auto re = getReassociationIndicesForReshape(from, to);
     if (!re)
       return {};
+    // Only when the grouping is unambiguous: a group with an open extent on
+    // one side has exactly one on the other (the rest static factors), a
+    // group without has the same static product on both sides.
+    const RankedTensorType &wide = to.getRank() > from.getRank() ? to : from;
+    const RankedTensorType &narrow = to.getRank() > from.getRank() ? from : to;
+    for (auto [g, group] : llvm::enumerate(*re)) {
+      int64_t open = 0, product = 1;
+      for (int64_t d : group) {
+        if (wide.isDynamicDim(d))
+          ++open;
+        else
+          product *= wide.getDimSize(d);
+      }
+      bool narrowOpen = narrow.isDynamicDim(g);
+      if (open != (narrowOpen ? 1 : 0) || (!narrowOpen && product != narrow.getDimSize(g)))
+        return {};
+    }
     if (to.getRank() > from.getRank())
       return tensor::ExpandShapeOp::create(b, loc, to, v, *re);
     return tensor::CollapseShapeOp::create(b, loc, to, v, *re);

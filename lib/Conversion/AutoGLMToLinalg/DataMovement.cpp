@@ -75,6 +75,16 @@ struct ReshapeLowering : StaticLowering<ReshapeOp> {
       rw.replaceOp(op, tensor::ReshapeOp::create(rw, op.getLoc(), resTy, a.getInput(), shape));
       return success();
     }
+    // Open extents into a static shape: the elements in order, whatever
+    // the open extents were (a collapse/expand would have to guess which
+    // extents correspond).
+    if (resTy.hasStaticShape() && !inTy.hasStaticShape()) {
+      auto shapeTy = RankedTensorType::get({resTy.getRank()}, rw.getI64Type());
+      Value shape = arith::ConstantOp::create(
+          rw, op.getLoc(), shapeTy, DenseElementsAttr::get(shapeTy, resTy.getShape()));
+      rw.replaceOp(op, tensor::ReshapeOp::create(rw, op.getLoc(), resTy, a.getInput(), shape));
+      return success();
+    }
     Value r = reshapeStatic(rw, op.getLoc(), a.getInput(), resTy);
     if (!r)
       return op.emitError() << "reshape from " << inTy << " to " << resTy

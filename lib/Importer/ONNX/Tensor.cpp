@@ -443,6 +443,10 @@ LogicalResult importExpand(NodeImporter &n) {
   }
   if (!type)
     return n.error("the target shape is not a constant");
+  // A run-time target: the result's extents must come from ONNX's types.
+  if (failed(shape) && !type.hasStaticShape())
+    return n.error("the target shape is known only at run time and the result has open "
+                   "extents (bind it with --bind-input)");
   return done(n, n.make<ExpandOp>(type, n.input(0)));
 }
 

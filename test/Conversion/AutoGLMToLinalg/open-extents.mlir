@@ -251,3 +251,40 @@ func.func @main(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %0 = autoglm.unary relu %x : tensor<?x4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// Two open extents in one dim that the compiler cannot prove equal may
+// broadcast at run time (either may be 1): every input is read with its
+// index at 0 where its extent is 1, clamped into it otherwise, and the
+// result extent is the one that is not 1.
+// CHECK: module attributes {autoglm.dim_bounds = {M = 4 : i64, N = 4 : i64}
+// CHECK: %[[EA:.*]] = tensor.dim %[[A:.*]], %c0 : tensor<?x4xf32>
+// CHECK: %[[EB:.*]] = tensor.dim %[[B:.*]], %c0 : tensor<?x4xf32>
+// CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[EB]], %c1 : index
+// CHECK: arith.select %[[ONE]], %{{.*}}, %[[EB]] : index
+// CHECK: affine.min
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x4xf32>)
+// CHECK: linalg.index 0
+// CHECK: tensor.extract %[[A]]
+// CHECK: tensor.extract %[[B]]
+// CHECK: arith.addf
+module attributes {autoglm.dim_bounds = {N = 4 : i64, M = 4 : i64}} {
+  func.func @main(%a: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}, %b: tensor<?x4xf32> {autoglm.dim_params = ["M", ""]}) -> tensor<?x4xf32> {
+    %0 = autoglm.binary add %a, %b : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %0 : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+// Open extents reshaped into a static shape: the elements in order
+// (tensor.reshape), not a collapse that would guess which extents match.
+// CHECK: module attributes {autoglm.dim_bounds = {A = 4 : i64, B = 4 : i64}
+// CHECK: tensor.reshape %{{.*}}(%{{.*}}) : (tensor<?x?xf32>, tensor<2xi64>) -> tensor<3x2xf32>
+module attributes {autoglm.dim_bounds = {A = 4 : i64, B = 4 : i64}} {
+  func.func @main(%x: tensor<?x?xf32> {autoglm.dim_params = ["A", "B"]}) -> tensor<3x2xf32> {
+    %0 = autoglm.reshape %x : (tensor<?x?xf32>) -> tensor<3x2xf32>
+    return %0 : tensor<3x2xf32>
+  }
+}

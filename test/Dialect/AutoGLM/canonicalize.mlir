@@ -155,3 +155,18 @@ func.func @fold_select() -> tensor<3xi64> {
   %0 = autoglm.select %c, %a, %b : (tensor<3xi1>, tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
   return %0 : tensor<3xi64>
 }
+
+// -----
+
+// Same open types are no identity for expand (an open extent of 1 may
+// broadcast) nor for a reshape to a run-time shape (it may regroup).
+// CHECK-LABEL: func.func @open_no_fold
+// CHECK: autoglm.expand
+// CHECK: autoglm.reshape
+// CHECK: autoglm.reshape
+func.func @open_no_fold(%x: tensor<?x4xf32>, %s: tensor<2xi64>) -> (tensor<?x4xf32>, tensor<?x?xf32>) {
+  %0 = autoglm.expand %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  %1 = autoglm.reshape %0, %s : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %2 = autoglm.reshape %1, %s : (tensor<?x?xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0, %2 : tensor<?x4xf32>, tensor<?x?xf32>
+}
