@@ -70,8 +70,11 @@ struct ReshapeLowering : StaticLowering<ReshapeOp> {
     if (a.getShape() && (!resTy.hasStaticShape() || !inTy.hasStaticShape())) {
       Value shape = a.getShape();
       auto st = cast<RankedTensorType>(shape.getType());
-      if (!st.hasStaticShape() || st.getDimSize(0) != resTy.getRank())
-        return replaceOrFail(op, Value(), rw);
+      // The shape's length is the result's rank (the verifier checks it).
+      if (!st.hasStaticShape())
+        shape = tensor::CastOp::create(
+            rw, op.getLoc(), RankedTensorType::get({resTy.getRank()}, st.getElementType()),
+            shape);
       rw.replaceOp(op, tensor::ReshapeOp::create(rw, op.getLoc(), resTy, a.getInput(), shape));
       return success();
     }

@@ -116,11 +116,12 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
 
 struct ReduceLowering : StaticLowering<ReduceOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents in the kept dims (the count of a mean is static).
+  /// Open extents anywhere (a mean over open dims divides by a count taken
+  /// at run time); arg-reductions over a static axis.
   bool dynamicExtents(ReduceOp op) const override {
     auto t = op.getInput().getType();
-    return op.getKind() != ReduceKind::ArgMax && op.getKind() != ReduceKind::ArgMin &&
-           llvm::none_of(op.getAxes(), [&](int64_t a) { return t.isDynamicDim(a); });
+    bool argReduce = op.getKind() == ReduceKind::ArgMax || op.getKind() == ReduceKind::ArgMin;
+    return !argReduce || llvm::none_of(op.getAxes(), [&](int64_t a) { return t.isDynamicDim(a); });
   }
   LogicalResult lower(ReduceOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
@@ -160,8 +161,22 @@ struct ReduceLowering : StaticLowering<ReduceOp> {
       break;
     case ReduceKind::Mean: {
       int64_t n = countOf(xt, axes);
-      r = post(sumOf(x), [&](OpBuilder &b, Location l, ValueRange v) {
-        return divByCount(b, l, v[0], n, e);
+      // Open reduced dims: the count at run time.
+      Value count;
+      if (llvm::any_of(axes, [&](int64_t a) { return xt.isDynamicDim(a); })) {
+        Value c = arith::ConstantIndexOp::create(rw, loc, 1);
+        for (int64_t a : axes)
+          c = arith::MulIOp::create(rw, loc, c, tensor::DimOp::create(rw, loc, x, a));
+        c = arith::IndexCastOp::create(rw, loc, rw.getI64Type(), c);
+        count = e.isFloat ? (Value)arith::SIToFPOp::create(rw, loc, e.type, c)
+                          : castScalar(rw, loc, c, ElemInfo::of(rw.getI64Type()), e);
+      }
+      r = post(sumOf(x), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        if (!count)
+          return divByCount(b, l, v[0], n, e);
+        return e.isFloat ? (Value)arith::DivFOp::create(b, l, v[0], count)
+               : e.isUnsigned ? (Value)arith::DivUIOp::create(b, l, v[0], count)
+                              : (Value)arith::DivSIOp::create(b, l, v[0], count);
       });
       break;
     }

@@ -88,7 +88,8 @@ LogicalResult importReshape(NodeImporter &n) {
       inferIdx = i;
       continue;
     }
-    if (d < -1 || d > kMaxDim)
+    // (A 0 that copies an open extent leaves it open.)
+    if (!ShapedType::isDynamic(d) && (d < -1 || d > kMaxDim))
       return n.error("shape entry " + Twine(d) + " is out of range");
     if (ShapedType::isDynamic(d))
       known = -1;
