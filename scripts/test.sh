@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
 # GoogleTest units, the lit suite (check-autoglm), the ONNX import sweep and
-# the ONNX conformance run (compile + run + compare, libonnx-testdata).
+# the ONNX conformance run (compile + run + compare, libonnx-testdata), and
+# the same with every input extent open (--open-inputs).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +53,16 @@ python3 "$ROOT/test/conformance/conformance.py" \
 rc=${PIPESTATUS[0]}
 add_counts "$rc" "$(grep -oP '^conformance: \K[0-9]+(?= passed)' "$log/conformance.txt" || echo 0)" \
   "$(grep -oP '^conformance: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance.txt" || echo 0)"
+
+echo "== ONNX conformance with every input extent open (--open-inputs)"
+python3 "$ROOT/test/conformance/conformance.py" --open-inputs \
+  --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/bin/autoglm-run" \
+  --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache" \
+  --report "$log/conformance-open.json" --jobs "$JOBS" | tee "$log/conformance-open.txt"
+rc=${PIPESTATUS[0]}
+add_counts "$rc" \
+  "$(grep -oP '^conformance \(open inputs\): \K[0-9]+(?= passed)' "$log/conformance-open.txt" || echo 0)" \
+  "$(grep -oP '^conformance \(open inputs\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-open.txt" || echo 0)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -36,7 +36,9 @@ struct RemoveNoOpPad : OpRewritePattern<PadOp> {
 struct RemoveNoOpTile : OpRewritePattern<TileOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(TileOp op, PatternRewriter &rw) const override {
-    if (op.getInput().getType() != op.getType())
+    // All repeats 1 (equal open types say nothing about the repeats).
+    if (op.getInput().getType() != op.getType() ||
+        llvm::any_of(op.getRepeats(), [](int64_t r) { return r != 1; }))
       return failure();
     rw.replaceOp(op, op.getInput());
     return success();

@@ -55,7 +55,8 @@ def classify_compile(stderr):
 class Runner:
     def __init__(self, args):
         self.a = args
-        self.tool_hash = sha(file_hash(args.compile), file_hash(args.run))
+        self.tool_hash = sha(file_hash(args.compile), file_hash(args.run),
+                             "open-inputs" if args.open_inputs else "")
         self.locks = {}
         self.locks_guard = threading.Lock()
 
@@ -73,6 +74,8 @@ class Runner:
             with open(status) as f:
                 return json.load(f), art
         cmd = [self.a.compile, model, "-o", art, "-O2"]
+        if self.a.open_inputs:
+            cmd.append("--open-inputs")
         for n, p in binds:
             cmd += ["--bind-input", f"{n}={p}"]
         try:
@@ -236,8 +239,14 @@ def main():
     ap.add_argument("--write-expected", action="store_true",
                     help="rewrite expected_pass.txt with today's passing cases")
     ap.add_argument("--report", default="", help="write a JSON report here")
+    ap.add_argument("--open-inputs", action="store_true",
+                    help="compile with every input extent open (autoglm-compile "
+                         "--open-inputs); expectations in expected_pass_open.txt")
     args = ap.parse_args()
     ARGS = args
+    label = "conformance (open inputs)" if args.open_inputs else "conformance"
+    if args.open_inputs and args.expected == os.path.join(HERE, "expected_pass.txt"):
+        args.expected = os.path.join(HERE, "expected_pass_open.txt")
     os.makedirs(args.cache, exist_ok=True)
     if not os.path.isdir(args.data):
         print(f"conformance: test data not found at {args.data}")
@@ -286,8 +295,8 @@ def main():
             causes[status] += 1
             if key in expected:
                 regressions.append((key, status, msg))
-    print("conformance: " + ", ".join(f"{s} {passed[s]}/{total[s]}" for s in SUITES))
-    print("conformance: failures by cause: " +
+    print(f"{label}: " + ", ".join(f"{s} {passed[s]}/{total[s]}" for s in SUITES))
+    print(f"{label}: failures by cause: " +
           (", ".join(f"{c} {n}" for c, n in causes.most_common()) or "none"))
     if args.report:
         with open(args.report, "w") as f:
@@ -295,19 +304,25 @@ def main():
                        for (s, n), (st, m) in sorted(results.items())}, f, indent=1)
     if args.write_expected:
         with open(args.expected, "w") as f:
-            f.write("# Cases that compile and match the ONNX reference outputs.\n"
-                    "# Regenerate: test/conformance/conformance.py --write-expected\n")
+            if args.open_inputs:
+                f.write("# Cases that compile with every input extent open (--open-inputs)\n"
+                        "# and match the ONNX reference outputs.\n"
+                        "# Regenerate: test/conformance/conformance.py --open-inputs "
+                        "--write-expected\n")
+            else:
+                f.write("# Cases that compile and match the ONNX reference outputs.\n"
+                        "# Regenerate: test/conformance/conformance.py --write-expected\n")
             for (s, n), (st, _) in sorted(results.items()):
                 if st == "pass":
                     f.write(f"{s}/{n}\n")
     for key, status, msg in regressions:
-        print(f"conformance: REGRESSION {key}: {status}: {msg}")
+        print(f"{label}: REGRESSION {key}: {status}: {msg}")
     if new and not args.write_expected:
-        print(f"conformance: {len(new)} passing cases are not in expected_pass.txt "
+        print(f"{label}: {len(new)} passing cases are not in {os.path.basename(args.expected)} "
               f"(add them): {' '.join(new[:20])}{' ...' if len(new) > 20 else ''}")
     n_pass = sum(passed.values())
     n_checked = sum(1 for (s, n) in results if f"{s}/{n}" in expected)
-    print(f"conformance: {n_checked - len(regressions)} passed, {len(regressions)} failed"
+    print(f"{label}: {n_checked - len(regressions)} passed, {len(regressions)} failed"
           f" (of the {n_checked} expected to pass; {n_pass} pass in all)")
     return 1 if regressions else 0
 

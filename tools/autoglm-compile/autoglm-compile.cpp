@@ -46,6 +46,7 @@ struct Options {
   int optLevel = 2;
   bool parallel = true;
   bool vectorize = true;
+  bool openInputs = false;
   std::vector<std::string> bindInputs;
   std::vector<std::string> dims, inputShapes, maxDims;
 };
@@ -231,6 +232,7 @@ int run(const Options &o) {
     return fail("-O takes 0..3");
 
   ONNXImportOptions importOptions;
+  importOptions.openInputs = o.openInputs;
   for (const std::string &b : o.bindInputs) {
     auto eq = b.find('=');
     if (eq == std::string::npos)
@@ -450,6 +452,10 @@ int main(int argc, char **argv) {
   app.add_option("--max-dim", o.maxDims,
                  "Keep a named dimension open, up to a bound, NAME=N: inputs take any "
                  "extent up to it and outputs report theirs");
+  app.add_flag("--open-inputs", o.openInputs,
+               "Make every static input extent open, bounded by its declared value "
+               "(one artifact for any smaller input; how the conformance suite "
+               "exercises open extents)");
   app.add_option("--input-shape", o.inputShapes,
                  "Fix a graph input's shape, name=AxBxC (extents the model fixes must "
                  "agree)");

@@ -37,6 +37,9 @@ struct ONNXImportOptions {
   /// Open dimensions (by dim_param) kept open, with an upper bound; recorded
   /// as the module attribute `autoglm.dim_bounds` for the lowering.
   std::map<std::string, int64_t> dimBounds;
+  /// Every static extent of a graph input made open, bounded by its value
+  /// (how the conformance suite exercises open extents).
+  bool openInputs = false;
 };
 
 /// Imports a serialized ModelProto. On any error a diagnostic is emitted on

@@ -826,9 +826,40 @@ static LogicalResult specializeShapes(onnx::ModelProto &model, Location fileLoc,
   return success();
 }
 
+/// --open-inputs: every static extent of a graph input becomes an open one
+/// named "<input>.<dim>", bounded by its declared value; the outputs'
+/// declared extents and the intermediate value_info are dropped, so the
+/// whole graph is compiled for open extents.
+static void openInputs(onnx::ModelProto &model, ONNXImportOptions &options) {
+  auto *g = model.mutable_graph();
+  std::set<std::string> inits;
+  for (const auto &init : g->initializer())
+    inits.insert(init.name());
+  for (auto &in : *g->mutable_input()) {
+    if (inits.count(in.name()) || !in.type().has_tensor_type())
+      continue;
+    auto *shape = in.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int d = 0; d < shape->dim_size(); ++d) {
+      auto *dim = shape->mutable_dim(d);
+      if (!dim->has_dim_value() || dim->dim_value() <= 0)
+        continue;
+      std::string name = fmt::format("{}.{}", in.name(), d);
+      options.dimBounds[name] = dim->dim_value();
+      dim->set_dim_param(name);
+    }
+  }
+  for (auto &out : *g->mutable_output())
+    if (out.type().has_tensor_type())
+      for (auto &dim : *out.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim())
+        if (dim.has_dim_value())
+          dim.clear_dim_value();
+  g->clear_value_info();
+}
+
 static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                                               MLIRContext *ctx,
-                                              const ONNXImportOptions &options) {
+                                              const ONNXImportOptions &givenOptions) {
+  ONNXImportOptions options = givenOptions;
   ctx->loadDialect<AutoGLMDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(ctx, options.sourceName, 0, 0);
   if (!model.has_graph()) {
@@ -836,8 +867,11 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                           "not a ModelProto)";
     return {};
   }
-  if (failed(bindInputs(model, fileLoc, options)) ||
-      failed(specializeShapes(model, fileLoc, options)))
+  if (failed(bindInputs(model, fileLoc, options)))
+    return {};
+  if (options.openInputs)
+    openInputs(model, options);
+  if (failed(specializeShapes(model, fileLoc, options)))
     return {};
   if (model.ir_version() < 3 || model.ir_version() > onnx::IR_VERSION) {
     emitError(fileLoc) << "unsupported ONNX IR version " << model.ir_version()

@@ -174,6 +174,13 @@ Rule binaryRule(BinaryKind kind) {
 LogicalResult importPRelu(NodeImporter &n) {
   auto x = n.inputType(0), slope = n.inputType(1);
   Value s = n.input(1);
+  // Old exporters give a [C] slope for the channels of an N-D input, which
+  // standard broadcasting would apply to the last dim; with open extents
+  // the two readings cannot be told apart.
+  if (slope.getRank() == 1 && x.getRank() > 2 && slope.getDimSize(0) != 1 &&
+      (x.isDynamicDim(x.getRank() - 1) || x.isDynamicDim(1)))
+    return n.error("a [C] slope against open extents is ambiguous (the channels or the "
+                   "last dim); fix the input's shape with --dim / --input-shape");
   if (slope.getRank() == 1 && x.getRank() > 2 &&
       failed(broadcastShapes(x.getShape(), slope.getShape())) &&
       slope.getDimSize(0) == x.getDimSize(1)) {
