@@ -122,6 +122,11 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
       dims = *bound;
     }
     out.elementBytes = elementBytes(tt.getElementType());
+    if (auto params = !produced && attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params")
+                                         : ArrayAttr())
+      if (!tt.hasStaticShape())
+        for (auto [d, p] : llvm::enumerate(params))
+          out.dimParams.push_back(tt.isDynamicDim(d) ? cast<StringAttr>(p).str() : "");
     out.bytes = deferred ? 0 : ShapedType::getNumElements(dims) * out.elementBytes;
     return success();
   };
@@ -209,6 +214,8 @@ static nlohmann::ordered_json specJson(const TensorSpec &s) {
   nlohmann::ordered_json j = {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}};
   if (!s.maxShape.empty())
     j["max_shape"] = s.maxShape;
+  if (llvm::any_of(s.dimParams, [](const std::string &p) { return !p.empty(); }))
+    j["dim_params"] = s.dimParams;
   j["bytes"] = s.bytes;
   return j;
 }

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -40,6 +41,8 @@ struct Spec {
   std::vector<int64_t> shape;    // -1: depends on the data
   std::vector<int64_t> maxShape; // the bound (= shape when static)
   size_t bytes = 0;              // of maxShape
+  // Names of open extents (ONNX dim_param): inputs naming one must agree.
+  std::vector<std::string> dimParams;
 };
 
 /// A buffer after the outputs (manifest "hidden_outputs"), or after the
@@ -121,6 +124,13 @@ bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
     s.shape.push_back(v);
   }
   s.maxShape = s.shape;
+  if (j.contains("dim_params")) {
+    s.dimParams = j["dim_params"].get<std::vector<std::string>>();
+    if (s.dimParams.size() != s.shape.size()) {
+      err = "tensor '" + s.name + "' has dim_params of another rank";
+      return false;
+    }
+  }
   if (open) {
     if (!j.contains("max_shape") || j["max_shape"].size() != s.shape.size()) {
       err = "tensor '" + s.name + "' has an open extent but no max_shape of its rank";
@@ -485,6 +495,22 @@ int autoglm_context_run(autoglm_context *c) {
     if (!c->bound[i] && s.bytes)
       return setError(std::string(isInput ? "input '" : "output '") + s.name +
                       "' is not bound");
+  }
+  // Open extents one name covers must agree across the inputs (ONNX's
+  // dim_param: the same symbol, the same extent).
+  std::map<std::string, std::pair<int64_t, std::string>> seen;
+  for (size_t h = 0; h < m->hiddenInputs.size(); ++h) {
+    const Spec &s = m->inputs[m->hiddenInputs[h].output];
+    for (size_t d = 0; d < s.dimParams.size() && d < c->hiddenInputs[h].size(); ++d) {
+      if (s.dimParams[d].empty())
+        continue;
+      int64_t e = c->hiddenInputs[h][d];
+      auto [it, fresh] = seen.try_emplace(s.dimParams[d], e, s.name);
+      if (!fresh && it->second.first != e)
+        return setError("inputs '" + it->second.second + "' and '" + s.name +
+                        "' disagree on the extent '" + s.dimParams[d] + "': " +
+                        std::to_string(it->second.first) + " and " + std::to_string(e));
+    }
   }
   // Zero-size tensors still need a valid, distinct address.
   std::vector<char> empty(1);

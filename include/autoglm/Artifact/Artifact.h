@@ -30,6 +30,9 @@ struct TensorSpec {
   std::vector<int64_t> maxShape;  // its bound when shape has -1 (else empty)
   int64_t bytes = 0;              // of the (bounding) shape
   int64_t elementBytes = 0;
+  /// An input's open extents that ONNX names (dim_param), "" elsewhere:
+  /// inputs naming the same extent must agree (the runtime checks it).
+  std::vector<std::string> dimParams;
 };
 
 /// A buffer the entry point takes after the inputs (module attribute
