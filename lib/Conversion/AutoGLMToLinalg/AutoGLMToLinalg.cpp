@@ -125,7 +125,8 @@ struct ConvertAutoGLMToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    if (failed(checkStringOps(module)))
+    if (failed(checkStringOps(module)) ||
+        failed(bindOpenArguments(module, /*beforeConversion=*/true)))
       return signalPassFailure();
     {
       RewritePatternSet pre(ctx);

@@ -37,13 +37,19 @@ Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return n;
 }
 
+constexpr llvm::StringLiteral kHiddenExtentsAttr = "autoglm.hidden_extents";
+
 /// Argument `i` of type `t` becomes a buffer of its bound; its uses read the
 /// dense tensor of the extents the appended argument `extents` holds, each
-/// clamped to its bound (so a bound analysis later sees it).
-LogicalResult bindOpenArgument(func::FuncOp func, unsigned i, RankedTensorType t,
-                               ArrayRef<int64_t> bound, BlockArgument extents) {
+/// clamped to its bound (so a bound analysis later sees it). An open extent
+/// named like one bound before (`shared`, by dim_param) takes that one's
+/// value: the runtime checks that inputs agree on a name, and the bound
+/// analysis can then prove such extents equal.
+LogicalResult bindOpenArgument(OpBuilder &b, func::FuncOp func, unsigned i,
+                               RankedTensorType t, ArrayRef<int64_t> bound,
+                               BlockArgument extents, ArrayAttr params,
+                               llvm::StringMap<Value> &shared) {
   Location loc = func.getLoc();
-  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
   BlockArgument arg = func.getArgument(i);
   auto boundT = RankedTensorType::get(bound, t.getElementType());
   SmallVector<OpFoldResult> sizes;
@@ -52,12 +58,23 @@ LogicalResult bindOpenArgument(func::FuncOp func, unsigned i, RankedTensorType t
       sizes.push_back(b.getIndexAttr(t.getDimSize(d)));
       continue;
     }
+    StringRef name = params && d < (int64_t)params.size()
+                         ? cast<StringAttr>(params[d]).getValue()
+                         : StringRef();
+    if (!name.empty())
+      if (Value v = shared.lookup(name)) {
+        sizes.push_back(v);
+        continue;
+      }
     Value e = tensor::ExtractOp::create(
         b, loc, extents, ValueRange{arith::ConstantIndexOp::create(b, loc, d)});
     Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
     AffineExpr s0 = b.getAffineSymbolExpr(0);
     auto clamp = AffineMap::get(0, 1, {s0, b.getAffineConstantExpr(bound[d])}, b.getContext());
-    sizes.push_back(affine::AffineMinOp::create(b, loc, clamp, ValueRange{idx}).getResult());
+    Value size = affine::AffineMinOp::create(b, loc, clamp, ValueRange{idx}).getResult();
+    if (!name.empty())
+      shared[name] = size;
+    sizes.push_back(size);
   }
   arg.setType(boundT);
   int64_t r = t.getRank();
@@ -133,30 +150,43 @@ FailureOr<Value> bindOpenResult(OpBuilder &b, Location loc, func::FuncOp func, u
 
 } // namespace
 
-LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
+/// The hidden-results entry for the manifest.
+static DictionaryAttr hiddenEntry(MLIRContext *ctx, StringRef kind, StringRef key, int64_t v,
+                                  ArrayRef<int64_t> bound = {}) {
+  SmallVector<NamedAttribute> attrs = {
+      NamedAttribute(StringAttr::get(ctx, "kind"), StringAttr::get(ctx, kind)),
+      NamedAttribute(StringAttr::get(ctx, key), IntegerAttr::get(IntegerType::get(ctx, 64), v))};
+  if (!bound.empty())
+    attrs.push_back(
+        NamedAttribute(StringAttr::get(ctx, "max_shape"), DenseI64ArrayAttr::get(ctx, bound)));
+  return DictionaryAttr::get(ctx, attrs);
+}
+
+LogicalResult lowering::bindOpenArguments(ModuleOp module, bool beforeConversion) {
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func)
     return success();
   MLIRContext *ctx = module.getContext();
-  auto entry = [&](StringRef kind, StringRef key, int64_t v,
-                   ArrayRef<int64_t> bound = {}) {
-    SmallVector<NamedAttribute> attrs = {
-        NamedAttribute(StringAttr::get(ctx, "kind"), StringAttr::get(ctx, kind)),
-        NamedAttribute(StringAttr::get(ctx, key),
-                       IntegerAttr::get(IntegerType::get(ctx, 64), v))};
-    if (!bound.empty())
-      attrs.push_back(NamedAttribute(StringAttr::get(ctx, "max_shape"),
-                                     DenseI64ArrayAttr::get(ctx, bound)));
-    return DictionaryAttr::get(ctx, attrs);
-  };
-
-  // Inputs with open extents.
   auto bounds = module->getAttrOfType<DictionaryAttr>("autoglm.dim_bounds");
   SmallVector<Attribute> hiddenInputs;
-  unsigned numInputs = func.getNumArguments();
+  if (auto old = module->getAttrOfType<ArrayAttr>("autoglm.hidden_inputs"))
+    hiddenInputs.assign(old.begin(), old.end());
+  // The inputs: the arguments before the first hidden one.
+  unsigned numInputs = 0;
+  while (numInputs < func.getNumArguments() &&
+         !func.getArgAttr(numInputs, kHiddenExtentsAttr))
+    ++numInputs;
+  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+  llvm::StringMap<Value> shared;
+  bool changed = false;
   for (unsigned i = 0; i < numInputs; ++i) {
     auto t = cast<RankedTensorType>(func.getArgument(i).getType());
     if (t.hasStaticShape())
+      continue;
+    // Before the conversion only element types it keeps (unsigned and
+    // string tensors change type; they are bound after it).
+    Type elem = t.getElementType();
+    if (beforeConversion && !(isa<FloatType>(elem) || elem.isSignlessInteger()))
       continue;
     auto params = func.getArgAttrOfType<ArrayAttr>(i, "autoglm.dim_params");
     SmallVector<int64_t> bound(t.getShape());
@@ -166,8 +196,8 @@ LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
       StringRef name = params && d < (int64_t)params.size()
                            ? cast<StringAttr>(params[d]).getValue()
                            : StringRef();
-      auto b = bounds && !name.empty() ? bounds.getAs<IntegerAttr>(name) : IntegerAttr();
-      if (!b) {
+      auto bd = bounds && !name.empty() ? bounds.getAs<IntegerAttr>(name) : IntegerAttr();
+      if (!bd) {
         auto diag = func.emitError() << "input " << i << " (" << t
                                      << ") has an open extent at dim " << d;
         // An unnamed open extent can only be fixed through the input's shape.
@@ -178,19 +208,39 @@ LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
                << "=<bound> or fix it with --dim";
         return diag;
       }
-      bound[d] = b.getInt();
+      bound[d] = bd.getInt();
     }
     auto extT = RankedTensorType::get({t.getRank()}, IntegerType::get(ctx, 64));
-    if (failed(func.insertArgument(func.getNumArguments(), extT, DictionaryAttr::get(ctx),
-                                   func.getLoc())))
+    if (failed(func.insertArgument(
+            func.getNumArguments(), extT,
+            DictionaryAttr::get(ctx, {NamedAttribute(StringAttr::get(ctx, kHiddenExtentsAttr),
+                                                     UnitAttr::get(ctx))}),
+            func.getLoc())))
       return failure();
-    if (failed(bindOpenArgument(func, i, t, bound, func.getArguments().back())))
+    if (failed(bindOpenArgument(b, func, i, t, bound, func.getArguments().back(), params,
+                                shared)))
       return failure();
-    hiddenInputs.push_back(entry("shape", "input", i, bound));
+    hiddenInputs.push_back(hiddenEntry(ctx, "shape", "input", i, bound));
+    changed = true;
   }
-  if (!hiddenInputs.empty())
-    func.setType(FunctionType::get(ctx, func.getBody().getArgumentTypes(),
-                                   func.getResultTypes()));
+  if (!changed)
+    return success();
+  func.setType(FunctionType::get(ctx, func.getBody().getArgumentTypes(), func.getResultTypes()));
+  module->setAttr("autoglm.hidden_inputs", ArrayAttr::get(ctx, hiddenInputs));
+  return success();
+}
+
+LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func)
+    return success();
+  MLIRContext *ctx = module.getContext();
+  auto entry = [&](StringRef kind, StringRef key, int64_t v, ArrayRef<int64_t> bound = {}) {
+    return hiddenEntry(ctx, kind, key, v, bound);
+  };
+
+  if (failed(bindOpenArguments(module, /*beforeConversion=*/false)))
+    return failure();
 
   // Outputs with open extents, and the blocks to free.
   auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
@@ -231,8 +281,6 @@ LogicalResult lowering::lowerFunctionBoundary(ModuleOp module) {
     results.push_back(tensor::FromElementsOp::create(b, loc, blocks));
     hidden.push_back(entry("storage", "count", blocks.size()));
   }
-  if (!hiddenInputs.empty())
-    module->setAttr("autoglm.hidden_inputs", ArrayAttr::get(ctx, hiddenInputs));
   if (hidden.empty())
     return success();
   func::ReturnOp::create(b, loc, results);

@@ -60,6 +60,11 @@ constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";
 /// describe what was appended, for the artifact's manifest.
 LogicalResult lowerFunctionBoundary(ModuleOp module);
 
+/// The inputs' part of it (called by lowerFunctionBoundary); before the
+/// conversion for the inputs whose element type it keeps, so the patterns
+/// see open extents that share a dim_param as one value.
+LogicalResult bindOpenArguments(ModuleOp module, bool beforeConversion);
+
 /// Fails (with an error at the op) unless every operand and result of `op`
 /// has a static shape; the CPU backend does not lower dynamic extents yet.
 LogicalResult requireStaticShapes(Operation *op, ConversionPatternRewriter &rw);

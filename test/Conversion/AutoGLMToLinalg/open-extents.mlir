@@ -9,7 +9,7 @@
 // CHECK-LABEL: module attributes
 // CHECK-SAME: autoglm.hidden_inputs = [{input = 0 : i64, kind = "shape", max_shape = array<i64: 8, 4>}]
 // CHECK-SAME: autoglm.hidden_results = [{kind = "shape", max_shape = array<i64: 8, 3>, output = 0 : i64}]
-// CHECK: func.func @main(%[[X:.*]]: tensor<8x4xf32> {{.*}}, %[[W:.*]]: tensor<4x3xf32>, %[[EXT:.*]]: tensor<2xi64>) -> (tensor<8x3xf32> {autoglm.name = "y"}, tensor<2xi64>)
+// CHECK: func.func @main(%[[X:.*]]: tensor<8x4xf32> {{.*}}, %[[W:.*]]: tensor<4x3xf32>, %[[EXT:.*]]: tensor<2xi64> {autoglm.hidden_extents}) -> (tensor<8x3xf32> {autoglm.name = "y"}, tensor<2xi64>)
 // CHECK: %[[E:.*]] = tensor.extract %[[EXT]]
 // CHECK: %[[I:.*]] = arith.index_cast %[[E]]
 // CHECK: %[[N:.*]] = affine.min #{{.*}}()[%[[I]]]
@@ -286,5 +286,24 @@ module attributes {autoglm.dim_bounds = {A = 4 : i64, B = 4 : i64}} {
   func.func @main(%x: tensor<?x?xf32> {autoglm.dim_params = ["A", "B"]}) -> tensor<3x2xf32> {
     %0 = autoglm.reshape %x : (tensor<?x?xf32>) -> tensor<3x2xf32>
     return %0 : tensor<3x2xf32>
+  }
+}
+
+// -----
+
+// Inputs naming the same open extent (N) share one extent value (the
+// runtime checks that they agree), so the bound analysis proves the sum's
+// operands equal: a plain elementwise generic, no run-time broadcast.
+// CHECK: module attributes {autoglm.dim_bounds = {N = 4 : i64}
+// CHECK: %[[N:.*]] = affine.min
+// CHECK-NOT: affine.min
+// CHECK: tensor.expand_shape %{{.*}} output_shape [%[[N]], 4]
+// CHECK: tensor.expand_shape %{{.*}} output_shape [%[[N]], 4]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK-NOT: tensor.extract %
+module attributes {autoglm.dim_bounds = {N = 4 : i64}} {
+  func.func @main(%a: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}, %b: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<?x4xf32> {
+    %0 = autoglm.binary add %a, %b : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %0 : tensor<?x4xf32>
   }
 }
