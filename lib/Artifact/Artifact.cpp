@@ -206,6 +206,11 @@ LogicalResult mlir::autoglm::collectHidden(ModuleOp module, ArtifactInfo &info) 
   };
   info.hidden.clear();
   info.hiddenInputs.clear();
+  info.status = (bool)module->getAttr("autoglm.status");
+  info.checks.clear();
+  if (auto checks = module->getAttrOfType<ArrayAttr>("autoglm.checks"))
+    for (Attribute c : checks)
+      info.checks.push_back(cast<StringAttr>(c).str());
   return failure(failed(read("autoglm.hidden_inputs", info.inputs, "input", info.hiddenInputs)) ||
                  failed(read("autoglm.hidden_results", info.outputs, "output", info.hidden)));
 }
@@ -248,6 +253,8 @@ std::string mlir::autoglm::renderManifest(
   }
   j["inputs"] = ins;
   j["outputs"] = outs;
+  if (info.status)
+    j["status"] = {{"checks", info.checks}};
   if (!info.hiddenInputs.empty()) {
     nlohmann::ordered_json hs = nlohmann::ordered_json::array();
     for (const auto &h : info.hiddenInputs)
@@ -295,7 +302,10 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
        ". Do not edit. */\n";
   h += "#ifndef AUTOGLM_MODEL_H\n#define AUTOGLM_MODEL_H\n\n#include <stdint.h>\n\n";
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  h += "/* buffers: one pointer per input, then AUTOGLM_MODEL_NUM_HIDDEN_INPUTS\n"
+  h += "/* buffers: one pointer per input; when AUTOGLM_MODEL_HAS_STATUS, an\n"
+       " * int32_t the caller zeroes, where the model stores the 1-based code of a\n"
+       " * failed run-time check (manifest.json status.checks says which); then\n"
+       " * AUTOGLM_MODEL_NUM_HIDDEN_INPUTS\n"
        " * more: for an input with an extent of -1 (any extent up to its bound,\n"
        " * dense at the start of the buffer), an int64_t array with its actual\n"
        " * extents. Then one pointer per output, in the order\n"
@@ -313,6 +323,7 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
   h += "void autoglm_entry(void **buffers);\n\n";
   h += fmt::format("#define AUTOGLM_MODEL_NUM_INPUTS {}\n", info.inputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_OUTPUTS {}\n", info.outputs.size());
+  h += fmt::format("#define AUTOGLM_MODEL_HAS_STATUS {}\n", info.status ? 1 : 0);
   h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN_INPUTS {}\n", info.hiddenInputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN {}\n", info.hidden.size());
   h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n\n", info.arenaBytes);

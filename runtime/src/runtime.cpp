@@ -161,6 +161,9 @@ struct autoglm_model {
   std::string dir;
   std::vector<Spec> inputs, outputs;
   std::vector<Hidden> hiddenInputs, hidden;
+  // A status buffer after the inputs, and what its codes mean.
+  bool status = false;
+  std::vector<std::string> checks;
   size_t weightBytes = 0;
   size_t arenaBytes = 0, naiveTempBytes = 0;
   void *handle = nullptr;
@@ -268,6 +271,10 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
       if (!parseSpec(j, s, err))
         return setError("manifest.json: " + err);
       result->outputs.push_back(s);
+    }
+    if (m.contains("status")) {
+      result->status = true;
+      result->checks = m["status"].value("checks", std::vector<std::string>());
     }
     if (m.contains("hidden_inputs"))
       for (const auto &j : m["hidden_inputs"]) {
@@ -518,8 +525,12 @@ int autoglm_context_run(autoglm_context *c) {
   for (void *&p : args)
     if (!p)
       p = empty.data();
-  // Inputs, their extents, outputs, their extents and blocks, the arena.
+  // Inputs, the status, their extents, outputs, their extents and blocks,
+  // the arena.
+  int32_t status = 0;
   std::vector<void *> extents;
+  if (m->status)
+    extents.push_back(&status);
   for (auto &h : c->hiddenInputs)
     extents.push_back(h.data());
   args.insert(args.begin() + m->inputs.size(), extents.begin(), extents.end());
@@ -534,6 +545,12 @@ int autoglm_context_run(autoglm_context *c) {
   if (m->setThreads)
     m->setThreads(c->threads);
   m->entry(args.data());
+  if (status != 0) {
+    size_t k = (size_t)status - 1;
+    return setError("the model refused its inputs: " +
+                    (k < m->checks.size() ? m->checks[k]
+                                          : "run-time check " + std::to_string(status)));
+  }
   for (size_t h = 0; h < m->hidden.size(); ++h)
     if (m->hidden[h].isShape) {
       const Spec &s = m->outputs[m->hidden[h].output];

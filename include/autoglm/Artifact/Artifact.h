@@ -55,6 +55,11 @@ struct ArtifactInfo {
   int optLevel = 0;
   std::vector<TensorSpec> inputs, outputs;
   std::vector<HiddenResult> hiddenInputs, hidden;
+  /// The model takes a status buffer (int32[1]) right after its inputs and
+  /// stores the 1-based code of a failed run-time check into it; `checks`
+  /// says what each code means.
+  bool status = false;
+  std::vector<std::string> checks;
   int64_t weightBytes = 0;  // constant data in the library
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -125,7 +126,7 @@ struct ConvertAutoGLMToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    if (failed(checkStringOps(module)) ||
+    if (failed(checkStringOps(module)) || failed(addStatusArgument(module)) ||
         failed(bindOpenArguments(module, /*beforeConversion=*/true)))
       return signalPassFailure();
     {
@@ -139,7 +140,8 @@ struct ConvertAutoGLMToLinalgPass
     target.addIllegalDialect<AutoGLMDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
-                           scf::SCFDialect, LLVM::LLVMDialect, affine::AffineDialect>();
+                           scf::SCFDialect, LLVM::LLVMDialect, affine::AffineDialect,
+                           memref::MemRefDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType()) && tc.isLegal(&f.getBody());
     });

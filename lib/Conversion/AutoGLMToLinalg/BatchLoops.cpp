@@ -230,8 +230,18 @@ LogicalResult loopWholeFunction(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   DenseSet<Value> inBatch;
   SmallVector<Value> inputs;
+  // One batch: every batched input names its leading extent alike (the
+  // runtime checks that inputs agree on a name); different or unnamed
+  // extents may differ, or one may be 1 and broadcast.
+  StringRef batchName;
   for (BlockArgument a : body.getArguments()) {
     if (batched(a.getType())) {
+      auto params = func.getArgAttrOfType<ArrayAttr>(a.getArgNumber(), "autoglm.dim_params");
+      StringRef name = params && !params.empty() ? cast<StringAttr>(params[0]).getValue()
+                                                 : StringRef();
+      if (name.empty() || (!batchName.empty() && name != batchName))
+        return failure();
+      batchName = name;
       inBatch.insert(a);
       inputs.push_back(a);
     } else if (!isStatic(a.getType())) {

@@ -150,6 +150,15 @@ FailureOr<Value> bindOpenResult(OpBuilder &b, Location loc, func::FuncOp func, u
 
 } // namespace
 
+/// A new last argument of `func`, marked with the unit attribute `mark`.
+static LogicalResult appendMarkedArgument(func::FuncOp func, Type type, StringRef mark) {
+  MLIRContext *ctx = func.getContext();
+  return func.insertArgument(
+      func.getNumArguments(), type,
+      DictionaryAttr::get(ctx, {NamedAttribute(StringAttr::get(ctx, mark), UnitAttr::get(ctx))}),
+      func.getLoc());
+}
+
 /// The hidden-results entry for the manifest.
 static DictionaryAttr hiddenEntry(MLIRContext *ctx, StringRef kind, StringRef key, int64_t v,
                                   ArrayRef<int64_t> bound = {}) {
@@ -162,6 +171,21 @@ static DictionaryAttr hiddenEntry(MLIRContext *ctx, StringRef kind, StringRef ke
   return DictionaryAttr::get(ctx, attrs);
 }
 
+LogicalResult lowering::addStatusArgument(ModuleOp module) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func || llvm::all_of(func.getArgumentTypes(), [](Type t) {
+        auto r = dyn_cast<RankedTensorType>(t);
+        return !r || r.hasStaticShape();
+      }))
+    return success();
+  MLIRContext *ctx = module.getContext();
+  if (failed(appendMarkedArgument(func, MemRefType::get({1}, IntegerType::get(ctx, 32)),
+                                  kStatusAttr)))
+    return failure();
+  module->setAttr("autoglm.status", UnitAttr::get(ctx));
+  return success();
+}
+
 LogicalResult lowering::bindOpenArguments(ModuleOp module, bool beforeConversion) {
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func)
@@ -171,10 +195,12 @@ LogicalResult lowering::bindOpenArguments(ModuleOp module, bool beforeConversion
   SmallVector<Attribute> hiddenInputs;
   if (auto old = module->getAttrOfType<ArrayAttr>("autoglm.hidden_inputs"))
     hiddenInputs.assign(old.begin(), old.end());
-  // The inputs: the arguments before the first hidden one.
+  // The inputs: the arguments before the first hidden one (the status
+  // buffer or an input's extents).
   unsigned numInputs = 0;
   while (numInputs < func.getNumArguments() &&
-         !func.getArgAttr(numInputs, kHiddenExtentsAttr))
+         !func.getArgAttr(numInputs, kHiddenExtentsAttr) &&
+         !func.getArgAttr(numInputs, kStatusAttr))
     ++numInputs;
   OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
   llvm::StringMap<Value> shared;
@@ -210,12 +236,9 @@ LogicalResult lowering::bindOpenArguments(ModuleOp module, bool beforeConversion
       }
       bound[d] = bd.getInt();
     }
-    auto extT = RankedTensorType::get({t.getRank()}, IntegerType::get(ctx, 64));
-    if (failed(func.insertArgument(
-            func.getNumArguments(), extT,
-            DictionaryAttr::get(ctx, {NamedAttribute(StringAttr::get(ctx, kHiddenExtentsAttr),
-                                                     UnitAttr::get(ctx))}),
-            func.getLoc())))
+    if (failed(appendMarkedArgument(
+            func, RankedTensorType::get({t.getRank()}, IntegerType::get(ctx, 64)),
+            kHiddenExtentsAttr)))
       return failure();
     if (failed(bindOpenArgument(b, func, i, t, bound, func.getArguments().back(), params,
                                 shared)))

@@ -5,6 +5,8 @@
 #include "Common.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -161,6 +163,42 @@ static bool mayBroadcastAtRunTime(RankedTensorType res, ValueRange inputs) {
   return false;
 }
 
+void lowering::emitRuntimeCheck(OpBuilder &b, Location loc, Value ok, StringRef message) {
+  Operation *parent = b.getInsertionBlock()->getParentOp();
+  auto fn = isa<func::FuncOp>(parent) ? cast<func::FuncOp>(parent)
+                                      : parent->getParentOfType<func::FuncOp>();
+  if (!fn)
+    return;
+  Value status;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, kStatusAttr))
+      status = fn.getArgument(i);
+  if (!status)
+    return;
+  auto module = fn->getParentOfType<ModuleOp>();
+  SmallVector<Attribute> checks;
+  if (auto old = module->getAttrOfType<ArrayAttr>("autoglm.checks"))
+    checks.assign(old.begin(), old.end());
+  std::string where;
+  if (auto name = dyn_cast<NameLoc>(loc))
+    where = "ONNX node '" + name.getName().str() + "': ";
+  else if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l); n && where.empty())
+        where = "ONNX node '" + n.getName().str() + "': ";
+  checks.push_back(b.getStringAttr(where + message));
+  module->setAttr("autoglm.checks", b.getArrayAttr(checks));
+  int64_t code = checks.size();
+  Value failedCheck = arith::XOrIOp::create(
+      b, loc, ok, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+  scf::IfOp::create(b, loc, failedCheck, [&](OpBuilder &ib, Location il) {
+    memref::StoreOp::create(ib, il,
+                            arith::ConstantIntOp::create(ib, il, ib.getI32Type(), code), status,
+                            ValueRange{arith::ConstantIndexOp::create(ib, il, 0)});
+    scf::YieldOp::create(ib, il);
+  });
+}
+
 /// The elementwise op when open extents may broadcast at run time: every
 /// input read with tensor.extract at index 0 where its extent is 1 (else
 /// the loop index, clamped into the input), the result extents those of
@@ -178,6 +216,35 @@ static Value buildRuntimeBroadcast(OpBuilder &b, Location loc, RankedTensorType 
     for (int64_t j = 0; j < t.getRank(); ++j)
       e.push_back(getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, in, j)));
     extents.push_back(e);
+  }
+  // Extents that broadcast: each 1 or the result's. Otherwise the run is
+  // refused (the runtime reports this check).
+  {
+    Value ok = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    for (int64_t i = 0; i < r; ++i) {
+      Value want;
+      SmallVector<Value> aligned;
+      for (auto [in, e] : llvm::zip(inputs, extents)) {
+        int64_t j = i - (r - cast<RankedTensorType>(in.getType()).getRank());
+        if (j >= 0)
+          aligned.push_back(e[j]);
+      }
+      // The broadcast extent: the last that is not 1.
+      want = c(b, loc, 1);
+      for (Value e : aligned) {
+        Value one = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(b, loc, 1));
+        want = arith::SelectOp::create(b, loc, one, want, e);
+      }
+      if (!res.isDynamicDim(i))
+        want = c(b, loc, res.getDimSize(i));
+      for (Value e : aligned) {
+        Value fits = arith::OrIOp::create(
+            b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(b, loc, 1)),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, want));
+        ok = arith::AndIOp::create(b, loc, ok, fits);
+      }
+    }
+    emitRuntimeCheck(b, loc, ok, "input extents that do not broadcast");
   }
   if (!dest) {
     SmallVector<OpFoldResult> sizes;

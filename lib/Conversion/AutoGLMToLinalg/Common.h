@@ -45,6 +45,19 @@ void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
 
 /// Marks the malloc calls whose blocks the runtime frees (string bytes).
 constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";
+/// Marks `main`'s status argument (memref<1xi32>): the runtime zeroes it
+/// before a run and reports the check whose code (1-based, into the module
+/// attribute `autoglm.checks`) the model stored in it.
+constexpr llvm::StringLiteral kStatusAttr = "autoglm.status";
+
+/// With open input extents, `main` gets the status argument after its
+/// inputs (module attribute `autoglm.status`).
+LogicalResult addStatusArgument(ModuleOp module);
+
+/// In the function around `b`'s insertion point: if `ok` is false at run
+/// time, the status argument receives the code of `message` (no-op when the
+/// function has no status argument).
+void emitRuntimeCheck(OpBuilder &b, Location loc, Value ok, StringRef message);
 
 /// After the conversion, makes `main`'s boundary static (Boundary.cpp):
 ///  - an argument with open extents becomes a buffer of its bound (from

@@ -3,7 +3,7 @@
 // A network whose every op treats each batch element alone runs as one
 // loop over the open batch, one sample at a time, with static types inside.
 // CHECK-LABEL: func.func @net(
-// CHECK-SAME: %[[X:.*]]: tensor<?x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
+// CHECK-SAME: %[[X:.*]]: tensor<?x3x8x8xf32> {{.*}}, %[[W:.*]]: tensor<4x3x3x3xf32>)
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x8x8xf32>
 // CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
 // CHECK: %[[LOOP:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]])
@@ -14,7 +14,7 @@
 // CHECK: %[[PUT:.*]] = tensor.insert_slice %[[M]] into %[[ACC]][%[[I]], 0] [1, 4] [1, 1]
 // CHECK: scf.yield %[[PUT]]
 // CHECK: return %[[LOOP]]
-func.func @net(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4xf32> {
+func.func @net(%x: tensor<?x3x8x8xf32> {autoglm.dim_params = ["N", "", "", ""]}, %w: tensor<4x3x3x3xf32>) -> tensor<?x4xf32> {
   %0 = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x8x8xf32>
   %1 = autoglm.unary relu %0 : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   %2 = autoglm.reduce mean %1 {axes = array<i64: 2, 3>, keepdims = false} : tensor<?x4x8x8xf32> -> tensor<?x4xf32>
@@ -33,7 +33,7 @@ func.func @net(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4xf
 // CHECK: %[[R:.*]] = autoglm.unary relu %[[CONV]] : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
 // CHECK: autoglm.reduce sum %[[R]] {axes = array<i64: 0>, keepdims = true} : tensor<?x4x8x8xf32> -> tensor<1x4x8x8xf32>
 // CHECK-NOT: scf.for
-func.func @mixed(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32> {
+func.func @mixed(%x: tensor<?x3x8x8xf32> {autoglm.dim_params = ["N", "", "", ""]}, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32> {
   %0 = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x8x8xf32>
   %1 = autoglm.unary relu %0 : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   %2 = autoglm.reduce sum %1 {axes = array<i64: 0>, keepdims = true} : tensor<?x4x8x8xf32> -> tensor<1x4x8x8xf32>
@@ -49,4 +49,17 @@ func.func @mixed(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4
 func.func @shape(%x: tensor<?x3xf32>) -> tensor<2xi64> {
   %0 = autoglm.shape %x : tensor<?x3xf32> -> tensor<2xi64>
   return %0 : tensor<2xi64>
+}
+
+// -----
+
+// Batched inputs whose leading extents are named differently (or not at
+// all) may differ, or one may be 1 and broadcast: no loop around the
+// network; the elementwise op lowers its open extents itself.
+// CHECK-LABEL: func.func @two_batches(
+// CHECK-NOT: scf.for
+// CHECK: autoglm.binary add
+func.func @two_batches(%a: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}, %b: tensor<?x4xf32> {autoglm.dim_params = ["M", ""]}) -> tensor<?x4xf32> {
+  %0 = autoglm.binary add %a, %b : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
 }

@@ -24,7 +24,9 @@ Inputs/pad-scatter-dynamic/: reflect padding and ScatterElements on x[N,3]
 with N open, numpy references for N = 4 and N = 3; and
 Inputs/convt-dynamic/: two torch ConvTranspose2d (stride 2, output padding,
 groups) on images of open height and width, torch float64 references for
-3x6 and 7x2.
+3x6 and 7x2; and Inputs/add-dynamic/: a[N,4] + b[M,4] with N and M
+different names (so one may be 1 and broadcast), test data for (3, 1) and
+(2, 2), and b2.pb, a b of 2 rows that does not broadcast against a's 3.
 
 Run with Debian's python3-onnx and python3-torch: python3 make_dynamic.py"""
 import os
@@ -293,6 +295,28 @@ def convt():
         print(out, h, w)
 
 
+def add():
+    rng = np.random.default_rng(23)
+    node = helper.make_node("Add", ["a", "b"], ["y"])
+    graph = helper.make_graph(
+        [node], "add_dynamic",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["N", 4]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, ["M", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["K", 4])])
+    out = save_model(graph, "add-dynamic")
+    for k, (n, m) in enumerate(((3, 1), (2, 2))):
+        a = rng.standard_normal((n, 4)).astype(np.float32)
+        b = rng.standard_normal((m, 4)).astype(np.float32)
+        d = os.path.join(out, f"test_data_set_{k}")
+        os.makedirs(d, exist_ok=True)
+        for name, t, tn in (("input_0", a, "a"), ("input_1", b, "b"), ("output_0", a + b, "y")):
+            with open(os.path.join(d, name + ".pb"), "wb") as f:
+                f.write(numpy_helper.from_array(t, tn).SerializeToString())
+    with open(os.path.join(out, "b2.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(np.ones((2, 4), np.float32), "b").SerializeToString())
+    print(out)
+
+
 if __name__ == "__main__":
     main()
     cnn()
@@ -303,3 +327,4 @@ if __name__ == "__main__":
     norm()
     pad_scatter()
     convt()
+    add()
