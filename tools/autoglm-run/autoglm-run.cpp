@@ -231,14 +231,21 @@ double elementAsDouble(const Tensor &t, size_t i) {
   }
 }
 
-Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng) {
+/// Random data for input i: at `shape` when given (an input with open
+/// extents), else at the model's shape (open extents at their bound).
+Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng,
+                    const std::vector<int64_t> *shape = nullptr) {
   Tensor t;
   t.name = autoglm_model_input_name(m, i);
   t.dtype = autoglm_model_input_dtype(m, i);
-  // Open extents: random data at the bound.
   const int64_t *s = autoglm_model_input_max_shape(m, i);
   t.shape.assign(s, s + autoglm_model_input_rank(m, i));
-  t.data.resize(autoglm_model_input_bytes(m, i));
+  if (shape)
+    t.shape = *shape;
+  size_t count = 1;
+  for (int64_t d : t.shape)
+    count *= (size_t)std::max<int64_t>(d, 0);
+  t.data.resize(count * autoglm_dtype_size(t.dtype));
   size_t n = t.data.size() / std::max<size_t>(1, autoglm_dtype_size(t.dtype));
   std::uniform_real_distribution<float> uf(-1.f, 1.f);
   std::uniform_int_distribution<int> ui(0, 9);
@@ -278,6 +285,8 @@ std::vector<std::string> listNumbered(const std::string &dir, const std::string 
 struct Options {
   std::string artifact, testData, expect, dataset, labels, saveOutputs;
   std::vector<std::string> inputs;
+  // --random-shape name=AxB: the extents of an input with open ones.
+  std::map<std::string, std::vector<int64_t>> randomShapes;
   bool random = false, json = false;
   double rtol = 1e-3, atol = 1e-7;
   int bench = 0, warmup = 3, threads = 0;
@@ -407,7 +416,9 @@ int run(const Options &o) {
     if (!o.random && o.dataset.empty())
       throw Error(fmt::format("input '{}' is missing (give --input, --test-data or --random)",
                               autoglm_model_input_name(r.model, i)));
-    inputs[i] = randomTensor(r.model, i, rng);
+    auto given = o.randomShapes.find(autoglm_model_input_name(r.model, i));
+    inputs[i] = randomTensor(r.model, i, rng,
+                             given == o.randomShapes.end() ? nullptr : &given->second);
   }
   for (size_t i = 0; i < nIn; ++i) {
     pointStrings(inputs[i]);
@@ -558,6 +569,10 @@ int main(int argc, char **argv) {
   app.add_option("artifact", o.artifact, "Artifact directory")->required();
   app.add_option("--input", o.inputs, "name=file.pb|file.npy (or just the file, by position)");
   app.add_flag("--random", o.random, "Fill missing inputs with seeded random data");
+  std::vector<std::string> randomShapes;
+  app.add_option("--random-shape", randomShapes,
+                 "name=AxB: random data of this shape for an input with open extents "
+                 "(default: its bound)");
   app.add_option("--test-data", o.testData,
                  "An ONNX test_data_set folder: input_<i>.pb in, output_<i>.pb expected");
   app.add_option("--expect", o.expect, "Folder with output_<i>.pb to compare against");
@@ -572,6 +587,29 @@ int main(int argc, char **argv) {
   app.add_option("--labels", o.labels, "One integer class per --dataset sample");
   app.add_option("--save-outputs", o.saveOutputs, "Write output_<i>.pb into this folder");
   CLI11_PARSE(app, argc, argv);
+  for (const std::string &spec : randomShapes) {
+    auto eq = spec.find('=');
+    std::vector<int64_t> dims;
+    std::string rest = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    size_t pos = 0;
+    bool ok = eq != std::string::npos && !rest.empty();
+    while (ok && pos <= rest.size()) {
+      size_t x = rest.find('x', pos);
+      std::string part = rest.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
+      ok = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos &&
+           part.size() < 12;
+      if (ok)
+        dims.push_back(std::stoll(part));
+      if (x == std::string::npos)
+        break;
+      pos = x + 1;
+    }
+    if (!ok) {
+      std::cerr << "autoglm-run: error: --random-shape takes name=AxB, got '" << spec << "'\n";
+      return 2;
+    }
+    o.randomShapes[spec.substr(0, eq)] = dims;
+  }
   if (!o.dataset.empty() && o.labels.empty()) {
     std::cerr << "autoglm-run: error: --dataset needs --labels\n";
     return 2;
