@@ -37,6 +37,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -62,6 +63,11 @@ struct KernelDims {
   // scalars broadcast.
   unsigned wIdx, xIdx;
   int64_t stride = 1;
+  // Rows: X is a zero padding of `padSource` (at `padLow`, same rank as X)
+  // that the kernel reads instead, with the border computed (see
+  // matchZeroPad).
+  Value padSource = {};
+  SmallVector<int64_t> padLow = {}, padHigh = {};
 };
 
 /// True for an f32 linalg.generic on tensors with two inputs, one init and
@@ -131,6 +137,98 @@ std::optional<KernelDims> matchRows(linalg::GenericOp op) {
     return d;
   }
   return std::nullopt;
+}
+
+/// `x` as lowering::padConstant builds a zero padding, possibly behind an
+/// expand_shape whose groups keep each padded dim alone: an empty tensor with
+/// a source copied into its interior at static offsets `low` and only zeros
+/// inserted outside it. Returns that source, expanded like `x` (built at
+/// `b`'s insertion point), and the offsets in `x`'s dims. Positions nothing
+/// writes are undefined in `x`, so reading zeros there is a refinement.
+struct ZeroPad {
+  Value source;
+  SmallVector<int64_t> low, high;
+};
+std::optional<ZeroPad> matchZeroPad(OpBuilder &b, Value x) {
+  auto expand = x.getDefiningOp<tensor::ExpandShapeOp>();
+  Value v = expand ? expand.getSrc() : x;
+  SmallVector<tensor::InsertSliceOp> fills;
+  tensor::InsertSliceOp interior;
+  while (auto ins = v.getDefiningOp<tensor::InsertSliceOp>()) {
+    if (!ins.hasUnitStride() || !ins.getSourceType().hasStaticShape() ||
+        ShapedType::isDynamicShape(ins.getStaticOffsets()))
+      return std::nullopt;
+    if (auto fill = ins.getSource().getDefiningOp<linalg::FillOp>()) {
+      if (!matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+        return std::nullopt;
+      fills.push_back(ins);
+      v = ins.getDest();
+      continue;
+    }
+    // The copy, possibly behind a collapse_shape (canonicalization moves
+    // the reshapes of a blocked producer's result into the copy).
+    auto collapse = ins.getSource().getDefiningOp<tensor::CollapseShapeOp>();
+    auto copy = (collapse ? collapse.getSrc() : ins.getSource()).getDefiningOp<linalg::CopyOp>();
+    if (!copy || !ins.getDest().getDefiningOp<tensor::EmptyOp>())
+      return std::nullopt;
+    interior = ins;
+    break;
+  }
+  if (!interior)
+    return std::nullopt;
+  Value source = interior.getSource();
+  Value copied = source.getDefiningOp<tensor::CollapseShapeOp>()
+                     ? source.getDefiningOp<tensor::CollapseShapeOp>().getSrc()
+                     : source;
+  Value copyIn = copied.getDefiningOp<linalg::CopyOp>().getInputs()[0];
+  if (auto collapse = source.getDefiningOp<tensor::CollapseShapeOp>())
+    source = tensor::CollapseShapeOp::create(b, collapse.getLoc(), collapse.getResultType(),
+                                             copyIn, collapse.getReassociationIndices());
+  else
+    source = copyIn;
+  auto srcTy = cast<RankedTensorType>(source.getType());
+  auto padTy = interior.getDestType();
+  if (!srcTy.hasStaticShape() || !padTy.hasStaticShape())
+    return std::nullopt;
+  ArrayRef<int64_t> low = interior.getStaticOffsets();
+  // Every zero slab lies outside the interior (else it overwrote data).
+  for (tensor::InsertSliceOp f : fills) {
+    bool disjoint = false;
+    for (int64_t d = 0; d < padTy.getRank(); ++d) {
+      int64_t o = f.getStaticOffsets()[d], n = f.getSourceType().getDimSize(d);
+      disjoint |= o + n <= low[d] || o >= low[d] + srcTy.getDimSize(d);
+    }
+    if (!disjoint)
+      return std::nullopt;
+  }
+  auto padded = [&](int64_t d) {
+    return low[d] != 0 || srcTy.getDimSize(d) != padTy.getDimSize(d);
+  };
+  auto high = [&](int64_t d) {
+    return padTy.getDimSize(d) - low[d] - srcTy.getDimSize(d);
+  };
+  if (!expand) {
+    ZeroPad z{source, SmallVector<int64_t>(low), {}};
+    for (int64_t d = 0; d < padTy.getRank(); ++d)
+      z.high.push_back(high(d));
+    return z;
+  }
+  ZeroPad z;
+  SmallVector<int64_t> shape(expand.getResultType().getShape());
+  for (auto [d, group] : llvm::enumerate(expand.getReassociationIndices())) {
+    if (padded(d) && group.size() != 1)
+      return std::nullopt;
+    for (int64_t e : group) {
+      z.low.push_back(group.size() == 1 ? low[d] : 0);
+      z.high.push_back(group.size() == 1 ? high(d) : 0);
+      if (group.size() == 1)
+        shape[e] = srcTy.getDimSize(d);
+    }
+  }
+  z.source = tensor::ExpandShapeOp::create(
+      b, expand.getLoc(), RankedTensorType::get(shape, srcTy.getElementType()), source,
+      expand.getReassociationIndices());
+  return z;
 }
 
 std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
@@ -354,6 +452,89 @@ Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<
                                 map, vecOf);
 }
 
+/// The `span`-lane reads of a rows kernel's X row at tile-relative indices
+/// `xIdx` (tile offsets `xOff`), taken from the zero padding's source: the
+/// row `xIdx` names and, for stride 2, the one `width - 1` further. Padded
+/// dims other than the last are clamped into the source and the read masked
+/// off where they were out of it; along the last dim lanes past the end read
+/// zeros (an out-of-bounds transfer) and a read that starts before the row
+/// (only the row's first tile, at a static offset) reads from 0 and shifts
+/// the zeros in.
+std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims &d,
+                                      ArrayRef<Value> xIdx, ArrayRef<Value> xOff,
+                                      int64_t span, int64_t width) {
+  Value src = d.padSource;
+  auto srcTy = cast<RankedTensorType>(src.getType());
+  int64_t rank = srcTy.getRank();
+  AffineExpr s0 = b.getAffineSymbolExpr(0), s1 = b.getAffineSymbolExpr(1);
+  SmallVector<Value> at;
+  Value valid;
+  for (int64_t p = 0; p < rank; ++p) {
+    Value a = getValueOrCreateConstantIndexOp(
+        b, l,
+        affine::makeComposedFoldedAffineApply(b, l, s0 + s1 - d.padLow[p], {xOff[p], xIdx[p]}));
+    int64_t n = srcTy.getDimSize(p);
+    if (p + 1 < rank && (d.padLow[p] != 0 || d.padHigh[p] != 0)) {
+      std::optional<int64_t> c = getConstantIntValue(a);
+      if (!c || *c < 0 || *c >= n) {
+        Value zero = arith::ConstantIndexOp::create(b, l, 0);
+        Value last = arith::ConstantIndexOp::create(b, l, n - 1);
+        Value in = arith::AndIOp::create(
+            b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, a, zero),
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, a, last));
+        valid = valid ? arith::AndIOp::create(b, l, valid, in).getResult() : in;
+        a = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, a, last), zero);
+      }
+    }
+    at.push_back(a);
+  }
+  auto spanTy = VectorType::get({span}, b.getF32Type());
+  Value mask;
+  if (valid)
+    mask = vector::BroadcastOp::create(b, l, VectorType::get({span}, b.getI1Type()), valid);
+  Value pad = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
+  AffineMap minor = AffineMap::getMinorIdentityMap(rank, 1, b.getContext());
+  ArrayAttr oob = b.getBoolArrayAttr({false});
+  auto read = [&](OpBuilder &rb, Location rl, Value start) {
+    SmallVector<Value> idx(at);
+    idx.back() = start;
+    return vector::TransferReadOp::create(rb, rl, spanTy, src, idx, minor, pad, mask, oob)
+        .getResult();
+  };
+  // The static part of the last index (kw d, unrolled) decides whether the
+  // first tile's read starts before the row.
+  int64_t rel = *getConstantIntValue(xIdx.back());
+  auto readAt = [&](int64_t extra) -> Value {
+    Value start = arith::AddIOp::create(
+        b, l, at.back(), arith::ConstantIndexOp::create(b, l, extra));
+    int64_t firstStart = rel + extra - d.padLow.back();
+    if (firstStart >= 0)
+      return read(b, l, start);
+    int64_t shift = -firstStart;
+    Value before = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, start,
+                                         arith::ConstantIndexOp::create(b, l, 0));
+    auto ifOp = scf::IfOp::create(
+        b, l, before,
+        [&](OpBuilder &tb, Location tl) {
+          Value v = read(tb, tl, arith::ConstantIndexOp::create(tb, tl, 0));
+          Value zeros = arith::ConstantOp::create(tb, tl, DenseElementsAttr::get(
+                                                              spanTy, tb.getF32FloatAttr(0.0f)));
+          SmallVector<int64_t> lanes;
+          for (int64_t j = 0; j < span; ++j)
+            lanes.push_back(j < shift ? 0 : span + j - shift);
+          scf::YieldOp::create(tb, tl,
+                               vector::ShuffleOp::create(tb, tl, spanTy, zeros, v, lanes)
+                                   .getResult());
+        },
+        [&](OpBuilder &eb, Location el) {
+          scf::YieldOp::create(eb, el, read(eb, el, start));
+        });
+    return ifOp.getResult(0);
+  };
+  Value first = readAt(0);
+  return {first, d.stride == 2 ? readAt(width - 1) : first};
+}
+
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
 /// dims 1) by the register-tile loop nest.
 void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
@@ -411,9 +592,30 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   for (unsigned i = 0; i < iters.size(); ++i)
     if (iters[i] == utils::IteratorType::reduction)
       red.push_back(i);
+  // Rows reading the source of a zero padding instead of X: the reduction
+  // dim in X's last index (kw) is unrolled here, so each read's offset in
+  // the row is static where it may cross the left border. A tile that does
+  // not start the row begins at least `width` outputs in, past the border.
+  AffineMap xm = maps[d.xIdx];
+  int64_t xRank = xm.getNumResults();
+  std::optional<unsigned> kwDim;
+  bool virt = !outer && d.padSource && d.padLow.back() <= width * d.stride;
+  for (unsigned i = 0; i < ranges.size(); ++i) {
+    if (!xm.getResult(xRank - 1).isFunctionOfDim(i) || i == d.v)
+      continue;
+    virt &= !kwDim && iters[i] == utils::IteratorType::reduction && ranges[i] <= 16;
+    kwDim = i;
+  }
+  SmallVector<Value> xOff;
+  if (virt)
+    xOff = absoluteOffsets(rw, loc, xIn, xRank);
+  SmallVector<unsigned> loopRed;
+  for (unsigned i : red)
+    if (!virt || !kwDim || i != *kwDim)
+      loopRed.push_back(i);
   SmallVector<Value> lbs, ubs, steps;
   Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
-  for (unsigned i : red) {
+  for (unsigned i : loopRed) {
     lbs.push_back(c0);
     ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
     steps.push_back(c1);
@@ -434,7 +636,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
       rw, loc, lbs, ubs, steps, ValueRange{acc},
       [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
         SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
-        for (auto [i, rd] : llvm::enumerate(red))
+        for (auto [i, rd] : llvm::enumerate(loopRed))
           point[rd] = ivs[i];
         auto indices = [&](AffineMap map) {
           SmallVector<Value> idx;
@@ -459,28 +661,38 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
         }
         // Per row: one vector of X (a strided row) times a broadcast of W.
         Value accv = args[0];
-        Value wb;
         bool wPerRow = maps[d.wIdx].isFunctionOfDim(*d.r);
-        for (int64_t i = 0; i < rows; ++i) {
-          point[*d.r] = b.getIndexAttr(i);
-          if (!wb || wPerRow)
-            wb = vector::BroadcastOp::create(
-                b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
-          SmallVector<Value> xIdx = indices(maps[d.xIdx]);
-          Value xv = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
-                                                    ArrayRef<bool>{true});
-          Value second = xv;
-          if (d.stride == 2) {
-            xIdx.back() = arith::AddIOp::create(
-                b, l, xIdx.back(), arith::ConstantIndexOp::create(b, l, width - 1));
-            second = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
-                                                    ArrayRef<bool>{true});
+        int64_t kwCount = virt && kwDim ? ranges[*kwDim] : 1;
+        for (int64_t kw = 0; kw < kwCount; ++kw) {
+          if (virt && kwDim)
+            point[*kwDim] = b.getIndexAttr(kw);
+          Value wb;
+          for (int64_t i = 0; i < rows; ++i) {
+            point[*d.r] = b.getIndexAttr(i);
+            if (!wb || wPerRow)
+              wb = vector::BroadcastOp::create(
+                  b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
+            SmallVector<Value> xIdx = indices(maps[d.xIdx]);
+            Value xv, second;
+            if (virt) {
+              std::tie(xv, second) = readPaddedRow(b, l, d, xIdx, xOff, span, width);
+            } else {
+              xv = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+                                                  ArrayRef<bool>{true});
+              second = xv;
+              if (d.stride == 2) {
+                xIdx.back() = arith::AddIOp::create(
+                    b, l, xIdx.back(), arith::ConstantIndexOp::create(b, l, width - 1));
+                second = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+                                                        ArrayRef<bool>{true});
+              }
+            }
+            if (d.stride > 1)
+              xv = vector::ShuffleOp::create(b, l, rowTy, xv, second, everyS);
+            Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+            row = vector::FMAOp::create(b, l, xv, wb, row);
+            accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
           }
-          if (d.stride > 1)
-            xv = vector::ShuffleOp::create(b, l, rowTy, xv, second, everyS);
-          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
-          row = vector::FMAOp::create(b, l, xv, wb, row);
-          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
         }
         return {accv};
       });
@@ -592,6 +804,14 @@ struct CPUVectorizeContractionsPass
         continue;
       int64_t extent = ranges[d.v];
       bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
+      if (d.kind == KernelDims::Rows && virtualPads) {
+        rw.setInsertionPoint(op);
+        if (auto z = matchZeroPad(rw, op.getDpsInputOperand(d.xIdx)->get())) {
+          d.padSource = z->source;
+          d.padLow = z->low;
+          d.padHigh = z->high;
+        }
+      }
       Fusion f = fuse ? findFusion(op, dom) : Fusion{};
       bool done = false;
       if (int64_t width = pickWidth(d, extent, vectorWidth)) {

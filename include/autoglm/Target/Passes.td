@@ -133,7 +133,12 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
     at all by the other: per reduction point one broadcast scalar, and per
     row (the output's dim before V) one vector read (strided rows: the span
     read whole, every s-th lane kept). A V extent no tile width divides is
-    split into whole tiles and a narrower remainder.
+    split into whole tiles and a narrower remainder. When the rows input is a
+    zero padding (an empty tensor with the source copied into its interior
+    and zeros around it), the kernel reads the source: rows outside it are
+    masked off, lanes past a row's end read as zeros, and the row's first
+    tile shifts zeros in where it starts before the row; the padded copy is
+    then dead.
 
     Runs before autoglm-cpu-parallelize: the tiles of a large op are the
     iterations of one scf.forall, so the threads share them.
@@ -159,6 +164,10 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
            "Compute the accumulator's producer (fill, or elementwise such as "
            "bias + residual) and the one elementwise consumer (activation) "
            "in registers inside the kernel">,
+    Option<"virtualPads", "virtual-pads", "bool", /*default=*/"true",
+           "Rows kernels whose input is a zero padding read its source instead "
+           "(border rows masked off, lanes past the row end read as zeros), so "
+           "the padded copy is never made">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
