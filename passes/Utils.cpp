@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Utils.h"
+#include "autoglm/Support/ConstantData.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -21,15 +22,12 @@ std::optional<std::vector<float>> mlir::autoglm::constantF32(Value v) {
     auto vals = dense.getValues<float>();
     return std::vector<float>(vals.begin(), vals.end());
   }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || (int64_t)blob->getData().size() != n * 4)
-      return std::nullopt;
-    std::vector<float> out(n);
-    std::memcpy(out.data(), blob->getData().data(), n * 4);
-    return out;
-  }
-  return std::nullopt;
+  std::optional<ArrayRef<char>> raw = constantBytes(attr);
+  if (!raw || (int64_t)raw->size() != n * 4)
+    return std::nullopt;
+  std::vector<float> out(n);
+  std::memcpy(out.data(), raw->data(), n * 4);
+  return out;
 }
 
 std::optional<double> mlir::autoglm::constantScalar(Value v) {

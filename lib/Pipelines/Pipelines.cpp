@@ -59,9 +59,12 @@ void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createPruneGraph());
 }
 
-void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm) {
+void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
+                                                const LinalgPipelineOptions &options) {
   pm.addPass(createBatchLoops());
-  pm.addPass(createConvertAutoGLMToLinalg());
+  ConvertAutoGLMToLinalgOptions conversion;
+  conversion.winograd = options.winograd;
+  pm.addPass(createConvertAutoGLMToLinalg(conversion));
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwise());
@@ -73,6 +76,9 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   // Kernels first: they tile their ops into scf.forall loops themselves (the
   // threads share the register tiles); the rest is chunked after.
   if (options.vectorize) {
+    CPUWinogradTransformsOptions winograd;
+    winograd.parallel = options.parallel;
+    pm.addPass(createCPUWinogradTransforms(winograd));
     CPUVectorizeContractionsOptions kernels;
     kernels.parallel = options.parallel;
     pm.addPass(createCPUVectorizeContractions(kernels));

@@ -46,6 +46,7 @@ struct Options {
   int optLevel = 2;
   bool parallel = true;
   bool vectorize = true;
+  bool winograd = true;
   bool openInputs = false;
   std::vector<std::string> bindInputs;
   std::vector<std::string> dims, inputShapes, maxDims;
@@ -56,7 +57,7 @@ struct Options {
 struct BuildConfig {
   std::optional<std::string> model, output, target, cpu, features, emit, report;
   std::optional<int> optLevel;
-  std::optional<bool> parallel, vectorize;
+  std::optional<bool> parallel, vectorize, winograd;
   std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
 };
 
@@ -80,6 +81,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("max_dims", c.maxDims);
     io.mapOptional("parallel", c.parallel);
     io.mapOptional("vectorize", c.vectorize);
+    io.mapOptional("winograd", c.winograd);
   }
 };
 
@@ -142,6 +144,7 @@ int applyBuildConfig(const std::string &path, const CLI::App &app, Options &o) {
   set("--emit", o.emit, c.emit);
   set("--parallel", o.parallel, c.parallel);
   set("--vectorize", o.vectorize, c.vectorize);
+  set("--winograd", o.winograd, c.winograd);
   // Maps become the flags' name=value form.
   auto setMap = [&](const char *flag, std::vector<std::string> &field,
                     const std::map<std::string, std::string> &map, bool isPath) {
@@ -343,7 +346,9 @@ int run(const Options &o) {
   info.weightBytes = constantBytes(*module);
 
   PassManager pm(&ctx);
-  buildAutoGLMToLinalgPipeline(pm);
+  LinalgPipelineOptions linalgOptions;
+  linalgOptions.winograd = o.winograd;
+  buildAutoGLMToLinalgPipeline(pm, linalgOptions);
   bool stopAtLinalg = o.emit == "linalg";
   if (!stopAtLinalg) {
     CPUPipelineOptions cpu;
@@ -429,7 +434,7 @@ int main(int argc, char **argv) {
                  "opt_level, target_cpu, target_features, emit, report, bind_inputs "
                  "(name: file), dims (name: extent), input_shapes (name: AxB), "
                  "max_dims (name: bound), "
-                 "parallel, vectorize; flags given here override it");
+                 "parallel, vectorize, winograd; flags given here override it");
   app.add_option("-o,--output", o.output,
                  "Artifact directory (or output file with --emit)");
   app.add_option("--target", o.target, "Target: host")->capture_default_str();
@@ -465,6 +470,10 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--vectorize", o.vectorize,
                  "Register-tiled vector kernels for matmul-like contractions")
+      ->capture_default_str();
+  app.add_option("--winograd", o.winograd,
+                 "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays "
+                 "(fewer multiplies; the transformed weights take 16/9 the bytes)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!config.empty())

@@ -38,7 +38,18 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
     extents as an extra i64 result (module attribute
     `autoglm.hidden_results`). Other dynamic extents are not lowered yet:
     such ops get an error at their ONNX node.
+
+    With `winograd`, a 3x3 stride-1 convolution of one image with a
+    constant weight, 32k output channels and an output of at least 7x7
+    becomes Winograd F(2x2, 3x3): an input transform, a batched GEMM
+    against the transformed weight (computed and packed at compile time,
+    16/9 the bytes of the 3x3 weight) and an output transform, the
+    transforms marked `autoglm.winograd` for the CPU backend's kernels.
   }];
+  let options = [
+    Option<"winograd", "winograd", "bool", /*default=*/"true",
+           "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",

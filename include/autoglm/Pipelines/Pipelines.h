@@ -13,8 +13,14 @@ namespace mlir::autoglm {
 /// folding, pruning, pattern recognition, BN folding, attention fusion.
 void buildGraphOptimizationPipeline(OpPassManager &pm);
 
+struct LinalgPipelineOptions {
+  /// 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays.
+  bool winograd = true;
+};
+
 /// autoglm (optimized) -> linalg on tensors, then the contract check.
-void buildAutoGLMToLinalgPipeline(OpPassManager &pm);
+void buildAutoGLMToLinalgPipeline(OpPassManager &pm,
+                                  const LinalgPipelineOptions &options = {});
 
 struct CPUPipelineOptions {
   /// Split large ops into chunks that run on the OpenMP runtime's threads.

@@ -112,6 +112,35 @@ def InlineAllocaScopes : Pass<"autoglm-inline-alloca-scopes", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def CPUWinogradTransforms : Pass<"autoglm-cpu-winograd-transforms", "ModuleOp"> {
+  let summary = "Vector kernels for the Winograd F(2x2, 3x3) input and output transforms";
+  let description = [{
+    The conversion lowers a 3x3 stride-1 convolution (when it pays) as
+    Winograd F(2x2, 3x3): an input transform and an output transform, each a
+    linalg.generic contraction with the constant matrices Bt / At as operands
+    and the attribute `autoglm.winograd` = "input" / "output", around a
+    batched GEMM. As loops the transforms would multiply by the matrices'
+    zeros and ones; this pass emits them as adds and subtracts on 16-lane
+    vectors. Input: per (channel, tile row), 16 tiles along the row at a
+    time; each patch row is read as vectors and split into its even and odd
+    columns by shuffles; the 16 transformed values are written along the
+    tiles. Output: per (16 output channels, tile row, tile), the 16 values
+    of M read along the channels (M's contiguous dim), the four outputs
+    written across the channels. Ops that carry the attribute but not the
+    shapes and constants the conversion builds are left alone.
+
+    Before: linalg.generic {autoglm.winograd = "input"} ins(%bt, %bt, %xp)
+    After:  scf.forall (c, th) { scf.for tw0 step 16 { 16 reads, shuffles,
+              32 adds, 16 writes } }
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Loops over channels and tile rows as one scf.forall (threads)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
+}
+
 def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "ModuleOp"> {
   let summary = "Register-tiled vector kernels for matmuls and convolutions";
   let description = [{

@@ -123,6 +123,7 @@ LogicalResult checkStringOps(ModuleOp module) {
 
 struct ConvertAutoGLMToLinalgPass
     : autoglm::impl::ConvertAutoGLMToLinalgBase<ConvertAutoGLMToLinalgPass> {
+  using ConvertAutoGLMToLinalgBase::ConvertAutoGLMToLinalgBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
@@ -150,7 +151,7 @@ struct ConvertAutoGLMToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateElementwisePatterns(tc, patterns);
-    populateContractionPatterns(tc, patterns);
+    populateContractionPatterns(tc, patterns, winograd);
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);

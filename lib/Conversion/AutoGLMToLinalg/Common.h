@@ -38,7 +38,9 @@ struct ElemInfo {
 
 // All patterns of one family.
 void populateElementwisePatterns(TypeConverter &tc, RewritePatternSet &p);
-void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p);
+/// `winograd`: 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it
+/// pays (buildWinogradConv in Contraction.cpp).
+void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd);
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "autoglm/Support/ConstantData.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 
@@ -61,21 +62,13 @@ Value permutedConstantWeight(OpBuilder &b, Location loc, Value w, ArrayRef<int64
       type.getNumElements() != ShapedType::getNumElements(view))
     return {};
   int64_t es = elem.getIntOrFloatBitWidth() / 8;
-  ArrayRef<char> src;
-  std::string name = "weight";
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (dense.isSplat())
-      return {};
-    src = dense.getRawData();
-  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return {};
-    src = blob->getData();
-    name = res.getRawHandle().getKey().str();
-  } else {
+  std::optional<ArrayRef<char>> bytes = constantBytes(attr);
+  if (!bytes)
     return {};
-  }
+  ArrayRef<char> src = *bytes;
+  std::string name = "weight";
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+    name = res.getRawHandle().getKey().str();
   if ((int64_t)src.size() != type.getNumElements() * es)
     return {};
   ArrayRef<int64_t> shape = view;
@@ -345,17 +338,206 @@ struct LinearLowering : StaticLowering<LinearOp> {
   }
 };
 
+/// The f32 values of a constant, or empty.
+std::vector<float> constantFloats(Value v) {
+  Attribute attr;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape() ||
+      !matchPattern(v, m_Constant(&attr)))
+    return {};
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
+    return std::vector<float>(type.getNumElements(), dense.getSplatValue<float>());
+  std::optional<ArrayRef<char>> raw = constantBytes(attr);
+  if (!raw || (int64_t)raw->size() != type.getNumElements() * 4)
+    return {};
+  std::vector<float> out(type.getNumElements());
+  std::memcpy(out.data(), raw->data(), raw->size());
+  return out;
+}
+
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<float> data,
+                    StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()), data.size() * 4);
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+/// Winograd F(2x2, 3x3) (Lavin & Gray): each 2x2 output tile is
+/// A^T [(G g G^T) . (B^T d B)] A of its 4x4 input patch d, 16 multiplies
+/// per channel pair instead of 36. The transform matrices:
+constexpr float kWinoBt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+constexpr float kWinoAt[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+constexpr double kWinoG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+
+/// A 3x3, stride 1 convolution of one image as Winograd F(2x2, 3x3), when it
+/// pays (static shapes, group 1, a constant weight of 32k output channels,
+/// at least 7x7 tiles), else null. Three linalg.generic ops, each a plain
+/// contraction (what they compute is their semantics on any target; the CPU
+/// backend recognizes the two transforms by their `autoglm.winograd`
+/// attribute and emits vector kernels for them):
+///   V[4, 4, C, TH, TW] = sum_{i,j} Bt[a, i] Bt[b, j] xp[c, 2th + i, 2tw + j]
+///   M[16, T, M/32, 32] = biasW + sum_c V[b, c, t] U[b, m/32, c, m%32]
+///   Y[M, TH, 2, TW, 2] = sum_{a,b} At[p, a] At[q, b] M[a, b, th, tw, m]
+/// with xp the input zero-padded to 2TH + 2 by 2TW + 2, U = G g G^T packed
+/// at compile time [16, M/32, C, 32] (the layout of the register kernels'
+/// blocked weights), and the bias added to the (1, 1) component, which
+/// A^T . A spreads to all four outputs. Y is cropped to the output and the
+/// residual added after.
+Value buildWinogradConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                        Value residual, ArrayRef<int64_t> strides,
+                        ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
+                        RankedTensorType resTy, ElemInfo e) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  if (xt.getRank() != 4 || !xt.hasStaticShape() || !wt.hasStaticShape() ||
+      !resTy.hasStaticShape() || !e.type.isF32() || group != 1 || xt.getDimSize(0) != 1 ||
+      wt.getDimSize(2) != 3 || wt.getDimSize(3) != 3 ||
+      llvm::any_of(strides, [](int64_t v) { return v != 1; }) ||
+      llvm::any_of(dilations, [](int64_t v) { return v != 1; }))
+    return {};
+  int64_t C = xt.getDimSize(1), M = wt.getDimSize(0);
+  int64_t OH = resTy.getDimSize(2), OW = resTy.getDimSize(3);
+  int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
+  if (M % 32 != 0 || TH < 4 || TW < 4 || C < 8)
+    return {};
+  std::vector<float> g = constantFloats(w);
+  std::vector<float> bv = bias ? constantFloats(bias) : std::vector<float>(M, 0.0f);
+  if (g.empty() || bv.empty())
+    return {};
+  // U = G g G^T per (m, c), packed [4, 4, M/32, C, 32]; the bias at (1, 1).
+  int64_t MB = M / 32;
+  std::vector<float> u(16 * M * C), bw(16 * M, 0.0f);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t c = 0; c < C; ++c) {
+      const float *k = &g[(m * C + c) * 9];
+      for (int a = 0; a < 4; ++a)
+        for (int bb = 0; bb < 4; ++bb) {
+          double sum = 0;
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j)
+              sum += kWinoG[a][i] * k[i * 3 + j] * kWinoG[bb][j];
+          u[(((a * 4 + bb) * MB + m / 32) * C + c) * 32 + m % 32] = (float)sum;
+        }
+    }
+  for (int64_t m = 0; m < M; ++m)
+    bw[5 * M + m] = bv[m];
+  Type f32 = b.getF32Type();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  using IT = utils::IteratorType;
+  auto mac3 = [&](OpBuilder &nb, Location nl, ValueRange a) {
+    Value p = arith::MulFOp::create(nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]), a[2]);
+    linalg::YieldOp::create(nb, nl, arith::AddFOp::create(nb, nl, a[3], p).getResult());
+  };
+  Value zero = scalarConst(b, loc, f32, 0);
+
+  // Input transform.
+  int64_t pt = pads[0], pl = pads[1];
+  Value xp = padConstant(b, loc, x, {0, 0, pt, pl},
+                         {0, 0, 2 * TH + 2 - xt.getDimSize(2) - pt,
+                          2 * TW + 2 - xt.getDimSize(3) - pl},
+                         zero);
+  std::vector<float> btData(&kWinoBt[0][0], &kWinoBt[0][0] + 16);
+  Value bt = floatConstant(b, loc, {4, 4}, btData, "winograd_bt");
+  auto vTy = RankedTensorType::get({4, 4, C, TH, TW}, f32);
+  // Loops (a, b, c, th, tw, i, j).
+  auto vOp = linalg::GenericOp::create(
+      b, loc, vTy, ValueRange{bt, bt, xp}, ValueRange{fillTensor(b, loc, vTy, zero)},
+      SmallVector<AffineMap>{AffineMap::get(7, 0, {d(0), d(5)}, ctx),
+                             AffineMap::get(7, 0, {d(1), d(6)}, ctx),
+                             AffineMap::get(7, 0,
+                                            {getAffineConstantExpr(0, ctx), d(2),
+                                             d(3) * 2 + d(5), d(4) * 2 + d(6)},
+                                            ctx),
+                             AffineMap::get(7, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)},
+      SmallVector<IT>{IT::parallel, IT::parallel, IT::parallel, IT::parallel, IT::parallel,
+                      IT::reduction, IT::reduction},
+      mac3);
+  vOp->setAttr("autoglm.winograd", b.getStringAttr("input"));
+  Value v = tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get({16, C, T}, f32),
+                                            vOp.getResult(0),
+                                            SmallVector<ReassociationIndices>{{0, 1}, {2}, {3, 4}});
+
+  // The batched GEMM, in the blocked form of the register kernels: loops
+  // (b, t, mb, mi, c), U read as vectors along mi, V as scalars along t (U
+  // first: the kernels take the first operand that fits as the vector side).
+  Value uc = floatConstant(b, loc, {16, MB, C, 32}, u, "winograd_weight");
+  Value bwc = floatConstant(b, loc, {16, MB, 32}, bw, "winograd_bias");
+  auto mTy = RankedTensorType::get({16, T, MB, 32}, f32);
+  Value mInit =
+      linalg::GenericOp::create(
+          b, loc, mTy, ValueRange{bwc}, ValueRange{emptyTensor(b, loc, mTy)},
+          SmallVector<AffineMap>{AffineMap::get(4, 0, {d(0), d(2), d(3)}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(4, ctx)},
+          SmallVector<IT>(4, IT::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange a) { linalg::YieldOp::create(nb, nl, a[0]); })
+          .getResult(0);
+  Value mm =
+      linalg::GenericOp::create(
+          b, loc, mTy, ValueRange{uc, v}, ValueRange{mInit},
+          SmallVector<AffineMap>{AffineMap::get(5, 0, {d(0), d(2), d(4), d(3)}, ctx),
+                                 AffineMap::get(5, 0, {d(0), d(4), d(1)}, ctx),
+                                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
+          SmallVector<IT>{IT::parallel, IT::parallel, IT::parallel, IT::parallel, IT::reduction},
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            linalg::YieldOp::create(nb, nl, macBody(nb, nl, a, e));
+          })
+          .getResult(0);
+  Value m5 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({4, 4, TH, TW, M}, f32),
+      tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get({16, T, M}, f32), mm,
+                                      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}),
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}, {4}});
+
+  // Output transform. Loops (m, th, p, tw, q, a, b).
+  std::vector<float> atData(&kWinoAt[0][0], &kWinoAt[0][0] + 8);
+  Value at = floatConstant(b, loc, {2, 4}, atData, "winograd_at");
+  auto yTy = RankedTensorType::get({M, TH, 2, TW, 2}, f32);
+  auto yOp = linalg::GenericOp::create(
+      b, loc, yTy, ValueRange{at, at, m5}, ValueRange{fillTensor(b, loc, yTy, zero)},
+      SmallVector<AffineMap>{AffineMap::get(7, 0, {d(2), d(5)}, ctx),
+                             AffineMap::get(7, 0, {d(4), d(6)}, ctx),
+                             AffineMap::get(7, 0, {d(5), d(6), d(1), d(3), d(0)}, ctx),
+                             AffineMap::get(7, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)},
+      SmallVector<IT>{IT::parallel, IT::parallel, IT::parallel, IT::parallel, IT::parallel,
+                      IT::reduction, IT::reduction},
+      mac3);
+  yOp->setAttr("autoglm.winograd", b.getStringAttr("output"));
+  Value y = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({M, 2 * TH, 2 * TW}, f32), yOp.getResult(0),
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3, 4}});
+  if (2 * TH != OH || 2 * TW != OW)
+    y = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({M, OH, OW}, f32), y, ValueRange{}, ValueRange{},
+        ValueRange{}, b.getDenseI64ArrayAttr({0, 0, 0}), b.getDenseI64ArrayAttr({M, OH, OW}),
+        b.getDenseI64ArrayAttr({1, 1, 1}));
+  y = tensor::ExpandShapeOp::create(b, loc, resTy, y,
+                                    SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  if (residual)
+    y = buildElementwise(b, loc, resTy, {y, residual},
+                         [&](OpBuilder &nb, Location nl, ValueRange a) {
+                           return emitAdd(nb, nl, a[0], a[1], e);
+                         });
+  return y;
+}
+
 /// out[n, m, o...] = bias[m] + sum_{c,k} x[n, g*Cg + c, o*s + k*d - pad] *
 /// w[m, c, k] for static shapes; `resTy` is the converted result type.
 Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                 Value residual, ArrayRef<int64_t> strides,
                 ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
                 RankedTensorType resTy, ElemInfo e,
-                llvm::function_ref<Value(Value)> epilogue = nullptr) {
+                llvm::function_ref<Value(Value)> epilogue = nullptr, bool winograd = false) {
   MLIRContext *ctx = b.getContext();
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(w.getType());
   int64_t nd = xt.getRank() - 2;
+  if (winograd)
+    if (Value y = buildWinogradConv(b, loc, x, w, bias, residual, strides, dilations, pads,
+                                    group, resTy, e))
+      return epilogue ? epilogue(y) : y;
   SmallVector<int64_t> low(2, 0), high(2, 0);
   low.append(pads.begin(), pads.begin() + nd);
   high.append(pads.begin() + nd, pads.end());
@@ -578,7 +760,9 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
 }
 
 struct ConvLowering : StaticLowering<ConvOp> {
-  using StaticLowering::StaticLowering;
+  ConvLowering(TypeConverter &tc, MLIRContext *ctx, bool winograd)
+      : StaticLowering(tc, ctx), winograd(winograd) {}
+  bool winograd;
   /// Open batch and spatial extents (channels and weights static).
   bool dynamicExtents(ConvOp op) const override {
     auto t = op.getInput().getType();
@@ -591,7 +775,7 @@ struct ConvLowering : StaticLowering<ConvOp> {
     Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
                         a.getResidual(), op.getStrides(), op.getDilations(), op.getPads(),
                         op.getGroup(), resTy, ElemInfo::of(op.getType()),
-                        [&](Value v) { return applyEpilogue(rw, op, v); });
+                        [&](Value v) { return applyEpilogue(rw, op, v); }, winograd);
     rw.replaceOp(op, r);
     return success();
   }
@@ -697,8 +881,8 @@ struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
 
 } // namespace
 
-void lowering::populateContractionPatterns(TypeConverter &tc,
-                                           RewritePatternSet &p) {
-  p.add<MatMulLowering, LinearLowering, ConvLowering, ConvTransposeLowering>(
-      tc, p.getContext());
+void lowering::populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p,
+                                           bool winograd) {
+  p.add<MatMulLowering, LinearLowering, ConvTransposeLowering>(tc, p.getContext());
+  p.add<ConvLowering>(tc, p.getContext(), winograd);
 }

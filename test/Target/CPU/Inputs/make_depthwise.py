@@ -13,8 +13,9 @@ Run with Debian's python3-onnx: python3 make_depthwise.py"""
 import os
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from onnx_case import write_case
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "depthwise-pads")
@@ -81,18 +82,7 @@ def main():
         nodes, "depthwise_pads",
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in SHAPES.items()],
         outs, inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    os.makedirs(OUT, exist_ok=True)
-    onnx.save(model, os.path.join(OUT, "model.onnx"))
-    d = os.path.join(OUT, "test_data_set_0")
-    os.makedirs(d, exist_ok=True)
-    for i, (n, v) in enumerate(inputs.items()):
-        with open(os.path.join(d, f"input_{i}.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(v, n).SerializeToString())
-    for i, (n, v) in enumerate(refs):
-        with open(os.path.join(d, f"output_{i}.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(v, n).SerializeToString())
+    write_case(OUT, graph, list(inputs.items()), refs)
 
 
 if __name__ == "__main__":
