@@ -253,13 +253,18 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
     unsigned v = last.getPosition();
     if (iters[v] != utils::IteratorType::parallel || xm.isFunctionOfDim(v))
       continue;
-    // R: the output dim latest in C's layout that X reads and W does not.
-    std::optional<unsigned> r;
+    // R: the output dim latest in C's layout that X reads and W does not;
+    // one of extent 1 only if no other qualifies (a [65, 1, 256] input read
+    // through its unit dim made 1-row tiles).
+    std::optional<unsigned> r, unitR;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     for (AffineExpr e : c.getResults()) {
       unsigned d = cast<AffineDimExpr>(e).getPosition();
       if (d != v && xm.isFunctionOfDim(d) && !wm.isFunctionOfDim(d))
-        r = d;
+        (ranges[d] == 1 ? unitR : r) = d;
     }
+    if (!r)
+      r = unitR;
     if (r)
       return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
   }

@@ -73,6 +73,23 @@ func.func @blocked_matmul(%a: tensor<16x4xf32>, %b: tensor<2x4x32xf32>, %c: tens
 
 // -----
 
+// An input with a unit dim ([16, 1, 4], as torch's sequence-first attention
+// layout gives): R is m (16), not the later unit dim, so tiles have 8 rows.
+// CHECK-LABEL: func.func @unit_dim_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+func.func @unit_dim_rows(%a: tensor<16x1x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<16x1x2x32xf32>) -> tensor<16x1x2x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, u, nb, ni, k) -> (m, u, k)>, affine_map<(m, u, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, u, nb, ni, k) -> (m, u, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<16x1x4xf32>, tensor<2x4x32xf32>) outs(%c : tensor<16x1x2x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16x1x2x32xf32>
+  return %0 : tensor<16x1x2x32xf32>
+}
+
+// -----
+
 // A plain matmul: R = m, V = n, and C is already [rows, width], so no
 // transposes.
 // CHECK-LABEL: func.func @plain_matmul
