@@ -2,7 +2,8 @@
 #===- bench/run.sh - autoglm vs ONNX Runtime on the zoo -------------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# Exports the zoo if missing, installs onnxruntime-node into the build tree,
+# Builds (scripts/build.sh: missing packages, configure once, incremental
+# build), exports the zoo if missing, installs onnxruntime-node into the build tree,
 # compiles every zoo model (-O3, this CPU), checks both runtimes' outputs
 # against torch, then times them alternately at 1 and 2 threads and writes
 # $BUILD/bench/results.{md,json}. Options: RUNS (default 30), WARMUP (5),
@@ -11,6 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 ZOO="${ZOO:-$BUILD/zoo}"
+"$ROOT/scripts/build.sh"
 "$ROOT/scripts/models/ensure-zoo.sh" "$ZOO"
 NODE_DIR="$BUILD/bench/node"
 if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ]; then
