@@ -12,7 +12,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROUNDS = 6  # alternations per model and thread count (the VM's 2-thread mode drifts)
+ROUNDS = 10  # alternations per model and thread count (the VM's 2-thread mode drifts)
 
 
 def cpu_name():

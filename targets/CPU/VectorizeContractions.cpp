@@ -791,6 +791,106 @@ bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
   return true;
 }
 
+/// The kernels computed the fused ops: the accumulator's producer is no
+/// longer read (its destination stands in for it) and the consumer's
+/// result is the kernels'.
+void retireFused(IRRewriter &rw, Fusion f) {
+  if (f.fill)
+    rw.replaceAllUsesWith(f.fill.getResult(0), f.fill.getDpsInitOperand(0)->get());
+  if (f.init)
+    rw.replaceAllUsesWith(f.init.getResult(0), f.init.getDpsInitOperand(0)->get());
+  if (f.epilogue)
+    rw.replaceOp(f.epilogue, f.epilogue->getOperand(f.epilogueInput));
+}
+
+/// An op whose only open extent is its row dim R (a linear or matmul over
+/// an open batch or sequence length; V, the reductions and every other dim
+/// static): loops over R in tiles of the kernel's row count up to the last
+/// whole tile, then one row at a time, each iteration the op on static
+/// slices, register-tiled by tileAndEmit. The row-tile loop is the threads'
+/// scf.forall when `parallel`.
+bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
+                  int64_t accumulators, bool parallel, const Fusion &f) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t rows =
+      std::max<int64_t>(1, accumulators / std::max<int64_t>(1, (width + 15) / 16));
+  SmallVector<Range, 4> loopRanges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rw, loc);
+  AffineExpr s0 = rw.getAffineSymbolExpr(0);
+  Value extent = getValueOrCreateConstantIndexOp(rw, loc, loopRanges[*d.r].size);
+  Value whole = getValueOrCreateConstantIndexOp(
+      rw, loc,
+      affine::makeComposedFoldedAffineApply(rw, loc, s0.floorDiv(rows) * rows, {extent}));
+  Value acc = op.getDpsInitOperand(0)->get();
+  SmallVector<Operation *> tiles;
+  for (auto part : {std::tuple<Value, Value, int64_t>{
+                        arith::ConstantIndexOp::create(rw, loc, 0), whole, rows},
+                    {whole, extent, 1}}) {
+    Value lo = std::get<0>(part), hi = std::get<1>(part);
+    int64_t step = std::get<2>(part);
+    // The op on the rows [iv, iv + step), its result inserted into `out`.
+    auto tile = [&](OpBuilder &b, Location l, Value iv, Value out,
+                    SmallVector<OpFoldResult> &resOff, SmallVector<OpFoldResult> &resSize) {
+      SmallVector<OpFoldResult> off(ranges.size(), b.getIndexAttr(0)), sizes;
+      for (int64_t r : ranges)
+        sizes.push_back(b.getIndexAttr(r));
+      off[*d.r] = iv;
+      sizes[*d.r] = b.getIndexAttr(step);
+      IRMapping map;
+      map.map(op.getDpsInitOperand(0)->get(), out);
+      auto clone = cast<TilingInterface>(b.clone(*op.getOperation(), map));
+      FailureOr<TilingResult> t = clone.getTiledImplementation(b, off, sizes);
+      bool ok = succeeded(t) &&
+                succeeded(clone.getResultTilePosition(b, 0, off, sizes, resOff, resSize));
+      Value r = ok ? t->tiledValues.front() : Value();
+      if (ok)
+        tiles.push_back(t->tiledOps.front());
+      rw.eraseOp(clone);
+      return r;
+    };
+    SmallVector<OpFoldResult> resOff, resSize;
+    auto rank = cast<RankedTensorType>(acc.getType()).getRank();
+    SmallVector<OpFoldResult> ones(rank, rw.getIndexAttr(1));
+    Value stepV = arith::ConstantIndexOp::create(rw, loc, step);
+    if (parallel && step > 1) {
+      auto forall = scf::ForallOp::create(
+          rw, loc, ArrayRef<OpFoldResult>{lo}, ArrayRef<OpFoldResult>{hi},
+          ArrayRef<OpFoldResult>{rw.getIndexAttr(step)}, ValueRange{acc}, std::nullopt);
+      OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
+      Value r = tile(b, loc, forall.getInductionVars()[0], forall.getRegionIterArgs()[0], resOff,
+                     resSize);
+      if (!r)
+        return false;
+      OpBuilder tb = OpBuilder::atBlockEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(tb, loc, r, forall.getRegionIterArgs()[0], resOff,
+                                            resSize, ones);
+      acc = forall.getResult(0);
+    } else {
+      bool ok = true;
+      auto loop = scf::ForOp::create(
+          rw, loc, lo, hi, stepV, ValueRange{acc},
+          [&](OpBuilder &b, Location l, Value iv, ValueRange args) {
+            Value r = tile(b, l, iv, args[0], resOff, resSize);
+            ok &= (bool)r;
+            scf::YieldOp::create(
+                b, l,
+                r ? tensor::InsertSliceOp::create(b, l, r, args[0], resOff, resSize, ones)
+                        .getResult()
+                  : args[0]);
+          });
+      if (!ok)
+        return false;
+      acc = loop.getResult(0);
+    }
+  }
+  rw.replaceOp(op, acc);
+  for (Operation *t : tiles)
+    if (!tileAndEmit(rw, cast<linalg::GenericOp>(t), d, width, accumulators, false, f))
+      return false;
+  return true;
+}
+
 struct CPUVectorizeContractionsPass
     : autoglm::impl::CPUVectorizeContractionsBase<CPUVectorizeContractionsPass> {
   using CPUVectorizeContractionsBase::CPUVectorizeContractionsBase;
@@ -805,8 +905,29 @@ struct CPUVectorizeContractionsPass
     DominanceInfo dom(getOperation());
     for (auto [op, d] : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic) || !d.r)
+      if (!d.r)
         continue;
+      if (llvm::any_of(ranges, ShapedType::isDynamic)) {
+        // Only the row dim open: row tiles up to the last whole one, then
+        // single rows (a V no tile width divides stays loops).
+        int64_t open = llvm::count_if(ranges, ShapedType::isDynamic);
+        int64_t width = pickWidth(d, ranges[d.v], vectorWidth);
+        if (open != 1 || !ShapedType::isDynamic(ranges[*d.r]) || !width || !openRows)
+          continue;
+        SmallVector<int64_t> perRow(ranges);
+        perRow[*d.r] = 8;
+        int64_t work = 1;
+        for (int64_t r : perRow)
+          work *= std::max<int64_t>(r, 1);
+        Fusion f = fuse ? findFusion(op, dom) : Fusion{};
+        if (!tileOpenRows(rw, op, d, width, accumulators, parallel && work >= minParallelWork,
+                          f)) {
+          op->emitError("register kernels: an op with open rows tiled only in part");
+          return signalPassFailure();
+        }
+        retireFused(rw, f);
+        continue;
+      }
       int64_t extent = ranges[d.v];
       bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
       if (d.kind == KernelDims::Rows && virtualPads) {
@@ -841,17 +962,8 @@ struct CPUVectorizeContractionsPass
         }
         done = h && t;
       }
-      if (!done)
-        continue;
-      // The kernels computed the fused ops: the accumulator's producer is no
-      // longer read (its destination stands in for it) and the consumer's
-      // result is the kernels'.
-      if (f.fill)
-        rw.replaceAllUsesWith(f.fill.getResult(0), f.fill.getDpsInitOperand(0)->get());
-      if (f.init)
-        rw.replaceAllUsesWith(f.init.getResult(0), f.init.getDpsInitOperand(0)->get());
-      if (f.epilogue)
-        rw.replaceOp(f.epilogue, f.epilogue->getOperand(f.epilogueInput));
+      if (done)
+        retireFused(rw, f);
     }
   }
 };

@@ -193,6 +193,10 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
            "Compute the accumulator's producer (fill, or elementwise such as "
            "bias + residual) and the one elementwise consumer (activation) "
            "in registers inside the kernel">,
+    Option<"openRows", "open-rows", "bool", /*default=*/"true",
+           "Ops whose only open extent is the row dim (an open batch or "
+           "sequence length) get the kernels too: row tiles up to the last "
+           "whole one, then single rows">,
     Option<"virtualPads", "virtual-pads", "bool", /*default=*/"true",
            "Rows kernels whose input is a zero padding read its source instead "
            "(border rows masked off, lanes past the row end read as zeros), so "

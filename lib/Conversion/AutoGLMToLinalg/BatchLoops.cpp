@@ -108,6 +108,29 @@ bool separableElementwise(Operation *op) {
   return false;
 }
 
+/// Multiply-adds per sample of a contraction whose batched operand is 2-D
+/// rows (a linear of [N, K], a matmul of [N, K] by a static [K, M]): a loop
+/// over samples makes these 1-row matmuls, while kept open the CPU kernels
+/// tile their rows. 0 for anything else.
+int64_t rowContractionMacs(Operation *op) {
+  if (auto l = dyn_cast<LinearOp>(op); l && l.getInput().getType().getRank() == 2)
+    return product(l.getWeight().getType().getShape());
+  if (auto m = dyn_cast<MatMulOp>(op);
+      m && m.getLhs().getType().getRank() == 2 && isStatic(m.getRhs().getType()))
+    return product(m.getRhs().getType().getShape());
+  return 0;
+}
+
+/// Multiply-adds per sample of the other contractions that gain from a loop
+/// over samples (convolutions; 0 for anything else).
+int64_t sampleContractionMacs(Operation *op) {
+  auto c = dyn_cast<ConvOp>(op);
+  if (!c || !isStatic(c.getWeight().getType()))
+    return 0;
+  ArrayRef<int64_t> out = cast<RankedTensorType>(c.getType()).getShape();
+  return product(c.getWeight().getType().getShape()) * product(out.drop_front(2));
+}
+
 /// The type of one element of dim 0.
 RankedTensorType sample(Type t) {
   auto r = cast<RankedTensorType>(t);
@@ -269,6 +292,14 @@ LogicalResult loopWholeFunction(func::FuncOp func) {
   }
   if (!llvm::all_of(ret.getOperands(), [&](Value v) { return inBatch.count(v); }))
     return failure();
+  // Mostly linears of 2-D rows (an MLP): kept open, their rows are tiled.
+  int64_t rowMacs = 0, otherMacs = 0;
+  for (Operation *op : moved) {
+    rowMacs += rowContractionMacs(op);
+    otherMacs += sampleContractionMacs(op);
+  }
+  if (rowMacs > otherMacs)
+    return failure();
   OpBuilder b(ret);
   auto loop = sampleLoop(b, func.getLoc(), inputs.front(), inputs, moved, ret.getOperands());
   if (failed(loop))
@@ -294,6 +325,8 @@ struct BatchLoopsPass : autoglm::impl::BatchLoopsBase<BatchLoopsPass> {
       if (isa<UnaryOp, BinaryOp, CompareOp, SelectOp, CastOp, SoftmaxOp>(op))
         continue;
       if (auto mm = dyn_cast<MatMulOp>(op); mm && isStatic(mm.getRhs().getType()))
+        continue;
+      if (rowContractionMacs(op))
         continue;
       (void)loopOverBatch(op, b);
     }

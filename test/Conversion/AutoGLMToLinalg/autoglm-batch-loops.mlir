@@ -63,3 +63,33 @@ func.func @two_batches(%a: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}, %b:
   %0 = autoglm.binary add %a, %b : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// An MLP: its work is linears of 2-D rows, which a loop over samples would
+// make 1-row matmuls; kept open, the CPU kernels tile the rows. No loop.
+// CHECK-LABEL: func.func @mlp(
+// CHECK-NOT: scf.for
+// CHECK: autoglm.linear {{.*}} -> tensor<?x16xf32>
+// CHECK: autoglm.linear {{.*}} -> tensor<?x4xf32>
+func.func @mlp(%x: tensor<?x8xf32> {autoglm.dim_params = ["N", ""]}, %w1: tensor<16x8xf32>, %w2: tensor<4x16xf32>) -> tensor<?x4xf32> {
+  %0 = autoglm.linear %x, %w1 : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %1 = autoglm.unary relu %0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %2 = autoglm.linear %1, %w2 : (tensor<?x16xf32>, tensor<4x16xf32>) -> tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}
+
+// -----
+
+// A CNN whose classifier is a linear of 2-D rows: the convolutions carry
+// the work, so the whole network is still one loop over samples.
+// CHECK-LABEL: func.func @cnn_head(
+// CHECK: scf.for
+// CHECK: autoglm.conv {{.*}} -> tensor<1x8x8x8xf32>
+// CHECK: autoglm.linear {{.*}} -> tensor<1x4xf32>
+func.func @cnn_head(%x: tensor<?x3x8x8xf32> {autoglm.dim_params = ["N", "", "", ""]}, %w: tensor<8x3x3x3xf32>, %l: tensor<4x8xf32>) -> tensor<?x4xf32> {
+  %0 = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<8x3x3x3xf32>) -> tensor<?x8x8x8xf32>
+  %1 = autoglm.reduce mean %0 {axes = array<i64: 2, 3>, keepdims = false} : tensor<?x8x8x8xf32> -> tensor<?x8xf32>
+  %2 = autoglm.linear %1, %l : (tensor<?x8xf32>, tensor<4x8xf32>) -> tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}

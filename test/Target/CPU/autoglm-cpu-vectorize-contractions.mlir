@@ -351,3 +351,27 @@ func.func @split_rows(%a: tensor<13x4xf32>, %b: tensor<4x32xf32>, %c: tensor<13x
   } -> tensor<13x32xf32>
   return %0 : tensor<13x32xf32>
 }
+
+// -----
+
+// Open rows (an open batch or sequence length; everything else static):
+// tiles of 8 rows up to the last whole tile (threads share them), then one
+// row at a time; each iteration is the static kernel.
+// CHECK-LABEL: func.func @open_rows
+// CHECK: %[[M:.*]] = tensor.dim %{{.*}}, %c0 : tensor<?x4xf32>
+// CHECK: %[[WHOLE:.*]] = affine.apply #{{.*}}()[%[[M]]]
+// CHECK: scf.for %{{.*}} = %c0 to %[[WHOLE]] step %c8
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK: scf.for %{{.*}} = %[[WHOLE]] to %[[M]] step %c1
+// CHECK: vector.outerproduct {{.*}} : vector<1xf32>, vector<32xf32>
+// PAR-LABEL: func.func @open_rows
+// PAR: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8)
+func.func @open_rows(%a: tensor<?x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<?x2x32xf32>) -> tensor<?x2x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, nb, ni, k) -> (m, k)>, affine_map<(m, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, nb, ni, k) -> (m, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<?x4xf32>, tensor<2x4x32xf32>) outs(%c : tensor<?x2x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2x32xf32>
+  return %0 : tensor<?x2x32xf32>
+}
