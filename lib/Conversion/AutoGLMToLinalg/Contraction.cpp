@@ -124,6 +124,32 @@ int64_t columnBlock(int64_t n) {
   return 0;
 }
 
+/// Open extents of a matmul that must agree at run time: the reduction
+/// extents of lhs [..., M, K] and rhs [..., K, N], and batch dims both
+/// operands have where either is open (the lowering broadcasts only a
+/// batch dim that is statically 1). A run where they differ is refused
+/// (emitRuntimeCheck) instead of reading past an operand.
+void checkOpenMatMulExtents(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  auto lt = cast<RankedTensorType>(lhs.getType()), rt = cast<RankedTensorType>(rhs.getType());
+  int64_t lr = lt.getRank(), rr = rt.getRank();
+  SmallVector<std::pair<int64_t, int64_t>> pairs = {{lr - 1, rr - 2}};
+  for (int64_t i = 1; i <= std::min(lr, rr) - 2; ++i)
+    pairs.push_back({lr - 2 - i, rr - 2 - i});
+  Value ok;
+  for (auto [l, r] : pairs) {
+    if (!lt.isDynamicDim(l) && !rt.isDynamicDim(r))
+      continue;
+    if (l != lr - 1 && (lt.getDimSize(l) == 1 || rt.getDimSize(r) == 1))
+      continue; // a static 1 broadcasts
+    Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       tensor::DimOp::create(b, loc, lhs, l),
+                                       tensor::DimOp::create(b, loc, rhs, r));
+    ok = ok ? arith::AndIOp::create(b, loc, ok, same).getResult() : same;
+  }
+  if (ok)
+    emitRuntimeCheck(b, loc, ok, "matmul operands whose reduction or batch extents differ");
+}
+
 struct MatMulLowering : StaticLowering<MatMulOp> {
   using StaticLowering::StaticLowering;
   /// Open extents anywhere but in 1-D operands (a constant rhs, packed,
@@ -151,6 +177,7 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
     }
     auto batch = *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
     int64_t nb = batch.size();
+    checkOpenMatMulExtents(rw, loc, lhs, rhs);
     int64_t M = lt.getDimSize(lt.getRank() - 2), K = lt.getShape().back(),
             N = rt.getShape().back();
     SmallVector<int64_t> full(batch);
