@@ -11,6 +11,8 @@
 
 #include "Common.h"
 
+#include "llvm/ADT/TypeSwitch.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -173,10 +175,25 @@ static DictionaryAttr hiddenEntry(MLIRContext *ctx, StringRef kind, StringRef ke
 
 LogicalResult lowering::addStatusArgument(ModuleOp module) {
   auto func = module.lookupSymbol<func::FuncOp>("main");
-  if (!func || llvm::all_of(func.getArgumentTypes(), [](Type t) {
-        auto r = dyn_cast<RankedTensorType>(t);
-        return !r || r.hasStaticShape();
-      }))
+  if (!func)
+    return success();
+  bool open = llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    auto r = dyn_cast<RankedTensorType>(t);
+    return r && !r.hasStaticShape();
+  });
+  // Indices that come from the data are checked at run time.
+  bool runtimeIndices = func.walk([](Operation *op) {
+                              Value indices =
+                                  TypeSwitch<Operation *, Value>(op)
+                                      .Case<GatherOp, GatherElementsOp, ScatterElementsOp>(
+                                          [](auto o) { return o.getIndices(); })
+                                      .Default([](Operation *) { return Value(); });
+                              return indices && !indices.getDefiningOp<ConstantOp>()
+                                         ? WalkResult::interrupt()
+                                         : WalkResult::advance();
+                            })
+                            .wasInterrupted();
+  if (!open && !runtimeIndices)
     return success();
   MLIRContext *ctx = module.getContext();
   if (failed(appendMarkedArgument(func, MemRefType::get({1}, IntegerType::get(ctx, 32)),

@@ -24,7 +24,8 @@ Value idx(OpBuilder &b, Location loc, int64_t v) {
 }
 
 /// An integer index value from the data, wrapped if negative and clamped
-/// into [0, dim).
+/// into [0, dim) (out-of-range indices also fail checkIndices' run-time
+/// check when the model has a status buffer).
 Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t dimSize) {
   Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   Value zero = idx(b, loc, 0), d = idx(b, loc, dimSize);
@@ -32,6 +33,34 @@ Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t dimSize) {
   i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, d), i);
   i = arith::MaxSIOp::create(b, loc, i, zero);
   return arith::MinSIOp::create(b, loc, i, idx(b, loc, std::max<int64_t>(dimSize - 1, 0)));
+}
+
+/// Indices from the data (not a constant) must lie in [-dimSize, dimSize):
+/// one pass over them and-reduces the test into a flag for emitRuntimeCheck
+/// (the lowering still clamps, so nothing is read outside the data even
+/// before the runtime refuses the run).
+void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t dimSize) {
+  if (matchPattern(indices, m_Constant()))
+    return;
+  auto it = cast<RankedTensorType>(indices.getType());
+  Type i1 = b.getI1Type();
+  auto flagTy = RankedTensorType::get({}, i1);
+  Value init = fillTensor(b, loc, flagTy, arith::ConstantIntOp::create(b, loc, i1, 1));
+  int64_t r = it.getRank();
+  auto all = linalg::GenericOp::create(
+      b, loc, flagTy, ValueRange{indices}, ValueRange{init},
+      SmallVector<AffineMap>{AffineMap::getMultiDimIdentityMap(r, b.getContext()),
+                             AffineMap::get(r, 0, {}, b.getContext())},
+      SmallVector<utils::IteratorType>(r, utils::IteratorType::reduction),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value v = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+        Value in = arith::AndIOp::create(
+            nb, nl, arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, v, idx(nb, nl, -dimSize)),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, v, idx(nb, nl, dimSize)));
+        linalg::YieldOp::create(nb, nl, arith::AndIOp::create(nb, nl, args[1], in).getResult());
+      });
+  Value ok = tensor::ExtractOp::create(b, loc, all.getResult(0), ValueRange{});
+  emitRuntimeCheck(b, loc, ok, "indices out of range");
 }
 
 /// linalg.generic over `resTy` whose body computes each element from the
@@ -267,6 +296,7 @@ struct GatherLowering : StaticLowering<GatherOp> {
                                AffineMap::getMultiDimIdentityMap(resTy.getRank(), ctx));
     if (!dest)
       return replaceOrFail(op, Value(), rw);
+    checkIndices(rw, op.getLoc(), a.getIndices(), dt.getDimSize(axis));
     Value r = indexGeneric(
         rw, op.getLoc(), resTy, {a.getIndices()}, {iMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
@@ -295,6 +325,7 @@ struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
     Value data = a.getData();
     AffineMap id = AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext());
     Value dest = emptyForLoops(rw, op.getLoc(), resTy, a.getIndices(), id, id);
+    checkIndices(rw, op.getLoc(), a.getIndices(), dt.getDimSize(axis));
     Value r = indexGeneric(
         rw, op.getLoc(), resTy, {a.getIndices()}, {id},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
@@ -331,6 +362,7 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
       steps.push_back(idx(rw, loc, 1));
     }
     Value indices = a.getIndices(), updates = a.getUpdates();
+    checkIndices(rw, loc, indices, dt.getDimSize(axis));
     // Updates apply in order; later ones win (as in ONNX's reference).
     auto nest = scf::buildLoopNest(
         rw, loc, lbs, ubs, steps, ValueRange{a.getData()},
