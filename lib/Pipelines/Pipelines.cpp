@@ -73,6 +73,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
 
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
+  pm.addPass(createCPUGeneralizeContractions());
   // Kernels first: they tile their ops into scf.forall loops themselves (the
   // threads share the register tiles); the rest is chunked after.
   if (options.vectorize) {

@@ -17,6 +17,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_MATHAPPROXIMATION
 #define GEN_PASS_DEF_CPULOOPORDER
 #define GEN_PASS_DEF_INLINEALLOCASCOPES
+#define GEN_PASS_DEF_CPUGENERALIZECONTRACTIONS
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -131,6 +132,25 @@ struct InlineAllocaScopesPass
       rw.eraseOp(ret);
       rw.inlineBlockBefore(&body, op);
       rw.replaceOp(op, results);
+    }
+  }
+};
+
+struct CPUGeneralizeContractionsPass
+    : autoglm::impl::CPUGeneralizeContractionsBase<CPUGeneralizeContractionsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+        ops.push_back(cast<linalg::LinalgOp>(op));
+    });
+    IRRewriter rw(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      rw.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rw, op))) {
+        op->emitError("could not generalize the contraction");
+        return signalPassFailure();
+      }
     }
   }
 };

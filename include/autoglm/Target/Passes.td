@@ -112,6 +112,21 @@ def InlineAllocaScopes : Pass<"autoglm-inline-alloca-scopes", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def CPUGeneralizeContractions : Pass<"autoglm-cpu-generalize-contractions", "ModuleOp"> {
+  let summary = "Named linalg contractions (matmul, batch_matmul) as linalg.generic";
+  let description = [{
+    The conversion emits the named ops where they exist; the CPU kernels,
+    loop ordering and fusion match contractions as linalg.generic, so the
+    CPU pipeline starts by generalizing them (upstream's
+    linalg-generalize-named-ops would also turn fill, copy and transpose
+    into generics, which the CPU passes recognize by name).
+
+    Before: linalg.matmul ins(%a, %b) outs(%c)
+    After:  linalg.generic {(m, k), (k, n) -> (m, n)} { out + a * b }
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CPUWinogradTransforms : Pass<"autoglm-cpu-winograd-transforms", "ModuleOp"> {
   let summary = "Vector kernels for the Winograd F(2x2, 3x3) input and output transforms";
   let description = [{

@@ -249,13 +249,33 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
                                maps[2]);
     if (!init)
       return replaceOrFail(op, Value(), rw);
-    auto g = linalg::GenericOp::create(
-        rw, loc, fullTy, ValueRange{lhs, rhs},
-        ValueRange{fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0))}, maps, iters,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
-        });
-    rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, g.getResult(0)), resTy));
+    Value zeroed = fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
+    // Float operands of one type, no batch broadcasting: the named ops
+    // (linalg.matmul, linalg.batch_matmul; the CPU backend generalizes them
+    // to this same generic first). Others, and mixed or integer types,
+    // whose casts the named ops spell differently, stay generic.
+    bool sameFloat = e.isFloat && lt.getElementType() == e.type && rt.getElementType() == e.type;
+    bool plainBatch = llvm::all_of(maps[0].getResults().drop_back(2),
+                                   [](AffineExpr x) { return isa<AffineDimExpr>(x); }) &&
+                      llvm::all_of(maps[1].getResults().drop_back(2),
+                                   [](AffineExpr x) { return isa<AffineDimExpr>(x); });
+    Value result;
+    if (sameFloat && nb == 0 && lt.getRank() == 2 && rt.getRank() == 2)
+      result = linalg::MatmulOp::create(rw, loc, TypeRange{fullTy}, ValueRange{lhs, rhs},
+                                        ValueRange{zeroed})
+                   .getResult(0);
+    else if (sameFloat && nb == 1 && lt.getRank() == 3 && rt.getRank() == 3 && plainBatch)
+      result = linalg::BatchMatmulOp::create(rw, loc, TypeRange{fullTy}, ValueRange{lhs, rhs},
+                                             ValueRange{zeroed})
+                   .getResult(0);
+    else
+      result = linalg::GenericOp::create(
+                   rw, loc, fullTy, ValueRange{lhs, rhs}, ValueRange{zeroed}, maps, iters,
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+                   })
+                   .getResult(0);
+    rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, result), resTy));
     return success();
   }
 };

@@ -18,7 +18,7 @@
 // CHECK: %[[VIEW:.*]] = tensor.expand_shape %[[PRE]] {{\[\[}}0, 1]] output_shape [%[[N]], 4] : tensor<?xf32> into tensor<?x4xf32>
 // CHECK: %[[D:.*]] = tensor.dim %[[VIEW]], %{{.*}} : tensor<?x4xf32>
 // CHECK: %[[EMPTY:.*]] = tensor.empty(%[[D]]) : tensor<?x3xf32>
-// CHECK: %[[MM:.*]] = linalg.generic {{.*}} ins(%[[VIEW]], %[[W]] : tensor<?x4xf32>, tensor<4x3xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[VIEW]], %[[W]] : tensor<?x4xf32>, tensor<4x3xf32>)
 // CHECK: %[[ADD:.*]] = linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<?x3xf32>, tensor<3xf32>) outs(%[[EMPTY]] : tensor<?x3xf32>)
 // CHECK: tensor.empty(%[[D]]) : tensor<?xf32>
 // CHECK: %[[YFLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<?x3xf32> into tensor<?xf32>
