@@ -59,8 +59,10 @@ public:
   /// The type ONNX shape inference gave output i, or null.
   RankedTensorType outputType(unsigned i) const;
   void setOutput(unsigned i, Value v);
-  /// Sequences (Sequence.cpp) are import-time lists of tensor values.
-  FailureOr<SmallVector<Value>> inputSequence(unsigned i);
+  /// Sequences (Sequence.cpp) are import-time lists of tensor values. An
+  /// element may be null when only the sequence's length is known at compile
+  /// time; only `lengthOnly` readers (SequenceLength) accept those.
+  FailureOr<SmallVector<Value>> inputSequence(unsigned i, bool lengthOnly = false);
   void setOutputSequence(unsigned i, ArrayRef<Value> elems);
 
   // Attributes.

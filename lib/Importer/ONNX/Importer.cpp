@@ -531,12 +531,16 @@ void NodeImporter::setOutput(unsigned i, Value v) {
     graph.values[nodeProto.output(i)] = v;
 }
 
-FailureOr<SmallVector<Value>> NodeImporter::inputSequence(unsigned i) {
+FailureOr<SmallVector<Value>> NodeImporter::inputSequence(unsigned i, bool lengthOnly) {
   if (!hasInput(i))
     return error("input " + Twine(i) + " (a sequence) is missing");
   auto it = graph.sequences.find(nodeProto.input(i));
   if (it == graph.sequences.end())
     return error("input '" + nodeProto.input(i) + "' is not a sequence");
+  if (!lengthOnly && llvm::any_of(it->second, [](Value v) { return !v; }))
+    return error("the elements of sequence '" + nodeProto.input(i) +
+                 "' are known only at run time (a SplitToSequence with run-time split "
+                 "sizes or an open split axis): only its length can be used");
   return it->second;
 }
 

@@ -4,7 +4,9 @@
 // A sequence never reaches the autoglm dialect: the importer keeps it as a
 // list of tensor values, so every position (SequenceAt, SequenceInsert,
 // SequenceErase) and split size must be a constant, which a deployment gets
-// with --bind-input. Sequences may not be graph inputs or outputs.
+// with --bind-input. Sequences may not be graph inputs or outputs. A split
+// by run-time sizes whose count is static gives a sequence of known length
+// and unknown elements: SequenceLength reads it, anything else is refused.
 //===----------------------------------------------------------------------===//
 
 #include "ImportContext.h"
@@ -94,7 +96,7 @@ LogicalResult importSequenceAt(NodeImporter &n) {
 }
 
 LogicalResult importSequenceLength(NodeImporter &n) {
-  auto seq = n.inputSequence(0);
+  auto seq = n.inputSequence(0, /*lengthOnly=*/true);
   if (failed(seq))
     return failure();
   n.setOutput(0, n.splat(n.builder().getI64Type(), (double)seq->size()));
@@ -136,8 +138,19 @@ LogicalResult importSplitToSequence(NodeImporter &n) {
   if (failed(axis))
     return failure();
   int64_t extent = x.getDimSize(*axis);
-  if (ShapedType::isDynamic(extent))
-    return n.error("the split axis must have a static extent");
+  // Split sizes known only at run time (or an open axis) but a static count
+  // of them: the pieces are not known at compile time, the length is (what
+  // SequenceLength reads; any other use of the elements is refused there).
+  bool runtimeSizes = n.hasInput(1) && failed(n.constInts(1));
+  if (ShapedType::isDynamic(extent) || runtimeSizes) {
+    auto st = n.hasInput(1) ? n.inputType(1) : RankedTensorType();
+    if (st && st.getRank() == 1 && !st.isDynamicDim(0)) {
+      n.setOutputSequence(0, SmallVector<Value>(st.getDimSize(0), Value()));
+      return success();
+    }
+    if (ShapedType::isDynamic(extent))
+      return n.error("the split axis must have a static extent");
+  }
   SmallVector<int64_t> sizes;
   bool squeeze = false;
   if (!n.hasInput(1)) {
