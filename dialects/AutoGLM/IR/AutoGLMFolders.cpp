@@ -313,7 +313,9 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto inTy = getInput().getType();
-  if (inTy == getType() && llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
+  // (Open dims with ends cut at run time: not the input.)
+  if (inTy == getType() && !getEnds() &&
+      llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
       llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
     return getInput();
   auto in = smallDense(adaptor.getInput());

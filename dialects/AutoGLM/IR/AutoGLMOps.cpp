@@ -759,14 +759,19 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   if ((int64_t)a.getStarts().size() != r || (int64_t)a.getSizes().size() != r ||
       (int64_t)a.getSteps().size() != r)
     return fail(loc, "slice expects one start, size and step per dim");
+  std::optional<ArrayRef<int64_t>> ends = a.getEnds();
+  if (ends && (int64_t)ends->size() != r)
+    return fail(loc, "slice expects one end per dim");
   for (int64_t i = 0; i < r; ++i) {
     int64_t st = a.getStarts()[i], sz = a.getSizes()[i], step = a.getSteps()[i];
     if (step == 0)
       return fail(loc, "slice step must not be 0");
-    // An open size takes an open dim whole.
+    // An open size: an open dim taken whole, or with `ends` [start, end)
+    // by a positive step, clamped at run time.
     if (ShapedType::isDynamic(sz)) {
-      if (!x.isDynamicDim(i) || st != 0 || step != 1)
-        return fail(loc, "an open slice size takes an open dim whole (start 0, step 1)");
+      if (!x.isDynamicDim(i) || (ends ? step < 1 : st != 0 || step != 1))
+        return fail(loc, "an open slice size takes an open dim whole (start 0, step 1) "
+                         "or, with ends, by a positive step");
       continue;
     }
     if (sz < 0)

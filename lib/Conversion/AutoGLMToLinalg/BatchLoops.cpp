@@ -71,7 +71,10 @@ bool separable(Operation *op) {
         int64_t r = o.getInput().getType().getRank();
         return o.getPads()[0] == 0 && o.getPads()[r] == 0;
       })
-      .Case([](SliceOp o) { return o.getStarts()[0] == 0 && o.getSteps()[0] == 1; })
+      .Case([](SliceOp o) {
+        return o.getStarts()[0] == 0 && o.getSteps()[0] == 1 &&
+               (!o.getEnds() || !ShapedType::isDynamic(o.getSizes()[0]));
+      })
       .Case([](ResizeOp o) { return o.getScales()[0] == 1.0; })
       .Case([](ReshapeOp o) {
         // Dim 0 is kept when the other extents hold as many elements.

@@ -150,10 +150,11 @@ struct TransposeLowering : StaticLowering<TransposeOp> {
 
 struct SliceLowering : StaticLowering<SliceOp> {
   using StaticLowering::StaticLowering;
-  /// Open dims taken whole (size open, start 0, step 1).
+  /// Open dims taken whole (size open, start 0, step 1), or cut by ONNX's
+  /// start / end (`ends`) and a positive step, clamped at run time.
   bool dynamicExtents(SliceOp op) const override {
     for (auto [start, size, step] : llvm::zip(op.getStarts(), op.getSizes(), op.getSteps()))
-      if (ShapedType::isDynamic(size) && (start != 0 || step != 1))
+      if (ShapedType::isDynamic(size) && (op.getEnds() ? step < 1 : start != 0 || step != 1))
         return false;
     return true;
   }
@@ -163,13 +164,46 @@ struct SliceLowering : StaticLowering<SliceOp> {
     Location loc = op.getLoc();
     if (llvm::all_of(op.getSteps(), [](int64_t s) { return s > 0; })) {
       SmallVector<OpFoldResult> o, sz, st;
+      std::optional<ArrayRef<int64_t>> ends = op.getEnds();
+      AffineExpr n = rw.getAffineSymbolExpr(0);
       for (auto [d, start, size, step] :
            llvm::enumerate(op.getStarts(), op.getSizes(), op.getSteps())) {
+        st.push_back(rw.getIndexAttr(step));
+        if (ShapedType::isDynamic(size) && ends) {
+          // ONNX on an extent n known at run time: a negative start or end
+          // counts from the end; both clamp into [0, n]; the size is
+          // ceil((end - start) / step), at least 0. Affine min / max, so the
+          // bound analysis follows them.
+          OpFoldResult ext = tensor::getMixedSize(rw, loc, a.getInput(), d);
+          auto clampInto = [&](int64_t v) -> OpFoldResult {
+            if (v >= 0)
+              return affine::makeComposedFoldedAffineMin(
+                  rw, loc, AffineMap::get(0, 1, {n, rw.getAffineConstantExpr(v)}, rw.getContext()),
+                  {ext});
+            return affine::makeComposedFoldedAffineMax(
+                rw, loc, AffineMap::get(0, 1, {n + v, rw.getAffineConstantExpr(0)}, rw.getContext()),
+                {ext});
+          };
+          OpFoldResult b = clampInto(start), e = clampInto((*ends)[d]);
+          AffineExpr s0 = rw.getAffineSymbolExpr(0), s1 = rw.getAffineSymbolExpr(1);
+          OpFoldResult len = affine::makeComposedFoldedAffineMax(
+              rw, loc,
+              AffineMap::get(0, 2, {(s1 - s0).ceilDiv(step), rw.getAffineConstantExpr(0)},
+                             rw.getContext()),
+              {b, e});
+          // Also at most ceil(n / step): the bound analysis takes upper
+          // bounds from affine.min (not from affine.max).
+          len = affine::makeComposedFoldedAffineMin(
+              rw, loc, AffineMap::get(0, 2, {s0.ceilDiv(step), s1}, rw.getContext()),
+              {ext, len});
+          o.push_back(b);
+          sz.push_back(len);
+          continue;
+        }
         o.push_back(rw.getIndexAttr(size ? start : 0));
         sz.push_back(ShapedType::isDynamic(size)
                          ? tensor::getMixedSize(rw, loc, a.getInput(), d)
                          : OpFoldResult(rw.getIndexAttr(size)));
-        st.push_back(rw.getIndexAttr(step));
       }
       rw.replaceOp(op, tensor::ExtractSliceOp::create(rw, loc, resTy, a.getInput(),
                                                       o, sz, st));

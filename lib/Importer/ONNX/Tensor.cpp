@@ -317,17 +317,26 @@ LogicalResult importSlice(NodeImporter &n) {
   if (starts.size() != ends.size() || axes.size() != starts.size() ||
       steps.size() != starts.size())
     return n.error("starts, ends, axes and steps differ in length");
-  SmallVector<int64_t> st(rank, 0), sz(x.getShape()), sp(rank, 1);
+  SmallVector<int64_t> st(rank, 0), sz(x.getShape()), sp(rank, 1), en(rank, int64_t(1) << 40);
+  bool cutsOpen = false;
   for (size_t i = 0; i < axes.size(); ++i) {
     auto a = n.normAxis(axes[i], rank);
     if (failed(a))
       return failure();
     int64_t d = x.getDimSize(*a);
     if (ShapedType::isDynamic(d)) {
-      // An open dim taken whole (0 to the end, step 1) stays as it is.
+      // An open dim taken whole (0 to the end, step 1) stays as it is;
+      // otherwise ONNX's start, end and step are kept and clamped into the
+      // extent at run time (positive steps).
       if (steps[i] == 1 && starts[i] == 0 && ends[i] >= (int64_t(1) << 40))
         continue;
-      return n.error("slicing an open dim is not supported yet (only taking it whole)");
+      if (steps[i] < 1)
+        return n.error("slicing an open dim by a negative step is not supported yet");
+      st[*a] = starts[i];
+      en[*a] = std::min<int64_t>(ends[i], int64_t(1) << 40);
+      sp[*a] = steps[i];
+      cutsOpen = true;
+      continue;
     }
     int64_t step = steps[i];
     if (step == 0)
@@ -351,6 +360,9 @@ LogicalResult importSlice(NodeImporter &n) {
     sz[*a] = size;
     sp[*a] = step;
   }
+  if (cutsOpen)
+    return done(n, n.make<SliceOp>(n.outputType(0), n.input(0), st, sz, sp,
+                                   n.builder().getDenseI64ArrayAttr(en)));
   return done(n, n.make<SliceOp>(n.outputType(0), n.input(0), st, sz, sp));
 }
 

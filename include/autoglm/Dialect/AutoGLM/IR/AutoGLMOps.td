@@ -292,12 +292,25 @@ def AutoGLM_SliceOp : AutoGLM_InferOp<"slice"> {
     For every dim: start in [0, dim), step != 0, size >= 0 elements taken at
     start, start+step, ... (negative steps walk backwards). The importer
     clamps ONNX starts/ends into this form.
+
+    An open dim has an open size: without `ends` it is taken whole (start 0,
+    step 1); with `ends`, that dim is ONNX's [start, end) by a positive step
+    with start and end as written (negative counts from the end), clamped
+    into the dim at run time.
   }];
   let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$starts,
-                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps);
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps,
+                       OptionalAttr<DenseI64ArrayAttr>:$ends);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::llvm::ArrayRef<int64_t>":$starts, "::llvm::ArrayRef<int64_t>":$sizes,
+                   "::llvm::ArrayRef<int64_t>":$steps), [{
+      build($_builder, $_state, result, input, starts, sizes, steps,
+            ::mlir::DenseI64ArrayAttr());
+    }]>];
 }
 
 def AutoGLM_ConcatOp : AutoGLM_InferOp<"concat"> {
