@@ -769,9 +769,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
     // An open size: an open dim taken whole, or with `ends` [start, end)
     // by a positive step, clamped at run time.
     if (ShapedType::isDynamic(sz)) {
-      if (!x.isDynamicDim(i) || (ends ? step < 1 : st != 0 || step != 1))
+      if (!x.isDynamicDim(i) || (!ends && (st != 0 || step != 1)))
         return fail(loc, "an open slice size takes an open dim whole (start 0, step 1) "
-                         "or, with ends, by a positive step");
+                         "or, with ends, cuts it");
       continue;
     }
     if (sz < 0)

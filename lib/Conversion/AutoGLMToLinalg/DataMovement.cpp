@@ -151,82 +151,111 @@ struct TransposeLowering : StaticLowering<TransposeOp> {
 struct SliceLowering : StaticLowering<SliceOp> {
   using StaticLowering::StaticLowering;
   /// Open dims taken whole (size open, start 0, step 1), or cut by ONNX's
-  /// start / end (`ends`) and a positive step, clamped at run time.
+  /// start / end (`ends`) and a step, clamped at run time.
   bool dynamicExtents(SliceOp op) const override {
     for (auto [start, size, step] : llvm::zip(op.getStarts(), op.getSizes(), op.getSteps()))
-      if (ShapedType::isDynamic(size) && (op.getEnds() ? step < 1 : start != 0 || step != 1))
+      if (ShapedType::isDynamic(size) && !op.getEnds() && (start != 0 || step != 1))
         return false;
     return true;
   }
+
+  /// ONNX's [start, end) by `step` on an extent `ext` known at run time:
+  /// the first index and the count. A negative start or end counts from the
+  /// end; forwards both clamp into [0, n], backwards into [-1, n - 1]; the
+  /// count is ceil((end - start) / step), at least 0 and (for the bound
+  /// analysis, which takes upper bounds from affine.min only) at most
+  /// ceil(n / |step|).
+  static std::pair<OpFoldResult, OpFoldResult> cut(OpBuilder &b, Location loc,
+                                                   OpFoldResult ext, int64_t start,
+                                                   int64_t end, int64_t step) {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr n = b.getAffineSymbolExpr(0), s1 = b.getAffineSymbolExpr(1);
+    auto c = [&](int64_t v) { return b.getAffineConstantExpr(v); };
+    auto clampInto = [&](int64_t v) -> OpFoldResult {
+      if (v >= 0)
+        return affine::makeComposedFoldedAffineMin(
+            b, loc, AffineMap::get(0, 1, {step > 0 ? n : n - 1, c(v)}, ctx), {ext});
+      return affine::makeComposedFoldedAffineMax(
+          b, loc, AffineMap::get(0, 1, {n + v, c(step > 0 ? 0 : -1)}, ctx), {ext});
+    };
+    OpFoldResult first = clampInto(start), last = clampInto(end);
+    AffineExpr span = step > 0 ? s1 - n : n - s1;
+    OpFoldResult len = affine::makeComposedFoldedAffineMax(
+        b, loc, AffineMap::get(0, 2, {span.ceilDiv(std::abs(step)), c(0)}, ctx), {first, last});
+    len = affine::makeComposedFoldedAffineMin(
+        b, loc, AffineMap::get(0, 2, {n.ceilDiv(std::abs(step)), s1}, ctx), {ext, len});
+    return {first, len};
+  }
+
   LogicalResult lower(SliceOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
     Location loc = op.getLoc();
-    if (llvm::all_of(op.getSteps(), [](int64_t s) { return s > 0; })) {
-      SmallVector<OpFoldResult> o, sz, st;
-      std::optional<ArrayRef<int64_t>> ends = op.getEnds();
-      AffineExpr n = rw.getAffineSymbolExpr(0);
-      for (auto [d, start, size, step] :
-           llvm::enumerate(op.getStarts(), op.getSizes(), op.getSteps())) {
-        st.push_back(rw.getIndexAttr(step));
-        if (ShapedType::isDynamic(size) && ends) {
-          // ONNX on an extent n known at run time: a negative start or end
-          // counts from the end; both clamp into [0, n]; the size is
-          // ceil((end - start) / step), at least 0. Affine min / max, so the
-          // bound analysis follows them.
-          OpFoldResult ext = tensor::getMixedSize(rw, loc, a.getInput(), d);
-          auto clampInto = [&](int64_t v) -> OpFoldResult {
-            if (v >= 0)
-              return affine::makeComposedFoldedAffineMin(
-                  rw, loc, AffineMap::get(0, 1, {n, rw.getAffineConstantExpr(v)}, rw.getContext()),
-                  {ext});
-            return affine::makeComposedFoldedAffineMax(
-                rw, loc, AffineMap::get(0, 1, {n + v, rw.getAffineConstantExpr(0)}, rw.getContext()),
-                {ext});
-          };
-          OpFoldResult b = clampInto(start), e = clampInto((*ends)[d]);
-          AffineExpr s0 = rw.getAffineSymbolExpr(0), s1 = rw.getAffineSymbolExpr(1);
-          OpFoldResult len = affine::makeComposedFoldedAffineMax(
-              rw, loc,
-              AffineMap::get(0, 2, {(s1 - s0).ceilDiv(step), rw.getAffineConstantExpr(0)},
-                             rw.getContext()),
-              {b, e});
-          // Also at most ceil(n / step): the bound analysis takes upper
-          // bounds from affine.min (not from affine.max).
-          len = affine::makeComposedFoldedAffineMin(
-              rw, loc, AffineMap::get(0, 2, {s0.ceilDiv(step), s1}, rw.getContext()),
-              {ext, len});
-          o.push_back(b);
-          sz.push_back(len);
-          continue;
-        }
-        o.push_back(rw.getIndexAttr(size ? start : 0));
-        sz.push_back(ShapedType::isDynamic(size)
-                         ? tensor::getMixedSize(rw, loc, a.getInput(), d)
-                         : OpFoldResult(rw.getIndexAttr(size)));
+    std::optional<ArrayRef<int64_t>> ends = op.getEnds();
+    // Per dim: the first index read and the count.
+    SmallVector<OpFoldResult> o, sz;
+    for (auto [d, start, size, step] :
+         llvm::enumerate(op.getStarts(), op.getSizes(), op.getSteps())) {
+      if (ShapedType::isDynamic(size) && ends) {
+        auto [first, len] =
+            cut(rw, loc, tensor::getMixedSize(rw, loc, a.getInput(), d), start, (*ends)[d], step);
+        o.push_back(first);
+        sz.push_back(len);
+        continue;
       }
-      rw.replaceOp(op, tensor::ExtractSliceOp::create(rw, loc, resTy, a.getInput(),
-                                                      o, sz, st));
+      o.push_back(rw.getIndexAttr(size ? start : 0));
+      sz.push_back(ShapedType::isDynamic(size) ? tensor::getMixedSize(rw, loc, a.getInput(), d)
+                                               : OpFoldResult(rw.getIndexAttr(size)));
+    }
+    if (llvm::all_of(op.getSteps(), [](int64_t s) { return s > 0; })) {
+      SmallVector<OpFoldResult> st;
+      for (int64_t step : op.getSteps())
+        st.push_back(rw.getIndexAttr(step));
+      rw.replaceOp(op, tensor::ExtractSliceOp::create(rw, loc, resTy, a.getInput(), o, sz, st));
       return success();
     }
-    // Negative steps: an affine read start + i * step.
-    MLIRContext *ctx = rw.getContext();
-    SmallVector<AffineExpr> ex;
-    for (auto [i, start, step] :
-         llvm::enumerate(op.getStarts(), op.getSteps()))
-      ex.push_back(getAffineDimExpr(i, ctx) * step + start);
-    AffineMap in = AffineMap::get(resTy.getRank(), 0, ex, ctx);
-    SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
-    rw.replaceOp(op, linalg::GenericOp::create(
-                         rw, loc, resTy, ValueRange{a.getInput()},
-                         ValueRange{emptyTensor(rw, loc, resTy)},
-                         ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(
-                                                     resTy.getRank(), ctx)},
-                         iters,
-                         [](OpBuilder &b, Location l, ValueRange args) {
-                           linalg::YieldOp::create(b, l, args[0]);
-                         })
-                         .getResult(0));
+    // Negative steps: element i of a dim reads first + i * step; an affine
+    // read when every first index is static.
+    if (llvm::all_of(o, [](OpFoldResult f) { return getConstantIntValue(f).has_value(); }) &&
+        resTy.hasStaticShape()) {
+      MLIRContext *ctx = rw.getContext();
+      SmallVector<AffineExpr> ex;
+      for (auto [i, first, step] : llvm::enumerate(o, op.getSteps()))
+        ex.push_back(getAffineDimExpr(i, ctx) * step + *getConstantIntValue(first));
+      AffineMap in = AffineMap::get(resTy.getRank(), 0, ex, ctx);
+      SmallVector<utils::IteratorType> iters(resTy.getRank(), utils::IteratorType::parallel);
+      rw.replaceOp(op, linalg::GenericOp::create(
+                           rw, loc, resTy, ValueRange{a.getInput()},
+                           ValueRange{emptyTensor(rw, loc, resTy)},
+                           ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(
+                                                       resTy.getRank(), ctx)},
+                           iters,
+                           [](OpBuilder &b, Location l, ValueRange args) {
+                             linalg::YieldOp::create(b, l, args[0]);
+                           })
+                           .getResult(0));
+      return success();
+    }
+    SmallVector<Value> dynSizes;
+    for (auto [d, s] : llvm::enumerate(sz))
+      if (resTy.isDynamicDim(d))
+        dynSizes.push_back(getValueOrCreateConstantIndexOp(rw, loc, s));
+    Value dest = tensor::EmptyOp::create(rw, loc, resTy, dynSizes);
+    SmallVector<Value> firsts;
+    for (OpFoldResult f : o)
+      firsts.push_back(getValueOrCreateConstantIndexOp(rw, loc, f));
+    Value input = a.getInput();
+    rw.replaceOp(op, indexGeneric(
+                         rw, loc, resTy, {}, {},
+                         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+                           SmallVector<Value> at;
+                           for (auto [d, step] : llvm::enumerate(op.getSteps()))
+                             at.push_back(arith::AddIOp::create(
+                                 b, l, firsts[d],
+                                 arith::MulIOp::create(b, l, ivs[d], idx(b, l, step))));
+                           return tensor::ExtractOp::create(b, l, input, at);
+                         },
+                         dest));
     return success();
   }
 };

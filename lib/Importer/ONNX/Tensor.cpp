@@ -330,10 +330,10 @@ LogicalResult importSlice(NodeImporter &n) {
       // extent at run time (positive steps).
       if (steps[i] == 1 && starts[i] == 0 && ends[i] >= (int64_t(1) << 40))
         continue;
-      if (steps[i] < 1)
-        return n.error("slicing an open dim by a negative step is not supported yet");
-      st[*a] = starts[i];
-      en[*a] = std::min<int64_t>(ends[i], int64_t(1) << 40);
+      if (steps[i] == 0)
+        return n.error("step must not be 0");
+      st[*a] = std::clamp<int64_t>(starts[i], -(int64_t(1) << 40), int64_t(1) << 40);
+      en[*a] = std::clamp<int64_t>(ends[i], -(int64_t(1) << 40), int64_t(1) << 40);
       sp[*a] = steps[i];
       cutsOpen = true;
       continue;

@@ -6,7 +6,9 @@ x[2,S,3] (ONNX starts / ends kept as written, clamped into S at run time):
   b = x[:, -3:]    (the last three, a negative start)
   c = x[:, 1::2]   (a step)
   d = x[:, 2:100]  (an end past the extent)
-with numpy references for S = 7, 2 (a and c: fewer than their starts) and 4.
+  e = x[:, -2::-2] (backwards from the second last, by 2)
+  f = x[:, 5:1:-1] (backwards, a start past the extent)
+with numpy references for S = 7, 2 (a, d and f: fewer than their starts) and 4.
 
 Run with Debian's python3-onnx: python3 make_slices.py"""
 import os
@@ -20,7 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "slice-dynamic")
 BIG = 2 ** 62
 
-SLICES = [("a", 1, -1, 1), ("b", -3, BIG, 1), ("c", 1, BIG, 2), ("d", 2, 100, 1)]
+SLICES = [("a", 1, -1, 1), ("b", -3, BIG, 1), ("c", 1, BIG, 2), ("d", 2, 100, 1),
+          ("e", -2, -BIG, -2), ("f", 5, 1, -1)]
 
 
 def main():
@@ -39,7 +42,7 @@ def main():
          for n, _, _, _ in SLICES], inits)
     for i, n in enumerate((7, 2, 4)):
         x = rng.standard_normal((2, n, 3)).astype(np.float32)
-        outs = [(name, np.ascontiguousarray(x[:, slice(s, None if e == BIG else e, st)]))
+        outs = [(name, np.ascontiguousarray(x[:, slice(s, None if abs(e) == BIG else e, st)]))
                 for name, s, e, st in SLICES]
         write_case(OUT, graph, [("x", x)], outs, data_set=f"test_data_set_{i}")
 

@@ -294,9 +294,9 @@ def AutoGLM_SliceOp : AutoGLM_InferOp<"slice"> {
     clamps ONNX starts/ends into this form.
 
     An open dim has an open size: without `ends` it is taken whole (start 0,
-    step 1); with `ends`, that dim is ONNX's [start, end) by a positive step
-    with start and end as written (negative counts from the end), clamped
-    into the dim at run time.
+    step 1); with `ends`, that dim is ONNX's [start, end) by its step with
+    start and end as written (negative counts from the end), clamped into
+    the dim at run time.
   }];
   let arguments = (ins AutoGLM_Tensor:$input, DenseI64ArrayAttr:$starts,
                        DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps,
