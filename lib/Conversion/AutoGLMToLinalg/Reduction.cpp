@@ -315,16 +315,30 @@ struct PoolLowering : StaticLowering<PoolOp> {
   bool dynamicExtents(PoolOp) const override { return true; }
 
   /// The result: static, or sized from the padded input, each spatial
-  /// extent (in - d * (k - 1) - 1) floordiv s + 1.
+  /// extent (in - d * (k - 1) - 1) floordiv s + 1. In ceil mode (`ceil`,
+  /// the end padded by stride - 1 for an open extent) also at most
+  /// (x + low - 1) floordiv s + 1: no window starts past the input and the
+  /// begin padding.
   static Value emptyResult(OpBuilder &b, Location loc, RankedTensorType resTy, Value xp,
-                           ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> d) {
+                           Value x, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                           ArrayRef<int64_t> d, ArrayRef<int64_t> low, bool ceil) {
     if (resTy.hasStaticShape())
       return emptyTensor(b, loc, resTy);
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, xp);
-    AffineExpr s0 = b.getAffineSymbolExpr(0);
-    for (size_t i = 0; i < k.size(); ++i)
-      sizes[2 + i] = affine::makeComposedFoldedAffineApply(
-          b, loc, (s0 - d[i] * (k[i] - 1) - 1).floorDiv(s[i]) + 1, {sizes[2 + i]});
+    SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, x);
+    AffineExpr s0 = b.getAffineSymbolExpr(0), s1 = b.getAffineSymbolExpr(1);
+    for (size_t i = 0; i < k.size(); ++i) {
+      AffineExpr windows = (s0 - d[i] * (k[i] - 1) - 1).floorDiv(s[i]) + 1;
+      if (!ceil || !resTy.isDynamicDim(2 + i)) {
+        sizes[2 + i] = affine::makeComposedFoldedAffineApply(b, loc, windows, {sizes[2 + i]});
+        continue;
+      }
+      sizes[2 + i] = affine::makeComposedFoldedAffineMin(
+          b, loc,
+          AffineMap::get(0, 2, {windows, (s1 + low[2 + i] - 1).floorDiv(s[i]) + 1},
+                         b.getContext()),
+          {sizes[2 + i], in[2 + i]});
+    }
     return tensor::EmptyOp::create(b, loc, sizes, resTy.getElementType());
   }
   LogicalResult lower(PoolOp op, OpAdaptor a,
@@ -365,7 +379,8 @@ struct PoolLowering : StaticLowering<PoolOp> {
     int64_t p = op.getP();
     Value init = kind == PoolKind::Max ? extremeConst(rw, loc, e, false)
                                        : scalarConst(rw, loc, e.type, 0);
-    Value acc = fillInto(rw, loc, emptyResult(rw, loc, resTy, xp, k, s, d), init);
+    Value acc = fillInto(rw, loc, emptyResult(rw, loc, resTy, xp, x, k, s, d, low, !extra.empty()),
+                         init);
     Value pooled =
         linalg::GenericOp::create(
             rw, loc, resTy, ValueRange{xp, window}, ValueRange{acc},

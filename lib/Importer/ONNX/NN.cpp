@@ -318,8 +318,13 @@ LogicalResult importPool(NodeImporter &n, PoolKind kind) {
     extra.assign(2 * nd, 0);
     for (int64_t i = 0; i < nd; ++i) {
       int64_t d = x.getDimSize(2 + i);
-      if (ShapedType::isDynamic(d))
-        return n.error("ceil_mode needs static spatial dims");
+      if (ShapedType::isDynamic(d)) {
+        // Known at run time: pad the end by the most ceil mode can need
+        // (stride - 1); the lowering computes the extent (ceil, and no
+        // window starting past the input and the begin padding).
+        extra[nd + i] = win->strides[i] - 1;
+        continue;
+      }
       int64_t eff = (win->kernel[i] - 1) * win->dilations[i] + 1;
       int64_t span = d + win->pads[i] + win->pads[nd + i] - eff;
       int64_t out = (span + win->strides[i] - 1) / win->strides[i] + 1;
