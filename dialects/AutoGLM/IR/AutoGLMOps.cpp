@@ -8,6 +8,8 @@
 
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 
+#include <cmath>
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -951,6 +953,15 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   }
   out.push_back(RankedTensorType::get(shape, x.getElementType()));
   return success();
+}
+
+bool mlir::autoglm::isExactOpenResizeScale(double s) {
+  if (s >= 1 && s <= 1024 && s == std::floor(s))
+    return true;
+  for (int k = 1; k <= 16; ++k)
+    if (s == std::ldexp(1.0, -k))
+      return true;
+  return false;
 }
 
 LogicalResult ResizeOp::verify() {

@@ -637,14 +637,24 @@ struct ShapeLowering : StaticLowering<ShapeOp> {
 /// the ONNX reference.
 struct ResizeLowering : StaticLowering<ResizeOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents in the dims it does not resize (scale 1: batch,
-  /// channels); the resized ones need their extents at compile time.
+  /// Open extents: a dim it does not resize (scale 1: batch, channels), or
+  /// one resized by an integer scale or 1/2^k, whose output extent n * k or
+  /// n floordiv 2^k is affine.
   bool dynamicExtents(ResizeOp op) const override {
     auto t = op.getInput().getType();
     for (int64_t d = 0; d < t.getRank(); ++d)
-      if ((t.isDynamicDim(d) || op.getType().isDynamicDim(d)) && op.getScales()[d] != 1.0)
+      if ((t.isDynamicDim(d) || op.getType().isDynamicDim(d)) &&
+          (!t.isDynamicDim(d) || !op.getType().isDynamicDim(d) ||
+           !isExactOpenResizeScale(op.getScales()[d])))
         return false;
     return true;
+  }
+
+  /// The output extent of an open dim resized by `s` (integer or 1/2^k).
+  static OpFoldResult openExtent(OpBuilder &b, Location loc, OpFoldResult in, double s) {
+    AffineExpr n = b.getAffineSymbolExpr(0);
+    AffineExpr out = s >= 1 ? n * (int64_t)s : n.floorDiv((int64_t)std::lround(1 / s));
+    return affine::makeComposedFoldedAffineApply(b, loc, out, {in});
   }
   LogicalResult lower(ResizeOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
@@ -662,12 +672,21 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
     Value data = a.getInput();
     Type f64 = rw.getF64Type();
     Value dest;
+    // Open dims: the input and output extents as run-time values.
+    SmallVector<Value> openIn(resTy.getRank()), openOut(resTy.getRank());
     if (!resTy.hasStaticShape()) {
       SmallVector<OpFoldResult> sizes;
-      for (int64_t d = 0; d < resTy.getRank(); ++d)
-        sizes.push_back(resTy.isDynamicDim(d)
-                            ? tensor::getMixedSize(rw, op.getLoc(), data, d)
-                            : OpFoldResult(rw.getIndexAttr(resTy.getDimSize(d))));
+      for (int64_t d = 0; d < resTy.getRank(); ++d) {
+        if (!resTy.isDynamicDim(d)) {
+          sizes.push_back(rw.getIndexAttr(resTy.getDimSize(d)));
+          continue;
+        }
+        OpFoldResult in = tensor::getMixedSize(rw, op.getLoc(), data, d);
+        OpFoldResult out = scales[d] == 1.0 ? in : openExtent(rw, op.getLoc(), in, scales[d]);
+        openIn[d] = getValueOrCreateConstantIndexOp(rw, op.getLoc(), in);
+        openOut[d] = getValueOrCreateConstantIndexOp(rw, op.getLoc(), out);
+        sizes.push_back(out);
+      }
       dest = tensor::EmptyOp::create(rw, op.getLoc(), sizes, elem);
     }
     Value r = indexGeneric(
@@ -676,32 +695,52 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
           auto cst = [&](double v) -> Value {
             return arith::ConstantOp::create(b, l, b.getF64FloatAttr(v));
           };
-          auto toIndex = [&](Value f, int64_t size) -> Value {
+          // Per dim: the input extent as an index (for clamping) and as a
+          // double, the output extent as a double: constants, or the
+          // run-time extents of an open dim.
+          Value inIdx, inF, outF;
+          auto toIndex = [&](Value f, int64_t) -> Value {
             Value i = arith::FPToSIOp::create(b, l, b.getI64Type(), f);
             i = arith::IndexCastOp::create(b, l, b.getIndexType(), i);
             i = arith::MaxSIOp::create(b, l, i, idx(b, l, 0));
-            return arith::MinSIOp::create(b, l, i, idx(b, l, size - 1));
+            return arith::MinSIOp::create(b, l, i,
+                                          arith::SubIOp::create(b, l, inIdx, idx(b, l, 1)));
+          };
+          auto toF64 = [&](Value i) -> Value {
+            return arith::SIToFPOp::create(
+                b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), i));
           };
           // Per dim: the (index, weight) taps; identity dims have one tap.
           SmallVector<SmallVector<std::pair<Value, Value>>> taps;
           for (int64_t d = 0; d < resTy.getRank(); ++d) {
             int64_t in = inTy.getDimSize(d), out = resTy.getDimSize(d);
             double s = scales[d];
-            if (in == out && s == 1.0) {
+            if (s == 1.0 && (in == out || openIn[d])) {
               taps.push_back({{ivs[d], Value()}});
               continue;
             }
+            bool open = (bool)openIn[d];
+            inIdx = open ? openIn[d] : idx(b, l, in);
+            inF = open ? toF64(openIn[d]) : cst(double(in));
+            outF = open ? toF64(openOut[d]) : cst(double(out));
             Value xo = arith::IndexCastOp::create(b, l, b.getI64Type(), ivs[d]);
             xo = arith::SIToFPOp::create(b, l, f64, xo);
             Value x;
             if (ctm == "asymmetric") {
               x = arith::DivFOp::create(b, l, xo, cst(s));
-            } else if (ctm == "align_corners") {
+            } else if (ctm == "align_corners" && !open) {
               // ONNX divides by the unrounded output length, scale * in.
               double len = s * double(in);
               x = len == 1.0 ? cst(0)
                              : arith::MulFOp::create(b, l, xo,
                                                      cst(double(in - 1) / (len - 1)));
+            } else if (ctm == "align_corners") {
+              Value len = arith::MulFOp::create(b, l, inF, cst(s));
+              Value ratio = arith::DivFOp::create(b, l, arith::SubFOp::create(b, l, inF, cst(1)),
+                                                  arith::SubFOp::create(b, l, len, cst(1)));
+              Value one = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, len, cst(1));
+              x = arith::SelectOp::create(b, l, one, cst(0),
+                                          arith::MulFOp::create(b, l, xo, ratio));
             } else if (ctm == "tf_half_pixel_for_nn") {
               x = arith::AddFOp::create(b, l, xo, cst(0.5));
               x = arith::DivFOp::create(b, l, x, cst(s));
@@ -710,12 +749,23 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
               x = arith::AddFOp::create(b, l, xo, cst(0.5));
               x = arith::DivFOp::create(b, l, x, cst(s));
               x = arith::SubFOp::create(b, l, x, cst(0.5));
-              if (ctm == "half_pixel_symmetric") {
+              if (ctm == "half_pixel_symmetric" && !open) {
                 double adj = double(out) / (s * double(in));
                 x = arith::AddFOp::create(b, l, x, cst(double(in) / 2 * (1 - adj)));
+              } else if (ctm == "half_pixel_symmetric") {
+                Value adj = arith::DivFOp::create(b, l, outF,
+                                                  arith::MulFOp::create(b, l, inF, cst(s)));
+                Value shift = arith::MulFOp::create(
+                    b, l, arith::DivFOp::create(b, l, inF, cst(2)),
+                    arith::SubFOp::create(b, l, cst(1), adj));
+                x = arith::AddFOp::create(b, l, x, shift);
               }
-              if (ctm == "pytorch_half_pixel" && out <= 1)
+              if (ctm == "pytorch_half_pixel" && !open && out <= 1)
                 x = cst(0);
+              else if (ctm == "pytorch_half_pixel" && open)
+                x = arith::SelectOp::create(
+                    b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, outF, cst(1)),
+                    cst(0), x);
             }
             Value fl = math::FloorOp::create(b, l, x);
             Value frac = arith::SubFOp::create(b, l, x, fl);
@@ -761,7 +811,8 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
                 if (excludeOutside) {
                   Value inside = arith::AndIOp::create(
                       b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, pos, cst(0)),
-                      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, pos, cst(in - 1)));
+                      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, pos,
+                                            arith::SubFOp::create(b, l, inF, cst(1))));
                   w[k] = arith::SelectOp::create(b, l, inside, w[k], cst(0));
                   sum = arith::AddFOp::create(b, l, sum, w[k]);
                 }

@@ -519,10 +519,13 @@ LogicalResult importResizeLike(NodeImporter &n, unsigned scalesIdx,
                      Twine(rank));
     for (int64_t d = 0; d < rank; ++d) {
       double s = (*sc)[d];
-      // An open dim passes through when it is not resized (scale 1).
+      // An open dim: its extent is floor(n * scale) at run time, exactly
+      // an affine n * k or n floordiv 2^k for the scales allowed here.
       if (x.isDynamicDim(d)) {
-        if (s != 1.0)
-          return n.error("resizing an open dim is not supported yet (scale 1 only)");
+        if (!isExactOpenResizeScale(s))
+          return n.error(fmt::format("resizing an open dim needs an integer scale or "
+                                     "1/2^k (got {})",
+                                     s));
         scales.push_back(s);
         shape.push_back(ShapedType::kDynamic);
         continue;

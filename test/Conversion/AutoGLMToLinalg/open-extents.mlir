@@ -52,10 +52,11 @@ func.func @main(%x: tensor<?x4xf32> {autoglm.dim_params = ["N", ""]}) -> tensor<
 // Ops that do not size open extents yet are refused at the op.
 module attributes {autoglm.dim_bounds = {N = 8 : i64}} {
   func.func @main(%x: tensor<1x2x?x4xf32> {autoglm.dim_params = ["", "", "N", ""]}) -> tensor<1x2x?x8xf32> {
-    // Resizing an open dim needs its extent at compile time.
+    // Resizing an open dim by 1.5 (floor(n * 1.5) is not an exact affine
+    // extent; integer scales and 1/2^k are lowered).
     // expected-error @+2 {{'autoglm.resize' with dynamic extents is not lowered by the CPU backend yet}}
     // expected-error @+1 {{failed to legalize operation 'autoglm.resize'}}
-    %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x?x4xf32> -> tensor<1x2x?x8xf32>
+    %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 1.5, 2.0>} : tensor<1x2x?x4xf32> -> tensor<1x2x?x8xf32>
     return %0 : tensor<1x2x?x8xf32>
   }
 }

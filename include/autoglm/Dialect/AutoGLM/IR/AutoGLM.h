@@ -41,6 +41,10 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
 std::optional<SmallVector<int64_t>> resultBound(Value v);
 
 /// True when the kind reads `alpha` (and, for some, `beta`).
+/// Scales that resize an open extent n to an exact affine floor(n * s): an
+/// integer up to 1024, or 1/2^k up to 1/65536 (both exact in binary).
+bool isExactOpenResizeScale(double s);
+
 bool unaryKindNeedsAlpha(UnaryKind kind);
 bool unaryKindNeedsBeta(UnaryKind kind);
 
