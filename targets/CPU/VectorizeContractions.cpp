@@ -608,7 +608,8 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   for (unsigned i = 0; i < ranges.size(); ++i) {
     if (!xm.getResult(xRank - 1).isFunctionOfDim(i) || i == d.v)
       continue;
-    virt &= !kwDim && iters[i] == utils::IteratorType::reduction && ranges[i] <= 16;
+    virt &= !kwDim && iters[i] == utils::IteratorType::reduction &&
+            !ShapedType::isDynamic(ranges[i]) && ranges[i] <= 16;
     kwDim = i;
   }
   SmallVector<Value> xOff;
@@ -620,9 +621,16 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
       loopRed.push_back(i);
   SmallVector<Value> lbs, ubs, steps;
   Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
+  // (An open reduction extent, as the key length of attention's second
+  // matmul, bounds its loop at run time.)
+  SmallVector<Range, 4> loopRanges;
+  if (llvm::any_of(red, [&](unsigned i) { return ShapedType::isDynamic(ranges[i]); }))
+    loopRanges = cast<linalg::LinalgOp>(t.getOperation()).createLoopRanges(rw, loc);
   for (unsigned i : loopRed) {
     lbs.push_back(c0);
-    ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
+    ubs.push_back(ShapedType::isDynamic(ranges[i])
+                      ? getValueOrCreateConstantIndexOp(rw, loc, loopRanges[i].size)
+                      : arith::ConstantIndexOp::create(rw, loc, ranges[i]).getResult());
     steps.push_back(c1);
   }
   auto rowTy = VectorType::get({width}, f32);
@@ -833,8 +841,9 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
     auto tile = [&](OpBuilder &b, Location l, Value iv, Value out,
                     SmallVector<OpFoldResult> &resOff, SmallVector<OpFoldResult> &resSize) {
       SmallVector<OpFoldResult> off(ranges.size(), b.getIndexAttr(0)), sizes;
-      for (int64_t r : ranges)
-        sizes.push_back(b.getIndexAttr(r));
+      for (auto [i, r] : llvm::enumerate(ranges))
+        sizes.push_back(ShapedType::isDynamic(r) ? loopRanges[i].size
+                                                 : OpFoldResult(b.getIndexAttr(r)));
       off[*d.r] = iv;
       sizes[*d.r] = b.getIndexAttr(step);
       IRMapping map;
@@ -907,12 +916,23 @@ struct CPUVectorizeContractionsPass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (!d.r)
         continue;
-      if (llvm::any_of(ranges, ShapedType::isDynamic)) {
-        // Only the row dim open: row tiles up to the last whole one, then
-        // single rows (a V no tile width divides stays loops).
-        int64_t open = llvm::count_if(ranges, ShapedType::isDynamic);
+      // Open extents: the row dim (tiled below) and reduction dims (their
+      // loops bounded at run time) may be open; V and the other parallel
+      // dims must be static (a V no tile width divides stays loops).
+      bool openOther = false, openRed = false;
+      auto iters = op.getIteratorTypesArray();
+      for (unsigned i = 0; i < ranges.size(); ++i) {
+        if (!ShapedType::isDynamic(ranges[i]) || i == *d.r)
+          continue;
+        (iters[i] == utils::IteratorType::reduction ? openRed : openOther) = true;
+      }
+      if (openOther || ((openRed || ShapedType::isDynamic(ranges[*d.r])) &&
+                        (!openRows || d.kind != KernelDims::OuterProduct)))
+        continue;
+      if (ShapedType::isDynamic(ranges[*d.r])) {
+        // Open rows: row tiles up to the last whole one, then single rows.
         int64_t width = pickWidth(d, ranges[d.v], vectorWidth);
-        if (open != 1 || !ShapedType::isDynamic(ranges[*d.r]) || !width || !openRows)
+        if (!width)
           continue;
         SmallVector<int64_t> perRow(ranges);
         perRow[*d.r] = 8;

@@ -375,3 +375,21 @@ func.func @open_rows(%a: tensor<?x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<?x2
   } -> tensor<?x2x32xf32>
   return %0 : tensor<?x2x32xf32>
 }
+
+// -----
+
+// An open reduction extent (attention's second matmul over an open key
+// length): the kernel's reduction loop is bounded at run time.
+// CHECK-LABEL: func.func @open_reduction
+// CHECK: %[[K:.*]] = tensor.dim %{{.*}}, %c1 : tensor<8x?xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %[[K]] step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+func.func @open_reduction(%a: tensor<8x?xf32>, %b: tensor<?x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x?xf32>, tensor<?x32xf32>) outs(%c : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
