@@ -148,143 +148,157 @@ Value sliceLoop(OpBuilder &b, Location l, Value dest, ArrayRef<int64_t> extents,
   return nest.results.front();
 }
 
-void emitInput(IRRewriter &rw, linalg::GenericOp op, bool parallel) {
-  Location l = op.getLoc();
+Value addF(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::AddFOp::create(b, l, x, y).getResult();
+}
+Value subF(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::SubFOp::create(b, l, x, y).getResult();
+}
+
+/// Per-step body of a transform: given the outer loop's ivs, the inner
+/// loop's iv and the slice so far, emits one step and returns the slice.
+using TransformStep =
+    function_ref<Value(OpBuilder &, Location, ValueRange /*outer*/, Value /*inner*/, Value)>;
+
+/// Replaces the transform generic `op` by its kernel: a fresh tensor of the
+/// op's result type, filled by sliceLoop over `extents` (slices of
+/// `sliceShape` at `offsets` / `sizes`), each slice by an scf.for over
+/// [0, innerUb) by `innerStep` running `step`.
+void emitTransform(IRRewriter &rw, linalg::GenericOp op, bool parallel,
+                   ArrayRef<int64_t> extents, ArrayRef<int64_t> sliceShape,
+                   function_ref<SmallVector<OpFoldResult>(OpBuilder &, ValueRange)> offsets,
+                   ArrayRef<int64_t> sizes, int64_t innerUb, int64_t innerStep,
+                   TransformStep step) {
+  Location loc = op.getLoc();
   rw.setInsertionPoint(op);
+  auto resTy = cast<RankedTensorType>(op.getResult(0).getType());
+  Type f32 = rw.getF32Type();
+  Value dest = tensor::EmptyOp::create(rw, loc, resTy.getShape(), f32);
+  Value r = sliceLoop(
+      rw, loc, dest, extents, parallel, RankedTensorType::get(sliceShape, f32), offsets, sizes,
+      [&](OpBuilder &b, Location l, ValueRange ivs, Value slice) -> Value {
+        return scf::ForOp::create(
+                   b, l, cIdx(b, l, 0), cIdx(b, l, innerUb), cIdx(b, l, innerStep),
+                   ValueRange{slice},
+                   [&](OpBuilder &ib, Location il, Value iv, ValueRange args) {
+                     scf::YieldOp::create(ib, il, step(ib, il, ivs, iv, args[0]));
+                   })
+            .getResult(0);
+      });
+  rw.replaceOp(op, r);
+}
+
+void emitInput(IRRewriter &rw, linalg::GenericOp op, bool parallel) {
   Value xp = op.getDpsInputs()[2];
   auto vTy = cast<RankedTensorType>(op.getResult(0).getType());
   int64_t C = vTy.getDimSize(2), TH = vTy.getDimSize(3), TW = vTy.getDimSize(4);
-  Type f32 = rw.getF32Type();
-  auto vecTy = VectorType::get({kLanes}, f32);
-  auto sliceTy = RankedTensorType::get({4, 4, TW}, f32);
-  Value dest = tensor::EmptyOp::create(rw, l, vTy.getShape(), f32);
+  auto vecTy = VectorType::get({kLanes}, rw.getF32Type());
   SmallVector<int64_t> evens, odds;
   for (int64_t i = 0; i < kLanes; ++i) {
     evens.push_back(2 * i);
     odds.push_back(2 * i + 1);
   }
-  Value r = sliceLoop(
-      rw, l, dest, {C, TH}, parallel, sliceTy,
+  emitTransform(
+      rw, op, parallel, {C, TH}, {4, 4, TW},
       [&](OpBuilder &b, ValueRange ivs) -> SmallVector<OpFoldResult> {
         return {b.getIndexAttr(0), b.getIndexAttr(0), ivs[0], ivs[1], b.getIndexAttr(0)};
       },
-      {4, 4, 1, 1, TW},
-      [&](OpBuilder &b, Location l, ValueRange ivs, Value slice) -> Value {
+      {4, 4, 1, 1, TW}, TW, kLanes,
+      [&](OpBuilder &b, Location l, ValueRange ivs, Value tw0, Value acc) -> Value {
         Value c = ivs[0], th = ivs[1];
         Value pad = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
-        auto loop = scf::ForOp::create(
-            b, l, cIdx(b, l, 0), cIdx(b, l, TW), cIdx(b, l, kLanes), ValueRange{slice},
-            [&](OpBuilder &b, Location l, Value tw0, ValueRange args) {
-              Value base = arith::MulIOp::create(b, l, tw0, cIdx(b, l, 2));
-              Value row0 = arith::MulIOp::create(b, l, th, cIdx(b, l, 2));
-              auto read = [&](Value row, int64_t col) {
-                Value at = arith::AddIOp::create(b, l, base, cIdx(b, l, col));
-                return vector::TransferReadOp::create(b, l, vecTy, xp,
-                                                      ValueRange{cIdx(b, l, 0), c, row, at}, pad,
-                                                      ArrayRef<bool>{false})
-                    .getResult();
-              };
-              // d[i][j]: row i of the patches, column j (the even / odd
-              // columns of [2 tw0, 2 tw0 + 32) and of [2 tw0 + 2, ...)).
-              Value dd[4][4];
-              for (int64_t i = 0; i < 4; ++i) {
-                Value row = arith::AddIOp::create(b, l, row0, cIdx(b, l, i));
-                Value a = read(row, 0), a2 = read(row, kLanes), s = read(row, 2),
-                      s2 = read(row, kLanes + 2);
-                dd[i][0] = vector::ShuffleOp::create(b, l, vecTy, a, a2, evens);
-                dd[i][1] = vector::ShuffleOp::create(b, l, vecTy, a, a2, odds);
-                dd[i][2] = vector::ShuffleOp::create(b, l, vecTy, s, s2, evens);
-                dd[i][3] = vector::ShuffleOp::create(b, l, vecTy, s, s2, odds);
-              }
-              auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, l, x, y).getResult(); };
-              auto sub = [&](Value x, Value y) { return arith::SubFOp::create(b, l, x, y).getResult(); };
-              // Bt applied to the rows, then to the columns.
-              Value t[4][4], v[4][4];
-              for (int64_t j = 0; j < 4; ++j) {
-                t[0][j] = sub(dd[0][j], dd[2][j]);
-                t[1][j] = add(dd[1][j], dd[2][j]);
-                t[2][j] = sub(dd[2][j], dd[1][j]);
-                t[3][j] = sub(dd[1][j], dd[3][j]);
-              }
-              for (int64_t a = 0; a < 4; ++a) {
-                v[a][0] = sub(t[a][0], t[a][2]);
-                v[a][1] = add(t[a][1], t[a][2]);
-                v[a][2] = sub(t[a][2], t[a][1]);
-                v[a][3] = sub(t[a][1], t[a][3]);
-              }
-              Value acc = args[0];
-              for (int64_t a = 0; a < 4; ++a)
-                for (int64_t bb = 0; bb < 4; ++bb)
-                  acc = vector::TransferWriteOp::create(b, l, v[a][bb], acc,
-                                                        ValueRange{cIdx(b, l, a), cIdx(b, l, bb), tw0},
-                                                        ArrayRef<bool>{false})
-                            .getResult();
-              scf::YieldOp::create(b, l, acc);
-            });
-        return loop.getResult(0);
+        Value base = arith::MulIOp::create(b, l, tw0, cIdx(b, l, 2));
+        Value row0 = arith::MulIOp::create(b, l, th, cIdx(b, l, 2));
+        auto read = [&](Value row, int64_t col) {
+          Value at = arith::AddIOp::create(b, l, base, cIdx(b, l, col));
+          return vector::TransferReadOp::create(b, l, vecTy, xp,
+                                                ValueRange{cIdx(b, l, 0), c, row, at}, pad,
+                                                ArrayRef<bool>{false})
+              .getResult();
+        };
+        // d[i][j]: row i of the patches, column j (the even / odd columns
+        // of [2 tw0, 2 tw0 + 32) and of [2 tw0 + 2, ...)).
+        Value dd[4][4];
+        for (int64_t i = 0; i < 4; ++i) {
+          Value row = arith::AddIOp::create(b, l, row0, cIdx(b, l, i));
+          Value a = read(row, 0), a2 = read(row, kLanes), s = read(row, 2),
+                s2 = read(row, kLanes + 2);
+          dd[i][0] = vector::ShuffleOp::create(b, l, vecTy, a, a2, evens);
+          dd[i][1] = vector::ShuffleOp::create(b, l, vecTy, a, a2, odds);
+          dd[i][2] = vector::ShuffleOp::create(b, l, vecTy, s, s2, evens);
+          dd[i][3] = vector::ShuffleOp::create(b, l, vecTy, s, s2, odds);
+        }
+        // Bt applied to the rows, then to the columns.
+        Value t[4][4], v[4][4];
+        for (int64_t j = 0; j < 4; ++j) {
+          t[0][j] = subF(b, l, dd[0][j], dd[2][j]);
+          t[1][j] = addF(b, l, dd[1][j], dd[2][j]);
+          t[2][j] = subF(b, l, dd[2][j], dd[1][j]);
+          t[3][j] = subF(b, l, dd[1][j], dd[3][j]);
+        }
+        for (int64_t a = 0; a < 4; ++a) {
+          v[a][0] = subF(b, l, t[a][0], t[a][2]);
+          v[a][1] = addF(b, l, t[a][1], t[a][2]);
+          v[a][2] = subF(b, l, t[a][2], t[a][1]);
+          v[a][3] = subF(b, l, t[a][1], t[a][3]);
+        }
+        for (int64_t a = 0; a < 4; ++a)
+          for (int64_t bb = 0; bb < 4; ++bb)
+            acc = vector::TransferWriteOp::create(b, l, v[a][bb], acc,
+                                                  ValueRange{cIdx(b, l, a), cIdx(b, l, bb), tw0},
+                                                  ArrayRef<bool>{false})
+                      .getResult();
+        return acc;
       });
-  rw.replaceOp(op, r);
 }
 
 void emitOutput(IRRewriter &rw, linalg::GenericOp op, bool parallel) {
-  Location l = op.getLoc();
-  rw.setInsertionPoint(op);
   Value m5 = op.getDpsInputs()[2];
   auto yTy = cast<RankedTensorType>(op.getResult(0).getType());
   int64_t M = yTy.getDimSize(0), TH = yTy.getDimSize(1), TW = yTy.getDimSize(3);
-  Type f32 = rw.getF32Type();
-  auto vecTy = VectorType::get({kLanes}, f32);
-  auto sliceTy = RankedTensorType::get({kLanes, 2, TW, 2}, f32);
-  Value dest = tensor::EmptyOp::create(rw, l, yTy.getShape(), f32);
+  auto vecTy = VectorType::get({kLanes}, rw.getF32Type());
   // Writes along the slice's first dim (output channels).
   AffineMap acrossM = AffineMap::get(4, 0, {rw.getAffineDimExpr(0)}, rw.getContext());
-  Value r = sliceLoop(
-      rw, l, dest, {M / kLanes, TH}, parallel, sliceTy,
+  auto firstChannel = [&](OpBuilder &b, Location l, Value block) -> Value {
+    return arith::MulIOp::create(b, l, block, cIdx(b, l, kLanes));
+  };
+  emitTransform(
+      rw, op, parallel, {M / kLanes, TH}, {kLanes, 2, TW, 2},
       [&](OpBuilder &b, ValueRange ivs) -> SmallVector<OpFoldResult> {
-        Value m0 = arith::MulIOp::create(b, l, ivs[0], cIdx(b, l, kLanes));
-        return {m0, ivs[1], b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
+        return {firstChannel(b, op.getLoc(), ivs[0]), ivs[1], b.getIndexAttr(0),
+                b.getIndexAttr(0), b.getIndexAttr(0)};
       },
-      {kLanes, 1, 2, TW, 2},
-      [&](OpBuilder &b, Location l, ValueRange ivs, Value slice) -> Value {
-        Value m0 = arith::MulIOp::create(b, l, ivs[0], cIdx(b, l, kLanes));
-        Value th = ivs[1];
+      {kLanes, 1, 2, TW, 2}, TW, 1,
+      [&](OpBuilder &b, Location l, ValueRange ivs, Value tw, Value acc) -> Value {
+        Value m0 = firstChannel(b, l, ivs[0]), th = ivs[1];
         Value pad = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
-        auto loop = scf::ForOp::create(
-            b, l, cIdx(b, l, 0), cIdx(b, l, TW), cIdx(b, l, 1), ValueRange{slice},
-            [&](OpBuilder &b, Location l, Value tw, ValueRange args) {
-              auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, l, x, y).getResult(); };
-              auto sub = [&](Value x, Value y) { return arith::SubFOp::create(b, l, x, y).getResult(); };
-              Value mv[4][4];
-              for (int64_t a = 0; a < 4; ++a)
-                for (int64_t bb = 0; bb < 4; ++bb)
-                  mv[a][bb] = vector::TransferReadOp::create(
-                                  b, l, vecTy, m5,
-                                  ValueRange{cIdx(b, l, a), cIdx(b, l, bb), th, tw, m0}, pad,
-                                  ArrayRef<bool>{true})
-                                  .getResult();
-              // At applied to the columns, then to the rows.
-              Value s[4][2], y[2][2];
-              for (int64_t a = 0; a < 4; ++a) {
-                s[a][0] = add(add(mv[a][0], mv[a][1]), mv[a][2]);
-                s[a][1] = sub(sub(mv[a][1], mv[a][2]), mv[a][3]);
-              }
-              for (int64_t q = 0; q < 2; ++q) {
-                y[0][q] = add(add(s[0][q], s[1][q]), s[2][q]);
-                y[1][q] = sub(sub(s[1][q], s[2][q]), s[3][q]);
-              }
-              Value acc = args[0];
-              for (int64_t p = 0; p < 2; ++p)
-                for (int64_t q = 0; q < 2; ++q)
-                  acc = vector::TransferWriteOp::create(
-                            b, l, y[p][q], acc,
-                            ValueRange{cIdx(b, l, 0), cIdx(b, l, p), tw, cIdx(b, l, q)},
-                            AffineMapAttr::get(acrossM), b.getBoolArrayAttr({true}))
+        Value mv[4][4];
+        for (int64_t a = 0; a < 4; ++a)
+          for (int64_t bb = 0; bb < 4; ++bb)
+            mv[a][bb] = vector::TransferReadOp::create(
+                            b, l, vecTy, m5,
+                            ValueRange{cIdx(b, l, a), cIdx(b, l, bb), th, tw, m0}, pad,
+                            ArrayRef<bool>{true})
                             .getResult();
-              scf::YieldOp::create(b, l, acc);
-            });
-        return loop.getResult(0);
+        // At applied to the columns, then to the rows.
+        Value s[4][2], y[2][2];
+        for (int64_t a = 0; a < 4; ++a) {
+          s[a][0] = addF(b, l, addF(b, l, mv[a][0], mv[a][1]), mv[a][2]);
+          s[a][1] = subF(b, l, subF(b, l, mv[a][1], mv[a][2]), mv[a][3]);
+        }
+        for (int64_t q = 0; q < 2; ++q) {
+          y[0][q] = addF(b, l, addF(b, l, s[0][q], s[1][q]), s[2][q]);
+          y[1][q] = subF(b, l, subF(b, l, s[1][q], s[2][q]), s[3][q]);
+        }
+        for (int64_t p = 0; p < 2; ++p)
+          for (int64_t q = 0; q < 2; ++q)
+            acc = vector::TransferWriteOp::create(
+                      b, l, y[p][q], acc,
+                      ValueRange{cIdx(b, l, 0), cIdx(b, l, p), tw, cIdx(b, l, q)},
+                      AffineMapAttr::get(acrossM), b.getBoolArrayAttr({true}))
+                      .getResult();
+        return acc;
       });
-  rw.replaceOp(op, r);
 }
 
 struct CPUWinogradTransformsPass
