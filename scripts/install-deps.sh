@@ -4,8 +4,18 @@
 #
 # Idempotent: asks apt only for what is missing, and runs `apt-get update` only
 # when something is missing. Extra package names on the command line are added
-# to the list (scripts that need Python/torch pass theirs).
+# to the list (scripts that need Python/torch pass theirs). `--cross` adds what
+# the cross CPU targets need (docs/targets.md): qemu-user, Debian's cross libc
+# and C++ library, and the arm64 multiarch libraries the cross runtime and
+# autoglm-run link (the arm64 architecture is added to dpkg for them).
 set -euo pipefail
+
+cross=0
+args=()
+for a in "$@"; do
+  if [ "$a" = "--cross" ]; then cross=1; else args+=("$a"); fi
+done
+set -- ${args[@]+"${args[@]}"}
 
 PKGS=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
@@ -14,6 +24,14 @@ PKGS=(
   libonnx-testdata libssl-dev bc python3 libomp-22-dev
 )
 PKGS+=("$@")
+if [ $cross -eq 1 ]; then
+  PKGS+=(qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross libstdc++-12-dev-arm64-cross
+         libssl-dev:arm64 libprotobuf-dev:arm64 libfmt-dev:arm64)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    SUDO_=""; if [ "$(id -u)" -ne 0 ]; then SUDO_=sudo; fi
+    $SUDO_ dpkg --add-architecture arm64
+  fi
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -4,7 +4,9 @@
 #
 # GoogleTest units, the lit suite (check-autoglm), the ONNX import sweep and
 # the ONNX conformance run (compile + run + compare, libonnx-testdata), and
-# the same with every input extent open (--open-inputs).
+# the same with every input extent open (--open-inputs). The cross targets'
+# runtime is built first (scripts/build-cross.sh) for the lit tests that run
+# their artifacts under qemu-user.
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +14,9 @@ BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 JOBS="${AUTOGLM_TEST_JOBS:-$(nproc)}"
 
 "$ROOT/scripts/build.sh" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+# The cross targets' runtime and autoglm-run (lit runs them under qemu-user).
+"$ROOT/scripts/build-cross.sh" aarch64-linux ||
+  { echo "cross build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

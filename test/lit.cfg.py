@@ -20,3 +20,10 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["autoglm-opt", "autoglm-compile", "autoglm-run"], [config.autoglm_tools_dir])
+
+# Cross CPU targets: the runtime and autoglm-run cross-built by
+# scripts/build-cross.sh (test.sh runs it first), run under qemu-user.
+for target, qemu, sysroot in [("aarch64-linux", "qemu-aarch64", "/usr/aarch64-linux-gnu")]:
+    run = os.path.join(config.autoglm_obj_root, "cross", target, "bin", "autoglm-run")
+    config.substitutions.append(
+        ("%run-" + target, "%s -L %s %s" % (qemu, sysroot, run)))

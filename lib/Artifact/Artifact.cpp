@@ -233,8 +233,8 @@ std::string mlir::autoglm::renderManifest(
   j["model"] = {{"file", info.modelName}, {"sha256", info.modelSha256}};
   j["compiler"] = {{"name", "autoglm-compile"}, {"version", AUTOGLM_VERSION},
                    {"llvm", LLVM_VERSION_STRING}};
-  j["target"] = {{"kind", "cpu"}, {"triple", info.triple}, {"cpu", info.cpu},
-                 {"features", info.features}, {"opt_level", info.optLevel}};
+  j["target"] = {{"name", info.target}, {"kind", info.family},       {"triple", info.triple},
+                 {"cpu", info.cpu},     {"features", info.features}, {"opt_level", info.optLevel}};
   if (!info.dims.empty() || !info.inputShapes.empty())
     j["specialization"] = {{"dims", info.dims}, {"input_shapes", info.inputShapes}};
   j["pipeline"] = info.pipeline;

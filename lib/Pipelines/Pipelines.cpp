@@ -82,12 +82,16 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     pm.addPass(createCPUWinogradTransforms(winograd));
     CPUVectorizeContractionsOptions kernels;
     kernels.parallel = options.parallel;
+    kernels.vectorWidth = options.contractionWidth;
+    kernels.accumulators = options.accumulators;
     pm.addPass(createCPUVectorizeContractions(kernels));
     CPUVectorizeReductionsOptions reductions;
     reductions.parallel = options.parallel;
+    reductions.width = options.lanes;
     pm.addPass(createCPUVectorizeReductions(reductions));
     CPUVectorizeElementwiseOptions elementwise;
     elementwise.parallel = options.parallel;
+    elementwise.width = options.lanes;
     pm.addPass(createCPUVectorizeElementwise(elementwise));
     pm.addPass(createCanonicalizerPass());
   }

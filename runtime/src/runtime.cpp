@@ -223,6 +223,29 @@ size_t autoglm_dtype_size(autoglm_dtype dtype) {
   return 0;
 }
 
+/// The architecture this runtime was built for, as the first component of
+/// an LLVM triple names it (armv7 and thumbv7em count as "arm").
+static const char *runtimeArch() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#elif defined(__arm__)
+  return "arm";
+#elif defined(__riscv) && __riscv_xlen == 64
+  return "riscv64";
+#else
+  return "unknown";
+#endif
+}
+
+static std::string tripleArch(const std::string &triple) {
+  std::string arch = triple.substr(0, triple.find('-'));
+  if (arch.rfind("arm", 0) == 0 || arch.rfind("thumb", 0) == 0)
+    return "arm";
+  return arch;
+}
+
 int autoglm_model_load(const char *dir, autoglm_model **model) {
   if (!dir || !model)
     return setError("autoglm_model_load: null argument");
@@ -239,6 +262,17 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
   if (!m.contains("files") || !m["files"].is_object() || !m.contains("library") ||
       !m.contains("inputs") || !m.contains("outputs"))
     return setError(d + "/manifest.json lacks files, library, inputs or outputs");
+  // The library is machine code for the manifest's triple: another
+  // architecture is refused here, before dlopen says something vaguer.
+  if (m.contains("target") && m["target"].is_object() && m["target"].contains("triple") &&
+      m["target"]["triple"].is_string()) {
+    std::string triple = m["target"]["triple"].get<std::string>();
+    if (tripleArch(triple) != runtimeArch())
+      return setError(d + " was compiled for " + triple + ", and this runtime runs " +
+                      runtimeArch() +
+                      " code (compile with --target for this machine, or run "
+                      "it with the runtime built for that target)");
+  }
   // Every listed file must be present and unchanged.
   for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
     const std::string name = it.key();

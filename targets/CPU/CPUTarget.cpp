@@ -13,35 +13,17 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::autoglm;
 
-CPUTargetOptions mlir::autoglm::resolveCPUTarget(CPUTargetOptions o) {
-  if (o.triple.empty())
-    o.triple = llvm::sys::getDefaultTargetTriple();
-  bool host = o.cpu.empty();
-  if (host)
-    o.cpu = llvm::sys::getHostCPUName().str();
-  if (o.features.empty() && host) {
-    // Sorted, so the same machine always gives the same string (and the
-    // same artifact).
-    std::vector<std::string> feats;
-    for (auto &f : llvm::sys::getHostCPUFeatures())
-      feats.push_back((f.second ? "+" : "-") + f.first().str());
-    llvm::sort(feats);
-    o.features = llvm::join(feats, ",");
-  }
-  return o;
-}
-
-static std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const CPUTargetOptions &o, std::string &error) {
+static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDescription &o,
+                                                                int optLevel, std::string &error) {
   static bool initialized = [] {
     llvm::InitializeAllTargetInfos();
     llvm::InitializeAllTargets();
@@ -55,21 +37,21 @@ createTargetMachine(const CPUTargetOptions &o, std::string &error) {
   if (!target)
     return nullptr;
   llvm::TargetOptions opts;
-  auto level = o.optLevel <= 0   ? llvm::CodeGenOptLevel::None
-               : o.optLevel == 1 ? llvm::CodeGenOptLevel::Less
-               : o.optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                                 : llvm::CodeGenOptLevel::Aggressive;
+  auto level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
+               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                               : llvm::CodeGenOptLevel::Aggressive;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, o.cpu, o.features, opts, llvm::Reloc::PIC_, std::nullopt, level));
 }
 
 /// Translate, set the target, run LLVM's optimization pipeline.
 static std::unique_ptr<llvm::Module>
-translateAndOptimize(ModuleOp module, const CPUTargetOptions &o,
+translateAndOptimize(ModuleOp module, const TargetDescription &o, int optLevel,
                      llvm::LLVMContext &llvmCtx, llvm::TargetMachine *&tmOut,
                      std::unique_ptr<llvm::TargetMachine> &tm) {
   std::string error;
-  tm = createTargetMachine(o, error);
+  tm = createTargetMachine(o, optLevel, error);
   if (!tm) {
     module.emitError() << "cannot create a target machine for '" << o.triple
                        << "': " << error;
@@ -83,7 +65,7 @@ translateAndOptimize(ModuleOp module, const CPUTargetOptions &o,
   }
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(tm->getTargetTriple());
-  if (o.optLevel > 0) {
+  if (optLevel > 0) {
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
@@ -97,22 +79,21 @@ translateAndOptimize(ModuleOp module, const CPUTargetOptions &o,
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
-    auto level = o.optLevel == 1   ? llvm::OptimizationLevel::O1
-                 : o.optLevel == 2 ? llvm::OptimizationLevel::O2
-                                   : llvm::OptimizationLevel::O3;
+    auto level = optLevel == 1   ? llvm::OptimizationLevel::O1
+                 : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                 : llvm::OptimizationLevel::O3;
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
     mpm.run(*llvmModule, mam);
   }
   return llvmModule;
 }
 
-LogicalResult mlir::autoglm::emitLLVMIR(ModuleOp module,
-                                        const CPUTargetOptions &o,
+LogicalResult mlir::autoglm::emitLLVMIR(ModuleOp module, const TargetDescription &o, int optLevel,
                                         std::string &out) {
   llvm::LLVMContext llvmCtx;
   llvm::TargetMachine *tm;
   std::unique_ptr<llvm::TargetMachine> owned;
-  auto m = translateAndOptimize(module, o, llvmCtx, tm, owned);
+  auto m = translateAndOptimize(module, o, optLevel, llvmCtx, tm, owned);
   if (!m)
     return failure();
   llvm::raw_string_ostream os(out);
@@ -120,13 +101,12 @@ LogicalResult mlir::autoglm::emitLLVMIR(ModuleOp module,
   return success();
 }
 
-LogicalResult mlir::autoglm::emitObject(ModuleOp module,
-                                        const CPUTargetOptions &o, bool assembly,
-                                        std::vector<char> &out) {
+LogicalResult mlir::autoglm::emitObject(ModuleOp module, const TargetDescription &o, int optLevel,
+                                        bool assembly, std::vector<char> &out) {
   llvm::LLVMContext llvmCtx;
   llvm::TargetMachine *tm;
   std::unique_ptr<llvm::TargetMachine> owned;
-  auto m = translateAndOptimize(module, o, llvmCtx, tm, owned);
+  auto m = translateAndOptimize(module, o, optLevel, llvmCtx, tm, owned);
   if (!m)
     return failure();
   llvm::SmallVector<char, 0> buffer;
@@ -147,13 +127,11 @@ bool mlir::autoglm::usesOpenMP(ModuleOp module) {
   return module.lookupSymbol("omp_set_num_threads") != nullptr;
 }
 
-std::string mlir::autoglm::openMPRuntimePath() {
-  return "/usr/lib/llvm-22/lib/libomp.so.5";
-}
-
 LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
                                                const std::string &outputPath,
-                                               bool openMP, std::string &error) {
+                                               const std::vector<std::string> &libraryDirs,
+                                               const std::string &openMPRuntime,
+                                               std::string &error) {
   auto lld = llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
   if (!lld) {
     error = "ld.lld not found (install lld-22)";
@@ -161,18 +139,23 @@ LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
   }
   // libm resolves the few math functions with no inline expansion (asin,
   // cosh, ...); libc the allocator.
-  llvm::SmallVector<llvm::StringRef> args = {
-      *lld,           "-shared",        "--build-id=none", "-z",
-      "noexecstack",  "--hash-style=gnu", "-o",            outputPath,
-      objectPath,     "-L/lib/x86_64-linux-gnu", "-L/usr/lib/x86_64-linux-gnu",
-      "-L/lib64",     "-L/usr/lib64",   "--as-needed",     "-lm",
-      "-lc"};
+  std::vector<std::string> args = {*lld, "-shared",     "--build-id=none",
+                                   "-z", "noexecstack", "--hash-style=gnu",
+                                   "-o", outputPath,    objectPath};
+  for (const std::string &dir : libraryDirs)
+    args.push_back("-L" + dir);
+  args.insert(args.end(), {"--as-needed", "-lm", "-lc"});
   // Parallel models need LLVM's OpenMP runtime; the artifact carries a copy
   // and finds it next to itself ($ORIGIN).
-  if (openMP)
-    args.append({"-L/usr/lib/llvm-22/lib", "-l:libomp.so.5", "-rpath", "$ORIGIN"});
+  if (!openMPRuntime.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(openMPRuntime);
+    args.insert(args.end(),
+                {"-L" + dir.str(), "-l:" + llvm::sys::path::filename(openMPRuntime).str(), "-rpath",
+                 "$ORIGIN"});
+  }
+  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string msg;
-  int rc = llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0, &msg);
+  int rc = llvm::sys::ExecuteAndWait(*lld, argRefs, std::nullopt, {}, 0, 0, &msg);
   if (rc != 0) {
     error = "ld.lld failed" + (msg.empty() ? std::string() : ": " + msg);
     return failure();

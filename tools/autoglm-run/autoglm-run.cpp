@@ -283,7 +283,7 @@ std::vector<std::string> listNumbered(const std::string &dir, const std::string 
 }
 
 struct Options {
-  std::string artifact, testData, expect, dataset, labels, saveOutputs;
+  std::string artifact, testData, expect, dataset, labels, datasetExpect, saveOutputs;
   std::vector<std::string> inputs;
   // --random-shape name=AxB: the extents of an input with open ones.
   std::map<std::string, std::vector<int64_t>> randomShapes;
@@ -440,6 +440,16 @@ int run(const Options &o) {
       throw Error("--labels does not hold one label per sample");
     Tensor &out = r.outputs[0];
     size_t classes = out.data.size() / autoglm_dtype_size(out.dtype);
+    // Reference outputs of every sample (stacked), compared within
+    // --rtol / --atol.
+    Tensor reference;
+    if (!o.datasetExpect.empty()) {
+      reference = readTensor(o.datasetExpect);
+      if (reference.dtype != out.dtype || reference.data.size() != n * out.data.size())
+        throw Error("--dataset-expect does not hold one output 0 per --dataset sample");
+    }
+    double maxAbs = 0;
+    size_t outside = 0;
     size_t correct = 0;
     std::vector<double> ms;
     for (size_t s = 0; s < n; ++s) {
@@ -454,6 +464,13 @@ int run(const Options &o) {
         if (elementAsDouble(out, c) > elementAsDouble(out, best))
           best = c;
       correct += (double)best == elementAsDouble(labels, s);
+      for (size_t c = 0; !reference.data.empty() && c < classes; ++c) {
+        double got = elementAsDouble(out, c), want = elementAsDouble(reference, s * classes + c);
+        double d = std::fabs(got - want);
+        maxAbs = std::max(maxAbs, d);
+        if (!(d <= o.atol + o.rtol * std::fabs(want)))
+          ++outside;
+      }
     }
     double acc = n ? (double)correct / n : 0;
     report["dataset"] = {{"samples", n}, {"correct", correct}, {"accuracy", acc},
@@ -461,6 +478,15 @@ int run(const Options &o) {
     if (!o.json)
       fmt::print("accuracy: {}/{} = {:.4f}\nlatency per sample: median {:.4f} ms\n",
                  correct, n, acc, percentile(ms, 0.5));
+    if (!reference.data.empty()) {
+      report["dataset"]["reference"] = {{"max_abs_error", maxAbs}, {"outside", outside}};
+      if (!o.json)
+        fmt::print("outputs vs {}: {} (max abs error {:.3g}, {} of {} outside rtol {} atol {})\n",
+                   o.datasetExpect, outside ? "FAIL" : "ok", maxAbs, outside, n * classes, o.rtol,
+                   o.atol);
+      if (outside)
+        rc = 1;
+    }
   } else {
     r.check(autoglm_context_run(r.ctx));
   }
@@ -585,6 +611,9 @@ int main(int argc, char **argv) {
   app.add_option("--dataset", o.dataset,
                  "Stacked samples of the single input (TensorProto/.npy); with --labels");
   app.add_option("--labels", o.labels, "One integer class per --dataset sample");
+  app.add_option("--dataset-expect", o.datasetExpect,
+                 "Stacked reference outputs (output 0 of every --dataset sample) to compare "
+                 "against within --rtol / --atol");
   app.add_option("--save-outputs", o.saveOutputs, "Write output_<i>.pb into this folder");
   CLI11_PARSE(app, argc, argv);
   for (const std::string &spec : randomShapes) {

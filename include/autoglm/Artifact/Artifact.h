@@ -51,7 +51,8 @@ struct ArtifactInfo {
   std::string modelName;    // file name of the source model
   std::string modelSha256;  // of the source model bytes
   std::string pipeline;     // the pass pipeline as text
-  std::string triple, cpu, features;
+  /// The --target name, its family ("cpu") and LLVM's triple, CPU, features.
+  std::string target = "host", family = "cpu", triple, cpu, features;
   int optLevel = 0;
   std::vector<TensorSpec> inputs, outputs;
   std::vector<HiddenResult> hiddenInputs, hidden;

@@ -27,6 +27,12 @@ struct CPUPipelineOptions {
   bool parallel = true;
   /// Register-tiled vector kernels for matmul-like contractions.
   bool vectorize = true;
+  /// The target's register tiles (TargetDescription::kernels): f32 lanes of
+  /// a vector register, the widest contraction tile, accumulator registers
+  /// in 16-lane units.
+  int64_t lanes = 16;
+  int64_t contractionWidth = 32;
+  int64_t accumulators = 16;
 };
 
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry

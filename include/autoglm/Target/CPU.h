@@ -1,9 +1,16 @@
-//===- CPU.h - the host CPU backend: object emission and linking --*- C++ -*-===//
+//===- CPU.h - the CPU backend family: object emission and linking -*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Every CPU target (the host, Linux on AArch64 / ARMv7 / RISC-V, ...) is one
+// CPUTargetSpec: a TargetDescription that parameterizes the shared CPU kernel
+// generator, plus how its artifacts link and run. createCPUBackend turns a
+// spec into a registrable backend.
 //===----------------------------------------------------------------------===//
 
 #ifndef AUTOGLM_TARGET_CPU_H
 #define AUTOGLM_TARGET_CPU_H
+
+#include "autoglm/Target/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -12,35 +19,54 @@
 
 namespace mlir::autoglm {
 
-struct CPUTargetOptions {
-  std::string triple;   // empty: the host
-  std::string cpu;      // empty: the host CPU
-  std::string features; // empty: the host CPU's features
-  int optLevel = 3;     // LLVM optimization level 0..3
+struct CPUTargetSpec {
+  TargetDescription description;
+  /// Where ld.lld finds the target's libc and libm.
+  std::vector<std::string> libraryDirs;
+  /// The target's OpenMP runtime (libomp.so.5); empty: none, so the
+  /// artifact runs on one thread.
+  std::string openMPRuntime;
+  /// Empty for the host; else the user-mode emulator that runs the target's
+  /// programs here and the sysroot it takes (-L).
+  std::string emulator, emulatorSysroot;
 };
 
-/// Fills in host defaults for the empty fields.
-CPUTargetOptions resolveCPUTarget(CPUTargetOptions options);
+/// A backend for the spec. The host spec is resolved against this machine
+/// (CPU name, features, vector width) when the backend is created.
+std::unique_ptr<TargetBackend> createCPUBackend(CPUTargetSpec spec);
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it and returns
-/// its textual IR (`--emit=llvm`).
-LogicalResult emitLLVMIR(ModuleOp module, const CPUTargetOptions &options,
+/// The host spec: this machine's triple, CPU and features.
+CPUTargetSpec hostCPUSpec();
+
+/// The widest f32 vector (bits) an x86 / Arm / RISC-V feature string allows;
+/// `fallback` when it names no vector extension.
+int64_t vectorBitsOfFeatures(llvm::StringRef triple, llvm::StringRef features, int64_t fallback);
+
+/// The kernel generator's register tiles for a vector width and register
+/// count.
+CPUKernelParams cpuKernelParams(int64_t vectorBits, int64_t vectorRegisters);
+
+/// Registers the host target (the cross CPU targets are in
+/// targets/Embedded, Embedded.h).
+void registerCPUTargets();
+
+/// Translates an LLVM-dialect module to LLVM IR for `target`, optimizes it
+/// at `optLevel` and returns its textual IR (`--emit=llvm`).
+LogicalResult emitLLVMIR(ModuleOp module, const TargetDescription &target, int optLevel,
                          std::string &out);
 
 /// Emits an object file (or assembly with `assembly`) for the target.
-LogicalResult emitObject(ModuleOp module, const CPUTargetOptions &options,
+LogicalResult emitObject(ModuleOp module, const TargetDescription &target, int optLevel,
                          bool assembly, std::vector<char> &out);
 
 /// Whether the lowered (LLVM dialect) model has OpenMP parallel loops.
 bool usesOpenMP(ModuleOp module);
-/// The OpenMP runtime an artifact with parallel loops ships beside itself.
-std::string openMPRuntimePath();
 
-/// Links an object into a shared library with ld.lld (with LLVM's OpenMP
-/// runtime when `openMP`).
-LogicalResult linkSharedLibrary(const std::string &objectPath,
-                                const std::string &outputPath, bool openMP,
-                                std::string &error);
+/// Links an object into a shared library with ld.lld against the libc in
+/// `libraryDirs` (and the OpenMP runtime `openMPRuntime` when not empty).
+LogicalResult linkSharedLibrary(const std::string &objectPath, const std::string &outputPath,
+                                const std::vector<std::string> &libraryDirs,
+                                const std::string &openMPRuntime, std::string &error);
 
 void registerCPUTranslations(DialectRegistry &registry);
 

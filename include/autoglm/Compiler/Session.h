@@ -1,0 +1,101 @@
+//===- Session.h - the compile session: ONNX model to artifact -----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The whole compile as a library: options -> import -> graph passes ->
+// compression passes -> the target's pipeline -> artifact -> report.
+// autoglm-compile parses flags and calls CompileSession::run; tests and
+// bindings call the same. Each stage is a method, so a new stage (a
+// compression pass family, a target) plugs in here, not into a tool.
+//
+// Errors: diagnostics of the model (naming its ONNX node) go to the
+// context's diagnostic handler; errors of the session itself (bad options,
+// unreadable files) come back in `error`. A failed run writes no artifact.
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_COMPILER_SESSION_H
+#define AUTOGLM_COMPILER_SESSION_H
+
+#include "autoglm/Artifact/Artifact.h"
+#include "autoglm/Importer/ONNXImporter.h"
+#include "autoglm/Target/TargetBackend.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::autoglm {
+
+struct CompileOptions {
+  /// The ONNX model; the artifact directory (or the file --emit writes,
+  /// "-" or empty for stdout); a JSON report of the graph passes.
+  std::string model, output, report;
+  /// A registered target (--list-targets) and what to change of it.
+  std::string target = "host";
+  TargetOverrides targetOverrides;
+  /// Stop after a stage: mlir, linalg, llvm, asm, obj; empty: the artifact.
+  std::string emit;
+  int optLevel = 2;
+  bool parallel = true, vectorize = true, winograd = true;
+  /// Every static input extent open, bounded by its declared value.
+  bool openInputs = false;
+  /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).
+  std::vector<std::string> bindInputs, dims, inputShapes, maxDims;
+};
+
+/// Reads a build config (YAML, or JSON, which is YAML) into `options`: every
+/// key the command line did not give (`givenOnCommandLine(flag)` says, with
+/// the flag's long name such as "--opt-level"; "model" for the model);
+/// relative paths are taken from the file's folder. Unknown keys and
+/// malformed files are errors naming the line.
+LogicalResult applyBuildConfig(const std::string &path,
+                               llvm::function_ref<bool(llvm::StringRef flag)> givenOnCommandLine,
+                               CompileOptions &options, std::string &error);
+
+/// The build config keys, for --help texts.
+const char *buildConfigKeys();
+
+class CompileSession {
+public:
+  /// A context with every dialect, translation and target registered.
+  CompileSession();
+  ~CompileSession();
+
+  MLIRContext &context() { return *ctx; }
+
+  /// The whole session. On success `summary` holds the report's one-line
+  /// summary when a report was asked for.
+  LogicalResult run(const CompileOptions &options, std::string &error,
+                    std::string *summary = nullptr);
+
+  // The stages, in order; run() calls them. Each fails with diagnostics in
+  // the context or a message in `error`.
+
+  /// Parses the import options of the flags' forms.
+  static LogicalResult importOptions(const CompileOptions &options, ONNXImportOptions &out,
+                                     std::string &error);
+  OwningOpRef<ModuleOp> import(const CompileOptions &options, const ONNXImportOptions &io);
+  /// Graph optimizations (-O1 and above), recorded into `report`.
+  LogicalResult optimizeGraph(ModuleOp module, const CompileOptions &options,
+                              nlohmann::ordered_json &report, std::string &pipeline);
+  /// autoglm -> linalg -> the target's lowered IR (stops at linalg when
+  /// `stopAtLinalg`).
+  LogicalResult lower(ModuleOp module, const CompileOptions &options, const TargetBackend &backend,
+                      const TargetDescription &target, bool stopAtLinalg, std::string &pipeline);
+
+private:
+  std::unique_ptr<MLIRContext> ctx;
+};
+
+/// Lists the registered targets (name, triple, CPU, vector bits, threads,
+/// artifact, whether this machine runs it) as an aligned table.
+void printTargets(llvm::raw_ostream &os);
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_COMPILER_SESSION_H

@@ -1,0 +1,130 @@
+//===- TargetBackend.h - target descriptions, backends, registry ---*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// A target is a description plus a backend. The description says what the
+// machine is (triple, CPU, features, vector width, registers, threads, what
+// the artifact is) and parameterizes the one kernel generator of its family;
+// the backend turns linalg into the family's lowered IR, serializes it and
+// links the artifact's library. Backends register themselves by name with
+// registerTargetBackend (registerAllTargets in InitAllTargets.h calls each
+// family's register function); the compile session looks them up by the
+// name given to --target. docs/targets.md says how to add one.
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_TARGET_TARGETBACKEND_H
+#define AUTOGLM_TARGET_TARGETBACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir::autoglm {
+
+/// Register tiles of the shared CPU kernel generator (the options of the
+/// autoglm-cpu-vectorize-* passes), chosen per ISA.
+struct CPUKernelParams {
+  /// f32 lanes of one vector register (AVX-512: 16, AVX2: 8, NEON: 4).
+  int64_t lanes = 16;
+  /// Widest vector tile of a contraction's vector dim, in lanes.
+  int64_t contractionWidth = 32;
+  /// Accumulator registers (in units of 16 f32 lanes) a kernel's rows may
+  /// fill.
+  int64_t accumulators = 16;
+};
+
+struct TargetDescription {
+  /// The --target name and a one-line summary for --list-targets.
+  std::string name, summary;
+  /// The kernel generator family: "cpu".
+  std::string family = "cpu";
+  /// LLVM's triple, CPU name and feature string.
+  std::string triple, cpu, features;
+  /// Widest vector of the ISA in bits.
+  int64_t vectorBits = 512;
+  CPUKernelParams kernels;
+  /// Large ops may run on several threads (an OpenMP runtime ships with the
+  /// artifact).
+  bool threads = true;
+  /// What the artifact's library is ("shared-library") and its file name.
+  std::string artifactKind = "shared-library", libraryName = "model.so";
+};
+
+/// What a user may change of a registered target (--target-cpu,
+/// --target-features); empty keeps the target's own.
+struct TargetOverrides {
+  std::string cpu, features;
+};
+
+/// Session switches a backend honours.
+struct CodegenOptions {
+  bool parallel = true;
+  bool vectorize = true;
+  /// LLVM's optimization level 0..3.
+  int optLevel = 2;
+};
+
+/// The linked library of an artifact and what must ship beside it.
+struct LinkedLibrary {
+  std::string path;
+  /// (name in the artifact, source path) of runtime libraries it needs.
+  std::vector<std::pair<std::string, std::string>> extraFiles;
+  std::vector<std::string> notes;
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend();
+
+  /// The target as registered (the host's CPU and features filled in).
+  virtual const TargetDescription &description() const = 0;
+
+  /// The description with `overrides` applied; an error when the backend
+  /// cannot take them.
+  virtual FailureOr<TargetDescription> resolve(const TargetOverrides &overrides,
+                                               std::string &error) const;
+
+  /// How artifacts of this target run on this machine: "native", an
+  /// emulator command line ("qemu-aarch64 -L /usr/aarch64-linux-gnu"), or
+  /// "no: <why>".
+  virtual std::string runsHere() const = 0;
+
+  /// linalg on tensors -> the family's lowered IR with the artifact's
+  /// entry point.
+  virtual void buildCodegenPipeline(OpPassManager &pm, const TargetDescription &target,
+                                    const CodegenOptions &options) const = 0;
+
+  /// Optimized LLVM IR of a lowered module (--emit llvm).
+  virtual LogicalResult emitLLVMIR(ModuleOp module, const TargetDescription &target, int optLevel,
+                                   std::string &out) const = 0;
+
+  /// An object file, or assembly (--emit obj / asm).
+  virtual LogicalResult emitObject(ModuleOp module, const TargetDescription &target, int optLevel,
+                                   bool assembly, std::vector<char> &out) const = 0;
+
+  /// Links the object of `module` into the artifact's library inside
+  /// `scratchDir`.
+  virtual LogicalResult link(ModuleOp module, const TargetDescription &target,
+                             const std::string &objectPath, const std::string &scratchDir,
+                             LinkedLibrary &out, std::string &error) const = 0;
+};
+
+/// Adds a backend under its description's name; a second backend of the
+/// same name replaces the first (a plugin may override a built-in target).
+void registerTargetBackend(std::unique_ptr<TargetBackend> backend);
+
+/// The backend registered as `name`, or null.
+const TargetBackend *lookupTargetBackend(llvm::StringRef name);
+
+/// Every registered backend, in registration order.
+std::vector<const TargetBackend *> getTargetBackends();
+
+/// "host, aarch64-linux, ..." for error messages.
+std::string targetNames();
+
+} // namespace mlir::autoglm
+
+#endif // AUTOGLM_TARGET_TARGETBACKEND_H

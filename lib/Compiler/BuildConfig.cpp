@@ -1,0 +1,121 @@
+//===- BuildConfig.cpp - the build config file (YAML / JSON) -------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Compiler/Session.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+
+/// Every key optional; paths relative to the file's folder.
+struct BuildConfig {
+  std::optional<std::string> model, output, target, cpu, features, emit, report;
+  std::optional<int> optLevel;
+  std::optional<bool> parallel, vectorize, winograd;
+  std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
+};
+
+} // namespace
+
+LLVM_YAML_IS_STRING_MAP(std::string)
+
+template <> struct llvm::yaml::MappingTraits<BuildConfig> {
+  static void mapping(IO &io, BuildConfig &c) {
+    io.mapOptional("model", c.model);
+    io.mapOptional("output", c.output);
+    io.mapOptional("target", c.target);
+    io.mapOptional("opt_level", c.optLevel);
+    io.mapOptional("target_cpu", c.cpu);
+    io.mapOptional("target_features", c.features);
+    io.mapOptional("emit", c.emit);
+    io.mapOptional("report", c.report);
+    io.mapOptional("bind_inputs", c.bindInputs);
+    io.mapOptional("dims", c.dims);
+    io.mapOptional("input_shapes", c.inputShapes);
+    io.mapOptional("max_dims", c.maxDims);
+    io.mapOptional("parallel", c.parallel);
+    io.mapOptional("vectorize", c.vectorize);
+    io.mapOptional("winograd", c.winograd);
+  }
+};
+
+const char *mlir::autoglm::buildConfigKeys() {
+  return "model, output, target, opt_level, target_cpu, target_features, emit, report, "
+         "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
+         "max_dims (name: bound), parallel, vectorize, winograd";
+}
+
+LogicalResult
+mlir::autoglm::applyBuildConfig(const std::string &path,
+                                llvm::function_ref<bool(llvm::StringRef)> givenOnCommandLine,
+                                CompileOptions &o, std::string &error) {
+  auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!text) {
+    error = "cannot read the config '" + path + "': " + text.getError().message();
+    return failure();
+  }
+  // The parser's message names the line and the key.
+  std::string diag;
+  llvm::raw_string_ostream os(diag);
+  llvm::SourceMgr::DiagHandlerTy handler = [](const llvm::SMDiagnostic &d, void *ctx) {
+    d.print(nullptr, *static_cast<llvm::raw_string_ostream *>(ctx));
+  };
+  BuildConfig c;
+  llvm::yaml::Input in((*text)->getMemBufferRef(), nullptr, handler, &os);
+  in >> c;
+  if (in.error()) {
+    error = "invalid config:\n" + diag;
+    return failure();
+  }
+
+  llvm::SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  auto resolve = [&](const std::string &p) {
+    if (p.empty() || llvm::sys::path::is_absolute(p) || dir.empty())
+      return p;
+    llvm::SmallString<256> full(dir);
+    llvm::sys::path::append(full, p);
+    return std::string(full);
+  };
+  auto set = [&](const char *flag, auto &field, const auto &value) {
+    if (value && !givenOnCommandLine(flag))
+      field = *value;
+  };
+  auto setPath = [&](const char *flag, std::string &field, const auto &value) {
+    if (value && !givenOnCommandLine(flag))
+      field = resolve(*value);
+  };
+  setPath("model", o.model, c.model);
+  setPath("--output", o.output, c.output);
+  setPath("--report", o.report, c.report);
+  set("--target", o.target, c.target);
+  set("--opt-level", o.optLevel, c.optLevel);
+  set("--target-cpu", o.targetOverrides.cpu, c.cpu);
+  set("--target-features", o.targetOverrides.features, c.features);
+  set("--emit", o.emit, c.emit);
+  set("--parallel", o.parallel, c.parallel);
+  set("--vectorize", o.vectorize, c.vectorize);
+  set("--winograd", o.winograd, c.winograd);
+  // Maps become the flags' name=value form.
+  auto setMap = [&](const char *flag, std::vector<std::string> &field,
+                    const std::map<std::string, std::string> &map, bool isPath) {
+    if (!givenOnCommandLine(flag))
+      for (const auto &[name, v] : map)
+        field.push_back(name + "=" + (isPath ? resolve(v) : v));
+  };
+  setMap("--bind-input", o.bindInputs, c.bindInputs, true);
+  setMap("--dim", o.dims, c.dims, false);
+  setMap("--input-shape", o.inputShapes, c.inputShapes, false);
+  setMap("--max-dim", o.maxDims, c.maxDims, false);
+  return success();
+}

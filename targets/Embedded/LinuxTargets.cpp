@@ -1,0 +1,49 @@
+//===- LinuxTargets.cpp - cross CPU targets running Linux ----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// A Linux cross target is a description (triple, CPU, features, vector
+// width and registers for the shared kernel generator) plus Debian's cross
+// libc to link against and the qemu-user emulator that runs its programs
+// here. Artifacts are shared libraries, like the host's; the runtime and
+// autoglm-run are cross-built with cmake/toolchains/<name>.cmake.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Target/CPU.h"
+#include "autoglm/Target/Embedded.h"
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+
+/// A Linux target of Debian multiarch triple `multiarch` (the cross libc's
+/// folder /usr/<multiarch>) and qemu-user emulator `qemu`.
+CPUTargetSpec linuxSpec(const char *name, const char *summary, const char *triple,
+                        const char *multiarch, const char *cpu, const char *features,
+                        int64_t vectorBits, int64_t vectorRegisters, const char *qemu) {
+  CPUTargetSpec spec;
+  TargetDescription &d = spec.description;
+  d.name = name;
+  d.summary = summary;
+  d.triple = triple;
+  d.cpu = cpu;
+  d.features = features;
+  d.vectorBits = vectorBits;
+  d.kernels = cpuKernelParams(vectorBits, vectorRegisters);
+  // Debian ships no cross OpenMP runtime: one thread.
+  d.threads = false;
+  std::string root = std::string("/usr/") + multiarch;
+  spec.libraryDirs = {root + "/lib"};
+  spec.emulator = qemu;
+  spec.emulatorSysroot = root;
+  return spec;
+}
+
+} // namespace
+
+void mlir::autoglm::registerEmbeddedTargets() {
+  registerTargetBackend(createCPUBackend(linuxSpec(
+      "aarch64-linux", "64-bit Arm Linux, NEON (shared library; Debian libc6-dev-arm64-cross)",
+      "aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "generic", "+neon,+fp-armv8", 128, 32,
+      "qemu-aarch64")));
+}
