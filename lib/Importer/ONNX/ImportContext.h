@@ -140,6 +140,12 @@ FailureOr<Value> makeUnary(NodeImporter &n, UnaryKind kind, Value x,
 FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
                             Type resultType = {});
 
+/// Conv (ONNX Conv's window attributes of node `n`, auto_pad against node
+/// input 0's shape) of `input` and `weight` with an optional per-channel
+/// `bias`; the result type is inferred when `resultType` is null.
+FailureOr<Value> makeConv(NodeImporter &n, Value input, Value weight, Value bias,
+                          Type resultType = {});
+
 /// Sets output 0 of the node to `v`, passing a failure through.
 inline LogicalResult done(NodeImporter &n, FailureOr<Value> v) {
   if (failed(v))

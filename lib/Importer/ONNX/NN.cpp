@@ -63,20 +63,7 @@ FailureOr<Window> readWindow(NodeImporter &n, int64_t nd,
 }
 
 LogicalResult importConv(NodeImporter &n) {
-  auto x = n.inputType(0), w = n.inputType(1);
-  if (x.getRank() < 3 || w.getRank() != x.getRank())
-    return n.error("expects input and weight of equal rank >= 3");
-  int64_t nd = x.getRank() - 2;
-  auto win = readWindow(n, nd, w.getShape().drop_front(2));
-  if (failed(win))
-    return failure();
-  auto r = n.make<ConvOp>(n.outputType(0), n.input(0), n.input(1), n.input(2),
-                          win->strides, win->dilations, win->pads,
-                          n.attrInt("group", 1));
-  if (failed(r))
-    return failure();
-  n.setOutput(0, *r);
-  return success();
+  return done(n, makeConv(n, n.input(0), n.input(1), n.input(2), n.outputType(0)));
 }
 
 LogicalResult importConvTranspose(NodeImporter &n) {
@@ -434,6 +421,19 @@ LogicalResult importDropout(NodeImporter &n) {
 }
 
 } // namespace
+
+FailureOr<Value> onnx_import::makeConv(NodeImporter &n, Value input, Value weight, Value bias,
+                                       Type resultType) {
+  auto x = cast<RankedTensorType>(input.getType()), w = cast<RankedTensorType>(weight.getType());
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return n.error("expects input and weight of equal rank >= 3");
+  int64_t nd = x.getRank() - 2;
+  auto win = readWindow(n, nd, w.getShape().drop_front(2));
+  if (failed(win))
+    return failure();
+  return n.make<ConvOp>(resultType, input, weight, bias, win->strides, win->dilations, win->pads,
+                        n.attrInt("group", 1));
+}
 
 void onnx_import::registerNNRules(RuleTable &t) {
   t["Conv"] = importConv;
