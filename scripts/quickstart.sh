@@ -37,3 +37,23 @@ echo "== 3. Run over the test split (360 digits, one call each)"
 "$BUILD/bin/autoglm-run" "$ART" --dataset "$EX/test_split/inputs.pb" \
   --labels "$EX/test_split/labels.pb" --bench 200 --warmup 20
 echo "recorded fp32 accuracy (torch): $(grep -oP '"fp32_accuracy": \K[0-9.]+' "$EX/accuracy.json" | cut -c1-6)"
+
+echo
+echo "== 4. Compress: static int8 (calibrated on 128 training samples, examples/digits/calib_split)"
+"$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-int8" -O2 --quantize int8 \
+  --calib "$EX/calib_split/inputs.pb" --report "$OUT/int8-report.json" 2> "$OUT/calibration.log" \
+  > /dev/null || { cat "$OUT/calibration.log"; exit 1; }
+tail -1 "$OUT/calibration.log"
+row() { # name artifact
+  local out
+  out="$("$BUILD/bin/autoglm-run" "$2" --dataset "$EX/test_split/inputs.pb" \
+    --labels "$EX/test_split/labels.pb" --bench 200 --warmup 20)"
+  printf "%-6s %12s %16s %20s\n" "$1" "$(stat -c %s "$2/model.so")" \
+    "$(echo "$out" | grep -oP 'accuracy: \K[0-9/]+')" \
+    "$(echo "$out" | grep -oP 'over 200 runs: median \K[0-9.]+ ms')"
+}
+printf "%-6s %12s %16s %20s\n" "" "model.so B" "test accuracy" "latency (median)"
+row fp32 "$ART"
+row int8 "$OUT/digits-int8"
+echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.json"
+echo "(int8 runs as int32 loops today: smaller, not yet faster; VNNI kernels are next)"

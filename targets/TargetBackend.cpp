@@ -28,6 +28,8 @@ namespace {
 struct Registry {
   std::mutex mutex;
   std::vector<std::unique_ptr<TargetBackend>> backends;
+  /// Replaced backends stay alive: a caller may still hold one.
+  std::vector<std::unique_ptr<TargetBackend>> replaced;
 };
 Registry &registry() {
   static Registry r;
@@ -41,6 +43,7 @@ void mlir::autoglm::registerTargetBackend(std::unique_ptr<TargetBackend> backend
   const std::string &name = backend->description().name;
   for (auto &b : r.backends)
     if (b->description().name == name) {
+      r.replaced.push_back(std::move(b));
       b = std::move(backend);
       return;
     }

@@ -6,6 +6,7 @@
 # with BatchNorm and Dropout (so graph pruning and BN folding have work to do),
 # exported to ONNX (opset 17, batch 1). Writes next to this script:
 #   model.onnx, test_split/{inputs,labels,logits}.pb (ONNX TensorProto),
+#   calib_split/inputs.pb (128 training samples, for --quantize int8 --calib),
 #   accuracy.json (fp32 test accuracy of the torch model).
 # Needs Debian's python3-torch python3-onnx python3-sklearn (scripts/models/
 # install them); run with /usr/bin/python3.
@@ -81,6 +82,12 @@ def main():
         t = numpy_helper.from_array(arr, name)
         with open(os.path.join(OUT, "test_split", name + ".pb"), "wb") as f:
             f.write(t.SerializeToString())
+    # Calibration samples for quantization (autoglm-compile --calib): the
+    # first 128 of the training split, so calibration never sees the test
+    # split it is measured on.
+    os.makedirs(os.path.join(OUT, "calib_split"), exist_ok=True)
+    with open(os.path.join(OUT, "calib_split", "inputs.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x_tr[:128], "inputs").SerializeToString())
     with open(os.path.join(OUT, "accuracy.json"), "w") as f:
         json.dump({"dataset": "sklearn digits, 80/20 split, random_state=0, stratified",
                    "samples": int(len(y_te)), "fp32_accuracy": acc,

@@ -17,8 +17,16 @@ using namespace mlir::autoglm;
 
 namespace {
 
+/// quantization: {mode, calib, method, percentile, exclude}.
+struct QuantConfig {
+  std::optional<std::string> mode, calib, method;
+  std::optional<double> percentile;
+  std::vector<std::string> exclude;
+};
+
 /// Every key optional; paths relative to the file's folder.
 struct BuildConfig {
+  std::optional<QuantConfig> quantization;
   std::optional<std::string> model, output, target, cpu, features, emit, report;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd;
@@ -28,6 +36,16 @@ struct BuildConfig {
 } // namespace
 
 LLVM_YAML_IS_STRING_MAP(std::string)
+
+template <> struct llvm::yaml::MappingTraits<QuantConfig> {
+  static void mapping(IO &io, QuantConfig &q) {
+    io.mapOptional("mode", q.mode);
+    io.mapOptional("calib", q.calib);
+    io.mapOptional("method", q.method);
+    io.mapOptional("percentile", q.percentile);
+    io.mapOptional("exclude", q.exclude);
+  }
+};
 
 template <> struct llvm::yaml::MappingTraits<BuildConfig> {
   static void mapping(IO &io, BuildConfig &c) {
@@ -46,13 +64,15 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("parallel", c.parallel);
     io.mapOptional("vectorize", c.vectorize);
     io.mapOptional("winograd", c.winograd);
+    io.mapOptional("quantization", c.quantization);
   }
 };
 
 const char *mlir::autoglm::buildConfigKeys() {
   return "model, output, target, opt_level, target_cpu, target_features, emit, report, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
-         "max_dims (name: bound), parallel, vectorize, winograd";
+         "max_dims (name: bound), parallel, vectorize, winograd, quantization (mode, calib, "
+         "method, percentile, exclude)";
 }
 
 LogicalResult
@@ -117,5 +137,14 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   setMap("--dim", o.dims, c.dims, false);
   setMap("--input-shape", o.inputShapes, c.inputShapes, false);
   setMap("--max-dim", o.maxDims, c.maxDims, false);
+  if (c.quantization) {
+    const QuantConfig &q = *c.quantization;
+    set("--quantize", o.quantize, q.mode);
+    setPath("--calib", o.calib, q.calib);
+    set("--calib-method", o.calibMethod, q.method);
+    set("--calib-percentile", o.calibPercentile, q.percentile);
+    if (!givenOnCommandLine("--exclude"))
+      o.exclude.insert(o.exclude.end(), q.exclude.begin(), q.exclude.end());
+  }
   return success();
 }

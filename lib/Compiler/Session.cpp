@@ -222,6 +222,8 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   std::string graphPipeline;
   if (failed(optimizeGraph(*module, o, report, graphPipeline)))
     return failure();
+  if (!o.quantize.empty() && failed(quantize(*module, o, io, report, error)))
+    return failure();
   nlohmann::ordered_json fused = nlohmann::ordered_json::object();
   if (auto counts = (*module)->getAttrOfType<DictionaryAttr>("autoglm.counts")) {
     for (NamedAttribute a : counts)
@@ -260,41 +262,48 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   info.modelSha256 = sha256Hex((*modelBytes)->getBuffer());
   info.dims = io.dimValues;
   info.inputShapes = io.inputShapes;
+  return emitArtifact(*module, o, *backend, *target, std::move(info), graphPipeline, error);
+}
+
+LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions &o,
+                                           const TargetBackend &backend,
+                                           const TargetDescription &target, ArtifactInfo info,
+                                           const std::string &graphPipeline, std::string &error) {
   info.optLevel = o.optLevel;
-  auto sig = collectSignature(*module, "main");
+  auto sig = collectSignature(module, "main");
   if (failed(sig))
     return failure();
   info.inputs = sig->first;
   info.outputs = sig->second;
-  info.weightBytes = constantBytes(*module);
+  info.weightBytes = constantBytes(module);
 
   bool stopAtLinalg = o.emit == "linalg";
   std::string lowering;
-  if (failed(lower(*module, o, *backend, *target, stopAtLinalg, lowering)))
+  if (failed(lower(module, o, backend, target, stopAtLinalg, lowering)))
     return failure();
   info.pipeline = graphPipeline.empty() ? lowering : graphPipeline + "," + lowering;
   if (stopAtLinalg)
-    return writeModule(o.output, *module, error);
-  if (failed(collectHidden(*module, info)))
+    return writeModule(o.output, module, error);
+  if (failed(collectHidden(module, info)))
     return failure();
-  if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.arena_bytes"))
+  if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.arena_bytes"))
     info.arenaBytes = a.getInt();
-  if (auto a = (*module)->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))
+  if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))
     info.naiveTempBytes = a.getInt();
-  info.target = target->name;
-  info.triple = target->triple;
-  info.cpu = target->cpu;
-  info.features = target->features;
-  info.family = target->family;
+  info.target = target.name;
+  info.triple = target.triple;
+  info.cpu = target.cpu;
+  info.features = target.features;
+  info.family = target.family;
 
   if (o.emit == "llvm") {
     std::string ir;
-    if (failed(backend->emitLLVMIR(*module, *target, o.optLevel, ir)))
+    if (failed(backend.emitLLVMIR(module, target, o.optLevel, ir)))
       return failure();
     return writeOutput(o.output, ir, error);
   }
   std::vector<char> obj;
-  if (failed(backend->emitObject(*module, *target, o.optLevel, o.emit == "asm", obj)))
+  if (failed(backend.emitObject(module, target, o.optLevel, o.emit == "asm", obj)))
     return failure();
   if (o.emit == "asm" || o.emit == "obj")
     return writeOutput(o.output, llvm::StringRef(obj.data(), obj.size()), error);
@@ -307,7 +316,7 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   LinkedLibrary lib;
   LogicalResult result = writeOutput(objPath, llvm::StringRef(obj.data(), obj.size()), error);
   if (succeeded(result))
-    result = backend->link(*module, *target, objPath, std::string(scratch), lib, error);
+    result = backend.link(module, target, objPath, std::string(scratch), lib, error);
   if (succeeded(result)) {
     info.extraFiles = lib.extraFiles;
     info.notes.insert(info.notes.end(), lib.notes.begin(), lib.notes.end());

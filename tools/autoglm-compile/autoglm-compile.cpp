@@ -78,6 +78,22 @@ int main(int argc, char **argv) {
                  "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays "
                  "(fewer multiplies; the transformed weights take 16/9 the bytes)")
       ->capture_default_str();
+  app.add_option("--quantize", o.quantize,
+                 "Quantize: int8 (static; calibrated uint8 activations, int8 per-channel "
+                 "weights, int32 accumulation; needs --calib)")
+      ->check(CLI::IsMember({"int8"}));
+  app.add_option("--calib", o.calib,
+                 "Calibration samples: a folder of TensorProto .pb files (one sample each, or "
+                 "folders of input_<i>.pb) or one .pb of samples stacked along axis 0");
+  app.add_option("--calib-method", o.calibMethod, "Activation ranges: minmax or percentile")
+      ->check(CLI::IsMember({"minmax", "percentile"}))
+      ->capture_default_str();
+  app.add_option("--calib-percentile", o.calibPercentile,
+                 "With --calib-method percentile: the top percentile kept (the bottom is "
+                 "100 minus it)")
+      ->capture_default_str();
+  app.add_option("--exclude", o.exclude, "ONNX node names that stay fp32 (comma-separated)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
   if (listTargets) {

@@ -46,6 +46,20 @@ struct CompileOptions {
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).
   std::vector<std::string> bindInputs, dims, inputShapes, maxDims;
+
+  /// Quantization: "" (none) or "int8" (static: calibrated uint8
+  /// activations, int8 per-channel weights, int32 accumulation).
+  std::string quantize;
+  /// Calibration samples: a folder of TensorProto .pb files (one sample of
+  /// a single-input model each, or test_data_set-style folders with
+  /// input_<i>.pb) or one .pb of samples stacked along axis 0.
+  std::string calib;
+  /// How a range is taken from the samples: "minmax" or "percentile" (the
+  /// calibPercentile-th percentile at the top, 100 - it at the bottom).
+  std::string calibMethod = "minmax";
+  double calibPercentile = 99.99;
+  /// ONNX node names that stay fp32.
+  std::vector<std::string> exclude;
 };
 
 /// Reads a build config (YAML, or JSON, which is YAML) into `options`: every
@@ -83,6 +97,19 @@ public:
   /// Graph optimizations (-O1 and above), recorded into `report`.
   LogicalResult optimizeGraph(ModuleOp module, const CompileOptions &options,
                               nlohmann::ordered_json &report, std::string &pipeline);
+  /// Static int8 quantization (options.quantize): marks the ops, compiles a
+  /// copy that exposes their inputs for the host, runs it with the runtime
+  /// over the calibration samples, and rewrites the ops with the ranges;
+  /// the decisions go into `report["quantization"]`.
+  LogicalResult quantize(ModuleOp module, const CompileOptions &options,
+                         const ONNXImportOptions &io, nlohmann::ordered_json &report,
+                         std::string &error);
+  /// Lowers an optimized module for `target` and writes what options.emit
+  /// asks (the artifact at options.output by default).
+  LogicalResult emitArtifact(ModuleOp module, const CompileOptions &options,
+                             const TargetBackend &backend, const TargetDescription &target,
+                             ArtifactInfo info, const std::string &graphPipeline,
+                             std::string &error);
   /// autoglm -> linalg -> the target's lowered IR (stops at linalg when
   /// `stopAtLinalg`).
   LogicalResult lower(ModuleOp module, const CompileOptions &options, const TargetBackend &backend,

@@ -113,7 +113,8 @@ public:
 };
 
 /// Adds a backend under its description's name; a second backend of the
-/// same name replaces the first (a plugin may override a built-in target).
+/// same name replaces the first for later lookups (a plugin may override a
+/// built-in target); the first stays alive for whoever holds it.
 void registerTargetBackend(std::unique_ptr<TargetBackend> backend);
 
 /// The backend registered as `name`, or null.

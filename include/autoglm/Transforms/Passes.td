@@ -127,4 +127,60 @@ def FuseAttention : Pass<"autoglm-fuse-attention", "ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def QuantMark : Pass<"autoglm-quant-mark", "ModuleOp"> {
+  let summary = "Mark the ops static int8 quantization will rewrite";
+  let description = [{
+    Every conv, linear and matmul of the model function whose input is f32
+    and whose weight (operand 1) is an f32 constant gets `autoglm.quant_id`,
+    numbered in program order, unless its ONNX node name is in `exclude`.
+    The calibration (autoglm-quant-expose-activations on a copy) and the
+    rewrite (autoglm-quant-int8) address ops by this id.
+
+    Before: %y = autoglm.conv %x, %w, %b ...
+    After:  %y = autoglm.conv %x, %w, %b {autoglm.quant_id = 0 : i64, ...}
+  }];
+  let options = [ListOption<"exclude", "exclude", "std::string", "ONNX node names that stay fp32">,
+  ];
+}
+
+def QuantExposeActivations : Pass<"autoglm-quant-expose-activations", "ModuleOp"> {
+  let summary = "Return the input of every marked op as an extra model output";
+  let description = [{
+    The calibration model: the input activation of each op with
+    `autoglm.quant_id` k becomes result (original results + k) of the model
+    function, named `autoglm.calib.k`, so the runtime can observe it on
+    calibration samples.
+
+    Before: func @main(%x) -> (%y) { ... autoglm.conv %a, %w {autoglm.quant_id = 0} }
+    After:  func @main(%x) -> (%y, %a {autoglm.name = "autoglm.calib.0"})
+  }];
+}
+
+def QuantInt8 : Pass<"autoglm-quant-int8", "ModuleOp"> {
+  let summary = "Static int8 quantization of marked ops with calibrated ranges";
+  let description = [{
+    Each op with `autoglm.quant_id` and a calibrated input range
+    `autoglm.act_range = [lo, hi]` becomes integer arithmetic: the input is
+    quantized to uint8, asymmetric per tensor (scale (hi' - lo') / 255 over
+    the range widened to hold 0, zero point round(-lo' / scale)); the weight
+    to int8, symmetric per output channel (scale max|w| / 127, held as an
+    int8 constant); the product accumulates in int32 over the centered
+    operands; the accumulator times x_scale * w_scale[c] is f32 again and
+    takes the op's bias, residual and activation. Each decision (scales,
+    zero point, the weight's SQNR) is recorded on the module as
+    `autoglm.quant_report`, by ONNX node name.
+
+    Before: %y = autoglm.conv %x, %w, %b {activation = relu, autoglm.quant_id = 0,
+                                         autoglm.act_range = [0.0, 6.0]}
+    After:  %q = autoglm.quantize %x, %sx, %zx -> ui8
+            %c = autoglm.binary sub (autoglm.cast %q -> i32), %zx32
+            %a = autoglm.conv %c, (autoglm.cast %wq : i8 -> i32) -> i32
+            %y = relu((autoglm.cast %a -> f32) * %s + %b)
+  }];
+}
+
 #endif // AUTOGLM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,412 @@
+//===- Quantize.cpp - the session's quantization stage --------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Static int8 post-training quantization. The analysis (which ops, what
+// range their inputs take on real data) is separate from the rewrite
+// (autoglm-quant-int8): ops are marked, a copy of the model that returns
+// their inputs is compiled for the host and run by the real runtime over the
+// calibration samples, and the ranges land on the ops as attributes the
+// rewrite reads. Every decision goes into the report by ONNX node name.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Compiler/Session.h"
+#include "autoglm/Support/TensorProto.h"
+#include "autoglm/Transforms/Passes.h"
+#include "autoglm/runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+
+LogicalResult fail(std::string &error, std::string msg) {
+  error = std::move(msg);
+  return failure();
+}
+
+/// The runtime's dtype name of an ONNX element type ("" if none).
+std::string dtypeOfOnnx(int32_t t) {
+  switch (t) {
+  case onnx::TensorProto::FLOAT:
+    return "float32";
+  case onnx::TensorProto::DOUBLE:
+    return "float64";
+  case onnx::TensorProto::INT8:
+    return "int8";
+  case onnx::TensorProto::UINT8:
+    return "uint8";
+  case onnx::TensorProto::INT32:
+    return "int32";
+  case onnx::TensorProto::INT64:
+    return "int64";
+  case onnx::TensorProto::BOOL:
+    return "bool";
+  default:
+    return "";
+  }
+}
+
+struct InputSpec {
+  std::string name, dtype;
+  std::vector<int64_t> shape;
+  size_t bytes = 0;
+};
+
+/// One calibration sample: the bytes of every model input, and where they
+/// came from (for messages).
+struct Sample {
+  std::vector<std::vector<char>> inputs;
+  std::string source;
+};
+
+/// Reads a TensorProto file's data as `spec`'s dtype; with `stacked`, any
+/// whole number of samples.
+LogicalResult readTensorFile(const std::string &path, const InputSpec &spec, bool stacked,
+                             std::vector<char> &bytes, std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return fail(error,
+                "cannot read the calibration file '" + path + "': " + buffer.getError().message());
+  onnx::TensorProto t;
+  if (!t.ParseFromArray((*buffer)->getBufferStart(), (int)(*buffer)->getBufferSize()))
+    return fail(error, "calibration file '" + path + "' is not a TensorProto (.pb)");
+  std::string dtype = dtypeOfOnnx(t.data_type());
+  if (dtype != spec.dtype)
+    return fail(error, "calibration file '" + path + "' holds " +
+                           (dtype.empty() ? "an unsupported element type" : dtype) + ", input '" +
+                           spec.name + "' takes " + spec.dtype);
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
+      return fail(error, "calibration file '" + path + "' declares an invalid shape");
+    n *= d;
+  }
+  if (!::autoglm::tensorProtoBytes(t, n, bytes, error))
+    return fail(error, "calibration file '" + path + "': " + error);
+  if (bytes.empty() || (stacked ? bytes.size() % spec.bytes : bytes.size() != spec.bytes)) {
+    std::string shape;
+    for (int64_t d : spec.shape)
+      shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    return fail(error, "calibration file '" + path + "' holds " + std::to_string(bytes.size()) +
+                           " bytes, not " + (stacked ? "whole samples" : "one sample") +
+                           " of input '" + spec.name + "' (" + spec.dtype + "[" + shape + "], " +
+                           std::to_string(spec.bytes) + " bytes)");
+  }
+  if (spec.dtype == "float32")
+    for (size_t i = 0; i < bytes.size(); i += 4) {
+      float v;
+      std::memcpy(&v, bytes.data() + i, 4);
+      if (!std::isfinite(v))
+        return fail(error, "calibration file '" + path + "' holds NaN or Inf (element " +
+                               std::to_string(i / 4) + ")");
+    }
+  return success();
+}
+
+/// The samples at `path`: a folder of .pb files (one sample of a
+/// single-input model each) or of folders with input_<i>.pb, or one .pb of
+/// samples stacked along axis 0.
+LogicalResult readSamples(const std::string &path, const std::vector<InputSpec> &inputs,
+                          std::vector<Sample> &out, std::string &error) {
+  if (!llvm::sys::fs::exists(path))
+    return fail(error, "calibration set '" + path + "' does not exist");
+  if (!llvm::sys::fs::is_directory(path)) {
+    if (inputs.size() != 1)
+      return fail(error, "a stacked calibration file needs a single-input model (this one has " +
+                             std::to_string(inputs.size()) +
+                             " inputs: give a folder of input_<i>.pb folders)");
+    std::vector<char> all;
+    if (failed(readTensorFile(path, inputs[0], /*stacked=*/true, all, error)))
+      return failure();
+    size_t n = all.size() / inputs[0].bytes;
+    for (size_t s = 0; s < n; ++s)
+      out.push_back({{std::vector<char>(all.begin() + s * inputs[0].bytes,
+                                        all.begin() + (s + 1) * inputs[0].bytes)},
+                     path + " sample " + std::to_string(s)});
+    return success();
+  }
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec; it.increment(ec))
+    entries.push_back(it->path());
+  if (ec)
+    return fail(error, "cannot list the calibration folder '" + path + "': " + ec.message());
+  llvm::sort(entries);
+  for (const std::string &e : entries) {
+    Sample s;
+    s.source = e;
+    if (llvm::sys::fs::is_directory(e)) {
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::vector<char> bytes;
+        if (failed(readTensorFile(e + "/input_" + std::to_string(i) + ".pb", inputs[i], false,
+                                  bytes, error)))
+          return failure();
+        s.inputs.push_back(std::move(bytes));
+      }
+    } else if (llvm::StringRef(e).ends_with(".pb")) {
+      if (inputs.size() != 1)
+        return fail(error, "calibration file '" + e + "' is one tensor, but the model has " +
+                               std::to_string(inputs.size()) +
+                               " inputs (give folders of input_<i>.pb)");
+      std::vector<char> bytes;
+      if (failed(readTensorFile(e, inputs[0], false, bytes, error)))
+        return failure();
+      s.inputs.push_back(std::move(bytes));
+    } else {
+      continue;
+    }
+    out.push_back(std::move(s));
+  }
+  return success();
+}
+
+/// Per-tensor statistics over every calibration sample: the range, and for
+/// percentiles a histogram over it (a second pass).
+struct TensorStats {
+  double lo = INFINITY, hi = -INFINITY;
+  std::vector<uint64_t> hist;
+  uint64_t count = 0;
+};
+constexpr int kBins = 4096;
+
+/// The value below which `fraction` of the histogrammed elements lie.
+double histogramQuantile(const TensorStats &s, double fraction) {
+  uint64_t target = (uint64_t)std::ceil(fraction * (double)s.count);
+  uint64_t seen = 0;
+  double width = (s.hi - s.lo) / kBins;
+  for (int b = 0; b < kBins; ++b) {
+    seen += s.hist[b];
+    if (seen >= target)
+      return s.lo + (b + 1) * width;
+  }
+  return s.hi;
+}
+
+/// Loads the calibration artifact and runs it; `visit(k, data, n)` sees the
+/// k-th exposed tensor of every sample.
+struct CalibrationRunner {
+  autoglm_model *model = nullptr;
+  autoglm_context *ctx = nullptr;
+  std::vector<std::vector<char>> outputs;
+  size_t firstExposed = 0;
+  ~CalibrationRunner() {
+    if (ctx)
+      autoglm_context_release(ctx);
+    if (model)
+      autoglm_model_release(model);
+  }
+  LogicalResult open(const std::string &dir, size_t exposed, std::string &error) {
+    if (autoglm_model_load(dir.c_str(), &model) || autoglm_context_create(model, 0, &ctx))
+      return fail(error, std::string("calibration model: ") + autoglm_last_error());
+    size_t n = autoglm_model_num_outputs(model);
+    firstExposed = n - exposed;
+    outputs.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      outputs[i].resize(autoglm_model_output_bytes(model, i));
+      if (autoglm_context_set_output(
+              ctx, i, autoglm_model_output_dtype(model, i), autoglm_model_output_rank(model, i),
+              autoglm_model_output_shape(model, i), outputs[i].data(), outputs[i].size()))
+        return fail(error, std::string("calibration model: ") + autoglm_last_error());
+    }
+    return success();
+  }
+  template <typename Fn> LogicalResult run(const Sample &s, Fn visit, std::string &error) {
+    for (size_t i = 0; i < s.inputs.size(); ++i)
+      if (autoglm_context_set_input(
+              ctx, i, autoglm_model_input_dtype(model, i), autoglm_model_input_rank(model, i),
+              autoglm_model_input_shape(model, i), s.inputs[i].data(), s.inputs[i].size()))
+        return fail(error, s.source + ": " + autoglm_last_error());
+    if (autoglm_context_run(ctx))
+      return fail(error, s.source + ": " + autoglm_last_error());
+    for (size_t k = firstExposed; k < outputs.size(); ++k)
+      visit(k - firstExposed, (const float *)outputs[k].data(), outputs[k].size() / 4);
+    return success();
+  }
+};
+
+} // namespace
+
+LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
+                                       const ONNXImportOptions &io, nlohmann::ordered_json &report,
+                                       std::string &error) {
+  if (o.quantize != "int8")
+    return fail(error, "--quantize takes int8, got '" + o.quantize + "'");
+  if (o.calib.empty())
+    return fail(error, "--quantize int8 needs calibration samples (--calib)");
+  if (o.calibMethod != "minmax" && o.calibMethod != "percentile")
+    return fail(error, "--calib-method takes minmax or percentile, got '" + o.calibMethod + "'");
+  if (!(o.calibPercentile > 50 && o.calibPercentile <= 100))
+    return fail(error, "--calib-percentile takes a value in (50, 100]");
+  if (!io.dimBounds.empty() || io.openInputs)
+    return fail(error, "calibration needs static input shapes (fix open extents with --dim or "
+                       "--input-shape, not --max-dim / --open-inputs)");
+
+  // 1. Which ops: conv / linear / matmul with constant weights, less the
+  // excluded nodes.
+  PassManager mark(&context());
+  QuantMarkOptions markOptions;
+  markOptions.exclude.assign(o.exclude.begin(), o.exclude.end());
+  mark.addPass(createQuantMark(markOptions));
+  if (failed(mark.run(module)))
+    return failure();
+  std::map<int64_t, Operation *> marked;
+  std::set<std::string> names;
+  module.walk([&](Operation *op) {
+    if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
+      names.insert(loc.getName().str());
+    if (auto id = op->getAttrOfType<IntegerAttr>("autoglm.quant_id"))
+      marked[id.getInt()] = op;
+  });
+  for (const std::string &e : o.exclude)
+    if (!names.count(e))
+      return fail(error, "--exclude names no node of the model: '" + e + "'");
+  nlohmann::ordered_json q = {{"mode", o.quantize},
+                              {"method", o.calibMethod},
+                              {"calibration", o.calib},
+                              {"excluded", o.exclude}};
+  if (marked.empty()) {
+    q["layers"] = nlohmann::ordered_json::array();
+    q["note"] = "no conv, linear or matmul with constant weights to quantize";
+    report["quantization"] = q;
+    return success();
+  }
+
+  // 2. The calibration model: the same graph returning each marked op's
+  // input, compiled for this machine.
+  OwningOpRef<ModuleOp> calibModule = module.clone();
+  PassManager expose(&context());
+  expose.addPass(createQuantExposeActivations());
+  if (failed(expose.run(*calibModule)))
+    return failure();
+  const TargetBackend *host = lookupTargetBackend("host");
+  FailureOr<TargetDescription> hostTarget = host->resolve({}, error);
+  if (failed(hostTarget))
+    return failure();
+  llvm::SmallString<128> scratch;
+  if (llvm::sys::fs::createUniqueDirectory("autoglm-calibrate", scratch))
+    return fail(error, "cannot create a temporary directory");
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(scratch); });
+  CompileOptions co = o;
+  co.emit.clear();
+  co.report.clear();
+  co.output = (scratch + "/calibration").str();
+  ArtifactInfo info;
+  info.modelName = "calibration of " + llvm::sys::path::filename(o.model).str();
+  if (failed(emitArtifact(*calibModule, co, *host, *hostTarget, info, "", error)))
+    return failure();
+
+  // 3. Run it over the samples.
+  CalibrationRunner runner;
+  if (failed(runner.open(co.output, marked.size(), error)))
+    return failure();
+  std::vector<InputSpec> inputs;
+  for (size_t i = 0; i < autoglm_model_num_inputs(runner.model); ++i) {
+    InputSpec s;
+    s.name = autoglm_model_input_name(runner.model, i);
+    s.dtype = autoglm_dtype_name(autoglm_model_input_dtype(runner.model, i));
+    const int64_t *shape = autoglm_model_input_shape(runner.model, i);
+    s.shape.assign(shape, shape + autoglm_model_input_rank(runner.model, i));
+    s.bytes = autoglm_model_input_bytes(runner.model, i);
+    inputs.push_back(s);
+  }
+  std::vector<Sample> samples;
+  if (failed(readSamples(o.calib, inputs, samples, error)))
+    return failure();
+  if (samples.empty())
+    return fail(error, "calibration set '" + o.calib + "' holds no samples");
+
+  std::vector<TensorStats> stats(marked.size());
+  bool percentile = o.calibMethod == "percentile";
+  int passes = percentile ? 2 : 1;
+  llvm::errs() << "autoglm-compile: calibrating " << marked.size() << " tensors on "
+               << samples.size() << " samples (" << o.calibMethod << ")\n";
+  for (int pass = 0; pass < passes; ++pass) {
+    for (TensorStats &s : stats)
+      if (pass == 1)
+        s.hist.assign(kBins, 0);
+    size_t step = std::max<size_t>(1, samples.size() / 10);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      auto visit = [&](size_t k, const float *data, size_t n) {
+        TensorStats &s = stats[k];
+        if (pass == 0) {
+          for (size_t j = 0; j < n; ++j) {
+            s.lo = std::min(s.lo, (double)data[j]);
+            s.hi = std::max(s.hi, (double)data[j]);
+          }
+          return;
+        }
+        double width = (s.hi - s.lo) / kBins;
+        for (size_t j = 0; j < n; ++j) {
+          int b = width > 0 ? (int)((data[j] - s.lo) / width) : 0;
+          ++s.hist[std::clamp(b, 0, kBins - 1)];
+        }
+        s.count += n;
+      };
+      if (failed(runner.run(samples[i], visit, error)))
+        return failure();
+      if ((i + 1) % step == 0 || i + 1 == samples.size())
+        llvm::errs() << "autoglm-compile: calibration pass " << pass + 1 << "/" << passes << ": "
+                     << i + 1 << "/" << samples.size() << " samples\n";
+    }
+  }
+  for (TensorStats &s : stats)
+    if (!std::isfinite(s.lo) || !std::isfinite(s.hi))
+      return fail(error, "a calibrated activation is not finite (NaN or Inf in the model's "
+                         "intermediate values)");
+
+  // 4. The ranges onto the ops, then the rewrite.
+  Builder b(&context());
+  for (auto &[id, op] : marked) {
+    TensorStats &s = stats[id];
+    double lo = s.lo, hi = s.hi;
+    if (percentile && s.hi > s.lo) {
+      double tail = (100.0 - o.calibPercentile) / 100.0;
+      lo = s.lo < 0 ? histogramQuantile(s, tail) : s.lo;
+      hi = histogramQuantile(s, 1.0 - tail);
+    }
+    op->setAttr("autoglm.act_range", b.getDenseF64ArrayAttr({lo, hi}));
+  }
+  PassManager rewrite(&context());
+  rewrite.addPass(createQuantInt8());
+  // The fp32 weights the rewrite replaced are dead now.
+  rewrite.addPass(createPruneGraph());
+  if (failed(rewrite.run(module)))
+    return failure();
+
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  if (auto entries = module->getAttrOfType<ArrayAttr>("autoglm.quant_report")) {
+    for (Attribute a : entries) {
+      auto d = cast<DictionaryAttr>(a);
+      auto range = cast<DenseF64ArrayAttr>(d.get("range"));
+      auto num = [&](const char *key) { return cast<FloatAttr>(d.get(key)).getValueAsDouble(); };
+      layers.push_back({{"node", cast<StringAttr>(d.get("node")).str()},
+                        {"op", cast<StringAttr>(d.get("op")).str()},
+                        {"input_range", {range[0], range[1]}},
+                        {"x_scale", num("x_scale")},
+                        {"x_zero_point", cast<IntegerAttr>(d.get("x_zero_point")).getInt()},
+                        {"w_scale_min", num("w_scale_min")},
+                        {"w_scale_max", num("w_scale_max")},
+                        {"w_sqnr_db", num("w_sqnr_db")},
+                        {"precision", "int8"}});
+    }
+    module->removeAttr("autoglm.quant_report");
+  }
+  q["samples"] = samples.size();
+  q["layers"] = layers;
+  report["quantization"] = q;
+  llvm::errs() << "autoglm-compile: quantized " << layers.size() << " ops to int8\n";
+  return success();
+}

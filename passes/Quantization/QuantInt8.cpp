@@ -1,0 +1,198 @@
+//===- QuantInt8.cpp - autoglm-quant-int8 ---------------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Static int8: uint8 activations (asymmetric, per tensor, from the
+// calibrated range), int8 weights (symmetric, per output channel), int32
+// accumulation over zero-point-centered operands, f32 after the op. Which
+// ops, and with which range, was decided before (autoglm-quant-mark and the
+// compile session's calibration); this pass only rewrites and records.
+//===----------------------------------------------------------------------===//
+
+#include "../Utils.h"
+#include "QuantUtils.h"
+#include "autoglm/Transforms/Passes.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_QUANTINT8
+#include "autoglm/Transforms/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+
+/// An int8 constant of `shape` (a dense_resource blob named `name`).
+Value makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
+                     StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getIntegerType(8));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>((const char *)values.data(), values.size()), 64);
+  return ConstantOp::create(b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type elem, double v) {
+  auto type = RankedTensorType::get({}, elem);
+  Attribute a = isa<FloatType>(elem) ? (Attribute)b.getFloatAttr(elem, v)
+                                     : (Attribute)b.getIntegerAttr(elem, (int64_t)v);
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, a));
+}
+
+RankedTensorType withElement(Value v, Type elem) {
+  return RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(), elem);
+}
+
+struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (op->hasAttr(kQuantId) && op->hasAttr(kActRange))
+        ops.push_back(op);
+    });
+    SmallVector<Attribute> report;
+    for (Operation *op : ops)
+      if (failed(rewrite(op, report)))
+        return signalPassFailure();
+    getOperation()->walk([](Operation *op) {
+      op->removeAttr(kQuantId);
+      op->removeAttr(kActRange);
+    });
+    if (!report.empty())
+      getOperation()->setAttr("autoglm.quant_report", ArrayAttr::get(&getContext(), report));
+    recordCount(getOperation(), "quantized_int8", (int64_t)ops.size());
+  }
+
+  LogicalResult rewrite(Operation *op, SmallVector<Attribute> &report) {
+    int64_t axis = quantWeightAxis(op);
+    auto range = op->getAttrOfType<DenseF64ArrayAttr>(kActRange);
+    if (axis < 0 || !range || range.size() != 2)
+      return op->emitError("autoglm-quant-int8: not a quantizable op with a calibrated range");
+    Location loc = op->getLoc();
+    OpBuilder b(op);
+    MLIRContext *ctx = &getContext();
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+
+    // Activation: uint8 over the range widened to hold 0 (so zero padding
+    // and ReLU's zeros are exact).
+    double lo = std::min(range[0], 0.0), hi = std::max(range[1], 0.0);
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+      return op->emitError("calibrated range of the input is not finite: [")
+             << range[0] << ", " << range[1] << "]";
+    double xs = hi > lo ? (hi - lo) / 255.0 : 1.0;
+    double xz = std::clamp(std::nearbyint(-lo / xs), 0.0, 255.0);
+
+    // Weight: int8, symmetric per output channel.
+    auto wConst = op->getOperand(1).getDefiningOp<ConstantOp>();
+    auto wType = wConst.getType();
+    std::optional<std::vector<float>> w = constantF32(wConst);
+    if (!w)
+      return op->emitError("the weight's data is not readable");
+    ArrayRef<int64_t> ws = wType.getShape();
+    int64_t channels = ws[axis];
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; d < (int64_t)ws.size(); ++d)
+      inner *= ws[d];
+    auto channelOf = [&](size_t i) { return (int64_t)(i / inner) % channels; };
+    std::vector<double> absMax(channels, 0.0);
+    for (size_t i = 0; i < w->size(); ++i)
+      absMax[channelOf(i)] = std::max(absMax[channelOf(i)], (double)std::fabs((*w)[i]));
+    std::vector<float> wScale(channels);
+    for (int64_t c = 0; c < channels; ++c)
+      wScale[c] = absMax[c] > 0 ? (float)(absMax[c] / 127.0) : 1.0f;
+    std::vector<int8_t> wq(w->size());
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < w->size(); ++i) {
+      float s = wScale[channelOf(i)];
+      double q = std::clamp((double)std::nearbyint((*w)[i] / s), -127.0, 127.0);
+      wq[i] = (int8_t)q;
+      signal += (double)(*w)[i] * (*w)[i];
+      noise += ((*w)[i] - q * s) * ((*w)[i] - q * s);
+    }
+
+    // x -> uint8 -> int32 - zero point.
+    Value x = op->getOperand(0);
+    Value xq = QuantizeOp::create(b, loc, withElement(x, u8), x, scalarConstant(b, loc, f32, xs),
+                                  scalarConstant(b, loc, u8, xz), 0);
+    Value xi = CastOp::create(b, loc, withElement(x, i32), xq);
+    Value xc = BinaryOp::create(b, loc, withElement(x, i32), BinaryKind::Sub, xi,
+                                scalarConstant(b, loc, i32, xz));
+    std::string name = constantName(wConst, "weight") + ".int8";
+    Value wi = CastOp::create(b, loc, RankedTensorType::get(ws, i32),
+                              makeI8Constant(b, loc, ws, wq, name));
+
+    // The int32 product, then f32 with the op's epilogue.
+    Value result = op->getResult(0);
+    auto accType = withElement(result, i32);
+    int64_t rank = cast<RankedTensorType>(result.getType()).getRank();
+    Value acc, bias, residual;
+    UnaryKindAttr activation;
+    FloatAttr alpha, beta;
+    int64_t scaleAxis = rank - 1;
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      acc = ConvOp::create(b, loc, accType, xc, wi, Value(), Value(), conv.getStridesAttr(),
+                           conv.getDilationsAttr(), conv.getPadsAttr(), conv.getGroupAttr(),
+                           UnaryKindAttr(), FloatAttr(), FloatAttr());
+      bias = conv.getBias();
+      residual = conv.getResidual();
+      activation = conv.getActivationAttr();
+      alpha = conv.getActAlphaAttr();
+      beta = conv.getActBetaAttr();
+      scaleAxis = 1;
+    } else if (auto linear = dyn_cast<LinearOp>(op)) {
+      acc = LinearOp::create(b, loc, accType, xc, wi, Value());
+      bias = linear.getBias();
+      activation = linear.getActivationAttr();
+      alpha = linear.getActAlphaAttr();
+      beta = linear.getActBetaAttr();
+    } else {
+      auto mm = cast<MatMulOp>(op);
+      acc = MatMulOp::create(b, loc, accType, xc, wi);
+      activation = mm.getActivationAttr();
+      alpha = mm.getActAlphaAttr();
+      beta = mm.getActBetaAttr();
+    }
+    // Per-channel scales (and the bias) shaped to broadcast along the
+    // result's channel axis.
+    SmallVector<int64_t> bshape(rank, 1);
+    bshape[scaleAxis] = channels;
+    std::vector<float> scale(channels);
+    for (int64_t c = 0; c < channels; ++c)
+      scale[c] = (float)xs * wScale[c];
+    auto resultType = cast<RankedTensorType>(result.getType());
+    Value y = CastOp::create(b, loc, resultType, acc);
+    y = BinaryOp::create(b, loc, resultType, BinaryKind::Mul, y,
+                         makeF32Constant(b, loc, bshape, scale, name + ".scale"));
+    if (bias) {
+      if (cast<RankedTensorType>(bias.getType()).getRank() != rank)
+        bias = ReshapeOp::create(b, loc, RankedTensorType::get(bshape, f32), bias, Value());
+      y = BinaryOp::create(b, loc, resultType, BinaryKind::Add, y, bias);
+    }
+    if (residual)
+      y = BinaryOp::create(b, loc, resultType, BinaryKind::Add, y, residual);
+    if (activation)
+      y = UnaryOp::create(b, loc, resultType, activation.getValue(), y, alpha, beta);
+    result.replaceAllUsesWith(y);
+    op->erase();
+
+    auto minmax = std::minmax_element(wScale.begin(), wScale.end());
+    NamedAttrList entry;
+    entry.set("node", b.getStringAttr(nodeName(y.getDefiningOp())));
+    entry.set("op", b.getStringAttr(op->getName().getStringRef()));
+    entry.set("x_scale", b.getF64FloatAttr(xs));
+    entry.set("x_zero_point", b.getI64IntegerAttr((int64_t)xz));
+    entry.set("range", b.getDenseF64ArrayAttr({range[0], range[1]}));
+    entry.set("w_scale_min", b.getF64FloatAttr(*minmax.first));
+    entry.set("w_scale_max", b.getF64FloatAttr(*minmax.second));
+    entry.set("w_sqnr_db", b.getF64FloatAttr(noise > 0 ? 10 * std::log10(signal / noise) : 999.0));
+    entry.set("weight_bytes", b.getI64IntegerAttr((int64_t)wq.size()));
+    report.push_back(entry.getDictionary(ctx));
+    return success();
+  }
+};
+
+} // namespace
