@@ -4,9 +4,9 @@
 #
 # GoogleTest units, the lit suite (check-autoglm), the ONNX import sweep and
 # the ONNX conformance run (compile + run + compare, libonnx-testdata), and
-# the same with every input extent open (--open-inputs). The cross targets'
-# runtime is built first (scripts/build-cross.sh) for the lit tests that run
-# their artifacts under qemu-user.
+# the same with every input extent open (--open-inputs), and on the
+# aarch64-linux target under qemu-user (its runtime and autoglm-run are
+# cross-built first by scripts/build-cross.sh; lit uses them too).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,6 +68,17 @@ rc=${PIPESTATUS[0]}
 add_counts "$rc" \
   "$(grep -oP '^conformance \(open inputs\): \K[0-9]+(?= passed)' "$log/conformance-open.txt" || echo 0)" \
   "$(grep -oP '^conformance \(open inputs\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-open.txt" || echo 0)"
+
+echo "== ONNX conformance on aarch64-linux (cross-compiled, run under qemu-aarch64)"
+python3 "$ROOT/test/conformance/conformance.py" --target aarch64-linux \
+  --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+  --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/cross/aarch64-linux/bin/autoglm-run" \
+  --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache-aarch64-linux" \
+  --report "$log/conformance-aarch64-linux.json" --jobs "$JOBS" | tee "$log/conformance-aarch64-linux.txt"
+rc=${PIPESTATUS[0]}
+add_counts "$rc" \
+  "$(grep -oP '^conformance \(aarch64-linux\): \K[0-9]+(?= passed)' "$log/conformance-aarch64-linux.txt" || echo 0)" \
+  "$(grep -oP '^conformance \(aarch64-linux\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-aarch64-linux.txt" || echo 0)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import shlex
 import subprocess
 import sys
 import threading
@@ -58,7 +59,7 @@ class Runner:
     def __init__(self, args):
         self.a = args
         self.tool_hash = sha(file_hash(args.compile), file_hash(args.run),
-                             "open-inputs" if args.open_inputs else "")
+                             "open-inputs" if args.open_inputs else "", args.target)
         self.locks = {}
         self.locks_guard = threading.Lock()
 
@@ -76,7 +77,7 @@ class Runner:
         if os.path.exists(status):
             with open(status) as f:
                 return json.load(f), art
-        cmd = [self.a.compile, model, "-o", art, "-O2"]
+        cmd = [self.a.compile, model, "-o", art, "-O2", "--target", self.a.target]
         if self.a.open_inputs:
             cmd.append("--open-inputs")
         for n, p in binds:
@@ -99,7 +100,8 @@ class Runner:
         return res, art
 
     def run_set(self, art, dataset, skip_inputs):
-        cmd = [self.a.run, art, "--json", "--rtol", str(self.a.rtol), "--atol", str(self.a.atol)]
+        cmd = shlex.split(self.a.emulator) + [self.a.run, art, "--json", "--rtol",
+                                               str(self.a.rtol), "--atol", str(self.a.atol)]
         for f in sorted(glob.glob(os.path.join(dataset, "input_*.pb")),
                         key=lambda s: int(re.findall(r"(\d+)\.pb$", s)[0])):
             idx = int(re.findall(r"(\d+)\.pb$", f)[0])
@@ -275,11 +277,28 @@ def main():
     ap.add_argument("--open-inputs", action="store_true",
                     help="compile with every input extent open (autoglm-compile "
                          "--open-inputs); expectations in expected_pass_open.txt")
+    ap.add_argument("--target", default="host",
+                    help="compile for this target (autoglm-compile --target); --run is then "
+                         "that target's autoglm-run, run through --emulator")
+    ap.add_argument("--emulator", default="",
+                    help="command prefix that runs the target's programs here, e.g. "
+                         "'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
     args = ap.parse_args()
     ARGS = args
     label = "conformance (open inputs)" if args.open_inputs else "conformance"
+    if args.target != "host":
+        label += f" ({args.target})"
     if args.open_inputs and args.expected == os.path.join(HERE, "expected_pass.txt"):
         args.expected = os.path.join(HERE, "expected_pass_open.txt")
+    # A cross target is held to the host's expectations, less the cases its
+    # exceptions file lists (each with its reason).
+    exceptions = {}
+    exceptions_file = os.path.join(HERE, f"exceptions_{args.target}.txt")
+    if args.target != "host" and os.path.exists(exceptions_file):
+        for line in open(exceptions_file):
+            if line.strip() and not line.startswith("#"):
+                key, _, why = line.partition(" ")
+                exceptions[key] = why.strip()
     os.makedirs(args.cache, exist_ok=True)
     if not os.path.isdir(args.data):
         print(f"conformance: test data not found at {args.data}")
@@ -312,7 +331,7 @@ def main():
     expected = set()
     if os.path.exists(args.expected):
         expected = {l.strip() for l in open(args.expected)
-                    if l.strip() and not l.startswith("#")}
+                    if l.strip() and not l.startswith("#")} - set(exceptions)
     passed = collections.Counter()
     total = collections.Counter()
     causes = collections.Counter()
