@@ -2,7 +2,7 @@
 #===- build-cross.sh - cross-build the runtime and autoglm-run ------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# ./scripts/build-cross.sh TARGET   (aarch64-linux)
+# ./scripts/build-cross.sh TARGET   (aarch64-linux, armv7-linux)
 # Builds the runtime (libautoglm_runtime.so) and autoglm-run for a Linux
 # cross target into ${AUTOGLM_BUILD_DIR:-build}/cross/TARGET with its toolchain
 # file (cmake/toolchains/TARGET.cmake); they run under qemu-user
@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
-target="${1:?usage: build-cross.sh TARGET (aarch64-linux)}"
+target="${1:?usage: build-cross.sh TARGET (aarch64-linux, armv7-linux)}"
 toolchain="$ROOT/cmake/toolchains/$target.cmake"
 [ -f "$toolchain" ] || { echo "build-cross.sh: no toolchain file for '$target' ($toolchain)" >&2; exit 2; }
 

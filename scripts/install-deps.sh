@@ -25,12 +25,15 @@ PKGS=(
 )
 PKGS+=("$@")
 if [ $cross -eq 1 ]; then
-  PKGS+=(qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross libstdc++-12-dev-arm64-cross
-         libssl-dev:arm64 libprotobuf-dev:arm64 libfmt-dev:arm64)
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    SUDO_=""; if [ "$(id -u)" -ne 0 ]; then SUDO_=sudo; fi
-    $SUDO_ dpkg --add-architecture arm64
-  fi
+  PKGS+=(qemu-user)
+  for deb in arm64 armhf; do
+    PKGS+=("libc6-dev-$deb-cross" "libgcc-12-dev-$deb-cross" "libstdc++-12-dev-$deb-cross"
+           "libssl-dev:$deb" "libprotobuf-dev:$deb" "libfmt-dev:$deb")
+    if ! dpkg --print-foreign-architectures | grep -qx "$deb"; then
+      SUDO_=""; if [ "$(id -u)" -ne 0 ]; then SUDO_=sudo; fi
+      $SUDO_ dpkg --add-architecture "$deb"
+    fi
+  done
 fi
 
 missing=()

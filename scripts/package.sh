@@ -2,12 +2,12 @@
 #===- package.sh - deployable packages for every target -------------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# For each target this machine can build (host, aarch64-linux), into
-# ${AUTOGLM_BUILD_DIR:-build}/dist/<target>/: the runtime (shared and static),
+# For each target this machine can build (host, aarch64-linux, armv7-linux),
+# into ${AUTOGLM_BUILD_DIR:-build}/dist/<target>/: the runtime (shared and static),
 # its C header, a CMake package (find_package(AutoGLMRuntime)), autoglm-run,
 # and the digits example compiled for the target; then a reproducible
 # tarball dist/autoglm-<target>.tar.gz. Each tarball is checked: unpacked
-# into a fresh folder, its autoglm-run runs its example (aarch64-linux under
+# into a fresh folder, its autoglm-run runs its example (the cross targets under
 # qemu-user) and must reproduce the example's recorded accuracy. Last, a
 # .deb of the toolchain (CPack). Run after scripts/build.sh; .ci/run runs it
 # after the tests.
@@ -37,7 +37,7 @@ runtime_build() {
   echo "$BUILD/cross/$1"
 }
 
-for target in host aarch64-linux; do
+for target in host aarch64-linux armv7-linux; do
   prefix="$DIST/$target"
   echo "== package $target"
   cmake --install "$(runtime_build "$target")" --prefix "$prefix" > /dev/null

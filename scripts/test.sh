@@ -5,8 +5,9 @@
 # GoogleTest units, the lit suite (check-autoglm), the ONNX import sweep and
 # the ONNX conformance run (compile + run + compare, libonnx-testdata), and
 # the same with every input extent open (--open-inputs), and on the
-# aarch64-linux target under qemu-user (its runtime and autoglm-run are
-# cross-built first by scripts/build-cross.sh; lit uses them too).
+# aarch64-linux and armv7-linux targets under qemu-user (their runtime and
+# autoglm-run are cross-built first by scripts/build-cross.sh; lit uses them
+# too).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,8 +16,10 @@ JOBS="${AUTOGLM_TEST_JOBS:-$(nproc)}"
 
 "$ROOT/scripts/build.sh" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 # The cross targets' runtime and autoglm-run (lit runs them under qemu-user).
-"$ROOT/scripts/build-cross.sh" aarch64-linux ||
-  { echo "cross build failed"; echo "0 passed, 1 failed"; exit 1; }
+for t in aarch64-linux armv7-linux; do
+  "$ROOT/scripts/build-cross.sh" "$t" ||
+    { echo "cross build failed ($t)"; echo "0 passed, 1 failed"; exit 1; }
+done
 
 passed=0
 failed=0
@@ -69,16 +72,22 @@ add_counts "$rc" \
   "$(grep -oP '^conformance \(open inputs\): \K[0-9]+(?= passed)' "$log/conformance-open.txt" || echo 0)" \
   "$(grep -oP '^conformance \(open inputs\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-open.txt" || echo 0)"
 
-echo "== ONNX conformance on aarch64-linux (cross-compiled, run under qemu-aarch64)"
-python3 "$ROOT/test/conformance/conformance.py" --target aarch64-linux \
-  --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-  --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/cross/aarch64-linux/bin/autoglm-run" \
-  --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache-aarch64-linux" \
-  --report "$log/conformance-aarch64-linux.json" --jobs "$JOBS" | tee "$log/conformance-aarch64-linux.txt"
-rc=${PIPESTATUS[0]}
-add_counts "$rc" \
-  "$(grep -oP '^conformance \(aarch64-linux\): \K[0-9]+(?= passed)' "$log/conformance-aarch64-linux.txt" || echo 0)" \
-  "$(grep -oP '^conformance \(aarch64-linux\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-aarch64-linux.txt" || echo 0)"
+# Cross targets: held to the host's expectations (less each target's
+# exceptions file), run under qemu-user.
+for t in aarch64-linux armv7-linux; do
+  # The emulator command the target's backend names (--list-targets).
+  emulator="$("$BUILD/bin/autoglm-compile" --list-targets | awk -v t="$t" '$1 == t' |
+    grep -oP 'qemu-\S+ -L \S+$' || true)"
+  echo "== ONNX conformance on $t (cross-compiled, run under ${emulator:-no emulator})"
+  python3 "$ROOT/test/conformance/conformance.py" --target "$t" --emulator "$emulator" \
+    --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/cross/$t/bin/autoglm-run" \
+    --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache-$t" \
+    --report "$log/conformance-$t.json" --jobs "$JOBS" | tee "$log/conformance-$t.txt"
+  rc=${PIPESTATUS[0]}
+  add_counts "$rc" \
+    "$(grep -oP "^conformance \($t\): \K[0-9]+(?= passed)" "$log/conformance-$t.txt" || echo 0)" \
+    "$(grep -oP "^conformance \($t\): [0-9]+ passed, \K[0-9]+(?= failed)" "$log/conformance-$t.txt" || echo 0)"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,7 +23,8 @@ llvm_config.add_tool_substitutions(["autoglm-opt", "autoglm-compile", "autoglm-r
 
 # Cross CPU targets: the runtime and autoglm-run cross-built by
 # scripts/build-cross.sh (test.sh runs it first), run under qemu-user.
-for target, qemu, sysroot in [("aarch64-linux", "qemu-aarch64", "/usr/aarch64-linux-gnu")]:
+for target, qemu, sysroot in [("aarch64-linux", "qemu-aarch64", "/usr/aarch64-linux-gnu"),
+                               ("armv7-linux", "qemu-arm", "/usr/arm-linux-gnueabihf")]:
     run = os.path.join(config.autoglm_obj_root, "cross", target, "bin", "autoglm-run")
     config.substitutions.append(
         ("%run-" + target, "%s -L %s %s" % (qemu, sysroot, run)))

@@ -120,6 +120,7 @@ public:
     cpu.lanes = target.kernels.lanes;
     cpu.contractionWidth = target.kernels.contractionWidth;
     cpu.accumulators = target.kernels.accumulators;
+    cpu.expandFloatMinMax = llvm::Triple(target.triple).isARM();
     buildCPUCodegenPipeline(pm, cpu);
   }
 
@@ -145,7 +146,8 @@ public:
       out.notes.push_back("parallel loops run on LLVM's OpenMP runtime (" + name.str() +
                           ", shipped in this directory)");
     }
-    return linkSharedLibrary(objectPath, out.path, spec.libraryDirs, openMP, error);
+    return linkSharedLibrary(objectPath, out.path, spec.libraryDirs, spec.extraLibraries, openMP,
+                             error);
   }
 
 private:

@@ -130,6 +130,7 @@ bool mlir::autoglm::usesOpenMP(ModuleOp module) {
 LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
                                                const std::string &outputPath,
                                                const std::vector<std::string> &libraryDirs,
+                                               const std::vector<std::string> &extraLibraries,
                                                const std::string &openMPRuntime,
                                                std::string &error) {
   auto lld = llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
@@ -145,6 +146,8 @@ LogicalResult mlir::autoglm::linkSharedLibrary(const std::string &objectPath,
   for (const std::string &dir : libraryDirs)
     args.push_back("-L" + dir);
   args.insert(args.end(), {"--as-needed", "-lm", "-lc"});
+  for (const std::string &lib : extraLibraries)
+    args.push_back("-l" + lib);
   // Parallel models need LLVM's OpenMP runtime; the artifact carries a copy
   // and finds it next to itself ($ORIGIN).
   if (!openMPRuntime.empty()) {

@@ -33,7 +33,8 @@ CPUTargetSpec linuxSpec(const char *name, const char *summary, const char *tripl
   // Debian ships no cross OpenMP runtime: one thread.
   d.threads = false;
   std::string root = std::string("/usr/") + multiarch;
-  spec.libraryDirs = {root + "/lib"};
+  spec.libraryDirs = {root + "/lib", std::string("/usr/lib/gcc-cross/") + multiarch + "/12"};
+  spec.extraLibraries = {"gcc"};
   spec.emulator = qemu;
   spec.emulatorSysroot = root;
   return spec;
@@ -46,4 +47,10 @@ void mlir::autoglm::registerEmbeddedTargets() {
       "aarch64-linux", "64-bit Arm Linux, NEON (shared library; Debian libc6-dev-arm64-cross)",
       "aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "generic", "+neon,+fp-armv8", 128, 32,
       "qemu-aarch64")));
+  registerTargetBackend(
+      createCPUBackend(linuxSpec("armv7-linux",
+                                 "32-bit Arm Linux, hard float, NEON (shared library; Debian "
+                                 "libc6-dev-armhf-cross)",
+                                 "armv7-unknown-linux-gnueabihf", "arm-linux-gnueabihf",
+                                 "cortex-a7", "+neon,+vfp4", 128, 16, "qemu-arm")));
 }

@@ -367,6 +367,10 @@ def main():
             for (s, n), (st, _) in sorted(results.items()):
                 if st == "pass":
                     f.write(f"{s}/{n}\n")
+    again = sorted(k for k in exceptions if results.get(tuple(k.split("/", 1)), ("",))[0] == "pass")
+    if again:
+        print(f"{label}: {len(again)} cases in {os.path.basename(exceptions_file)} pass now "
+              f"(remove them): {' '.join(again)}")
     for key, status, msg in regressions:
         print(f"{label}: REGRESSION {key}: {status}: {msg}")
     if new and not args.write_expected:

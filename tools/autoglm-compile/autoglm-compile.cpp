@@ -16,7 +16,10 @@
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/InitAllTargets.h"
 
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -28,7 +31,18 @@ static int fail(const std::string &msg) {
   return 1;
 }
 
+/// LLVM's code generators stop the process on an instruction they cannot
+/// select; that becomes a clear error and exit status 1 (the artifact is
+/// written atomically at the end, so nothing partial is left), not SIGABRT.
+static void llvmFatalError(void *, const char *reason, bool) {
+  std::string msg =
+      std::string("autoglm-compile: error: LLVM code generation failed: ") + reason + "\n";
+  (void)!write(2, msg.data(), msg.size());
+  _exit(1);
+}
+
 int main(int argc, char **argv) {
+  llvm::install_fatal_error_handler(llvmFatalError);
   CLI::App app{"autoglm-compile: compile an ONNX model into a deployable artifact"};
   CompileOptions o;
   std::string config;

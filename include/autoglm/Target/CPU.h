@@ -21,8 +21,10 @@ namespace mlir::autoglm {
 
 struct CPUTargetSpec {
   TargetDescription description;
-  /// Where ld.lld finds the target's libc and libm.
-  std::vector<std::string> libraryDirs;
+  /// Where ld.lld finds the target's libc and libm, and the libraries
+  /// linked after them (e.g. "gcc": libgcc.a's helpers such as
+  /// __aeabi_d2h, which a cross target's libc does not export).
+  std::vector<std::string> libraryDirs, extraLibraries;
   /// The target's OpenMP runtime (libomp.so.5); empty: none, so the
   /// artifact runs on one thread.
   std::string openMPRuntime;
@@ -63,9 +65,11 @@ LogicalResult emitObject(ModuleOp module, const TargetDescription &target, int o
 bool usesOpenMP(ModuleOp module);
 
 /// Links an object into a shared library with ld.lld against the libc in
-/// `libraryDirs` (and the OpenMP runtime `openMPRuntime` when not empty).
+/// `libraryDirs` and `extraLibraries` (and the OpenMP runtime
+/// `openMPRuntime` when not empty).
 LogicalResult linkSharedLibrary(const std::string &objectPath, const std::string &outputPath,
                                 const std::vector<std::string> &libraryDirs,
+                                const std::vector<std::string> &extraLibraries,
                                 const std::string &openMPRuntime, std::string &error);
 
 void registerCPUTranslations(DialectRegistry &registry);
