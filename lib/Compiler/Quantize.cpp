@@ -265,8 +265,11 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
   std::map<int64_t, Operation *> marked;
   std::set<std::string> names;
   module.walk([&](Operation *op) {
-    if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
-      names.insert(loc.getName().str());
+    op->getLoc()->walk([&](Location l) {
+      if (auto n = dyn_cast<NameLoc>(l))
+        names.insert(n.getName().str());
+      return WalkResult::advance();
+    });
     if (auto id = op->getAttrOfType<IntegerAttr>("autoglm.quant_id"))
       marked[id.getInt()] = op;
   });

@@ -22,7 +22,7 @@ struct QuantMarkPass : autoglm::impl::QuantMarkBase<QuantMarkPass> {
     int64_t id = 0;
     auto i64 = IntegerType::get(&getContext(), 64);
     getOperation().walk([&](Operation *op) {
-      if (quantWeightAxis(op) < 0 || llvm::is_contained(exclude, nodeName(op)))
+      if (quantWeightAxis(op) < 0 || fromNodeIn(op, exclude))
         return;
       op->setAttr(kQuantId, IntegerAttr::get(i64, id++));
     });

@@ -30,3 +30,13 @@ std::string mlir::autoglm::nodeName(Operation *op) {
     return n.getName().str();
   return "";
 }
+
+bool mlir::autoglm::fromNodeIn(Operation *op, ArrayRef<std::string> names) {
+  bool found = false;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l))
+      found |= llvm::is_contained(names, n.getName().str());
+    return WalkResult::advance();
+  });
+  return found;
+}

@@ -21,8 +21,12 @@ constexpr const char *kActRange = "autoglm.act_range";
 /// linear or 2-D-weight matmul of an f32 input and an f32 constant weight.
 int64_t quantWeightAxis(Operation *op);
 
-/// The ONNX node name an op came from (its NameLoc), or "".
+/// The ONNX node name an op came from (its first NameLoc), or "".
 std::string nodeName(Operation *op);
+
+/// Whether any ONNX node the op came from (a fused op has several) is one of
+/// `names`.
+bool fromNodeIn(Operation *op, ArrayRef<std::string> names);
 
 } // namespace mlir::autoglm
 
