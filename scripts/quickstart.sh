@@ -41,7 +41,8 @@ echo "recorded fp32 accuracy (torch): $(grep -oP '"fp32_accuracy": \K[0-9.]+' "$
 echo
 echo "== 4. Compress: static int8 (calibrated on 128 training samples, examples/digits/calib_split)"
 "$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-int8" -O2 --quantize int8 \
-  --calib "$EX/calib_split/inputs.pb" --report "$OUT/int8-report.json" 2> "$OUT/calibration.log" \
+  --calib "$EX/calib_split/inputs.pb" --report "$OUT/int8-report.json" \
+  --report-html "$OUT/int8-report.html" 2> "$OUT/calibration.log" \
   > /dev/null || { cat "$OUT/calibration.log"; exit 1; }
 tail -1 "$OUT/calibration.log"
 row() { # name artifact
@@ -55,5 +56,5 @@ row() { # name artifact
 printf "%-6s %12s %16s %20s\n" "" "model.so B" "test accuracy" "latency (median)"
 row fp32 "$ART"
 row int8 "$OUT/digits-int8"
-echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.json"
+echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.html (.json)"
 echo "(int8 runs as int32 loops today: smaller, not yet faster; VNNI kernels are next)"

@@ -27,7 +27,7 @@ struct QuantConfig {
 /// Every key optional; paths relative to the file's folder.
 struct BuildConfig {
   std::optional<QuantConfig> quantization;
-  std::optional<std::string> model, output, target, cpu, features, emit, report;
+  std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd;
   std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
@@ -57,6 +57,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("target_features", c.features);
     io.mapOptional("emit", c.emit);
     io.mapOptional("report", c.report);
+    io.mapOptional("report_html", c.reportHtml);
     io.mapOptional("bind_inputs", c.bindInputs);
     io.mapOptional("dims", c.dims);
     io.mapOptional("input_shapes", c.inputShapes);
@@ -70,6 +71,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
 
 const char *mlir::autoglm::buildConfigKeys() {
   return "model, output, target, opt_level, target_cpu, target_features, emit, report, "
+         "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
          "max_dims (name: bound), parallel, vectorize, winograd, quantization (mode, calib, "
          "method, percentile, exclude)";
@@ -118,6 +120,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   setPath("model", o.model, c.model);
   setPath("--output", o.output, c.output);
   setPath("--report", o.report, c.report);
+  setPath("--report-html", o.reportHtml, c.reportHtml);
   set("--target", o.target, c.target);
   set("--opt-level", o.optLevel, c.optLevel);
   set("--target-cpu", o.targetOverrides.cpu, c.cpu);

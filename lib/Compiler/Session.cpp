@@ -253,6 +253,12 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     if (summaryOut)
       *summaryOut = summary;
   }
+  if (!o.reportHtml.empty()) {
+    std::ofstream f(o.reportHtml);
+    f << renderReportHTML(report);
+    if (!f)
+      return fail(error, "cannot write " + o.reportHtml);
+  }
 
   if (o.emit == "mlir")
     return writeModule(o.output, *module, error);

@@ -65,6 +65,9 @@ int main(int argc, char **argv) {
   app.add_option("--report", o.report,
                  "Write what the graph optimizations did (op counts per pass, "
                  "patterns, constant bytes) as JSON, and a summary on stdout");
+  app.add_option("--report-html", o.reportHtml,
+                 "Write the report as a self-contained HTML page with charts (ops per "
+                 "pass; per quantized layer its weight SQNR and input range)");
   app.add_option("--bind-input", o.bindInputs,
                  "Fix a graph input to a constant from a TensorProto file "
                  "(name=tensor.pb); it is no longer an input of the artifact");

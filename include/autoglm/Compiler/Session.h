@@ -33,8 +33,9 @@ namespace mlir::autoglm {
 
 struct CompileOptions {
   /// The ONNX model; the artifact directory (or the file --emit writes,
-  /// "-" or empty for stdout); a JSON report of the graph passes.
-  std::string model, output, report;
+  /// "-" or empty for stdout); a JSON report of the graph passes and the
+  /// compression stages, and the same as a self-contained HTML page.
+  std::string model, output, report, reportHtml;
   /// A registered target (--list-targets) and what to change of it.
   std::string target = "host";
   TargetOverrides targetOverrides;
@@ -118,6 +119,11 @@ public:
 private:
   std::unique_ptr<MLIRContext> ctx;
 };
+
+/// The report (what --report writes) as one self-contained HTML page with
+/// SVG charts: ops per graph pass, and per quantized layer its weight SQNR
+/// and calibrated input range.
+std::string renderReportHTML(const nlohmann::ordered_json &report);
 
 /// Lists the registered targets (name, triple, CPU, vector bits, threads,
 /// artifact, whether this machine runs it) as an aligned table.

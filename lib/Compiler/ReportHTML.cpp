@@ -1,0 +1,200 @@
+//===- ReportHTML.cpp - the compile report as a self-contained page -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// One HTML file with inline CSS and SVG charts (no scripts, nothing
+// fetched): what the graph passes did, and for a quantized model each
+// layer's input range, scales and weight SQNR. It renders the same JSON
+// that --report writes, so the two never disagree.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Compiler/Session.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::autoglm;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string escape(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string str(const json &j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+
+/// A horizontal bar chart: one labelled bar per value, an optional dashed
+/// reference line (`ref` in the values' unit).
+std::string barChart(const std::vector<std::string> &labels, const std::vector<double> &values,
+                     const std::string &unit, double ref = NAN) {
+  const int rowH = 22, labelW = 300, barW = 420, top = 10;
+  double maxV = 0;
+  for (double v : values)
+    maxV = std::max(maxV, v);
+  if (!std::isnan(ref))
+    maxV = std::max(maxV, ref);
+  if (maxV <= 0)
+    maxV = 1;
+  int h = top + rowH * (int)values.size() + 20;
+  std::string s =
+      fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img'>\n",
+                  labelW + barW + 90, h);
+  for (size_t i = 0; i < values.size(); ++i) {
+    int y = top + rowH * (int)i;
+    int w = (int)std::round(barW * std::max(0.0, values[i]) / maxV);
+    s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
+                     y + 15, escape(labels[i]));
+    s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' class='b'/>", labelW, y + 3, w,
+                     rowH - 6);
+    s += fmt::format("<text x='{}' y='{}' class='v'>{:.4g} {}</text>\n", labelW + w + 4, y + 15,
+                     values[i], escape(unit));
+  }
+  if (!std::isnan(ref)) {
+    int x = labelW + (int)std::round(barW * ref / maxV);
+    s += fmt::format("<line x1='{0}' x2='{0}' y1='{1}' y2='{2}' class='r'/>"
+                     "<text x='{0}' y='{3}' class='v'>{4:.3g} {5}</text>\n",
+                     x, top, h - 16, h - 4, ref, escape(unit));
+  }
+  return s + "</svg>\n";
+}
+
+/// Each layer's calibrated input range as a bar from lo to hi on one axis.
+std::string rangeChart(const json &layers) {
+  const int rowH = 22, labelW = 300, barW = 420, top = 10;
+  double lo = 0, hi = 0;
+  for (const json &l : layers) {
+    lo = std::min(lo, l["input_range"][0].get<double>());
+    hi = std::max(hi, l["input_range"][1].get<double>());
+  }
+  if (hi <= lo)
+    hi = lo + 1;
+  auto x = [&](double v) { return labelW + (int)std::round(barW * (v - lo) / (hi - lo)); };
+  int h = top + rowH * (int)layers.size() + 20;
+  std::string s =
+      fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img'>\n",
+                  labelW + barW + 120, h);
+  s += fmt::format("<line x1='{0}' x2='{0}' y1='{1}' y2='{2}' class='r'/>", x(0), top, h - 16);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const json &l = layers[i];
+    double a = l["input_range"][0].get<double>(), b = l["input_range"][1].get<double>();
+    int y = top + rowH * (int)i;
+    s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
+                     y + 15, escape(str(l["node"])));
+    s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' class='b2'/>", x(a), y + 3,
+                     std::max(1, x(b) - x(a)), rowH - 6);
+    s += fmt::format("<text x='{}' y='{}' class='v'>[{:.3g}, {:.3g}]</text>\n", x(b) + 4, y + 15, a,
+                     b);
+  }
+  return s + "</svg>\n";
+}
+
+} // namespace
+
+std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report) {
+  std::string title = "autoglm-compile report: " + str(report.value("model", json("model")));
+  std::string h = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>" +
+                  escape(title) +
+                  "</title>\n<style>\n"
+                  "body{font:14px sans-serif;margin:24px;color:#222;max-width:1000px}"
+                  "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+                  "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
+                  "text-align:right}th{background:#f3f3f3}td.n{text-align:left}"
+                  ".l{font-size:12px}.v{font-size:11px;fill:#444}.b{fill:#4878b0}"
+                  ".b2{fill:#e08a3c}.r{stroke:#b03030;stroke-dasharray:4 3}"
+                  ".cards span{display:inline-block;margin-right:24px}\n"
+                  "</style></head><body>\n<h1>" +
+                  escape(title) + "</h1>\n";
+  const json &before = report.value("before", json::object());
+  const json &after = report.value("after", json::object());
+  auto num = [](const json &j, const char *k) { return j.contains(k) ? j[k].get<double>() : 0.0; };
+  double cb = num(before, "constant_bytes"), ca = num(after, "constant_bytes");
+  h += fmt::format("<p class='cards'><span>target <b>{}</b></span><span>-O{}</span>"
+                   "<span>ops {} &rarr; <b>{}</b></span>"
+                   "<span>constant bytes {} &rarr; <b>{}</b> ({:.2f}x)</span></p>\n",
+                   escape(str(report.value("target", json("host")))),
+                   str(report.value("opt_level", json(2))), num(before, "ops"), num(after, "ops"),
+                   cb, ca, cb > 0 ? ca / cb : 1.0);
+
+  if (report.contains("passes") && !report["passes"].empty()) {
+    h += "<h2>Graph passes: ops after each</h2>\n";
+    std::vector<std::string> labels;
+    std::vector<double> ops;
+    for (const json &p : report["passes"]) {
+      labels.push_back(str(p["pass"]));
+      ops.push_back(p["ops"].get<double>());
+    }
+    h += barChart(labels, ops, "ops");
+    h += "<table><tr><th>pass</th><th>ms</th><th>ops after</th></tr>\n";
+    for (const json &p : report["passes"])
+      h += fmt::format("<tr><td class='n'>{}</td><td>{:.2f}</td><td>{}</td></tr>\n",
+                       escape(str(p["pass"])), p["ms"].get<double>(), str(p["ops"]));
+    h += "</table>\n";
+  }
+  if (report.contains("patterns") && !report["patterns"].empty()) {
+    h += "<h2>Patterns</h2>\n<table><tr><th>pattern</th><th>count</th></tr>\n";
+    for (auto it = report["patterns"].begin(); it != report["patterns"].end(); ++it)
+      h += fmt::format("<tr><td class='n'>{}</td><td>{}</td></tr>\n", escape(it.key()),
+                       str(it.value()));
+    h += "</table>\n";
+  }
+  if (report.contains("quantization")) {
+    const json &q = report["quantization"];
+    const json &layers = q.value("layers", json::array());
+    h += fmt::format("<h2>Quantization: {} ({} calibration, {} samples)</h2>\n",
+                     escape(str(q.value("mode", json("")))),
+                     escape(str(q.value("method", json("")))), str(q.value("samples", json(0))));
+    if (!q.value("excluded", json::array()).empty()) {
+      h += "<p>kept fp32 (--exclude):";
+      for (const json &e : q["excluded"])
+        h += " <code>" + escape(str(e)) + "</code>";
+      h += "</p>\n";
+    }
+    if (!layers.empty()) {
+      h += "<h2>Weight SQNR per layer (int8 per-channel; higher is better)</h2>\n";
+      std::vector<std::string> labels;
+      std::vector<double> sqnr;
+      for (const json &l : layers) {
+        labels.push_back(str(l["node"]));
+        sqnr.push_back(l["w_sqnr_db"].get<double>());
+      }
+      h += barChart(labels, sqnr, "dB", 30.0);
+      h += "<h2>Calibrated input range per layer</h2>\n" + rangeChart(layers);
+      h += "<table><tr><th>node</th><th>op</th><th>input range</th><th>x scale</th>"
+           "<th>x zero point</th><th>w scale min</th><th>w scale max</th>"
+           "<th>w SQNR dB</th><th>precision</th></tr>\n";
+      for (const json &l : layers)
+        h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>[{:.4g}, {:.4g}]</td>"
+                         "<td>{:.4g}</td><td>{}</td><td>{:.4g}</td><td>{:.4g}</td>"
+                         "<td>{:.1f}</td><td>{}</td></tr>\n",
+                         escape(str(l["node"])), escape(str(l["op"])),
+                         l["input_range"][0].get<double>(), l["input_range"][1].get<double>(),
+                         l["x_scale"].get<double>(), str(l["x_zero_point"]),
+                         l["w_scale_min"].get<double>(), l["w_scale_max"].get<double>(),
+                         l["w_sqnr_db"].get<double>(), escape(str(l["precision"])));
+      h += "</table>\n";
+    }
+  }
+  return h + "</body></html>\n";
+}
