@@ -10,6 +10,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
+# ccache keys on paths relative to the checkout, so a clone elsewhere (CI)
+# reuses what an earlier build compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 target="${1:?usage: build-cross.sh TARGET (aarch64-linux, armv7-linux)}"
 toolchain="$ROOT/cmake/toolchains/$target.cmake"
 [ -f "$toolchain" ] || { echo "build-cross.sh: no toolchain file for '$target' ($toolchain)" >&2; exit 2; }
