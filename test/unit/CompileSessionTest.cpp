@@ -29,6 +29,14 @@ struct TempDir {
   std::string operator/(const std::string &name) const { return (path + "/" + name).str(); }
 };
 
+/// Options that compile test_add into `dir`/art.
+CompileOptions addOptions(const TempDir &dir) {
+  CompileOptions o;
+  o.model = kAddModel;
+  o.output = dir / "art";
+  return o;
+}
+
 /// A backend that only describes itself (for registry tests).
 struct FakeBackend : TargetBackend {
   TargetDescription d;
@@ -105,9 +113,7 @@ TEST(TargetRegistry, VectorWidthFromFeatures) {
 TEST(CompileSession, CompilesAnArtifact) {
   TempDir dir;
   CompileSession session;
-  CompileOptions o;
-  o.model = kAddModel;
-  o.output = dir / "art";
+  CompileOptions o = addOptions(dir);
   o.report = dir / "report.json";
   std::string error, summary;
   ASSERT_TRUE(succeeded(session.run(o, error, &summary))) << error;
@@ -126,9 +132,7 @@ TEST(CompileSession, CompilesAnArtifact) {
 TEST(CompileSession, SessionErrorsWriteNothing) {
   TempDir dir;
   CompileSession session;
-  CompileOptions o;
-  o.model = kAddModel;
-  o.output = dir / "art";
+  CompileOptions o = addOptions(dir);
   std::string error;
   o.target = "no-such-target";
   EXPECT_TRUE(failed(session.run(o, error)));
