@@ -21,6 +21,14 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["autoglm-opt", "autoglm-compile", "autoglm-run"], [config.autoglm_tools_dir])
 
+# The NVIDIA driver loads here: GPU artifacts can run (cuda-gpu.test), and the
+# no-driver path cannot be seen (cuda-no-driver.test).
+try:
+    __import__("ctypes").CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+
 # Cross CPU targets: the runtime and autoglm-run cross-built by
 # scripts/build-cross.sh (test.sh runs it first), run under qemu-user.
 for target, qemu, sysroot in [("aarch64-linux", "qemu-aarch64", "/usr/aarch64-linux-gnu"),

@@ -11,12 +11,14 @@
 
 #include "autoglm/Target/CPU.h"
 #include "autoglm/Target/Embedded.h"
+#include "autoglm/Target/GPU.h"
 
 namespace mlir::autoglm {
 
 inline void registerAllTargets() {
   registerCPUTargets();
   registerEmbeddedTargets();
+  registerGPUTargets();
 }
 
 } // namespace mlir::autoglm

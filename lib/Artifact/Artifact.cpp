@@ -238,8 +238,9 @@ std::string mlir::autoglm::renderManifest(
   if (!info.dims.empty() || !info.inputShapes.empty())
     j["specialization"] = {{"dims", info.dims}, {"input_shapes", info.inputShapes}};
   j["pipeline"] = info.pipeline;
-  j["entry_point"] = "autoglm_entry";
-  j["library"] = "model.so";
+  if (info.family == "cpu")
+    j["entry_point"] = "autoglm_entry";
+  j["library"] = info.libraryName;
   nlohmann::ordered_json ins = nlohmann::ordered_json::array(),
                          outs = nlohmann::ordered_json::array();
   int64_t ioBytes = 0;
@@ -278,6 +279,8 @@ std::string mlir::autoglm::renderManifest(
                  {"io_bytes", ioBytes},
                  {"arena_bytes", info.arenaBytes},
                  {"naive_temp_bytes", info.naiveTempBytes}};
+  for (const auto &[key, text] : info.manifestSections)
+    j[key] = nlohmann::ordered_json::parse(text);
   if (!info.notes.empty())
     j["notes"] = info.notes;
   nlohmann::ordered_json f = nlohmann::ordered_json::object();
@@ -406,7 +409,7 @@ LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
   }
   std::string header = renderHeader(info);
   std::vector<std::pair<std::string, std::string>> files = {
-      {"model.so", sha256Hex((*lib)->getBuffer())}, {"model.h", sha256Hex(header)}};
+      {info.libraryName, sha256Hex((*lib)->getBuffer())}, {"model.h", sha256Hex(header)}};
   for (const auto &[name, source] : info.extraFiles) {
     auto extra = llvm::MemoryBuffer::getFile(source, false, false);
     if (!extra) {
@@ -417,7 +420,7 @@ LogicalResult mlir::autoglm::writeArtifact(const std::string &dir,
     if (failed(writeFile(tmpDir + "/" + name, (*extra)->getBuffer(), error)))
       return fail();
   }
-  if (failed(writeFile(tmpDir + "/model.so", (*lib)->getBuffer(), error)) ||
+  if (failed(writeFile(tmpDir + "/" + info.libraryName, (*lib)->getBuffer(), error)) ||
       failed(writeFile(tmpDir + "/model.h", header, error)) ||
       failed(writeFile(tmpDir + "/manifest.json", renderManifest(info, files), error)))
     return fail();

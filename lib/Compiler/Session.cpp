@@ -6,6 +6,7 @@
 #include "autoglm/InitAllTargets.h"
 #include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/CPU.h"
+#include "autoglm/Target/GPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -107,6 +108,7 @@ CompileSession::CompileSession() {
   registerPipelineDialects(registry);
   registerONNXImportDialects(registry);
   registerCPUTranslations(registry);
+  registerGPUTranslations(registry);
   ctx = std::make_unique<MLIRContext>(registry);
   ctx->loadAllAvailableDialects();
 }
@@ -170,7 +172,8 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
                                     bool stopAtLinalg, std::string &pipeline) {
   PassManager pm(ctx.get());
   LinalgPipelineOptions linalgOptions;
-  linalgOptions.winograd = o.winograd;
+  // Winograd's transforms are CPU vector kernels.
+  linalgOptions.winograd = o.winograd && target.family == "cpu";
   buildAutoGLMToLinalgPipeline(pm, linalgOptions);
   if (!stopAtLinalg) {
     CodegenOptions codegen;
@@ -301,6 +304,7 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
   info.cpu = target.cpu;
   info.features = target.features;
   info.family = target.family;
+  info.libraryName = target.libraryName;
 
   if (o.emit == "llvm") {
     std::string ir;
@@ -325,6 +329,7 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
     result = backend.link(module, target, objPath, std::string(scratch), lib, error);
   if (succeeded(result)) {
     info.extraFiles = lib.extraFiles;
+    info.manifestSections = lib.manifestSections;
     info.notes.insert(info.notes.end(), lib.notes.begin(), lib.notes.end());
     result = writeArtifact(o.output, info, lib.path, error);
   }

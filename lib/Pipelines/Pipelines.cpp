@@ -11,7 +11,14 @@
 #include "autoglm/Target/Passes.h"
 #include "autoglm/Transforms/Passes.h"
 
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,7 +31,10 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -72,6 +82,23 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
+/// Tensors to buffers, results to out-parameters, every temporary a view of
+/// one arena planned by liveness, copies as linalg (CPU and GPU alike).
+static void addBufferizeAndPlanMemory(OpPassManager &pm) {
+  using namespace mlir::autoglm;
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCPUPlanMemory());
+  pm.addPass(createMemrefCopyToLinalg());
+}
+
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
   pm.addPass(createCPUGeneralizeContractions());
@@ -101,18 +128,7 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
   }
   pm.addPass(createCPULoopOrder());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createCanonicalizerPass());
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCPUPlanMemory());
-  pm.addPass(createMemrefCopyToLinalg());
+  addBufferizeAndPlanMemory(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
@@ -154,6 +170,45 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCPUEntryPoint());
 }
 
+void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipelineOptions &options) {
+  pm.addPass(createGPUPrepare());
+  // The same liveness plan as on the CPU: one device arena per context.
+  addBufferizeAndPlanMemory(pm);
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  GPUMapLoopsOptions map;
+  map.blockSize = options.blockSize;
+  pm.addPass(createGPUMapLoops(map));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  // Constants become the kernels' own (as parameters they would hide trip
+  // counts from the kernel compiler).
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGPUMergeKernelModules());
+  // Kernels: our polynomial math (no libdevice), then NVVM.
+  pm.addPass(createMathApproximation());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createGPUDefineMathFunctions());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuNVVMAttachTargetOptions attach;
+  attach.triple = options.triple;
+  attach.chip = options.chip;
+  attach.features = options.features;
+  attach.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::autoglm::registerAutoGLMPipelines() {
   PassPipelineRegistration<>(
       "autoglm-graph-pipeline",
@@ -171,14 +226,33 @@ void mlir::autoglm::registerAutoGLMPipelines() {
         buildAutoGLMToLinalgPipeline(pm);
         buildCPUCodegenPipeline(pm);
       });
+  PassPipelineRegistration<>(
+      "autoglm-gpu-pipeline",
+      "The whole NVIDIA GPU path (sm_90): autoglm -> linalg -> kernels mapped to "
+      "blocks and threads -> NVVM -> PTX in a gpu.binary, launched from the "
+      "model function",
+      [](OpPassManager &pm) {
+        LinalgPipelineOptions linalg;
+        linalg.winograd = false;
+        buildAutoGLMToLinalgPipeline(pm, linalg);
+        buildGPUCodegenPipeline(pm);
+      });
 }
 
 void mlir::autoglm::registerPipelineDialects(DialectRegistry &registry) {
-  registry.insert<AutoGLMDialect, affine::AffineDialect, arith::ArithDialect, bufferization::BufferizationDialect,
-                  cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
-                  vector::VectorDialect>();
+  registry.insert<AutoGLMDialect, affine::AffineDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect, func::FuncDialect,
+                  gpu::GPUDialect, linalg::LinalgDialect, NVVM::NVVMDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, omp::OpenMPDialect, scf::SCFDialect,
+                  tensor::TensorDialect, vector::VectorDialect>();
+  // convert-gpu-to-nvvm lowers the kernels' ops through these interfaces.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);

@@ -2,10 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // No LLVM or MLIR here: the manifest is JSON (nlohmann/json), file hashes
-// are SHA-256 from libcrypto, the library is loaded with dlopen.
+// are SHA-256 from libcrypto, the library is loaded with dlopen. A GPU
+// artifact (a manifest with a "gpu" section) runs through the vendor's
+// driver instead (cuda.cpp).
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/runtime.h"
+
+#include "cuda.h"
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -169,6 +173,10 @@ struct autoglm_model {
   void *handle = nullptr;
   void (*entry)(void **) = nullptr;
   void (*setThreads)(int) = nullptr;
+  // A GPU artifact: its launch plan and the device holding its code.
+  std::string device = "cpu";
+  std::unique_ptr<autoglm::rt::GpuPlan> gpu;
+  std::unique_ptr<autoglm::rt::CudaModel> cuda;
   ~autoglm_model() {
     if (handle)
       dlclose(handle);
@@ -187,6 +195,8 @@ struct autoglm_context {
   std::vector<std::vector<int64_t>> hiddenInputs, hidden;
   // Extents of each output from the last run.
   std::vector<std::vector<int64_t>> outputShapes;
+  // A GPU model's stream and device buffers.
+  std::unique_ptr<autoglm::rt::CudaContext> cuda;
   void freeStorage() {
     for (size_t h = 0; h < model->hidden.size(); ++h)
       if (!model->hidden[h].isShape)
@@ -246,7 +256,55 @@ static std::string tripleArch(const std::string &triple) {
   return arch;
 }
 
+static std::vector<size_t> specBytes(const std::vector<Spec> &specs) {
+  std::vector<size_t> bytes;
+  for (const Spec &s : specs)
+    bytes.push_back(s.bytes);
+  return bytes;
+}
+
+/// The rest of loading a GPU artifact, whose files are verified and whose
+/// tensors are parsed: the plan is checked in full before the driver is
+/// looked for, so a broken manifest reads the same with or without a GPU.
+static int loadGpu(const nlohmann::json &m, const std::string &d, int device,
+                   std::unique_ptr<autoglm_model> result,
+                   std::map<std::string, std::string> &contents, autoglm_model **model) {
+  using namespace autoglm::rt;
+  if (!result->hiddenInputs.empty() || !result->hidden.empty())
+    return setError(d + "/manifest.json: open extents and storage results are not supported "
+                        "on a GPU yet");
+  for (const auto *specs : {&result->inputs, &result->outputs})
+    for (const Spec &s : *specs)
+      if (s.dtype == AUTOGLM_STRING)
+        return setError(d + "/manifest.json: tensor '" + s.name +
+                        "' holds strings, which a GPU artifact cannot take yet");
+  auto plan = std::make_unique<GpuPlan>();
+  std::string err;
+  if (!parseGpuPlan(m, d, specBytes(result->inputs), specBytes(result->outputs), *plan, err))
+    return setError(err);
+  if (!plan->weights.empty() && contents[plan->weights].size() != plan->weightsBytes)
+    return setError(d + "/manifest.json: gpu.weights_bytes is " +
+                    std::to_string(plan->weightsBytes) + ", and " + plan->weights + " holds " +
+                    std::to_string(contents[plan->weights].size()) + " bytes");
+  result->weightBytes = plan->weightsBytes;
+  result->arenaBytes = plan->arenaBytes;
+  result->gpu = std::move(plan);
+  const GpuPlan &p = *result->gpu;
+  result->cuda =
+      loadCudaModel(p, std::move(contents[p.module]),
+                    p.weights.empty() ? std::string() : contents[p.weights], device, err);
+  if (!result->cuda)
+    return setError(err);
+  result->device = result->cuda->device;
+  *model = result.release();
+  return 0;
+}
+
 int autoglm_model_load(const char *dir, autoglm_model **model) {
+  return autoglm_model_load_on_device(dir, -1, model);
+}
+
+int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **model) {
   if (!dir || !model)
     return setError("autoglm_model_load: null argument");
   *model = nullptr;
@@ -262,9 +320,17 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
   if (!m.contains("files") || !m["files"].is_object() || !m.contains("library") ||
       !m.contains("inputs") || !m.contains("outputs"))
     return setError(d + "/manifest.json lacks files, library, inputs or outputs");
+  const bool isGpu = m.contains("gpu");
+  if (device < -1)
+    return setError("device " + std::to_string(device) +
+                    " is not a device number (-1: the artifact's default)");
+  if (!isGpu && device != -1)
+    return setError(d + ": this artifact runs on the CPU; device " + std::to_string(device) +
+                    " names a GPU");
   // The library is machine code for the manifest's triple: another
-  // architecture is refused here, before dlopen says something vaguer.
-  if (m.contains("target") && m["target"].is_object() && m["target"].contains("triple") &&
+  // architecture is refused here, before dlopen says something vaguer. A
+  // GPU artifact's code is for the device, whatever runs the host.
+  if (!isGpu && m.contains("target") && m["target"].is_object() && m["target"].contains("triple") &&
       m["target"]["triple"].is_string()) {
     std::string triple = m["target"]["triple"].get<std::string>();
     if (tripleArch(triple) != runtimeArch())
@@ -273,6 +339,13 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
                       " code (compile with --target for this machine, or run "
                       "it with the runtime built for that target)");
   }
+  // A GPU artifact's code and weights go to the device: their bytes, once
+  // read for the hash, are kept for that.
+  std::map<std::string, std::string> contents;
+  if (isGpu && m["gpu"].is_object())
+    for (const char *key : {"module", "weights"})
+      if (m["gpu"].contains(key) && m["gpu"][key].is_string())
+        contents[m["gpu"][key].get<std::string>()];
   // Every listed file must be present and unchanged.
   for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
     const std::string name = it.key();
@@ -286,6 +359,9 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
       return setError("artifact file " + name +
                       " does not match the sha256 in manifest.json (corrupted or "
                       "modified)");
+    auto kept = contents.find(name);
+    if (kept != contents.end())
+      kept->second = std::move(bytes);
   }
   std::string lib = m["library"].get<std::string>();
   if (!m["files"].contains(lib))
@@ -364,6 +440,8 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
   } catch (const std::exception &e) {
     return setError(std::string("manifest.json: ") + e.what());
   }
+  if (isGpu)
+    return loadGpu(m, d, device, std::move(result), contents, model);
   result->handle = dlopen((d + "/" + lib).c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!result->handle)
     return setError(std::string("cannot load the model library: ") + dlerror());
@@ -427,6 +505,7 @@ size_t autoglm_model_arena_bytes(const autoglm_model *m) { return m ? m->arenaBy
 size_t autoglm_model_naive_temp_bytes(const autoglm_model *m) {
   return m ? m->naiveTempBytes : 0;
 }
+const char *autoglm_model_device(const autoglm_model *m) { return m ? m->device.c_str() : ""; }
 
 int autoglm_context_create(const autoglm_model *model, int num_threads,
                            autoglm_context **context) {
@@ -434,6 +513,22 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
     return setError("autoglm_context_create: null argument");
   auto *c = new autoglm_context;
   c->model = model;
+  if (model->cuda) {
+    c->threads = 1;
+    c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
+    c->bound.assign(c->buffers.size(), false);
+    for (const Spec &s : model->outputs)
+      c->outputShapes.push_back(s.shape);
+    std::string err;
+    c->cuda = autoglm::rt::createCudaContext(*model->cuda, specBytes(model->inputs),
+                                             specBytes(model->outputs), err);
+    if (!c->cuda) {
+      delete c;
+      return setError(err);
+    }
+    *context = c;
+    return 0;
+  }
   c->threads = num_threads > 0 ? num_threads
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
@@ -536,6 +631,21 @@ int autoglm_context_run(autoglm_context *c) {
     if (!c->bound[i] && s.bytes)
       return setError(std::string(isInput ? "input '" : "output '") + s.name +
                       "' is not bound");
+  }
+  if (c->cuda) {
+    size_t n = m->inputs.size();
+    std::vector<const void *> in(c->buffers.begin(), c->buffers.begin() + n);
+    std::vector<void *> out(c->buffers.begin() + n, c->buffers.end());
+    std::string err;
+    if (!autoglm::rt::runCuda(*c->cuda, in, specBytes(m->inputs), out, specBytes(m->outputs), err))
+      return setError(err);
+    if (int32_t status = c->cuda->statusValue) {
+      size_t k = (size_t)status - 1;
+      return setError(
+          "the model refused its inputs: " +
+          (k < m->checks.size() ? m->checks[k] : "run-time check " + std::to_string(status)));
+    }
+    return 0;
   }
   // Open extents one name covers must agree across the inputs (ONNX's
   // dim_param: the same symbol, the same extent).

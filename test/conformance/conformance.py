@@ -13,6 +13,11 @@
 #
 # expected_pass.txt lists the cases that pass; one of them failing fails
 # the run. Artifacts are cached by model, data binding and compiler hash.
+#
+# A target whose artifacts run on another machine (a GPU) splits the work:
+# --phase compile writes a bundle (the artifacts, the data sets they run on
+# and plan.json) here; --phase run --bundle DIR runs it there with that
+# machine's autoglm-run and reports as usual.
 import argparse
 import collections
 import concurrent.futures
@@ -58,10 +63,13 @@ def classify_compile(stderr):
 class Runner:
     def __init__(self, args):
         self.a = args
-        self.tool_hash = sha(file_hash(args.compile), file_hash(args.run),
+        self.tool_hash = sha(file_hash(args.compile) if args.compile else "",
+                             file_hash(args.run) if args.phase != "compile" else "",
                              "open-inputs" if args.open_inputs else "", args.target)
         self.locks = {}
         self.locks_guard = threading.Lock()
+        self.local = threading.local()
+        self.plan = {}
 
     def compile(self, model, out, binds, shapes=()):
         key = sha(file_hash(model), self.tool_hash, *[f"{n}={file_hash(p)}" for n, p in binds],
@@ -100,13 +108,24 @@ class Runner:
         return res, art
 
     def run_set(self, art, dataset, skip_inputs):
-        cmd = shlex.split(self.a.emulator) + [self.a.run, art, "--json", "--rtol",
-                                               str(self.a.rtol), "--atol", str(self.a.atol)]
+        inputs = []
         for f in sorted(glob.glob(os.path.join(dataset, "input_*.pb")),
                         key=lambda s: int(re.findall(r"(\d+)\.pb$", s)[0])):
             idx = int(re.findall(r"(\d+)\.pb$", f)[0])
             if idx not in skip_inputs:
-                cmd += ["--input", f]
+                inputs.append(f)
+        if self.a.phase == "compile":
+            # Recorded for the run phase on the target's machine.
+            self.plan.setdefault(self.local.case, []).append(
+                {"art": art, "inputs": inputs, "expect": dataset})
+            return "pass", ""
+        return self.run_cmd(art, inputs, dataset)
+
+    def run_cmd(self, art, inputs, dataset):
+        cmd = shlex.split(self.a.emulator) + [self.a.run, art, "--json", "--rtol",
+                                               str(self.a.rtol), "--atol", str(self.a.atol)]
+        for f in inputs:
+            cmd += ["--input", f]
         cmd += ["--expect", dataset]
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=self.a.timeout)
@@ -125,6 +144,7 @@ class Runner:
             return "run error", (p.stderr.strip().splitlines() or [""])[0][:300]
 
     def case(self, suite, name):
+        self.local.case = f"{suite}/{name}"
         d = os.path.join(self.a.data, suite, name)
         model = os.path.join(d, "model.onnx")
         sets = sorted(glob.glob(os.path.join(d, "test_data_set_*")))
@@ -260,11 +280,11 @@ def tensor_header(path):
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--compile", required=True)
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--opt", required=True)
+    ap.add_argument("--compile", default="")
+    ap.add_argument("--run", default="autoglm-run")
+    ap.add_argument("--opt", default="")
     ap.add_argument("--data", default="/usr/share/libonnx-testdata/data")
-    ap.add_argument("--cache", required=True)
+    ap.add_argument("--cache", default="")
     ap.add_argument("--expected", default=os.path.join(HERE, "expected_pass.txt"))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=int, default=300)
@@ -280,6 +300,10 @@ def main():
     ap.add_argument("--target", default="host",
                     help="compile for this target (autoglm-compile --target); --run is then "
                          "that target's autoglm-run, run through --emulator")
+    ap.add_argument("--phase", choices=["both", "compile", "run"], default="both",
+                    help="compile: compile only and write a bundle to --bundle; run: run a "
+                         "bundle written by the compile phase (on the target's machine)")
+    ap.add_argument("--bundle", default="", help="the bundle folder of --phase compile|run")
     ap.add_argument("--emulator", default="",
                     help="command prefix that runs the target's programs here, e.g. "
                          "'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
@@ -299,6 +323,17 @@ def main():
             if line.strip() and not line.startswith("#"):
                 key, _, why = line.partition(" ")
                 exceptions[key] = why.strip()
+    if args.phase != "both" and not args.bundle:
+        print("conformance: --phase compile|run needs --bundle DIR")
+        return 2
+    if args.phase == "run":
+        return report(args, label, exceptions, exceptions_file, run_bundle(args))
+    if not args.compile:
+        print("conformance: --compile is required")
+        return 2
+    if not args.cache:
+        print("conformance: --cache is required")
+        return 2
     os.makedirs(args.cache, exist_ok=True)
     if not os.path.isdir(args.data):
         print(f"conformance: test data not found at {args.data}")
@@ -327,6 +362,103 @@ def main():
             if i % 100 == 0 or i == len(cases):
                 print(f"conformance: {i}/{len(cases)} cases, {time.time() - start:.0f}s",
                       flush=True)
+    if args.phase == "compile":
+        write_bundle(args, runner, results)
+        return check_compiled(args, label, exceptions, results)
+    return report(args, label, exceptions, exceptions_file, results)
+
+
+def check_compiled(args, label, exceptions, results):
+    """Compile phase: every case expected to pass (less the exceptions) must
+    at least compile for the target; running them is the run phase's."""
+    expected = set()
+    if os.path.exists(args.expected):
+        expected = {l.strip() for l in open(args.expected)
+                    if l.strip() and not l.startswith("#")} - set(exceptions)
+    bad = []
+    for (suite, name), (status, msg) in sorted(results.items()):
+        if f"{suite}/{name}" in expected and status != "pass":
+            bad.append((f"{suite}/{name}", status, msg))
+    for key, status, msg in bad:
+        print(f"{label}: REGRESSION {key} does not compile: {status}: {msg}")
+    n = sum(1 for (s, n) in results if f"{s}/{n}" in expected)
+    print(f"{label}: {n - len(bad)} compiled, {len(bad)} failed (compile only, of the {n} "
+          f"expected to pass)")
+    return 1 if bad else 0
+
+
+def write_bundle(args, runner, results):
+    """The artifacts that compiled, the data sets they run on and plan.json
+    ({case: {"status", "message"} or {"runs": [{art, inputs, expect}]}}),
+    with paths relative to the bundle."""
+    if os.path.exists(args.bundle):
+        shutil.rmtree(args.bundle)
+    os.makedirs(args.bundle)
+    plan = {}
+
+    def place(src, kind):
+        rel = os.path.join(kind, os.path.relpath(src, args.cache if kind == "a" else args.data))
+        dst = os.path.join(args.bundle, rel)
+        if os.path.isdir(src):
+            # A data set's folder may exist already, holding the inputs.
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        elif not os.path.exists(dst):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(src, dst)
+        return rel
+    for (suite, name), (status, msg) in sorted(results.items()):
+        key = f"{suite}/{name}"
+        if status != "pass":
+            plan[key] = {"status": status, "message": msg}
+            continue
+        runs = []
+        for r in runner.plan.get(key, []):
+            runs.append({"art": place(r["art"], "a"),
+                         "inputs": [place(f, "d") for f in r["inputs"]],
+                         "expect": place(r["expect"], "d")})
+        plan[key] = {"runs": runs}
+    with open(os.path.join(args.bundle, "plan.json"), "w") as f:
+        json.dump(plan, f, indent=1, sort_keys=True)
+    ok = sum(1 for v in plan.values() if "runs" in v)
+    print(f"conformance: bundle {args.bundle}: {ok} of {len(plan)} cases compiled "
+          f"({args.target})")
+
+
+def run_bundle(args):
+    with open(os.path.join(args.bundle, "plan.json")) as f:
+        plan = json.load(f)
+    runner = Runner(args)
+    b = args.bundle
+
+    def one(key):
+        entry = plan[key]
+        if "runs" not in entry:
+            return entry["status"], entry["message"]
+        for r in entry["runs"]:
+            status, msg = runner.run_cmd(os.path.join(b, r["art"]),
+                                         [os.path.join(b, f) for f in r["inputs"]],
+                                         os.path.join(b, r["expect"]))
+            if status != "pass":
+                return status, msg
+        return "pass", ""
+    results = {}
+    keys = [k for k in sorted(plan) if not args.only or re.search(args.only, k)]
+    start = time.time()
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futs = {pool.submit(one, k): k for k in keys}
+        for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+            suite, name = futs[fut].split("/", 1)
+            try:
+                results[(suite, name)] = fut.result()
+            except Exception as e:  # noqa: BLE001
+                results[(suite, name)] = ("crash", f"runner: {e}")
+            if i % 100 == 0 or i == len(keys):
+                print(f"conformance: {i}/{len(keys)} cases run, {time.time() - start:.0f}s",
+                      flush=True)
+    return results
+
+
+def report(args, label, exceptions, exceptions_file, results):
 
     expected = set()
     if os.path.exists(args.expected):

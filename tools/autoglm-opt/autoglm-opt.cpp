@@ -10,6 +10,7 @@
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/Importer/ONNXImporter.h"
 #include "autoglm/Pipelines/Pipelines.h"
+#include "autoglm/Target/GPU.h"
 #include "autoglm/Target/Passes.h"
 #include "autoglm/Transforms/Passes.h"
 
@@ -106,6 +107,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   DialectRegistry registry;
   autoglm::registerPipelineDialects(registry);
+  autoglm::registerGPUTranslations(registry);
   mlir::registerTransformsPasses();
   autoglm::registerAutoGLMConversionPasses();
   autoglm::registerAutoGLMTargetPasses();

@@ -5,8 +5,11 @@
 //                    [--test-data DIR] [--expect DIR] [--rtol R] [--atol A]
 //                    [--bench N --warmup K] [--threads T] [--json]
 //                    [--dataset inputs.pb --labels labels.pb]
+//                    [--device cpu|cuda:N]
 //
-// Links only the runtime (no LLVM or MLIR), so it deploys beside it.
+// Links only the runtime (no LLVM or MLIR), so it deploys beside it. A GPU
+// artifact's run copies its inputs to the device and its outputs back and
+// returns when they are there, so every time measured here includes that.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Support/TensorProto.h"
@@ -290,6 +293,9 @@ struct Options {
   bool random = false, json = false;
   double rtol = 1e-3, atol = 1e-7;
   int bench = 0, warmup = 3, threads = 0;
+  // --device: "" (what the artifact needs), "cpu", or a CUDA ordinal.
+  std::string device;
+  int deviceOrdinal = -1;
 };
 
 struct Runner {
@@ -366,12 +372,34 @@ long peakRssKb() {
   return ru.ru_maxrss;
 }
 
+/// The target name of a GPU artifact (its manifest has a "gpu" section), or
+/// "" (a CPU artifact, or no readable manifest: loading will say why).
+std::string gpuTarget(const std::string &artifact) {
+  std::ifstream f(artifact + "/manifest.json");
+  nlohmann::json m = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+  if (!m.is_object() || !m.contains("gpu"))
+    return "";
+  nlohmann::json t = m.value("target", nlohmann::json::object());
+  return t.is_object() && t.contains("name") && t["name"].is_string() ? t["name"].get<std::string>()
+                                                                      : "gpu";
+}
+
 int run(const Options &o) {
   Runner r;
-  r.check(autoglm_model_load(o.artifact.c_str(), &r.model));
+  if (o.device == "cpu") {
+    std::string gpu = gpuTarget(o.artifact);
+    if (!gpu.empty())
+      throw Error(o.artifact + " is a GPU artifact (" + gpu +
+                  "), and --device cpu asks for the CPU (compile it for a CPU target)");
+  }
+  r.check(autoglm_model_load_on_device(o.artifact.c_str(), o.deviceOrdinal, &r.model));
   r.check(autoglm_context_create(r.model, o.threads, &r.ctx));
+  std::string device = autoglm_model_device(r.model);
+  if (!o.json && device != "cpu")
+    fmt::print("device: {}\n", device);
   nlohmann::ordered_json report;
   report["artifact"] = o.artifact;
+  report["device"] = device;
   report["threads"] = autoglm_context_num_threads(r.ctx);
   size_t nIn = autoglm_model_num_inputs(r.model);
 
@@ -606,7 +634,9 @@ int main(int argc, char **argv) {
   app.add_option("--atol", o.atol, "Absolute tolerance")->capture_default_str();
   app.add_option("--bench", o.bench, "Timed runs");
   app.add_option("--warmup", o.warmup, "Untimed runs before --bench")->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads (default: all cores)");
+  app.add_option("--threads", o.threads, "Threads (default: all cores; a GPU artifact ignores it)");
+  app.add_option("--device", o.device,
+                 "cpu or cuda:N (default: what the artifact needs, cuda:0 for a GPU artifact)");
   app.add_flag("--json", o.json, "Print a JSON report");
   app.add_option("--dataset", o.dataset,
                  "Stacked samples of the single input (TensorProto/.npy); with --labels");
@@ -638,6 +668,16 @@ int main(int argc, char **argv) {
       return 2;
     }
     o.randomShapes[spec.substr(0, eq)] = dims;
+  }
+  if (!o.device.empty() && o.device != "cpu") {
+    std::string n = o.device == "cuda" ? "0" : o.device.substr(o.device.find(':') + 1);
+    bool ok = (o.device == "cuda" || o.device.rfind("cuda:", 0) == 0) && !n.empty() &&
+              n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
+    if (!ok) {
+      std::cerr << "autoglm-run: error: --device takes cpu or cuda:N, got '" << o.device << "'\n";
+      return 2;
+    }
+    o.deviceOrdinal = std::stoi(n);
   }
   if (!o.dataset.empty() && o.labels.empty()) {
     std::cerr << "autoglm-run: error: --dataset needs --labels\n";

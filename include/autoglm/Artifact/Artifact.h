@@ -69,6 +69,10 @@ struct ArtifactInfo {
   std::map<std::string, int64_t> dims;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   std::vector<std::string> notes;
+  /// The library's name in the artifact (a GPU target's code object:
+  /// "kernels.ptx") and manifest sections a backend adds (key, JSON text).
+  std::string libraryName = "model.so";
+  std::vector<std::pair<std::string, std::string>> manifestSections;
   /// Files copied into the artifact beside the library: (name, source path).
   std::vector<std::pair<std::string, std::string>> extraFiles;
 };

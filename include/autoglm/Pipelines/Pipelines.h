@@ -45,6 +45,21 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 
 /// Registers `autoglm-to-linalg-pipeline` and `autoglm-cpu-pipeline` (the
 /// whole path from autoglm to the LLVM dialect) for autoglm-opt.
+struct GPUPipelineOptions {
+  /// LLVM's GPU triple and chip: "nvptx64-nvidia-cuda" with "sm_90".
+  std::string triple = "nvptx64-nvidia-cuda", chip = "sm_90", features;
+  /// Threads per block of the mapped loops.
+  int64_t blockSize = 256;
+  /// LLVM's optimization level for the kernels.
+  int optLevel = 3;
+};
+
+/// linalg on tensors -> the GPU family's form: the model function keeps
+/// kernel launches over views of its buffers (inputs, outputs, the arena,
+/// memref.globals), and one gpu.binary `@autoglm_kernels` holds the kernels'
+/// code (PTX for NVVM targets). docs/gpu.md describes it.
+void buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipelineOptions &options = {});
+
 void registerAutoGLMPipelines();
 
 /// Registers every dialect the pipelines create.

@@ -310,4 +310,65 @@ def CPUVectorizeElementwise : Pass<"autoglm-cpu-vectorize-elementwise", "ModuleO
                            "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
 }
 
+def GPUPrepare : Pass<"autoglm-gpu-prepare", "ModuleOp"> {
+  let summary = "Check that the model fits the GPU path and record its signature";
+  let description = [{
+    Runs on linalg on tensors, before bufferization. The GPU launch plan
+    needs static shapes and the runtime's plain tensors: an open extent, a
+    string tensor or a run-time check is an error naming the tensor. Records
+    `autoglm.gpu.signature = [inputs, outputs]` on the model function, so
+    the plan can tell inputs from outputs after bufferization made the
+    results trailing arguments.
+  }];
+  let options = [Option<"funcName", "func-name", "std::string", /*default=*/"\"main\"",
+                        "The model function">,
+  ];
+}
+
+def GPUMapLoops : Pass<"autoglm-gpu-map-loops", "ModuleOp"> {
+  let summary = "Map the model function's parallel loops to GPU blocks and threads";
+  let description = [{
+    Runs on the bufferized model after linalg became scf.parallel loops
+    (reductions are scf.for inside them). Every top-level scf.parallel is
+    collapsed to one dim and tiled by `block-size`: the tiles are blocks
+    (x), the points of a tile threads (x), guarded for the remainder;
+    parallel loops nested deeper become scf.for loops in their thread. Any other
+    top-level op that touches memory (a rank-0 computation, a loop with no
+    parallel dim) is wrapped in a one-thread loop, so that after
+    convert-parallel-loops-to-gpu the model function only launches kernels
+    and forms views.
+  }];
+  let options = [Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+                        "Threads per block (a multiple of 32, at most 1024)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::gpu::GPUDialect"];
+}
+
+def GPUDefineMathFunctions : Pass<"autoglm-gpu-define-math-functions", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Define the libdevice functions the kernels call with PTX's own instructions";
+  let description = [{
+    convert-gpu-to-nvvm turns math.floor, math.sqrt, ... into calls of
+    libdevice's __nv_floorf, __nv_sqrtf, ...; we ship no libdevice. Each
+    such declaration whose operation PTX has an instruction for (floor,
+    ceil, trunc, rint, round, fabs, sqrt, fma, copysign, fmin, fmax) gets an
+    internal body made of the LLVM intrinsic, which the NVPTX backend
+    selects to that instruction and inlines. Transcendentals do not get here:
+    autoglm-math-approximation expands them first. Anything else stays
+    external, and the artifact writer refuses the PTX, naming it.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUMergeKernelModules : Pass<"autoglm-gpu-merge-kernel-modules", "ModuleOp"> {
+  let summary = "Gather every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining makes one gpu.module per kernel; the artifact
+    carries one code object, so every kernel moves into
+    `@autoglm_kernels`, named after its old module (unique), and every
+    gpu.launch_func is updated.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // AUTOGLM_TARGET_PASSES_TD

@@ -39,7 +39,7 @@ struct CPUKernelParams {
 struct TargetDescription {
   /// The --target name and a one-line summary for --list-targets.
   std::string name, summary;
-  /// The kernel generator family: "cpu".
+  /// The kernel generator family: "cpu" or "gpu".
   std::string family = "cpu";
   /// LLVM's triple, CPU name and feature string.
   std::string triple, cpu, features;
@@ -73,6 +73,8 @@ struct LinkedLibrary {
   /// (name in the artifact, source path) of runtime libraries it needs.
   std::vector<std::pair<std::string, std::string>> extraFiles;
   std::vector<std::string> notes;
+  /// Sections the manifest gains (key, JSON text), e.g. a GPU launch plan.
+  std::vector<std::pair<std::string, std::string>> manifestSections;
 };
 
 class TargetBackend {

@@ -16,6 +16,14 @@
  * with the reason in autoglm_last_error() (per thread). Contexts are
  * independent: several threads may each run their own context of one model
  * at the same time.
+ *
+ * GPU artifacts (a manifest with a "gpu" section, e.g. target cuda-sm90)
+ * run through the NVIDIA driver, libcuda.so.1, which the runtime loads when
+ * such an artifact is loaded (it never links it): the same binary runs CPU
+ * artifacts on machines without one. The buffers bound to a context are
+ * host memory; each run copies the inputs to the device and the outputs
+ * back, and returns when they are there. (Binding device pointers comes
+ * later.)
  *===----------------------------------------------------------------------===*/
 
 #ifndef AUTOGLM_RUNTIME_H
@@ -65,9 +73,20 @@ AUTOGLM_API autoglm_dtype autoglm_dtype_from_name(const char *name);
 AUTOGLM_API size_t autoglm_dtype_size(autoglm_dtype dtype);
 
 /* Loads `dir`: reads manifest.json, checks every file's sha256, maps the
- * library. */
+ * library. Same as autoglm_model_load_on_device(dir, -1, model). */
 AUTOGLM_API int autoglm_model_load(const char *dir, autoglm_model **model);
+/* Loads `dir` onto a device. For a GPU artifact: `device` is the CUDA device
+ * ordinal (-1: 0); the artifact's kernels are compiled for that device,
+ * whose compute capability must be the one the artifact targets or newer,
+ * and its weights are copied there once. A CPU artifact takes only -1.
+ * Fails with a message naming what is missing (the driver, a device) on a
+ * machine that cannot run the artifact. */
+AUTOGLM_API int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **model);
+/* Releases the model; release its contexts first. */
 AUTOGLM_API void autoglm_model_release(autoglm_model *model);
+/* Where the model runs: "cpu", or the device, e.g.
+ * "cuda:0 (NVIDIA H200, sm_90)". Valid while the model is. */
+AUTOGLM_API const char *autoglm_model_device(const autoglm_model *model);
 
 AUTOGLM_API size_t autoglm_model_num_inputs(const autoglm_model *model);
 AUTOGLM_API size_t autoglm_model_num_outputs(const autoglm_model *model);
@@ -97,14 +116,22 @@ AUTOGLM_API const int64_t *autoglm_model_input_max_shape(const autoglm_model *mo
                                                           size_t i);
 AUTOGLM_API const int64_t *autoglm_model_output_max_shape(const autoglm_model *model,
                                                            size_t i);
-/* Bytes of weights compiled into the library (from the manifest). */
+/* Bytes of weights compiled into the library (from the manifest); for a GPU
+ * artifact, those it holds on the device. */
 AUTOGLM_API size_t autoglm_model_weight_bytes(const autoglm_model *model);
 /* Scratch memory each context holds for the model's temporaries (shared by
- * liveness), and what they would take without sharing. */
+ * liveness; on the device for a GPU artifact), and what they would take
+ * without sharing. */
 AUTOGLM_API size_t autoglm_model_arena_bytes(const autoglm_model *model);
 AUTOGLM_API size_t autoglm_model_naive_temp_bytes(const autoglm_model *model);
 
-/* A context holds the buffers of one run. num_threads <= 0: all cores. */
+/* A context holds the buffers of one run. num_threads <= 0: all cores.
+ * For a GPU artifact, the context holds a stream and device buffers for the
+ * inputs, the outputs and the arena; num_threads is ignored (and
+ * autoglm_context_num_threads says 1). From its second run on, a GPU
+ * context replays its kernel launches as one CUDA graph (set
+ * AUTOGLM_CUDA_GRAPH=0 for plain launches). A context may be run from any
+ * thread, one run at a time. */
 AUTOGLM_API int autoglm_context_create(const autoglm_model *model, int num_threads,
                            autoglm_context **context);
 AUTOGLM_API void autoglm_context_release(autoglm_context *context);
