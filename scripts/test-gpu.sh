@@ -39,12 +39,8 @@ esac
 compile_bundle() {
   "$ROOT/scripts/build.sh" || { echo "build failed"; return 1; }
   rm -rf "$bundle"
-  mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/digits"
-  cp "$BUILD/bin/autoglm-run" "$bundle/bin/"
-  # autoglm-run's libraries that a GPU machine's system may lack.
-  ldd "$BUILD/bin/autoglm-run" | awk '/=> \// {print $3}' |
-    grep -E 'libautoglm_runtime|libonnx_proto|libprotobuf|libfmt|libcrypto' |
-    while read -r so; do cp -L "$so" "$bundle/lib/"; done
+  mkdir -p "$bundle/digits"
+  "$ROOT/scripts/gpu-runner-files.sh" "$BUILD" "$bundle" || return 1
   cp "$ROOT/test/conformance/conformance.py" "$ROOT/test/conformance/expected_pass.txt" \
     "$ROOT/test/conformance/exceptions_$TARGET.txt" "$bundle/"
   echo "== compile the example for $TARGET"

@@ -62,7 +62,7 @@ class Bert(torch.nn.Module):
         self.pool = torch.nn.Linear(HIDDEN, HIDDEN)
 
     def forward(self, input_ids, attention_mask):
-        pos = torch.arange(input_ids.shape[1]).unsqueeze(0)
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
         x = self.ln(self.tok(input_ids) + self.pos(pos))
         bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
         for layer in self.layers:
@@ -93,8 +93,8 @@ class GptLayer(torch.nn.Module):
         total = k.shape[2]
         scores = q @ k.transpose(-1, -2) / math.sqrt(HIDDEN // HEADS)
         # Query i sits at position total - s + i and sees keys up to it.
-        qpos = torch.arange(total - s, total).unsqueeze(1)
-        kpos = torch.arange(total).unsqueeze(0)
+        qpos = torch.arange(total - s, total, device=q.device).unsqueeze(1)
+        kpos = torch.arange(total, device=q.device).unsqueeze(0)
         scores = scores.masked_fill(kpos > qpos, float("-inf"))
         ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, s, HIDDEN)
         x = x + self.proj(ctx)
@@ -119,7 +119,7 @@ class GptPrefill(torch.nn.Module):
 
     def forward(self, input_ids):
         g = self.gpt
-        pos = torch.arange(input_ids.shape[1]).unsqueeze(0)
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
         x = g.tok(input_ids) + g.pos(pos)
         ks, vs = [], []
         for layer in g.layers:
@@ -170,6 +170,64 @@ def save_case(out, name, opset, model, inputs, input_names, output_names):
     print(f"zoo: {name} opset {opset} -> {d}", flush=True)
 
 
+def cases(wanted=()):
+    """(name, model, inputs, input names, output names) of every zoo model
+    (those in `wanted`, if given), built with fixed seeds; bench/gpu_peer.py
+    builds the same models on the GPU machine."""
+    def want(name):
+        return not wanted or name in wanted
+
+    if want("resnet18"):
+        torch.manual_seed(0)
+        m = torchvision.models.resnet18(weights=None)
+        x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+        yield "resnet18", m, [x], ["input"], ["logits"]
+    if want("mobilenet_v2"):
+        torch.manual_seed(0)
+        m = torchvision.models.mobilenet_v2(weights=None)
+        x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+        yield "mobilenet_v2", m, [x], ["input"], ["logits"]
+    if want("vit_l4_h256_p8"):
+        # torchvision's ViT (nn.MultiheadAttention, class token, GELU MLP),
+        # 4 layers of width 256 on 64x64 images in 8x8 patches. Its head is
+        # zero-initialized: draw it, so the logits say something.
+        torch.manual_seed(0)
+        m = torchvision.models.VisionTransformer(
+            image_size=64, patch_size=8, num_layers=4, num_heads=4, hidden_dim=256,
+            mlp_dim=1024, num_classes=100)
+        torch.nn.init.normal_(m.heads.head.weight, std=0.05)
+        torch.nn.init.normal_(m.heads.head.bias, std=0.05)
+        x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+        yield "vit_l4_h256_p8", m, [x], ["input"], ["logits"]
+    if want("bert_l4_h256_s128"):
+        torch.manual_seed(0)
+        m = Bert()
+        gen = torch.Generator().manual_seed(1)
+        ids = torch.randint(0, 30522, (1, SEQ), generator=gen)
+        mask = torch.ones(1, SEQ, dtype=torch.int64)
+        mask[0, 100:] = 0
+        yield ("bert_l4_h256_s128", m, [ids, mask], ["input_ids", "attention_mask"],
+               ["last_hidden_state", "pooled"])
+    if want("gpt_l4_h256_s128_prefill") or want("gpt_l4_h256_s128_decode") or \
+            want("gpt_l4_h256_s128"):
+        torch.manual_seed(0)
+        gpt = Gpt()
+        gen = torch.Generator().manual_seed(1)
+        ids = torch.randint(0, 8192, (1, SEQ), generator=gen)
+        cache_names = [f"present_key_{i}" for i in range(LAYERS)] + \
+                      [f"present_value_{i}" for i in range(LAYERS)]
+        yield ("gpt_l4_h256_s128_prefill", GptPrefill(gpt), [ids], ["input_ids"],
+               ["logits"] + cache_names)
+        with torch.no_grad():
+            _, *cache = GptPrefill(gpt).eval()(ids[:, :SEQ - 1])
+        step = ids[:, SEQ - 1:]
+        position = torch.tensor([[SEQ - 1]])
+        past = [f"past_key_{i}" for i in range(LAYERS)] + \
+               [f"past_value_{i}" for i in range(LAYERS)]
+        yield ("gpt_l4_h256_s128_decode", GptDecode(gpt), [step, position, *cache],
+               ["input_ids", "position"] + past, ["logits"] + cache_names)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -177,61 +235,9 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     wanted = set(filter(None, args.only.split(",")))
-
-    def want(name):
-        return not wanted or name in wanted
-
     for opset in (17, 13):
-        if want("resnet18"):
-            torch.manual_seed(0)
-            m = torchvision.models.resnet18(weights=None)
-            x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
-            save_case(args.out, "resnet18", opset, m, [x], ["input"], ["logits"])
-        if want("mobilenet_v2"):
-            torch.manual_seed(0)
-            m = torchvision.models.mobilenet_v2(weights=None)
-            x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
-            save_case(args.out, "mobilenet_v2", opset, m, [x], ["input"], ["logits"])
-        if want("vit_l4_h256_p8"):
-            # torchvision's ViT (nn.MultiheadAttention, class token, GELU MLP),
-            # 4 layers of width 256 on 64x64 images in 8x8 patches. Its head is
-            # zero-initialized: draw it, so the logits say something.
-            torch.manual_seed(0)
-            m = torchvision.models.VisionTransformer(
-                image_size=64, patch_size=8, num_layers=4, num_heads=4, hidden_dim=256,
-                mlp_dim=1024, num_classes=100)
-            torch.nn.init.normal_(m.heads.head.weight, std=0.05)
-            torch.nn.init.normal_(m.heads.head.bias, std=0.05)
-            x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
-            save_case(args.out, "vit_l4_h256_p8", opset, m, [x], ["input"], ["logits"])
-        if want("bert_l4_h256_s128"):
-            torch.manual_seed(0)
-            m = Bert()
-            gen = torch.Generator().manual_seed(1)
-            ids = torch.randint(0, 30522, (1, SEQ), generator=gen)
-            mask = torch.ones(1, SEQ, dtype=torch.int64)
-            mask[0, 100:] = 0
-            save_case(args.out, "bert_l4_h256_s128", opset, m, [ids, mask],
-                      ["input_ids", "attention_mask"], ["last_hidden_state", "pooled"])
-        if want("gpt_l4_h256_s128"):
-            torch.manual_seed(0)
-            gpt = Gpt()
-            gen = torch.Generator().manual_seed(1)
-            ids = torch.randint(0, 8192, (1, SEQ), generator=gen)
-            cache_names = [f"present_key_{i}" for i in range(LAYERS)] + \
-                          [f"present_value_{i}" for i in range(LAYERS)]
-            save_case(args.out, "gpt_l4_h256_s128_prefill", opset, GptPrefill(gpt),
-                      [ids], ["input_ids"], ["logits"] + cache_names)
-            with torch.no_grad():
-                _, *cache = GptPrefill(gpt).eval()(ids[:, :SEQ - 1])
-            step = ids[:, SEQ - 1:]
-            position = torch.tensor([[SEQ - 1]])
-            past = [f"past_key_{i}" for i in range(LAYERS)] + \
-                   [f"past_value_{i}" for i in range(LAYERS)]
-            save_case(args.out, "gpt_l4_h256_s128_decode", opset, GptDecode(gpt),
-                      [step, position, *cache], ["input_ids", "position"] + past,
-                      ["logits"] + cache_names)
-
+        for name, model, inputs, input_names, output_names in cases(wanted):
+            save_case(args.out, name, opset, model, inputs, input_names, output_names)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -32,6 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::autoglm;
 
@@ -187,6 +189,10 @@ struct PlanBuilder {
       return success();
     }
     if (auto f = dyn_cast<FloatAttr>(a)) {
+      // JSON has no inf or NaN (constants are sunk into the kernels, so a
+      // scalar argument is rare; a non-finite one is refused, not mangled).
+      if (!std::isfinite(f.getValueAsDouble()))
+        return fail(error, "a kernel's scalar argument is not finite");
       if (t.isF32())
         arg = {{"f32", f.getValueAsDouble()}};
       else if (t.isF64())

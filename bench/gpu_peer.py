@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# ===- gpu_peer.py - our GPU artifact against PyTorch, same GPU, same run ---===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# Runs on the GPU machine (its python3 with torch and torchvision), from
+# bench/run-gpu.sh. For one zoo model it builds the same torch module
+# (scripts/models/export_zoo.py's cases(), fixed seeds) and alternates, for
+# --rounds rounds: our artifact (autoglm-run --bench, which times
+# host->device copies, the launches and device->host copies, synchronized),
+# torch eager, the eager forward replayed as one CUDA graph, and
+# torch.compile, each in fp32 and bf16 (torch's inputs already on the GPU).
+# Prints one JSON object: the medians over rounds (ms per batch-1 inference)
+# and ours / the best torch fp32 and bf16 variant.
+import argparse
+import copy
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+
+import torch
+
+
+def timed(fn, iters, warmup):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / iters
+
+
+def graphed(model, inputs):
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            model(*inputs)
+    torch.cuda.current_stream().wait_stream(stream)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        model(*inputs)
+    return g.replay
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zoo-script", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--art", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--iters", type=int, default=100)
+    a = ap.parse_args()
+    spec = importlib.util.spec_from_file_location("export_zoo", a.zoo_script)
+    zoo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zoo)
+    name, model, inputs, _, _ = next(c for c in zoo.cases({a.model}) if c[0] == a.model)
+    dev = torch.device("cuda")
+    model = model.eval().to(dev)
+    inputs = [t.to(dev) for t in inputs]
+    variants = {}
+    with torch.no_grad():
+        for dtype, tag in ((torch.float32, "fp32"), (torch.bfloat16, "bf16")):
+            m = copy.deepcopy(model).to(dtype)
+            x = [t.to(dtype) if t.is_floating_point() else t for t in inputs]
+            variants[f"eager_{tag}"] = lambda m=m, x=x: m(*x)
+            variants[f"cuda_graph_{tag}"] = graphed(m, x)
+            c = torch.compile(m)
+            c(*x)  # compile now, not in the first timed round
+            variants[f"compile_{tag}"] = lambda c=c, x=x: c(*x)
+    times = {k: [] for k in ["ours_fp32", *variants]}
+    for _ in range(a.rounds):
+        r = subprocess.run([a.run, a.art, "--random", "--bench", str(a.iters), "--warmup", "10",
+                            "--json"], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(json.dumps({"model": name, "error": r.stderr.strip()[-500:]}))
+            return 1
+        times["ours_fp32"].append(json.loads(r.stdout)["bench"]["median_ms"])
+        with torch.no_grad():
+            for k, fn in variants.items():
+                times[k].append(timed(fn, a.iters, 10))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    best32 = min(med[k] for k in med if k.endswith("fp32") and k != "ours_fp32")
+    best16 = min(med[k] for k in med if k.endswith("bf16"))
+    print(json.dumps({"model": name, "ms": med, "rounds": a.rounds, "iters": a.iters,
+                      "ours_over_best_torch_fp32": med["ours_fp32"] / best32,
+                      "ours_over_best_torch_bf16": med["ours_fp32"] / best16,
+                      "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

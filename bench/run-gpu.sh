@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+#===- run-gpu.sh - the zoo on an NVIDIA GPU against PyTorch --------------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+#   bench/run-gpu.sh [MODEL...]                 here, with an NVIDIA GPU and torch
+#   bench/run-gpu.sh --compile-only [MODEL...]  here: write $BUILD/gpu-bench
+#   bench/run-gpu.sh --run-only DIR             on the GPU machine (python3 with
+#                                               torch + torchvision, the driver)
+#
+# Compiles the zoo models (scripts/models/export_zoo.py, opset 17, batch 1)
+# for cuda-sm90; on the GPU each must match its torch reference outputs
+# (rtol 1e-3, atol 1e-4), then bench/gpu_peer.py times it against torch
+# eager, the eager forward as one CUDA graph, and torch.compile, fp32 and
+# bf16, alternating rounds in one process; medians and ratios go to
+# DIR/results.jsonl and a table on stdout. Default models: all six;
+# GPU_BENCH_ROUNDS (5) and GPU_BENCH_ITERS (100) set the rounds and the
+# inferences timed per round.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
+ALL="resnet18 mobilenet_v2 vit_l4_h256_p8 bert_l4_h256_s128 gpt_l4_h256_s128_prefill gpt_l4_h256_s128_decode"
+mode=all
+dir="$BUILD/gpu-bench"
+case "${1:-}" in
+--compile-only) mode=compile; shift ;;
+--run-only) mode=run; dir="${2:?--run-only takes the folder}"; shift 2 ;;
+esac
+models="${*:-$ALL}"
+
+compile() {
+  "$ROOT/scripts/models/ensure-zoo.sh" "$BUILD/zoo" || return 1
+  rm -rf "$dir"
+  mkdir -p "$dir/models"
+  "$ROOT/scripts/gpu-runner-files.sh" "$BUILD" "$dir" || return 1
+  cp "$ROOT/scripts/models/export_zoo.py" "$ROOT/bench/gpu_peer.py" "$dir/"
+  for m in $models; do
+    echo "== compile $m for cuda-sm90"
+    "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
+      -o "$dir/models/$m/artifact" || return 1
+    cp -r "$BUILD/zoo/${m}_op17/test_data_set_0" "$dir/models/$m/"
+  done
+  echo "run-gpu: $dir ($(du -sh "$dir" | cut -f1))"
+}
+
+run() {
+  export LD_LIBRARY_PATH="$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local fail=0
+  : >"$dir/results.jsonl"
+  for m in $(ls "$dir/models"); do
+    echo "== $m: outputs vs torch (rtol 1e-3, atol 1e-4)"
+    if ! "$dir/bin/autoglm-run" "$dir/models/$m/artifact" --test-data "$dir/models/$m/test_data_set_0" \
+      --rtol 1e-3 --atol 1e-4; then
+      fail=1
+      continue
+    fi
+    echo "== $m: latency against torch"
+    python3 "$dir/gpu_peer.py" --zoo-script "$dir/export_zoo.py" --model "$m" \
+      --art "$dir/models/$m/artifact" --run "$dir/bin/autoglm-run" \
+      --rounds "${GPU_BENCH_ROUNDS:-5}" --iters "${GPU_BENCH_ITERS:-100}" | tee -a "$dir/results.jsonl" ||
+      fail=1
+  done
+  python3 - "$dir/results.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("| model | ours fp32 ms | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    if "ms" not in r:
+        print(f"| {r['model']} | error: {r.get('error', '')[:80]} |")
+        continue
+    t = r["ms"]
+    print(f"| {r['model']} | {t['ours_fp32']:.3f} | {t['eager_fp32']:.3f} | {t['cuda_graph_fp32']:.3f} | "
+          f"{t['compile_fp32']:.3f} | {t['cuda_graph_bf16']:.3f} | {t['compile_bf16']:.3f} | "
+          f"{r['ours_over_best_torch_fp32']:.2f} | {r['ours_over_best_torch_bf16']:.2f} |")
+PY
+  return $fail
+}
+
+case $mode in
+compile) compile ;;
+run) run ;;
+all) compile && run ;;
+esac
