@@ -7,8 +7,9 @@
 # the same with every input extent open (--open-inputs), and on the
 # aarch64-linux and armv7-linux targets under qemu-user (their runtime and
 # autoglm-run are cross-built first by scripts/build-cross.sh; lit uses them
-# too), and compiled for the NVIDIA GPU target (cuda-sm90: they run on a
-# GPU machine with scripts/test-gpu.sh, which this machine need not have).
+# too), and compiled for the GPU targets (cuda-sm90: they run on a GPU
+# machine with scripts/test-gpu.sh, which this machine need not have;
+# hygon-dcu: compiled and validated).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,17 +74,21 @@ add_counts "$rc" \
   "$(grep -oP '^conformance \(open inputs\): \K[0-9]+(?= passed)' "$log/conformance-open.txt" || echo 0)" \
   "$(grep -oP '^conformance \(open inputs\): [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance-open.txt" || echo 0)"
 
-# The GPU target: every case the host passes (less exceptions_cuda-sm90.txt)
-# must compile for cuda-sm90 here; they run on a GPU with scripts/test-gpu.sh.
-echo "== ONNX conformance compiled for cuda-sm90 (run on a GPU: scripts/test-gpu.sh; no GPU here)"
-python3 "$ROOT/test/conformance/conformance.py" --target cuda-sm90 --phase compile \
-  --bundle "$BUILD/conformance-bundle-cuda-sm90" \
-  --compile "$BUILD/bin/autoglm-compile" --cache "$BUILD/conformance-cache-cuda-sm90" \
-  --jobs "$JOBS" | tee "$log/conformance-cuda-sm90.txt"
-rc=${PIPESTATUS[0]}
-add_counts "$rc" \
-  "$(grep -oP '^conformance \(cuda-sm90\): \K[0-9]+(?= compiled)' "$log/conformance-cuda-sm90.txt" || echo 0)" \
-  "$(grep -oP '^conformance \(cuda-sm90\): [0-9]+ compiled, \K[0-9]+(?= failed)' "$log/conformance-cuda-sm90.txt" || echo 0)"
+# The GPU targets: every case the host passes (less the target's exceptions
+# file) must compile here; cuda-sm90's run on an NVIDIA GPU with
+# scripts/test-gpu.sh, hygon-dcu's code objects are validated as they are
+# written (no DCU anywhere: docs/gpu.md).
+for t in cuda-sm90 hygon-dcu; do
+  echo "== ONNX conformance compiled for $t (compile and validate only; no GPU here)"
+  python3 "$ROOT/test/conformance/conformance.py" --target "$t" --phase compile \
+    --bundle "$BUILD/conformance-bundle-$t" \
+    --compile "$BUILD/bin/autoglm-compile" --cache "$BUILD/conformance-cache-$t" \
+    --jobs "$JOBS" | tee "$log/conformance-$t.txt"
+  rc=${PIPESTATUS[0]}
+  add_counts "$rc" \
+    "$(grep -oP "^conformance \($t\): \K[0-9]+(?= compiled)" "$log/conformance-$t.txt" || echo 0)" \
+    "$(grep -oP "^conformance \($t\): [0-9]+ compiled, \K[0-9]+(?= failed)" "$log/conformance-$t.txt" || echo 0)"
+done
 
 # Cross targets: held to the host's expectations (less each target's
 # exceptions file), run under qemu-user.

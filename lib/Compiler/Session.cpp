@@ -16,6 +16,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -186,6 +187,11 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
     llvm::raw_string_ostream os(pipeline);
     pm.printAsTextualPipeline(os);
   }
+  // A per-process scratch folder (the ROCm toolkit links) would make the
+  // manifest differ between identical compiles.
+  static const llvm::Regex toolkit("toolkit=[^ }<]+");
+  while (toolkit.match(pipeline))
+    pipeline = toolkit.sub("toolkit=<scratch>", pipeline);
   return pm.run(module);
 }
 

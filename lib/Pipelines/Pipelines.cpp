@@ -35,6 +35,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -186,25 +187,47 @@ void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipeline
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGPUMergeKernelModules());
-  // Kernels: our polynomial math (no libdevice), then NVVM.
+  // Kernels: our polynomial math (no libdevice), then NVVM or ROCDL.
   pm.addPass(createMathApproximation());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createSCFToControlFlowPass());
-  ConvertGpuOpsToNVVMOpsOptions nvvm;
-  nvvm.useBarePtrCallConv = true;
-  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
-  kernels.addPass(createGPUDefineMathFunctions());
+  bool hip = options.api == "hip";
+  if (hip) {
+    ConvertGpuOpsToROCDLOpsOptions rocdl;
+    rocdl.chipset = options.chip;
+    rocdl.useBarePtrCallConv = true;
+    rocdl.runtime = gpu::amd::Runtime::HIP;
+    kernels.addPass(createConvertGpuOpsToROCDLOps(rocdl));
+  } else {
+    ConvertGpuOpsToNVVMOpsOptions nvvm;
+    nvvm.useBarePtrCallConv = true;
+    kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+    kernels.addPass(createGPUDefineMathFunctions());
+  }
   kernels.addPass(createReconcileUnrealizedCastsPass());
-  GpuNVVMAttachTargetOptions attach;
-  attach.triple = options.triple;
-  attach.chip = options.chip;
-  attach.features = options.features;
-  attach.optLevel = options.optLevel;
-  pm.addPass(createGpuNVVMAttachTarget(attach));
+  auto attachTo = [&](auto attach) {
+    attach.triple = options.triple;
+    attach.chip = options.chip;
+    attach.features = options.features;
+    attach.optLevel = options.optLevel;
+    return attach;
+  };
+  if (hip) {
+    GpuROCDLAttachTargetOptions attach = attachTo(GpuROCDLAttachTargetOptions());
+    // Code object v5: what ROCm 5 runtimes (and Debian's device libraries,
+    // which have no ABI 6 library) take.
+    attach.abiVersion = "500";
+    pm.addPass(createGpuROCDLAttachTarget(attach));
+  } else {
+    pm.addPass(createGpuNVVMAttachTarget(attachTo(GpuNVVMAttachTargetOptions())));
+  }
+  // PTX text for NVVM; an HSACO for ROCDL, linked with the device libraries
+  // in the toolkit folder.
   GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "isa";
+  binary.compilationTarget = hip ? "bin" : "isa";
+  binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
   pm.addPass(createCanonicalizerPass());
 }
@@ -242,9 +265,9 @@ void mlir::autoglm::registerAutoGLMPipelines() {
 void mlir::autoglm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<AutoGLMDialect, affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect, func::FuncDialect,
-                  gpu::GPUDialect, linalg::LinalgDialect, NVVM::NVVMDialect, LLVM::LLVMDialect,
-                  math::MathDialect, memref::MemRefDialect, omp::OpenMPDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+                  gpu::GPUDialect, linalg::LinalgDialect, NVVM::NVVMDialect, ROCDL::ROCDLDialect,
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect, omp::OpenMPDialect,
+                  scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>();
   // convert-gpu-to-nvvm lowers the kernels' ops through these interfaces.
   arith::registerConvertArithToLLVMInterface(registry);
   cf::registerConvertControlFlowToLLVMInterface(registry);

@@ -27,8 +27,17 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 
+#include "mlir/Target/LLVM/ROCDL/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/ROCDL/ROCDLToLLVMIRTranslation.h"
+
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/BinaryFormat/MsgPackDocument.h"
+#include "llvm/Object/ELF.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 
 #include <nlohmann/json.hpp>
 
@@ -303,9 +312,117 @@ struct PlanBuilder {
   }
 };
 
-class NVIDIABackend : public TargetBackend {
+/// Debian's rocm-device-libs: the device libraries an AMDGPU code object is
+/// linked with (ocml, ockl, oclc_*).
+constexpr const char *kROCmBitcode = "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode";
+
+/// The "toolkit" folder gpu-module-to-binary reads for ROCDL targets
+/// (amdgcn/bitcode, llvm/bin/ld.lld): made once per process of links to
+/// Debian's device libraries and LLVM 22's lld, removed at exit.
+std::string rocmToolkit(std::string &error) {
+  static std::string dir, why;
+  static bool once = [] {
+    if (!llvm::sys::fs::is_directory(kROCmBitcode)) {
+      why = std::string("the AMDGPU code object links ROCm's device libraries, which are not "
+                        "installed (") +
+            kROCmBitcode + "; Debian: apt install rocm-device-libs)";
+      return true;
+    }
+    llvm::SmallString<128> d;
+    if (llvm::sys::fs::createUniqueDirectory("autoglm-rocm-toolkit", d)) {
+      why = "cannot create a temporary folder";
+      return true;
+    }
+    auto lld = llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
+    if (!lld) {
+      why = "ld.lld not found (install lld-22)";
+      return true;
+    }
+    if (llvm::sys::fs::create_directories(d + "/amdgcn") ||
+        llvm::sys::fs::create_directories(d + "/llvm/bin") ||
+        llvm::sys::fs::create_link(kROCmBitcode, d + "/amdgcn/bitcode") ||
+        llvm::sys::fs::create_link(*lld, d + "/llvm/bin/ld.lld")) {
+      why = "cannot link the ROCm toolkit folder in " + d.str().str();
+      return true;
+    }
+    dir = d.str().str();
+    std::atexit([] { llvm::sys::fs::remove_directories(dir); });
+    return true;
+  }();
+  (void)once;
+  if (dir.empty())
+    error = why;
+  return dir;
+}
+
+/// Reads an AMDGPU code object's kernel descriptors back (the ELF note
+/// NT_AMDGPU_METADATA) and checks them against the chip family's limits:
+/// wavefront 64, at most 256 VGPRs and 102 SGPRs, LDS within 64 KiB.
+LogicalResult validateHSACO(llvm::StringRef code, nlohmann::ordered_json &out, std::string &error) {
+  auto elf = llvm::object::ELF64LEFile::create(code);
+  if (!elf)
+    return fail(error, "the code object is not an ELF file: " + llvm::toString(elf.takeError()));
+  auto sections = elf->sections();
+  if (!sections)
+    return fail(error, "the code object has no section table");
+  nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
+  bool found = false;
+  for (const auto &sec : *sections) {
+    if (sec.sh_type != llvm::ELF::SHT_NOTE)
+      continue;
+    llvm::Error err = llvm::Error::success();
+    for (const auto &note : elf->notes(sec, err)) {
+      if (note.getName() != "AMDGPU" || note.getType() != llvm::ELF::NT_AMDGPU_METADATA)
+        continue;
+      llvm::ArrayRef<uint8_t> desc = note.getDesc(sec.sh_addralign);
+      llvm::msgpack::Document doc;
+      if (!doc.readFromBlob(llvm::StringRef((const char *)desc.data(), desc.size()), false))
+        return fail(error, "the code object's AMDGPU metadata is not MessagePack");
+      found = true;
+      auto &root = doc.getRoot().getMap(true);
+      auto list = root.find(doc.getNode("amdhsa.kernels"));
+      if (list == root.end())
+        continue;
+      for (auto &k : list->second.getArray(true)) {
+        auto &m = k.getMap(true);
+        auto num = [&](const char *key) -> int64_t {
+          auto it = m.find(doc.getNode(key));
+          return it == m.end() ? -1 : (int64_t)it->second.getUInt();
+        };
+        auto nameIt = m.find(doc.getNode(".name"));
+        std::string name = nameIt == m.end() ? "?" : nameIt->second.getString().str();
+        int64_t wave = num(".wavefront_size"), vgpr = num(".vgpr_count"), sgpr = num(".sgpr_count"),
+                lds = num(".group_segment_fixed_size"),
+                scratch = num(".private_segment_fixed_size");
+        if (wave != 64 || vgpr < 0 || vgpr > 256 || sgpr < 0 || sgpr > 102 || lds < 0 ||
+            lds > 65536)
+          return fail(error, "kernel " + name + " is outside the chip's limits (wavefront " +
+                                 std::to_string(wave) + ", " + std::to_string(vgpr) + " VGPRs, " +
+                                 std::to_string(sgpr) + " SGPRs, " + std::to_string(lds) +
+                                 " bytes of LDS)");
+        kernels.push_back({{"name", name},
+                           {"wavefront", wave},
+                           {"vgpr", vgpr},
+                           {"sgpr", sgpr},
+                           {"lds_bytes", lds},
+                           {"scratch_bytes", scratch}});
+      }
+    }
+    if (err)
+      return fail(error,
+                  "the code object's notes are malformed: " + llvm::toString(std::move(err)));
+  }
+  if (!found)
+    return fail(error, "the code object carries no AMDGPU metadata note");
+  out = {{"checked", "kernel descriptors read back from the code object's NT_AMDGPU_METADATA "
+                     "note: wavefront 64, VGPRs <= 256, SGPRs <= 102, LDS <= 64 KiB"},
+         {"kernels", kernels}};
+  return success();
+}
+
+class GPUBackend : public TargetBackend {
 public:
-  explicit NVIDIABackend(TargetDescription d) : desc(std::move(d)) {}
+  GPUBackend(TargetDescription d, std::string api) : desc(std::move(d)), api(std::move(api)) {}
 
   const TargetDescription &description() const override { return desc; }
 
@@ -313,11 +430,12 @@ public:
                                        std::string &error) const override {
     TargetDescription d = desc;
     if (!o.cpu.empty()) {
-      if (!llvm::StringRef(o.cpu).starts_with("sm_")) {
-        error = "--target-cpu for " + desc.name +
-                " takes an NVIDIA architecture (sm_80, "
-                "sm_90, ...), got '" +
-                o.cpu + "'";
+      bool cuda = api == "cuda";
+      if (!llvm::StringRef(o.cpu).starts_with(cuda ? "sm_" : "gfx")) {
+        error = "--target-cpu for " + desc.name + " takes " +
+                (cuda ? "an NVIDIA architecture (sm_80, sm_90, ...)"
+                      : "an AMDGPU chip (gfx906, gfx908, gfx90a, ...)") +
+                ", got '" + o.cpu + "'";
         return failure();
       }
       d.cpu = o.cpu;
@@ -328,6 +446,8 @@ public:
   }
 
   std::string runsHere() const override {
+    if (api == "hip")
+      return "no: compiled and validated only (the runtime has no HIP loader yet)";
     std::string err;
     auto lib = llvm::sys::DynamicLibrary::getLibrary("libcuda.so.1", &err);
     if (!lib.isValid())
@@ -338,6 +458,14 @@ public:
   void buildCodegenPipeline(OpPassManager &pm, const TargetDescription &target,
                             const CodegenOptions &options) const override {
     GPUPipelineOptions gpu;
+    gpu.api = api;
+    if (api == "hip") {
+      // Without the toolkit the serialization fails; this says why first.
+      std::string error;
+      gpu.toolkit = rocmToolkit(error);
+      if (!error.empty())
+        llvm::errs() << "autoglm-compile: error: " << error << "\n";
+    }
     gpu.triple = target.triple;
     gpu.chip = target.cpu;
     gpu.features = target.features;
@@ -351,8 +479,12 @@ public:
                             "the kernels' PTX");
   }
 
-  LogicalResult emitObject(ModuleOp module, const TargetDescription &target, int, bool,
+  LogicalResult emitObject(ModuleOp module, const TargetDescription &target, int, bool assembly,
                            std::vector<char> &out) const override {
+    if (api == "hip" && assembly)
+      return module.emitError("--emit asm is not available for " + desc.name +
+                              "; --emit obj writes the code object (llvm-objdump-22 -d "
+                              "disassembles it)");
     std::string code, error;
     if (failed(gpuCodeObject(module, target.cpu, code, error)))
       return module.emitError(error);
@@ -364,7 +496,7 @@ public:
                      const std::string &objectPath, const std::string &scratchDir,
                      LinkedLibrary &out, std::string &error) const override {
     LaunchPlan plan;
-    if (failed(buildLaunchPlan(module, target, "cuda", plan, error)))
+    if (failed(buildLaunchPlan(module, target, api, plan, error)))
       return failure();
     out.path = objectPath;
     out.manifestSections.push_back({"gpu", plan.json});
@@ -377,13 +509,29 @@ public:
       os << plan.weights;
       out.extraFiles.push_back({"weights.bin", path});
     }
-    out.notes.push_back("kernels are PTX for " + target.cpu +
-                        ", compiled by the CUDA driver when the model loads");
+    if (api == "hip") {
+      auto code = llvm::MemoryBuffer::getFile(objectPath);
+      if (!code)
+        return fail(error, "cannot read the code object back");
+      nlohmann::ordered_json validation = {{"kernels", nlohmann::ordered_json::array()}};
+      if (!(*code)->getBuffer().empty() &&
+          failed(validateHSACO((*code)->getBuffer(), validation, error)))
+        return failure();
+      auto section = nlohmann::ordered_json::parse(plan.json);
+      section["validation"] = validation;
+      out.manifestSections.back().second = section.dump();
+      out.notes.push_back("kernels are an AMDGPU code object (HSACO, code object v5) for " +
+                          target.cpu + "; compiled and validated, not executed here (docs/gpu.md)");
+    } else {
+      out.notes.push_back("kernels are PTX for " + target.cpu +
+                          ", compiled by the CUDA driver when the model loads");
+    }
     return success();
   }
 
 private:
   TargetDescription desc;
+  std::string api;
 };
 
 TargetDescription nvidiaTarget(std::string name, std::string chip, std::string summary) {
@@ -406,7 +554,12 @@ LogicalResult mlir::autoglm::gpuCodeObject(ModuleOp module, llvm::StringRef chip
                                            std::string &error) {
   auto bins = llvm::to_vector(module.getOps<gpu::BinaryOp>());
   if (bins.empty()) {
-    // Nothing to compute (every output is empty): a module without kernels.
+    // Nothing to compute (every output is empty): a module without kernels
+    // (an empty code object for AMDGPU chips).
+    if (chip.starts_with("gfx")) {
+      code.clear();
+      return success();
+    }
     code = "//\n// No kernels: every output of this model is empty.\n//\n\n.version 7.8\n"
            ".target " +
            chip.str() + "\n.address_size 64\n";
@@ -418,7 +571,10 @@ LogicalResult mlir::autoglm::gpuCodeObject(ModuleOp module, llvm::StringRef chip
   code = obj.getObject().str();
   // Everything the kernels call must be in the module: the driver's JIT
   // would otherwise fail at load on a user's machine.
-  size_t at = code.find(".extern .func");
+  size_t at = llvm::StringRef(code).starts_with("\x7f"
+                                                "ELF")
+                  ? std::string::npos
+                  : code.find(".extern .func");
   if (at != std::string::npos) {
     size_t end = code.find('\n', at);
     return fail(error, "a kernel calls an external function the PTX does not define (" +
@@ -440,12 +596,22 @@ LogicalResult mlir::autoglm::buildLaunchPlan(ModuleOp module, const TargetDescri
 }
 
 void mlir::autoglm::registerGPUTargets() {
-  registerTargetBackend(std::make_unique<NVIDIABackend>(
+  registerTargetBackend(std::make_unique<GPUBackend>(
       nvidiaTarget("cuda-sm90", "sm_90",
-                   "NVIDIA Hopper (H100, H200): PTX for sm_90, run through the CUDA driver")));
-  registerTargetBackend(std::make_unique<NVIDIABackend>(
+                   "NVIDIA Hopper (H100, H200): PTX for sm_90, run through the CUDA driver"),
+      "cuda"));
+  registerTargetBackend(std::make_unique<GPUBackend>(
       nvidiaTarget("cuda-sm80", "sm_80",
-                   "NVIDIA Ampere (A100) and newer: PTX for sm_80, run through the CUDA driver")));
+                   "NVIDIA Ampere (A100) and newer: PTX for sm_80, run through the CUDA driver"),
+      "cuda"));
+  TargetDescription dcu = nvidiaTarget(
+      "hygon-dcu", "gfx906",
+      "Hygon DCU (gfx906 class; --target-cpu gfx908 / gfx90a / ...): an AMDGPU code object, "
+      "compiled and validated, not run (Debian: rocm-device-libs)");
+  dcu.triple = "amdgcn-amd-amdhsa";
+  dcu.artifactKind = "hsaco";
+  dcu.libraryName = "kernels.hsaco";
+  registerTargetBackend(std::make_unique<GPUBackend>(dcu, "hip"));
 }
 
 void mlir::autoglm::registerGPUTranslations(DialectRegistry &registry) {
@@ -454,4 +620,6 @@ void mlir::autoglm::registerGPUTranslations(DialectRegistry &registry) {
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerROCDLDialectTranslation(registry);
+  ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
 }

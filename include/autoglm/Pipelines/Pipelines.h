@@ -46,8 +46,14 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 /// Registers `autoglm-to-linalg-pipeline` and `autoglm-cpu-pipeline` (the
 /// whole path from autoglm to the LLVM dialect) for autoglm-opt.
 struct GPUPipelineOptions {
-  /// LLVM's GPU triple and chip: "nvptx64-nvidia-cuda" with "sm_90".
+  /// "cuda": NVVM -> PTX; "hip": ROCDL -> an AMDGPU code object (HSACO).
+  std::string api = "cuda";
+  /// LLVM's GPU triple and chip: "nvptx64-nvidia-cuda" with "sm_90", or
+  /// "amdgcn-amd-amdhsa" with "gfx906".
   std::string triple = "nvptx64-nvidia-cuda", chip = "sm_90", features;
+  /// "hip": a folder with amdgcn/bitcode (ROCm's device libraries) and
+  /// llvm/bin/ld.lld, which the code object's serialization links with.
+  std::string toolkit;
   /// Threads per block of the mapped loops.
   int64_t blockSize = 256;
   /// LLVM's optimization level for the kernels.
@@ -57,7 +63,8 @@ struct GPUPipelineOptions {
 /// linalg on tensors -> the GPU family's form: the model function keeps
 /// kernel launches over views of its buffers (inputs, outputs, the arena,
 /// memref.globals), and one gpu.binary `@autoglm_kernels` holds the kernels'
-/// code (PTX for NVVM targets). docs/gpu.md describes it.
+/// code (PTX for NVVM targets, an HSACO for ROCDL ones). docs/gpu.md
+/// describes it.
 void buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipelineOptions &options = {});
 
 void registerAutoGLMPipelines();
