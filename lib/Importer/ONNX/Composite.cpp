@@ -38,6 +38,20 @@ LogicalResult nllLoss(NodeImporter &n, Value logProb, Value target, Value weight
   auto tt = cast<RankedTensorType>(target.getType());
   if (!lp.hasStaticShape() || !tt.hasStaticShape() || lp.getRank() < 2)
     return n.error("expects static shapes with rank >= 2");
+  // The target has the scores' shape without the class dim (N, d1, ...).
+  SmallVector<int64_t> want(lp.getShape());
+  want.erase(want.begin() + 1);
+  if (tt.getShape() != ArrayRef<int64_t>(want)) {
+    std::string got, exp;
+    for (int64_t d : tt.getShape())
+      got += (got.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : want)
+      exp += (exp.empty() ? "" : "x") + std::to_string(d);
+    return n.error("the target's shape [" + got +
+                   "] is not the scores' shape without the "
+                   "class dim [" +
+                   exp + "]");
+  }
   Type elem = lp.getElementType();
   std::string reduction = n.attrString("reduction", "mean");
   if (reduction != "none" && reduction != "sum" && reduction != "mean")

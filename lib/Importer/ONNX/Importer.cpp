@@ -127,6 +127,10 @@ public:
   LogicalResult checkGraph(const onnx::GraphProto &g);
   LogicalResult checkSupported(const onnx::GraphProto &g);
   LogicalResult importNodes(const onnx::GraphProto &g);
+  LogicalResult checkInputs(NodeImporter &n);
+  bool lookupValueOrSequence(llvm::StringRef name) const {
+    return values.count(name) || sequences.count(name);
+  }
 
   Block *entry = nullptr;
   Operation *lastWeight = nullptr;
@@ -431,6 +435,8 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
     if (!rule)
       return n.error("unsupported ONNX op " + node.op_type() +
                      " (inside a subgraph)");
+    if (failed(checkInputs(n)))
+      return failure();
     if (failed(rule(n)))
       return failure();
     for (unsigned k = 0; k < n.numOutputs(); ++k)
@@ -438,6 +444,40 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
           !sequences.count(node.output(k)))
         return n.error("the rule produced no value for output '" + node.output(k) +
                        "'");
+  }
+  return success();
+}
+
+/// Before a rule runs: every input the node names exists, and every input
+/// its ONNX schema requires is named (an absent optional input is the empty
+/// name; a variadic list needs at least the schema's minimum), so rules may
+/// read required inputs without checking.
+LogicalResult GraphImporter::checkInputs(NodeImporter &n) {
+  const onnx::NodeProto &node = n.node();
+  for (unsigned k = 0; k < n.numInputs(); ++k)
+    if (n.hasInput(k) && !lookupValueOrSequence(node.input(k)))
+      return n.error("input " + std::to_string(k) + " '" + node.input(k) +
+                     "' is not a graph input, an initializer or an earlier node's output");
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+      node.op_type(), (int)opsetVersion, isDefaultDomain(node.domain()) ? "" : node.domain());
+  if (!schema)
+    return success();
+  const auto &formals = schema->inputs();
+  for (unsigned f = 0; f < formals.size(); ++f) {
+    auto option = formals[f].GetOption();
+    if (option == onnx::OpSchema::Single && !n.hasInput(f))
+      return n.error("input " + std::to_string(f) + " ('" + formals[f].GetName() +
+                     "') is required but absent");
+    if (option == onnx::OpSchema::Variadic) {
+      unsigned given = 0;
+      for (unsigned k = f; k < n.numInputs(); ++k)
+        given += n.hasInput(k);
+      int least = std::max(1, schema->min_input() - (int)f);
+      if ((int)given < least)
+        return n.error("needs at least " + std::to_string(least) + " '" + formals[f].GetName() +
+                       "' input" + (least > 1 ? "s" : "") + ", got " + std::to_string(given) +
+                       " (empty names are absent inputs)");
+    }
   }
   return success();
 }
