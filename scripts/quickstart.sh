@@ -4,7 +4,8 @@
 #
 # Builds Open-AutoGLM, compiles the bundled example (a digits CNN,
 # examples/digits) for this CPU, runs it over its committed test split and
-# prints what the toolchain did.
+# prints what the toolchain did, with the int8 variant beside fp32 and the
+# same model compiled for the GPU targets.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -58,3 +59,24 @@ row fp32 "$ART"
 row int8 "$OUT/digits-int8"
 echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.html (.json)"
 echo "(int8 runs as int32 loops today: smaller, not yet faster; VNNI kernels are next)"
+
+echo
+echo "== 5. The same model for the GPU targets (docs/gpu.md; they run elsewhere)"
+for t in cuda-sm90 hygon-dcu; do
+  "$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-$t" -O2 --target "$t" ||
+    exit 1
+  lib=$(grep -oP '"library": "\K[^"]+' "$OUT/digits-$t/manifest.json")
+  python3 - "$OUT/digits-$t/manifest.json" "$t" "$lib" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+g = m["gpu"]
+line = (f"{sys.argv[2]:10} {sys.argv[3]}: {len(g['kernels'])} kernels, {len(g['launches'])} "
+        f"launches, weights {g['weights_bytes']} bytes, arena {g['arena_bytes']} bytes")
+if "validation" in g:
+    k = g["validation"]["kernels"]
+    line += (f"; code object read back: wavefront 64, <= {max(x['vgpr'] for x in k)} VGPRs, "
+             f"<= {max(x['sgpr'] for x in k)} SGPRs")
+print(line)
+PY
+done
+echo "(cuda-sm90 runs on an NVIDIA GPU: scripts/test-gpu.sh; hygon-dcu is compiled and validated)"
