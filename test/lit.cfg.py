@@ -29,6 +29,15 @@ try:
 except OSError:
     pass
 
+# The host CPU has AVX512-VNNI: int8 artifacts built for it use the vpdpbusd
+# kernels (int8-kernels.test runs them).
+try:
+    with open("/proc/cpuinfo") as f:
+        if " avx512_vnni" in f.read():
+            config.available_features.add("x86-avx512vnni")
+except OSError:
+    pass
+
 # Cross CPU targets: the runtime and autoglm-run cross-built by
 # scripts/build-cross.sh (test.sh runs it first), run under qemu-user.
 for target, qemu, sysroot in [("aarch64-linux", "qemu-aarch64", "/usr/aarch64-linux-gnu"),

@@ -113,6 +113,7 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     kernels.parallel = options.parallel;
     kernels.vectorWidth = options.contractionWidth;
     kernels.accumulators = options.accumulators;
+    kernels.int8Dot = options.int8Dot;
     pm.addPass(createCPUVectorizeContractions(kernels));
     CPUVectorizeReductionsOptions reductions;
     reductions.parallel = options.parallel;

@@ -114,16 +114,18 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
       noise += ((*w)[i] - q * s) * ((*w)[i] - q * s);
     }
 
-    // x -> uint8 -> int32 - zero point.
+    // x -> uint8; the weight stays int8. The int32 product of the 8-bit
+    // operands is sum x * w = sum (x - zx) * w + zx * sum w: the second
+    // term, per output channel, is subtracted after. A convolution pads its
+    // uint8 input with zx (the quantized 0.0) first.
     Value x = op->getOperand(0);
     Value xq = QuantizeOp::create(b, loc, withElement(x, u8), x, scalarConstant(b, loc, f32, xs),
                                   scalarConstant(b, loc, u8, xz), 0);
-    Value xi = CastOp::create(b, loc, withElement(x, i32), xq);
-    Value xc = BinaryOp::create(b, loc, withElement(x, i32), BinaryKind::Sub, xi,
-                                scalarConstant(b, loc, i32, xz));
     std::string name = constantName(wConst, "weight") + ".int8";
-    Value wi = CastOp::create(b, loc, RankedTensorType::get(ws, i32),
-                              makeI8Constant(b, loc, ws, wq, name));
+    Value wi = makeI8Constant(b, loc, ws, wq, name);
+    std::vector<int32_t> wSum(channels, 0);
+    for (size_t i = 0; i < wq.size(); ++i)
+      wSum[channelOf(i)] += wq[i];
 
     // The int32 product, then f32 with the op's epilogue.
     Value result = op->getResult(0);
@@ -134,9 +136,24 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
     FloatAttr alpha, beta;
     int64_t scaleAxis = rank - 1;
     if (auto conv = dyn_cast<ConvOp>(op)) {
-      acc = ConvOp::create(b, loc, accType, xc, wi, Value(), Value(), conv.getStridesAttr(),
-                           conv.getDilationsAttr(), conv.getPadsAttr(), conv.getGroupAttr(),
-                           UnaryKindAttr(), FloatAttr(), FloatAttr());
+      ArrayRef<int64_t> pads = conv.getPads();
+      SmallVector<int64_t> zeros(pads.size(), 0);
+      if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+        int64_t nd = pads.size() / 2;
+        SmallVector<int64_t> all = {0, 0}, shape(cast<RankedTensorType>(xq.getType()).getShape());
+        all.append(pads.begin(), pads.begin() + nd);
+        all.append({0, 0});
+        all.append(pads.begin() + nd, pads.end());
+        for (int64_t i = 0; i < nd; ++i)
+          if (!ShapedType::isDynamic(shape[2 + i]))
+            shape[2 + i] += pads[i] + pads[nd + i];
+        xq =
+            PadOp::create(b, loc, RankedTensorType::get(shape, u8), xq, b.getDenseI64ArrayAttr(all),
+                          PadModeAttr::get(ctx, PadMode::Constant), b.getF64FloatAttr(xz));
+      }
+      acc = ConvOp::create(b, loc, accType, xq, wi, Value(), Value(), conv.getStridesAttr(),
+                           conv.getDilationsAttr(), b.getDenseI64ArrayAttr(zeros),
+                           conv.getGroupAttr(), UnaryKindAttr(), FloatAttr(), FloatAttr());
       bias = conv.getBias();
       residual = conv.getResidual();
       activation = conv.getActivationAttr();
@@ -144,14 +161,14 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
       beta = conv.getActBetaAttr();
       scaleAxis = 1;
     } else if (auto linear = dyn_cast<LinearOp>(op)) {
-      acc = LinearOp::create(b, loc, accType, xc, wi, Value());
+      acc = LinearOp::create(b, loc, accType, xq, wi, Value());
       bias = linear.getBias();
       activation = linear.getActivationAttr();
       alpha = linear.getActAlphaAttr();
       beta = linear.getActBetaAttr();
     } else {
       auto mm = cast<MatMulOp>(op);
-      acc = MatMulOp::create(b, loc, accType, xc, wi);
+      acc = MatMulOp::create(b, loc, accType, xq, wi);
       activation = mm.getActivationAttr();
       alpha = mm.getActAlphaAttr();
       beta = mm.getActBetaAttr();
@@ -164,6 +181,18 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
     for (int64_t c = 0; c < channels; ++c)
       scale[c] = (float)xs * wScale[c];
     auto resultType = cast<RankedTensorType>(result.getType());
+    if (xz != 0) {
+      std::vector<int32_t> comp(channels);
+      for (int64_t c = 0; c < channels; ++c)
+        comp[c] = (int32_t)xz * wSum[c];
+      auto compType = RankedTensorType::get(bshape, i32);
+      auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+          ArrayRef<char>((const char *)comp.data(), comp.size() * 4), 64);
+      Value compC = ConstantOp::create(
+          b, loc,
+          DenseResourceElementsAttr::get(compType, name + ".zero_point_sum", std::move(blob)));
+      acc = BinaryOp::create(b, loc, accType, BinaryKind::Sub, acc, compC);
+    }
     Value y = CastOp::create(b, loc, resultType, acc);
     y = BinaryOp::create(b, loc, resultType, BinaryKind::Mul, y,
                          makeF32Constant(b, loc, bshape, scale, name + ".scale"));

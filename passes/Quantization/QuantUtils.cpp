@@ -17,6 +17,10 @@ int64_t mlir::autoglm::quantWeightAxis(Operation *op) {
     return -1;
   if (isa<MatMulOp>(op))
     return w.getType().getRank() == 2 ? 1 : -1;
+  // Grouped and depthwise convolutions stay f32: no int8 kernel takes them
+  // yet, and as widened int32 loops they would run slower than f32.
+  if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getGroup() != 1)
+    return -1;
   return 0;
 }
 

@@ -18,7 +18,8 @@ constexpr const char *kActRange = "autoglm.act_range";
 
 /// The weight's output-channel axis of an op static int8 quantization can
 /// rewrite (conv / linear: 0, matmul: 1), or -1: the op must be a conv,
-/// linear or 2-D-weight matmul of an f32 input and an f32 constant weight.
+/// linear or 2-D-weight matmul of an f32 input and an f32 constant weight,
+/// and a conv of group 1.
 int64_t quantWeightAxis(Operation *op);
 
 /// The ONNX node name an op came from (its first NameLoc), or "".

@@ -40,6 +40,15 @@ int64_t mlir::autoglm::vectorBitsOfFeatures(llvm::StringRef triple, llvm::String
   return fallback;
 }
 
+std::string mlir::autoglm::int8DotOfFeatures(llvm::StringRef triple, llvm::StringRef features) {
+  llvm::SmallVector<llvm::StringRef> list;
+  features.split(list, ',', -1, false);
+  auto has = [&](llvm::StringRef f) { return llvm::is_contained(list, ("+" + f).str()); };
+  if (llvm::Triple(triple).isX86() && has("avx512f") && has("avx512vnni"))
+    return "avx512-vnni";
+  return "";
+}
+
 CPUKernelParams mlir::autoglm::cpuKernelParams(int64_t vectorBits, int64_t vectorRegisters) {
   CPUKernelParams p;
   p.lanes = std::max<int64_t>(1, vectorBits / 32);
@@ -67,6 +76,7 @@ CPUTargetSpec mlir::autoglm::hostCPUSpec() {
   d.vectorBits = vectorBitsOfFeatures(d.triple, d.features, 512);
   // x86-64 has 32 vector registers with AVX-512, 16 before it.
   d.kernels = cpuKernelParams(d.vectorBits, d.vectorBits == 512 ? 32 : 16);
+  d.kernels.int8Dot = int8DotOfFeatures(d.triple, d.features);
   spec.libraryDirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"};
   spec.openMPRuntime = "/usr/lib/llvm-22/lib/libomp.so.5";
   return spec;
@@ -98,6 +108,7 @@ public:
       d.vectorBits = bits;
       d.kernels = cpuKernelParams(bits, bits == 512 ? 32 : 16);
     }
+    d.kernels.int8Dot = int8DotOfFeatures(d.triple, d.features);
     return d;
   }
 
@@ -120,6 +131,7 @@ public:
     cpu.lanes = target.kernels.lanes;
     cpu.contractionWidth = target.kernels.contractionWidth;
     cpu.accumulators = target.kernels.accumulators;
+    cpu.int8Dot = target.kernels.int8Dot;
     cpu.expandFloatMinMax = llvm::Triple(target.triple).isARM();
     buildCPUCodegenPipeline(pm, cpu);
   }

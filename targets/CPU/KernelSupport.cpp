@@ -5,10 +5,12 @@
 #include "KernelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 
@@ -70,4 +72,18 @@ void autoglm::cpu::cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMap
     for (Value r : clone->getResults())
       r.setType(vecOf(r.getType()));
   }
+}
+
+Value mlir::autoglm::cpu::intrinsicCall(OpBuilder &b, Location loc, Operation *op, StringRef name,
+                                        Type result, ValueRange args) {
+  auto module = op->getParentOfType<ModuleOp>();
+  std::string symbol = (kIntrinsicPrefix + name).str();
+  auto decl = module.lookupSymbol<func::FuncOp>(symbol);
+  if (!decl) {
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    decl = func::FuncOp::create(mb, loc, symbol,
+                                mb.getFunctionType(TypeRange(args), TypeRange{result}));
+    decl.setPrivate();
+  }
+  return func::CallOp::create(b, loc, decl, args).getResult(0);
 }

@@ -42,6 +42,17 @@ void cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
 Value vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
                llvm::function_ref<VectorType(Type)> vecOf);
 
+/// Kernels call LLVM intrinsics through a declaration named this prefix
+/// plus the intrinsic's name (func.call has effects bufferization knows;
+/// llvm.call_intrinsic does not), which autoglm-cpu-entry-point turns into
+/// the intrinsic after the conversion to LLVM.
+constexpr llvm::StringLiteral kIntrinsicPrefix = "__autoglm_intrinsic.";
+
+/// A call of LLVM intrinsic `name` returning `result` (see
+/// kIntrinsicPrefix), its declaration added to `op`'s module once.
+Value intrinsicCall(OpBuilder &b, Location loc, Operation *op, StringRef name, Type result,
+                    ValueRange args);
+
 } // namespace mlir::autoglm::cpu
 
 #endif // AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
+#include "KernelSupport.h"
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -44,11 +45,38 @@ struct MemrefCopyToLinalgPass
   }
 };
 
+/// Calls of the declarations the kernels made for LLVM intrinsics
+/// (autoglm::cpu::intrinsicCall) become the intrinsics themselves.
+void lowerIntrinsicCalls(ModuleOp module) {
+  SmallVector<LLVM::LLVMFuncOp> decls;
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    if (f.isExternal() && f.getSymName().starts_with(autoglm::cpu::kIntrinsicPrefix))
+      decls.push_back(f);
+  for (LLVM::LLVMFuncOp f : decls) {
+    StringRef name = f.getSymName().drop_front(autoglm::cpu::kIntrinsicPrefix.size());
+    SmallVector<LLVM::CallOp> calls;
+    module.walk([&](LLVM::CallOp call) {
+      if (call.getCallee() == f.getSymName())
+        calls.push_back(call);
+    });
+    for (LLVM::CallOp call : calls) {
+      OpBuilder b(call);
+      auto intr = LLVM::CallIntrinsicOp::create(b, call.getLoc(), call.getResultTypes(),
+                                                b.getStringAttr(name), call.getArgOperands(),
+                                                LLVM::FastmathFlagsAttr());
+      call->replaceAllUsesWith(intr->getResults());
+      call.erase();
+    }
+    f.erase();
+  }
+}
+
 struct CPUEntryPointPass
     : autoglm::impl::CPUEntryPointBase<CPUEntryPointPass> {
   using CPUEntryPointBase::CPUEntryPointBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    lowerIntrinsicCalls(module);
     auto model = module.lookupSymbol<LLVM::LLVMFuncOp>(funcName);
     if (!model) {
       module.emitError() << "no lowered model function '" << funcName << "'";

@@ -32,16 +32,17 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/IR/Dominance.h"
-#include "mlir/IR/IRMapping.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::autoglm {
@@ -55,7 +56,7 @@ namespace {
 
 /// Loop positions of the kernel's dims and which input is which side.
 struct KernelDims {
-  enum Kind { OuterProduct, Rows } kind = OuterProduct;
+  enum Kind { OuterProduct, Rows, Dot4 } kind = OuterProduct;
   unsigned v;                // vector dim
   std::optional<unsigned> r; // row dim
   // OuterProduct: W is read as vectors along V, X as scalars along R.
@@ -68,6 +69,8 @@ struct KernelDims {
   // matchZeroPad).
   Value padSource = {};
   SmallVector<int64_t> padLow = {}, padHigh = {};
+  // Dot4: the reduction dim of extent 4 both inputs hold innermost.
+  unsigned q = 0;
 };
 
 /// True for an f32 linalg.generic on tensors with two inputs, one init and
@@ -231,6 +234,98 @@ std::optional<ZeroPad> matchZeroPad(OpBuilder &b, Value x) {
   return z;
 }
 
+/// R: the output dim latest in C's layout that X reads and W does not; one
+/// of extent 1 only if no other qualifies (a [65, 1, 256] input read
+/// through its unit dim made 1-row tiles).
+std::optional<unsigned> rowDim(linalg::GenericOp op, unsigned v, AffineMap xm, AffineMap wm) {
+  std::optional<unsigned> r, unitR;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (AffineExpr e : op.getIndexingMapsArray()[2].getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (d != v && xm.isFunctionOfDim(d) && !wm.isFunctionOfDim(d))
+      (ranges[d] == 1 ? unitR : r) = d;
+  }
+  return r ? r : unitR;
+}
+
+/// The 8-bit "dot4" form (lib/Conversion/AutoGLMToLinalg/Int8.cpp): an int32
+/// accumulation of extui(X) * extsi(W) over i8 tensors where both inputs'
+/// last index is one reduction dim q of extent 4, W's index before it the
+/// vector dim V (16 output channels), X does not read V, and R is an output
+/// dim X reads and W does not. All extents static. This is what one
+/// AVX512-VNNI vpdpbusd computes: 16 lanes, each the dot of 4 unsigned
+/// bytes of X with 4 signed bytes of W.
+std::optional<KernelDims> matchDot4(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
+      op.getNumReductionLoops() < 1 || op.getStaticLoopRanges().empty() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return std::nullopt;
+  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outTy || !outTy.getElementType().isInteger(32))
+    return std::nullopt;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    auto t = dyn_cast<RankedTensorType>(in->get().getType());
+    if (!t || !t.getElementType().isInteger(8))
+      return std::nullopt;
+  }
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 5)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return std::nullopt;
+  Value acc = body.getArgument(2);
+  if (add.getLhs() != acc && add.getRhs() != acc)
+    return std::nullopt;
+  auto mul = (add.getLhs() == acc ? add.getRhs() : add.getLhs()).getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return std::nullopt;
+  std::optional<unsigned> xIdx, wIdx;
+  for (Value m : {mul.getLhs(), mul.getRhs()}) {
+    auto arg = [](Value v) -> std::optional<unsigned> {
+      auto ba = dyn_cast<BlockArgument>(v);
+      if (!ba || ba.getArgNumber() > 1)
+        return std::nullopt;
+      return ba.getArgNumber();
+    };
+    if (auto zext = m.getDefiningOp<arith::ExtUIOp>())
+      xIdx = arg(zext.getIn());
+    else if (auto sext = m.getDefiningOp<arith::ExtSIOp>())
+      wIdx = arg(sext.getIn());
+  }
+  if (!xIdx || !wIdx || *xIdx == *wIdx)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap xm = maps[*xIdx], wm = maps[*wIdx], c = maps[2];
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!c.isProjectedPermutation() || !wm.isProjectedPermutation() || wm.getNumResults() < 2 ||
+      xm.getNumResults() < 1)
+    return std::nullopt;
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (iters[d] == utils::IteratorType::parallel && !c.isFunctionOfDim(d))
+      return std::nullopt;
+  auto wq = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 1));
+  auto wv = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 2));
+  auto xq = dyn_cast<AffineDimExpr>(xm.getResult(xm.getNumResults() - 1));
+  if (!wq || !wv || !xq || wq != xq)
+    return std::nullopt;
+  unsigned q = wq.getPosition(), v = wv.getPosition();
+  if (iters[q] != utils::IteratorType::reduction || ranges[q] != 4 ||
+      iters[v] != utils::IteratorType::parallel || ranges[v] != 16 || xm.isFunctionOfDim(v))
+    return std::nullopt;
+  for (unsigned i = 0; i + 1 < xm.getNumResults(); ++i)
+    if (xm.getResult(i).isFunctionOfDim(q))
+      return std::nullopt;
+  std::optional<unsigned> r = rowDim(op, v, xm, wm);
+  if (!r)
+    return std::nullopt;
+  KernelDims k{KernelDims::Dot4, v, *r, *wIdx, *xIdx};
+  k.q = q;
+  return k;
+}
+
 std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
   if (!isF32Mac(op) || op.getNumReductionLoops() == 0)
     return std::nullopt;
@@ -253,19 +348,7 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
     unsigned v = last.getPosition();
     if (iters[v] != utils::IteratorType::parallel || xm.isFunctionOfDim(v))
       continue;
-    // R: the output dim latest in C's layout that X reads and W does not;
-    // one of extent 1 only if no other qualifies (a [65, 1, 256] input read
-    // through its unit dim made 1-row tiles).
-    std::optional<unsigned> r, unitR;
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    for (AffineExpr e : c.getResults()) {
-      unsigned d = cast<AffineDimExpr>(e).getPosition();
-      if (d != v && xm.isFunctionOfDim(d) && !wm.isFunctionOfDim(d))
-        (ranges[d] == 1 ? unitR : r) = d;
-    }
-    if (!r)
-      r = unitR;
-    if (r)
+    if (std::optional<unsigned> r = rowDim(op, v, xm, wm))
       return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
   }
   return matchRows(op);
@@ -540,9 +623,145 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
   return {first, d.stride == 2 ? readAt(width - 1) : first};
 }
 
+/// The C tile of a tiled kernel op as a 2-D tensor ([width, rows] or
+/// [rows, width] in C's order; the accumulator is [rows, width]), and where
+/// it goes back.
+struct CTile {
+  Value c2;
+  bool vFirst;
+  SmallVector<OpFoldResult> zeros, ones, sizes;
+  static CTile extract(IRRewriter &rw, Location loc, linalg::GenericOp t, const KernelDims &d,
+                       Type elem) {
+    MLIRContext *ctx = rw.getContext();
+    SmallVector<int64_t> ranges = t.getStaticLoopRanges();
+    int64_t width = ranges[d.v], rows = ranges[*d.r];
+    Value cIn = t.getDpsInitOperand(0)->get();
+    int64_t rank = cast<RankedTensorType>(cIn.getType()).getRank();
+    AffineMap cm = t.getIndexingMapsArray()[2];
+    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
+    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
+    CTile c;
+    c.vFirst = posV < posR;
+    c.zeros.assign(rank, rw.getIndexAttr(0));
+    c.ones.assign(rank, rw.getIndexAttr(1));
+    c.sizes.assign(rank, rw.getIndexAttr(1));
+    c.sizes[posV] = rw.getIndexAttr(width);
+    c.sizes[posR] = rw.getIndexAttr(rows);
+    auto c2Ty = RankedTensorType::get(
+        c.vFirst ? ArrayRef<int64_t>{width, rows} : ArrayRef<int64_t>{rows, width}, elem);
+    c.c2 = tensor::ExtractSliceOp::create(rw, loc, c2Ty, cIn, c.zeros, c.sizes, c.ones);
+    return c;
+  }
+  /// The accumulator as it is in C (transposed to [rows, width]).
+  Value read(IRRewriter &rw, Location loc, Value pad) const {
+    auto ty = cast<RankedTensorType>(c2.getType());
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    Value acc =
+        vector::TransferReadOp::create(rw, loc, VectorType::get(ty.getShape(), ty.getElementType()),
+                                       c2, ValueRange{c0, c0}, pad, ArrayRef<bool>{true, true});
+    return vFirst ? vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0}) : acc;
+  }
+  /// Writes the [rows, width] result back and replaces `t`.
+  void write(IRRewriter &rw, Location loc, linalg::GenericOp t, Value res) const {
+    if (vFirst)
+      res = vector::TransposeOp::create(rw, loc, res, ArrayRef<int64_t>{1, 0});
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    Value c2New = vector::TransferWriteOp::create(rw, loc, res, c2, ValueRange{c0, c0},
+                                                  ArrayRef<bool>{true, true})
+                      .getResult();
+    rw.replaceOp(t, tensor::InsertSliceOp::create(rw, loc, c2New, t.getDpsInitOperand(0)->get(),
+                                                  zeros, sizes, ones));
+  }
+};
+
+/// The dot4 kernel for a tiled op `t` (V: 16 lanes, R: `rows`, the other
+/// parallel dims 1): an int32 accumulator of rows x 16 in registers; per
+/// point of the reduction dims other than q, one 64-byte read of W (16
+/// channels x 4 bytes) and per row the 4 bytes of X broadcast to the 16
+/// lanes and one vpdpbusd (LLVM 22 takes its byte operands as <64 x i8>).
+void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
+  Location loc = t.getLoc();
+  rw.setInsertionPoint(t);
+  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
+  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  Type i32 = rw.getI32Type(), i8 = rw.getIntegerType(8);
+  Value wIn = t.getDpsInputOperand(d.wIdx)->get();
+  Value xIn = t.getDpsInputOperand(d.xIdx)->get();
+  CTile tile = CTile::extract(rw, loc, t, d, i32);
+  Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
+  Value zero8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
+  auto accTy = VectorType::get({rows, width}, i32);
+  Value acc = f.fill
+                  ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
+                  : tile.read(rw, loc, arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0)));
+  // W's last two dims (16 channels x 4 bytes) as one 64-byte row.
+  auto wTy = cast<RankedTensorType>(wIn.getType());
+  int64_t wRank = wTy.getRank();
+  SmallVector<ReassociationIndices> wAssoc;
+  for (int64_t i = 0; i < wRank - 2; ++i)
+    wAssoc.push_back({i});
+  wAssoc.push_back({wRank - 2, wRank - 1});
+  Value wFlat = tensor::CollapseShapeOp::create(rw, loc, wIn, wAssoc);
+  SmallVector<unsigned> red;
+  auto iters = t.getIteratorTypesArray();
+  for (unsigned i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction && i != d.q)
+      red.push_back(i);
+  SmallVector<Value> lbs, ubs, steps;
+  for (unsigned i : red) {
+    lbs.push_back(c0);
+    ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
+    steps.push_back(c1);
+  }
+  auto laneTy = VectorType::get({width}, i32);
+  auto bytesTy = VectorType::get({4 * width}, i8);
+  auto quadTy = VectorType::get({4}, i8);
+  auto oneTy = VectorType::get({1}, i32);
+  scf::LoopNest nest = scf::buildLoopNest(
+      rw, loc, lbs, ubs, steps, ValueRange{acc},
+      [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
+        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
+        for (auto [i, rd] : llvm::enumerate(red))
+          point[rd] = ivs[i];
+        auto indices = [&](AffineMap map, unsigned drop) {
+          SmallVector<Value> idx;
+          for (AffineExpr e : map.getResults().drop_back(drop))
+            idx.push_back(getValueOrCreateConstantIndexOp(
+                b, l,
+                affine::makeComposedFoldedAffineApply(
+                    b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
+          return idx;
+        };
+        SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
+        wIdx.push_back(c0);
+        Value wv =
+            vector::TransferReadOp::create(b, l, bytesTy, wFlat, wIdx, zero8, ArrayRef<bool>{true});
+        Value accv = args[0];
+        for (int64_t i = 0; i < rows; ++i) {
+          point[*d.r] = b.getIndexAttr(i);
+          SmallVector<Value> xIdx = indices(maps[d.xIdx], 0);
+          Value xq =
+              vector::TransferReadOp::create(b, l, quadTy, xIn, xIdx, zero8, ArrayRef<bool>{true});
+          Value xb =
+              vector::BroadcastOp::create(b, l, laneTy, vector::BitCastOp::create(b, l, oneTy, xq));
+          xb = vector::BitCastOp::create(b, l, bytesTy, xb);
+          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+          row = autoglm::cpu::intrinsicCall(b, l, t, "llvm.x86.avx512.vpdpbusd.512", laneTy,
+                                            ValueRange{row, xb, wv});
+          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
+        }
+        return {accv};
+      });
+  tile.write(rw, loc, t, nest.results.front());
+}
+
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
 /// dims 1) by the register-tile loop nest.
 void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
+  if (d.kind == KernelDims::Dot4)
+    return emitDot4Kernel(rw, t, d, f);
   Location loc = t.getLoc();
   MLIRContext *ctx = rw.getContext();
   rw.setInsertionPoint(t);
@@ -556,24 +775,13 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   Value cIn = t.getDpsInitOperand(0)->get();
   auto cTy = cast<RankedTensorType>(cIn.getType());
 
-  // The C tile as a 2-D tensor ([width, rows] or [rows, width] in C's order);
-  // the accumulator is [rows, width].
   AffineMap cm = maps[2];
   unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
   unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
-  bool vFirst = posV < posR;
-  SmallVector<OpFoldResult> zeros(cTy.getRank(), rw.getIndexAttr(0)),
-      ones(cTy.getRank(), rw.getIndexAttr(1)), sizes(cTy.getRank(), rw.getIndexAttr(1));
-  sizes[posV] = rw.getIndexAttr(width);
-  sizes[posR] = rw.getIndexAttr(rows);
-  auto c2Ty = RankedTensorType::get(vFirst ? ArrayRef<int64_t>{width, rows}
-                                           : ArrayRef<int64_t>{rows, width},
-                                    f32);
-  Value c2 = tensor::ExtractSliceOp::create(rw, loc, c2Ty, cIn, zeros, sizes, ones);
+  CTile tile = CTile::extract(rw, loc, t, d, f32);
   Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
   Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
   auto accTy = VectorType::get({rows, width}, f32);
-  auto c2VecTy = VectorType::get(c2Ty.getShape(), f32);
   // The accumulator starts from the fused producer (computed here, C is not
   // read) or from C.
   SmallVector<Value> off;
@@ -585,10 +793,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   } else if (f.init) {
     acc = evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {});
   } else {
-    acc = vector::TransferReadOp::create(rw, loc, c2VecTy, c2, ValueRange{c0, c0}, pad,
-                                         ArrayRef<bool>{true, true});
-    if (vFirst)
-      acc = vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0});
+    acc = tile.read(rw, loc, pad);
   }
 
   // The reduction loops, in the op's order, carrying the accumulator.
@@ -713,13 +918,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   if (f.epilogue)
     res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput,
                           res);
-  if (vFirst)
-    res = vector::TransposeOp::create(rw, loc, res, ArrayRef<int64_t>{1, 0});
-  Value c2New = vector::TransferWriteOp::create(rw, loc, res, c2, ValueRange{c0, c0},
-                                                ArrayRef<bool>{true, true})
-                    .getResult();
-  Value cNew = tensor::InsertSliceOp::create(rw, loc, c2New, cIn, zeros, sizes, ones);
-  rw.replaceOp(t, cNew);
+  tile.write(rw, loc, t, res);
 }
 
 /// The V extent of a tile, or 0 if V should be split first.
@@ -781,7 +980,7 @@ bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int6
   // row tiles then reuse one W panel while it is in cache (a linear's
   // [N/32, K, 32] panel per column block, not the whole weight per row tile).
   SmallVector<int64_t> order;
-  if (d.kind == KernelDims::OuterProduct) {
+  if (d.kind != KernelDims::Rows) {
     AffineMap wm = op.getIndexingMapsArray()[d.wIdx];
     for (unsigned i = 0; i < ranges.size(); ++i)
       if (iters[i] == utils::IteratorType::parallel && i != d.v && wm.isFunctionOfDim(i))
@@ -909,6 +1108,9 @@ struct CPUVectorizeContractionsPass
     getOperation().walk([&](linalg::GenericOp op) {
       if (auto d = matchKernel(op))
         ops.push_back({op, *d});
+      else if (int8Dot == "avx512-vnni")
+        if (auto d4 = matchDot4(op))
+          ops.push_back({op, *d4});
     });
     IRRewriter rw(&getContext());
     DominanceInfo dom(getOperation());
@@ -950,6 +1152,16 @@ struct CPUVectorizeContractionsPass
       }
       int64_t extent = ranges[d.v];
       bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
+      if (d.kind == KernelDims::Dot4) {
+        // Only a zero fill is taken in: the consumers (int32 to f32) change
+        // the element type.
+        Fusion f = fuse ? findFusion(op, dom) : Fusion{};
+        f.init = {};
+        f.epilogue = {};
+        if (tileAndEmit(rw, op, d, extent, accumulators, threads, f))
+          retireFused(rw, f);
+        continue;
+      }
       if (d.kind == KernelDims::Rows && virtualPads) {
         rw.setInsertionPoint(op);
         if (auto z = matchZeroPad(rw, op.getDpsInputOperand(d.xIdx)->get())) {

@@ -355,6 +355,18 @@ static LogicalResult verifyEpilogue(Operation *op, std::optional<UnaryKind> kind
   return success();
 }
 
+/// The result element type of a contraction of `x` and `w` elements: their
+/// shared type, or i32 when both are 8-bit integers of either signedness
+/// (uint8 activations times int8 weights, accumulated exactly; ONNX's
+/// MatMulInteger / ConvInteger widen the same way). Null otherwise.
+static Type contractionElement(Type x, Type w) {
+  if (x == w && !x.isInteger(8))
+    return x;
+  if (x.isInteger(8) && w.isInteger(8))
+    return IntegerType::get(x.getContext(), 32);
+  return {};
+}
+
 LogicalResult MatMulOp::verify() {
   return verifyEpilogue(*this, getActivation(), getActAlpha(), getActBeta());
 }
@@ -368,8 +380,9 @@ LogicalResult ConvOp::verify() {
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor a, SmallVectorImpl<Type> &out) {
   auto l = rankedOf(a.getLhs()), r = rankedOf(a.getRhs());
-  if (l.getElementType() != r.getElementType())
-    return fail(loc, "matmul operands must share an element type");
+  Type elem = contractionElement(l.getElementType(), r.getElementType());
+  if (!elem)
+    return fail(loc, "matmul operands must share an element type (or both be 8-bit integers)");
   if (l.getRank() < 1 || r.getRank() < 1)
     return fail(loc, "matmul operands must have rank >= 1");
   SmallVector<int64_t> ls(l.getShape()), rs(r.getShape());
@@ -391,7 +404,7 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     shape.push_back(ls[ls.size() - 2]);
   if (!rVec)
     shape.push_back(rs.back());
-  out.push_back(RankedTensorType::get(shape, l.getElementType()));
+  out.push_back(RankedTensorType::get(shape, elem));
   return success();
 }
 
@@ -400,8 +413,10 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   auto x = rankedOf(a.getInput()), w = rankedOf(a.getWeight());
   if (x.getRank() < 1 || w.getRank() != 2)
     return fail(loc, "linear expects input rank >= 1 and a 2-D [out, in] weight");
-  if (x.getElementType() != w.getElementType())
-    return fail(loc, "linear input and weight must share an element type");
+  Type elem = contractionElement(x.getElementType(), w.getElementType());
+  if (!elem)
+    return fail(loc, "linear input and weight must share an element type (or both be 8-bit "
+                     "integers)");
   if (!dimsAgree(x.getShape().back(), w.getDimSize(1)))
     return fail(loc, "linear input features " + shapeStr(x.getShape()) +
                          " do not match weight [out, in] " +
@@ -412,7 +427,7 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   }
   SmallVector<int64_t> shape(x.getShape());
   shape.back() = w.getDimSize(0);
-  out.push_back(RankedTensorType::get(shape, x.getElementType()));
+  out.push_back(RankedTensorType::get(shape, elem));
   return success();
 }
 
@@ -426,6 +441,10 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   if (failed(checkWindowAttrs(loc, nd, a.getStrides(), a.getDilations(),
                               a.getPads())))
     return failure();
+  Type elem = contractionElement(x.getElementType(), w.getElementType());
+  if (!elem)
+    return fail(loc, "conv input and weight must share an element type (or both be 8-bit "
+                     "integers)");
   int64_t group = a.getGroup();
   if (group < 1)
     return fail(loc, "group must be >= 1");
@@ -441,7 +460,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
       return fail(loc, "conv bias must be 1-D with the output channel count");
   SmallVector<int64_t> shape = {x.getDimSize(0), m};
   auto finish = [&]() -> LogicalResult {
-    auto res = RankedTensorType::get(shape, x.getElementType());
+    auto res = RankedTensorType::get(shape, elem);
     if (auto r = rankedOf(a.getResidual()))
       if (!compatibleTypes(TypeRange{r}, TypeRange{res}))
         return fail(loc, "conv residual must have the result's type");
@@ -474,6 +493,8 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
     return failure();
   if ((int64_t)a.getOutputPadding().size() != nd)
     return fail(loc, "expects one output_padding per spatial dim");
+  if (x.getElementType() != w.getElementType())
+    return fail(loc, "conv_transpose input and weight must share an element type");
   int64_t group = a.getGroup();
   if (group < 1)
     return fail(loc, "group must be >= 1");

@@ -33,6 +33,8 @@ struct CPUPipelineOptions {
   int64_t lanes = 16;
   int64_t contractionWidth = 32;
   int64_t accumulators = 16;
+  /// CPUKernelParams::int8Dot.
+  std::string int8Dot;
   /// Expand arith.maximumf / minimumf into compares and selects before LLVM
   /// (32-bit Arm: LLVM 22 cannot select its expansion of llvm.maximum.f64).
   bool expandFloatMinMax = false;

@@ -48,6 +48,10 @@ int64_t vectorBitsOfFeatures(llvm::StringRef triple, llvm::StringRef features, i
 /// count.
 CPUKernelParams cpuKernelParams(int64_t vectorBits, int64_t vectorRegisters);
 
+/// The 8-bit dot4 kernels' instruction for these features: "avx512-vnni"
+/// on x86 with AVX-512 F and VNNI, else empty.
+std::string int8DotOfFeatures(llvm::StringRef triple, llvm::StringRef features);
+
 /// Registers the host target (the cross CPU targets are in
 /// targets/Embedded, Embedded.h).
 void registerCPUTargets();

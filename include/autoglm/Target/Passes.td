@@ -194,32 +194,36 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
                 %x = vector.from_elements (8 scalars of x)
                 %acc = vector.outerproduct %x, %w, %acc } write C tile } }
   }];
-  let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"32",
-           "Widest vector tile along V (halved, then quartered, until it divides V)">,
-    Option<"accumulators", "accumulators", "int64_t", /*default=*/"16",
-           "Accumulator registers of 16 f32 lanes the row count may fill">,
-    Option<"parallel", "parallel", "bool", /*default=*/"true",
-           "Tile loops as one scf.forall (threads) for ops with at least "
-           "min-parallel-work iterations">,
-    Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
-           "Fewer iterations than this run on one thread">,
-    Option<"fuse", "fuse", "bool", /*default=*/"true",
-           "Compute the accumulator's producer (fill, or elementwise such as "
-           "bias + residual) and the one elementwise consumer (activation) "
-           "in registers inside the kernel">,
-    Option<"openRows", "open-rows", "bool", /*default=*/"true",
-           "Ops whose only open extent is the row dim (an open batch or "
-           "sequence length) get the kernels too: row tiles up to the last "
-           "whole one, then single rows">,
-    Option<"virtualPads", "virtual-pads", "bool", /*default=*/"true",
-           "Rows kernels whose input is a zero padding read its source instead "
-           "(border rows masked off, lanes past the row end read as zeros), so "
-           "the padded copy is never made">,
+  let options = [Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"32",
+                        "Widest vector tile along V (halved, then quartered, until it divides V)">,
+                 Option<"accumulators", "accumulators", "int64_t", /*default=*/"16",
+                        "Accumulator registers of 16 f32 lanes the row count may fill">,
+                 Option<"parallel", "parallel", "bool", /*default=*/"true",
+                        "Tile loops as one scf.forall (threads) for ops with at least "
+                        "min-parallel-work iterations">,
+                 Option<"minParallelWork", "min-parallel-work", "int64_t", /*default=*/"32768",
+                        "Fewer iterations than this run on one thread">,
+                 Option<"fuse", "fuse", "bool", /*default=*/"true",
+                        "Compute the accumulator's producer (fill, or elementwise such as "
+                        "bias + residual) and the one elementwise consumer (activation) "
+                        "in registers inside the kernel">,
+                 Option<"openRows", "open-rows", "bool", /*default=*/"true",
+                        "Ops whose only open extent is the row dim (an open batch or "
+                        "sequence length) get the kernels too: row tiles up to the last "
+                        "whole one, then single rows">,
+                 Option<"int8Dot", "int8-dot", "std::string", /*default=*/"\"\"",
+                        "The 8-bit dot4 form (uint8 x int8 into int32, reduction in groups "
+                        "of 4) gets register kernels with this instruction: "
+                        "\"avx512-vnni\" (vpdpbusd, 16 int32 lanes); empty: loops">,
+                 Option<"virtualPads", "virtual-pads", "bool", /*default=*/"true",
+                        "Rows kernels whose input is a zero padding read its source instead "
+                        "(border rows masked off, lanes past the row end read as zeros), so "
+                        "the padded copy is never made">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
-                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {

@@ -34,6 +34,9 @@ struct CPUKernelParams {
   /// Accumulator registers (in units of 16 f32 lanes) a kernel's rows may
   /// fill.
   int64_t accumulators = 16;
+  /// The instruction of the 8-bit dot4 kernels ("avx512-vnni"), or empty
+  /// (8-bit contractions run as loops).
+  std::string int8Dot;
 };
 
 struct TargetDescription {

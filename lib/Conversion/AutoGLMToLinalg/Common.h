@@ -161,6 +161,22 @@ Value emitBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y,
 Value emitUnary(OpBuilder &b, Location loc, UnaryKind kind, Value x, ElemInfo e,
                 double alpha, double beta);
 
+/// 8-bit integer contractions (Int8.cpp). True when both operand types
+/// (tensors) hold 8-bit integers; their result is int32.
+bool isInt8Contraction(Type x, Type w);
+/// `v` widened to int32 when its elements are 8-bit integers (`from` gives
+/// their signedness), else `v`.
+Value widenInt8(OpBuilder &b, Location loc, Value v, ElemInfo from);
+/// The "dot4" form of x [..., K] times a constant weight [N, K] (or [K, N]
+/// when `wIsKN`), into int32 `resTy`; null when it does not apply (open
+/// shapes, a weight that is not a constant).
+Value buildInt8Linear(OpBuilder &b, Location loc, Value x, ElemInfo xe, Value w, ElemInfo we,
+                      bool wIsKN, RankedTensorType resTy);
+/// The same for a convolution (NC... layout, group 1, a constant weight).
+Value buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, Value w, ElemInfo we,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                    int64_t group, RankedTensorType resTy);
+
 /// tensor.pad by static amounts per dim (no-op when all are zero).
 Value padConstant(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
                   ArrayRef<int64_t> high, Value padValue);

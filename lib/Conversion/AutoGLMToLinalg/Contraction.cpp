@@ -164,6 +164,15 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
     ElemInfo e = ElemInfo::of(op.getType());
     auto resTy = resultType(op);
     Value lhs = a.getLhs(), rhs = a.getRhs();
+    if (isInt8Contraction(op.getLhs().getType(), op.getRhs().getType())) {
+      ElemInfo le = ElemInfo::of(op.getLhs().getType()), re = ElemInfo::of(op.getRhs().getType());
+      if (Value r = buildInt8Linear(rw, loc, lhs, le, rhs, re, /*wIsKN=*/true, resTy)) {
+        rw.replaceOp(op, applyEpilogue(rw, op, r));
+        return success();
+      }
+      lhs = widenInt8(rw, loc, lhs, le);
+      rhs = widenInt8(rw, loc, rhs, re);
+    }
     auto lt = cast<RankedTensorType>(lhs.getType());
     auto rt = cast<RankedTensorType>(rhs.getType());
     // 1-D operands are promoted to matrices and the unit dim dropped after.
@@ -303,7 +312,18 @@ struct LinearLowering : StaticLowering<LinearOp> {
     }
     xEx.push_back(dim(ctx, r));
     outEx.push_back(dim(ctx, r - 1));
-    Value weight = a.getWeight();
+    Value input = a.getInput(), weight = a.getWeight();
+    if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
+      ElemInfo xe = ElemInfo::of(op.getInput().getType()),
+               we = ElemInfo::of(op.getWeight().getType());
+      if (!a.getBias())
+        if (Value r = buildInt8Linear(rw, loc, input, xe, weight, we, /*wIsKN=*/false, resTy)) {
+          rw.replaceOp(op, applyEpilogue(rw, op, r));
+          return success();
+        }
+      input = widenInt8(rw, loc, input, xe);
+      weight = widenInt8(rw, loc, weight, we);
+    }
     auto wt = cast<RankedTensorType>(weight.getType());
     int64_t N = wt.getDimSize(0), K = wt.getDimSize(1);
     // A constant weight is packed [N/B, K, B]; the result is computed as
@@ -331,7 +351,7 @@ struct LinearLowering : StaticLowering<LinearOp> {
         for (int64_t i = 0; i < r - 1; ++i)
           split.push_back({i});
         split.push_back({r - 1, r});
-        Value init = emptyForLoops(rw, loc, blockedTy, a.getInput(), bmaps[0], bmaps[2]);
+        Value init = emptyForLoops(rw, loc, blockedTy, input, bmaps[0], bmaps[2]);
         if (!init)
           return replaceOrFail(op, Value(), rw);
         if (a.getBias()) {
@@ -344,11 +364,11 @@ struct LinearLowering : StaticLowering<LinearOp> {
         } else {
           init = fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
         }
-        auto g = linalg::GenericOp::create(
-            rw, loc, blockedTy, ValueRange{a.getInput(), packed}, ValueRange{init}, bmaps,
-            biters, [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(b, l, macBody(b, l, args, e));
-            });
+        auto g = linalg::GenericOp::create(rw, loc, blockedTy, ValueRange{input, packed},
+                                           ValueRange{init}, bmaps, biters,
+                                           [&](OpBuilder &b, Location l, ValueRange args) {
+                                             linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+                                           });
         Value res = tensor::CollapseShapeOp::create(
             rw, loc, resTy, applyEpilogue(rw, op, g.getResult(0)), split);
         rw.replaceOp(op, res);
@@ -368,18 +388,17 @@ struct LinearLowering : StaticLowering<LinearOp> {
     SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
     iters.push_back(utils::IteratorType::reduction);
     // The bias initializes the accumulator.
-    Value init = emptyForLoops(rw, loc, resTy, a.getInput(), maps[0], maps[2]);
+    Value init = emptyForLoops(rw, loc, resTy, input, maps[0], maps[2]);
     if (!init)
       return replaceOrFail(op, Value(), rw);
     init = a.getBias() ? buildElementwise(
                              rw, loc, resTy, {a.getBias()},
                              [](OpBuilder &, Location, ValueRange v) { return v[0]; }, init)
                        : fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
-    auto g = linalg::GenericOp::create(
-        rw, loc, resTy, ValueRange{a.getInput(), weight}, ValueRange{init},
-        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, macBody(b, l, args, e));
-        });
+    auto g = linalg::GenericOp::create(rw, loc, resTy, ValueRange{input, weight}, ValueRange{init},
+                                       maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+                                         linalg::YieldOp::create(b, l, macBody(b, l, args, e));
+                                       });
     rw.replaceOp(op, applyEpilogue(rw, op, g.getResult(0)));
     return success();
   }
@@ -819,10 +838,23 @@ struct ConvLowering : StaticLowering<ConvOp> {
   LogicalResult lower(ConvOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = resultType(op);
-    Value r = buildConv(rw, op.getLoc(), a.getInput(), a.getWeight(), a.getBias(),
-                        a.getResidual(), op.getStrides(), op.getDilations(), op.getPads(),
-                        op.getGroup(), resTy, ElemInfo::of(op.getType()),
-                        [&](Value v) { return applyEpilogue(rw, op, v); }, winograd);
+    Value input = a.getInput(), weight = a.getWeight();
+    if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
+      ElemInfo xe = ElemInfo::of(op.getInput().getType()),
+               we = ElemInfo::of(op.getWeight().getType());
+      if (!a.getBias() && !a.getResidual())
+        if (Value r = buildInt8Conv(rw, op.getLoc(), input, xe, weight, we, op.getStrides(),
+                                    op.getDilations(), op.getPads(), op.getGroup(), resTy)) {
+          rw.replaceOp(op, applyEpilogue(rw, op, r));
+          return success();
+        }
+      input = widenInt8(rw, op.getLoc(), input, xe);
+      weight = widenInt8(rw, op.getLoc(), weight, we);
+    }
+    Value r = buildConv(
+        rw, op.getLoc(), input, weight, a.getBias(), a.getResidual(), op.getStrides(),
+        op.getDilations(), op.getPads(), op.getGroup(), resTy, ElemInfo::of(op.getType()),
+        [&](Value v) { return applyEpilogue(rw, op, v); }, winograd);
     rw.replaceOp(op, r);
     return success();
   }
