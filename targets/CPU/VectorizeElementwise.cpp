@@ -1,12 +1,11 @@
 //===- VectorizeElementwise.cpp - elementwise ops as vector tiles ---*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// An f32 elementwise linalg.generic is tiled to rows of `width` lanes along
-// its innermost dim and each tile vectorized (upstream linalg::vectorize).
-// LLVM's loop vectorizer gives up on some of these loops (the polynomial
-// expansions of exp / erf / tanh with their clamps and selects, odd extents),
-// which then run one element at a time. An innermost extent no width divides
-// is split: whole vectors here, the remainder left as a small scalar op.
+// An elementwise linalg.generic on f32 (or 8- to 32-bit integers) is tiled to rows of `width` lanes
+// along its innermost dim and each tile vectorized (upstream linalg::vectorize). LLVM's loop
+// vectorizer gives up on some of these loops (the polynomial expansions of exp / erf / tanh with
+// their clamps and selects, odd extents), which then run one element at a time. An innermost extent
+// no width divides is split: whole vectors here, the remainder left as a small scalar op.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
@@ -27,14 +26,21 @@ using namespace mlir;
 
 namespace {
 
-bool isF32Elementwise(linalg::GenericOp op) {
+/// f32 operands, and the 8- to 32-bit integers around int8 contractions
+/// (quantize's uint8 result, the int32 accumulator's zero-point
+/// correction and conversion).
+bool isLaneType(Type t) {
+  return t.isF32() || t.isInteger(8) || t.isInteger(16) || t.isInteger(32);
+}
+
+bool isVectorElementwise(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumReductionLoops() != 0 ||
       op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
       !op.getIndexingMapsArray().back().isIdentity())
     return false;
   for (OpOperand &o : op->getOpOperands()) {
     auto t = dyn_cast<RankedTensorType>(o.get().getType());
-    if (!t || !t.getElementType().isF32() || !t.hasStaticShape() ||
+    if (!t || !isLaneType(t.getElementType()) || !t.hasStaticShape() ||
         !op.getMatchingIndexingMap(&o).isProjectedPermutation())
       return false;
   }
@@ -62,12 +68,34 @@ struct CPUVectorizeElementwisePass
   }
 
   void runOnOperation() override {
+    IRRewriter rw(&getContext());
+    // An innermost extent shorter than a vector (a [.., K/4, 4] view that
+    // canonicalization pushed into the producer of an int8 contraction's
+    // input) with every dim in the same order in every operand: all dims
+    // collapsed into one.
+    SmallVector<linalg::GenericOp> narrow;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isVectorElementwise(op) && op.getNumLoops() > 1 &&
+          op.getStaticLoopRanges().back() < width)
+        narrow.push_back(op);
+    });
+    for (linalg::GenericOp op : narrow) {
+      ReassociationIndices all;
+      for (unsigned i = 0; i < op.getNumLoops(); ++i)
+        all.push_back(i);
+      if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {all}))
+        continue;
+      rw.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> c =
+          linalg::collapseOpIterationDims(cast<linalg::LinalgOp>(op.getOperation()), {all}, rw);
+      if (succeeded(c))
+        rw.replaceOp(op, c->results);
+    }
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isF32Elementwise(op) && op.getStaticLoopRanges().back() >= width)
+      if (isVectorElementwise(op) && op.getStaticLoopRanges().back() >= width)
         ops.push_back(op);
     });
-    IRRewriter rw(&getContext());
     for (linalg::GenericOp op : ops) {
       int64_t e = op.getStaticLoopRanges().back();
       if (e % width == 0) {

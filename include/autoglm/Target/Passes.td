@@ -290,9 +290,12 @@ def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"
 def CPUVectorizeElementwise : Pass<"autoglm-cpu-vectorize-elementwise", "ModuleOp"> {
   let summary = "Elementwise ops as vector tiles along their innermost dim";
   let description = [{
-    An f32 elementwise linalg.generic (identity output map, projected
-    permutation inputs, arith/math body) is tiled to `width` lanes of its
-    innermost dim and each tile vectorized with linalg::vectorize. LLVM's
+    An elementwise linalg.generic on f32 or 8- to 32-bit integers (identity
+    output map, projected permutation inputs, arith/math body) is tiled to
+    `width` lanes of its innermost dim and each tile vectorized with
+    linalg::vectorize. An innermost dim shorter than `width` whose dims
+    every operand reads in order is first collapsed with the others into
+    one (the quantize in front of an int8 contraction's [.., K/4, 4] view). LLVM's
     loop vectorizer leaves some of these loops scalar (the polynomial
     expansions of exp / erf / tanh, odd extents). An innermost extent no
     multiple of `width` is split; the remainder stays a scalar op. Large

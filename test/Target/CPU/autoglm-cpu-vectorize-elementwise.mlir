@@ -22,21 +22,42 @@ func.func @exp_sub(%x: tensor<4x65xf32>, %m: tensor<4xf32>) -> tensor<4x65xf32> 
 
 // -----
 
-// Not vectorized here: integer elements, and a reduction.
+// Not vectorized here: 64-bit integer elements, and a reduction.
 // CHECK-LABEL: func.func @not_matched
 // CHECK-NOT: vector.
 // CHECK-COUNT-2: linalg.generic
-func.func @not_matched(%x: tensor<4x32xi32>, %y: tensor<4x32xf32>, %init: tensor<4xf32>) -> (tensor<4x32xi32>, tensor<4xf32>) {
-  %e = tensor.empty() : tensor<4x32xi32>
-  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x32xi32>) outs(%e : tensor<4x32xi32>) {
-  ^bb0(%a: i32, %o: i32):
-    %r = arith.addi %a, %a : i32
-    linalg.yield %r : i32
-  } -> tensor<4x32xi32>
+func.func @not_matched(%x: tensor<4x32xi64>, %y: tensor<4x32xf32>, %init: tensor<4xf32>) -> (tensor<4x32xi64>, tensor<4xf32>) {
+  %e = tensor.empty() : tensor<4x32xi64>
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x32xi64>) outs(%e : tensor<4x32xi64>) {
+  ^bb0(%a: i64, %o: i64):
+    %r = arith.addi %a, %a : i64
+    linalg.yield %r : i64
+  } -> tensor<4x32xi64>
   %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%y : tensor<4x32xf32>) outs(%init : tensor<4xf32>) {
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %o, %a : f32
     linalg.yield %r : f32
   } -> tensor<4xf32>
-  return %0, %1 : tensor<4x32xi32>, tensor<4xf32>
+  return %0, %1 : tensor<4x32xi64>, tensor<4xf32>
+}
+
+// -----
+
+// A quantize into the [.., K/4, 4] view of an int8 contraction's input: an
+// innermost extent of 4, every operand read in the same order, so all dims
+// collapse into one of 128 and the f32 -> i8 body runs 16 lanes at a time.
+// CHECK-LABEL: func.func @narrow
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c16
+// CHECK: math.roundeven %{{.*}} : vector<16xf32>
+// CHECK: arith.fptoui %{{.*}} : vector<16xf32> to vector<16xi8>
+func.func @narrow(%x: tensor<2x16x4xf32>, %s: tensor<f32>) -> tensor<2x16x4xi8> {
+  %e = tensor.empty() : tensor<2x16x4xi8>
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j, k)>, affine_map<(i, j, k) -> ()>, affine_map<(i, j, k) -> (i, j, k)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %s : tensor<2x16x4xf32>, tensor<f32>) outs(%e : tensor<2x16x4xi8>) {
+  ^bb0(%a: f32, %sc: f32, %o: i8):
+    %d = arith.divf %a, %sc : f32
+    %r = math.roundeven %d : f32
+    %q = arith.fptoui %r : f32 to i8
+    linalg.yield %q : i8
+  } -> tensor<2x16x4xi8>
+  return %0 : tensor<2x16x4xi8>
 }
