@@ -236,9 +236,23 @@ Value lowering::buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, 
   perm.push_back(2);
   x4Shape.push_back(kQuad);
   Value xs = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(split5, xe.type), xp, sr);
-  Value x4 = linalg::TransposeOp::create(
-                 b, loc, xs, emptyTensor(b, loc, RankedTensorType::get(x4Shape, xe.type)), perm)
-                 .getResult()[0];
+  // A generic copy (not linalg.transpose): the quantize that produces x
+  // fuses into it, so the uint8 tensor is written once, relaid out.
+  SmallVector<AffineExpr> readEx;
+  SmallVector<int64_t> inv(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inv[p] = i;
+  for (int64_t p : inv)
+    readEx.push_back(dimE(ctx, p));
+  auto x4Ty = RankedTensorType::get(x4Shape, xe.type);
+  SmallVector<AffineMap> copyMaps = {AffineMap::get(x4Shape.size(), 0, readEx, ctx),
+                                     AffineMap::getMultiDimIdentityMap(x4Shape.size(), ctx)};
+  Value x4 =
+      linalg::GenericOp::create(
+          b, loc, x4Ty, ValueRange{xs}, ValueRange{emptyTensor(b, loc, x4Ty)}, copyMaps,
+          SmallVector<utils::IteratorType>(x4Shape.size(), utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location l, ValueRange a) { linalg::YieldOp::create(nb, l, a[0]); })
+          .getResult(0);
   // Loops: n, mb, mi, o_1..o_nd, c4, k_1..k_nd, q.
   unsigned po = 3, c4d = po + nd, qd = c4d + 1 + nd, nLoops = qd + 1;
   SmallVector<AffineExpr> xEx = {dimE(ctx, 0), dimE(ctx, c4d)},
