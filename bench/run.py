@@ -1,54 +1,25 @@
 #!/usr/bin/env python3
 # ===- bench/run.py - time autoglm against ONNX Runtime (see run.sh) -----===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import Bench, cpu_name, run_json  # noqa: E402
+
 ROUNDS = 10  # alternations per model and thread count (the VM's 2-thread mode drifts)
 
 
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
-def run_json(cmd, env=None):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if p.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr[-400:]}")
-    return json.loads(p.stdout.strip().splitlines()[-1] if "{" not in p.stdout[:1]
-                      else p.stdout)
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--zoo", required=True)
-    ap.add_argument("--build", required=True)
-    ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--only", default="")
-    a = ap.parse_args()
-    out_dir = os.path.join(a.build, "bench")
-    os.makedirs(out_dir, exist_ok=True)
-    compile_ = os.path.join(a.build, "bin", "autoglm-compile")
-    runner = os.path.join(a.build, "bin", "autoglm-run")
-    models = sorted(d for d in os.listdir(a.zoo)
-                    if os.path.exists(os.path.join(a.zoo, d, "model.onnx")))
-    if a.only:
-        models = [m for m in models if any(o in m for o in a.only.split(","))]
+    bench = Bench("autoglm against ONNX Runtime on the zoo")
+    a, out_dir, models = bench.args, bench.out_dir, bench.models
+    compile_, runner = bench.compile, bench.run
     per_round = max(1, a.runs // ROUNDS)
     rows = []
     for i, m in enumerate(models, 1):

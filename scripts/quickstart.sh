@@ -58,7 +58,11 @@ printf "%-6s %12s %16s %20s\n" "" "model.so B" "test accuracy" "latency (median)
 row fp32 "$ART"
 row int8 "$OUT/digits-int8"
 echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.html (.json)"
-echo "(int8 runs as int32 loops today: smaller, not yet faster; VNNI kernels are next)"
+if grep -q avx512_vnni /proc/cpuinfo; then
+  echo "(int8 convs and linears run as AVX512-VNNI vpdpbusd register kernels on this CPU)"
+else
+  echo "(this CPU has no AVX512-VNNI: int8 contractions run as int32 loops, smaller but not faster)"
+fi
 
 echo
 echo "== 5. The same model for the GPU targets (docs/gpu.md; they run elsewhere)"

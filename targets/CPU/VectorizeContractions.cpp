@@ -368,9 +368,11 @@ struct Fusion {
 /// An all-parallel generic with the identity output map whose inputs are read
 /// through projected permutations and whose body is elementwise arith/math
 /// (each op can take vectors): what the kernels can evaluate on a tile.
-bool isFusibleElementwise(linalg::GenericOp g, RankedTensorType outTy) {
+bool isFusibleElementwise(linalg::GenericOp g, RankedTensorType outTy, bool anyElement = false) {
   if (!g || !g.hasPureTensorSemantics() || g.getNumDpsInits() != 1 ||
-      g.getNumReductionLoops() != 0 || g.getResult(0).getType() != outTy ||
+      g.getNumReductionLoops() != 0 ||
+      cast<RankedTensorType>(g.getResult(0).getType()).getShape() != outTy.getShape() ||
+      (!anyElement && g.getResult(0).getType() != outTy) ||
       !g.getIndexingMapsArray().back().isIdentity() ||
       g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)))
     return false;
@@ -393,7 +395,7 @@ bool isFusibleElementwise(linalg::GenericOp g, RankedTensorType outTy) {
 }
 
 /// The init producer and epilogue consumer of `op` that its kernel can take.
-Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom) {
+Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom, bool anyElement = false) {
   Fusion f;
   auto outTy = cast<RankedTensorType>(op.getResult(0).getType());
   Value init = op.getDpsInitOperand(0)->get();
@@ -407,7 +409,9 @@ Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom) {
     OpOperand &use = *op.getResult(0).getUses().begin();
     auto g = dyn_cast<linalg::GenericOp>(use.getOwner());
     // Its other inputs and captured values must exist where the kernel is.
-    auto available = [&](Value v) { return dom.properlyDominates(v, op); };
+    // (With `anyElement` the kernels are built where the consumer is: see
+    // fuseDot4Epilogue.)
+    auto available = [&](Value v) { return anyElement || dom.properlyDominates(v, op); };
     bool allAvailable = g && llvm::all_of(g.getDpsInputOperands(), [&](OpOperand *in) {
       return in == &use || available(in->get());
     });
@@ -418,7 +422,7 @@ Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom) {
               !g.getRegion().isAncestor(v.getParentRegion()) && !available(v))
             allAvailable = false;
       });
-    if (g && allAvailable && isFusibleElementwise(g, outTy) && g.isDpsInput(&use) &&
+    if (g && allAvailable && isFusibleElementwise(g, outTy, anyElement) && g.isDpsInput(&use) &&
         g.getMatchingIndexingMap(&use).isIdentity()) {
       f.epilogue = g;
       f.epilogueInput = use.getOperandNumber();
@@ -688,14 +692,22 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
   Type i32 = rw.getI32Type(), i8 = rw.getIntegerType(8);
   Value wIn = t.getDpsInputOperand(d.wIdx)->get();
   Value xIn = t.getDpsInputOperand(d.xIdx)->get();
-  CTile tile = CTile::extract(rw, loc, t, d, i32);
+  Value cIn = t.getDpsInitOperand(0)->get();
+  auto cTy = cast<RankedTensorType>(cIn.getType());
+  CTile tile = CTile::extract(rw, loc, t, d, cTy.getElementType());
+  // With a fused epilogue C is its destination (another element type) and
+  // the accumulator starts at zero (the dot4 op's fill).
+  SmallVector<Value> off;
+  if (f.epilogue)
+    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
   Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
   Value zero8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
   auto accTy = VectorType::get({rows, width}, i32);
-  Value acc = f.fill
-                  ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
-                  : tile.read(rw, loc, arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0)));
+  Value zero32 = arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0));
+  Value acc = f.fill ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
+              : f.epilogue ? (Value)vector::BroadcastOp::create(rw, loc, accTy, zero32)
+                           : tile.read(rw, loc, zero32);
   // W's last two dims (16 channels x 4 bytes) as one 64-byte row.
   auto wTy = cast<RankedTensorType>(wIn.getType());
   int64_t wRank = wTy.getRank();
@@ -754,7 +766,14 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
         }
         return {accv};
       });
-  tile.write(rw, loc, t, nest.results.front());
+  Value res = nest.results.front();
+  if (f.epilogue) {
+    AffineMap cm = maps[2];
+    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, rw.getContext()));
+    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, rw.getContext()));
+    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
+  }
+  tile.write(rw, loc, t, res);
 }
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
@@ -1103,6 +1122,41 @@ struct CPUVectorizeContractionsPass
     : autoglm::impl::CPUVectorizeContractionsBase<CPUVectorizeContractionsPass> {
   using CPUVectorizeContractionsBase::CPUVectorizeContractionsBase;
 
+  /// A dot4 op (zero-filled int32 accumulator) and the elementwise op that
+  /// consumes it whole (int32 -> f32 epilogue, or requantized to uint8):
+  /// the kernels compute both, the accumulator staying in registers and
+  /// the epilogue's element type written. The tiles are made from a
+  /// carrier op, the dot4 op's loops writing into the epilogue's
+  /// destination, which only stands for the kernels (its body is never
+  /// run).
+  bool fuseDot4Epilogue(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, Fusion f,
+                        linalg::FillOp zeroFill, bool threads) {
+    Value dest = f.epilogue.getDpsInitOperand(0)->get();
+    rw.setInsertionPoint(f.epilogue);
+    auto carrier = linalg::GenericOp::create(rw, op.getLoc(), dest.getType(), op.getDpsInputs(),
+                                             ValueRange{dest}, op.getIndexingMapsArray(),
+                                             op.getIteratorTypesArray(),
+                                             [](OpBuilder &b, Location l, ValueRange args) {
+                                               linalg::YieldOp::create(b, l, args.back());
+                                             });
+    Value result = f.epilogue.getResult(0);
+    rw.replaceAllUsesWith(result, carrier.getResult(0));
+    Fusion fc;
+    fc.epilogue = f.epilogue;
+    fc.epilogueInput = f.epilogueInput;
+    if (!tileAndEmit(rw, carrier, d, op.getStaticLoopRanges()[d.v], accumulators, threads, fc)) {
+      // tileOp leaves the op untouched when it fails.
+      rw.replaceAllUsesWith(carrier.getResult(0), result);
+      rw.eraseOp(carrier);
+      return false;
+    }
+    rw.eraseOp(f.epilogue);
+    rw.eraseOp(op);
+    if (zeroFill.getResult(0).use_empty())
+      rw.eraseOp(zeroFill);
+    return true;
+  }
+
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, KernelDims>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -1153,10 +1207,13 @@ struct CPUVectorizeContractionsPass
       int64_t extent = ranges[d.v];
       bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
       if (d.kind == KernelDims::Dot4) {
-        // Only a zero fill is taken in: the consumers (int32 to f32) change
-        // the element type.
-        Fusion f = fuse ? findFusion(op, dom) : Fusion{};
+        Fusion f = fuse ? findFusion(op, dom, /*anyElement=*/true) : Fusion{};
         f.init = {};
+        // (The zero fill may be shared: CSE merges fills of one shape.)
+        auto zeroFill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+        if (f.epilogue && zeroFill && matchPattern(zeroFill.getInputs()[0], m_Zero()) &&
+            fuseDot4Epilogue(rw, op, d, f, zeroFill, threads))
+          continue;
         f.epilogue = {};
         if (tileAndEmit(rw, op, d, extent, accumulators, threads, f))
           retireFused(rw, f);

@@ -41,7 +41,7 @@ bool isVectorElementwise(linalg::GenericOp op) {
   for (OpOperand &o : op->getOpOperands()) {
     auto t = dyn_cast<RankedTensorType>(o.get().getType());
     if (!t || !isLaneType(t.getElementType()) || !t.hasStaticShape() ||
-        !op.getMatchingIndexingMap(&o).isProjectedPermutation())
+        !op.getMatchingIndexingMap(&o).isProjectedPermutation(/*allowZeroInResults=*/true))
       return false;
   }
   return llvm::all_of(op.getRegion().front().without_terminator(),
@@ -52,9 +52,13 @@ struct CPUVectorizeElementwisePass
     : autoglm::impl::CPUVectorizeElementwiseBase<CPUVectorizeElementwisePass> {
   using CPUVectorizeElementwiseBase::CPUVectorizeElementwiseBase;
 
-  void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w) {
+  /// Tiles of `w` along the innermost dim (and `w2` along the one before
+  /// it), each vectorized.
+  void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w, int64_t w2 = 1) {
     SmallVector<int64_t> sizes(op.getNumLoops(), 1);
     sizes.back() = w;
+    if (sizes.size() > 1)
+      sizes[sizes.size() - 2] = w2;
     auto tiled = autoglm::cpu::tileOp(rw, cast<TilingInterface>(op.getOperation()), sizes,
                                       parallel && autoglm::cpu::staticWork(op) >= minParallelWork);
     if (failed(tiled))
@@ -71,7 +75,7 @@ struct CPUVectorizeElementwisePass
     IRRewriter rw(&getContext());
     // An innermost extent shorter than a vector (a [.., K/4, 4] view that
     // canonicalization pushed into the producer of an int8 contraction's
-    // input) with every dim in the same order in every operand: all dims
+    // input): the trailing dims every operand reads in the same order are
     // collapsed into one.
     SmallVector<linalg::GenericOp> narrow;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -80,16 +84,40 @@ struct CPUVectorizeElementwisePass
         narrow.push_back(op);
     });
     for (linalg::GenericOp op : narrow) {
-      ReassociationIndices all;
-      for (unsigned i = 0; i < op.getNumLoops(); ++i)
-        all.push_back(i);
-      if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {all}))
-        continue;
-      rw.setInsertionPoint(op);
-      FailureOr<linalg::CollapseResult> c =
-          linalg::collapseOpIterationDims(cast<linalg::LinalgOp>(op.getOperation()), {all}, rw);
-      if (succeeded(c))
-        rw.replaceOp(op, c->results);
+      // The longest run of trailing dims that every operand reads in order
+      // (an input broadcast along a leading dim keeps the ones after it).
+      unsigned n = op.getNumLoops();
+      for (unsigned k = 0; k + 1 < n; ++k) {
+        ReassociationIndices trailing;
+        for (unsigned i = k; i < n; ++i)
+          trailing.push_back(i);
+        if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {trailing}))
+          continue;
+        rw.setInsertionPoint(op);
+        FailureOr<linalg::CollapseResult> c = linalg::collapseOpIterationDims(
+            cast<linalg::LinalgOp>(op.getOperation()), {trailing}, rw);
+        if (succeeded(c))
+          rw.replaceOp(op, c->results);
+        break;
+      }
+    }
+    // Still narrow (a quantize writing the [N, C/4, H, W, 4] relayout reads
+    // its input along W): 2-D tiles of the innermost dim whole by up to
+    // `width` of the one before.
+    SmallVector<linalg::GenericOp> still;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isVectorElementwise(op) && op.getNumLoops() > 1 &&
+          op.getStaticLoopRanges().back() < width)
+        still.push_back(op);
+    });
+    for (linalg::GenericOp op : still) {
+      SmallVector<int64_t> r = op.getStaticLoopRanges();
+      int64_t inner = r.back(), outer = r[r.size() - 2];
+      for (int64_t w2 = width; w2 >= 2; w2 /= 2)
+        if (outer % w2 == 0) {
+          tileAndVectorize(rw, op, inner, w2);
+          break;
+        }
     }
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {

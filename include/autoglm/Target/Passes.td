@@ -184,6 +184,13 @@ def CPUVectorizeContractions : Pass<"autoglm-cpu-vectorize-contractions", "Modul
     tile shifts zeros in where it starts before the row; the padded copy is
     then dead.
 
+    The 8-bit dot4 form (uint8 x int8 into int32, see Int8.cpp in the
+    conversion) gets kernels with `int8-dot=avx512-vnni`: 16 int32 lanes by
+    up to 16 rows, per reduction point one 64-byte weight read and per row
+    4 input bytes broadcast into a vpdpbusd. Its one elementwise consumer
+    (int32 to f32, scale, bias, activation, requantize) is computed on the
+    accumulator in registers even though it changes the element type.
+
     Runs before autoglm-cpu-parallelize: the tiles of a large op are the
     iterations of one scf.forall, so the threads share them.
 

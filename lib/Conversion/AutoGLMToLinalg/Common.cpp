@@ -315,10 +315,43 @@ Value lowering::buildElementwise(OpBuilder &b, Location loc,
       }))
     if (mayBroadcastAtRunTime(resultType, inputs))
       return buildRuntimeBroadcast(b, loc, resultType, inputs, body, dest);
+  // An input's extent-1 dims that broadcast are collapsed away first, so
+  // every map is a projected permutation (what reshape propagation, fusion
+  // and the vector kernels take): [1, C, 1, 1] against [N, C, H, W] is read
+  // as [C] through (n, c, h, w) -> (c).
   SmallVector<AffineMap> maps;
-  for (Value in : inputs)
-    maps.push_back(broadcastMap(ctx, resultType.getShape(),
-                                cast<RankedTensorType>(in.getType()).getShape()));
+  SmallVector<Value> reads;
+  for (Value in : inputs) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(in.getType()).getShape();
+    AffineMap m = broadcastMap(ctx, resultType.getShape(), shape);
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> keptShape;
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices pending;
+    for (auto [i, e] : llvm::enumerate(m.getResults())) {
+      pending.push_back(i);
+      if (isa<AffineConstantExpr>(e))
+        continue;
+      kept.push_back(e);
+      keptShape.push_back(shape[i]);
+      groups.push_back(pending);
+      pending.clear();
+    }
+    if (kept.size() == shape.size() || !resultType.hasStaticShape() ||
+        !cast<RankedTensorType>(in.getType()).hasStaticShape()) {
+      reads.push_back(in);
+      maps.push_back(m);
+      continue;
+    }
+    // Trailing unit dims join the last kept group.
+    if (!groups.empty())
+      groups.back().append(pending.begin(), pending.end());
+    Type elem = cast<RankedTensorType>(in.getType()).getElementType();
+    reads.push_back(tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get(keptShape, elem),
+                                                    in, groups));
+    maps.push_back(AffineMap::get(resultType.getRank(), 0, kept, ctx));
+  }
+  inputs = reads;
   maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
   SmallVector<utils::IteratorType> iters(resultType.getRank(),
                                          utils::IteratorType::parallel);

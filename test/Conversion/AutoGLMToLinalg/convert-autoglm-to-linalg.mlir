@@ -1,11 +1,13 @@
 // RUN: autoglm-opt %s --split-input-file --convert-autoglm-to-linalg --verify-diagnostics | FileCheck %s
 
-// Broadcasting reads extent-1 dims at index 0 and drops leading dims.
-// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// Broadcasting drops leading dims, and an extent-1 dim that broadcasts is
+// collapsed away (every map a projected permutation).
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @binary_broadcast
 func.func @binary_broadcast(%a: tensor<2x1xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
-  // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #{{.*}}], iterator_types = ["parallel", "parallel"]}
+  // CHECK: %[[A:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%[[A]], %arg1 : tensor<2xf32>, tensor<3xf32>)
   // CHECK: arith.subf
   %0 = autoglm.binary sub %a, %b : (tensor<2x1xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
