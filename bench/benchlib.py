@@ -31,7 +31,7 @@ class Bench:
     """The arguments every zoo benchmark takes (--zoo, --build, --runs,
     --warmup, --only), the output folder and the tools."""
 
-    def __init__(self, description):
+    def __init__(self, description, rounds):
         ap = argparse.ArgumentParser(description=description)
         ap.add_argument("--zoo", required=True)
         ap.add_argument("--build", required=True)
@@ -49,3 +49,11 @@ class Bench:
         if self.args.only:
             self.models = [m for m in self.models
                            if any(o in m for o in self.args.only.split(","))]
+        # Runs per round: `rounds` alternations make up --runs.
+        self.per_round = max(1, self.args.runs // rounds)
+
+    def cases(self):
+        """(index from 1, name, model.onnx, test_data_set_0) per model."""
+        for i, m in enumerate(self.models, 1):
+            yield (i, m, os.path.join(self.args.zoo, m, "model.onnx"),
+                   os.path.join(self.args.zoo, m, "test_data_set_0"))

@@ -26,14 +26,10 @@ def load(path):
 
 
 def main():
-    bench = Bench("static int8 against our own fp32 on the zoo")
-    a, out_dir, models = bench.args, bench.out_dir, bench.models
-    compile_, runner = bench.compile, bench.run
-    per_round = max(1, a.runs // ROUNDS)
+    bench = Bench("static int8 against our own fp32 on the zoo", ROUNDS)
+    a, out_dir, compile_, runner = bench.args, bench.out_dir, bench.compile, bench.run
     rows = []
-    for i, m in enumerate(models, 1):
-        model = os.path.join(a.zoo, m, "model.onnx")
-        data = os.path.join(a.zoo, m, "test_data_set_0")
+    for i, m, model, data in bench.cases():
         arts = {v: os.path.join(out_dir, "int8-artifacts", m, v) for v in ("fp32", "int8")}
         subprocess.run([compile_, model, "-o", arts["fp32"]], check=True,
                        stdout=subprocess.DEVNULL)
@@ -56,7 +52,7 @@ def main():
                 for v in ("fp32", "int8"):
                     r = run_json([runner, arts[v], "--test-data", data, "--rtol", "1",
                                   "--atol", "1e9", "--threads", str(threads), "--bench",
-                                  str(per_round), "--warmup", str(a.warmup), "--json"])
+                                  str(bench.per_round), "--warmup", str(a.warmup), "--json"])
                     ms[v] += r["bench"]["runs_ms"]
             row = {"model": m, "threads": threads,
                    "fp32_ms": statistics.median(ms["fp32"]),
@@ -65,7 +61,7 @@ def main():
                    "fp32_bytes": size["fp32"], "int8_bytes": size["int8"]}
             row["speedup"] = row["fp32_ms"] / row["int8_ms"]
             rows.append(row)
-            print(f"[{i}/{len(models)}] {m} t{threads}: fp32 {row['fp32_ms']:.3f} ms, "
+            print(f"[{i}/{len(bench.models)}] {m} t{threads}: fp32 {row['fp32_ms']:.3f} ms, "
                   f"int8 {row['int8_ms']:.3f} ms, speedup {row['speedup']:.2f}x, "
                   f"cosine {cosine:.5f}", file=sys.stderr, flush=True)
     lines = ["| model | threads | fp32 ms | int8 ms | fp32/int8 | size int8/fp32 | cosine |",

@@ -17,14 +17,10 @@ ROUNDS = 10  # alternations per model and thread count (the VM's 2-thread mode d
 
 
 def main():
-    bench = Bench("autoglm against ONNX Runtime on the zoo")
-    a, out_dir, models = bench.args, bench.out_dir, bench.models
-    compile_, runner = bench.compile, bench.run
-    per_round = max(1, a.runs // ROUNDS)
+    bench = Bench("autoglm against ONNX Runtime on the zoo", ROUNDS)
+    a, out_dir, compile_, runner = bench.args, bench.out_dir, bench.compile, bench.run
     rows = []
-    for i, m in enumerate(models, 1):
-        model = os.path.join(a.zoo, m, "model.onnx")
-        data = os.path.join(a.zoo, m, "test_data_set_0")
+    for i, m, model, data in bench.cases():
         art = os.path.join(out_dir, "artifacts", m)
         t0 = time.time()
         subprocess.run([compile_, model, "-o", art, "-O3"], check=True,
@@ -35,13 +31,13 @@ def main():
             ort_ok = ours_ok = True
             for _ in range(ROUNDS):  # alternate the two runtimes
                 o = run_json(["node", os.path.join(HERE, "ort_bench.js"), model, data,
-                              str(threads), str(per_round), str(a.warmup)])
+                              str(threads), str(bench.per_round), str(a.warmup)])
                 ort_ok &= o["ok"]
                 ort_ms += o["runs"]
                 ort_rss = max(ort_rss, o["peak_rss_mb"])
                 r = run_json([runner, art, "--test-data", data, "--rtol", "1e-4",
                               "--atol", "1e-5", "--threads", str(threads), "--bench",
-                              str(per_round), "--warmup", str(a.warmup), "--json"])
+                              str(bench.per_round), "--warmup", str(a.warmup), "--json"])
                 ours_ok &= r["ok"]
                 ours_ms += r["bench"]["runs_ms"]
                 ours_rss = max(ours_rss, r["bench"]["peak_rss_mb"])
@@ -53,7 +49,7 @@ def main():
                    "compile_s": compile_s, "runs": len(ours_ms)}
             row["ratio"] = row["autoglm_ms"] / row["ort_ms"]
             rows.append(row)
-            print(f"bench: [{i}/{len(models)}] {m} T={threads}: ORT {row['ort_ms']:.2f} ms, "
+            print(f"bench: [{i}/{len(bench.models)}] {m} T={threads}: ORT {row['ort_ms']:.2f} ms, "
                   f"autoglm {row['autoglm_ms']:.2f} ms, ratio {row['ratio']:.2f}"
                   f"{'' if ours_ok and ort_ok else ' (OUTPUT MISMATCH)'}", flush=True)
     meta = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
