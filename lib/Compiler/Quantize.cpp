@@ -9,6 +9,7 @@
 // rewrite reads. Every decision goes into the report by ONNX node name.
 //===----------------------------------------------------------------------===//
 
+#include "autoglm/Compiler/Calibration.h"
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/Support/TensorProto.h"
 #include "autoglm/Transforms/Passes.h"
@@ -26,6 +27,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -246,8 +248,9 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
     return fail(error, "--quantize takes int8, got '" + o.quantize + "'");
   if (o.calib.empty())
     return fail(error, "--quantize int8 needs calibration samples (--calib)");
-  if (o.calibMethod != "minmax" && o.calibMethod != "percentile")
-    return fail(error, "--calib-method takes minmax or percentile, got '" + o.calibMethod + "'");
+  if (o.calibMethod != "minmax" && o.calibMethod != "percentile" && o.calibMethod != "entropy")
+    return fail(error,
+                "--calib-method takes minmax, percentile or entropy, got '" + o.calibMethod + "'");
   if (!(o.calibPercentile > 50 && o.calibPercentile <= 100))
     return fail(error, "--calib-percentile takes a value in (50, 100]");
   if (!io.dimBounds.empty() || io.openInputs)
@@ -332,14 +335,21 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
     return fail(error, "calibration set '" + o.calib + "' holds no samples");
 
   std::vector<TensorStats> stats(marked.size());
-  bool percentile = o.calibMethod == "percentile";
-  int passes = percentile ? 2 : 1;
+  bool percentile = o.calibMethod == "percentile", entropy = o.calibMethod == "entropy";
+  int passes = percentile || entropy ? 2 : 1;
   llvm::errs() << "autoglm-compile: calibrating " << marked.size() << " tensors on "
                << samples.size() << " samples (" << o.calibMethod << ")\n";
   for (int pass = 0; pass < passes; ++pass) {
     for (TensorStats &s : stats)
-      if (pass == 1)
+      if (pass == 1) {
         s.hist.assign(kBins, 0);
+        // Entropy's candidates shrink toward 0, which the range must hold
+        // (the quantization widens it so anyway).
+        if (entropy && std::isfinite(s.lo) && std::isfinite(s.hi)) {
+          s.lo = std::min(s.lo, 0.0);
+          s.hi = std::max(s.hi, 0.0);
+        }
+      }
     size_t step = std::max<size_t>(1, samples.size() / 10);
     for (size_t i = 0; i < samples.size(); ++i) {
       auto visit = [&](size_t k, const float *data, size_t n) {
@@ -380,6 +390,8 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
       lo = s.lo < 0 ? histogramQuantile(s, tail) : s.lo;
       hi = histogramQuantile(s, 1.0 - tail);
     }
+    if (entropy)
+      std::tie(lo, hi) = entropyRange(s.hist, s.lo, s.hi);
     op->setAttr("autoglm.act_range", b.getDenseF64ArrayAttr({lo, hi}));
   }
   PassManager rewrite(&context());
@@ -412,4 +424,71 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
   report["quantization"] = q;
   llvm::errs() << "autoglm-compile: quantized " << layers.size() << " ops to int8\n";
   return success();
+}
+
+std::pair<double, double> mlir::autoglm::entropyRange(const std::vector<uint64_t> &hist, double lo,
+                                                      double hi) {
+  constexpr int kLevels = 255, kCandidates = 256;
+  int bins = (int)hist.size();
+  uint64_t total = 0;
+  for (uint64_t h : hist)
+    total += h;
+  if (total == 0 || bins < 2 * kLevels || !(lo <= 0 && hi >= 0) || !(hi > lo))
+    return {lo, hi};
+  double width = (hi - lo) / bins;
+  // The bin that holds 0: candidates keep [z - t z, z + t (bins - z)).
+  int z = std::clamp((int)std::floor(-lo / width), 0, bins);
+  double best = INFINITY;
+  std::pair<int, int> keep = {0, bins};
+  std::vector<double> p, q;
+  for (int c = 1; c <= kCandidates; ++c) {
+    double t = (double)c / kCandidates;
+    int a = z - (int)std::round(t * z), b = z + (int)std::round(t * (bins - z));
+    int n = b - a;
+    if (n < kLevels)
+      continue;
+    // P: the kept bins, what lies outside added to the edge bins.
+    p.assign(hist.begin() + a, hist.begin() + b);
+    for (int i = 0; i < a; ++i)
+      p.front() += (double)hist[i];
+    for (int i = b; i < bins; ++i)
+      p.back() += (double)hist[i];
+    // Q: the kept bins alone (the clipped mass is what the candidate
+    // loses) merged per level and spread evenly over the level's bins that
+    // P holds values in.
+    q.assign(n, 0.0);
+    double qTotal = 0;
+    for (int l = 0; l < kLevels; ++l) {
+      int from = (int)((int64_t)l * n / kLevels), to = (int)((int64_t)(l + 1) * n / kLevels);
+      double mass = 0;
+      int used = 0;
+      for (int i = from; i < to; ++i) {
+        if (a + i == z) // 0.0 itself is exact: its own level
+          continue;
+        mass += (double)hist[a + i];
+        used += p[i] > 0;
+      }
+      for (int i = from; i < to && used; ++i)
+        if (p[i] > 0 && a + i != z)
+          q[i] = mass / used;
+      qTotal += mass;
+    }
+    if (z >= a && z < b) {
+      q[z - a] = (double)hist[z];
+      qTotal += (double)hist[z];
+    }
+    if (qTotal <= 0)
+      continue;
+    double kl = 0;
+    for (int i = 0; i < n; ++i)
+      if (p[i] > 0) {
+        double pi = p[i] / (double)total, qi = std::max(q[i] / qTotal, 1e-12);
+        kl += pi * std::log(pi / qi);
+      }
+    if (kl < best) {
+      best = kl;
+      keep = {a, b};
+    }
+  }
+  return {std::min(0.0, lo + keep.first * width), std::max(0.0, lo + keep.second * width)};
 }

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //===----------------------------------------------------------------------===//
 
+#include "autoglm/Compiler/Calibration.h"
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/InitAllTargets.h"
 
@@ -201,3 +202,34 @@ TEST(BuildConfig, CommandLineWins) {
 }
 
 } // namespace
+
+// Entropy calibration keeps the bulk of a distribution and clips sparse far
+// outliers; a distribution spread evenly over its range keeps (nearly) all
+// of it.
+TEST(Calibration, EntropyClipsSparseOutliers) {
+  // 4096 bins over [0, 64]: a bulk in [0, 4) and a few values near 64.
+  std::vector<uint64_t> hist(4096, 0);
+  for (int i = 0; i < 256; ++i)
+    hist[i] = 1000 + (i % 7) * 10;
+  hist[4095] = 3;
+  hist[4000] = 2;
+  auto [lo, hi] = mlir::autoglm::entropyRange(hist, 0.0, 64.0);
+  EXPECT_EQ(lo, 0.0);
+  EXPECT_GE(hi, 4.0);  // the bulk is kept
+  EXPECT_LT(hi, 16.0); // the outliers are clipped
+}
+
+TEST(Calibration, EntropyKeepsAnEvenSpread) {
+  std::vector<uint64_t> hist(4096, 100);
+  auto [lo, hi] = mlir::autoglm::entropyRange(hist, -2.0, 6.0);
+  EXPECT_LE(lo, -1.9);
+  EXPECT_GE(hi, 5.9);
+}
+
+TEST(Calibration, EntropyLeavesDegenerateRangesAlone) {
+  std::vector<uint64_t> empty(4096, 0);
+  EXPECT_EQ(mlir::autoglm::entropyRange(empty, -1.0, 1.0), std::make_pair(-1.0, 1.0));
+  std::vector<uint64_t> some(4096, 1);
+  // A range that does not hold 0 is not the quantization's: unchanged.
+  EXPECT_EQ(mlir::autoglm::entropyRange(some, 1.0, 2.0), std::make_pair(1.0, 2.0));
+}

@@ -102,8 +102,10 @@ int main(int argc, char **argv) {
   app.add_option("--calib", o.calib,
                  "Calibration samples: a folder of TensorProto .pb files (one sample each, or "
                  "folders of input_<i>.pb) or one .pb of samples stacked along axis 0");
-  app.add_option("--calib-method", o.calibMethod, "Activation ranges: minmax or percentile")
-      ->check(CLI::IsMember({"minmax", "percentile"}))
+  app.add_option("--calib-method", o.calibMethod,
+                 "Activation ranges: minmax, percentile, or entropy (the clipping that minimizes "
+                 "the KL divergence of the 255-level quantization)")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy"}))
       ->capture_default_str();
   app.add_option("--calib-percentile", o.calibPercentile,
                  "With --calib-method percentile: the top percentile kept (the bottom is "
