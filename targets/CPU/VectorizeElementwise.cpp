@@ -33,6 +33,13 @@ bool isLaneType(Type t) {
   return t.isF32() || t.isInteger(8) || t.isInteger(16) || t.isInteger(32);
 }
 
+/// Every input read through a projected permutation without broadcast
+/// zeros (what collapsing dims and 2-D tiles take).
+bool plainMaps(linalg::GenericOp op) {
+  return llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); });
+}
+
 bool isVectorElementwise(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumReductionLoops() != 0 ||
       op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
@@ -79,7 +86,7 @@ struct CPUVectorizeElementwisePass
     // collapsed into one.
     SmallVector<linalg::GenericOp> narrow;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isVectorElementwise(op) && op.getNumLoops() > 1 &&
+      if (isVectorElementwise(op) && plainMaps(op) && op.getNumLoops() > 1 &&
           op.getStaticLoopRanges().back() < width)
         narrow.push_back(op);
     });
@@ -106,7 +113,7 @@ struct CPUVectorizeElementwisePass
     // `width` of the one before.
     SmallVector<linalg::GenericOp> still;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isVectorElementwise(op) && op.getNumLoops() > 1 &&
+      if (isVectorElementwise(op) && plainMaps(op) && op.getNumLoops() > 1 &&
           op.getStaticLoopRanges().back() < width)
         still.push_back(op);
     });

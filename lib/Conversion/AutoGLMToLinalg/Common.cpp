@@ -306,6 +306,18 @@ static Value buildRuntimeBroadcast(OpBuilder &b, Location loc, RankedTensorType 
       .getResult(0);
 }
 
+/// A constant, possibly behind reshapes (a bias reshaped to broadcast).
+static bool isConstantLike(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<arith::ConstantOp>(def))
+      return true;
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      return false;
+    v = def->getOperand(0);
+  }
+  return false;
+}
+
 Value lowering::buildElementwise(OpBuilder &b, Location loc,
                                  RankedTensorType resultType, ValueRange inputs,
                                  ScalarBody body, Value dest) {
@@ -315,8 +327,8 @@ Value lowering::buildElementwise(OpBuilder &b, Location loc,
       }))
     if (mayBroadcastAtRunTime(resultType, inputs))
       return buildRuntimeBroadcast(b, loc, resultType, inputs, body, dest);
-  // An input's extent-1 dims that broadcast are collapsed away first, so
-  // every map is a projected permutation (what reshape propagation, fusion
+  // A constant input's extent-1 dims that broadcast are collapsed away
+  // first, so its map is a projected permutation (what reshape propagation, fusion
   // and the vector kernels take): [1, C, 1, 1] against [N, C, H, W] is read
   // as [C] through (n, c, h, w) -> (c).
   SmallVector<AffineMap> maps;
@@ -337,8 +349,10 @@ Value lowering::buildElementwise(OpBuilder &b, Location loc,
       groups.push_back(pending);
       pending.clear();
     }
+    // Constants only (scales, biases, zero points): a run-time tensor
+    // collapsed to fewer dims is a view the GPU launch plan cannot carry.
     if (kept.size() == shape.size() || !resultType.hasStaticShape() ||
-        !cast<RankedTensorType>(in.getType()).hasStaticShape()) {
+        !cast<RankedTensorType>(in.getType()).hasStaticShape() || !isConstantLike(in)) {
       reads.push_back(in);
       maps.push_back(m);
       continue;

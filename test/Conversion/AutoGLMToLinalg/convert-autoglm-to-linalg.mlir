@@ -1,16 +1,29 @@
 // RUN: autoglm-opt %s --split-input-file --convert-autoglm-to-linalg --verify-diagnostics | FileCheck %s
 
-// Broadcasting drops leading dims, and an extent-1 dim that broadcasts is
-// collapsed away (every map a projected permutation).
-// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1) -> (d0)>
+// Broadcasting reads extent-1 dims at index 0 and drops leading dims.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @binary_broadcast
 func.func @binary_broadcast(%a: tensor<2x1xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
-  // CHECK: %[[A:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1]] : tensor<2x1xf32> into tensor<2xf32>
-  // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%[[A]], %arg1 : tensor<2xf32>, tensor<3xf32>)
+  // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #{{.*}}], iterator_types = ["parallel", "parallel"]}
   // CHECK: arith.subf
   %0 = autoglm.binary sub %a, %b : (tensor<2x1xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// A constant's extent-1 dims that broadcast are collapsed away (its map a
+// projected permutation, which reshape propagation and fusion take): a
+// per-channel [1, 3, 1, 1] scale is read as [1, 3].
+// CHECK-DAG: #[[SCALE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-LABEL: func.func @constant_broadcast
+func.func @constant_broadcast(%x: tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32> {
+  // CHECK: %[[S:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<1x3x1x1xf32> into tensor<1x3xf32>
+  // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[SCALE]], #{{.*}}]{{.*}} ins(%arg0, %[[S]] : tensor<1x3x2x2xf32>, tensor<1x3xf32>)
+  %s = autoglm.constant dense<[[[[1.0]], [[2.0]], [[3.0]]]]> : tensor<1x3x1x1xf32>
+  %0 = autoglm.binary mul %x, %s : (tensor<1x3x2x2xf32>, tensor<1x3x1x1xf32>) -> tensor<1x3x2x2xf32>
+  return %0 : tensor<1x3x2x2xf32>
 }
 
 // -----
