@@ -11,12 +11,7 @@
 # speedup fp32 / int8, with the library sizes. Writes
 # $BUILD/bench/int8.{md,json}. Options: RUNS (default 30), WARMUP (5),
 # ONLY (comma-separated model names; default the CNNs and transformers).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
-ZOO="${ZOO:-$BUILD/zoo}"
-"$ROOT/scripts/build.sh"
-"$ROOT/scripts/models/ensure-zoo.sh" "$ZOO"
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 exec /usr/bin/python3 "$ROOT/bench/int8.py" --zoo "$ZOO" --build "$BUILD" \
   --runs "${RUNS:-30}" --warmup "${WARMUP:-5}" \
   --only "${ONLY:-resnet18_op17,mobilenet_v2_op17,bert_l4_h256_s128_op17,gpt_l4_h256_s128_prefill_op17}"

@@ -8,12 +8,7 @@
 # against torch, then times them alternately at 1 and 2 threads and writes
 # $BUILD/bench/results.{md,json}. Options: RUNS (default 30), WARMUP (5),
 # ONLY (comma-separated model names).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
-ZOO="${ZOO:-$BUILD/zoo}"
-"$ROOT/scripts/build.sh"
-"$ROOT/scripts/models/ensure-zoo.sh" "$ZOO"
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 NODE_DIR="$BUILD/bench/node"
 if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ]; then
   command -v npm > /dev/null || "$ROOT/scripts/install-deps.sh" nodejs npm

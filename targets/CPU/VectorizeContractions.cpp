@@ -627,6 +627,19 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
   return {first, d.stride == 2 ? readAt(width - 1) : first};
 }
 
+/// The indices `map` gives at loop point `point` (its results but the last
+/// `drop`), folded to constants where they are.
+SmallVector<Value> pointIndices(OpBuilder &b, Location l, AffineMap map,
+                                ArrayRef<OpFoldResult> point, unsigned drop) {
+  SmallVector<Value> idx;
+  for (AffineExpr e : map.getResults().drop_back(drop))
+    idx.push_back(getValueOrCreateConstantIndexOp(
+        b, l,
+        affine::makeComposedFoldedAffineApply(
+            b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
+  return idx;
+}
+
 /// The C tile of a tiled kernel op as a 2-D tensor ([width, rows] or
 /// [rows, width] in C's order; the accumulator is [rows, width]), and where
 /// it goes back.
@@ -738,13 +751,7 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
         for (auto [i, rd] : llvm::enumerate(red))
           point[rd] = ivs[i];
         auto indices = [&](AffineMap map, unsigned drop) {
-          SmallVector<Value> idx;
-          for (AffineExpr e : map.getResults().drop_back(drop))
-            idx.push_back(getValueOrCreateConstantIndexOp(
-                b, l,
-                affine::makeComposedFoldedAffineApply(
-                    b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
-          return idx;
+          return pointIndices(b, l, map, point, drop);
         };
         SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
         wIdx.push_back(c0);
@@ -875,15 +882,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
         SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
         for (auto [i, rd] : llvm::enumerate(loopRed))
           point[rd] = ivs[i];
-        auto indices = [&](AffineMap map) {
-          SmallVector<Value> idx;
-          for (AffineExpr e : map.getResults())
-            idx.push_back(getValueOrCreateConstantIndexOp(
-                b, l,
-                affine::makeComposedFoldedAffineApply(
-                    b, l, AffineMap::get(map.getNumDims(), 0, e, b.getContext()), point)));
-          return idx;
-        };
+        auto indices = [&](AffineMap map) { return pointIndices(b, l, map, point, 0); };
         if (outer) {
           // rows scalars of X times one vector of W.
           Value wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]),

@@ -78,19 +78,25 @@ struct CPUVectorizeElementwisePass
     }
   }
 
+  /// Elementwise ops of more than one dim, inputs read through plain
+  /// projected permutations, whose innermost extent is under a vector.
+  SmallVector<linalg::GenericOp> narrowOps() {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isVectorElementwise(op) && plainMaps(op) && op.getNumLoops() > 1 &&
+          op.getStaticLoopRanges().back() < width)
+        ops.push_back(op);
+    });
+    return ops;
+  }
+
   void runOnOperation() override {
     IRRewriter rw(&getContext());
     // An innermost extent shorter than a vector (a [.., K/4, 4] view that
     // canonicalization pushed into the producer of an int8 contraction's
     // input): the trailing dims every operand reads in the same order are
     // collapsed into one.
-    SmallVector<linalg::GenericOp> narrow;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (isVectorElementwise(op) && plainMaps(op) && op.getNumLoops() > 1 &&
-          op.getStaticLoopRanges().back() < width)
-        narrow.push_back(op);
-    });
-    for (linalg::GenericOp op : narrow) {
+    for (linalg::GenericOp op : narrowOps()) {
       // The longest run of trailing dims that every operand reads in order
       // (an input broadcast along a leading dim keeps the ones after it).
       unsigned n = op.getNumLoops();
@@ -111,13 +117,7 @@ struct CPUVectorizeElementwisePass
     // Still narrow (a quantize writing the [N, C/4, H, W, 4] relayout reads
     // its input along W): 2-D tiles of the innermost dim whole by up to
     // `width` of the one before.
-    SmallVector<linalg::GenericOp> still;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (isVectorElementwise(op) && plainMaps(op) && op.getNumLoops() > 1 &&
-          op.getStaticLoopRanges().back() < width)
-        still.push_back(op);
-    });
-    for (linalg::GenericOp op : still) {
+    for (linalg::GenericOp op : narrowOps()) {
       SmallVector<int64_t> r = op.getStaticLoopRanges();
       int64_t inner = r.back(), outer = r[r.size() - 2];
       for (int64_t w2 = width; w2 >= 2; w2 /= 2)
