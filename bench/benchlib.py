@@ -1,9 +1,11 @@
 # ===- bench/benchlib.py - what the CPU benchmark scripts share ----------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 import argparse
+import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 
 
@@ -57,3 +59,27 @@ class Bench:
         for i, m in enumerate(self.models, 1):
             yield (i, m, os.path.join(self.args.zoo, m, "model.onnx"),
                    os.path.join(self.args.zoo, m, "test_data_set_0"))
+
+    def alternate(self, arts, data, threads, rounds):
+        """Median ms per artifact (name -> folder), timed in `rounds`
+        alternations of self.per_round runs each, at `threads` threads."""
+        ms = {v: [] for v in arts}
+        for _ in range(rounds):
+            for v, art in arts.items():
+                r = run_json([self.run, art, "--test-data", data, "--rtol", "1", "--atol", "1e9",
+                              "--threads", str(threads), "--bench", str(self.per_round),
+                              "--warmup", str(self.args.warmup), "--json"])
+                ms[v] += r["bench"]["runs_ms"]
+        return {v: statistics.median(x) for v, x in ms.items()}
+
+    def write(self, name, lines, rows):
+        """Prints the markdown table `lines` and writes it as <name>.md, and
+        `rows` with the date and machine as <name>.json, into the output
+        folder."""
+        table = "\n".join(lines)
+        print(table)
+        with open(os.path.join(self.out_dir, name + ".md"), "w") as f:
+            f.write(table + "\n")
+        with open(os.path.join(self.out_dir, name + ".json"), "w") as f:
+            json.dump({"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
+                       "cores": os.cpu_count(), "rows": rows}, f, indent=1)

@@ -1,10 +1,7 @@
 #!/usr/bin/env python3
 # ===- bench/int8.py - int8 vs fp32 of our own artifacts (see run-int8.sh) ===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-import datetime
-import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -13,7 +10,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Bench, cpu_name, run_json  # noqa: E402
+from benchlib import Bench  # noqa: E402
 
 ROUNDS = 6  # alternations per model and thread count
 
@@ -47,16 +44,9 @@ def main():
         cosine = float(ref @ got / (np.linalg.norm(ref) * np.linalg.norm(got) + 1e-300))
         size = {v: os.path.getsize(os.path.join(arts[v], "model.so")) for v in arts}
         for threads in (1, 2):
-            ms = {"fp32": [], "int8": []}
-            for _ in range(ROUNDS):
-                for v in ("fp32", "int8"):
-                    r = run_json([runner, arts[v], "--test-data", data, "--rtol", "1",
-                                  "--atol", "1e9", "--threads", str(threads), "--bench",
-                                  str(bench.per_round), "--warmup", str(a.warmup), "--json"])
-                    ms[v] += r["bench"]["runs_ms"]
+            med = bench.alternate(arts, data, threads, ROUNDS)
             row = {"model": m, "threads": threads,
-                   "fp32_ms": statistics.median(ms["fp32"]),
-                   "int8_ms": statistics.median(ms["int8"]),
+                   "fp32_ms": med["fp32"], "int8_ms": med["int8"],
                    "cosine": cosine, "max_abs_error": float(np.max(np.abs(ref - got))),
                    "fp32_bytes": size["fp32"], "int8_bytes": size["int8"]}
             row["speedup"] = row["fp32_ms"] / row["int8_ms"]
@@ -70,14 +60,7 @@ def main():
         lines.append(f"| {r['model']} | {r['threads']} | {r['fp32_ms']:.3f} | "
                      f"{r['int8_ms']:.3f} | {r['speedup']:.2f} | "
                      f"{r['int8_bytes'] / r['fp32_bytes']:.2f} | {r['cosine']:.5f} |")
-    table = "\n".join(lines)
-    print(table)
-    with open(os.path.join(out_dir, "int8.md"), "w") as f:
-        f.write(table + "\n")
-    with open(os.path.join(out_dir, "int8.json"), "w") as f:
-        json.dump({"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
-                   "cores": os.cpu_count(), "rows": rows}, f, indent=1)
-
+    bench.write("int8", lines, rows)
 
 if __name__ == "__main__":
     main()

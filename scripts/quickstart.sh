@@ -4,8 +4,8 @@
 #
 # Builds Open-AutoGLM, compiles the bundled example (a digits CNN,
 # examples/digits) for this CPU, runs it over its committed test split and
-# prints what the toolchain did, with the int8 variant beside fp32 and the
-# same model compiled for the GPU targets.
+# prints what the toolchain did, with the compressed variants (int8, pruned)
+# beside fp32 and the same model compiled for the GPU targets.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -40,24 +40,37 @@ echo "== 3. Run over the test split (360 digits, one call each)"
 echo "recorded fp32 accuracy (torch): $(grep -oP '"fp32_accuracy": \K[0-9.]+' "$EX/accuracy.json" | cut -c1-6)"
 
 echo
-echo "== 4. Compress: static int8 (calibrated on 128 training samples, examples/digits/calib_split)"
+echo "== 4. Compress: static int8 (calibrated on 128 training samples, examples/digits/calib_split),"
+echo "      pruning (50% of the weights by magnitude; 50% of the channels, the model shrinks)"
 "$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-int8" -O2 --quantize int8 \
   --calib "$EX/calib_split/inputs.pb" --report "$OUT/int8-report.json" \
   --report-html "$OUT/int8-report.html" 2> "$OUT/calibration.log" \
   > /dev/null || { cat "$OUT/calibration.log"; exit 1; }
 tail -1 "$OUT/calibration.log"
+"$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-u50" -O2 --prune unstructured:0.5 \
+  2> "$OUT/prune.log" > /dev/null || { cat "$OUT/prune.log"; exit 1; }
+grep -o 'pruned .*' "$OUT/prune.log"
+"$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-s50" -O2 --prune structured:0.5 \
+  --report "$OUT/prune-report.json" --report-html "$OUT/prune-report.html" \
+  2> "$OUT/prune.log" > /dev/null || { cat "$OUT/prune.log"; exit 1; }
+grep -o 'pruned .*' "$OUT/prune.log"
 row() { # name artifact
   local out
   out="$("$BUILD/bin/autoglm-run" "$2" --dataset "$EX/test_split/inputs.pb" \
     --labels "$EX/test_split/labels.pb" --bench 200 --warmup 20)"
-  printf "%-6s %12s %16s %20s\n" "$1" "$(stat -c %s "$2/model.so")" \
+  printf "%-22s %12s %16s %20s\n" "$1" "$(stat -c %s "$2/model.so")" \
     "$(echo "$out" | grep -oP 'accuracy: \K[0-9/]+')" \
     "$(echo "$out" | grep -oP 'over 200 runs: median \K[0-9.]+ ms')"
 }
-printf "%-6s %12s %16s %20s\n" "" "model.so B" "test accuracy" "latency (median)"
+printf "%-22s %12s %16s %20s\n" "" "model.so B" "test accuracy" "latency (median)"
 row fp32 "$ART"
 row int8 "$OUT/digits-int8"
+row "unstructured:0.5" "$OUT/digits-u50"
+row "structured:0.5" "$OUT/digits-s50"
 echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.html (.json)"
+echo "per-layer weights and FLOPs before / after pruning: $OUT/prune-report.html (.json)"
+echo "(structured:0.5 loses accuracy until fine-tuned: --emit pruned-onnx, then"
+echo " examples/digits/finetune.py distills it from the fp32 model; docs/pruning.md: 355/360)"
 if grep -q avx512_vnni /proc/cpuinfo; then
   echo "(int8 convs and linears run as AVX512-VNNI vpdpbusd register kernels on this CPU)"
 else

@@ -24,9 +24,18 @@ struct QuantConfig {
   std::vector<std::string> exclude;
 };
 
+/// pruning: {mode, block, criterion, align, scope, exclude}; mode is the
+/// --prune value (structured:0.5, nm:2:4, ...).
+struct PruneConfig {
+  std::optional<std::string> mode, block, criterion, scope;
+  std::optional<int64_t> align;
+  std::vector<std::string> exclude;
+};
+
 /// Every key optional; paths relative to the file's folder.
 struct BuildConfig {
   std::optional<QuantConfig> quantization;
+  std::optional<PruneConfig> pruning;
   std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd;
@@ -44,6 +53,17 @@ template <> struct llvm::yaml::MappingTraits<QuantConfig> {
     io.mapOptional("method", q.method);
     io.mapOptional("percentile", q.percentile);
     io.mapOptional("exclude", q.exclude);
+  }
+};
+
+template <> struct llvm::yaml::MappingTraits<PruneConfig> {
+  static void mapping(IO &io, PruneConfig &p) {
+    io.mapOptional("mode", p.mode);
+    io.mapOptional("block", p.block);
+    io.mapOptional("criterion", p.criterion);
+    io.mapOptional("align", p.align);
+    io.mapOptional("scope", p.scope);
+    io.mapOptional("exclude", p.exclude);
   }
 };
 
@@ -66,6 +86,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("vectorize", c.vectorize);
     io.mapOptional("winograd", c.winograd);
     io.mapOptional("quantization", c.quantization);
+    io.mapOptional("pruning", c.pruning);
   }
 };
 
@@ -74,7 +95,7 @@ const char *mlir::autoglm::buildConfigKeys() {
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
          "max_dims (name: bound), parallel, vectorize, winograd, quantization (mode, calib, "
-         "method, percentile, exclude)";
+         "method, percentile, exclude), pruning (mode, block, criterion, align, scope, exclude)";
 }
 
 LogicalResult
@@ -148,6 +169,16 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     set("--calib-percentile", o.calibPercentile, q.percentile);
     if (!givenOnCommandLine("--exclude"))
       o.exclude.insert(o.exclude.end(), q.exclude.begin(), q.exclude.end());
+  }
+  if (c.pruning) {
+    const PruneConfig &p = *c.pruning;
+    set("--prune", o.prune, p.mode);
+    set("--prune-block", o.pruneBlock, p.block);
+    set("--prune-criterion", o.pruneCriterion, p.criterion);
+    set("--prune-align", o.pruneAlign, p.align);
+    set("--prune-scope", o.pruneScope, p.scope);
+    if (!givenOnCommandLine("--prune-exclude"))
+      o.pruneExclude.insert(o.pruneExclude.end(), p.exclude.begin(), p.exclude.end());
   }
   return success();
 }

@@ -9,6 +9,7 @@
 // rewrite reads. Every decision goes into the report by ONNX node name.
 //===----------------------------------------------------------------------===//
 
+#include "Common.h"
 #include "autoglm/Compiler/Calibration.h"
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/Support/TensorProto.h"
@@ -31,13 +32,9 @@
 
 using namespace mlir;
 using namespace mlir::autoglm;
+using session::fail;
 
 namespace {
-
-LogicalResult fail(std::string &error, std::string msg) {
-  error = std::move(msg);
-  return failure();
-}
 
 /// The runtime's dtype name of an ONNX element type ("" if none).
 std::string dtypeOfOnnx(int32_t t) {

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // One HTML file with inline CSS and SVG charts (no scripts, nothing
-// fetched): what the graph passes did, and for a quantized model each
+// fetched): what the graph passes did, for a pruned model each layer's
+// weights and FLOPs before and after, and for a quantized model each
 // layer's input range, scales and weight SQNR. It renders the same JSON
 // that --report writes, so the two never disagree.
 //===----------------------------------------------------------------------===//
@@ -110,6 +111,97 @@ std::string rangeChart(const json &layers) {
   return s + "</svg>\n";
 }
 
+/// Two bars per label, before (light) and after (dark), on one scale.
+std::string pairChart(const std::vector<std::string> &labels, const std::vector<double> &before,
+                      const std::vector<double> &after, const std::string &unit) {
+  const int rowH = 30, labelW = 300, barW = 420, top = 10;
+  double maxV = 1;
+  for (double v : before)
+    maxV = std::max(maxV, v);
+  int h = top + rowH * (int)labels.size() + 10;
+  std::string s =
+      fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img'>\n",
+                  labelW + barW + 160, h);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    int y = top + rowH * (int)i;
+    int wb = (int)std::round(barW * before[i] / maxV), wa = (int)std::round(barW * after[i] / maxV);
+    s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
+                     y + 17, escape(labels[i]));
+    s += fmt::format("<rect x='{}' y='{}' width='{}' height='11' class='b3'/>", labelW, y + 3, wb);
+    s += fmt::format("<rect x='{}' y='{}' width='{}' height='11' class='b'/>", labelW, y + 15, wa);
+    s += fmt::format("<text x='{}' y='{}' class='v'>{:.4g} &rarr; {:.4g} {} ({:.2f}x)</text>\n",
+                     labelW + wb + 4, y + 17, before[i], after[i], escape(unit),
+                     after[i] > 0 ? before[i] / after[i] : 0.0);
+  }
+  return s + "</svg>\n";
+}
+
+/// The pruning section: totals, weights and FLOPs per layer before and
+/// after, and every group's or layer's decision.
+std::string pruningSection(const json &p) {
+  auto pair = [](const json &j) { return std::make_pair(j[0].get<double>(), j[1].get<double>()); };
+  auto [wb, wa] = pair(p["nonzero"]);
+  auto [fb, fa] = pair(p["flops"]);
+  std::string h = fmt::format(
+      "<h2>Pruning: {}</h2>\n<p class='cards'><span>nonzero weights {:.4g} &rarr; <b>{:.4g}</b> "
+      "({:.2f}x fewer)</span><span>FLOPs {:.4g} &rarr; <b>{:.4g}</b> ({:.2f}x fewer)</span>"
+      "<span>changed <b>{}</b>, left alone {}</span></p>\n",
+      escape(str(p["mode"])), wb, wa, wa > 0 ? wb / wa : 0.0, fb, fa, fa > 0 ? fb / fa : 0.0,
+      str(p["changed"]), str(p["unchanged"]));
+  std::vector<std::string> labels;
+  std::vector<double> nb, na, flb, fla;
+  for (const json &l : p["layers"]) {
+    labels.push_back(str(l["node"]));
+    nb.push_back(l["nonzero"][0].get<double>());
+    na.push_back(l["nonzero"][1].get<double>());
+    flb.push_back(l["flops"][0].get<double>());
+    fla.push_back(l["flops"][1].get<double>());
+  }
+  if (!labels.empty()) {
+    h += "<h2>Nonzero weights per layer (light: before, dark: after)</h2>\n" +
+         pairChart(labels, nb, na, "weights");
+    h += "<h2>FLOPs per layer (light: before, dark: after)</h2>\n" +
+         pairChart(labels, flb, fla, "FLOPs");
+    h += "<table><tr><th>node</th><th>op</th><th>weight shape</th><th>nonzero</th>"
+         "<th>density</th><th>FLOPs</th></tr>\n";
+    for (const json &l : p["layers"]) {
+      auto shape = [](const json &s) {
+        std::string out;
+        for (const json &d : s)
+          out += (out.empty() ? "" : "x") + str(d);
+        return out;
+      };
+      double total = l["weights"][1].get<double>();
+      h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>{} &rarr; {}</td>"
+                       "<td>{} &rarr; {}</td><td>{:.1f}%</td><td>{} &rarr; {}</td></tr>\n",
+                       escape(str(l["node"])), escape(str(l["op"])), shape(l["weight_shape"][0]),
+                       shape(l["weight_shape"][1]), str(l["nonzero"][0]), str(l["nonzero"][1]),
+                       total > 0 ? 100.0 * l["nonzero"][1].get<double>() / total : 0.0,
+                       str(l["flops"][0]), str(l["flops"][1]));
+    }
+    h += "</table>\n";
+  }
+  h += "<h2>Decisions</h2>\n<table><tr><th>kind</th><th>nodes</th><th>channels or weights</th>"
+       "<th>kept or zeroed</th><th>why left alone</th></tr>\n";
+  for (const json &d : p["decisions"]) {
+    std::string nodes;
+    if (d.contains("nodes"))
+      for (const json &n : d["nodes"])
+        nodes += (nodes.empty() ? "" : ", ") + str(n);
+    else
+      nodes = str(d.value("node", json("")));
+    bool structured = d.contains("channels");
+    h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>{}</td><td>{}</td>"
+                     "<td class='n'>{}</td></tr>\n",
+                     escape(str(d["kind"])), escape(nodes),
+                     str(structured ? d["channels"] : d.value("weights", json(0))),
+                     structured ? str(d["kept"]) + " kept"
+                                : str(d.value("zeros", json(0))) + " zeroed",
+                     escape(str(d.value("reason", json("")))));
+  }
+  return h + "</table>\n";
+}
+
 } // namespace
 
 std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report) {
@@ -122,7 +214,7 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
                   "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
                   "text-align:right}th{background:#f3f3f3}td.n{text-align:left}"
                   ".l{font-size:12px}.v{font-size:11px;fill:#444}.b{fill:#4878b0}"
-                  ".b2{fill:#e08a3c}.r{stroke:#b03030;stroke-dasharray:4 3}"
+                  ".b2{fill:#e08a3c}.b3{fill:#b9cde6}.r{stroke:#b03030;stroke-dasharray:4 3}"
                   ".cards span{display:inline-block;margin-right:24px}\n"
                   "</style></head><body>\n<h1>" +
                   escape(title) + "</h1>\n";
@@ -159,6 +251,8 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
                        str(it.value()));
     h += "</table>\n";
   }
+  if (report.contains("pruning"))
+    h += pruningSection(report["pruning"]);
   if (report.contains("quantization")) {
     const json &q = report["quantization"];
     const json &layers = q.value("layers", json::array());

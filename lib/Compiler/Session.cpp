@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Compiler/Session.h"
+#include "Common.h"
 #include "autoglm/InitAllTargets.h"
 #include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/CPU.h"
@@ -28,6 +29,7 @@
 
 using namespace mlir;
 using namespace mlir::autoglm;
+using session::fail;
 
 namespace {
 
@@ -83,9 +85,11 @@ LogicalResult writeModule(const std::string &path, ModuleOp module, std::string 
   return writeOutput(path, s, error);
 }
 
-LogicalResult fail(std::string &error, std::string msg) {
-  error = std::move(msg);
-  return failure();
+/// A report's folder, like the artifact's, need not exist yet.
+void createParentDirectory(const std::string &path) {
+  llvm::StringRef parent = llvm::sys::path::parent_path(path);
+  if (!parent.empty())
+    (void)llvm::sys::fs::create_directories(parent);
 }
 
 /// "name=12" / "name=1x3x224x224" (x-separated extents).
@@ -151,13 +155,30 @@ OwningOpRef<ModuleOp> CompileSession::import(const CompileOptions &o, const ONNX
 }
 
 LogicalResult CompileSession::optimizeGraph(ModuleOp module, const CompileOptions &o,
-                                            nlohmann::ordered_json &report, std::string &pipeline) {
+                                            nlohmann::ordered_json &report, std::string &pipeline,
+                                            std::string &error) {
+  GraphPipelineOptions options;
+  if (failed(parsePruneOptions(o, options, error)))
+    return failure();
   if (o.optLevel < 1)
-    return success();
+    return o.prune.empty() ? success() : fail(error, "--prune needs -O1 or above");
   PassManager graph(ctx.get());
-  buildGraphOptimizationPipeline(graph);
+  buildGraphOptimizationPipeline(graph, options);
   auto *instr = new ReportInstrumentation;
   graph.addInstrumentation(std::unique_ptr<PassInstrumentation>(instr));
+  // The weights and FLOPs the pruning pass starts from (after the graph
+  // passes before it have recognized linears and folded shapes).
+  nlohmann::ordered_json before;
+  struct BeforePruning : PassInstrumentation {
+    nlohmann::ordered_json &stats;
+    explicit BeforePruning(nlohmann::ordered_json &stats) : stats(stats) {}
+    void runBeforePass(Pass *pass, Operation *op) override {
+      llvm::StringRef arg = pass->getArgument();
+      if (arg == "autoglm-prune-structured" || arg == "autoglm-prune-magnitude")
+        stats = contractionStats(cast<ModuleOp>(op));
+    }
+  };
+  graph.addInstrumentation(std::make_unique<BeforePruning>(before));
   {
     llvm::raw_string_ostream os(pipeline);
     graph.printAsTextualPipeline(os);
@@ -165,7 +186,85 @@ LogicalResult CompileSession::optimizeGraph(ModuleOp module, const CompileOption
   if (failed(graph.run(module)))
     return failure();
   report["passes"] = instr->passes;
+  if (!o.prune.empty())
+    recordPruning(module, o, before, report);
   return success();
+}
+
+void CompileSession::recordPruning(ModuleOp module, const CompileOptions &o,
+                                   const nlohmann::ordered_json &before,
+                                   nlohmann::ordered_json &report) {
+  nlohmann::ordered_json after = contractionStats(module);
+  nlohmann::ordered_json decisions = nlohmann::ordered_json::array();
+  int64_t pruned = 0, kept = 0;
+  if (auto entries = module->getAttrOfType<ArrayAttr>("autoglm.prune_report")) {
+    for (auto d : entries.getAsRange<DictionaryAttr>()) {
+      // A dictionary attribute sorts its keys; the report reads better in
+      // this order.
+      nlohmann::ordered_json e;
+      for (const char *key : {"kind", "node", "nodes", "channels", "kept", "criterion", "reason",
+                              "weights", "zeros", "kept_channels"}) {
+        Attribute v = d.get(key);
+        if (auto i = dyn_cast_or_null<IntegerAttr>(v))
+          e[key] = i.getInt();
+        else if (auto str = dyn_cast_or_null<StringAttr>(v))
+          e[key] = str.str();
+        else if (auto arr = dyn_cast_or_null<ArrayAttr>(v))
+          for (Attribute n : arr) {
+            if (auto str = dyn_cast<StringAttr>(n))
+              e[key].push_back(str.str());
+            else if (auto i = dyn_cast<IntegerAttr>(n))
+              e[key].push_back(i.getInt());
+          }
+      }
+      bool changed = e.contains("reason") ? false
+                     : e.contains("kept") ? e["kept"] != e["channels"]
+                                          : e.value("zeros", 0) > 0;
+      (changed ? pruned : kept)++;
+      decisions.push_back(e);
+    }
+    module->removeAttr("autoglm.prune_report");
+  }
+  // Per layer, before and after, by ONNX node (a fused op keeps its first
+  // node's name, the conv's or linear's).
+  std::map<std::string, nlohmann::ordered_json> beforeByNode;
+  for (auto &l : before["layers"])
+    beforeByNode[l["node"].get<std::string>()] = l;
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (auto &l : after["layers"]) {
+    auto it = beforeByNode.find(l["node"].get<std::string>());
+    if (it == beforeByNode.end())
+      continue;
+    layers.push_back({{"node", l["node"]},
+                      {"op", l["op"]},
+                      {"weight_shape", {it->second["weight_shape"], l["weight_shape"]}},
+                      {"weights", {it->second["weights"], l["weights"]}},
+                      {"nonzero", {it->second["nonzero"], l["nonzero"]}},
+                      {"flops", {it->second["flops"], l["flops"]}}});
+  }
+  report["pruning"] = {{"mode", o.prune},
+                       {"criterion", o.prune.rfind("structured", 0) == 0
+                                         ? o.pruneCriterion
+                                         : std::string("magnitude")},
+                       {"weights", {before["weights"], after["weights"]}},
+                       {"nonzero", {before["nonzero"], after["nonzero"]}},
+                       {"flops", {before["flops"], after["flops"]}},
+                       {"changed", pruned},
+                       {"unchanged", kept},
+                       {"decisions", decisions},
+                       {"layers", layers}};
+  auto ratio = [](const nlohmann::ordered_json &a, const nlohmann::ordered_json &b) {
+    double x = a.get<double>(), y = b.get<double>();
+    return y > 0 ? x / y : 0.0;
+  };
+  llvm::errs() << fmt::format(
+      "autoglm-compile: pruned ({}): {} of {} {} changed; weights {} -> {} nonzero ({:.2f}x "
+      "fewer), FLOPs {} -> {} ({:.2f}x fewer)\n",
+      o.prune, pruned, pruned + kept,
+      o.prune.rfind("structured", 0) == 0 ? "channel groups" : "layers",
+      before["nonzero"].get<int64_t>(), after["nonzero"].get<int64_t>(),
+      ratio(before["nonzero"], after["nonzero"]), before["flops"].get<int64_t>(),
+      after["flops"].get<int64_t>(), ratio(before["flops"], after["flops"]));
 }
 
 LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
@@ -205,15 +304,27 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     return failure();
   if (o.optLevel < 0 || o.optLevel > 3)
     return fail(error, "-O takes 0..3");
-  static const char *const emits[] = {"", "mlir", "linalg", "llvm", "asm", "obj"};
+  static const char *const emits[] = {"", "mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx"};
   if (!llvm::is_contained(emits, llvm::StringRef(o.emit)))
-    return fail(error, "--emit takes mlir, linalg, llvm, asm or obj");
+    return fail(error, "--emit takes mlir, linalg, llvm, asm, obj or pruned-onnx");
+  if (o.emit == "pruned-onnx" && (o.prune.rfind("structured:", 0) != 0 || o.output.empty()))
+    return fail(error, "--emit pruned-onnx writes the model that --prune structured:R makes to "
+                       "-o FILE: give both");
   if (o.emit.empty() && o.output.empty())
     return fail(error, "-o <dir> is required to write an artifact");
 
   ONNXImportOptions io;
   if (failed(importOptions(o, io, error)))
     return failure();
+  // Remarks (a layer a pass left alone, and why) go to stderr; they name
+  // the ONNX node in their text. Errors take the default path; warnings
+  // (LLVM's translation notes on our attributes) stay quiet as before.
+  ScopedDiagnosticHandler remarks(ctx.get(), [](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Remark)
+      return failure();
+    llvm::errs() << "autoglm-compile: remark: " << diag.str() << "\n";
+    return success();
+  });
   auto modelBytes = llvm::MemoryBuffer::getFile(o.model, false, false);
   if (!modelBytes)
     return fail(error, "cannot read '" + o.model + "': " + modelBytes.getError().message());
@@ -229,8 +340,12 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   int64_t constBefore = constantBytes(*module);
   nlohmann::ordered_json report;
   std::string graphPipeline;
-  if (failed(optimizeGraph(*module, o, report, graphPipeline)))
+  if (failed(optimizeGraph(*module, o, report, graphPipeline, error)))
     return failure();
+  auto edits = (*module)->getAttrOfType<ArrayAttr>("autoglm.prune_edits");
+  (*module)->removeAttr("autoglm.prune_edits");
+  if (o.emit == "pruned-onnx")
+    return emitPrunedONNX(o, io, edits ? edits : ArrayAttr::get(ctx.get(), {}), error);
   if (!o.quantize.empty() && failed(quantize(*module, o, io, report, error)))
     return failure();
   nlohmann::ordered_json fused = nlohmann::ordered_json::object();
@@ -249,6 +364,7 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   report["after"] = {{"ops", total(after)}, {"constant_bytes", constAfter}, {"histogram", after}};
   report["patterns"] = fused;
   if (!o.report.empty()) {
+    createParentDirectory(o.report);
     std::ofstream f(o.report);
     f << report.dump(2) << "\n";
     if (!f)
@@ -263,6 +379,7 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
       *summaryOut = summary;
   }
   if (!o.reportHtml.empty()) {
+    createParentDirectory(o.reportHtml);
     std::ofstream f(o.reportHtml);
     f << renderReportHTML(report);
     if (!f)
@@ -278,6 +395,26 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   info.dims = io.dimValues;
   info.inputShapes = io.inputShapes;
   return emitArtifact(*module, o, *backend, *target, std::move(info), graphPipeline, error);
+}
+
+LogicalResult CompileSession::emitPrunedONNX(const CompileOptions &o, const ONNXImportOptions &io,
+                                             ArrayAttr edits, std::string &error) {
+  if (failed(writePrunedONNX(o.model, edits, o.output, error)))
+    return failure();
+  // The file must import again, with the original's inputs and outputs (a
+  // shape the model spells out that the pruning changed would fail here).
+  OwningOpRef<ModuleOp> original = importONNXFile(o.model, ctx.get(), io);
+  OwningOpRef<ModuleOp> pruned = importONNXFile(o.output, ctx.get(), io);
+  auto signature = [](ModuleOp m) {
+    auto fn = m ? m.lookupSymbol<func::FuncOp>("main") : func::FuncOp();
+    return fn ? fn.getFunctionType() : FunctionType();
+  };
+  if (!pruned || !original || signature(*pruned) != signature(*original)) {
+    llvm::sys::fs::remove(o.output);
+    return fail(error, "--emit pruned-onnx: the written model does not import with the original's "
+                       "inputs and outputs; nothing was written");
+  }
+  return success();
 }
 
 LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions &o,

@@ -61,13 +61,18 @@
 
 using namespace mlir;
 
-void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm) {
+void mlir::autoglm::buildGraphOptimizationPipeline(OpPassManager &pm,
+                                                   const GraphPipelineOptions &options) {
   pm.addPass(createFoldConstants());
   pm.addPass(createPruneGraph());
   pm.addPass(createRecognizePatterns());
+  if (options.pruneStructured)
+    pm.addPass(createPruneStructured(*options.pruneStructured));
   pm.addPass(createFoldBatchNorm());
   pm.addPass(createFuseAttention());
   pm.addPass(createFuseEpilogue());
+  if (options.pruneMagnitude)
+    pm.addPass(createPruneMagnitude(*options.pruneMagnitude));
   pm.addPass(createPruneGraph());
 }
 

@@ -348,8 +348,10 @@ struct RecognizeLinear : CountingPattern<MatMulOp> {
         }
       }
     rw.setInsertionPoint(root);
-    auto lin = LinearOp::create(rw, root->getLoc(), mm.getType(), mm.getLhs(),
-                                tr.getInput(), bias);
+    // The linear stands for the three nodes: the matmul names it first (in
+    // reports), the transpose's name lets --emit pruned-onnx find the weight.
+    Location loc = rw.getFusedLoc({mm.getLoc(), tr.getLoc(), root->getLoc()});
+    auto lin = LinearOp::create(rw, loc, mm.getType(), mm.getLhs(), tr.getInput(), bias);
     rw.replaceOp(root, lin.getResult());
     ++count;
     return success();

@@ -60,8 +60,10 @@ int main(int argc, char **argv) {
   app.add_option("--target-cpu", o.targetOverrides.cpu, "CPU name (default: the target's)");
   app.add_option("--target-features", o.targetOverrides.features,
                  "LLVM target features, e.g. +avx2,-avx512f (default: the target's)");
-  app.add_option("--emit", o.emit, "Stop after a stage: mlir, linalg, llvm, asm, obj")
-      ->check(CLI::IsMember({"mlir", "linalg", "llvm", "asm", "obj"}));
+  app.add_option("--emit", o.emit,
+                 "Stop after a stage: mlir, linalg, llvm, asm, obj; or pruned-onnx (with --prune "
+                 "structured:R, the smaller model as ONNX, for fine-tuning)")
+      ->check(CLI::IsMember({"mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx"}));
   app.add_option("--report", o.report,
                  "Write what the graph optimizations did (op counts per pass, "
                  "patterns, constant bytes) as JSON, and a summary on stdout");
@@ -112,6 +114,27 @@ int main(int argc, char **argv) {
                  "100 minus it)")
       ->capture_default_str();
   app.add_option("--exclude", o.exclude, "ONNX node names that stay fp32 (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--prune", o.prune,
+                 "Prune: structured:R (remove R of the channels of each conv / linear group; "
+                 "the model shrinks), unstructured:R, block:R (blocks of --prune-block) or "
+                 "nm:N:M (N of every M reduction weights kept)");
+  app.add_option("--prune-block", o.pruneBlock, "Block shape of --prune block:R, ROWSxCOLS")
+      ->capture_default_str();
+  app.add_option("--prune-criterion", o.pruneCriterion,
+                 "Channel importance for structured pruning: l1, l2 (weight-row norms) or bn "
+                 "(|batch norm scale|)")
+      ->capture_default_str();
+  app.add_option("--prune-align", o.pruneAlign,
+                 "Structured pruning keeps a multiple of this many channels (vector width)")
+      ->capture_default_str();
+  app.add_option("--prune-scope", o.pruneScope,
+                 "unstructured / block: global (one threshold over all layers) or layer (R of "
+                 "each layer)")
+      ->check(CLI::IsMember({"global", "layer"}))
+      ->capture_default_str();
+  app.add_option("--prune-exclude", o.pruneExclude,
+                 "ONNX node names left unpruned (comma-separated)")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 

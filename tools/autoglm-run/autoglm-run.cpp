@@ -480,6 +480,10 @@ int run(const Options &o) {
     size_t outside = 0;
     size_t correct = 0;
     std::vector<double> ms;
+    // Output 0 of every sample, stacked (what --save-outputs writes here,
+    // and what --dataset-expect reads).
+    Tensor stacked;
+    stacked.dtype = out.dtype;
     for (size_t s = 0; s < n; ++s) {
       std::memcpy(inputs[0].data.data(), data.data.data() + s * sample, sample);
       auto t0 = std::chrono::steady_clock::now();
@@ -492,6 +496,7 @@ int run(const Options &o) {
         if (elementAsDouble(out, c) > elementAsDouble(out, best))
           best = c;
       correct += (double)best == elementAsDouble(labels, s);
+      stacked.data.insert(stacked.data.end(), out.data.begin(), out.data.end());
       for (size_t c = 0; !reference.data.empty() && c < classes; ++c) {
         double got = elementAsDouble(out, c), want = elementAsDouble(reference, s * classes + c);
         double d = std::fabs(got - want);
@@ -499,6 +504,13 @@ int run(const Options &o) {
         if (!(d <= o.atol + o.rtol * std::fabs(want)))
           ++outside;
       }
+    }
+    if (!o.saveOutputs.empty()) {
+      r.collect();
+      stacked.name = r.results[0].name;
+      stacked.shape = r.results[0].shape;
+      stacked.shape.insert(stacked.shape.begin(), (int64_t)n);
+      writePb(stacked, o.saveOutputs + "/output_0.pb");
     }
     double acc = n ? (double)correct / n : 0;
     report["dataset"] = {{"samples", n}, {"correct", correct}, {"accuracy", acc},
@@ -574,7 +586,7 @@ int run(const Options &o) {
     report["expect"] = checks;
   }
 
-  if (!o.saveOutputs.empty())
+  if (!o.saveOutputs.empty() && o.dataset.empty())
     for (size_t i = 0; i < r.outputs.size(); ++i)
       writePb(r.results[i], fmt::format("{}/output_{}.pb", o.saveOutputs, i));
 
@@ -644,7 +656,9 @@ int main(int argc, char **argv) {
   app.add_option("--dataset-expect", o.datasetExpect,
                  "Stacked reference outputs (output 0 of every --dataset sample) to compare "
                  "against within --rtol / --atol");
-  app.add_option("--save-outputs", o.saveOutputs, "Write output_<i>.pb into this folder");
+  app.add_option("--save-outputs", o.saveOutputs,
+                 "Write output_<i>.pb into this folder (with --dataset: output 0 of every "
+                 "sample, stacked, as --dataset-expect reads it)");
   CLI11_PARSE(app, argc, argv);
   for (const std::string &spec : randomShapes) {
     auto eq = spec.find('=');

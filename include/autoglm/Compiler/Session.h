@@ -17,6 +17,7 @@
 
 #include "autoglm/Artifact/Artifact.h"
 #include "autoglm/Importer/ONNXImporter.h"
+#include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/TargetBackend.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -40,6 +41,7 @@ struct CompileOptions {
   std::string target = "host";
   TargetOverrides targetOverrides;
   /// Stop after a stage: mlir, linalg, llvm, asm, obj; empty: the artifact.
+  /// pruned-onnx: the model as --prune structured:R leaves it, as ONNX.
   std::string emit;
   int optLevel = 2;
   bool parallel = true, vectorize = true, winograd = true;
@@ -61,6 +63,20 @@ struct CompileOptions {
   double calibPercentile = 99.99;
   /// ONNX node names that stay fp32.
   std::vector<std::string> exclude;
+
+  /// Pruning: "" (none), "structured:R" (channels removed, shapes shrink),
+  /// "unstructured:R", "block:R" (blocks of pruneBlock, rows x cols) or
+  /// "nm:N:M" (zeros in the weights); R in [0, 1) is the fraction removed.
+  std::string prune;
+  std::string pruneBlock = "1x16";
+  /// Structured: channel importance (l1, l2, bn) and the kept channel
+  /// counts' multiple. Unstructured and block: one threshold over all
+  /// layers ("global") or R of each layer ("layer").
+  std::string pruneCriterion = "l1";
+  int64_t pruneAlign = 8;
+  std::string pruneScope = "global";
+  /// ONNX node names left unpruned.
+  std::vector<std::string> pruneExclude;
 };
 
 /// Reads a build config (YAML, or JSON, which is YAML) into `options`: every
@@ -95,9 +111,12 @@ public:
   static LogicalResult importOptions(const CompileOptions &options, ONNXImportOptions &out,
                                      std::string &error);
   OwningOpRef<ModuleOp> import(const CompileOptions &options, const ONNXImportOptions &io);
-  /// Graph optimizations (-O1 and above), recorded into `report`.
+  /// Graph optimizations (-O1 and above) and pruning (options.prune),
+  /// recorded into `report` (`report["pruning"]`: every group or layer, and
+  /// params and FLOPs per layer before and after).
   LogicalResult optimizeGraph(ModuleOp module, const CompileOptions &options,
-                              nlohmann::ordered_json &report, std::string &pipeline);
+                              nlohmann::ordered_json &report, std::string &pipeline,
+                              std::string &error);
   /// Static int8 quantization (options.quantize): marks the ops, compiles a
   /// copy that exposes their inputs for the host, runs it with the runtime
   /// over the calibration samples, and rewrites the ops with the ranges;
@@ -105,6 +124,11 @@ public:
   LogicalResult quantize(ModuleOp module, const CompileOptions &options,
                          const ONNXImportOptions &io, nlohmann::ordered_json &report,
                          std::string &error);
+  /// --emit pruned-onnx: the model with the structured pruning's `edits`
+  /// replayed on its initializers, written to options.output and checked to
+  /// import again with the original's signature.
+  LogicalResult emitPrunedONNX(const CompileOptions &options, const ONNXImportOptions &io,
+                               ArrayAttr edits, std::string &error);
   /// Lowers an optimized module for `target` and writes what options.emit
   /// asks (the artifact at options.output by default).
   LogicalResult emitArtifact(ModuleOp module, const CompileOptions &options,
@@ -117,8 +141,30 @@ public:
                       const TargetDescription &target, bool stopAtLinalg, std::string &pipeline);
 
 private:
+  /// report["pruning"] from the passes' decisions and the weights and FLOPs
+  /// before (contractionStats at import) and now; a summary on stderr.
+  void recordPruning(ModuleOp module, const CompileOptions &options,
+                     const nlohmann::ordered_json &before, nlohmann::ordered_json &report);
+
   std::unique_ptr<MLIRContext> ctx;
 };
+
+/// Parses options.prune (and its companions) into the graph pipeline's
+/// pruning passes; a malformed value is an error naming the flag.
+LogicalResult parsePruneOptions(const CompileOptions &options, GraphPipelineOptions &out,
+                                std::string &error);
+
+/// Writes the model at `modelPath` with the structured pruning `edits`
+/// (the module's autoglm.prune_edits) replayed on its initializers, as ONNX
+/// at `outPath`; a weight the importer rearranged is an error naming its
+/// node.
+LogicalResult writePrunedONNX(const std::string &modelPath, ArrayAttr edits,
+                              const std::string &outPath, std::string &error);
+
+/// Per conv / linear / matmul with a constant weight (by ONNX node name):
+/// weight elements, nonzero weight elements and FLOPs (2 per multiply-add,
+/// static shapes only), and their totals, as the pruning report shows them.
+nlohmann::ordered_json contractionStats(ModuleOp module);
 
 /// The report (what --report writes) as one self-contained HTML page with
 /// SVG charts: ops per graph pass, and per quantized layer its weight SQNR

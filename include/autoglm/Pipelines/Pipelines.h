@@ -5,13 +5,28 @@
 #ifndef AUTOGLM_PIPELINES_PIPELINES_H
 #define AUTOGLM_PIPELINES_PIPELINES_H
 
+#include "autoglm/Transforms/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
+
+#include <optional>
 
 namespace mlir::autoglm {
 
+struct GraphPipelineOptions {
+  /// Channel pruning, after pattern recognition (so layer norms are ops
+  /// that end a channel group) and before BN folding (so the bn criterion
+  /// sees the scales).
+  std::optional<PruneStructuredOptions> pruneStructured;
+  /// Magnitude pruning, after BN folding and fusion (the folded weights are
+  /// what the kernels multiply).
+  std::optional<PruneMagnitudeOptions> pruneMagnitude;
+};
+
 /// The graph optimizations autoglm-compile runs at -O1 and above: constant
-/// folding, pruning, pattern recognition, BN folding, attention fusion.
-void buildGraphOptimizationPipeline(OpPassManager &pm);
+/// folding, graph pruning, pattern recognition, BN folding, attention
+/// fusion, and the pruning `options` asks for.
+void buildGraphOptimizationPipeline(OpPassManager &pm, const GraphPipelineOptions &options = {});
 
 struct LinalgPipelineOptions {
   /// 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays.

@@ -183,4 +183,79 @@ def QuantInt8 : Pass<"autoglm-quant-int8", "ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Pruning
+//===----------------------------------------------------------------------===//
+
+def PruneStructured : Pass<"autoglm-prune-structured", "ModuleOp"> {
+  let summary = "Remove conv filters and linear neurons: a smaller dense model";
+  let description = [{
+    Channels are pruned by dependency group: the output channels of every
+    conv (group 1), linear and constant-weight matmul, with every tensor whose
+    dimension is tied to them index for index (activations, batch norm,
+    pooling, depthwise convs, residual adds, transposes, reshapes that flatten
+    the channels into a wider dimension, concats along another axis). A group
+    loses `ratio` of its channels, the least important by `criterion` (l1 or
+    l2: the norm of each producer's weight rows, each producer normalized by
+    its mean; bn: |scale| of the group's batch norms), the kept count rounded
+    up to a multiple of `align`. The producers lose weight rows and bias
+    entries, the consumers the matching weight columns, and every tied tensor
+    shrinks. A group that reaches a model input or output, a concat along the
+    channels, or an op without a channel rule is left alone, with a remark
+    naming the node and why. Each decision goes into `autoglm.prune_report`.
+
+    Before (ratio 0.5, align 1):
+      %a = autoglm.conv %x, %w1 : ... -> tensor<1x4x8x8xf32>
+      %r = autoglm.unary relu %a
+      %y = autoglm.conv %r, %w2 : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>) -> ...
+    After:
+      %a = autoglm.conv %x, %w1' : ... -> tensor<1x2x8x8xf32>
+      %r = autoglm.unary relu %a
+      %y = autoglm.conv %r, %w2' : (tensor<1x2x8x8xf32>, tensor<8x2x3x3xf32>) -> ...
+  }];
+  let options = [Option<"ratio", "ratio", "double", /*default=*/"0.5",
+                        "Fraction of each group's channels removed, in [0, 1)">,
+                 Option<"criterion", "criterion", "std::string", /*default=*/"\"l1\"",
+                        "Channel importance: l1, l2 or bn">,
+                 Option<"align", "align", "int64_t", /*default=*/"8",
+                        "Kept channel counts are a multiple of this (or the whole group)">,
+                 ListOption<"exclude", "exclude", "std::string",
+                            "ONNX node names whose output channels stay">,
+  ];
+}
+
+def PruneMagnitude : Pass<"autoglm-prune-magnitude", "ModuleOp"> {
+  let summary = "Zero the smallest weights: unstructured, block or N:M sparsity";
+  let description = [{
+    The weights of every conv, linear and constant-weight matmul, viewed as
+    [output channels, reduction] (a conv's reduction is C/group * kernel), lose
+    their smallest entries: `pattern` unstructured (single weights by |w|),
+    block (`block-rows` x `block-cols` tiles by mean |w|), or nm (in every run
+    of `m` consecutive reduction elements, all but the `n` largest). `ratio`
+    is the fraction zeroed (block, unstructured), per layer or, with
+    `global`, one threshold over all layers. A layer whose shape the block or
+    the N:M run does not tile is left alone, with a remark. Each pruned op
+    carries its pattern as `autoglm.sparsity`, and each decision goes into
+    `autoglm.prune_report`.
+
+    Before: %y = autoglm.linear %x, %w : (..., tensor<64x512xf32>) -> ...
+    After:  %y = autoglm.linear %x, %w' {autoglm.sparsity = "nm:2:4"} : ...
+            (two of every four consecutive weights of a row are zero)
+  }];
+  let options = [Option<"pattern", "pattern", "std::string", /*default=*/"\"unstructured\"",
+                        "unstructured, block or nm">,
+                 Option<"ratio", "ratio", "double", /*default=*/"0.5",
+                        "Fraction of weights (or blocks) zeroed, in [0, 1)">,
+                 Option<"blockRows", "block-rows", "int64_t", /*default=*/"1",
+                        "Block height (output channels)">,
+                 Option<"blockCols", "block-cols", "int64_t", /*default=*/"16",
+                        "Block width (reduction)">,
+                 Option<"n", "n", "int64_t", /*default=*/"2", "N of N:M (kept per run)">,
+                 Option<"m", "m", "int64_t", /*default=*/"4", "M of N:M (run length)">,
+                 Option<"global", "global", "bool", /*default=*/"false",
+                        "One threshold over all layers instead of one ratio per layer">,
+                 ListOption<"exclude", "exclude", "std::string", "ONNX node names left dense">,
+  ];
+}
+
 #endif // AUTOGLM_TRANSFORMS_PASSES_TD

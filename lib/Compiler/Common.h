@@ -1,0 +1,22 @@
+//===- Common.h - what the compile session's files share ------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#ifndef AUTOGLM_LIB_COMPILER_COMMON_H
+#define AUTOGLM_LIB_COMPILER_COMMON_H
+
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+
+namespace mlir::autoglm::session {
+
+/// A session error: `msg` into `error`, and failure.
+inline LogicalResult fail(std::string &error, std::string msg) {
+  error = std::move(msg);
+  return failure();
+}
+
+} // namespace mlir::autoglm::session
+
+#endif // AUTOGLM_LIB_COMPILER_COMMON_H

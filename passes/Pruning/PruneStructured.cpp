@@ -1,0 +1,517 @@
+//===- PruneStructured.cpp - autoglm-prune-structured ---------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Channel pruning with real shape shrink. The unit of decision is a
+// dependency group: the output channels of one or more producers (conv of
+// group 1, linear, constant-weight matmul) and every tensor whose dimension
+// is tied to them index for index. The group is found by walking from a
+// producer's result through the ops' channel rules in both directions (a
+// residual add pulls in the other branch's producer); an op without a rule,
+// a model input or output, ends the walk with "kept" and the reason.
+//===----------------------------------------------------------------------===//
+
+#include "../Quantization/QuantUtils.h"
+#include "../Utils.h"
+#include "PruneUtils.h"
+#include "autoglm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+
+#include <cmath>
+#include <numeric>
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_PRUNESTRUCTURED
+#include "autoglm/Transforms/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+using namespace mlir::autoglm;
+
+namespace {
+
+/// A tensor's channel dimension: channel c is the indices [c * inner,
+/// (c + 1) * inner) of dimension `axis` (inner > 1 once a reshape has
+/// flattened the channels with the dimensions after them).
+struct ChanRef {
+  Value value;
+  int64_t axis, inner;
+};
+
+/// What pruning changes in an op: a constant operand sliced along `axis`
+/// (in units of `inner` elements), or a depthwise conv's group.
+struct Edit {
+  Operation *op;
+  unsigned operand;
+  int64_t axis, inner;
+  bool setGroup = false;
+};
+
+struct Group {
+  SmallVector<ChanRef> members;
+  SmallVector<Edit> edits;
+  /// Producers and the axis of their weight's output channels.
+  SmallVector<std::pair<Operation *, int64_t>> producers;
+  SmallVector<Operation *> batchNorms;
+  std::string blocked;
+  Location blockedAt;
+  int64_t channels = 0;
+  explicit Group(Location loc) : blockedAt(loc) {}
+};
+
+int64_t dim(Value v, int64_t axis) { return cast<RankedTensorType>(v.getType()).getDimSize(axis); }
+int64_t rank(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+bool isF32Constant(Value v) { return constantF32(v).has_value(); }
+
+class GroupBuilder {
+public:
+  explicit GroupBuilder(Group &g) : g(g) {}
+
+  void build(ChanRef start) {
+    add(start);
+    while (!work.empty() && g.blocked.empty()) {
+      ChanRef r = work.pop_back_val();
+      if (auto res = dyn_cast<OpResult>(r.value))
+        visit(res.getOwner(), r, -1);
+      else
+        block(r.value.getLoc(), "a model input");
+      for (OpOperand &use : r.value.getUses())
+        if (g.blocked.empty())
+          visit(use.getOwner(), r, (int)use.getOperandNumber());
+    }
+  }
+
+private:
+  Group &g;
+  SmallVector<ChanRef> work;
+  llvm::DenseSet<std::pair<Value, int64_t>> seen;
+  /// (op, operand * 64 + axis): a conv may lose rows and columns of one
+  /// weight in the same group (a residual block around it).
+  llvm::DenseSet<std::pair<Operation *, int64_t>> edited;
+  llvm::DenseSet<Operation *> produced;
+
+  void block(Location loc, const std::string &why) {
+    if (g.blocked.empty()) {
+      g.blocked = why;
+      g.blockedAt = loc;
+    }
+  }
+  void add(ChanRef r) {
+    if (!isa<RankedTensorType>(r.value.getType()) || r.axis < 0 || r.axis >= rank(r.value))
+      return block(r.value.getLoc(), "a tensor without the channel dimension");
+    if (seen.insert({r.value, r.axis}).second) {
+      g.members.push_back(r);
+      work.push_back(r);
+    }
+  }
+  void edit(Operation *op, unsigned operand, int64_t axis, int64_t inner, bool setGroup = false) {
+    if (!isF32Constant(op->getOperand(operand)))
+      return block(op->getLoc(), "a parameter that is not an f32 constant");
+    if (edited.insert({op, (int64_t)operand * 64 + axis}).second)
+      g.edits.push_back({op, operand, axis, inner, setGroup});
+  }
+  void producer(Operation *op, int64_t weightAxis) {
+    if (produced.insert(op).second)
+      g.producers.push_back({op, weightAxis});
+  }
+
+  /// `r` is on `op`'s result (operand < 0) or on operand `operand`.
+  void visit(Operation *op, ChanRef r, int operand) {
+    if (!isa<func::FuncOp>(op->getParentOp()))
+      return block(op->getLoc(), "used inside a control-flow region");
+    bool onResult = operand < 0;
+    auto resultRef = [&](int64_t axis, int64_t inner) { add({op->getResult(0), axis, inner}); };
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      int64_t m = dim(conv.getWeight(), 0);
+      bool depthwise = conv.getGroup() != 1 &&
+                       (int64_t)conv.getGroup() == dim(conv.getInput(), 1) &&
+                       m == (int64_t)conv.getGroup() && dim(conv.getWeight(), 1) == 1;
+      if (r.axis != 1 || r.inner != 1)
+        return block(op->getLoc(), "a conv over a reshaped channel dimension");
+      if (conv.getGroup() != 1 && !depthwise)
+        return block(op->getLoc(), "a grouped conv");
+      if (operand == 1 || operand == 2)
+        return block(op->getLoc(), "a tensor used as a weight");
+      if (depthwise) {
+        // Channel for channel: input, weight rows, bias, result.
+        add({conv.getInput(), 1, 1});
+        resultRef(1, 1);
+        edit(op, 1, 0, 1, /*setGroup=*/true);
+        if (conv.getBias())
+          edit(op, 2, 0, 1);
+        if (conv.getResidual())
+          add({conv.getResidual(), 1, 1});
+        return;
+      }
+      if (operand == 0) // A consumer: its weight loses input channels.
+        return edit(op, 1, 1, 1);
+      // The result (or the residual, tied to it): a producer.
+      resultRef(1, 1);
+      producer(op, 0);
+      edit(op, 1, 0, 1);
+      if (conv.getBias())
+        edit(op, 2, 0, 1);
+      if (conv.getResidual())
+        add({conv.getResidual(), 1, 1});
+      return;
+    }
+    if (auto linear = dyn_cast<LinearOp>(op)) {
+      int64_t last = rank(op->getResult(0)) - 1;
+      if (operand == 0 && r.axis == rank(linear.getInput()) - 1)
+        return edit(op, 1, 1, r.inner);
+      if (onResult && r.axis == last && r.inner == 1) {
+        producer(op, 0);
+        edit(op, 1, 0, 1);
+        if (linear.getBias())
+          edit(op, 2, 0, 1);
+        return;
+      }
+      return block(op->getLoc(), "a linear over another dimension");
+    }
+    if (auto mm = dyn_cast<MatMulOp>(op)) {
+      bool constRhs =
+          isF32Constant(mm.getRhs()) && rank(mm.getRhs()) == 2 && rank(mm.getLhs()) >= 2;
+      if (constRhs && operand == 0 && r.axis == rank(mm.getLhs()) - 1)
+        return edit(op, 1, 0, r.inner);
+      if (constRhs && onResult && r.axis == rank(op->getResult(0)) - 1 && r.inner == 1) {
+        producer(op, 1);
+        return edit(op, 1, 1, 1);
+      }
+      return block(op->getLoc(), "a matmul of two activations");
+    }
+    if (isa<UnaryOp, CastOp>(op)) {
+      add({op->getOperand(0), r.axis, r.inner});
+      return resultRef(r.axis, r.inner);
+    }
+    if (isa<BinaryOp, CompareOp, SelectOp>(op)) {
+      // Right-aligned broadcasting: operand j's axis is the result's minus
+      // the rank difference; extent 1 there broadcasts (untouched).
+      int64_t R = rank(op->getResult(0));
+      int64_t axis = onResult ? r.axis : r.axis + (R - rank(op->getOperand(operand)));
+      resultRef(axis, r.inner);
+      for (OpOperand &o : op->getOpOperands()) {
+        int64_t a = axis - (R - rank(o.get()));
+        if (a < 0 || dim(o.get(), a) == 1)
+          continue;
+        if (o.get().getDefiningOp<ConstantOp>())
+          edit(op, o.getOperandNumber(), a, r.inner);
+        else
+          add({o.get(), a, r.inner});
+      }
+      return;
+    }
+    if (auto bn = dyn_cast<BatchNormOp>(op)) {
+      if (r.axis != 1 || r.inner != 1 || operand > 0)
+        return block(op->getLoc(), "a batch norm over another dimension");
+      add({bn.getInput(), 1, 1});
+      resultRef(1, 1);
+      for (unsigned i = 1; i < 5; ++i)
+        edit(op, i, 0, 1);
+      g.batchNorms.push_back(op);
+      return;
+    }
+    if (isa<PoolOp>(op)) {
+      if (r.axis != 1 || r.inner != 1)
+        return block(op->getLoc(), "pooling over the channel dimension");
+      add({op->getOperand(0), 1, 1});
+      return resultRef(1, 1);
+    }
+    if (auto red = dyn_cast<ReduceOp>(op)) {
+      ArrayRef<int64_t> axes = red.getAxes();
+      // Map between the input's axis and the result's.
+      auto removedBefore = [&](int64_t a) {
+        return red.getKeepdims() ? 0
+                                 : (int64_t)llvm::count_if(axes, [&](int64_t x) { return x < a; });
+      };
+      if (onResult) {
+        int64_t a = r.axis;
+        for (int64_t x = 0; !red.getKeepdims() && x <= a; ++x)
+          if (llvm::is_contained(axes, x))
+            ++a;
+        if (llvm::is_contained(axes, a))
+          return block(op->getLoc(), "a reduction over the channels");
+        add({red.getInput(), a, r.inner});
+        return resultRef(r.axis, r.inner);
+      }
+      if (llvm::is_contained(axes, r.axis))
+        return block(op->getLoc(), "a reduction over the channels");
+      return resultRef(r.axis - removedBefore(r.axis), r.inner);
+    }
+    if (auto t = dyn_cast<TransposeOp>(op)) {
+      ArrayRef<int64_t> perm = t.getPerm();
+      if (onResult)
+        return add({t.getInput(), perm[r.axis], r.inner});
+      auto it = llvm::find(perm, r.axis);
+      return resultRef(it - perm.begin(), r.inner);
+    }
+    if (auto rs = dyn_cast<ReshapeOp>(op)) {
+      if (rs.getShape())
+        return block(op->getLoc(), "a reshape to a run-time shape");
+      Value from = onResult ? rs.getResult() : rs.getInput();
+      Value to = onResult ? rs.getInput() : rs.getResult();
+      std::optional<ChanRef> mapped = mapReshape(from, to, r);
+      if (!mapped)
+        return block(op->getLoc(), "a reshape that splits the channels");
+      add(*mapped);
+      return add({from, r.axis, r.inner});
+    }
+    if (auto cat = dyn_cast<ConcatOp>(op)) {
+      if (cat.getAxis() == r.axis)
+        return block(op->getLoc(), "a concat along the channels");
+      for (Value v : cat.getInputs())
+        add({v, r.axis, r.inner});
+      return resultRef(r.axis, r.inner);
+    }
+    if (auto sm = dyn_cast<SoftmaxOp>(op)) {
+      int64_t axis = sm.getAxis() < 0 ? sm.getAxis() + rank(op->getResult(0)) : sm.getAxis();
+      if (axis == r.axis)
+        return block(op->getLoc(), "a softmax over the channels");
+      add({op->getOperand(0), r.axis, r.inner});
+      return resultRef(r.axis, r.inner);
+    }
+    if (isa<func::ReturnOp>(op))
+      return block(op->getLoc(), "a model output");
+    block(op->getLoc(), ("'" + op->getName().getStringRef() + "' has no channel rule").str());
+  }
+
+  /// The channel dimension of `to` that a static reshape maps `r` (on
+  /// `from`) to: an axis with the same outer extent, whose indices each lie
+  /// within one channel.
+  static std::optional<ChanRef> mapReshape(Value from, Value to, ChanRef r) {
+    auto ft = cast<RankedTensorType>(from.getType()), tt = cast<RankedTensorType>(to.getType());
+    if (!ft.hasStaticShape() || !tt.hasStaticShape())
+      return std::nullopt;
+    ArrayRef<int64_t> fs = ft.getShape(), ts = tt.getShape();
+    int64_t outer = 1, tail = 1;
+    for (int64_t i = 0; i < r.axis; ++i)
+      outer *= fs[i];
+    for (int64_t i = r.axis + 1; i < (int64_t)fs.size(); ++i)
+      tail *= fs[i];
+    int64_t channels = fs[r.axis] / r.inner, block = r.inner * tail;
+    int64_t prod = 1;
+    for (int64_t b = 0; b < (int64_t)ts.size(); ++b) {
+      if (prod == outer) {
+        int64_t toTail = 1;
+        for (int64_t i = b + 1; i < (int64_t)ts.size(); ++i)
+          toTail *= ts[i];
+        if (toTail > 0 && block % toTail == 0 && ts[b] == channels * (block / toTail))
+          return ChanRef{to, b, block / toTail};
+      }
+      prod *= ts[b];
+    }
+    return std::nullopt;
+  }
+};
+
+/// `values` (row-major `shape`) with only the kept channels along `axis`,
+/// channel c being indices [c * inner, (c + 1) * inner).
+std::vector<float> sliceAxis(ArrayRef<float> values, SmallVector<int64_t> &shape, int64_t axis,
+                             int64_t inner, ArrayRef<int64_t> kept) {
+  int64_t outer = 1, tail = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= shape[i];
+  for (int64_t i = axis + 1; i < (int64_t)shape.size(); ++i)
+    tail *= shape[i];
+  int64_t extent = shape[axis];
+  std::vector<float> out;
+  out.reserve(outer * kept.size() * inner * tail);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c : kept)
+      for (int64_t i = 0; i < inner; ++i) {
+        const float *src = values.data() + (o * extent + c * inner + i) * tail;
+        out.insert(out.end(), src, src + tail);
+      }
+  shape[axis] = (int64_t)kept.size() * inner;
+  return out;
+}
+
+struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (ratio < 0 || ratio >= 1) {
+      module.emitError() << "autoglm-prune-structured: ratio " << formatRatio(ratio)
+                         << " is not in [0, 1)";
+      return signalPassFailure();
+    }
+    if (criterion != "l1" && criterion != "l2" && criterion != "bn") {
+      module.emitError() << "autoglm-prune-structured: criterion '" << criterion
+                         << "' is not l1, l2 or bn";
+      return signalPassFailure();
+    }
+    if (align < 1) {
+      module.emitError() << "autoglm-prune-structured: align must be at least 1";
+      return signalPassFailure();
+    }
+
+    // Find every group, starting from each producer not yet in one.
+    std::vector<Group> groups;
+    llvm::DenseSet<Operation *> grouped;
+    module.walk([&](func::FuncOp fn) {
+      fn.walk([&](Operation *op) {
+        if (grouped.contains(op) || !isa<func::FuncOp>(op->getParentOp()))
+          return;
+        auto w = prunableWeight(op);
+        auto conv = dyn_cast<ConvOp>(op);
+        if (!w || (conv && conv.getGroup() != 1) || op->getNumResults() != 1)
+          return;
+        int64_t axis = isa<ConvOp>(op) ? 1 : rank(op->getResult(0)) - 1;
+        groups.emplace_back(op->getLoc());
+        Group &g = groups.back();
+        GroupBuilder(g).build({op->getResult(0), axis, 1});
+        for (auto &[p, a] : g.producers)
+          grouped.insert(p);
+        grouped.insert(op);
+      });
+    });
+
+    // Decide, then apply: a conv between two groups has its weight sliced
+    // by both (rows by one, columns by the other).
+    SmallVector<SmallVector<int64_t>> keep(groups.size());
+    for (auto [i, g] : llvm::enumerate(groups))
+      keep[i] = decide(g);
+    for (auto [i, g] : llvm::enumerate(groups))
+      if (!keep[i].empty())
+        apply(g, keep[i]);
+    // The weights the groups replaced.
+    module.walk([](ConstantOp c) {
+      if (c->use_empty())
+        c->erase();
+    });
+    int64_t pruned = llvm::count_if(keep, [](auto &k) { return !k.empty(); });
+    recordCount(module, "pruned_channel_groups", pruned);
+  }
+
+  /// Checks the group and picks its kept channels (empty: unchanged), with
+  /// the report entry and, for a group left alone, a remark.
+  SmallVector<int64_t> decide(Group &g) {
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    SmallVector<Attribute> nodes;
+    for (auto &[p, a] : g.producers)
+      nodes.push_back(b.getStringAttr(layerName(p)));
+    Operation *first = g.producers.empty() ? nullptr : g.producers.front().first;
+    g.channels = first ? dim(first->getOperand(1), g.producers.front().second) : 0;
+    for (ChanRef &r : g.members)
+      if (g.blocked.empty() && dim(r.value, r.axis) != g.channels * r.inner)
+        g.blocked = "tensors of different channel counts", g.blockedAt = r.value.getLoc();
+    for (auto &[p, a] : g.producers)
+      if (g.blocked.empty() && fromNodeIn(p, exclude))
+        g.blocked = "excluded", g.blockedAt = p->getLoc();
+    NamedAttrList entry;
+    entry.set("kind", b.getStringAttr("structured"));
+    entry.set("nodes", b.getArrayAttr(nodes));
+    entry.set("channels", b.getI64IntegerAttr(g.channels));
+    auto report = [&](int64_t kept, StringRef why) {
+      entry.set("kept", b.getI64IntegerAttr(kept));
+      if (!why.empty())
+        entry.set("reason", b.getStringAttr(why));
+      appendPruneReport(getOperation(), entry.getDictionary(ctx));
+    };
+    if (!g.blocked.empty()) {
+      emitRemark(g.blockedAt) << "autoglm-prune-structured: the output channels of '"
+                              << layerName(first) << "' are kept: " << g.blocked;
+      report(g.channels, g.blocked);
+      return {};
+    }
+    int64_t C = g.channels;
+    int64_t k = (int64_t)std::ceil((1.0 - ratio) * (double)C / (double)align - 1e-9) * align;
+    k = std::min(C, std::max<int64_t>(k, std::min<int64_t>(align, C)));
+    if (k >= C) {
+      report(C, "");
+      return {};
+    }
+    std::vector<double> score = importance(g);
+    SmallVector<int64_t> order(C);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return score[x] > score[y]; });
+    SmallVector<int64_t> kept(order.begin(), order.begin() + k);
+    llvm::sort(kept);
+    entry.set("criterion", b.getStringAttr(criterion));
+    entry.set("kept_channels", b.getI64ArrayAttr(kept));
+    report(k, "");
+    return kept;
+  }
+
+  std::vector<double> importance(Group &g) {
+    std::vector<double> score(g.channels, 0.0);
+    auto addNormalized = [&](std::vector<double> s) {
+      double mean = 0;
+      for (double v : s)
+        mean += v / (double)s.size();
+      for (size_t c = 0; c < s.size(); ++c)
+        score[c] += mean > 0 ? s[c] / mean : 0.0;
+    };
+    if (criterion == "bn" && !g.batchNorms.empty()) {
+      for (Operation *bn : g.batchNorms) {
+        auto gamma = *constantF32(bn->getOperand(1));
+        std::vector<double> s(g.channels);
+        for (int64_t c = 0; c < g.channels; ++c)
+          s[c] = std::fabs(gamma[c]);
+        addNormalized(s);
+      }
+      return score;
+    }
+    for (auto &[p, axis] : g.producers) {
+      auto w = *constantF32(p->getOperand(1));
+      WeightView v = *prunableWeight(p);
+      std::vector<double> s(g.channels, 0.0);
+      for (int64_t r = 0; r < v.rows; ++r)
+        for (int64_t c = 0; c < v.cols; ++c) {
+          double x = w[r * v.rowStride + c * v.colStride];
+          s[r] += criterion == "l2" ? x * x : std::fabs(x);
+        }
+      addNormalized(s);
+    }
+    return score;
+  }
+
+  void apply(Group &g, ArrayRef<int64_t> kept) {
+    MLIRContext *ctx = &getContext();
+    Builder attrs(ctx);
+    for (Edit &e : g.edits) {
+      Value old = e.op->getOperand(e.operand);
+      auto type = cast<RankedTensorType>(old.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      // What --emit pruned-onnx replays on the model's initializers: the
+      // weight (an initializer's constant is located at its name; a sliced
+      // one keeps that location), the nodes using it and at which operand
+      // (the ONNX input index for the ops pruning edits), the slice.
+      NamedAttrList record;
+      auto name = dyn_cast<NameLoc>(old.getLoc());
+      record.set("initializer", attrs.getStringAttr(name ? name.getName().str() : ""));
+      SmallVector<Attribute> nodes;
+      e.op->getLoc()->walk([&](Location l) {
+        if (auto n = dyn_cast<NameLoc>(l))
+          nodes.push_back(n.getName());
+        return WalkResult::advance();
+      });
+      record.set("nodes", attrs.getArrayAttr(nodes));
+      record.set("operand", attrs.getI64IntegerAttr(e.operand));
+      record.set("shape", attrs.getI64ArrayAttr(shape));
+      record.set("axis", attrs.getI64IntegerAttr(e.axis));
+      record.set("inner", attrs.getI64IntegerAttr(e.inner));
+      record.set("kept", attrs.getI64ArrayAttr(kept));
+      record.set("set_group", attrs.getBoolAttr(e.setGroup));
+      appendPruneEdit(getOperation(), record.getDictionary(ctx));
+      std::vector<float> values = sliceAxis(*constantF32(old), shape, e.axis, e.inner, kept);
+      OpBuilder b(e.op);
+      Value c = replacementConstant(b, old, shape, values, ".pruned");
+      e.op->setOperand(e.operand, c);
+      if (e.setGroup)
+        cast<ConvOp>(e.op).setGroup((int64_t)kept.size());
+    }
+    for (ChanRef &r : g.members) {
+      auto type = cast<RankedTensorType>(r.value.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      shape[r.axis] = (int64_t)kept.size() * r.inner;
+      r.value.setType(type.clone(shape));
+    }
+  }
+};
+
+} // namespace
