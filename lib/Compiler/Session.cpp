@@ -274,6 +274,9 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
   LinalgPipelineOptions linalgOptions;
   // Winograd's transforms are CPU vector kernels.
   linalgOptions.winograd = o.winograd && target.family == "cpu";
+  // Block-sparse linears are CPU vector kernels too.
+  linalgOptions.sparseDensity = target.family == "cpu" ? o.sparseDensity : 0.0;
+  linalgOptions.sparseParallel = o.parallel && target.threads;
   buildAutoGLMToLinalgPipeline(pm, linalgOptions);
   if (!stopAtLinalg) {
     CodegenOptions codegen;

@@ -81,6 +81,8 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createBatchLoops());
   ConvertAutoGLMToLinalgOptions conversion;
   conversion.winograd = options.winograd;
+  conversion.sparseDensity = options.sparseDensity;
+  conversion.sparseParallel = options.sparseParallel;
   pm.addPass(createConvertAutoGLMToLinalg(conversion));
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());

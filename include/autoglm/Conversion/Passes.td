@@ -45,18 +45,27 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
     against the transformed weight (computed and packed at compile time,
     16/9 the bytes of the 3x3 weight) and an output transform, the
     transforms marked `autoglm.winograd` for the CPU backend's kernels.
+
+    With `sparse-density` > 0, a linear of static shape whose constant f32
+    weight has at most that fraction of its 16-output x 1-input blocks
+    nonzero becomes a block-sparse kernel (vector code over the nonzero
+    blocks, compressed at compile time; lib/Conversion/AutoGLMToLinalg/
+    Sparse.cpp).
   }];
-  let options = [
-    Option<"winograd", "winograd", "bool", /*default=*/"true",
-           "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays">,
+  let options =
+      [Option<"winograd", "winograd", "bool", /*default=*/"true",
+              "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays">,
+       Option<"sparseDensity", "sparse-density", "double", /*default=*/"0.0",
+              "Linears whose weight has at most this fraction of nonzero 16x1 blocks run "
+              "block-sparse kernels (0: never)">,
+       Option<"sparseParallel", "sparse-parallel", "bool", /*default=*/"false",
+              "The block-sparse kernels' groups of 16 outputs run as an scf.forall (threads)">,
   ];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect", "::mlir::affine::AffineDialect",
-    "::mlir::memref::MemRefDialect"
-  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
 }
 
 def BatchLoops : Pass<"autoglm-batch-loops", "ModuleOp"> {

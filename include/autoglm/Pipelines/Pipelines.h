@@ -31,6 +31,11 @@ void buildGraphOptimizationPipeline(OpPassManager &pm, const GraphPipelineOption
 struct LinalgPipelineOptions {
   /// 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays.
   bool winograd = true;
+  /// Linears with at most this fraction of nonzero 16x1 weight blocks run
+  /// block-sparse kernels (CPU; 0: never).
+  double sparseDensity = 0.0;
+  /// ... on the CPU backend's threads (scf.forall).
+  bool sparseParallel = false;
 };
 
 /// autoglm (optimized) -> linalg on tensors, then the contract check.

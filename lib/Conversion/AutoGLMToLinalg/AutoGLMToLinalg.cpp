@@ -5,10 +5,11 @@
 #include "Common.h"
 #include "autoglm/Conversion/Passes.h"
 
-#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -139,10 +140,9 @@ struct ConvertAutoGLMToLinalgPass
     AutoGLMTypeConverter tc;
     ConversionTarget target(*ctx);
     target.addIllegalDialect<AutoGLMDialect>();
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           scf::SCFDialect, LLVM::LLVMDialect, affine::AffineDialect,
-                           memref::MemRefDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           tensor::TensorDialect, scf::SCFDialect, LLVM::LLVMDialect,
+                           affine::AffineDialect, memref::MemRefDialect, vector::VectorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType()) && tc.isLegal(&f.getBody());
     });
@@ -151,7 +151,7 @@ struct ConvertAutoGLMToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateElementwisePatterns(tc, patterns);
-    populateContractionPatterns(tc, patterns, winograd);
+    populateContractionPatterns(tc, patterns, winograd, sparseDensity, sparseParallel);
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);

@@ -9,9 +9,13 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
+#include "autoglm/Support/ConstantData.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -792,4 +796,29 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
       padded = tensor::InsertSliceOp::create(b, loc, filled, padded, so, ss, ones);
     }
   return padded;
+}
+
+std::vector<float> lowering::constantFloats(Value v) {
+  Attribute attr;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape() ||
+      !matchPattern(v, m_Constant(&attr)))
+    return {};
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
+    return std::vector<float>(type.getNumElements(), dense.getSplatValue<float>());
+  std::optional<ArrayRef<char>> raw = constantBytes(attr);
+  if (!raw || (int64_t)raw->size() != type.getNumElements() * 4)
+    return {};
+  std::vector<float> out(type.getNumElements());
+  std::memcpy(out.data(), raw->data(), raw->size());
+  return out;
+}
+
+Value lowering::floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                              ArrayRef<float> data, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()), data.size() * 4);
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }

@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <vector>
+
 namespace mlir::autoglm::lowering {
 
 /// Unsigned integer tensors become signless, string tensors tensors of
@@ -39,8 +41,11 @@ struct ElemInfo {
 // All patterns of one family.
 void populateElementwisePatterns(TypeConverter &tc, RewritePatternSet &p);
 /// `winograd`: 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it
-/// pays (buildWinogradConv in Contraction.cpp).
-void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd);
+/// pays (buildWinogradConv in Contraction.cpp). `sparseDensity` > 0: linears
+/// with at most that fraction of nonzero weight blocks run block-sparse
+/// kernels (buildSparseLinear).
+void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd,
+                                 double sparseDensity, bool sparseParallel);
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
@@ -191,6 +196,24 @@ Value buildReduction(
     OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, Value init,
     llvm::function_ref<Value(OpBuilder &, Location, Value /*x*/, Value /*acc*/)>
         combine);
+
+/// The f32 values of a constant (dense, splat or dense_resource), or empty.
+std::vector<float> constantFloats(Value v);
+/// An f32 arith.constant of `shape` holding `data`, as a dense_resource
+/// blob named `name`.
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<float> data,
+                    StringRef name);
+
+/// Block-sparse linear (Sparse.cpp): y = x · Wᵀ (+ bias) for a constant
+/// weight [N, K] whose 16-row column blocks W[16j .. 16j + 15, k] are mostly
+/// zero, as loops over the nonzero blocks only (compressed per 16 outputs:
+/// the k of each nonzero block and its 16 weights). Null when the weight is
+/// not such a constant, N is not a multiple of 16, the shapes are open, or
+/// more than `maxDensity` of the blocks are nonzero (dense kernels win).
+/// `x` is [..., K]; the result has `resultType`. `parallel`: the groups of
+/// 16 outputs are the iterations of an scf.forall (threads), else of a loop.
+Value buildSparseLinear(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
+                        RankedTensorType resultType, double maxDensity, bool parallel);
 
 } // namespace mlir::autoglm::lowering
 

@@ -290,7 +290,10 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
 };
 
 struct LinearLowering : StaticLowering<LinearOp> {
-  using StaticLowering::StaticLowering;
+  LinearLowering(TypeConverter &tc, MLIRContext *ctx, double sparseDensity, bool sparseParallel)
+      : StaticLowering(tc, ctx), sparseDensity(sparseDensity), sparseParallel(sparseParallel) {}
+  double sparseDensity;
+  bool sparseParallel;
   /// Open leading extents of the input; the weights' and K static.
   bool dynamicExtents(LinearOp op) const override {
     auto t = op.getInput().getType();
@@ -313,6 +316,12 @@ struct LinearLowering : StaticLowering<LinearOp> {
     xEx.push_back(dim(ctx, r));
     outEx.push_back(dim(ctx, r - 1));
     Value input = a.getInput(), weight = a.getWeight();
+    if (sparseDensity > 0)
+      if (Value y = buildSparseLinear(rw, loc, input, weight, a.getBias(), resTy, sparseDensity,
+                                      sparseParallel)) {
+        rw.replaceOp(op, applyEpilogue(rw, op, y));
+        return success();
+      }
     if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
       ElemInfo xe = ElemInfo::of(op.getInput().getType()),
                we = ElemInfo::of(op.getWeight().getType());
@@ -403,32 +412,6 @@ struct LinearLowering : StaticLowering<LinearOp> {
     return success();
   }
 };
-
-/// The f32 values of a constant, or empty.
-std::vector<float> constantFloats(Value v) {
-  Attribute attr;
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape() ||
-      !matchPattern(v, m_Constant(&attr)))
-    return {};
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
-    return std::vector<float>(type.getNumElements(), dense.getSplatValue<float>());
-  std::optional<ArrayRef<char>> raw = constantBytes(attr);
-  if (!raw || (int64_t)raw->size() != type.getNumElements() * 4)
-    return {};
-  std::vector<float> out(type.getNumElements());
-  std::memcpy(out.data(), raw->data(), raw->size());
-  return out;
-}
-
-Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<float> data,
-                    StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()), data.size() * 4);
-  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
-  return arith::ConstantOp::create(b, loc, type,
-                                   DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
 
 /// Winograd F(2x2, 3x3) (Lavin & Gray): each 2x2 output tile is
 /// A^T [(G g G^T) . (B^T d B)] A of its 4x4 input patch d, 16 multiplies
@@ -960,8 +943,9 @@ struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
 
 } // namespace
 
-void lowering::populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p,
-                                           bool winograd) {
-  p.add<MatMulLowering, LinearLowering, ConvTransposeLowering>(tc, p.getContext());
+void lowering::populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd,
+                                           double sparseDensity, bool sparseParallel) {
+  p.add<MatMulLowering, ConvTransposeLowering>(tc, p.getContext());
+  p.add<LinearLowering>(tc, p.getContext(), sparseDensity, sparseParallel);
   p.add<ConvLowering>(tc, p.getContext(), winograd);
 }

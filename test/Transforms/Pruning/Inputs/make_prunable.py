@@ -15,6 +15,10 @@
 #   sees the exported weights), with test_data_set_{unstructured,block,nm,
 #   global}: unstructured:0.5 per layer, block:0.5 with 1x4 blocks per layer,
 #   nm:2:4, and unstructured:0.5 with one threshold over all layers.
+# seq_op17/: two linears on a [1, 13, 64] sequence (torch exports them as
+#   Transpose + MatMul + Add) with test_data_set_block16: block:0.75 with
+#   16x1 blocks (16 outputs x 1 input) per layer, the form the block-sparse
+#   kernels take (8-row register tiles and a 5-row remainder).
 #
 # Needs Debian's python3-torch and python3-onnx; run with /usr/bin/python3.
 import os
@@ -127,6 +131,41 @@ def structured():
     print("kept:", residual, inner, wide, hidden)
 
 
+class Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 48)
+        self.fc2 = nn.Linear(48, 32)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def block16(w, ratio=0.75):
+    """Zeroes the `ratio` of w's 16x1 blocks (16 outputs x 1 input) with the
+    smallest mean |w|, blocks in row-major order of [out / 16, in]."""
+    out, k = w.shape
+    v = w.detach().reshape(out // 16, 16, k)
+    score = v.double().abs().mean(1).flatten()
+    order = score.argsort(stable=True)[: int(ratio * score.numel())]
+    mask = torch.ones(score.numel(), dtype=torch.bool)
+    mask[order] = False
+    with torch.no_grad():
+        w.copy_((v * mask.reshape(out // 16, 1, k)).reshape(out, k))
+
+
+def seq():
+    g = torch.Generator().manual_seed(3)
+    torch.manual_seed(3)
+    m = Seq().eval()
+    x = torch.randn(1, 13, 64, generator=g)
+    export_zoo.save_case(HERE, "seq", 17, m, [x], ["input"], ["logits"])
+    for layer in (m.fc1, m.fc2):
+        block16(layer.weight)
+    with torch.no_grad():
+        write_set(os.path.join(HERE, "seq_op17"), "test_data_set_block16", x, m(x))
+
+
 def magnitude(w, pattern):
     """Zeroes w (viewed [out, reduction]) the way autoglm-prune-magnitude does."""
     v = w.detach().reshape(w.shape[0], -1).clone()
@@ -183,3 +222,4 @@ def plain():
 
 structured()
 plain()
+seq()
