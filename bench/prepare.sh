@@ -1,7 +1,7 @@
 #===- bench/prepare.sh - what every CPU benchmark does first ------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# Sourced by bench/run.sh, bench/run-int8.sh and bench/run-prune.sh: strict mode, ROOT, BUILD
+# Sourced by the bench/run*.sh scripts: strict mode, ROOT, BUILD
 # (AUTOGLM_BUILD_DIR or build/) and ZOO (ZOO or $BUILD/zoo); builds
 # (scripts/build.sh) and exports the zoo if it is missing.
 set -euo pipefail

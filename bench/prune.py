@@ -11,18 +11,30 @@ from benchlib import Bench  # noqa: E402
 
 ROUNDS = 6  # alternations per model and thread count
 
+STRUCTURED = ["--prune", "structured:0.5"]
+BLOCK = ["--prune", "block:0.8", "--prune-block", "16x1", "--prune-scope", "layer"]
+# Every model: dense, 50% of the channels (and int8 on top). Transformers
+# also: 80% of the 16x1 weight blocks zeroed, run by the block-sparse
+# kernels and, to isolate them, by the dense kernels (--sparse-density 0).
+VARIANTS = {"structured:0.5": STRUCTURED,
+            "structured:0.5 + int8": STRUCTURED + ["--quantize", "int8"]}
+TRANSFORMER_VARIANTS = {"block16x1:0.8 sparse kernels": BLOCK,
+                        "block16x1:0.8 dense kernels": BLOCK + ["--sparse-density", "0"]}
+
 
 def main():
-    bench = Bench("structured pruning against our own dense fp32 on the zoo", ROUNDS)
+    bench = Bench("pruning against our own dense fp32 on the zoo", ROUNDS)
     a, out_dir = bench.args, bench.out_dir
-    variants = {"dense": [], "structured": ["--prune", "structured:0.5"],
-                "structured_int8": ["--prune", "structured:0.5", "--quantize", "int8"]}
     rows = []
     for i, m, model, data in bench.cases():
-        arts = {v: os.path.join(out_dir, "prune-artifacts", m, v) for v in variants}
+        variants = {"dense": [], **VARIANTS}
+        if any(t in m for t in ("bert", "gpt", "vit")):
+            variants.update(TRANSFORMER_VARIANTS)
+        folder = os.path.join(out_dir, "prune-artifacts", m)
+        arts = {v: os.path.join(folder, f"v{k}") for k, v in enumerate(variants)}
         stats = {}
         for v, flags in variants.items():
-            report = os.path.join(out_dir, "prune-artifacts", m, v + ".json")
+            report = arts[v] + ".json"
             # The calibration folder: the zoo model's folder holds
             # test_data_set_0/input_<i>.pb, one sample.
             calib = ["--calib", os.path.join(a.zoo, m)] if "--quantize" in flags else []
@@ -31,30 +43,25 @@ def main():
                            stderr=subprocess.DEVNULL)
             with open(report) as f:
                 stats[v] = json.load(f).get("pruning")
-        p = stats["structured"]
         for threads in (1, 2):
             med = bench.alternate(arts, data, threads, ROUNDS)
-            row = {"model": m, "threads": threads, "dense_ms": med["dense"],
-                   "structured_ms": med["structured"], "structured_int8_ms": med["structured_int8"],
-                   "flops": p["flops"], "weights": p["weights"],
-                   "groups_changed": p["changed"], "groups_kept": p["unchanged"]}
-            row["speedup"] = row["dense_ms"] / row["structured_ms"]
-            row["speedup_int8"] = row["dense_ms"] / row["structured_int8_ms"]
-            rows.append(row)
-            print(f"[{i}/{len(bench.models)}] {m} t{threads}: dense {row['dense_ms']:.3f} ms, "
-                  f"structured {row['structured_ms']:.3f} ms ({row['speedup']:.2f}x), "
-                  f"+int8 {row['structured_int8_ms']:.3f} ms ({row['speedup_int8']:.2f}x)",
-                  file=sys.stderr, flush=True)
-    lines = ["| model | threads | dense ms | structured:0.5 ms | dense/pruned | + int8 ms | "
-             "dense/(pruned+int8) | FLOPs dense/pruned | weights dense/pruned |",
-             "|---|---|---|---|---|---|---|---|---|"]
+            for v in variants:
+                p = stats[v]
+                row = {"model": m, "threads": threads, "variant": v, "ms": med[v],
+                       "speedup": med["dense"] / med[v],
+                       "flops_ratio": p["flops"][0] / p["flops"][1] if p else 1.0,
+                       "nonzero_ratio": p["nonzero"][0] / p["nonzero"][1] if p else 1.0}
+                rows.append(row)
+                print(f"[{i}/{len(bench.models)}] {m} t{threads} {v}: {med[v]:.3f} ms "
+                      f"({row['speedup']:.2f}x)", file=sys.stderr, flush=True)
+    lines = ["| model | threads | variant | ms | dense / variant | FLOPs fewer | "
+             "nonzero weights fewer |", "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['threads']} | {r['dense_ms']:.3f} | "
-                     f"{r['structured_ms']:.3f} | {r['speedup']:.2f} | "
-                     f"{r['structured_int8_ms']:.3f} | {r['speedup_int8']:.2f} | "
-                     f"{r['flops'][0] / r['flops'][1]:.2f} | "
-                     f"{r['weights'][0] / r['weights'][1]:.2f} |")
+        lines.append(f"| {r['model']} | {r['threads']} | {r['variant']} | {r['ms']:.3f} | "
+                     f"{r['speedup']:.2f} | {r['flops_ratio']:.2f}x | "
+                     f"{r['nonzero_ratio']:.2f}x |")
     bench.write("prune", lines, rows)
+
 
 if __name__ == "__main__":
     main()

@@ -47,7 +47,7 @@ struct CompileOptions {
   bool parallel = true, vectorize = true, winograd = true;
   /// CPU: a linear whose constant weight has at most this fraction of its
   /// 16x1 blocks nonzero runs a block-sparse kernel (0: never).
-  double sparseDensity = 0.35;
+  double sparseDensity = 0.5;
   /// Every static input extent open, bounded by its declared value.
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).
