@@ -290,6 +290,9 @@ private:
     for (int64_t i = r.axis + 1; i < (int64_t)fs.size(); ++i)
       tail *= fs[i];
     int64_t channels = fs[r.axis] / r.inner, block = r.inner * tail;
+    // Empty tensors have no channel runs to follow.
+    if (block <= 0 || channels <= 0)
+      return std::nullopt;
     int64_t prod = 1;
     for (int64_t b = 0; b < (int64_t)ts.size(); ++b) {
       if (prod == outer) {

@@ -3,6 +3,12 @@
 // RUN: autoglm-opt %s --split-input-file --verify-diagnostics "--autoglm-prune-magnitude=pattern=block ratio=0.5 block-rows=1 block-cols=4" | FileCheck %s --check-prefix=BLOCK
 // RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-magnitude=pattern=nm n=4 m=4" 2>&1 | FileCheck %s --check-prefix=BADNM
 // BADNM: error: autoglm-prune-magnitude: N:M needs 1 <= N < M, got 4:4
+// RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-magnitude=pattern=random" 2>&1 | FileCheck %s --check-prefix=BADPAT
+// BADPAT: error: autoglm-prune-magnitude: pattern 'random' is not unstructured, block or nm
+// RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-magnitude=ratio=-0.5" 2>&1 | FileCheck %s --check-prefix=BADRATIO
+// BADRATIO: error: autoglm-prune-magnitude: ratio -0.5 is not in [0, 1)
+// RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-magnitude=pattern=block block-cols=0" 2>&1 | FileCheck %s --check-prefix=BADBLOCK
+// BADBLOCK: error: autoglm-prune-magnitude: a block needs positive extents
 
 // A linear's weight [2, 8], the reduction along each row.
 // 2:4 keeps the two largest of every run of four.

@@ -3,6 +3,12 @@
 // RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-structured=ratio=1.5" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BADRATIO
 // BADRATIO: error: autoglm-prune-structured: ratio 1.5 is not in [0, 1)
+// RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-structured=criterion=taylor" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BADCRIT
+// BADCRIT: error: autoglm-prune-structured: criterion 'taylor' is not l1, l2 or bn
+// RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-structured=align=0" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BADALIGN
+// BADALIGN: error: autoglm-prune-structured: align must be at least 1
 
 // The kept channels are the largest weight rows by L1 norm (rows 1 and 3 of
 // conv1: norms 4 and 3); conv2 loses the matching input columns; conv2's
