@@ -9,15 +9,7 @@
 # $BUILD/bench/results.{md,json}. Options: RUNS (default 30), WARMUP (5),
 # ONLY (comma-separated model names).
 source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
-NODE_DIR="$BUILD/bench/node"
-if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ]; then
-  command -v npm > /dev/null || "$ROOT/scripts/install-deps.sh" nodejs npm
-  mkdir -p "$NODE_DIR"
-  # The post-install step downloads GPU providers, which cannot be reached
-  # here; the CPU library is inside the package.
-  (cd "$NODE_DIR" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
-     --silent onnxruntime-node@1.30.0)
-fi
+source "$ROOT/bench/ort-node.sh"
 NODE_PATH="$NODE_DIR/node_modules" exec python3 "$ROOT/bench/run.py" \
   --zoo "$ZOO" --build "$BUILD" --runs "${RUNS:-30}" --warmup "${WARMUP:-5}" \
   --only "${ONLY:-}"

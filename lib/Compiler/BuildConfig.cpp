@@ -33,8 +33,21 @@ struct PruneConfig {
 };
 
 /// Every key optional; paths relative to the file's folder.
+/// Decoder LLMs: dynamic_shape bounds the sequence length.
+struct DynamicShapeConfig {
+  std::optional<int64_t> min, opt, max;
+};
+
+struct KVCacheConfig {
+  std::optional<int64_t> blockSize, blocks, prefillChunk;
+};
+
 struct BuildConfig {
   std::optional<QuantConfig> quantization;
+  std::optional<DynamicShapeConfig> dynamicShape;
+  std::optional<KVCacheConfig> kvCache;
+  std::optional<bool> enableCache;
+  std::optional<int64_t> maxBatchSize;
   std::optional<PruneConfig> pruning;
   std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
   std::optional<int> optLevel;
@@ -67,6 +80,22 @@ template <> struct llvm::yaml::MappingTraits<PruneConfig> {
   }
 };
 
+template <> struct llvm::yaml::MappingTraits<DynamicShapeConfig> {
+  static void mapping(IO &io, DynamicShapeConfig &d) {
+    io.mapOptional("min", d.min);
+    io.mapOptional("opt", d.opt);
+    io.mapOptional("max", d.max);
+  }
+};
+
+template <> struct llvm::yaml::MappingTraits<KVCacheConfig> {
+  static void mapping(IO &io, KVCacheConfig &k) {
+    io.mapOptional("block_size", k.blockSize);
+    io.mapOptional("blocks", k.blocks);
+    io.mapOptional("prefill_chunk", k.prefillChunk);
+  }
+};
+
 template <> struct llvm::yaml::MappingTraits<BuildConfig> {
   static void mapping(IO &io, BuildConfig &c) {
     io.mapOptional("model", c.model);
@@ -87,6 +116,10 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("winograd", c.winograd);
     io.mapOptional("quantization", c.quantization);
     io.mapOptional("pruning", c.pruning);
+    io.mapOptional("enable_cache", c.enableCache);
+    io.mapOptional("max_batch_size", c.maxBatchSize);
+    io.mapOptional("dynamic_shape", c.dynamicShape);
+    io.mapOptional("kv_cache", c.kvCache);
   }
 };
 
@@ -95,7 +128,9 @@ const char *mlir::autoglm::buildConfigKeys() {
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
          "max_dims (name: bound), parallel, vectorize, winograd, quantization (mode, calib, "
-         "method, percentile, exclude), pruning (mode, block, criterion, align, scope, exclude)";
+         "method, percentile, exclude), pruning (mode, block, criterion, align, scope, exclude), "
+         "enable_cache, max_batch_size, "
+         "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk)";
 }
 
 LogicalResult
@@ -179,6 +214,18 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     set("--prune-scope", o.pruneScope, p.scope);
     if (!givenOnCommandLine("--prune-exclude"))
       o.pruneExclude.insert(o.pruneExclude.end(), p.exclude.begin(), p.exclude.end());
+  }
+  set("--enable-cache", o.enableCache, c.enableCache);
+  set("--max-batch-size", o.maxBatchSize, c.maxBatchSize);
+  if (c.dynamicShape) {
+    set("--min-seq-len", o.minSeqLen, c.dynamicShape->min);
+    set("--opt-seq-len", o.optSeqLen, c.dynamicShape->opt);
+    set("--max-seq-len", o.maxSeqLen, c.dynamicShape->max);
+  }
+  if (c.kvCache) {
+    set("--cache-block-size", o.cacheBlockSize, c.kvCache->blockSize);
+    set("--cache-blocks", o.cacheBlocks, c.kvCache->blocks);
+    set("--prefill-chunk", o.prefillChunk, c.kvCache->prefillChunk);
   }
   return success();
 }

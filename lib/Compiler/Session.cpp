@@ -351,6 +351,9 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     return emitPrunedONNX(o, io, edits ? edits : ArrayAttr::get(ctx.get(), {}), error);
   if (!o.quantize.empty() && failed(quantize(*module, o, io, report, error)))
     return failure();
+  std::string llmSection;
+  if (o.enableCache && failed(applyKVCache(*module, o, report, llmSection, error)))
+    return failure();
   nlohmann::ordered_json fused = nlohmann::ordered_json::object();
   if (auto counts = (*module)->getAttrOfType<DictionaryAttr>("autoglm.counts")) {
     for (NamedAttribute a : counts)
@@ -397,6 +400,8 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   info.modelSha256 = sha256Hex((*modelBytes)->getBuffer());
   info.dims = io.dimValues;
   info.inputShapes = io.inputShapes;
+  if (!llmSection.empty())
+    info.manifestSections.push_back({"llm", llmSection});
   return emitArtifact(*module, o, *backend, *target, std::move(info), graphPipeline, error);
 }
 
@@ -475,7 +480,8 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
     result = backend.link(module, target, objPath, std::string(scratch), lib, error);
   if (succeeded(result)) {
     info.extraFiles = lib.extraFiles;
-    info.manifestSections = lib.manifestSections;
+    info.manifestSections.insert(info.manifestSections.end(), lib.manifestSections.begin(),
+                                 lib.manifestSections.end());
     info.notes.insert(info.notes.end(), lib.notes.begin(), lib.notes.end());
     result = writeArtifact(o.output, info, lib.path, error);
   }

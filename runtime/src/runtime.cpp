@@ -11,6 +11,8 @@
 
 #include "cuda.h"
 
+#include "internal.h"
+
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
@@ -177,11 +179,17 @@ struct autoglm_model {
   std::string device = "cpu";
   std::unique_ptr<autoglm::rt::GpuPlan> gpu;
   std::unique_ptr<autoglm::rt::CudaModel> cuda;
+  // A decoder compiled with enable_cache: the manifest's "llm" section.
+  nlohmann::json llm;
   ~autoglm_model() {
     if (handle)
       dlclose(handle);
   }
 };
+
+int autoglm::rt::fail(std::string msg) { return setError(std::move(msg)); }
+
+const nlohmann::json &autoglm::rt::llmSection(const autoglm_model *model) { return model->llm; }
 
 struct autoglm_context {
   const autoglm_model *model;
@@ -382,6 +390,8 @@ int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **mo
         return setError("manifest.json: " + err);
       result->outputs.push_back(s);
     }
+    if (m.contains("llm") && m["llm"].is_object())
+      result->llm = m["llm"];
     if (m.contains("status")) {
       result->status = true;
       result->checks = m["status"].value("checks", std::vector<std::string>());

@@ -140,6 +140,27 @@ int main(int argc, char **argv) {
   app.add_option("--prune-exclude", o.pruneExclude,
                  "ONNX node names left unpruned (comma-separated)")
       ->delimiter(',');
+  app.add_flag("--enable-cache", o.enableCache,
+               "Decoder LLM: the runtime owns a paged KV cache (the model's past/present "
+               "inputs and outputs go); autoglm-run --generate drives it");
+  app.add_option("--max-batch-size", o.maxBatchSize, "Sequences decoded together (cache slots)")
+      ->capture_default_str();
+  app.add_option("--min-seq-len", o.minSeqLen, "dynamic_shape.min: shortest sequence")
+      ->capture_default_str();
+  app.add_option("--opt-seq-len", o.optSeqLen,
+                 "dynamic_shape.opt: typical sequence length (recorded; 0: max)")
+      ->capture_default_str();
+  app.add_option("--max-seq-len", o.maxSeqLen,
+                 "dynamic_shape.max: longest sequence, prompt and generated tokens")
+      ->capture_default_str();
+  app.add_option("--cache-block-size", o.cacheBlockSize, "Positions per KV cache block")
+      ->capture_default_str();
+  app.add_option("--cache-blocks", o.cacheBlocks,
+                 "KV cache blocks in the pool (0: every slot at full length)")
+      ->capture_default_str();
+  app.add_option("--prefill-chunk", o.prefillChunk,
+                 "Most tokens of one sequence per call (a longer prompt goes in chunks)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (listTargets) {

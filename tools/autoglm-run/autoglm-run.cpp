@@ -12,6 +12,7 @@
 // returns when they are there, so every time measured here includes that.
 //===----------------------------------------------------------------------===//
 
+#include "Generate.h"
 #include "autoglm/Support/TensorProto.h"
 #include "autoglm/runtime.h"
 
@@ -659,7 +660,42 @@ int main(int argc, char **argv) {
   app.add_option("--save-outputs", o.saveOutputs,
                  "Write output_<i>.pb into this folder (with --dataset: output 0 of every "
                  "sample, stacked, as --dataset-expect reads it)");
+  GenerateOptions gen;
+  bool generate = false;
+  app.add_flag("--generate", generate,
+               "Decoder LLM (compiled with enable_cache): generate tokens from --prompt-ids");
+  app.add_option("--prompt-ids", gen.prompts,
+                 "A prompt, comma-separated token ids; repeat for sequences decoded together");
+  auto *maxNew = app.add_option("--max-new-tokens", gen.maxNewTokens, "Tokens generated per prompt")
+                     ->capture_default_str();
+  app.add_option("--reference", gen.reference,
+                 "JSON with prompts and the tokens expected (scripts/models/export_llm.py): "
+                 "generate from its prompts and fail where the tokens differ");
+  app.add_option("--temperature", gen.temperature, "Sampling temperature (0: greedy)")
+      ->capture_default_str();
+  app.add_option("--top-k", gen.topK, "Sample among the k most likely tokens (0: all)")
+      ->capture_default_str();
+  app.add_option("--top-p", gen.topP, "Sample within this probability mass (1: all)")
+      ->capture_default_str();
+  app.add_option("--seed", gen.seed, "Sampling seed")->capture_default_str();
+  app.add_flag("--sequential", gen.sequential,
+               "One sequence at a time (batch 1) instead of all slots together");
+  app.add_option("--max-cache-bytes", gen.maxCacheBytes,
+                 "Refuse an artifact whose KV cache takes more (0: no limit)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (generate) {
+    gen.artifact = o.artifact;
+    gen.threads = o.threads;
+    gen.json = o.json;
+    gen.maxNewTokensDefault = maxNew->count() == 0;
+    try {
+      return runGenerate(gen);
+    } catch (const std::exception &e) {
+      std::cerr << "autoglm-run: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   for (const std::string &spec : randomShapes) {
     auto eq = spec.find('=');
     std::vector<int64_t> dims;

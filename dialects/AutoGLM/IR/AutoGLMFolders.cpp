@@ -311,6 +311,29 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+/// The entries of `v` = autoglm.shape(x) at `picks` when x's extents there
+/// are static (x may have open extents elsewhere): a Gather or Slice of a
+/// shape that reads only known extents folds, so exporters' shape arithmetic
+/// on a static head dim does not wait for the open batch.
+static DenseElementsAttr staticShapeEntries(Value v, ArrayRef<int64_t> picks, Type resTy) {
+  auto shape = v.getDefiningOp<ShapeOp>();
+  if (!shape || !foldableResult(resTy))
+    return {};
+  auto in = shape.getInput().getType();
+  SmallVector<int64_t> out;
+  for (int64_t k : picks) {
+    if (k < 0)
+      k += in.getRank();
+    if (k < 0 || k >= in.getRank() || in.isDynamicDim(k))
+      return {};
+    out.push_back(in.getDimSize(k));
+  }
+  auto t = cast<RankedTensorType>(resTy);
+  if (t.getNumElements() != (int64_t)out.size() || !t.getElementType().isInteger(64))
+    return {};
+  return DenseElementsAttr::get(t, ArrayRef<int64_t>(out));
+}
+
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto inTy = getInput().getType();
   // (Open dims with ends cut at run time: not the input.)
@@ -320,6 +343,12 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
     return getInput();
   auto in = smallDense(adaptor.getInput());
   auto resTy = getType();
+  if (!in && inTy.getRank() == 1 && resTy.hasStaticShape()) {
+    SmallVector<int64_t> picks;
+    for (int64_t i = 0; i < resTy.getDimSize(0); ++i)
+      picks.push_back(getStarts()[0] + i * getSteps()[0]);
+    return staticShapeEntries(getInput(), picks, resTy);
+  }
   if (!in || !inTy.hasStaticShape() || !foldableResult(resTy))
     return {};
   auto values = llvm::to_vector(in.getValues<Attribute>());
@@ -372,6 +401,11 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   auto data = smallDense(adaptor.getData()),
        idx = smallDense(adaptor.getIndices());
   auto resTy = getType();
+  if (!data && idx && getAxis() == 0 && getData().getType().getRank() == 1)
+    return staticShapeEntries(
+        getData(),
+        llvm::map_to_vector(idx.getValues<APInt>(), [](APInt v) { return v.getSExtValue(); }),
+        resTy);
   if (!data || !idx || !foldableResult(resTy))
     return {};
   auto dTy = cast<RankedTensorType>(data.getType());

@@ -695,6 +695,36 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult CachedAttentionOp::verify() {
+  auto q = getQuery().getType(), k = getKey().getType(), v = getValue().getType();
+  auto kc = getKeyCache().getType(), vc = getValueCache().getType();
+  auto pos = getPositions().getType(), table = getBlockTable().getType();
+  auto res = getType();
+  for (RankedTensorType t : {q, k, v, kc, vc, res})
+    if (t.getRank() != 4 || !isa<FloatType>(t.getElementType()))
+      return emitOpError("query, key, value, caches and result must be 4-D float tensors");
+  if (!kc.hasStaticShape() || kc != vc)
+    return emitOpError("the key and value caches must have one static shape");
+  int64_t heads = q.getDimSize(1), kvHeads = kc.getDimSize(1), dim = kc.getDimSize(3);
+  if (ShapedType::isDynamic(heads) || heads % kvHeads)
+    return emitOpError("query heads (")
+           << heads << ") must be a multiple of the cache's (" << kvHeads << ")";
+  for (RankedTensorType t : {k, v})
+    if (!dimsAgree(t.getDimSize(1), kvHeads) || !dimsAgree(t.getDimSize(3), dim) ||
+        !dimsAgree(t.getDimSize(0), q.getDimSize(0)) ||
+        !dimsAgree(t.getDimSize(2), q.getDimSize(2)))
+      return emitOpError("new keys and values must be [B, ") << kvHeads << ", S, " << dim << "]";
+  if (!dimsAgree(q.getDimSize(3), dim) || res.getShape() != q.getShape())
+    return emitOpError("query and result must be [B, H, S, ") << dim << "]";
+  if (pos.getRank() != 1 || !pos.getElementType().isInteger(64) ||
+      !dimsAgree(pos.getDimSize(0), q.getDimSize(0)))
+    return emitOpError("positions must be [B] i64");
+  if (table.getRank() != 2 || !table.getElementType().isInteger(32) ||
+      !dimsAgree(table.getDimSize(0), q.getDimSize(0)) || table.isDynamicDim(1))
+    return emitOpError("block_table must be [B, max_blocks] i32 with static max_blocks");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

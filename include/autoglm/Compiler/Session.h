@@ -80,6 +80,14 @@ struct CompileOptions {
   std::string pruneScope = "global";
   /// ONNX node names left unpruned.
   std::vector<std::string> pruneExclude;
+  /// Decoder LLMs (docs/llm.md): the runtime owns a paged KV cache for
+  /// maxBatchSize sequences of up to maxSeqLen tokens (dynamic_shape.max;
+  /// minSeqLen <= optSeqLen <= maxSeqLen), cacheBlockSize positions per
+  /// block, cacheBlocks blocks (0: enough for every slot at full length);
+  /// one call takes up to prefillChunk tokens of a sequence.
+  bool enableCache = false;
+  int64_t maxBatchSize = 1, minSeqLen = 1, optSeqLen = 0, maxSeqLen = 2048;
+  int64_t cacheBlockSize = 16, cacheBlocks = 0, prefillChunk = 32;
 };
 
 /// Reads a build config (YAML, or JSON, which is YAML) into `options`: every
@@ -127,6 +135,12 @@ public:
   LogicalResult quantize(ModuleOp module, const CompileOptions &options,
                          const ONNXImportOptions &io, nlohmann::ordered_json &report,
                          std::string &error);
+  /// enable_cache (docs/llm.md): checks the decoder options, moves the KV
+  /// cache to the runtime (autoglm-kv-cache) and describes it for the
+  /// manifest (`section`, JSON) and `report["kv_cache"]`.
+  LogicalResult applyKVCache(ModuleOp module, const CompileOptions &options,
+                             nlohmann::ordered_json &report, std::string &section,
+                             std::string &error);
   /// --emit pruned-onnx: the model with the structured pruning's `edits`
   /// replayed on its initializers, written to options.output and checked to
   /// import again with the original's signature.

@@ -65,7 +65,8 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
                            "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect", "::mlir::scf::SCFDialect",
                            "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
+                           "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def BatchLoops : Pass<"autoglm-batch-loops", "ModuleOp"> {

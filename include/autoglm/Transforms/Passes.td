@@ -258,4 +258,45 @@ def PruneMagnitude : Pass<"autoglm-prune-magnitude", "ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Decoder LLMs
+//===----------------------------------------------------------------------===//
+
+def KVCache : Pass<"autoglm-kv-cache", "ModuleOp"> {
+  let summary =
+      "The decoder's past/present KV inputs and outputs become a paged cache the runtime owns";
+  let description = [{
+    Every attention whose keys and values are Concat(past, new) along the
+    sequence axis, with `past` a graph input (through grouped-query
+    attention's repeat of the kv heads or not), becomes an
+    autoglm.cached_attention over two cache arguments [num-blocks, kv heads,
+    block-size, head dim], one per past input, written in place. `main` gains
+    `cache_position` [B] (the tokens each row has in the cache) and
+    `block_table` [B, ceil(max-seq-len / block-size)]; the past inputs, the
+    present outputs and what only they fed (the mask from the past length)
+    go. `main` records the geometry in `autoglm.kv_cache`. A past input still
+    read afterwards (a position computed from its shape) is an error at the
+    reader.
+
+    Before:
+      %k = autoglm.concat %past_k, %k_new {axis = 2}
+      %o = autoglm.attention %q, %k, %v, %mask {scale = 0.125}
+      return %logits, %k, %v
+    After:
+      %o = autoglm.cached_attention %q, %k_new, %v_new, %kc, %vc, %pos, %table {scale = 0.125}
+      return %logits
+  }];
+  let options = [Option<"blockSize", "block-size", "int64_t", /*default=*/"16",
+                        "Positions per cache block">,
+                 Option<"maxSeqLen", "max-seq-len", "int64_t", /*default=*/"2048",
+                        "Longest sequence (prompt and generated tokens)">,
+                 Option<"maxBatch", "max-batch", "int64_t", /*default=*/"1",
+                        "Sequences decoded together (cache slots)">,
+                 Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"32",
+                        "Bound of an open sequence extent: tokens per call (a prefill chunk)">,
+                 Option<"cacheBlocks", "cache-blocks", "int64_t", /*default=*/"0",
+                        "Blocks in the pool (0: max-batch full-length sequences)">,
+  ];
+}
+
 #endif // AUTOGLM_TRANSFORMS_PASSES_TD

@@ -3,7 +3,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+
 #include "autoglm/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -142,7 +144,8 @@ struct ConvertAutoGLMToLinalgPass
     target.addIllegalDialect<AutoGLMDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
                            tensor::TensorDialect, scf::SCFDialect, LLVM::LLVMDialect,
-                           affine::AffineDialect, memref::MemRefDialect, vector::VectorDialect>();
+                           affine::AffineDialect, memref::MemRefDialect, vector::VectorDialect,
+                           bufferization::BufferizationDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType()) && tc.isLegal(&f.getBody());
     });
@@ -155,6 +158,7 @@ struct ConvertAutoGLMToLinalgPass
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);
+    populateKVCachePatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, tc);
     populateReturnOpTypeConversionPattern(patterns, tc);
     populateCallOpTypeConversionPattern(patterns, tc);

@@ -49,6 +49,8 @@ void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool w
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
+/// autoglm.cached_attention (KVCache.cpp).
+void populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p);
 
 /// Marks the malloc calls whose blocks the runtime frees (string bytes).
 constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";

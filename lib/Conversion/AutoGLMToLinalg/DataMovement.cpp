@@ -9,6 +9,8 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -606,6 +608,55 @@ struct TileLowering : StaticLowering<TileOp> {
   }
 };
 
+/// Range with run-time scalars: max(0, ceil((limit - start) / delta))
+/// elements, each start + i * delta.
+struct RangeLowering : StaticLowering<RangeOp> {
+  using StaticLowering::StaticLowering;
+  bool dynamicExtents(RangeOp) const override { return true; }
+  LogicalResult lower(RangeOp op, Adaptor a, ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    Type elem = resTy.getElementType();
+    Location loc = op.getLoc();
+    auto scalar = [&](Value v) { return tensor::ExtractOp::create(rw, loc, v, ValueRange{}); };
+    Value start = scalar(a.getStart()), limit = scalar(a.getLimit()), delta = scalar(a.getDelta());
+    Value count;
+    if (isa<FloatType>(elem)) {
+      Value q = arith::DivFOp::create(rw, loc, arith::SubFOp::create(rw, loc, limit, start), delta);
+      Value c = math::CeilOp::create(rw, loc, q);
+      c = arith::MaximumFOp::create(rw, loc, c,
+                                    arith::ConstantOp::create(rw, loc, rw.getFloatAttr(elem, 0)));
+      count = arith::FPToSIOp::create(rw, loc, rw.getI64Type(), c);
+      count = arith::IndexCastOp::create(rw, loc, rw.getIndexType(), count);
+    } else {
+      Value c =
+          arith::CeilDivSIOp::create(rw, loc, arith::SubIOp::create(rw, loc, limit, start), delta);
+      c = arith::MaxSIOp::create(rw, loc, c,
+                                 arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(elem, 0)));
+      count = arith::IndexCastOp::create(rw, loc, rw.getIndexType(), c);
+    }
+    Value init = tensor::EmptyOp::create(rw, loc, resTy, ValueRange{count});
+    auto map = rw.getMultiDimIdentityMap(1);
+    auto gen = linalg::GenericOp::create(
+        rw, loc, resTy, ValueRange{}, ValueRange{init}, ArrayRef<AffineMap>{map},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value i = linalg::IndexOp::create(b, l, 0);
+          Value v;
+          if (isa<FloatType>(elem)) {
+            Value f = arith::SIToFPOp::create(b, l, elem,
+                                              arith::IndexCastOp::create(b, l, b.getI64Type(), i));
+            v = arith::AddFOp::create(b, l, start, arith::MulFOp::create(b, l, f, delta));
+          } else {
+            Value k = arith::IndexCastOp::create(b, l, elem, i);
+            v = arith::AddIOp::create(b, l, start, arith::MulIOp::create(b, l, k, delta));
+          }
+          linalg::YieldOp::create(b, l, v);
+        });
+    rw.replaceOp(op, gen.getResult(0));
+    return success();
+  }
+};
+
 struct ShapeLowering : StaticLowering<ShapeOp> {
   using StaticLowering::StaticLowering;
   /// Open extents are read at run time.
@@ -862,9 +913,7 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
 
 void lowering::populateDataMovementPatterns(TypeConverter &tc,
                                             RewritePatternSet &p) {
-  p.add<ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
-        SplitLowering, GatherLowering, GatherElementsLowering,
-        ScatterElementsLowering, PadLowering, TileLowering, ShapeLowering,
-        ResizeLowering>(
-      tc, p.getContext());
+  p.add<RangeLowering, ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
+        SplitLowering, GatherLowering, GatherElementsLowering, ScatterElementsLowering, PadLowering,
+        TileLowering, ShapeLowering, ResizeLowering>(tc, p.getContext());
 }

@@ -47,6 +47,9 @@ public:
   RankedTensorType inputType(unsigned i) const;
   /// Integer contents of a constant input (initializer or Constant node).
   FailureOr<SmallVector<int64_t>> constInts(unsigned i);
+  /// Integer contents of a shape-like input with the entries not known at
+  /// compile time as ShapedType::kDynamic (Shape of an open extent).
+  FailureOr<SmallVector<int64_t>> partialInts(unsigned i);
   /// Float contents of a constant input.
   FailureOr<SmallVector<double>> constFloats(unsigned i);
   bool isConstInput(unsigned i) const;

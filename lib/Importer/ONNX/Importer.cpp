@@ -524,9 +524,19 @@ bool NodeImporter::isConstInput(unsigned i) const {
   return (bool)constantOf(input(i));
 }
 
+static std::optional<SmallVector<int64_t>> partialIntsOf(Value v, int depth = 0);
+
 FailureOr<SmallVector<int64_t>> NodeImporter::constInts(unsigned i) {
   ElementsAttr attr = constantOf(input(i));
-  if (!attr || !isa<IntegerType>(attr.getElementType()))
+  if (!attr) {
+    // Shape arithmetic whose entries are all known (static extents of a
+    // tensor with open ones elsewhere).
+    auto known = input(i) ? partialIntsOf(input(i)) : std::nullopt;
+    if (known && llvm::none_of(*known, ShapedType::isDynamic))
+      return *known;
+    return failure();
+  }
+  if (!isa<IntegerType>(attr.getElementType()))
     return failure();
   auto values = attr.tryGetValues<APInt>();
   if (!values)
@@ -536,6 +546,160 @@ FailureOr<SmallVector<int64_t>> NodeImporter::constInts(unsigned i) {
   for (APInt v : *values)
     out.push_back(uns ? v.getZExtValue() : v.getSExtValue());
   return out;
+}
+
+/// The entries of a 1-D (or 0-D) i64 value that are known at compile time,
+/// kDynamic for the rest: exporters build shapes from Shape, Gather,
+/// Unsqueeze, Concat, Cast and integer arithmetic, and a shape with an open
+/// batch still has its other entries known.
+static std::optional<SmallVector<int64_t>> partialIntsOf(Value v, int depth) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || t.getRank() > 1 || !t.hasStaticShape() || !isa<IntegerType>(t.getElementType()) ||
+      depth > 16)
+    return std::nullopt;
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  if (auto c = dyn_cast<ConstantOp>(op)) {
+    auto values = c.getValue().tryGetValues<APInt>();
+    if (!values)
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (APInt x : *values)
+      out.push_back(x.getBitWidth() == 1 ? x.getZExtValue() : x.getSExtValue());
+    return out;
+  }
+  if (auto s = dyn_cast<ShapeOp>(op))
+    return SmallVector<int64_t>(s.getInput().getType().getShape());
+  if (isa<CastOp, ReshapeOp>(op) && op->getNumOperands() >= 1)
+    return partialIntsOf(op->getOperand(0), depth + 1);
+  if (auto c = dyn_cast<ConcatOp>(op)) {
+    SmallVector<int64_t> out;
+    for (Value x : c->getOperands()) {
+      auto part = partialIntsOf(x, depth + 1);
+      if (!part)
+        return std::nullopt;
+      out.append(*part);
+    }
+    return out;
+  }
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    auto data = partialIntsOf(g.getData(), depth + 1);
+    auto idx = partialIntsOf(g.getIndices(), depth + 1);
+    if (!data || !idx || g.getAxis() != 0)
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (int64_t k : *idx) {
+      if (ShapedType::isDynamic(k))
+        return std::nullopt;
+      if (k < 0)
+        k += data->size();
+      if (k < 0 || k >= (int64_t)data->size())
+        return std::nullopt;
+      out.push_back((*data)[k]);
+    }
+    return out;
+  }
+  if (auto s = dyn_cast<SliceOp>(op)) {
+    auto data = partialIntsOf(s.getInput(), depth + 1);
+    if (!data || s.getEnds())
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (int64_t i = 0; i < t.getNumElements(); ++i) {
+      int64_t k = s.getStarts()[0] + i * s.getSteps()[0];
+      if (k < 0 || k >= (int64_t)data->size())
+        return std::nullopt;
+      out.push_back((*data)[k]);
+    }
+    return out;
+  }
+  // torch's Expand export: Where(Equal(shape, -1), ones * -1, shape). An
+  // unknown entry is an extent, never negative, so it is not equal to -1.
+  if (auto c = dyn_cast<CompareOp>(op)) {
+    auto l = partialIntsOf(c.getLhs(), depth + 1), r = partialIntsOf(c.getRhs(), depth + 1);
+    bool eq = c.getKind() == CompareKind::EQ;
+    if (!l || !r || (!eq && c.getKind() != CompareKind::NE) ||
+        (l->size() != r->size() && l->size() != 1 && r->size() != 1))
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (size_t i = 0, n = std::max(l->size(), r->size()); i < n; ++i) {
+      int64_t x = (*l)[l->size() == 1 ? 0 : i], y = (*r)[r->size() == 1 ? 0 : i];
+      bool dx = ShapedType::isDynamic(x), dy = ShapedType::isDynamic(y);
+      if (!dx && !dy)
+        out.push_back((x == y) == eq);
+      else if ((dx && !dy && y < 0) || (dy && !dx && x < 0))
+        out.push_back(!eq);
+      else
+        out.push_back(ShapedType::kDynamic);
+    }
+    return out;
+  }
+  if (auto sel = dyn_cast<SelectOp>(op)) {
+    auto c = partialIntsOf(sel.getCondition(), depth + 1);
+    auto l = partialIntsOf(sel.getLhs(), depth + 1), r = partialIntsOf(sel.getRhs(), depth + 1);
+    if (!c || !l || !r)
+      return std::nullopt;
+    size_t n = t.getNumElements();
+    auto at = [&](const SmallVector<int64_t> &v, size_t i) -> std::optional<int64_t> {
+      if (v.size() == 1)
+        return v[0];
+      if (v.size() == n)
+        return v[i];
+      return std::nullopt;
+    };
+    SmallVector<int64_t> out;
+    for (size_t i = 0; i < n; ++i) {
+      auto ci = at(*c, i), li = at(*l, i), ri = at(*r, i);
+      if (!ci || !li || !ri)
+        return std::nullopt;
+      if (ShapedType::isDynamic(*ci))
+        out.push_back(*li == *ri ? *li : ShapedType::kDynamic);
+      else
+        out.push_back(*ci ? *li : *ri);
+    }
+    return out;
+  }
+  if (auto b = dyn_cast<BinaryOp>(op)) {
+    auto l = partialIntsOf(b.getLhs(), depth + 1), r = partialIntsOf(b.getRhs(), depth + 1);
+    if (!l || !r || (l->size() != r->size() && l->size() != 1 && r->size() != 1))
+      return std::nullopt;
+    size_t n = std::max(l->size(), r->size());
+    SmallVector<int64_t> out;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t x = (*l)[l->size() == 1 ? 0 : i], y = (*r)[r->size() == 1 ? 0 : i];
+      if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y)) {
+        out.push_back(ShapedType::kDynamic);
+        continue;
+      }
+      switch (b.getKind()) {
+      case BinaryKind::Add:
+        out.push_back(x + y);
+        break;
+      case BinaryKind::Sub:
+        out.push_back(x - y);
+        break;
+      case BinaryKind::Mul:
+        out.push_back(x * y);
+        break;
+      case BinaryKind::Div:
+        if (y == 0)
+          return std::nullopt;
+        out.push_back(x / y);
+        break;
+      default:
+        return std::nullopt;
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+FailureOr<SmallVector<int64_t>> NodeImporter::partialInts(unsigned i) {
+  auto out = partialIntsOf(input(i));
+  if (!out)
+    return failure();
+  return *out;
 }
 
 FailureOr<SmallVector<double>> NodeImporter::constFloats(unsigned i) {

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::onnx_import;
@@ -48,7 +50,19 @@ FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
     auto a = rest(t), b = rest(type);
     return a && b && *a == *b;
   };
-  if (!type.hasStaticShape() && !t.hasStaticShape() && !keepsBatch())
+  // Or one that only inserts or drops unit dims (Unsqueeze / Squeeze of a
+  // tensor with several open extents): the rest map one to one.
+  auto unitDimsOnly = [&] {
+    auto rest = [](RankedTensorType r) {
+      SmallVector<int64_t> out;
+      for (int64_t d : r.getShape())
+        if (d != 1)
+          out.push_back(d);
+      return out;
+    };
+    return rest(t) == rest(type) || getReassociationIndicesForReshape(t, type).has_value();
+  };
+  if (!type.hasStaticShape() && !t.hasStaticShape() && !keepsBatch() && !unitDimsOnly())
     return n.error("reshape between dynamic shapes is not supported yet (only one that "
                    "keeps an open leading extent)");
   return n.make<ReshapeOp>(type, x, Value());
@@ -57,6 +71,8 @@ FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
 LogicalResult importReshape(NodeImporter &n) {
   auto x = n.inputType(0);
   auto target = n.constInts(1);
+  if (failed(target))
+    target = n.partialInts(1);
   if (failed(target)) {
     auto out = n.outputType(0);
     if (out && out.hasStaticShape())
@@ -105,7 +121,18 @@ LogicalResult importReshape(NodeImporter &n) {
     } else if (x.hasStaticShape() && known == 0) {
       shape[inferIdx] = 0;
     } else {
-      shape[inferIdx] = ShapedType::kDynamic;
+      // As many open extents on both sides (the batch read back with
+      // Shape): the -1 holds the rest of the static elements.
+      int64_t openIn = 0, staticIn = 1, openOut = 0, staticOut = 1;
+      for (int64_t d : x.getShape())
+        ShapedType::isDynamic(d) ? ++openIn : staticIn *= d;
+      for (auto [i, d] : llvm::enumerate(shape))
+        if ((int64_t)i != inferIdx)
+          ShapedType::isDynamic(d) ? ++openOut : staticOut *= d;
+      if (openIn == openOut && staticOut > 0 && staticIn % staticOut == 0)
+        shape[inferIdx] = staticIn / staticOut;
+      else
+        shape[inferIdx] = ShapedType::kDynamic;
     }
   }
   return done(n, reshapeTo(n, n.input(0), shape, n.outputType(0)));
@@ -454,10 +481,35 @@ LogicalResult importExpand(NodeImporter &n) {
       return n.error("cannot expand the input to the given shape");
     type = RankedTensorType::get(*b, x.getElementType());
   }
+  // Entries known only at run time (exporters' Shape arithmetic on open
+  // extents): where the input's extent is open too, the result keeps it
+  // (the target repeats the input's extent); the known entries broadcast.
+  if (failed(shape)) {
+    auto partial = n.partialInts(1);
+    if (succeeded(partial) && partial->size() >= (size_t)x.getRank()) {
+      size_t lead = partial->size() - x.getRank();
+      SmallVector<int64_t> dims;
+      bool ok = true;
+      for (size_t i = 0; i < partial->size() && ok; ++i) {
+        int64_t t = (*partial)[i];
+        int64_t in = i < lead ? 1 : x.getDimSize(i - lead);
+        if (ShapedType::isDynamic(t))
+          ok = ShapedType::isDynamic(in), dims.push_back(in);
+        else if (ShapedType::isDynamic(in))
+          ok = t == 1, dims.push_back(in);
+        else if (in == t || in == 1 || t == 1)
+          dims.push_back(std::max(in, t));
+        else
+          return n.error("cannot expand the input to the given shape");
+      }
+      if (ok)
+        type = RankedTensorType::get(dims, x.getElementType());
+    }
+  }
   if (!type)
     return n.error("the target shape is not a constant");
   // A run-time target: the result's extents must come from ONNX's types.
-  if (failed(shape) && !type.hasStaticShape())
+  if (failed(shape) && !type.hasStaticShape() && failed(n.partialInts(1)))
     return n.error("the target shape is known only at run time and the result has open "
                    "extents (bind it with --bind-input)");
   return done(n, n.make<ExpandOp>(type, n.input(0)));
@@ -679,9 +731,25 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
 LogicalResult importRange(NodeImporter &n) {
   Type elem = n.inputType(0).getElementType();
   auto s = n.constFloats(0), l = n.constFloats(1), d = n.constFloats(2);
-  if (failed(s) || failed(l) || failed(d) || s->size() != 1 || l->size() != 1 ||
-      d->size() != 1)
-    return n.error("start, limit and delta must be constant scalars");
+  // A limit computed from an open extent (arange over a sequence kept open:
+  // Shape arithmetic) with constant start and delta: an open-length range.
+  // Other run-time operands must be constants (bind them).
+  auto limitFromShape = [&] {
+    auto p = n.partialInts(1);
+    return succeeded(s) && succeeded(d) && succeeded(p) && p->size() == 1;
+  };
+  if ((failed(s) || failed(l) || failed(d)) && !limitFromShape())
+    return n.error("start, limit and delta must be constant scalars (or the limit an "
+                   "input's extent)");
+  if (failed(s) || failed(l) || failed(d)) {
+    for (unsigned i = 0; i < 3; ++i)
+      if (n.inputType(i).getRank() != 0 || n.inputType(i).getElementType() != elem)
+        return n.error("start, limit and delta must be scalars of one type");
+    auto type = RankedTensorType::get({ShapedType::kDynamic}, elem);
+    return done(n, n.make<RangeOp>(type, n.input(0), n.input(1), n.input(2)));
+  }
+  if (s->size() != 1 || l->size() != 1 || d->size() != 1)
+    return n.error("start, limit and delta must be scalars");
   double start = (*s)[0], limit = (*l)[0], delta = (*d)[0];
   if (delta == 0)
     return n.error("delta must not be 0");

@@ -153,6 +153,62 @@ AUTOGLM_API int autoglm_context_run(autoglm_context *context);
 AUTOGLM_API const int64_t *autoglm_context_output_shape(const autoglm_context *context,
                                                         size_t i);
 
+/* ---- Decoder LLMs: an artifact compiled with enable_cache -------------
+ *
+ * A generator owns a context and the model's KV cache, allocated once: a
+ * pool of blocks (each block_size positions of every layer's keys and
+ * values) shared by max_batch slots, one sequence per slot. A slot takes
+ * blocks from the pool as its sequence grows (paged: none reserves
+ * max_seq_len up front) and gives them back when freed. Each call writes the
+ * new tokens' keys and values in place and attends over each slot's own
+ * length.
+ *
+ *   autoglm_generator *g;
+ *   autoglm_generator_create(model, 0, 0, &g);
+ *   autoglm_generator_prefill(g, 0, prompt, n, logits);          // slot 0
+ *   int64_t next = autoglm_sample(logits, vocab, 0, 0, 1, &seed); // greedy
+ *   size_t slots[] = {0, 1}; int64_t ids[] = {next, other};
+ *   autoglm_generator_decode(g, 2, slots, ids, logits2);          // both at once
+ *   autoglm_generator_free(g, 0);
+ *
+ * A failed call (a slot out of range, a decode on an empty slot, a prompt
+ * longer than max_seq_len, no free cache blocks) changes no slot. */
+typedef struct autoglm_generator autoglm_generator;
+
+/* Fails for a model without an "llm" manifest section, or when its cache
+ * needs more than max_cache_bytes (0: no limit). */
+AUTOGLM_API int autoglm_generator_create(const autoglm_model *model, int num_threads,
+                                         size_t max_cache_bytes, autoglm_generator **gen);
+AUTOGLM_API void autoglm_generator_release(autoglm_generator *gen);
+/* Slots (max_batch), vocabulary size, longest sequence, most tokens one
+ * call of the artifact takes (longer prompts go in chunks of it). */
+AUTOGLM_API size_t autoglm_generator_slots(const autoglm_generator *gen);
+AUTOGLM_API size_t autoglm_generator_vocab(const autoglm_generator *gen);
+AUTOGLM_API size_t autoglm_generator_max_seq_len(const autoglm_generator *gen);
+/* Bytes of the KV cache, blocks in the pool and blocks free now. */
+AUTOGLM_API size_t autoglm_generator_cache_bytes(const autoglm_generator *gen);
+AUTOGLM_API size_t autoglm_generator_blocks(const autoglm_generator *gen);
+AUTOGLM_API size_t autoglm_generator_free_blocks(const autoglm_generator *gen);
+/* Tokens in `slot`'s cache (0: free). */
+AUTOGLM_API size_t autoglm_generator_length(const autoglm_generator *gen, size_t slot);
+/* Appends n >= 1 tokens to `slot`'s sequence (a prompt) and writes the
+ * logits of the last one (vocab floats; logits may be NULL). */
+AUTOGLM_API int autoglm_generator_prefill(autoglm_generator *gen, size_t slot, const int64_t *ids,
+                                          size_t n, float *logits);
+/* One token for each of n distinct slots that hold a sequence, in one call
+ * of the artifact; logits: n x vocab floats, row i for slots[i] (or NULL). */
+AUTOGLM_API int autoglm_generator_decode(autoglm_generator *gen, size_t n, const size_t *slots,
+                                         const int64_t *ids, float *logits);
+/* Ends `slot`'s sequence; its blocks go back to the pool. */
+AUTOGLM_API int autoglm_generator_free(autoglm_generator *gen, size_t slot);
+
+/* A token from logits: greedy (the first maximum) when temperature <= 0,
+ * else sampled from softmax(logits / temperature) restricted to the top_k
+ * most likely (0: all) and to the smallest set whose probability reaches
+ * top_p (1: all). *state is the generator's state (any seed; updated). */
+AUTOGLM_API int64_t autoglm_sample(const float *logits, size_t vocab, float temperature,
+                                   size_t top_k, float top_p, uint64_t *state);
+
 #ifdef __cplusplus
 }
 #endif

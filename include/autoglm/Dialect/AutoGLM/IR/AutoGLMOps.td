@@ -265,6 +265,26 @@ def AutoGLM_AttentionOp : AutoGLM_InferOp<"attention"> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def AutoGLM_CachedAttentionOp : AutoGLM_Op<"cached_attention"> {
+  let summary = "causal attention over a paged KV cache the runtime owns";
+  let description = [{
+    q [B, H, S, D]; the new keys and values k, v [B, Hkv, S, D] (H a multiple
+    of Hkv: grouped-query attention); the caches [blocks, Hkv, block_size, D],
+    function arguments the runtime allocates once; `positions` [B] i64, the
+    tokens row b already has in the cache; `block_table` [B, max_blocks] i32,
+    the cache block holding each block_size-long run of row b's positions.
+    Writes k, v at positions p_b .. p_b + S - 1 in place, then query s of row
+    b attends to positions 0 .. p_b + s: softmax(scale * q . k) . v, reading
+    each row's own length (no padding). Result [B, H, S, D].
+  }];
+  let arguments = (ins AutoGLM_Tensor:$query, AutoGLM_Tensor:$key, AutoGLM_Tensor:$value,
+      AutoGLM_Tensor:$key_cache, AutoGLM_Tensor:$value_cache, AutoGLM_Tensor:$positions,
+      AutoGLM_Tensor:$block_table, F64Attr:$scale);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
@@ -400,6 +420,18 @@ def AutoGLM_ShapeOp : AutoGLM_Op<"shape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def AutoGLM_RangeOp : AutoGLM_Op<"range", [Pure]> {
+  let summary = "start, start + delta, ... up to limit (ONNX Range) with run-time scalars";
+  let description = [{
+    A Range whose limit is known only at run time (exporters' arange over an
+    open extent); one with constant operands is imported as a constant. The
+    length is max(0, ceil((limit - start) / delta)).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$start, AutoGLM_Tensor:$limit, AutoGLM_Tensor:$delta);
+  let results = (outs AutoGLM_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+# ===- bench/llm.py - decoder generation: autoglm vs ONNX Runtime ----------===#
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# The decoder of scripts/models/export_llm.py (as torch exports it: one graph
+# with past/present KV inputs and outputs) compiled with enable_cache, against
+# ONNX Runtime running the same graph with a caller-managed cache
+# (bench/ort_llm.js), greedy, batch 1, alternating rounds at each thread
+# count; per-token decode latency is the median over every decode step of
+# every round, the result the ratio autoglm / ORT. Then autoglm's batched
+# decode: `batch` sequences in one call per step, aggregate tokens/s over
+# batch 1's. Writes $BUILD/bench/llm.{md,json}.
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from benchlib import cpu_name, run_json  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--model-dir", required=True, help="export_llm.py's output folder")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--new-tokens", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--threads", default="1,2")
+    args = ap.parse_args()
+    out_dir = os.path.join(args.build, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    tools = os.path.join(args.build, "bin")
+    model = os.path.join(args.model_dir, "model.onnx")
+    ref = json.load(open(os.path.join(args.model_dir, "reference.json")))
+    art = os.path.join(out_dir, "llm-" + ref["model"])
+    print(f"compiling {model} (enable_cache, {args.batch} slots) ...", flush=True)
+    subprocess.run([os.path.join(tools, "autoglm-compile"), model, "-o", art, "-O3",
+                    "--enable-cache", "--max-batch-size", str(args.batch),
+                    "--max-seq-len", "512", "--prefill-chunk", "32"], check=True)
+    prompt = ",".join(str(t) for t in ref["prompts"][0])
+    node = os.path.join(os.path.dirname(__file__), "ort_llm.js")
+    rows = []
+    lines = [f"Decoder {ref['model']} ({ref['layers']} layers), greedy, {args.new_tokens} new "
+             f"tokens, prompt of {len(ref['prompts'][0])}; {cpu_name()}",
+             "",
+             "| threads | autoglm ms/token | ORT ms/token | autoglm / ORT | tokens agree | "
+             f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 |",
+             "|---|---|---|---|---|---|---|"]
+    for threads in [int(t) for t in args.threads.split(",")]:
+        ours, peer, agree, ours_tps, batch_tps = [], [], [], [], []
+        for r in range(args.rounds):
+            print(f"threads {threads}: round {r + 1}/{args.rounds}", flush=True)
+            a = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
+                          "--prompt-ids", prompt, "--max-new-tokens", str(args.new_tokens),
+                          "--threads", str(threads)])
+            b = run_json(["node", node, model, str(threads), prompt, str(args.new_tokens),
+                          str(ref["kv_heads"]), str(ref["head_dim"])])
+            ours += a["decode_step_ms"]
+            ours_tps.append(a["decode_tokens_per_s"])
+            peer += b["step_ms"]
+            agree.append(sum(x == y for x, y in zip(a["sequences"][0]["tokens"], b["tokens"])))
+            prompts = []
+            for i in range(args.batch):
+                p = ref["prompts"][i % len(ref["prompts"])]
+                prompts += ["--prompt-ids", ",".join(str(t) for t in p)]
+            c = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
+                          "--max-new-tokens", str(args.new_tokens), "--threads", str(threads)]
+                         + prompts)
+            batch_tps.append(c["decode_tokens_per_s"])
+        mo, mp = statistics.median(ours), statistics.median(peer)
+        tb, t1 = statistics.median(batch_tps), statistics.median(ours_tps)
+        row = {"threads": threads, "autoglm_ms_per_token": mo, "ort_ms_per_token": mp,
+               "ratio": mo / mp, "tokens_agree": min(agree), "tokens": args.new_tokens,
+               "batch": args.batch, "batch_tokens_per_s": tb, "batch1_tokens_per_s": t1,
+               "batch_speedup": tb / t1}
+        rows.append(row)
+        lines.append(f"| {threads} | {mo:.3f} | {mp:.3f} | {mo / mp:.2f} | "
+                     f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} |")
+    table = "\n".join(lines)
+    print(table)
+    with open(os.path.join(out_dir, "llm.md"), "w") as f:
+        f.write(table + "\n")
+    with open(os.path.join(out_dir, "llm.json"), "w") as f:
+        json.dump({"cpu": cpu_name(), "cores": os.cpu_count(), "model": ref["model"],
+                   "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
