@@ -138,6 +138,13 @@ int autoglm_generator_create(const autoglm_model *model, int num_threads, size_t
   std::iota(g->freeBlocks.rbegin(), g->freeBlocks.rend(), 0);
   g->slots.resize(g->maxBatch);
   g->logits.resize(g->maxBatch * g->maxTokens * g->vocab);
+  // One token through slot 0 and back: the first run's costs (its
+  // temporaries' first page faults, the threads' start) fall here, not on
+  // the first request's time to first token.
+  int64_t warm = 0;
+  if (autoglm_generator_prefill(g.get(), 0, &warm, 1, nullptr) ||
+      autoglm_generator_free(g.get(), 0))
+    return 1;
   *gen = g.release();
   return 0;
 }

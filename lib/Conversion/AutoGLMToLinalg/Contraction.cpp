@@ -150,8 +150,50 @@ void checkOpenMatMulExtents(OpBuilder &b, Location loc, Value lhs, Value rhs) {
     emitRuntimeCheck(b, loc, ok, "matmul operands whose reduction or batch extents differ");
 }
 
+/// Rows with several open extents ([B, S, K] with both open: a decoder's
+/// batch and tokens) against a 2-D weight: `build` computes the op on the
+/// rows collapsed to one open extent [B*S, K], which the register kernels
+/// tile (they take one open row dim), and the result is expanded back to
+/// [B, S, N] with the input's extents. Null when the rows have fewer than
+/// two open extents.
+Value onCollapsedRows(OpBuilder &b, Location loc, Value x, int64_t n,
+                      function_ref<Value(Value, RankedTensorType)> build) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t r = xt.getRank();
+  if (r < 3 || llvm::count_if(xt.getShape().drop_back(), ShapedType::isDynamic) < 2)
+    return {};
+  ReassociationIndices rows;
+  for (int64_t i = 0; i < r - 1; ++i)
+    rows.push_back(i);
+  SmallVector<ReassociationIndices> re = {rows, {r - 1}};
+  Value flat = tensor::CollapseShapeOp::create(b, loc, x, re);
+  Value y = build(flat, RankedTensorType::get({ShapedType::kDynamic, n}, xt.getElementType()));
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < r - 1; ++i) {
+    sizes.push_back(tensor::getMixedSize(b, loc, x, i));
+    shape.push_back(xt.getDimSize(i));
+  }
+  sizes.push_back(b.getIndexAttr(n));
+  shape.push_back(n);
+  // Not an expand_shape: MLIR 22's expand-strided-metadata crashes on one
+  // with several open extents in a group (Boundary.cpp says the same). A
+  // reshape from the extents, then a whole slice the bound analysis sees.
+  auto t = RankedTensorType::get(shape, xt.getElementType());
+  SmallVector<Value> dims;
+  for (OpFoldResult v : sizes)
+    dims.push_back(getValueOrCreateConstantIndexOp(b, loc, v));
+  Value view =
+      tensor::ReshapeOp::create(b, loc, t, y, tensor::FromElementsOp::create(b, loc, dims));
+  SmallVector<OpFoldResult> zeros(r, b.getIndexAttr(0)), ones(r, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, t, view, zeros, sizes, ones);
+}
+
 struct MatMulLowering : StaticLowering<MatMulOp> {
-  using StaticLowering::StaticLowering;
+  MatMulLowering(TypeConverter &tc, MLIRContext *ctx) : StaticLowering(tc, ctx) {
+    // Rows with several open extents lower through a 2-D matmul.
+    setHasBoundedRewriteRecursion();
+  }
   /// Open extents anywhere but in 1-D operands (a constant rhs, packed,
   /// is static anyway).
   bool dynamicExtents(MatMulOp op) const override {
@@ -184,6 +226,15 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
       rt = RankedTensorType::get({rt.getDimSize(0), 1}, rt.getElementType());
       rhs = reshapeStatic(rw, loc, rhs, rt);
     }
+    if (e.isFloat && rt.getRank() == 2 && rt.hasStaticShape() && lt.getElementType() == e.type &&
+        rt.getElementType() == e.type)
+      if (Value y = onCollapsedRows(rw, loc, lhs, rt.getDimSize(1),
+                                    [&](Value flat, RankedTensorType t) -> Value {
+                                      return MatMulOp::create(rw, loc, t, flat, rhs);
+                                    })) {
+        rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, y), resTy));
+        return success();
+      }
     auto batch = *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
     int64_t nb = batch.size();
     checkOpenMatMulExtents(rw, loc, lhs, rhs);
@@ -291,7 +342,9 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
 
 struct LinearLowering : StaticLowering<LinearOp> {
   LinearLowering(TypeConverter &tc, MLIRContext *ctx, double sparseDensity, bool sparseParallel)
-      : StaticLowering(tc, ctx), sparseDensity(sparseDensity), sparseParallel(sparseParallel) {}
+      : StaticLowering(tc, ctx), sparseDensity(sparseDensity), sparseParallel(sparseParallel) {
+    setHasBoundedRewriteRecursion();
+  }
   double sparseDensity;
   bool sparseParallel;
   /// Open leading extents of the input; the weights' and K static.
@@ -335,6 +388,14 @@ struct LinearLowering : StaticLowering<LinearOp> {
     }
     auto wt = cast<RankedTensorType>(weight.getType());
     int64_t N = wt.getDimSize(0), K = wt.getDimSize(1);
+    if (e.isFloat)
+      if (Value y =
+              onCollapsedRows(rw, loc, input, N, [&](Value flat, RankedTensorType t) -> Value {
+                return LinearOp::create(rw, loc, t, flat, weight, a.getBias());
+              })) {
+        rw.replaceOp(op, applyEpilogue(rw, op, y));
+        return success();
+      }
     // A constant weight is packed [N/B, K, B]; the result is computed as
     // [batch..., N/B, B] (loops batch..., nb, ni, k) and collapsed.
     if (int64_t B = columnBlock(N)) {
