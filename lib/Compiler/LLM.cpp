@@ -87,16 +87,36 @@ LogicalResult CompileSession::applyKVCache(ModuleOp module, const CompileOptions
     if (n == "cache_position" || n == "block_table")
       continue;
     bool ids = t.getRank() == 2 && t.getElementType().isInteger(64);
-    if (n == "input_ids" && ids)
+    // Exporters' names: input_ids; position_ids, or another "pos..." input.
+    if (n == "input_ids" && ids) {
       inputIds = n;
-    else if (n == "position_ids" && ids)
+      if (!t.isDynamicDim(0) && t.getDimSize(0) < o.maxBatchSize)
+        return fail(error, fmt::format("max_batch_size ({}) exceeds the decoder's fixed batch "
+                                       "of {} (export input_ids with a dynamic batch axis, or "
+                                       "set max_batch_size: {})",
+                                       o.maxBatchSize, t.getDimSize(0), t.getDimSize(0)));
+      if (!t.isDynamicDim(0) && t.getDimSize(0) != 1)
+        return fail(error, fmt::format("enable_cache: input_ids has a fixed batch of {}; export "
+                                       "it with a dynamic batch axis",
+                                       t.getDimSize(0)));
+      // A fixed sequence extent must be the decode step's single token
+      // (prompts then go one token per call).
+      if (!t.isDynamicDim(1) && t.getDimSize(1) != 1)
+        return fail(error, fmt::format("enable_cache: input_ids has a fixed sequence extent of "
+                                       "{}; export it with a dynamic sequence axis (or the "
+                                       "decode step, 1 token)",
+                                       t.getDimSize(1)));
+      if (!t.isDynamicDim(1))
+        llm["max_tokens"] = 1;
+    } else if (ids && positionIds.empty() && llvm::StringRef(n).contains("pos")) {
       positionIds = n;
-    else
+    } else {
       return fail(error, "enable_cache: the decoder's input '" + n + "' (" +
                              std::to_string(t.getRank()) +
                              "-D) is neither input_ids [batch, seq] int64, position_ids "
                              "[batch, seq] int64 nor a KV cache input: the generation loop "
                              "cannot fill it");
+    }
   }
   if (inputIds.empty())
     return fail(error, "enable_cache: the decoder has no input_ids input ([batch, seq] int64)");

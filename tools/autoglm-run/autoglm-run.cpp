@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstring>
 #include <dirent.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -134,6 +135,12 @@ void writePb(const Tensor &t, const std::string &path) {
       p.add_string_data(e);
   else
     p.set_raw_data(t.data.data(), t.data.size());
+  // The folder (--save-outputs DIR) is created as needed.
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.substr(0, slash), ec);
+  }
   std::ofstream f(path, std::ios::binary);
   if (!f || !p.SerializeToOstream(&f))
     throw Error("cannot write " + path);
