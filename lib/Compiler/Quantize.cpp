@@ -236,13 +236,32 @@ struct CalibrationRunner {
   }
 };
 
+/// Every --exclude name must be an ONNX node of the model.
+LogicalResult checkExcludes(ModuleOp module, const std::vector<std::string> &exclude,
+                            std::string &error) {
+  std::set<std::string> names;
+  module.walk([&](Operation *op) {
+    op->getLoc()->walk([&](Location l) {
+      if (auto n = dyn_cast<NameLoc>(l))
+        names.insert(n.getName().str());
+      return WalkResult::advance();
+    });
+  });
+  for (const std::string &e : exclude)
+    if (!names.count(e))
+      return fail(error, "--exclude names no node of the model: '" + e + "'");
+  return success();
+}
+
 } // namespace
 
 LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
                                        const ONNXImportOptions &io, nlohmann::ordered_json &report,
                                        std::string &error) {
+  if (o.quantize == "weight-int8")
+    return quantizeWeights(module, o, report, error);
   if (o.quantize != "int8")
-    return fail(error, "--quantize takes int8, got '" + o.quantize + "'");
+    return fail(error, "--quantize takes int8 or weight-int8, got '" + o.quantize + "'");
   if (o.calib.empty())
     return fail(error, "--quantize int8 needs calibration samples (--calib)");
   if (o.calibMethod != "minmax" && o.calibMethod != "percentile" && o.calibMethod != "entropy")
@@ -263,19 +282,12 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
   if (failed(mark.run(module)))
     return failure();
   std::map<int64_t, Operation *> marked;
-  std::set<std::string> names;
   module.walk([&](Operation *op) {
-    op->getLoc()->walk([&](Location l) {
-      if (auto n = dyn_cast<NameLoc>(l))
-        names.insert(n.getName().str());
-      return WalkResult::advance();
-    });
     if (auto id = op->getAttrOfType<IntegerAttr>("autoglm.quant_id"))
       marked[id.getInt()] = op;
   });
-  for (const std::string &e : o.exclude)
-    if (!names.count(e))
-      return fail(error, "--exclude names no node of the model: '" + e + "'");
+  if (failed(checkExcludes(module, o.exclude, error)))
+    return failure();
   nlohmann::ordered_json q = {{"mode", o.quantize},
                               {"method", o.calibMethod},
                               {"calibration", o.calib},
@@ -488,4 +500,25 @@ std::pair<double, double> mlir::autoglm::entropyRange(const std::vector<uint64_t
     }
   }
   return {std::min(0.0, lo + keep.first * width), std::max(0.0, lo + keep.second * width)};
+}
+
+LogicalResult CompileSession::quantizeWeights(ModuleOp module, const CompileOptions &o,
+                                              nlohmann::ordered_json &report, std::string &error) {
+  if (failed(checkExcludes(module, o.exclude, error)))
+    return failure();
+  PassManager pm(&context());
+  QuantWeightsOptions options;
+  options.exclude.assign(o.exclude.begin(), o.exclude.end());
+  pm.addPass(createQuantWeights(options));
+  if (failed(pm.run(module)))
+    return failure();
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  if (auto entries = module->getAttrOfType<ArrayAttr>("autoglm.weight_quant_report"))
+    for (auto d : entries.getAsRange<DictionaryAttr>())
+      layers.push_back({{"node", d.getAs<StringAttr>("node").str()},
+                        {"weights", d.getAs<IntegerAttr>("weights").getInt()},
+                        {"weight_sqnr_db", d.getAs<FloatAttr>("sqnr_db").getValueAsDouble()}});
+  module->removeAttr("autoglm.weight_quant_report");
+  report["quantization"] = {{"mode", o.quantize}, {"excluded", o.exclude}, {"layers", layers}};
+  return success();
 }

@@ -26,15 +26,6 @@ using namespace mlir::autoglm;
 
 namespace {
 
-/// An int8 constant of `shape` (a dense_resource blob named `name`).
-Value makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
-                     StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getIntegerType(8));
-  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      ArrayRef<char>((const char *)values.data(), values.size()), 64);
-  return ConstantOp::create(b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
-
 Value scalarConstant(OpBuilder &b, Location loc, Type elem, double v) {
   auto type = RankedTensorType::get({}, elem);
   Attribute a = isa<FloatType>(elem) ? (Attribute)b.getFloatAttr(elem, v)
@@ -94,25 +85,10 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
       return op->emitError("the weight's data is not readable");
     ArrayRef<int64_t> ws = wType.getShape();
     int64_t channels = ws[axis];
-    int64_t inner = 1;
-    for (int64_t d = axis + 1; d < (int64_t)ws.size(); ++d)
-      inner *= ws[d];
-    auto channelOf = [&](size_t i) { return (int64_t)(i / inner) % channels; };
-    std::vector<double> absMax(channels, 0.0);
-    for (size_t i = 0; i < w->size(); ++i)
-      absMax[channelOf(i)] = std::max(absMax[channelOf(i)], (double)std::fabs((*w)[i]));
-    std::vector<float> wScale(channels);
-    for (int64_t c = 0; c < channels; ++c)
-      wScale[c] = absMax[c] > 0 ? (float)(absMax[c] / 127.0) : 1.0f;
-    std::vector<int8_t> wq(w->size());
-    double signal = 0, noise = 0;
-    for (size_t i = 0; i < w->size(); ++i) {
-      float s = wScale[channelOf(i)];
-      double q = std::clamp((double)std::nearbyint((*w)[i] / s), -127.0, 127.0);
-      wq[i] = (int8_t)q;
-      signal += (double)(*w)[i] * (*w)[i];
-      noise += ((*w)[i] - q * s) * ((*w)[i] - q * s);
-    }
+    PerChannelInt8 pc = quantizePerChannel(*w, ws, axis);
+    auto channelOf = [&](size_t i) { return pc.channelOf(i); };
+    const std::vector<float> &wScale = pc.scale;
+    const std::vector<int8_t> &wq = pc.q;
 
     // x -> uint8; the weight stays int8. The int32 product of the 8-bit
     // operands is sum x * w = sum (x - zx) * w + zx * sum w: the second
@@ -217,7 +193,7 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
     entry.set("range", b.getDenseF64ArrayAttr({range[0], range[1]}));
     entry.set("w_scale_min", b.getF64FloatAttr(*minmax.first));
     entry.set("w_scale_max", b.getF64FloatAttr(*minmax.second));
-    entry.set("w_sqnr_db", b.getF64FloatAttr(noise > 0 ? 10 * std::log10(signal / noise) : 999.0));
+    entry.set("w_sqnr_db", b.getF64FloatAttr(pc.sqnrDb(999.0)));
     entry.set("weight_bytes", b.getI64IntegerAttr((int64_t)wq.size()));
     report.push_back(entry.getDictionary(ctx));
     return success();

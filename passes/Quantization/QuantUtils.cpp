@@ -4,6 +4,10 @@
 
 #include "QuantUtils.h"
 
+#include <algorithm>
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 using namespace mlir;
 using namespace mlir::autoglm;
 
@@ -22,6 +26,40 @@ int64_t mlir::autoglm::quantWeightAxis(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getGroup() != 1)
     return -1;
   return 0;
+}
+
+PerChannelInt8 mlir::autoglm::quantizePerChannel(ArrayRef<float> w, ArrayRef<int64_t> shape,
+                                                 int64_t axis) {
+  PerChannelInt8 r;
+  int64_t channels = shape[axis];
+  for (int64_t d = axis + 1; d < (int64_t)shape.size(); ++d)
+    r.inner *= shape[d];
+  r.scale.assign(channels, 1.0f);
+  std::vector<double> absMax(channels, 0.0);
+  for (size_t i = 0; i < w.size(); ++i) {
+    int64_t c = (int64_t)(i / r.inner) % channels;
+    absMax[c] = std::max(absMax[c], (double)std::fabs(w[i]));
+  }
+  for (int64_t c = 0; c < channels; ++c)
+    if (absMax[c] > 0)
+      r.scale[c] = (float)(absMax[c] / 127.0);
+  r.q.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i) {
+    float s = r.scale[r.channelOf(i)];
+    double v = std::clamp((double)std::nearbyint(w[i] / s), -127.0, 127.0);
+    r.q[i] = (int8_t)v;
+    r.signal += (double)w[i] * w[i];
+    r.noise += (w[i] - v * s) * (w[i] - v * s);
+  }
+  return r;
+}
+
+Value mlir::autoglm::makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                                    ArrayRef<int8_t> values, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getIntegerType(8));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>((const char *)values.data(), values.size()), 64);
+  return ConstantOp::create(b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
 std::string mlir::autoglm::nodeName(Operation *op) {

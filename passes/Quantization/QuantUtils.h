@@ -7,7 +7,9 @@
 
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace mlir::autoglm {
 
@@ -24,6 +26,22 @@ int64_t quantWeightAxis(Operation *op);
 
 /// The ONNX node name an op came from (its first NameLoc), or "".
 std::string nodeName(Operation *op);
+
+/// A weight quantized to int8, symmetric per channel along `axis`
+/// (scale = max |w| / 127, 1 for an all-zero channel), with its SQNR.
+struct PerChannelInt8 {
+  std::vector<int8_t> q;
+  std::vector<float> scale;
+  int64_t inner = 1; // elements after the channel axis
+  double signal = 0, noise = 0;
+  int64_t channelOf(size_t i) const { return (int64_t)(i / inner) % (int64_t)scale.size(); }
+  double sqnrDb(double none) const { return noise > 0 ? 10 * std::log10(signal / noise) : none; }
+};
+PerChannelInt8 quantizePerChannel(ArrayRef<float> w, ArrayRef<int64_t> shape, int64_t axis);
+
+/// An int8 constant of `shape` (a dense_resource blob named `name`).
+Value makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
+                     StringRef name);
 
 /// Whether any ONNX node the op came from (a fused op has several) is one of
 /// `names`.

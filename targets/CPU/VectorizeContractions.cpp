@@ -74,15 +74,18 @@ struct KernelDims {
 };
 
 /// True for an f32 linalg.generic on tensors with two inputs, one init and
-/// the body `out + a * b` (either operand order).
-bool isF32Mac(linalg::GenericOp op) {
+/// the body `out + a * b` (either operand order), or with one input an int8
+/// widened in the body, `out + a * sitofp(b)` (a weight-only int8 weight;
+/// `widened` says which input).
+bool isF32Mac(linalg::GenericOp op, int *widened = nullptr) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
     return false;
   auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
   if (!outTy || !outTy.getElementType().isF32())
     return false;
   Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
+  size_t count = body.getOperations().size();
+  if (count != 3 && count != 4)
     return false;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
@@ -92,11 +95,24 @@ bool isF32Mac(linalg::GenericOp op) {
   if (add.getLhs() != acc && add.getRhs() != acc)
     return false;
   auto mul = (add.getLhs() == acc ? add.getRhs() : add.getLhs()).getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return false;
   Value a = body.getArgument(0), b = body.getArgument(1);
-  return mul && ((mul.getLhs() == a && mul.getRhs() == b) ||
-                 (mul.getLhs() == b && mul.getRhs() == a));
+  Value l = mul.getLhs(), r = mul.getRhs();
+  int cast = -1;
+  // Look through one sitofp of an int8 block argument.
+  for (Value *v : {&l, &r})
+    if (auto c = v->getDefiningOp<arith::SIToFPOp>();
+        c && c.getIn().getType().isInteger(8) && count == 4) {
+      *v = c.getIn();
+      cast = *v == a ? 0 : *v == b ? 1 : -2;
+    }
+  if (cast == -2 || (count == 4) != (cast >= 0))
+    return false;
+  if (widened)
+    *widened = cast;
+  return (l == a && r == b) || (l == b && r == a);
 }
-
 
 /// The coefficient of dim `d` in the pure affine `e` (others at 0).
 std::optional<int64_t> coefficient(AffineExpr e, unsigned d, unsigned numDims) {
@@ -327,7 +343,8 @@ std::optional<KernelDims> matchDot4(linalg::GenericOp op) {
 }
 
 std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
-  if (!isF32Mac(op) || op.getNumReductionLoops() == 0)
+  int widened = -1;
+  if (!isF32Mac(op, &widened) || op.getNumReductionLoops() == 0)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap c = maps[2];
@@ -351,6 +368,9 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
     if (std::optional<unsigned> r = rowDim(op, v, xm, wm))
       return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
   }
+  // (The rows form reads both inputs as f32 vectors: no widened input.)
+  if (widened >= 0)
+    return std::nullopt;
   return matchRows(op);
 }
 
@@ -807,6 +827,10 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   CTile tile = CTile::extract(rw, loc, t, d, f32);
   Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
   Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
+  Type i8 = rw.getIntegerType(8);
+  bool wInt8 = getElementTypeOrSelf(wIn.getType()).isInteger(8);
+  bool xInt8 = getElementTypeOrSelf(xIn.getType()).isInteger(8);
+  Value pad8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
   auto accTy = VectorType::get({rows, width}, f32);
   // The accumulator starts from the fused producer (computed here, C is not
   // read) or from C.
@@ -884,13 +908,24 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
           point[rd] = ivs[i];
         auto indices = [&](AffineMap map) { return pointIndices(b, l, map, point, 0); };
         if (outer) {
-          // rows scalars of X times one vector of W.
-          Value wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]),
-                                                    pad, ArrayRef<bool>{true});
+          // rows scalars of X times one vector of W. A weight-only int8
+          // input is read as bytes and widened in registers.
+          Value wv;
+          if (wInt8) {
+            wv = vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), wIn,
+                                                indices(maps[d.wIdx]), pad8, ArrayRef<bool>{true});
+            wv = arith::SIToFPOp::create(b, l, rowTy, wv);
+          } else {
+            wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]), pad,
+                                                ArrayRef<bool>{true});
+          }
           SmallVector<Value> xs;
           for (int64_t i = 0; i < rows; ++i) {
             point[*d.r] = b.getIndexAttr(i);
-            xs.push_back(tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx])));
+            Value x = tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx]));
+            if (xInt8)
+              x = arith::SIToFPOp::create(b, l, f32, x);
+            xs.push_back(x);
           }
           Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
           return {vector::OuterProductOp::create(b, l, accTy, xv, wv, args[0]).getResult()};

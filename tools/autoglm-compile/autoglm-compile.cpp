@@ -103,8 +103,9 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--quantize", o.quantize,
                  "Quantize: int8 (static; calibrated uint8 activations, int8 per-channel "
-                 "weights, int32 accumulation; needs --calib)")
-      ->check(CLI::IsMember({"int8"}));
+                 "weights, int32 accumulation; needs --calib) or weight-int8 (int8 per-channel "
+                 "weights of linears and matmuls, f32 activations; no calibration)")
+      ->check(CLI::IsMember({"int8", "weight-int8"}));
   app.add_option("--calib", o.calib,
                  "Calibration samples: a folder of TensorProto .pb files (one sample each, or "
                  "folders of input_<i>.pb) or one .pb of samples stacked along axis 0");

@@ -135,6 +135,10 @@ public:
   LogicalResult quantize(ModuleOp module, const CompileOptions &options,
                          const ONNXImportOptions &io, nlohmann::ordered_json &report,
                          std::string &error);
+  /// --quantize weight-int8: int8 weights per output channel for every
+  /// linear and 2-D matmul, activations f32 (no calibration).
+  LogicalResult quantizeWeights(ModuleOp module, const CompileOptions &options,
+                                nlohmann::ordered_json &report, std::string &error);
   /// enable_cache (docs/llm.md): checks the decoder options, moves the KV
   /// cache to the runtime (autoglm-kv-cache) and describes it for the
   /// manifest (`section`, JSON) and `report["kv_cache"]`.

@@ -185,6 +185,24 @@ def QuantInt8 : Pass<"autoglm-quant-int8", "ModuleOp"> {
 
 //===----------------------------------------------------------------------===//
 // Pruning
+def QuantWeights : Pass<"autoglm-quant-weights", "ModuleOp"> {
+  let summary =
+      "Weight-only int8: linear and matmul weights int8 per output channel, activations f32";
+  let description = [{
+    The constant f32 weight of every linear and 2-D matmul becomes an int8
+    constant, symmetric per output channel (scale = max |w| / 127), read
+    through an autoglm.dequantize; activations stay f32 (no calibration).
+    Each decision (node, weights, weight SQNR in dB) goes into
+    `autoglm.weight_quant_report`.
+
+    Before: %y = autoglm.matmul %x, %w : (tensor<?x512xf32>, tensor<512x1536xf32>) -> ...
+    After:  %q = autoglm.constant dense_resource<w.wint8> : tensor<512x1536xi8>
+            %d = autoglm.dequantize %q, %scale, %zero {axis = 1}
+            %y = autoglm.matmul %x, %d
+  }];
+  let options = [ListOption<"exclude", "exclude", "std::string", "ONNX node names left f32">];
+}
+
 //===----------------------------------------------------------------------===//
 
 def PruneStructured : Pass<"autoglm-prune-structured", "ModuleOp"> {

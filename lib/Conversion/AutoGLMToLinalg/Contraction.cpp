@@ -28,7 +28,66 @@ AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); 
 
 /// acc + a * b, after casting both inputs to the accumulator's type.
 Value macBody(OpBuilder &b, Location loc, ValueRange args, ElemInfo e) {
-  return emitAdd(b, loc, args[2], emitMul(b, loc, args[0], args[1], e), e);
+  // A weight-only int8 weight is widened in the body (the CPU kernels do it
+  // in registers); the per-column scale comes after the reduction.
+  Value w = args[1];
+  if (e.isFloat && w.getType().isInteger(8))
+    w = arith::SIToFPOp::create(b, loc, e.type, w);
+  return emitAdd(b, loc, args[2], emitMul(b, loc, args[0], w, e), e);
+}
+
+/// A weight-only int8 weight: dequantize(q, scale, 0) of an int8 constant,
+/// per column (`axis`), zero points 0. Returns (q, scale) as converted.
+std::optional<std::pair<Value, Value>> weightOnlyInt8(ConversionPatternRewriter &rw, Value w,
+                                                      int64_t axis) {
+  auto dq = w.getDefiningOp<DequantizeOp>();
+  if (!dq || dq.getAxis() != axis || !dq.getInput().getType().getElementType().isInteger(8) ||
+      dq.getInput().getType().getRank() != 2 || !dq.getScale().getType().hasStaticShape() ||
+      dq.getScale().getType().getRank() != 1 || !dq.getScale().getType().getElementType().isF32() ||
+      dq.getScale().getType().getDimSize(0) != dq.getInput().getType().getDimSize(axis))
+    return std::nullopt;
+  Attribute zp;
+  if (!matchPattern(dq.getZeroPoint(), m_Constant(&zp)))
+    return std::nullopt;
+  auto z = dyn_cast<DenseElementsAttr>(zp);
+  if (!z || !z.isSplat() || !z.getSplatValue<APInt>().isZero())
+    return std::nullopt;
+  Value q = rw.getRemappedValue(dq.getInput()), scale = rw.getRemappedValue(dq.getScale());
+  if (!q || !scale || !matchPattern(q, m_Constant()))
+    return std::nullopt;
+  return std::make_pair(q, scale);
+}
+
+/// acc [..., N/B, B] (a blocked contraction's result) times each column's
+/// scale [N], plus its bias [N] when given: a weight-only int8 contraction's
+/// result (the CPU kernels take it as their epilogue).
+Value scaleColumns(OpBuilder &b, Location loc, Value acc, Value scale, Value bias, int64_t n,
+                   int64_t block) {
+  MLIRContext *ctx = b.getContext();
+  auto ty = cast<RankedTensorType>(acc.getType());
+  int64_t r = ty.getRank();
+  auto colTy = RankedTensorType::get({n / block, block}, ty.getElementType());
+  SmallVector<Value> ins = {acc};
+  for (Value v : {scale, bias})
+    if (v)
+      ins.push_back(tensor::ExpandShapeOp::create(b, loc, colTy, v,
+                                                  SmallVector<ReassociationIndices>{{0, 1}}));
+  AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
+  AffineMap col = AffineMap::get(r, 0, {dim(ctx, r - 2), dim(ctx, r - 1)}, ctx);
+  SmallVector<AffineMap> maps = {id};
+  maps.append(ins.size() - 1, col);
+  maps.push_back(id);
+  Value out = emptyForLoops(b, loc, ty, acc, {id}, id);
+  return linalg::GenericOp::create(
+             b, loc, ty, ins, ValueRange{out}, maps,
+             SmallVector<utils::IteratorType>(r, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value v = arith::MulFOp::create(nb, l, args[0], args[1]);
+               if (args.size() > 3)
+                 v = arith::AddFOp::create(nb, l, v, args[2]);
+               linalg::YieldOp::create(nb, l, v);
+             })
+      .getResult(0);
 }
 
 /// The op's fused activation, applied elementwise to its result.
@@ -230,7 +289,7 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
         rt.getElementType() == e.type)
       if (Value y = onCollapsedRows(rw, loc, lhs, rt.getDimSize(1),
                                     [&](Value flat, RankedTensorType t) -> Value {
-                                      return MatMulOp::create(rw, loc, t, flat, rhs);
+                                      return MatMulOp::create(rw, loc, t, flat, op.getRhs());
                                     })) {
         rw.replaceOp(op, reshapeStatic(rw, loc, applyEpilogue(rw, op, y), resTy));
         return success();
@@ -266,10 +325,11 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
     iters.push_back(utils::IteratorType::reduction);
     // A constant [K, N] rhs is packed [N/B, K, B]; the result is computed as
     // [batch..., M, N/B, B] (loops batch..., m, nb, ni, k) and collapsed.
+    auto int8w = weightOnlyInt8(rw, op.getRhs(), 1);
     if (int64_t B = columnBlock(N); B && a.getRhs().getType() == rt && rt.getRank() == 2) {
       SmallVector<ReassociationIndices> vr = {{0}, {1, 2}};
-      if (Value packed = permutedConstantWeight(rw, loc, rhs, {K, N / B, B}, {1, 0, 2},
-                                                "_blocked")) {
+      if (Value packed = permutedConstantWeight(rw, loc, int8w ? int8w->first : rhs, {K, N / B, B},
+                                                {1, 0, 2}, "_blocked")) {
         SmallVector<int64_t> blocked(batch);
         blocked.append({M, N / B, B});
         auto blockedTy = RankedTensorType::get(blocked, resTy.getElementType());
@@ -294,12 +354,15 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, macBody(b, l, args, e));
             });
+        Value acc = g.getResult(0);
+        if (int8w)
+          acc = scaleColumns(rw, loc, acc, int8w->second, Value(), N, B);
         SmallVector<ReassociationIndices> back;
         for (int64_t i = 0; i < nb + 1; ++i)
           back.push_back({i});
         back.push_back({nb + 1, nb + 2});
-        Value full = tensor::CollapseShapeOp::create(rw, loc, fullTy,
-                                                     applyEpilogue(rw, op, g.getResult(0)), back);
+        Value full =
+            tensor::CollapseShapeOp::create(rw, loc, fullTy, applyEpilogue(rw, op, acc), back);
         rw.replaceOp(op, reshapeStatic(rw, loc, full, resTy));
         return success();
       }
@@ -391,16 +454,17 @@ struct LinearLowering : StaticLowering<LinearOp> {
     if (e.isFloat)
       if (Value y =
               onCollapsedRows(rw, loc, input, N, [&](Value flat, RankedTensorType t) -> Value {
-                return LinearOp::create(rw, loc, t, flat, weight, a.getBias());
+                return LinearOp::create(rw, loc, t, flat, op.getWeight(), op.getBias());
               })) {
         rw.replaceOp(op, applyEpilogue(rw, op, y));
         return success();
       }
     // A constant weight is packed [N/B, K, B]; the result is computed as
     // [batch..., N/B, B] (loops batch..., nb, ni, k) and collapsed.
+    auto int8w = weightOnlyInt8(rw, op.getWeight(), 0);
     if (int64_t B = columnBlock(N)) {
-      if (Value packed =
-              permutedConstantWeight(rw, loc, weight, {N / B, B, K}, {0, 2, 1}, "_blocked")) {
+      if (Value packed = permutedConstantWeight(rw, loc, int8w ? int8w->first : weight,
+                                                {N / B, B, K}, {0, 2, 1}, "_blocked")) {
         SmallVector<int64_t> blocked(resTy.getShape().drop_back());
         blocked.append({N / B, B});
         auto blockedTy = RankedTensorType::get(blocked, resTy.getElementType());
@@ -424,7 +488,7 @@ struct LinearLowering : StaticLowering<LinearOp> {
         Value init = emptyForLoops(rw, loc, blockedTy, input, bmaps[0], bmaps[2]);
         if (!init)
           return replaceOrFail(op, Value(), rw);
-        if (a.getBias()) {
+        if (a.getBias() && !int8w) {
           Value bias = tensor::ExpandShapeOp::create(
               rw, loc, RankedTensorType::get({N / B, B}, resTy.getElementType()), a.getBias(),
               ArrayRef<ReassociationIndices>{{0, 1}});
@@ -439,8 +503,12 @@ struct LinearLowering : StaticLowering<LinearOp> {
                                            [&](OpBuilder &b, Location l, ValueRange args) {
                                              linalg::YieldOp::create(b, l, macBody(b, l, args, e));
                                            });
-        Value res = tensor::CollapseShapeOp::create(
-            rw, loc, resTy, applyEpilogue(rw, op, g.getResult(0)), split);
+        Value acc = g.getResult(0);
+        // Weight-only int8: the scale, then the bias, after the reduction.
+        if (int8w)
+          acc = scaleColumns(rw, loc, acc, int8w->second, a.getBias(), N, B);
+        Value res =
+            tensor::CollapseShapeOp::create(rw, loc, resTy, applyEpilogue(rw, op, acc), split);
         rw.replaceOp(op, res);
         return success();
       }
