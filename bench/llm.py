@@ -9,7 +9,8 @@
 # count; per-token decode latency is the median over every decode step of
 # every round, the result the ratio autoglm / ORT. Then autoglm's batched
 # decode: `batch` sequences in one call per step, aggregate tokens/s over
-# batch 1's. Writes $BUILD/bench/llm.{md,json}.
+# batch 1's; and weight-only int8 (--quantize weight-int8) against our f32.
+# Writes $BUILD/bench/llm.{md,json}.
 import argparse
 import json
 import os
@@ -36,10 +37,13 @@ def main():
     model = os.path.join(args.model_dir, "model.onnx")
     ref = json.load(open(os.path.join(args.model_dir, "reference.json")))
     art = os.path.join(out_dir, "llm-" + ref["model"])
-    print(f"compiling {model} (enable_cache, {args.batch} slots) ...", flush=True)
-    subprocess.run([os.path.join(tools, "autoglm-compile"), model, "-o", art, "-O3",
-                    "--enable-cache", "--max-batch-size", str(args.batch),
-                    "--max-seq-len", "512", "--prefill-chunk", "32"], check=True)
+    art8 = art + "-wint8"
+    for a, extra in ((art, []), (art8, ["--quantize", "weight-int8"])):
+        print(f"compiling {model} (enable_cache, {args.batch} slots{' '.join([''] + extra)}) ...",
+              flush=True)
+        subprocess.run([os.path.join(tools, "autoglm-compile"), model, "-o", a, "-O3",
+                        "--enable-cache", "--max-batch-size", str(args.batch),
+                        "--max-seq-len", "512", "--prefill-chunk", "32"] + extra, check=True)
     prompt = ",".join(str(t) for t in ref["prompts"][0])
     node = os.path.join(os.path.dirname(__file__), "ort_llm.js")
     rows = []
@@ -47,10 +51,11 @@ def main():
              f"tokens, prompt of {len(ref['prompts'][0])}; {cpu_name()}",
              "",
              "| threads | autoglm ms/token | ORT ms/token | autoglm / ORT | tokens agree | "
-             f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 |",
-             "|---|---|---|---|---|---|---|"]
+             f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 | "
+             "weight-int8 ms/token | f32 / weight-int8 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for threads in [int(t) for t in args.threads.split(",")]:
-        ours, peer, agree, ours_tps, batch_tps = [], [], [], [], []
+        ours, peer, agree, ours_tps, batch_tps, ours8 = [], [], [], [], [], []
         for r in range(args.rounds):
             print(f"threads {threads}: round {r + 1}/{args.rounds}", flush=True)
             a = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
@@ -58,6 +63,9 @@ def main():
                           "--threads", str(threads)])
             b = run_json(["node", node, model, str(threads), prompt, str(args.new_tokens),
                           str(ref["kv_heads"]), str(ref["head_dim"])])
+            ours8 += run_json([os.path.join(tools, "autoglm-run"), art8, "--generate", "--json",
+                               "--prompt-ids", prompt, "--max-new-tokens", str(args.new_tokens),
+                               "--threads", str(threads)])["decode_step_ms"]
             ours += a["decode_step_ms"]
             ours_tps.append(a["decode_tokens_per_s"])
             peer += b["step_ms"]
@@ -70,15 +78,16 @@ def main():
                           "--max-new-tokens", str(args.new_tokens), "--threads", str(threads)]
                          + prompts)
             batch_tps.append(c["decode_tokens_per_s"])
-        mo, mp = statistics.median(ours), statistics.median(peer)
+        mo, mp, m8 = statistics.median(ours), statistics.median(peer), statistics.median(ours8)
         tb, t1 = statistics.median(batch_tps), statistics.median(ours_tps)
         row = {"threads": threads, "autoglm_ms_per_token": mo, "ort_ms_per_token": mp,
                "ratio": mo / mp, "tokens_agree": min(agree), "tokens": args.new_tokens,
                "batch": args.batch, "batch_tokens_per_s": tb, "batch1_tokens_per_s": t1,
-               "batch_speedup": tb / t1}
+               "batch_speedup": tb / t1, "wint8_ms_per_token": m8, "wint8_speedup": mo / m8}
         rows.append(row)
         lines.append(f"| {threads} | {mo:.3f} | {mp:.3f} | {mo / mp:.2f} | "
-                     f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} |")
+                     f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} | {m8:.3f} | "
+                     f"{mo / m8:.2f} |")
     table = "\n".join(lines)
     print(table)
     with open(os.path.join(out_dir, "llm.md"), "w") as f:
