@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--art", required=True)
     ap.add_argument("--run", required=True)
+    ap.add_argument("--baseline", help="another artifact of the model (an earlier compiler), "
+                    "timed in the same rounds as baseline_fp32")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iters", type=int, default=100)
     a = ap.parse_args()
@@ -74,19 +76,23 @@ def main():
             c = torch.compile(m)
             c(*x)  # compile now, not in the first timed round
             variants[f"compile_{tag}"] = lambda c=c, x=x: c(*x)
-    times = {k: [] for k in ["ours_fp32", *variants]}
+    ours = {"ours_fp32": a.art}
+    if a.baseline:
+        ours["baseline_fp32"] = a.baseline
+    times = {k: [] for k in [*ours, *variants]}
     for _ in range(a.rounds):
-        r = subprocess.run([a.run, a.art, "--random", "--bench", str(a.iters), "--warmup", "10",
-                            "--json"], capture_output=True, text=True)
-        if r.returncode != 0:
-            print(json.dumps({"model": name, "error": r.stderr.strip()[-500:]}))
-            return 1
-        times["ours_fp32"].append(json.loads(r.stdout)["bench"]["median_ms"])
+        for key, art in ours.items():
+            r = subprocess.run([a.run, art, "--random", "--bench", str(a.iters), "--warmup", "10",
+                                "--json"], capture_output=True, text=True)
+            if r.returncode != 0:
+                print(json.dumps({"model": name, "error": r.stderr.strip()[-500:]}))
+                return 1
+            times[key].append(json.loads(r.stdout)["bench"]["median_ms"])
         with torch.no_grad():
             for k, fn in variants.items():
                 times[k].append(timed(fn, a.iters, 10))
     med = {k: statistics.median(v) for k, v in times.items()}
-    best32 = min(med[k] for k in med if k.endswith("fp32") and k != "ours_fp32")
+    best32 = min(med[k] for k in med if k.endswith("fp32") and k not in ours)
     best16 = min(med[k] for k in med if k.endswith("bf16"))
     print(json.dumps({"model": name, "ms": med, "rounds": a.rounds, "iters": a.iters,
                       "ours_over_best_torch_fp32": med["ours_fp32"] / best32,

@@ -12,7 +12,9 @@
 # (rtol 1e-3, atol 1e-4), then bench/gpu_peer.py times it against torch
 # eager, the eager forward as one CUDA graph, and torch.compile, fp32 and
 # bf16, alternating rounds in one process; medians and ratios go to
-# DIR/results.jsonl and a table on stdout. Default models: all six;
+# DIR/results.jsonl and a table on stdout. An artifact of an earlier
+# compiler placed at DIR/models/M/baseline is timed in the same rounds
+# (baseline_fp32), for before/after figures. Default models: all six;
 # GPU_BENCH_ROUNDS (5) and GPU_BENCH_ITERS (100) set the rounds and the
 # inferences timed per round.
 set -uo pipefail
@@ -54,14 +56,25 @@ run() {
       continue
     fi
     echo "== $m: latency against torch"
+    # An artifact of an earlier compiler beside it is timed in the same rounds.
+    local baseline=""
+    [ -d "$dir/models/$m/baseline" ] && baseline="$dir/models/$m/baseline"
     python3 "$dir/gpu_peer.py" --zoo-script "$dir/export_zoo.py" --model "$m" \
       --art "$dir/models/$m/artifact" --run "$dir/bin/autoglm-run" \
+      ${baseline:+--baseline "$baseline"} \
       --rounds "${GPU_BENCH_ROUNDS:-5}" --iters "${GPU_BENCH_ITERS:-100}" | tee -a "$dir/results.jsonl" ||
       fail=1
   done
   python3 - "$dir/results.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if any("baseline_fp32" in r.get("ms", {}) for r in rows):
+    print("| model | baseline fp32 ms | ours fp32 ms | baseline / ours |")
+    print("|---|---|---|---|")
+    for r in rows:
+        t = r.get("ms", {})
+        if "baseline_fp32" in t:
+            print(f"| {r['model']} | {t['baseline_fp32']:.3f} | {t['ours_fp32']:.3f} | {t['baseline_fp32'] / t['ours_fp32']:.2f} |")
 print("| model | ours fp32 ms | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:

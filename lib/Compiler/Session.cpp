@@ -277,6 +277,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
   // Block-sparse linears are CPU vector kernels too.
   linalgOptions.sparseDensity = target.family == "cpu" ? o.sparseDensity : 0.0;
   linalgOptions.sparseParallel = o.parallel && target.threads;
+  linalgOptions.gatherPads = target.family == "gpu";
   buildAutoGLMToLinalgPipeline(pm, linalgOptions);
   if (!stopAtLinalg) {
     CodegenOptions codegen;

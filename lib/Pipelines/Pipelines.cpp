@@ -83,6 +83,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   conversion.winograd = options.winograd;
   conversion.sparseDensity = options.sparseDensity;
   conversion.sparseParallel = options.sparseParallel;
+  conversion.gatherPads = options.gatherPads;
   pm.addPass(createConvertAutoGLMToLinalg(conversion));
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());
@@ -104,6 +105,10 @@ static void addBufferizeAndPlanMemory(OpPassManager &pm) {
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCPUPlanMemory());
+  // Views of the arena that name the same bytes become one value, so a copy
+  // of a view onto itself (an insert_slice bufferized in place) folds away.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createMemrefCopyToLinalg());
 }
 
@@ -183,6 +188,7 @@ void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipeline
   pm.addPass(createGPUPrepare());
   // The same liveness plan as on the CPU: one device arena per context.
   addBufferizeAndPlanMemory(pm);
+  pm.addPass(createGPULowerReductions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   GPUMapLoopsOptions map;
@@ -265,6 +271,7 @@ void mlir::autoglm::registerAutoGLMPipelines() {
       [](OpPassManager &pm) {
         LinalgPipelineOptions linalg;
         linalg.winograd = false;
+        linalg.gatherPads = true;
         buildAutoGLMToLinalgPipeline(pm, linalg);
         buildGPUCodegenPipeline(pm);
       });

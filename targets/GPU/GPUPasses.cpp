@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/SymbolTable.h"
@@ -21,6 +23,7 @@
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_GPUPREPARE
 #define GEN_PASS_DEF_GPUMAPLOOPS
+#define GEN_PASS_DEF_GPULOWERREDUCTIONS
 #define GEN_PASS_DEF_GPUMERGEKERNELMODULES
 #define GEN_PASS_DEF_GPUDEFINEMATHFUNCTIONS
 #include "autoglm/Target/Passes.h.inc"
@@ -227,6 +230,376 @@ struct GPUMapLoopsPass : autoglm::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
           return signalPassFailure();
       }
     }
+  }
+};
+
+/// Whether `map` reads loop dim `d`.
+bool usesDim(AffineMap map, unsigned d) {
+  return llvm::any_of(map.getResults(), [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+}
+
+struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerReductionsPass> {
+  using GPULowerReductionsBase::GPULowerReductionsBase;
+
+  static bool applies(linalg::GenericOp op) {
+    if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+        op.getNumDpsInits() != 1 || op.getNumLoops() == 0)
+      return false;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return false;
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction && usesDim(out, d))
+        return false;
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *o) {
+      return isa<MemRefType>(o->get().getType()) || o->get().getType().isIntOrIndexOrFloat();
+    });
+  }
+
+  /// The parallel dim a thread tiles, or -1: not the innermost parallel dim;
+  /// the one most inputs read across a warp (they use the innermost dim)
+  /// do not depend on.
+  static int tileDim(linalg::GenericOp op, ArrayRef<unsigned> parallel) {
+    if (parallel.size() < 2)
+      return -1;
+    unsigned inner = parallel.back();
+    int best = -1, bestScore = 0;
+    for (unsigned d : parallel.drop_back()) {
+      int score = 0;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        AffineMap m = op.getMatchingIndexingMap(in);
+        if (usesDim(m, inner) && !usesDim(m, d))
+          ++score;
+      }
+      if (score > bestScore) {
+        best = d;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : map.getResults()) {
+      if (auto d = dyn_cast<AffineDimExpr>(e)) {
+        idx.push_back(ivs[d.getPosition()]);
+        continue;
+      }
+      idx.push_back(
+          affine::AffineApplyOp::create(b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+    }
+    return idx;
+  }
+
+  /// The memory op next to `op` in its block (before it with `before`),
+  /// skipping ops that touch no memory.
+  static Operation *neighbour(Operation *op, bool before) {
+    for (Operation *n = before ? op->getPrevNode() : op->getNextNode(); n;
+         n = before ? n->getPrevNode() : n->getNextNode())
+      if (n->getNumRegions() != 0 || !isMemoryEffectFree(n))
+        return n;
+    return nullptr;
+  }
+
+  /// An op that only initializes `out` before the reduction: a fill, or an
+  /// elementwise generic (a bias broadcast) writing all of `out` through an
+  /// identity map without reading it. Its value becomes the accumulators'
+  /// start, and the op goes.
+  static linalg::LinalgOp initProducer(linalg::GenericOp op, Value out) {
+    auto p = dyn_cast_or_null<linalg::LinalgOp>(neighbour(op, /*before=*/true));
+    if (!p || !isa<linalg::FillOp, linalg::GenericOp>(p) || !p.hasPureBufferSemantics() ||
+        p.getNumDpsInits() != 1 || p.getDpsInitOperand(0)->get() != out ||
+        p.getNumReductionLoops() != 0 ||
+        !p.getMatchingIndexingMap(p.getDpsInitOperand(0)).isIdentity() ||
+        p.payloadUsesValueFromOperand(p.getDpsInitOperand(0)))
+      return nullptr;
+    for (OpOperand *in : p.getDpsInputOperands())
+      if (in->get() == out)
+        return nullptr;
+    return p;
+  }
+
+  /// An elementwise generic right after the reduction that rewrites `out`
+  /// in place (a ReLU, a residual add): applied to the accumulators before
+  /// the one store, and the op goes.
+  static linalg::GenericOp epilogueConsumer(linalg::GenericOp op, Value out) {
+    auto e = dyn_cast_or_null<linalg::GenericOp>(neighbour(op, /*before=*/false));
+    if (!e || !e.hasPureBufferSemantics() || e.getNumDpsInits() != 1 ||
+        e.getDpsInitOperand(0)->get() != out || e.getNumReductionLoops() != 0 ||
+        !e.getMatchingIndexingMap(e.getDpsInitOperand(0)).isIdentity())
+      return nullptr;
+    for (OpOperand *in : e.getDpsInputOperands())
+      if (in->get() == out && !e.getMatchingIndexingMap(in).isIdentity())
+        return nullptr;
+    return e;
+  }
+
+  /// Clones `g`'s payload at the point `at` of its (identity-mapped) output;
+  /// operands equal to `out` read `current`.
+  Value applyPayload(OpBuilder &b, Location loc, linalg::LinalgOp g, Value out, Value current,
+                     ArrayRef<Value> at) {
+    if (auto fill = dyn_cast<linalg::FillOp>(g.getOperation()))
+      return fill.getInputs()[0];
+    Block *body = g.getBlock();
+    IRMapping map;
+    for (OpOperand &o : g->getOpOperands()) {
+      Value arg = body->getArgument(o.getOperandNumber());
+      Value v = o.get();
+      if (v == out)
+        map.map(arg, current);
+      else if (isa<MemRefType>(v.getType()))
+        map.map(arg, memref::LoadOp::create(b, loc, v,
+                                            indices(b, loc, g.getMatchingIndexingMap(&o), at)));
+      else
+        map.map(arg, v);
+    }
+    for (Operation &inner : body->without_terminator()) {
+      if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+        map.map(idx.getResult(), at[idx.getDim()]);
+        continue;
+      }
+      b.clone(inner, map);
+    }
+    return map.lookupOrDefault(body->getTerminator()->getOperand(0));
+  }
+
+  /// The op that folds each step into the accumulator, when the payload
+  /// is `acc = combine(acc, f(inputs))` with an associative combine whose
+  /// identity is known (then lanes can each fold a share and merge).
+  static Operation *combiner(linalg::GenericOp op, TypedAttr &identity) {
+    Block *body = op.getBody();
+    BlockArgument acc = body->getArgument(op.getDpsInitOperand(0)->getOperandNumber());
+    Value y = body->getTerminator()->getOperand(0);
+    Operation *c = y.getDefiningOp();
+    if (!c || c->getBlock() != body || c->getNumOperands() != 2 || !acc.hasOneUse() ||
+        (c->getOperand(0) != acc && c->getOperand(1) != acc))
+      return nullptr;
+    Type t = acc.getType();
+    Builder b(op.getContext());
+    if (t.isF32()) {
+      auto f = [&](double v) { return b.getF32FloatAttr(v); };
+      double inf = std::numeric_limits<double>::infinity();
+      if (isa<arith::AddFOp>(c))
+        identity = f(0.0);
+      else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(c))
+        identity = f(-inf);
+      else if (isa<arith::MinimumFOp, arith::MinNumFOp>(c))
+        identity = f(inf);
+      else
+        return nullptr;
+      return c;
+    }
+    if (t.isInteger(32) && isa<arith::AddIOp>(c)) {
+      identity = b.getI32IntegerAttr(0);
+      return c;
+    }
+    return nullptr;
+  }
+
+  void lower(linalg::GenericOp op) {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<unsigned> parallel, reduction;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      (it == utils::IteratorType::parallel ? parallel : reduction).push_back(d);
+    int64_t outputs = 1;
+    for (unsigned d : parallel)
+      outputs *= ranges[d];
+    // Too few outputs to fill the GPU with one thread each: a warp per
+    // output, its lanes sharing the longest reduction dim.
+    constexpr int64_t kLanes = 32;
+    TypedAttr identity;
+    Operation *combine = nullptr;
+    int split = -1;
+    if (outputs < warpBelow && (combine = combiner(op, identity))) {
+      for (unsigned d : reduction)
+        if (ranges[d] >= kLanes && (split < 0 || ranges[d] > ranges[split]))
+          split = d;
+    }
+    bool warp = split >= 0;
+    // A warp's 32 lanes: `groups` shares of the reduction times `points`
+    // neighbouring outputs along the innermost parallel dim (the fastest
+    // lanes, so that their loads stay coalesced). Enough shares to give the
+    // GPU ~256K threads, the rest of the warp to points.
+    int64_t groups = kLanes, points = 1;
+    unsigned innerDim = parallel.empty() ? 0 : parallel.back();
+    if (warp && !parallel.empty()) {
+      groups = 2;
+      while (groups < kLanes && outputs * groups < 262144)
+        groups *= 2;
+      points = kLanes / groups;
+      while (points > 1 && ranges[innerDim] % points)
+        points /= 2;
+      groups = kLanes / points;
+    }
+    int t = warp ? -1 : tileDim(op, parallel);
+    int64_t factor = 1;
+    if (t >= 0)
+      for (int64_t f = tile; f >= 2; f /= 2)
+        if (ranges[t] % f == 0 && outputs / f >= minThreads) {
+          factor = f;
+          break;
+        }
+    Value out = op.getDpsInitOperand(0)->get();
+    linalg::LinalgOp init = fuse ? initProducer(op, out) : nullptr;
+    linalg::GenericOp epilogue = fuse ? epilogueConsumer(op, out) : nullptr;
+    // The epilogue's operands may be views formed after the reduction.
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Value c0 = index(0), c1 = index(1);
+    SmallVector<Value> lbs, ubs, steps;
+    for (unsigned d : parallel) {
+      lbs.push_back(c0);
+      ubs.push_back(index(warp && d == innerDim ? ranges[d] / points : ranges[d]));
+      steps.push_back((int)d == t ? index(factor) : c1);
+    }
+    // The lanes of a warp (share, then point): the innermost dims, so that
+    // they are consecutive threads. A full reduction without them runs in
+    // one thread.
+    if (warp) {
+      for (int64_t n : {groups, points}) {
+        if (n == points && points == 1)
+          continue;
+        lbs.push_back(c0);
+        ubs.push_back(index(n));
+        steps.push_back(c1);
+      }
+    } else if (parallel.empty()) {
+      lbs.push_back(c0);
+      ubs.push_back(c1);
+      steps.push_back(c1);
+    }
+    OpOperand *outOperand = op.getDpsInitOperand(0);
+    AffineMap outMap = op.getMatchingIndexingMap(outOperand);
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    b.setInsertionPointToStart(loop.getBody());
+    unsigned np = parallel.size();
+    Value lane = warp ? loop.getInductionVars()[np] : Value();
+    // ivs[u][d]: the loop dims of the thread's u-th output.
+    SmallVector<SmallVector<Value>> ivs(factor, SmallVector<Value>(op.getNumLoops()));
+    for (auto [i, d] : llvm::enumerate(parallel))
+      for (int64_t u = 0; u < factor; ++u) {
+        Value iv = loop.getInductionVars()[i];
+        if (warp && d == innerDim && points > 1 && u == 0)
+          iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, iv, index(points)),
+                                     loop.getInductionVars()[np + 1]);
+        ivs[u][d] =
+            u == 0 || (int)d != t ? iv : arith::AddIOp::create(b, loc, iv, index(u)).getResult();
+      }
+    SmallVector<SmallVector<Value>> at;
+    for (int64_t u = 0; u < factor; ++u)
+      at.push_back(indices(b, loc, outMap, ivs[u]));
+    SmallVector<Value> inits;
+    for (int64_t u = 0; u < factor; ++u)
+      inits.push_back(init ? applyPayload(b, loc, init, out, Value(), at[u])
+                           : memref::LoadOp::create(b, loc, out, at[u]).getResult());
+    Value lane0;
+    if (warp) {
+      // Lane 0 starts from the output's start value, the others from the
+      // combine's identity.
+      lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
+      Value id = arith::ConstantOp::create(b, loc, identity);
+      inits[0] = arith::SelectOp::create(b, loc, lane0, inits[0], id);
+    }
+    // Nested reduction loops carry the accumulators.
+    SmallVector<scf::ForOp> fors;
+    ValueRange accs = inits;
+    for (unsigned d : reduction) {
+      bool shared = warp && (int)d == split;
+      auto f = scf::ForOp::create(b, loc, shared ? lane : c0, index(ranges[d]),
+                                  shared ? index(groups) : c1, accs);
+      fors.push_back(f);
+      b.setInsertionPointToStart(f.getBody());
+      for (int64_t u = 0; u < factor; ++u)
+        ivs[u][d] = f.getInductionVar();
+      accs = f.getRegionIterArgs();
+    }
+    Block *body = op.getBody();
+    // Loads an input does not depend on the tiled dim for are made once.
+    llvm::DenseMap<std::pair<unsigned, int64_t>, Value> loaded;
+    SmallVector<Value> next;
+    for (int64_t u = 0; u < factor; ++u) {
+      IRMapping map;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        Value v = in->get();
+        Value arg = body->getArgument(in->getOperandNumber());
+        if (!isa<MemRefType>(v.getType())) {
+          map.map(arg, v);
+          continue;
+        }
+        AffineMap m = op.getMatchingIndexingMap(in);
+        int64_t key = t >= 0 && usesDim(m, t) ? u : -1;
+        auto &slot = loaded[{in->getOperandNumber(), key}];
+        if (!slot)
+          slot = memref::LoadOp::create(b, loc, v, indices(b, loc, m, ivs[u]));
+        map.map(arg, slot);
+      }
+      map.map(body->getArgument(outOperand->getOperandNumber()), accs[u]);
+      for (Operation &inner : body->without_terminator()) {
+        if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+          map.map(idx.getResult(), ivs[u][idx.getDim()]);
+          continue;
+        }
+        b.clone(inner, map);
+      }
+      next.push_back(map.lookupOrDefault(body->getTerminator()->getOperand(0)));
+    }
+    // Close the loops from the innermost out.
+    for (int i = (int)fors.size() - 1; i >= 0; --i) {
+      b.setInsertionPointToEnd(fors[i].getBody());
+      scf::YieldOp::create(b, loc, next);
+      next.assign(fors[i].getResults().begin(), fors[i].getResults().end());
+      b.setInsertionPointAfter(fors[i]);
+    }
+    if (warp) {
+      // Butterfly across the warp's lanes; lane 0 stores.
+      for (int64_t offset = kLanes / 2; offset >= points; offset /= 2) {
+        auto shuffle = gpu::ShuffleOp::create(b, loc, next[0], (int32_t)offset, (int32_t)kLanes,
+                                              gpu::ShuffleMode::XOR);
+        OperationState state(loc, combine->getName());
+        state.addOperands({next[0], shuffle.getShuffleResult()});
+        state.addTypes(next[0].getType());
+        state.addAttributes(combine->getAttrs());
+        next[0] = b.create(state)->getResult(0);
+      }
+      auto only = scf::IfOp::create(b, loc, lane0, /*withElseRegion=*/false);
+      b.setInsertionPointToStart(only.thenBlock());
+    }
+    for (int64_t u = 0; u < factor; ++u) {
+      Value v = epilogue ? applyPayload(b, loc, epilogue, out, next[u], at[u]) : next[u];
+      memref::StoreOp::create(b, loc, v, out, at[u]);
+    }
+    // a + b * c as one rounding (a fused multiply-add), as on the CPU: the
+    // NVPTX and AMDGPU backends contract the pair when both allow it.
+    auto contract = arith::FastMathFlagsAttr::get(op.getContext(), arith::FastMathFlags::contract);
+    loop.walk([&](arith::AddFOp add) {
+      for (Value v : add->getOperands())
+        if (auto mul = v.getDefiningOp<arith::MulFOp>(); mul && mul->hasOneUse()) {
+          mul.setFastmathAttr(contract);
+          add.setFastmathAttr(contract);
+        }
+    });
+    op.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
+  void runOnOperation() override {
+    if (tile < 1 || (tile & (tile - 1))) {
+      getOperation().emitError("tile must be a power of two");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (applies(op))
+        ops.push_back(op);
+    });
+    for (linalg::GenericOp op : ops)
+      lower(op);
   }
 };
 

@@ -60,6 +60,9 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
               "block-sparse kernels (0: never)">,
        Option<"sparseParallel", "sparse-parallel", "bool", /*default=*/"false",
               "The block-sparse kernels' groups of 16 outputs run as an scf.forall (threads)">,
+       Option<"gatherPads", "gather-pads", "bool", /*default=*/"false",
+              "Constant pads as one op that reads the source or the pad value per point "
+              "(GPU: one kernel) instead of an interior copy and border fills">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",

@@ -36,6 +36,8 @@ struct LinalgPipelineOptions {
   double sparseDensity = 0.0;
   /// ... on the CPU backend's threads (scf.forall).
   bool sparseParallel = false;
+  /// Constant pads as one gather-style op (GPU) rather than copy + fills.
+  bool gatherPads = false;
 };
 
 /// autoglm (optimized) -> linalg on tensors, then the contract check.

@@ -339,6 +339,46 @@ def GPUPrepare : Pass<"autoglm-gpu-prepare", "ModuleOp"> {
   ];
 }
 
+def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
+  let summary = "Reductions as thread loops with register accumulators and register tiles";
+  let description = [{
+    Runs on the bufferized model, before convert-linalg-to-parallel-loops.
+    Each linalg.generic with reduction dims and one output (static extents)
+    becomes an scf.parallel over its parallel dims whose thread keeps its
+    accumulators in registers through scf.for iter_args (the upstream loop
+    lowering loads and stores the output element at every reduction step),
+    with `a + b * c` as one fused multiply-add. A thread computes `tile`
+    outputs along one parallel dim (not the innermost, which stays across
+    the threads of a warp for coalesced loads) that an input read by
+    neighbouring threads does not depend on: that load is then made once
+    and used `tile` times. The tile shrinks (8, 4, 2, 1) until the loop
+    keeps at least `min-threads` threads. With `fuse`, the op right before
+    that only initializes the output (a fill, a bias broadcast) becomes the
+    accumulators' start, and an elementwise op right after that rewrites
+    the output in place (ReLU, a residual add) is applied before the one
+    store: one kernel where there were three. An op with fewer than
+    `warp-below` outputs (too few threads to fill the GPU) whose payload
+    folds with an associative combine (+, max, min) runs a warp per output
+    instead: each lane folds every 32nd step of the longest reduction dim
+    from the combine's identity (lane 0 from the output's start value), a
+    gpu.shuffle butterfly merges the lanes and lane 0 stores.
+  }];
+  let options = [Option<"tile", "tile", "int64_t", /*default=*/"8",
+                        "Most outputs per thread (1: none)">,
+                 Option<"minThreads", "min-threads", "int64_t", /*default=*/"32768",
+                        "Threads a tiled loop keeps at least">,
+                 Option<"warpBelow", "warp-below", "int64_t", /*default=*/"8192",
+                        "Reductions with fewer outputs than this (and a combine such as "
+                        "+ or max) run a warp per output, its lanes sharing the longest "
+                        "reduction dim of at least 32 (0: never)">,
+                 Option<"fuse", "fuse", "bool", /*default=*/"true",
+                        "Fuse the output's initialization and an in-place elementwise epilogue">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect"];
+}
+
 def GPUMapLoops : Pass<"autoglm-gpu-map-loops", "ModuleOp"> {
   let summary = "Map the model function's parallel loops to GPU blocks and threads";
   let description = [{

@@ -163,7 +163,7 @@ struct ConvertAutoGLMToLinalgPass
     populateReturnOpTypeConversionPattern(patterns, tc);
     populateCallOpTypeConversionPattern(patterns, tc);
     if (failed(applyPartialConversion(module, target, std::move(patterns))) ||
-        failed(lowerFunctionBoundary(module)))
+        failed(lowering::expandPads(module, gatherPads)) || failed(lowerFunctionBoundary(module)))
       signalPassFailure();
   }
 };

@@ -762,6 +762,26 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
   if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
       llvm::all_of(high, [](int64_t v) { return v == 0; }))
     return src;
+  // A tensor.pad for now: expandPads picks the target's form once the
+  // conversion is done.
+  auto t = cast<RankedTensorType>(src.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    shape.push_back(t.isDynamicDim(i) ? ShapedType::kDynamic : t.getDimSize(i) + low[i] + high[i]);
+  SmallVector<OpFoldResult> lo, hi;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    lo.push_back(b.getIndexAttr(low[i]));
+    hi.push_back(b.getIndexAttr(high[i]));
+  }
+  return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, t.getElementType()), src, lo,
+                               hi, padValue);
+}
+
+/// The source copied into the interior of a new buffer, then only the
+/// border filled (tensor.pad would fill the whole buffer first): the CPU
+/// backend chunks each part across threads like any other op.
+static Value padByCopy(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
+                       ArrayRef<int64_t> high, Value padValue) {
   auto t = cast<RankedTensorType>(src.getType());
   int64_t rank = t.getRank();
   // Extents as index values where open (folded to constants where static).
@@ -775,8 +795,6 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
     shape.push_back(plus(sizes[i], low[i] + high[i]));
     lo.push_back(b.getIndexAttr(low[i]));
   }
-  // The source copied into the interior of a new buffer, then only the
-  // border filled (tensor.pad would fill the whole buffer first).
   Value padded = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
   // The interior copy as a linalg op, so the CPU backend can chunk it
   // across threads like any other op.
@@ -796,6 +814,79 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
       padded = tensor::InsertSliceOp::create(b, loc, filled, padded, so, ss, ones);
     }
   return padded;
+}
+
+/// One op: each point of the padded tensor reads the source where it lies
+/// inside, else the pad value (GPU: one kernel instead of a copy and a fill
+/// per border slab).
+static Value padByGather(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
+                         ArrayRef<int64_t> high, Value padValue) {
+  auto t = cast<RankedTensorType>(src.getType());
+  int64_t rank = t.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, src), shape;
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(
+        affine::makeComposedFoldedAffineApply(b, loc, s0 + (low[i] + high[i]), {sizes[i]}));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto g = linalg::GenericOp::create(
+      b, loc, empty.getType(), ValueRange{}, ValueRange{empty}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+        Value inside;
+        SmallVector<Value> at;
+        for (int64_t i = 0; i < rank; ++i) {
+          Value idx = linalg::IndexOp::create(nb, nl, i);
+          Value in =
+              arith::SubIOp::create(nb, nl, idx, arith::ConstantIndexOp::create(nb, nl, low[i]));
+          Value extent = getValueOrCreateConstantIndexOp(nb, nl, sizes[i]);
+          Value ok = arith::AndIOp::create(
+              nb, nl, arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, in, zero),
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, in, extent));
+          inside = inside ? arith::AndIOp::create(nb, nl, inside, ok).getResult() : ok;
+          at.push_back(in);
+        }
+        // Outside, read element 0 (in bounds) and discard it.
+        for (Value &i : at)
+          i = arith::SelectOp::create(nb, nl, inside, i, zero);
+        Value v = tensor::ExtractOp::create(nb, nl, src, at);
+        linalg::YieldOp::create(nb, nl,
+                                arith::SelectOp::create(nb, nl, inside, v, padValue).getResult());
+      });
+  return g.getResult(0);
+}
+
+LogicalResult lowering::expandPads(Operation *root, bool gather) {
+  SmallVector<tensor::PadOp> pads;
+  root->walk([&](tensor::PadOp p) { pads.push_back(p); });
+  for (tensor::PadOp p : pads) {
+    Value padValue = p.getConstantPaddingValue();
+    if (!padValue)
+      return p.emitError("a pad with a computed pad value is not lowered");
+    SmallVector<int64_t> low, high;
+    for (OpFoldResult r : p.getMixedLowPad()) {
+      auto v = getConstantIntValue(r);
+      if (!v)
+        return p.emitError("a pad with open amounts is not lowered");
+      low.push_back(*v);
+    }
+    for (OpFoldResult r : p.getMixedHighPad()) {
+      auto v = getConstantIntValue(r);
+      if (!v)
+        return p.emitError("a pad with open amounts is not lowered");
+      high.push_back(*v);
+    }
+    OpBuilder b(p);
+    Value r = gather ? padByGather(b, p.getLoc(), p.getSource(), low, high, padValue)
+                     : padByCopy(b, p.getLoc(), p.getSource(), low, high, padValue);
+    if (r.getType() != p.getType())
+      r = tensor::CastOp::create(b, p.getLoc(), p.getType(), r);
+    p.replaceAllUsesWith(r);
+    p.erase();
+  }
+  return success();
 }
 
 std::vector<float> lowering::constantFloats(Value v) {

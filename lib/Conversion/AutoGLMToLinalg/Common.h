@@ -184,9 +184,15 @@ Value buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, Value w, E
                     ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
                     int64_t group, RankedTensorType resTy);
 
-/// tensor.pad by static amounts per dim (no-op when all are zero).
+/// tensor.pad by static amounts per dim (no-op when all are zero); the
+/// conversion expands it after (expandPads).
 Value padConstant(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
                   ArrayRef<int64_t> high, Value padValue);
+
+/// Every tensor.pad with static amounts and a constant value under `root`
+/// as linalg: an interior copy and border fills (CPU), or with `gather`
+/// one op that selects source or pad value per point (GPU).
+LogicalResult expandPads(Operation *root, bool gather);
 
 /// Reshape between static shapes with tensor.collapse_shape/expand_shape;
 /// with open extents, only a direct collapse or expand (null otherwise).
