@@ -57,15 +57,17 @@ def main():
         # Each inference launches a kernel `per` times; +1 run for the first.
         med = statistics.median(ts) * per
         info = launches.get(name, [(None, {})])[0]
-        rows.append((med, name, info[0], info[1].get("grid"), info[1].get("block")))
+        rows.append((med, name, info[0], info[1].get("grid"), info[1].get("block"),
+                     info[1].get("node", "")))
     rows.sort(reverse=True)
     total = sum(r[0] for r in rows)
     print(f"{len(gpu['launches'])} launches, {len(times)} kernels timed; "
           f"kernel time per inference {total:.1f} us")
-    print("| kernel | launch | grid | block | us | share |")
-    print("|---|---|---|---|---|---|")
-    for med, name, idx, grid, block in rows[:a.top]:
-        print(f"| {name} | {idx} | {grid} | {block} | {med:.1f} | {100 * med / total:.1f}% |")
+    print("| kernel | ONNX node | launch | grid | block | us | share |")
+    print("|---|---|---|---|---|---|---|")
+    for med, name, idx, grid, block, node in rows[:a.top]:
+        print(f"| {name} | {node} | {idx} | {grid} | {block} | {med:.1f} | "
+              f"{100 * med / total:.1f}% |")
     return 0
 
 

@@ -173,7 +173,9 @@ CUresult launch(const CudaContext &c, size_t i) {
 
 std::string launchName(const CudaContext &c, size_t i) {
   const GpuPlan &p = *c.model->plan;
-  return "gpu launch " + std::to_string(i) + " (kernel " + p.kernels[p.launches[i].kernel] + ")";
+  const GpuLaunch &l = p.launches[i];
+  return "gpu launch " + std::to_string(i) + " (kernel " + p.kernels[l.kernel] +
+         (l.node.empty() ? "" : ", ONNX node " + l.node) + ")";
 }
 
 /// Records the launches into a CUDA graph and instantiates it; false (and

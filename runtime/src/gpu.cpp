@@ -370,6 +370,8 @@ bool parseGpuPlan(const json &m, const std::string &dir, const std::vector<size_
         kernel = " (kernel " + plan.kernels[j["kernel"].get<size_t>()] + ")";
       return fail("gpu launch " + std::to_string(i) + kernel + ": " + err);
     }
+    if (j.contains("node") && j["node"].is_string())
+      l.node = j["node"].get<std::string>();
     plan.launches.push_back(std::move(l));
   }
   return true;

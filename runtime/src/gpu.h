@@ -35,6 +35,7 @@ struct GpuLaunch {
   unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
   unsigned sharedBytes = 0;
   std::vector<GpuArg> args;
+  std::string node; // the ONNX node it computes, where the manifest says
 };
 
 struct GpuPlan {

@@ -266,6 +266,16 @@ struct PlanBuilder {
       };
       nlohmann::ordered_json l;
       l["kernel"] = it->second;
+      // The ONNX node the kernel computes (its first name location), so a
+      // profile or a run-time error can name it.
+      std::string node;
+      launch->getLoc()->walk([&](Location loc) {
+        if (auto n = dyn_cast<NameLoc>(loc); n && node.empty())
+          node = n.getName().str();
+        return WalkResult::advance();
+      });
+      if (!node.empty())
+        l["node"] = node;
       if (failed(dims({launch.getGridSizeX(), launch.getGridSizeY(), launch.getGridSizeZ()},
                       l["grid"])) ||
           failed(dims({launch.getBlockSizeX(), launch.getBlockSizeY(), launch.getBlockSizeZ()},
