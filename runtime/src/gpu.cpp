@@ -201,10 +201,17 @@ bool parseLaunch(const json &j, const GpuPlan &plan, const std::vector<size_t> &
   }
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "kernel" && it.key() != "grid" && it.key() != "block" &&
-        it.key() != "shared_bytes" && it.key() != "args") {
+        it.key() != "shared_bytes" && it.key() != "args" && it.key() != "node") {
       error = "unknown key '" + it.key() + "'";
       return false;
     }
+  if (j.contains("node")) {
+    if (!j["node"].is_string()) {
+      error = "\"node\" is not a string";
+      return false;
+    }
+    l.node = j["node"].get<std::string>();
+  }
   uint64_t k = 0;
   if (!j.contains("kernel") || !getUnsigned(j["kernel"], uint64_t(1) << 32, k)) {
     error = "\"kernel\" is missing or not a non-negative integer";
@@ -370,8 +377,6 @@ bool parseGpuPlan(const json &m, const std::string &dir, const std::vector<size_
         kernel = " (kernel " + plan.kernels[j["kernel"].get<size_t>()] + ")";
       return fail("gpu launch " + std::to_string(i) + kernel + ": " + err);
     }
-    if (j.contains("node") && j["node"].is_string())
-      l.node = j["node"].get<std::string>();
     plan.launches.push_back(std::move(l));
   }
   return true;
