@@ -253,6 +253,17 @@ LogicalResult checkExcludes(ModuleOp module, const std::vector<std::string> &exc
   return success();
 }
 
+// Runs one quantization pass whose options take the excluded node names.
+template <typename Options, typename Create>
+LogicalResult runWithExcludes(MLIRContext &ctx, ModuleOp module,
+                              const std::vector<std::string> &exclude, Create create) {
+  PassManager pm(&ctx);
+  Options options;
+  options.exclude.assign(exclude.begin(), exclude.end());
+  pm.addPass(create(options));
+  return pm.run(module);
+}
+
 } // namespace
 
 LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
@@ -275,11 +286,9 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
 
   // 1. Which ops: conv / linear / matmul with constant weights, less the
   // excluded nodes.
-  PassManager mark(&context());
-  QuantMarkOptions markOptions;
-  markOptions.exclude.assign(o.exclude.begin(), o.exclude.end());
-  mark.addPass(createQuantMark(markOptions));
-  if (failed(mark.run(module)))
+  if (failed(runWithExcludes<QuantMarkOptions>(
+          context(), module, o.exclude,
+          [](const QuantMarkOptions &x) { return createQuantMark(x); })))
     return failure();
   std::map<int64_t, Operation *> marked;
   module.walk([&](Operation *op) {
@@ -506,11 +515,9 @@ LogicalResult CompileSession::quantizeWeights(ModuleOp module, const CompileOpti
                                               nlohmann::ordered_json &report, std::string &error) {
   if (failed(checkExcludes(module, o.exclude, error)))
     return failure();
-  PassManager pm(&context());
-  QuantWeightsOptions options;
-  options.exclude.assign(o.exclude.begin(), o.exclude.end());
-  pm.addPass(createQuantWeights(options));
-  if (failed(pm.run(module)))
+  if (failed(runWithExcludes<QuantWeightsOptions>(
+          context(), module, o.exclude,
+          [](const QuantWeightsOptions &x) { return createQuantWeights(x); })))
     return failure();
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   if (auto entries = module->getAttrOfType<ArrayAttr>("autoglm.weight_quant_report"))
