@@ -56,6 +56,9 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--baseline", help="another artifact of the model (an earlier compiler), "
                     "timed in the same rounds as baseline_fp32")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
+                    help="an artifact of the model compiled with other options, timed in the "
+                    "same rounds as variant:NAME")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iters", type=int, default=100)
     a = ap.parse_args()
@@ -79,6 +82,8 @@ def main():
     ours = {"ours_fp32": a.art}
     if a.baseline:
         ours["baseline_fp32"] = a.baseline
+    for v in a.variant:
+        ours["variant:" + v.split("=", 1)[0]] = v.split("=", 1)[1]
     times = {k: [] for k in [*ours, *variants]}
     for _ in range(a.rounds):
         for key, art in ours.items():

@@ -2,8 +2,10 @@
 #===- run-gpu.sh - the zoo on an NVIDIA GPU against PyTorch --------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-#   bench/run-gpu.sh [MODEL...]                 here, with an NVIDIA GPU and torch
-#   bench/run-gpu.sh --compile-only [MODEL...]  here: write $BUILD/gpu-bench
+#   bench/run-gpu.sh [--variant NAME=TUNING]... [MODEL...]
+#                                               here, with an NVIDIA GPU and torch
+#   bench/run-gpu.sh --compile-only [--variant NAME=TUNING]... [MODEL...]
+#                                               here: write $BUILD/gpu-bench
 #   bench/run-gpu.sh --run-only DIR             on the GPU machine (python3 with
 #                                               torch + torchvision, the driver)
 #
@@ -14,7 +16,9 @@
 # bf16, alternating rounds in one process; medians and ratios go to
 # DIR/results.jsonl and a table on stdout. An artifact of an earlier
 # compiler placed at DIR/models/M/baseline is timed in the same rounds
-# (baseline_fp32), for before/after figures. Default models: all six;
+# (baseline_fp32), for before/after figures; so is each --variant, the
+# model compiled with --gpu-tuning TUNING (NAME_fp32; its weights are a link
+# to the artifact's), checked against torch like it. Default models: all six;
 # GPU_BENCH_ROUNDS (5) and GPU_BENCH_ITERS (100) set the rounds and the
 # inferences timed per round.
 set -uo pipefail
@@ -27,6 +31,11 @@ case "${1:-}" in
 --compile-only) mode=compile; shift ;;
 --run-only) mode=run; dir="${2:?--run-only takes the folder}"; shift 2 ;;
 esac
+variants=()
+while [ "${1:-}" = "--variant" ]; do
+  variants+=("${2:?--variant takes NAME=TUNING}")
+  shift 2
+done
 models="${*:-$ALL}"
 
 compile() {
@@ -40,6 +49,15 @@ compile() {
     "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
       -o "$dir/models/$m/artifact" || return 1
     cp -r "$BUILD/zoo/${m}_op17/test_data_set_0" "$dir/models/$m/"
+    for v in ${variants[@]+"${variants[@]}"}; do
+      local vd="$dir/models/$m/variants/${v%%=*}"
+      echo "== compile $m, variant ${v%%=*}: --gpu-tuning '${v#*=}'"
+      "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
+        --gpu-tuning "${v#*=}" -o "$vd" || return 1
+      if cmp -s "$vd/weights.bin" "$dir/models/$m/artifact/weights.bin"; then
+        ln -sf ../../artifact/weights.bin "$vd/weights.bin"
+      fi
+    done
   done
   echo "run-gpu: $dir ($(du -sh "$dir" | cut -f1))"
 }
@@ -57,11 +75,21 @@ run() {
     fi
     echo "== $m: latency against torch"
     # An artifact of an earlier compiler beside it is timed in the same rounds.
-    local baseline=""
+    local baseline="" extra=()
     [ -d "$dir/models/$m/baseline" ] && baseline="$dir/models/$m/baseline"
+    for vd in "$dir/models/$m"/variants/*; do
+      [ -d "$vd" ] || continue
+      echo "== $m, variant $(basename "$vd"): outputs vs torch"
+      if ! "$dir/bin/autoglm-run" "$vd" --test-data "$dir/models/$m/test_data_set_0" \
+        --rtol 1e-3 --atol 1e-4; then
+        fail=1
+        continue
+      fi
+      extra+=(--variant "$(basename "$vd")=$vd")
+    done
     python3 "$dir/gpu_peer.py" --zoo-script "$dir/export_zoo.py" --model "$m" \
       --art "$dir/models/$m/artifact" --run "$dir/bin/autoglm-run" \
-      ${baseline:+--baseline "$baseline"} \
+      ${baseline:+--baseline "$baseline"} ${extra[@]+"${extra[@]}"} \
       --rounds "${GPU_BENCH_ROUNDS:-5}" --iters "${GPU_BENCH_ITERS:-100}" | tee -a "$dir/results.jsonl" ||
       fail=1
   done
@@ -75,6 +103,15 @@ if any("baseline_fp32" in r.get("ms", {}) for r in rows):
         t = r.get("ms", {})
         if "baseline_fp32" in t:
             print(f"| {r['model']} | {t['baseline_fp32']:.3f} | {t['ours_fp32']:.3f} | {t['baseline_fp32'] / t['ours_fp32']:.2f} |")
+named = sorted({k for r in rows for k in r.get("ms", {}) if k.startswith("variant:")})
+if named:
+    print("| model | ours fp32 ms | " + " | ".join(f"{k[8:]} ms (ours / it)" for k in named) + " |")
+    print("|---|---|" + "---|" * len(named))
+    for r in rows:
+        t = r.get("ms", {})
+        if "ours_fp32" in t:
+            cells = [f"{t[k]:.3f} ({t['ours_fp32'] / t[k]:.2f})" if k in t else "-" for k in named]
+            print(f"| {r['model']} | {t['ours_fp32']:.3f} | " + " | ".join(cells) + " |")
 print("| model | ours fp32 ms | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:

@@ -284,6 +284,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
     codegen.parallel = o.parallel;
     codegen.vectorize = o.vectorize;
     codegen.optLevel = o.optLevel;
+    codegen.gpuTuning = o.gpuTuning;
     backend.buildCodegenPipeline(pm, target, codegen);
   }
   {
@@ -308,6 +309,13 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     return failure();
   if (o.optLevel < 0 || o.optLevel > 3)
     return fail(error, "-O takes 0..3");
+  if (!o.gpuTuning.empty()) {
+    if (target->family != "gpu")
+      return fail(error, "--gpu-tuning applies to GPU targets, not '" + target->name + "'");
+    std::map<std::string, std::string> tuning;
+    if (failed(parseGPUTuning(o.gpuTuning, tuning, error)))
+      return failure();
+  }
   static const char *const emits[] = {"", "mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx"};
   if (!llvm::is_contained(emits, llvm::StringRef(o.emit)))
     return fail(error, "--emit takes mlir, linalg, llvm, asm, obj or pruned-onnx");

@@ -184,16 +184,79 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCPUEntryPoint());
 }
 
+namespace {
+using namespace mlir::autoglm;
+
+/// The GPU passes --gpu-tuning reaches, by short name.
+std::unique_ptr<Pass> createTunablePass(llvm::StringRef name) {
+  if (name == "split-reductions")
+    return createGPUSplitReductions();
+  if (name == "lower-reductions")
+    return createGPULowerReductions();
+  if (name == "map-loops")
+    return createGPUMapLoops();
+  return nullptr;
+}
+
+/// `pass` with the options --gpu-tuning gave it, if any.
+std::unique_ptr<Pass> tuned(std::unique_ptr<Pass> pass, llvm::StringRef name,
+                            const GPUPipelineOptions &options) {
+  auto it = options.tuning.find(name.str());
+  if (it != options.tuning.end())
+    // parseGPUTuning checked them.
+    (void)pass->initializeOptions(it->second, [](const Twine &) { return failure(); });
+  return pass;
+}
+} // namespace
+
+LogicalResult mlir::autoglm::parseGPUTuning(llvm::StringRef text,
+                                            std::map<std::string, std::string> &tuning,
+                                            std::string &error) {
+  text = text.trim();
+  while (!text.empty()) {
+    size_t open = text.find('{');
+    if (open == llvm::StringRef::npos)
+      return error = "--gpu-tuning: expected name{option=value ...}, got '" + text.str() + "'",
+             failure();
+    llvm::StringRef name = text.take_front(open).trim();
+    size_t close = text.find('}', open);
+    if (close == llvm::StringRef::npos)
+      return error = "--gpu-tuning: no closing } after '" + name.str() + "{'", failure();
+    std::unique_ptr<Pass> pass = createTunablePass(name);
+    if (!pass)
+      return error = "--gpu-tuning: unknown pass '" + name.str() +
+                     "' (split-reductions, lower-reductions, map-loops)",
+             failure();
+    llvm::StringRef opts = text.slice(open + 1, close).trim();
+    std::string why;
+    if (failed(pass->initializeOptions(opts, [&](const Twine &msg) {
+          why = msg.str();
+          return failure();
+        })))
+      return error = "--gpu-tuning: " + name.str() + "{" + opts.str() +
+                     "}: " + (why.empty() ? "bad option" : StringRef(why).trim().str()),
+             failure();
+    tuning[name.str()] = opts.str();
+    text = text.drop_front(close + 1).ltrim();
+    if (!text.consume_front(",") && !text.empty())
+      return error = "--gpu-tuning: expected ',' before '" + text.str() + "'", failure();
+    text = text.ltrim();
+  }
+  return success();
+}
+
 void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipelineOptions &options) {
   pm.addPass(createGPUPrepare());
+  // Long reductions with few outputs: partial sums over shares, then a fold.
+  pm.addPass(tuned(createGPUSplitReductions(), "split-reductions", options));
   // The same liveness plan as on the CPU: one device arena per context.
   addBufferizeAndPlanMemory(pm);
-  pm.addPass(createGPULowerReductions());
+  pm.addPass(tuned(createGPULowerReductions(), "lower-reductions", options));
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   GPUMapLoopsOptions map;
   map.blockSize = options.blockSize;
-  pm.addPass(createGPUMapLoops(map));
+  pm.addPass(tuned(createGPUMapLoops(map), "map-loops", options));
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createCanonicalizerPass());
   // Constants become the kernels' own (as parameters they would hide trip

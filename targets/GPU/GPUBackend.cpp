@@ -480,6 +480,9 @@ public:
     gpu.chip = target.cpu;
     gpu.features = target.features;
     gpu.optLevel = std::max(options.optLevel, 1);
+    std::string error;
+    // The session checked the text.
+    (void)parseGPUTuning(options.gpuTuning, gpu.tuning, error);
     buildGPUCodegenPipeline(pm, gpu);
   }
 

@@ -24,6 +24,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_GPUPREPARE
 #define GEN_PASS_DEF_GPUMAPLOOPS
 #define GEN_PASS_DEF_GPULOWERREDUCTIONS
+#define GEN_PASS_DEF_GPUSPLITREDUCTIONS
 #define GEN_PASS_DEF_GPUMERGEKERNELMODULES
 #define GEN_PASS_DEF_GPUDEFINEMATHFUNCTIONS
 #include "autoglm/Target/Passes.h.inc"
@@ -238,6 +239,233 @@ bool usesDim(AffineMap map, unsigned d) {
   return llvm::any_of(map.getResults(), [&](AffineExpr e) { return e.isFunctionOfDim(d); });
 }
 
+/// The op that folds each step into the accumulator, when the payload
+/// is `acc = combine(acc, f(inputs))` with an associative combine whose
+/// identity is known (then lanes can each fold a share and merge).
+Operation *combiner(linalg::GenericOp op, TypedAttr &identity) {
+  Block *body = op.getBody();
+  BlockArgument acc = body->getArgument(op.getDpsInitOperand(0)->getOperandNumber());
+  Value y = body->getTerminator()->getOperand(0);
+  Operation *c = y.getDefiningOp();
+  if (!c || c->getBlock() != body || c->getNumOperands() != 2 || !acc.hasOneUse() ||
+      (c->getOperand(0) != acc && c->getOperand(1) != acc))
+    return nullptr;
+  Type t = acc.getType();
+  Builder b(op.getContext());
+  if (t.isF32()) {
+    auto f = [&](double v) { return b.getF32FloatAttr(v); };
+    double inf = std::numeric_limits<double>::infinity();
+    if (isa<arith::AddFOp>(c))
+      identity = f(0.0);
+    else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(c))
+      identity = f(-inf);
+    else if (isa<arith::MinimumFOp, arith::MinNumFOp>(c))
+      identity = f(inf);
+    else
+      return nullptr;
+    return c;
+  }
+  if (t.isInteger(32) && isa<arith::AddIOp>(c)) {
+    identity = b.getI32IntegerAttr(0);
+    return c;
+  }
+  return nullptr;
+}
+
+struct GPUSplitReductionsPass : autoglm::impl::GPUSplitReductionsBase<GPUSplitReductionsPass> {
+  using GPUSplitReductionsBase::GPUSplitReductionsBase;
+
+  /// The reduction dim to split and its share count, or {-1, 1}.
+  std::pair<int, int64_t> plan(linalg::GenericOp op) const {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t outputs = 1, length = 1;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      (it == utils::IteratorType::parallel ? outputs : length) *= ranges[d];
+    if (outputs < minOutputs || length < minLength || outputs >= targetOutputs)
+      return {-1, 1};
+    // Per reduction dim, the smallest divisor of its extent that reaches
+    // the target (else the largest that keeps the steps); the dim needing
+    // the fewest shares to reach it wins, else the most shares.
+    int best = -1;
+    int64_t bestShares = 1;
+    bool bestReaches = false;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray())) {
+      if (it != utils::IteratorType::reduction || !splittable(op, d))
+        continue;
+      int64_t pick = 1;
+      bool reaches = false;
+      for (int64_t s = 2; s <= ranges[d] && length / s >= minSteps; ++s) {
+        if (ranges[d] % s)
+          continue;
+        pick = s;
+        if ((reaches = outputs * s >= targetOutputs))
+          break;
+      }
+      if (pick < 2)
+        continue;
+      bool better = best < 0 || (reaches && !bestReaches) ||
+                    (reaches && bestReaches && pick < bestShares) ||
+                    (!reaches && !bestReaches && pick > bestShares);
+      if (better) {
+        best = d;
+        bestShares = pick;
+        bestReaches = reaches;
+      }
+    }
+    return {best, bestShares};
+  }
+
+  /// The result position of dim `d` in `map` when it appears there once, as
+  /// the whole result; -1 when it does not appear; -2 otherwise.
+  static int pureResult(AffineMap map, unsigned d) {
+    int at = -1;
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      if (!e.isFunctionOfDim(d))
+        continue;
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (at != -1 || !dim)
+        return -2;
+      at = i;
+    }
+    return at;
+  }
+
+  /// Whether every input reads reduction dim `d` as one whole index (its
+  /// tensor can then be viewed with that extent as shares x share).
+  static bool splittable(linalg::GenericOp op, unsigned d) {
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      return pureResult(op.getMatchingIndexingMap(in), d) != -2;
+    });
+  }
+
+  static bool applies(linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics() || op.getNumReductionLoops() == 0 ||
+        op.getNumDpsInits() != 1 || op.getNumResults() != 1 ||
+        llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic) ||
+        !op.getBody()->getOps<linalg::IndexOp>().empty())
+      return false;
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (!out.isProjectedPermutation())
+      return false;
+    TypedAttr identity;
+    return combiner(op, identity) != nullptr;
+  }
+
+  void split(linalg::GenericOp op, unsigned k, int64_t shares) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    TypedAttr identity;
+    Operation *combine = combiner(op, identity);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned n = op.getNumLoops();
+    int64_t share = ranges[k] / shares;
+    // Dim d becomes d + 1 and the shares the new dim 0; an input that reads
+    // the split dim k is viewed with that extent as shares x share, read at
+    // (0, k + 1).
+    SmallVector<AffineExpr> subst;
+    for (unsigned d = 0; d < n; ++d)
+      subst.push_back(getAffineDimExpr(d + 1, ctx));
+    OpBuilder b(op);
+    SmallVector<AffineMap> maps;
+    SmallVector<Value> inputs;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      AffineMap m = op.getMatchingIndexingMap(in);
+      int at = pureResult(m, k);
+      SmallVector<AffineExpr> results;
+      for (AffineExpr e : m.getResults())
+        results.push_back(e.replaceDimsAndSymbols(subst, {}));
+      Value v = in->get();
+      if (at >= 0) {
+        auto type = cast<RankedTensorType>(v.getType());
+        SmallVector<int64_t> shape;
+        SmallVector<ReassociationIndices> groups;
+        for (int64_t i = 0; i < type.getRank(); ++i) {
+          groups.push_back({(int64_t)shape.size()});
+          if (i == at) {
+            groups.back().push_back(shape.size() + 1);
+            shape.append({shares, share});
+          } else {
+            shape.push_back(type.getDimSize(i));
+          }
+        }
+        v = tensor::ExpandShapeOp::create(b, loc, type.clone(shape), v, groups);
+        results[at] = getAffineDimExpr(k + 1, ctx);
+        results.insert(results.begin() + at, getAffineDimExpr(0, ctx));
+      }
+      inputs.push_back(v);
+      maps.push_back(AffineMap::get(n + 1, 0, results, ctx));
+    }
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    SmallVector<AffineExpr> partialOut = {getAffineDimExpr(0, ctx)};
+    for (AffineExpr e : outMap.getResults())
+      partialOut.push_back(e.replaceDimsAndSymbols(subst, {}));
+    maps.push_back(AffineMap::get(n + 1, 0, partialOut, ctx));
+    SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel};
+    llvm::append_range(iters, op.getIteratorTypesArray());
+
+    auto initType = cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
+    SmallVector<int64_t> partialShape = {shares};
+    llvm::append_range(partialShape, initType.getShape());
+    Value empty = tensor::EmptyOp::create(b, loc, partialShape, initType.getElementType());
+    Value id = arith::ConstantOp::create(b, loc, identity);
+    Value start = linalg::FillOp::create(b, loc, id, empty).getResult(0);
+    auto partial = linalg::GenericOp::create(
+        b, loc, TypeRange{start.getType()}, inputs, ValueRange{start}, maps, iters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          IRMapping map;
+          map.map(op.getBody()->getArguments(), args);
+          for (Operation &inner : op.getBody()->without_terminator())
+            nb.clone(inner, map);
+          linalg::YieldOp::create(
+              nb, l, map.lookupOrDefault(op.getBody()->getTerminator()->getOperand(0)));
+        });
+    partial->setAttrs(op->getDiscardableAttrDictionary());
+    // The combine folds the shares into the original output: dims are the
+    // output's, then the shares (a reduction).
+    unsigned r = initType.getRank();
+    SmallVector<AffineExpr> foldIn = {getAffineDimExpr(r, ctx)};
+    for (unsigned i = 0; i < r; ++i)
+      foldIn.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<AffineMap> foldMaps = {
+        AffineMap::get(r + 1, 0, foldIn, ctx),
+        AffineMap::getMultiDimIdentityMap(r + 1, ctx).getMajorSubMap(r)};
+    SmallVector<utils::IteratorType> foldIters(r, utils::IteratorType::parallel);
+    foldIters.push_back(utils::IteratorType::reduction);
+    Value accArg = op.getBody()->getArgument(op.getDpsInitOperand(0)->getOperandNumber());
+    bool accFirst = combine->getOperand(0) == accArg;
+    Value init = op.getDpsInitOperand(0)->get();
+    auto fold = linalg::GenericOp::create(
+        b, loc, TypeRange{initType}, ValueRange{partial.getResult(0)}, ValueRange{init}, foldMaps,
+        foldIters, [&](OpBuilder &nb, Location l, ValueRange args) {
+          OperationState state(l, combine->getName());
+          state.addOperands(accFirst ? ValueRange{args[1], args[0]} : ValueRange{args[0], args[1]});
+          state.addTypes(args[1].getType());
+          state.addAttributes(combine->getAttrs());
+          linalg::YieldOp::create(nb, l, nb.create(state)->getResult(0));
+        });
+    op.getResult(0).replaceAllUsesWith(fold.getResult(0));
+    op.erase();
+    // The output's initialization (a bias broadcast) stays right before
+    // the op that reads it, where the reduction lowering fuses it.
+    if (Operation *def = init.getDefiningOp();
+        def && def->getBlock() == fold->getBlock() && init.hasOneUse())
+      def->moveBefore(fold);
+  }
+
+  void runOnOperation() override {
+    SmallVector<std::tuple<linalg::GenericOp, int, int64_t>> work;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!applies(op))
+        return;
+      auto [d, s] = plan(op);
+      if (d >= 0 && s > 1)
+        work.push_back({op, d, s});
+    });
+    for (auto [op, d, s] : work)
+      split(op, d, s);
+  }
+};
+
 struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerReductionsPass> {
   using GPULowerReductionsBase::GPULowerReductionsBase;
 
@@ -278,6 +506,29 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       }
     }
     return best;
+  }
+
+  /// The parallel dim of a second register tile, or -1: one (not `t`)
+  /// that an input read along `t` does not depend on, so that its load is
+  /// shared by the second tile's outputs; a non-innermost dim first, else
+  /// the innermost one (tiled cyclically).
+  static int secondTileDim(linalg::GenericOp op, ArrayRef<unsigned> parallel, int t) {
+    if (t < 0)
+      return -1;
+    auto shares = [&](unsigned d) {
+      return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+        if (!isa<MemRefType>(in->get().getType()))
+          return false;
+        AffineMap m = op.getMatchingIndexingMap(in);
+        return usesDim(m, t) && !usesDim(m, d);
+      });
+    };
+    for (unsigned d : parallel.drop_back())
+      if ((int)d != t && shares(d))
+        return d;
+    if (!parallel.empty() && (int)parallel.back() != t && shares(parallel.back()))
+      return parallel.back();
+    return -1;
   }
 
   SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
@@ -365,39 +616,6 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     return map.lookupOrDefault(body->getTerminator()->getOperand(0));
   }
 
-  /// The op that folds each step into the accumulator, when the payload
-  /// is `acc = combine(acc, f(inputs))` with an associative combine whose
-  /// identity is known (then lanes can each fold a share and merge).
-  static Operation *combiner(linalg::GenericOp op, TypedAttr &identity) {
-    Block *body = op.getBody();
-    BlockArgument acc = body->getArgument(op.getDpsInitOperand(0)->getOperandNumber());
-    Value y = body->getTerminator()->getOperand(0);
-    Operation *c = y.getDefiningOp();
-    if (!c || c->getBlock() != body || c->getNumOperands() != 2 || !acc.hasOneUse() ||
-        (c->getOperand(0) != acc && c->getOperand(1) != acc))
-      return nullptr;
-    Type t = acc.getType();
-    Builder b(op.getContext());
-    if (t.isF32()) {
-      auto f = [&](double v) { return b.getF32FloatAttr(v); };
-      double inf = std::numeric_limits<double>::infinity();
-      if (isa<arith::AddFOp>(c))
-        identity = f(0.0);
-      else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(c))
-        identity = f(-inf);
-      else if (isa<arith::MinimumFOp, arith::MinNumFOp>(c))
-        identity = f(inf);
-      else
-        return nullptr;
-      return c;
-    }
-    if (t.isInteger(32) && isa<arith::AddIOp>(c)) {
-      identity = b.getI32IntegerAttr(0);
-      return c;
-    }
-    return nullptr;
-  }
-
   void lower(linalg::GenericOp op) {
     Location loc = op.getLoc();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -442,6 +660,23 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
           factor = f;
           break;
         }
+    // A second tile dim (2-D register tile), when an input the first tile
+    // reloads for each of its outputs does not depend on it.
+    int t2 = -1;
+    int64_t factor2 = 1;
+    bool cyclic = false;
+    if (!warp && tile2 > 1) {
+      t2 = secondTileDim(op, parallel, t);
+      cyclic = t2 >= 0 && (unsigned)t2 == parallel.back();
+      if (t2 >= 0)
+        for (int64_t f = tile2; f >= 2; f /= 2)
+          if (ranges[t2] % f == 0 && outputs / (factor * f) >= minThreads) {
+            factor2 = f;
+            break;
+          }
+      if (factor2 == 1)
+        t2 = -1;
+    }
     Value out = op.getDpsInitOperand(0)->get();
     linalg::LinalgOp init = fuse ? initProducer(op, out) : nullptr;
     linalg::GenericOp epilogue = fuse ? epilogueConsumer(op, out) : nullptr;
@@ -452,8 +687,10 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     SmallVector<Value> lbs, ubs, steps;
     for (unsigned d : parallel) {
       lbs.push_back(c0);
-      ubs.push_back(index(warp && d == innerDim ? ranges[d] / points : ranges[d]));
-      steps.push_back((int)d == t ? index(factor) : c1);
+      ubs.push_back(index(warp && d == innerDim    ? ranges[d] / points
+                          : cyclic && (int)d == t2 ? ranges[d] / factor2
+                                                   : ranges[d]));
+      steps.push_back((int)d == t ? index(factor) : (int)d == t2 && !cyclic ? index(factor2) : c1);
     }
     // The lanes of a warp (share, then point): the innermost dims, so that
     // they are consecutive threads. A full reduction without them runs in
@@ -477,22 +714,29 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     b.setInsertionPointToStart(loop.getBody());
     unsigned np = parallel.size();
     Value lane = warp ? loop.getInductionVars()[np] : Value();
-    // ivs[u][d]: the loop dims of the thread's u-th output.
-    SmallVector<SmallVector<Value>> ivs(factor, SmallVector<Value>(op.getNumLoops()));
-    for (auto [i, d] : llvm::enumerate(parallel))
-      for (int64_t u = 0; u < factor; ++u) {
-        Value iv = loop.getInductionVars()[i];
-        if (warp && d == innerDim && points > 1 && u == 0)
-          iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, iv, index(points)),
-                                     loop.getInductionVars()[np + 1]);
-        ivs[u][d] =
-            u == 0 || (int)d != t ? iv : arith::AddIOp::create(b, loc, iv, index(u)).getResult();
+    // ivs[u][d]: the loop dims of the thread's u-th output, u = u1 *
+    // factor2 + u2 (u1 along t, u2 along t2: the next point, or the next
+    // 1/factor2 of the innermost dim when cyclic, which keeps neighbouring
+    // threads on neighbouring points).
+    int64_t outs = factor * factor2;
+    SmallVector<SmallVector<Value>> ivs(outs, SmallVector<Value>(op.getNumLoops()));
+    for (auto [i, d] : llvm::enumerate(parallel)) {
+      Value iv = loop.getInductionVars()[i];
+      if (warp && d == innerDim && points > 1)
+        iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, iv, index(points)),
+                                   loop.getInductionVars()[np + 1]);
+      for (int64_t u = 0; u < outs; ++u) {
+        int64_t off = (int)d == t ? u / factor2 : 0;
+        if ((int)d == t2)
+          off = (u % factor2) * (cyclic ? ranges[d] / factor2 : 1);
+        ivs[u][d] = off == 0 ? iv : arith::AddIOp::create(b, loc, iv, index(off)).getResult();
       }
+    }
     SmallVector<SmallVector<Value>> at;
-    for (int64_t u = 0; u < factor; ++u)
+    for (int64_t u = 0; u < outs; ++u)
       at.push_back(indices(b, loc, outMap, ivs[u]));
     SmallVector<Value> inits;
-    for (int64_t u = 0; u < factor; ++u)
+    for (int64_t u = 0; u < outs; ++u)
       inits.push_back(init ? applyPayload(b, loc, init, out, Value(), at[u])
                            : memref::LoadOp::create(b, loc, out, at[u]).getResult());
     Value lane0;
@@ -512,7 +756,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
                                   shared ? index(groups) : c1, accs);
       fors.push_back(f);
       b.setInsertionPointToStart(f.getBody());
-      for (int64_t u = 0; u < factor; ++u)
+      for (int64_t u = 0; u < outs; ++u)
         ivs[u][d] = f.getInductionVar();
       accs = f.getRegionIterArgs();
     }
@@ -520,7 +764,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     // Loads an input does not depend on the tiled dim for are made once.
     llvm::DenseMap<std::pair<unsigned, int64_t>, Value> loaded;
     SmallVector<Value> next;
-    for (int64_t u = 0; u < factor; ++u) {
+    for (int64_t u = 0; u < outs; ++u) {
       IRMapping map;
       for (OpOperand *in : op.getDpsInputOperands()) {
         Value v = in->get();
@@ -530,7 +774,8 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
           continue;
         }
         AffineMap m = op.getMatchingIndexingMap(in);
-        int64_t key = t >= 0 && usesDim(m, t) ? u : -1;
+        int64_t key = (t >= 0 && usesDim(m, t) ? u / factor2 + 1 : 0) * 1024 +
+                      (t2 >= 0 && usesDim(m, t2) ? u % factor2 + 1 : 0);
         auto &slot = loaded[{in->getOperandNumber(), key}];
         if (!slot)
           slot = memref::LoadOp::create(b, loc, v, indices(b, loc, m, ivs[u]));
@@ -567,7 +812,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       auto only = scf::IfOp::create(b, loc, lane0, /*withElseRegion=*/false);
       b.setInsertionPointToStart(only.thenBlock());
     }
-    for (int64_t u = 0; u < factor; ++u) {
+    for (int64_t u = 0; u < outs; ++u) {
       Value v = epilogue ? applyPayload(b, loc, epilogue, out, next[u], at[u]) : next[u];
       memref::StoreOp::create(b, loc, v, out, at[u]);
     }
@@ -589,8 +834,8 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
   }
 
   void runOnOperation() override {
-    if (tile < 1 || (tile & (tile - 1))) {
-      getOperation().emitError("tile must be a power of two");
+    if (tile < 1 || (tile & (tile - 1)) || tile2 < 1 || (tile2 & (tile2 - 1))) {
+      getOperation().emitError("tile and tile2 must be powers of two");
       return signalPassFailure();
     }
     SmallVector<linalg::GenericOp> ops;

@@ -101,6 +101,10 @@ int main(int argc, char **argv) {
                  "CPU: linears whose weight has at most this fraction of nonzero 16x1 blocks "
                  "(16 outputs x 1 input) run block-sparse kernels; 0 turns them off")
       ->capture_default_str();
+  app.add_option("--gpu-tuning", o.gpuTuning,
+                 "GPU targets: options of the code generator's passes, "
+                 "NAME{OPTION=VALUE ...},... with NAME split-reductions, lower-reductions or "
+                 "map-loops (docs/gpu.md)");
   app.add_option("--quantize", o.quantize,
                  "Quantize: int8 (static; calibrated uint8 activations, int8 per-channel "
                  "weights, int32 accumulation; needs --calib) or weight-int8 (int8 per-channel "

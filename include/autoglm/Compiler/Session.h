@@ -48,6 +48,9 @@ struct CompileOptions {
   /// CPU: a linear whose constant weight has at most this fraction of its
   /// 16x1 blocks nonzero runs a block-sparse kernel (0: never).
   double sparseDensity = 0.5;
+  /// GPU targets: options of the code generator's passes,
+  /// `name{option=value ...},...` (docs/gpu.md).
+  std::string gpuTuning;
   /// Every static input extent open, bounded by its declared value.
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).

@@ -9,6 +9,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <map>
 #include <optional>
 
 namespace mlir::autoglm {
@@ -82,7 +83,18 @@ struct GPUPipelineOptions {
   int64_t blockSize = 256;
   /// LLVM's optimization level for the kernels.
   int optLevel = 3;
+  /// Options of the GPU passes, by short name (split-reductions,
+  /// lower-reductions, map-loops): what their textual pipeline form takes,
+  /// e.g. {"lower-reductions", "tile=4 warp-below=0"}.
+  std::map<std::string, std::string> tuning;
 };
+
+/// Parses `--gpu-tuning`: `name{option=value ...}` entries separated by
+/// commas, a name being a GPU pass's short name (split-reductions,
+/// lower-reductions, map-loops). Checks each pass takes its options; on
+/// failure `error` says which.
+LogicalResult parseGPUTuning(llvm::StringRef text, std::map<std::string, std::string> &tuning,
+                             std::string &error);
 
 /// linalg on tensors -> the GPU family's form: the model function keeps
 /// kernel launches over views of its buffers (inputs, outputs, the arena,

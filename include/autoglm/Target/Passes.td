@@ -339,6 +339,41 @@ def GPUPrepare : Pass<"autoglm-gpu-prepare", "ModuleOp"> {
   ];
 }
 
+def GPUSplitReductions : Pass<"autoglm-gpu-split-reductions", "ModuleOp"> {
+  let summary = "Split long reductions with few outputs into partial sums and a combine";
+  let description = [{
+    Runs on linalg on tensors, before bufferization. A reduction with few
+    outputs and a long reduction (a 3x3 convolution on a 7x7 map with 512
+    input channels: 25K outputs, 4608 steps each) leaves most of the GPU
+    idle: one thread per output (or per register tile of outputs) walks
+    the whole reduction. Such a linalg.generic whose payload is
+    `acc = combine(acc, f(inputs))` with an associative combine (+, max,
+    min) becomes two: the first computes `S` partial results, each over a
+    1/S share of its longest evenly divisible reduction dim, into a new
+    tensor with `S` as its outermost dim, started from the combine's
+    identity; the second folds the `S` partials into the original output,
+    which keeps its initialization (a bias) and any epilogue the reduction
+    lowering fuses. `S` is the smallest divisor of that dim's extent that
+    brings the outputs to `target-outputs`, as long as each share keeps
+    `min-steps` steps. Ops with fewer than `min-outputs` outputs are left
+    to the warp-per-output form, ops with a reduction shorter than
+    `min-length` as they are. The combine order changes (floating-point
+    sums round differently); it is the same on every run.
+  }];
+  let options = [Option<"targetOutputs", "target-outputs", "int64_t", /*default=*/"0",
+                        "Outputs (times shares) to reach (0: no split; --gpu-tuning turns "
+                        "it on until GPU measurements pick a default)">,
+                 Option<"minOutputs", "min-outputs", "int64_t", /*default=*/"8192",
+                        "Leave ops with fewer outputs alone (0: split any)">,
+                 Option<"minLength", "min-length", "int64_t", /*default=*/"512",
+                        "Leave reductions with fewer steps alone">,
+                 Option<"minSteps", "min-steps", "int64_t", /*default=*/"64",
+                        "Steps each share keeps at least">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
   let summary = "Reductions as thread loops with register accumulators and register tiles";
   let description = [{
@@ -365,6 +400,10 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
   }];
   let options = [Option<"tile", "tile", "int64_t", /*default=*/"8",
                         "Most outputs per thread (1: none)">,
+                 Option<"tile2", "tile2", "int64_t", /*default=*/"1",
+                        "Most outputs per thread along a second parallel dim (a 2-D "
+                        "register tile: an input the first tile reloads per output is "
+                        "shared along it; the innermost dim is tiled cyclically; 1: none)">,
                  Option<"minThreads", "min-threads", "int64_t", /*default=*/"32768",
                         "Threads a tiled loop keeps at least">,
                  Option<"warpBelow", "warp-below", "int64_t", /*default=*/"8192",

@@ -68,6 +68,9 @@ struct CodegenOptions {
   bool vectorize = true;
   /// LLVM's optimization level 0..3.
   int optLevel = 2;
+  /// GPU code generator tuning: `pass{option=value ...},...` (see
+  /// parseGPUTuning in Pipelines.h).
+  std::string gpuTuning;
 };
 
 /// The linked library of an artifact and what must ship beside it.

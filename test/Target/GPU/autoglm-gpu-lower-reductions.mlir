@@ -1,5 +1,6 @@
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='min-threads=8 warp-below=0' | FileCheck %s
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='tile=1 warp-below=0' | FileCheck %s --check-prefix=UNTILED
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='min-threads=8 warp-below=0 tile2=2' --canonicalize --cse | FileCheck %s --check-prefix=TILE2
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='tile=3' 2>&1 | FileCheck %s --check-prefix=BAD
 
 #a = affine_map<(m, n, k) -> (m, k)>
@@ -26,12 +27,27 @@
 // CHECK: memref.store {{.*}}, %arg2[%[[M1]], %[[N]]]
 // CHECK-COUNT-6: memref.store {{.*}}, %arg2
 // CHECK-NOT: linalg.generic
+// A 2-D register tile (tile2=2): n, the innermost dim, is tiled cyclically
+// (the thread's second column is n + 16, so neighbouring threads still read
+// neighbouring columns); A's load is shared by both columns, B's by all 8
+// rows: 8 + 2 loads for 16 FMAs.
+// TILE2-LABEL: func.func @matmul
+// TILE2: %[[C16:.*]] = arith.constant 16 : index
+// TILE2: scf.parallel (%[[M:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%[[C16]], %[[C16]]) step (%c8, %c1)
+// TILE2: %[[N2:.*]] = arith.addi %[[N]], %[[C16]]
+// TILE2: scf.for %[[K:[a-z0-9]+]] = {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// TILE2-DAG: memref.load %arg1[%[[K]], %[[N]]]
+// TILE2-DAG: memref.load %arg1[%[[K]], %[[N2]]]
+// TILE2-COUNT-8: memref.load %arg0
+// TILE2-NOT: memref.load
+// TILE2: scf.yield
+// TILE2: memref.store {{.*}}, %arg2[%[[M]], %[[N2]]]
 // UNTILED-LABEL: func.func @matmul
 // UNTILED: scf.parallel
 // UNTILED: scf.for {{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}}) -> (f32)
 // UNTILED: %[[P:.*]] = arith.mulf {{.*}} fastmath<contract>
 // UNTILED: arith.addf %[[ACC]], %[[P]] fastmath<contract>
-// BAD: tile must be a power of two
+// BAD: tile and tile2 must be powers of two
 func.func @matmul(%a: memref<16x64xf32>, %b: memref<64x32xf32>, %c: memref<16x32xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<16x64xf32>, memref<64x32xf32>) outs(%c : memref<16x32xf32>) {
