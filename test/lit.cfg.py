@@ -28,6 +28,14 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
+# Likewise a HIP runtime (hip-no-runtime.test).
+for lib in ("libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.5"):
+    try:
+        __import__("ctypes").CDLL(lib)
+        config.available_features.add("hip-runtime")
+        break
+    except OSError:
+        pass
 
 # The host CPU has AVX512-VNNI: int8 artifacts built for it use the vpdpbusd
 # kernels (int8-kernels.test runs them).

@@ -9,6 +9,7 @@
 #include "gpu.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -295,6 +296,19 @@ bool parseArch(GpuPlan &plan) {
   return true;
 }
 
+/// gfx<digits and hex letters>, optionally with target features
+/// (gfx90a:xnack-).
+bool isGfxArch(const std::string &s) {
+  size_t end = s.find(':');
+  std::string base = s.substr(0, end);
+  if (base.size() < 6 || base.compare(0, 3, "gfx") != 0)
+    return false;
+  for (size_t i = 3; i < base.size(); ++i)
+    if (!std::isdigit((unsigned char)base[i]) && !(base[i] >= 'a' && base[i] <= 'f'))
+      return false;
+  return true;
+}
+
 } // namespace
 
 bool parseGpuPlan(const json &m, const std::string &dir, const std::vector<size_t> &inputBytes,
@@ -319,16 +333,17 @@ bool parseGpuPlan(const json &m, const std::string &dir, const std::vector<size_
     return true;
   };
   if (!str("api", plan.api))
-    return fail("gpu.api is missing (\"cuda\")");
-  if (plan.api == "hip")
-    return fail("gpu.api 'hip': this runtime does not run AMD GPU (HIP) artifacts yet");
-  if (plan.api != "cuda")
-    return fail("unknown gpu.api '" + plan.api + "' (this runtime knows 'cuda')");
-  if (!str("arch", plan.arch) || !parseArch(plan))
+    return fail("gpu.api is missing (\"cuda\" or \"hip\")");
+  if (plan.api != "cuda" && plan.api != "hip")
+    return fail("unknown gpu.api '" + plan.api + "' (this runtime knows 'cuda' and 'hip')");
+  bool hip = plan.api == "hip";
+  if (!str("arch", plan.arch) || !(hip ? isGfxArch(plan.arch) : parseArch(plan)))
     return fail("gpu.arch " + (g.contains("arch") ? g["arch"].dump() : std::string("(missing)")) +
-                " is not a CUDA compute capability such as \"sm_90\"");
+                (hip ? " is not an AMDGPU architecture such as \"gfx906\""
+                     : " is not a CUDA compute capability such as \"sm_90\""));
   if (!str("module", plan.module))
-    return fail("gpu.module is missing (the PTX file)");
+    return fail(std::string("gpu.module is missing (the ") + (hip ? "code object" : "PTX file") +
+                ")");
   if (!m["library"].is_string() || m["library"].get<std::string>() != plan.module)
     return fail("gpu.module '" + plan.module + "' is not the artifact's library " +
                 m["library"].dump());

@@ -4,12 +4,12 @@
 // No LLVM or MLIR here: the manifest is JSON (nlohmann/json), file hashes
 // are SHA-256 from libcrypto, the library is loaded with dlopen. A GPU
 // artifact (a manifest with a "gpu" section) runs through the vendor's
-// driver instead (cuda.cpp).
+// driver instead (driver.cpp: CUDA or HIP).
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/runtime.h"
 
-#include "cuda.h"
+#include "driver.h"
 
 #include "internal.h"
 
@@ -180,7 +180,7 @@ struct autoglm_model {
   // A GPU artifact: its launch plan and the device holding its code.
   std::string device = "cpu";
   std::unique_ptr<autoglm::rt::GpuPlan> gpu;
-  std::unique_ptr<autoglm::rt::CudaModel> cuda;
+  std::unique_ptr<autoglm::rt::DeviceModel> gpuModel;
   // A decoder compiled with enable_cache: the manifest's "llm" section.
   nlohmann::json llm;
   ~autoglm_model() {
@@ -237,7 +237,7 @@ struct autoglm_context {
   // Extents of each output from the last run.
   std::vector<std::vector<int64_t>> outputShapes;
   // A GPU model's stream and device buffers.
-  std::unique_ptr<autoglm::rt::CudaContext> cuda;
+  std::unique_ptr<autoglm::rt::DeviceContext> gpuContext;
   void freeStorage() {
     for (size_t h = 0; h < model->hidden.size(); ++h)
       if (!model->hidden[h].isShape)
@@ -331,12 +331,12 @@ static int loadGpu(const nlohmann::json &m, const std::string &d, int device,
   result->arenaBytes = plan->arenaBytes;
   result->gpu = std::move(plan);
   const GpuPlan &p = *result->gpu;
-  result->cuda =
-      loadCudaModel(p, std::move(contents[p.module]),
-                    p.weights.empty() ? std::string() : contents[p.weights], device, err);
-  if (!result->cuda)
+  result->gpuModel =
+      loadDeviceModel(p, std::move(contents[p.module]),
+                      p.weights.empty() ? std::string() : contents[p.weights], device, err);
+  if (!result->gpuModel)
     return setError(err);
-  result->device = result->cuda->device;
+  result->device = result->gpuModel->device;
   *model = result.release();
   return 0;
 }
@@ -557,16 +557,16 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
     return setError("autoglm_context_create: null argument");
   auto *c = new autoglm_context;
   c->model = model;
-  if (model->cuda) {
+  if (model->gpuModel) {
     c->threads = 1;
     c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
     c->bound.assign(c->buffers.size(), false);
     for (const Spec &s : model->outputs)
       c->outputShapes.push_back(s.shape);
     std::string err;
-    c->cuda = autoglm::rt::createCudaContext(*model->cuda, specBytes(model->inputs),
-                                             specBytes(model->outputs), err);
-    if (!c->cuda) {
+    c->gpuContext = autoglm::rt::createDeviceContext(*model->gpuModel, specBytes(model->inputs),
+                                                     specBytes(model->outputs), err);
+    if (!c->gpuContext) {
       delete c;
       return setError(err);
     }
@@ -676,14 +676,15 @@ int autoglm_context_run(autoglm_context *c) {
       return setError(std::string(isInput ? "input '" : "output '") + s.name +
                       "' is not bound");
   }
-  if (c->cuda) {
+  if (c->gpuContext) {
     size_t n = m->inputs.size();
     std::vector<const void *> in(c->buffers.begin(), c->buffers.begin() + n);
     std::vector<void *> out(c->buffers.begin() + n, c->buffers.end());
     std::string err;
-    if (!autoglm::rt::runCuda(*c->cuda, in, specBytes(m->inputs), out, specBytes(m->outputs), err))
+    if (!autoglm::rt::runDevice(*c->gpuContext, in, specBytes(m->inputs), out,
+                                specBytes(m->outputs), err))
       return setError(err);
-    if (int32_t status = c->cuda->statusValue) {
+    if (int32_t status = c->gpuContext->statusValue) {
       size_t k = (size_t)status - 1;
       return setError(
           "the model refused its inputs: " +

@@ -456,9 +456,13 @@ public:
   }
 
   std::string runsHere() const override {
-    if (api == "hip")
-      return "no: compiled and validated only (the runtime has no HIP loader yet)";
     std::string err;
+    if (api == "hip") {
+      for (const char *lib : {"libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.5"})
+        if (llvm::sys::DynamicLibrary::getLibrary(lib, &err).isValid())
+          return "HIP runtime present (never run on a DCU by this project)";
+      return "no: needs a HIP runtime (libamdhip64.so) and an AMD GPU";
+    }
     auto lib = llvm::sys::DynamicLibrary::getLibrary("libcuda.so.1", &err);
     if (!lib.isValid())
       return "no: needs an NVIDIA GPU and its driver (libcuda.so.1)";

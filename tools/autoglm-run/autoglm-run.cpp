@@ -5,7 +5,7 @@
 //                    [--test-data DIR] [--expect DIR] [--rtol R] [--atol A]
 //                    [--bench N --warmup K] [--threads T] [--json]
 //                    [--dataset inputs.pb --labels labels.pb]
-//                    [--device cpu|cuda:N]
+//                    [--device cpu|cuda:N|hip:N]
 //
 // Links only the runtime (no LLVM or MLIR), so it deploys beside it. A GPU
 // artifact's run copies its inputs to the device and its outputs back and
@@ -656,7 +656,8 @@ int main(int argc, char **argv) {
   app.add_option("--warmup", o.warmup, "Untimed runs before --bench")->capture_default_str();
   app.add_option("--threads", o.threads, "Threads (default: all cores; a GPU artifact ignores it)");
   app.add_option("--device", o.device,
-                 "cpu or cuda:N (default: what the artifact needs, cuda:0 for a GPU artifact)");
+                 "cpu, cuda:N or hip:N (default: what the artifact needs, device 0 of its GPU "
+                 "API for a GPU artifact)");
   app.add_flag("--json", o.json, "Print a JSON report");
   app.add_option("--dataset", o.dataset,
                  "Stacked samples of the single input (TensorProto/.npy); with --labels");
@@ -727,11 +728,13 @@ int main(int argc, char **argv) {
     o.randomShapes[spec.substr(0, eq)] = dims;
   }
   if (!o.device.empty() && o.device != "cpu") {
-    std::string n = o.device == "cuda" ? "0" : o.device.substr(o.device.find(':') + 1);
-    bool ok = (o.device == "cuda" || o.device.rfind("cuda:", 0) == 0) && !n.empty() &&
-              n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
+    bool bare = o.device == "cuda" || o.device == "hip";
+    std::string n = bare ? "0" : o.device.substr(o.device.find(':') + 1);
+    bool ok = (bare || o.device.rfind("cuda:", 0) == 0 || o.device.rfind("hip:", 0) == 0) &&
+              !n.empty() && n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
     if (!ok) {
-      std::cerr << "autoglm-run: error: --device takes cpu or cuda:N, got '" << o.device << "'\n";
+      std::cerr << "autoglm-run: error: --device takes cpu, cuda:N or hip:N, got '" << o.device
+                << "'\n";
       return 2;
     }
     o.deviceOrdinal = std::stoi(n);

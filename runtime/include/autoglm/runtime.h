@@ -75,10 +75,12 @@ AUTOGLM_API size_t autoglm_dtype_size(autoglm_dtype dtype);
 /* Loads `dir`: reads manifest.json, checks every file's sha256, maps the
  * library. Same as autoglm_model_load_on_device(dir, -1, model). */
 AUTOGLM_API int autoglm_model_load(const char *dir, autoglm_model **model);
-/* Loads `dir` onto a device. For a GPU artifact: `device` is the CUDA device
- * ordinal (-1: 0); the artifact's kernels are compiled for that device,
- * whose compute capability must be the one the artifact targets or newer,
- * and its weights are copied there once. A CPU artifact takes only -1.
+/* Loads `dir` onto a device. For a GPU artifact: `device` is the device
+ * ordinal (-1: 0) of its API, CUDA (libcuda.so.1) or HIP (libamdhip64.so);
+ * the artifact's kernels are loaded on that device (CUDA: whose compute
+ * capability must be the one the artifact targets or newer; HIP: whose gfx
+ * architecture must be the code object's), and its weights are copied there
+ * once. A CPU artifact takes only -1.
  * Fails with a message naming what is missing (the driver, a device) on a
  * machine that cannot run the artifact. */
 AUTOGLM_API int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **model);

@@ -9,6 +9,11 @@
  * driver would refuse (no current context, a capture mode, an image that
  * lacks a kernel) and counts what is live, which it prints at exit.
  *
+ * Built with -DFAKE_HIP it is a stand-in libamdhip64.so instead: the same
+ * functions under the names of HIP's module API (hipModuleLaunchKernel for
+ * cuLaunchKernel, ...), which take the same arguments; HIP's error names
+ * are results, not out-parameters, and its trace lines say fake-hip.
+ *
  * Environment: FAKE_CUDA_TRACE=1 prints each launch and graph replay;
  * FAKE_CUDA_DEVICES (1), FAKE_CUDA_CC (90), FAKE_CUDA_INIT (a cuInit result),
  * FAKE_CUDA_JIT_FAIL=1 (an old driver refusing the PTX),
@@ -23,6 +28,40 @@
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
+
+#ifdef FAKE_HIP
+#define FAKE "fake-hip"
+#define cuInit hipInit
+#define cuDriverGetVersion hipDriverGetVersion
+#define cuDeviceGetCount hipGetDeviceCount
+#define cuDeviceGet hipDeviceGet
+#define cuDeviceGetAttribute hipDeviceGetAttribute
+#define cuDeviceGetName hipDeviceGetName
+#define cuDevicePrimaryCtxRetain hipDevicePrimaryCtxRetain
+#define cuDevicePrimaryCtxRelease_v2 hipDevicePrimaryCtxRelease
+#define cuCtxGetCurrent hipCtxGetCurrent
+#define cuCtxSetCurrent hipCtxSetCurrent
+#define cuMemAlloc_v2 hipMalloc
+#define cuMemFree_v2 hipFree
+#define cuMemcpyHtoD_v2 hipMemcpyHtoD
+#define cuMemcpyHtoDAsync_v2 hipMemcpyHtoDAsync
+#define cuMemcpyDtoHAsync_v2 hipMemcpyDtoHAsync
+#define cuModuleLoadDataEx hipModuleLoadDataEx
+#define cuModuleGetFunction hipModuleGetFunction
+#define cuModuleUnload hipModuleUnload
+#define cuLaunchKernel hipModuleLaunchKernel
+#define cuStreamCreate hipStreamCreateWithFlags
+#define cuStreamSynchronize hipStreamSynchronize
+#define cuStreamDestroy_v2 hipStreamDestroy
+#define cuStreamBeginCapture_v2 hipStreamBeginCapture
+#define cuStreamEndCapture hipStreamEndCapture
+#define cuGraphInstantiateWithFlags hipGraphInstantiateWithFlags
+#define cuGraphLaunch hipGraphLaunch
+#define cuGraphExecDestroy hipGraphExecDestroy
+#define cuGraphDestroy hipGraphDestroy
+#else
+#define FAKE "fake-cuda"
+#endif
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -44,8 +83,8 @@ static void count(int *n, int d) {
 
 static void report(void) {
   fprintf(stderr,
-          "fake-cuda: at exit: %d allocations, %d modules, %d streams, %d graphs, %d graph execs, "
-          "%d context references\n",
+          FAKE ": at exit: %d allocations, %d modules, %d streams, %d graphs, %d graph execs, "
+               "%d context references\n",
           live_allocs, live_modules, live_streams, live_graphs, live_execs, ctx_refs);
 }
 
@@ -62,7 +101,11 @@ EXPORT CUresult cuInit(unsigned flags) {
   return env_int("FAKE_CUDA_INIT", 0);
 }
 EXPORT CUresult cuDriverGetVersion(int *v) {
+#ifdef FAKE_HIP
+  *v = 60241134; /* HIP 6.2 */
+#else
   *v = 12080;
+#endif
   return 0;
 }
 
@@ -87,6 +130,16 @@ static int find_error(CUresult r) {
       return (int)i;
   return -1;
 }
+#ifdef FAKE_HIP
+EXPORT const char *hipGetErrorName(CUresult r) {
+  int i = find_error(r);
+  return i < 0 ? "hipErrorUnknown" : errors[i].name;
+}
+EXPORT const char *hipGetErrorString(CUresult r) {
+  int i = find_error(r);
+  return i < 0 ? "unknown error" : errors[i].text;
+}
+#else
 EXPORT CUresult cuGetErrorName(CUresult r, const char **s) {
   int i = find_error(r);
   *s = i < 0 ? NULL : errors[i].name;
@@ -97,6 +150,7 @@ EXPORT CUresult cuGetErrorString(CUresult r, const char **s) {
   *s = i < 0 ? NULL : errors[i].text;
   return i < 0 ? 1 : 0;
 }
+#endif
 
 EXPORT CUresult cuDeviceGetCount(int *n) {
   *n = env_int("FAKE_CUDA_DEVICES", 1);
@@ -300,8 +354,8 @@ EXPORT CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, u
     return 0;
   }
   if (env_int("FAKE_CUDA_TRACE", 0))
-    fprintf(stderr, "fake-cuda: launch %s grid %ux%ux%u block %ux%ux%u\n", fn->name, gx, gy, gz, bx,
-            by, bz);
+    fprintf(stderr, FAKE ": launch %s grid %ux%ux%u block %ux%ux%u\n", fn->name, gx, gy, gz, bx, by,
+            bz);
   run(&node);
   return 0;
 }
@@ -365,7 +419,7 @@ EXPORT CUresult cuGraphLaunch(void *exec, void *stream) {
   (void)stream;
   struct graph *g = exec;
   if (env_int("FAKE_CUDA_TRACE", 0))
-    fprintf(stderr, "fake-cuda: graph launch of %d kernels\n", g->count);
+    fprintf(stderr, FAKE ": graph launch of %d kernels\n", g->count);
   for (int i = 0; i < g->count; ++i)
     run(&g->nodes[i]);
   return 0;

@@ -6,12 +6,15 @@ manifest.json with the sha256 of each file and a "gpu" launch plan. The
 model is y = x * w + 0.25 + 0.25 over float[4], w = [1, 2, 3, 4]: launch 0
 writes x * w into the arena, launch 1 adds an f32 and an f64 scalar.
 
-  make_artifact.py OUT [--data DIR] [--mutate NAME]
+  make_artifact.py OUT [--data DIR] [--mutate NAME] [--api hip]
 
 --data writes DIR/input_0.pb (x = [1, 2, 3, 4]) and DIR/output_0.pb (the
 expected y) as ONNX TensorProtos, encoded here so that only Python's
 standard library is needed. --mutate breaks the artifact one way (MUTATIONS)
-for the runtime's manifest checks."""
+for the runtime's manifest checks. --api hip writes the same model as
+hygon-dcu would (api hip, arch gfx906, the code in kernels.hsaco: here the
+same text, which the stand-in HIP runtime reads like the stand-in driver).
+"""
 import argparse
 import hashlib
 import json
@@ -106,19 +109,21 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--data")
     ap.add_argument("--mutate", choices=sorted(MUTATIONS))
+    ap.add_argument("--api", choices=["cuda", "hip"], default="cuda")
     a = ap.parse_args()
+    module = "kernels.hsaco" if a.api == "hip" else "kernels.ptx"
     shutil.rmtree(a.out, ignore_errors=True)
     os.makedirs(a.out)
     with open(os.path.join(HERE, "kernels.ptx")) as f:
         ptx = f.read()
     if a.mutate == "ptx-version":
         ptx = ptx.replace(".version 7.8", ".version 99.9")
-    with open(os.path.join(a.out, "kernels.ptx"), "w") as f:
+    with open(os.path.join(a.out, module), "w") as f:
         f.write(ptx)
     with open(os.path.join(a.out, "weights.bin"), "wb") as f:
         f.write(WEIGHTS)
     files = {}
-    for name in ("kernels.ptx", "weights.bin"):
+    for name in (module, "weights.bin"):
         with open(os.path.join(a.out, name), "rb") as f:
             files[name] = {"sha256": hashlib.sha256(f.read()).hexdigest()}
     tensor = {"dtype": "float32", "shape": [4], "bytes": 16}
@@ -126,7 +131,7 @@ def main():
         "schema_version": 1,
         "target": {"name": "cuda-sm90", "kind": "gpu", "triple": "nvptx64-nvidia-cuda",
                    "cpu": "sm_90"},
-        "library": "kernels.ptx",
+        "library": module,
         "inputs": [dict(name="x", **tensor)],
         "outputs": [dict(name="y", **tensor)],
         "memory": {"weights_bytes": len(WEIGHTS), "io_bytes": 32, "arena_bytes": 512,
@@ -134,6 +139,10 @@ def main():
         "gpu": plan(),
         "files": files,
     }
+    if a.api == "hip":
+        m["target"] = {"name": "hygon-dcu", "kind": "gpu", "triple": "amdgcn-amd-amdhsa",
+                       "cpu": "gfx906"}
+        m["gpu"].update(api="hip", arch="gfx906", module=module)
     if a.mutate == "no-weights-file":
         os.remove(os.path.join(a.out, "weights.bin"))
     elif MUTATIONS.get(a.mutate):
