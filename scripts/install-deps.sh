@@ -18,7 +18,7 @@ done
 set -- ${args[@]+"${args[@]}"}
 
 PKGS=(
-  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22 libclang-rt-22-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev cmake ninja-build ccache
   libonnx-testdata libssl-dev bc python3 libomp-22-dev rocm-device-libs

@@ -182,6 +182,89 @@ Location GraphImporter::nodeLoc(const onnx::NodeProto &node, int index) {
 
 /// Our own checks run before onnx's checker so that the usual corruptions get
 /// a message naming the node and the value.
+/// Declared shapes ONNX's own shape inference mishandles are refused here,
+/// naming the node: convolutions and pools whose ranks disagree (the
+/// weight's rank against the input's, a window attribute's length against
+/// the spatial rank: it indexes past the end), and shape operands that
+/// declare an absurd rank (it allocates every dim).
+static constexpr int64_t kMaxRank = 64;
+static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std::string &nodeName,
+                                         Location loc,
+                                         const std::map<std::string, std::vector<int64_t>> &dims) {
+  static const std::map<std::string, int> weightInput = {
+      {"Conv", 1},           {"ConvInteger", 1},  {"ConvTranspose", 1},
+      {"QLinearConv", 3},    {"MaxPool", -1},     {"AveragePool", -1},
+      {"LpPool", -1},        {"MaxUnpool", -1},   {"GlobalAveragePool", -1},
+      {"GlobalMaxPool", -1}, {"GlobalLpPool", -1}};
+  auto fail = [&](const std::string &msg) {
+    mlir::emitError(loc) << "ONNX node '" << nodeName << "' (" << node.op_type() << "): " << msg;
+    return failure();
+  };
+  // A shape operand's length is its result's rank: a declared length past
+  // kMaxRank would have shape inference build that many dims (a 2^31-long
+  // `shape` of Expand took 24 GB before failing).
+  static const std::map<std::string, int> shapeInput = {
+      {"Expand", 1}, {"Reshape", 1}, {"ConstantOfShape", 0}};
+  if (auto s = shapeInput.find(node.op_type());
+      s != shapeInput.end() && isDefaultDomain(node.domain()) && s->second < node.input_size())
+    if (auto it = dims.find(node.input(s->second));
+        it != dims.end() && it->second.size() == 1 && it->second[0] > kMaxRank)
+      return fail(fmt::format("input {} ('{}') declares {} values: a result of that rank (this "
+                              "importer takes at most {})",
+                              s->second, node.input(s->second), it->second[0], kMaxRank));
+  // DepthToSpace / SpaceToDepth with a blocksize past any extent (ONNX's
+  // shape inference overflows on one).
+  if (isDefaultDomain(node.domain()) &&
+      (node.op_type() == "DepthToSpace" || node.op_type() == "SpaceToDepth"))
+    for (const auto &a : node.attribute())
+      if (a.name() == "blocksize" && (a.i() < 1 || a.i() > (int64_t)1 << 16))
+        return fail(fmt::format("attribute 'blocksize' is {}, outside 1..65536", a.i()));
+  // An `axis` far outside the input's rank (LayerNormalization's shape
+  // inference reads past its dims with one). [-(r + 1), r] admits every op's
+  // own range (Flatten takes r, OneHot -(r + 1)).
+  if (isDefaultDomain(node.domain()) && node.input_size() > 0)
+    if (auto it = dims.find(node.input(0)); it != dims.end())
+      for (const auto &a : node.attribute()) {
+        int64_t r = (int64_t)it->second.size();
+        if (a.name() == "axis" && a.type() == onnx::AttributeProto::INT &&
+            (a.i() < -(r + 1) || a.i() > r))
+          return fail(
+              fmt::format("attribute 'axis' is {}, outside the rank-{} input's dims", a.i(), r));
+      }
+  auto kind = weightInput.find(node.op_type());
+  if (kind == weightInput.end() || !isDefaultDomain(node.domain()) || node.input_size() == 0)
+    return success();
+  auto rankOf = [&](int i) {
+    if (i < 0 || i >= node.input_size())
+      return -1;
+    auto it = dims.find(node.input(i));
+    return it == dims.end() ? -1 : (int)it->second.size();
+  };
+  int rank = rankOf(0);
+  if (rank < 0)
+    return success();
+  if (rank < 3)
+    return fail(fmt::format("input 0 has rank {}; it needs a batch, a channel and at least one "
+                            "spatial dim",
+                            rank));
+  int w = rankOf(kind->second);
+  if (kind->second >= 0 && w >= 0 && w != rank)
+    return fail(fmt::format("the weight (input {}) has rank {} and the input rank {}", kind->second,
+                            w, rank));
+  for (const auto &a : node.attribute()) {
+    size_t want = a.name() == "pads" ? 2 * (rank - 2)
+                  : a.name() == "kernel_shape" || a.name() == "strides" ||
+                          a.name() == "dilations" || a.name() == "output_padding" ||
+                          a.name() == "output_shape"
+                      ? rank - 2
+                      : 0;
+    if (want && a.ints_size() && (size_t)a.ints_size() != want)
+      return fail(fmt::format("attribute '{}' has {} values; a rank-{} input needs {}", a.name(),
+                              a.ints_size(), rank, want));
+  }
+  return success();
+}
+
 LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
   for (const auto &init : g.initializer()) {
     std::string err;
@@ -202,6 +285,18 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
   }
   std::set<std::string> defined;
   std::map<std::string, int> producer;
+  // Shapes the graph declares (inputs, value_info, initializers); an open
+  // dim is -1.
+  std::map<std::string, std::vector<int64_t>> declared;
+  for (const auto *list : {&g.input(), &g.value_info(), &g.output()})
+    for (const auto &v : *list)
+      if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
+        auto &d = declared[v.name()];
+        for (const auto &x : v.type().tensor_type().shape().dim())
+          d.push_back(x.has_dim_value() ? x.dim_value() : -1);
+      }
+  for (const auto &init : g.initializer())
+    declared[init.name()].assign(init.dims().begin(), init.dims().end());
   for (const auto &in : g.input())
     defined.insert(in.name());
   for (const auto &init : g.initializer())
@@ -235,6 +330,8 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
       }
       return failure();
     }
+    if (failed(checkDeclaredShapes(node, nodeName, nodeLoc(node, i), declared)))
+      return failure();
     for (const auto &o : node.output())
       if (!o.empty())
         defined.insert(o);
@@ -477,6 +574,12 @@ LogicalResult GraphImporter::checkInputs(NodeImporter &n) {
         return n.error("needs at least " + std::to_string(least) + " '" + formals[f].GetName() +
                        "' input" + (least > 1 ? "s" : "") + ", got " + std::to_string(given) +
                        " (empty names are absent inputs)");
+      // A variadic list has no optional members: an empty name there is
+      // malformed (rules read the list's first input).
+      for (unsigned k = f; k < n.numInputs(); ++k)
+        if (!n.hasInput(k))
+          return n.error("input " + std::to_string(k) + " of the variadic '" +
+                         formals[f].GetName() + "' list is absent (an empty name)");
     }
   }
   return success();
@@ -527,6 +630,8 @@ bool NodeImporter::isConstInput(unsigned i) const {
 static std::optional<SmallVector<int64_t>> partialIntsOf(Value v, int depth = 0);
 
 FailureOr<SmallVector<int64_t>> NodeImporter::constInts(unsigned i) {
+  if (!input(i))
+    return failure();
   ElementsAttr attr = constantOf(input(i));
   if (!attr) {
     // Shape arithmetic whose entries are all known (static extents of a
@@ -696,6 +801,10 @@ static std::optional<SmallVector<int64_t>> partialIntsOf(Value v, int depth) {
 }
 
 FailureOr<SmallVector<int64_t>> NodeImporter::partialInts(unsigned i) {
+  // An absent input (an older opset's form the version converter left) has
+  // no entries to know.
+  if (!input(i))
+    return failure();
   auto out = partialIntsOf(input(i));
   if (!out)
     return failure();
@@ -703,6 +812,8 @@ FailureOr<SmallVector<int64_t>> NodeImporter::partialInts(unsigned i) {
 }
 
 FailureOr<SmallVector<double>> NodeImporter::constFloats(unsigned i) {
+  if (!input(i))
+    return failure();
   ElementsAttr attr = constantOf(input(i));
   if (!attr)
     return failure();

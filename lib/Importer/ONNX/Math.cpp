@@ -227,12 +227,18 @@ LogicalResult importBitShift(NodeImporter &n) {
 
 /// Sum, Mean, Max, Min take any number of inputs.
 LogicalResult importVariadic(NodeImporter &n, BinaryKind kind, bool mean) {
-  Value acc = n.input(0);
+  // Absent (empty-named) inputs are skipped, the first one too; the input
+  // check made sure at least one is there.
+  SmallVector<unsigned> present;
+  for (unsigned i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      present.push_back(i);
+  if (present.empty())
+    return n.error("has no inputs (empty names are absent inputs)");
+  Value acc = n.input(present[0]);
   unsigned count = 1;
-  for (unsigned i = 1; i < n.numInputs(); ++i) {
-    if (!n.hasInput(i))
-      continue;
-    bool last = !mean && i + 1 == n.numInputs();
+  for (unsigned i : ArrayRef<unsigned>(present).drop_front()) {
+    bool last = !mean && i == present.back();
     auto r = makeBinary(n, kind, acc, n.input(i), last ? n.outputType(0) : Type());
     if (failed(r))
       return failure();
@@ -240,7 +246,7 @@ LogicalResult importVariadic(NodeImporter &n, BinaryKind kind, bool mean) {
     ++count;
   }
   if (mean) {
-    Type elem = n.inputType(0).getElementType();
+    Type elem = n.inputType(present[0]).getElementType();
     return done(n, makeBinary(n, BinaryKind::Div, acc, n.splat(elem, count),
                               n.outputType(0)));
   }
