@@ -360,14 +360,13 @@ def GPUSplitReductions : Pass<"autoglm-gpu-split-reductions", "ModuleOp"> {
     `min-length` as they are. The combine order changes (floating-point
     sums round differently); it is the same on every run.
   }];
-  let options = [Option<"targetOutputs", "target-outputs", "int64_t", /*default=*/"0",
-                        "Outputs (times shares) to reach (0: no split; --gpu-tuning turns "
-                        "it on until GPU measurements pick a default)">,
+  let options = [Option<"targetOutputs", "target-outputs", "int64_t", /*default=*/"1048576",
+                        "Outputs (times shares) to reach (0: no split)">,
                  Option<"minOutputs", "min-outputs", "int64_t", /*default=*/"8192",
                         "Leave ops with fewer outputs alone (0: split any)">,
                  Option<"minLength", "min-length", "int64_t", /*default=*/"512",
                         "Leave reductions with fewer steps alone">,
-                 Option<"minSteps", "min-steps", "int64_t", /*default=*/"64",
+                 Option<"minSteps", "min-steps", "int64_t", /*default=*/"32",
                         "Steps each share keeps at least">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

@@ -1,6 +1,7 @@
-// RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=262144' | FileCheck %s
-// RUN: autoglm-opt %s --autoglm-gpu-split-reductions | FileCheck %s --check-prefix=OFF
+// RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=262144 min-steps=64' | FileCheck %s
+// RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=0' | FileCheck %s --check-prefix=OFF
 // RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=262144 min-steps=4096' | FileCheck %s --check-prefix=OFF
+// RUN: autoglm-opt %s --autoglm-gpu-split-reductions | FileCheck %s --check-prefix=DEFAULT
 
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
@@ -42,6 +43,11 @@ func.func @matmul(%x: tensor<64x2048xf32>, %w: tensor<2048x256xf32>, %bias: tens
   } -> tensor<64x256xf32>
   return %r : tensor<64x256xf32>
 }
+
+// The default (1M outputs, shares of at least 32 steps): 64 shares of 32.
+// DEFAULT-LABEL: func.func @matmul
+// DEFAULT: tensor.expand_shape %arg0 {{\[}}[0], [1, 2]] output_shape [64, 64, 32]
+// DEFAULT-LABEL: func.func @conv
 
 // A 3x3 convolution with 512 input channels on a 7x7 map (25K outputs,
 // 4608 steps): the channels split (the longest dim read whole by every
