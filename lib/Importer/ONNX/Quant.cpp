@@ -180,6 +180,8 @@ LogicalResult importQLinearConv(NodeImporter &n) {
 /// zero point = saturate(round(-min(x, 0) / scale)).
 LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   auto xt = n.inputType(0);
+  if (!xt || !xt.getElementType().isF32())
+    return n.error("input 0 must be a float32 tensor");
   Type f32 = xt.getElementType(), u8 = n.builder().getIntegerType(8, false);
   SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, xt.getRank()));
   auto scalar = RankedTensorType::get({}, f32);
