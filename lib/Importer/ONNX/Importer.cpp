@@ -18,6 +18,7 @@
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/data_type_utils.h>
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -116,6 +117,10 @@ public:
   llvm::StringMap<SmallVector<Value>> sequences;
   llvm::StringMap<const onnx::TensorProto *> constants;
   llvm::StringMap<RankedTensorType> inferred;
+  // ONNX element types of the values the graph declares (inputs, outputs,
+  // value_info after shape inference, initializers), for the inputs' check
+  // against each op's type constraints.
+  llvm::StringMap<int32_t> elemTypes;
 
   LogicalResult error(const Twine &msg) {
     mlir::emitError(fileLoc) << msg;
@@ -494,6 +499,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 /// Imports the nodes of `g` (the model graph, or the taken branch of an If)
 /// at the builder's insertion point.
 LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
+  for (const auto *list : {&g.input(), &g.output(), &g.value_info()})
+    for (const auto &v : *list)
+      if (v.type().has_tensor_type() && v.type().tensor_type().has_elem_type())
+        elemTypes[v.name()] = v.type().tensor_type().elem_type();
+  for (const auto &init : g.initializer())
+    elemTypes[init.name()] = init.data_type();
   for (const auto &init : g.initializer())
     constants[init.name()] = &init;
   for (const auto &vi : g.value_info())
@@ -560,6 +571,36 @@ LogicalResult GraphImporter::checkInputs(NodeImporter &n) {
   if (!schema)
     return success();
   const auto &formals = schema->inputs();
+  // Each declared tensor element type must be one the op's schema takes
+  // there (rules build constants of their inputs' element types).
+  for (unsigned k = 0; k < n.numInputs() && !formals.empty(); ++k) {
+    if (!n.hasInput(k))
+      continue;
+    unsigned f = k;
+    if (f >= formals.size()) {
+      if (formals.back().GetOption() != onnx::OpSchema::Variadic)
+        continue;
+      f = formals.size() - 1;
+    }
+    auto it = elemTypes.find(node.input(k));
+    const auto &allowed = formals[f].GetTypes();
+    if (it == elemTypes.end() || allowed.empty() ||
+        llvm::none_of(allowed, [](const onnx::DataType &t) { return t->rfind("tensor(", 0) == 0; }))
+      continue;
+    onnx::TypeProto tp;
+    tp.mutable_tensor_type()->set_elem_type(it->second);
+    onnx::DataType dt = nullptr;
+    try {
+      dt = onnx::Utils::DataTypeUtils::ToType(tp);
+    } catch (const std::exception &) {
+      return n.error("input " + std::to_string(k) + " '" + node.input(k) +
+                     "' has an unknown element type (" + std::to_string(it->second) + ")");
+    }
+    if (!allowed.count(dt))
+      return n.error("input " + std::to_string(k) + " '" + node.input(k) + "' is " + *dt +
+                     ", which '" + formals[f].GetName() + "' does not take at opset " +
+                     std::to_string(opsetVersion));
+  }
   for (unsigned f = 0; f < formals.size(); ++f) {
     auto option = formals[f].GetOption();
     if (option == onnx::OpSchema::Single && !n.hasInput(f))
