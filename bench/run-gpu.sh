@@ -17,8 +17,11 @@
 # DIR/results.jsonl and a table on stdout. An artifact of an earlier
 # compiler placed at DIR/models/M/baseline is timed in the same rounds
 # (baseline_fp32), for before/after figures; so is each --variant, the
-# model compiled with --gpu-tuning TUNING (NAME_fp32; its weights are a link
-# to the artifact's), checked against torch like it. Default models: all six;
+# model compiled with --gpu-tuning TUNING, or with the autoglm-compile flags
+# TUNING when it starts with '-' (e.g. bf16=--precision=bf16); its weights
+# are a link to the artifact's when equal. A variant is checked against torch
+# like the artifact (rtol 1e-3, atol 1e-4), one compiled with a --precision
+# other than fp32 by cosine similarity >= 0.999 per output. Default models: all six;
 # GPU_BENCH_ROUNDS (5) and GPU_BENCH_ITERS (100) set the rounds and the
 # inferences timed per round.
 set -uo pipefail
@@ -51,9 +54,12 @@ compile() {
     cp -r "$BUILD/zoo/${m}_op17/test_data_set_0" "$dir/models/$m/"
     for v in ${variants[@]+"${variants[@]}"}; do
       local vd="$dir/models/$m/variants/${v%%=*}"
-      echo "== compile $m, variant ${v%%=*}: --gpu-tuning '${v#*=}'"
+      local how=(--gpu-tuning "${v#*=}")
+      # shellcheck disable=SC2206
+      [ "${v#*=}" != "${v#*=-}" ] && how=(${v#*=})
+      echo "== compile $m, variant ${v%%=*}: ${how[*]}"
       "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
-        --gpu-tuning "${v#*=}" -o "$vd" || return 1
+        "${how[@]}" -o "$vd" || return 1
       if cmp -s "$vd/weights.bin" "$dir/models/$m/artifact/weights.bin"; then
         ln -sf ../../artifact/weights.bin "$vd/weights.bin"
       fi
@@ -79,9 +85,10 @@ run() {
     [ -d "$dir/models/$m/baseline" ] && baseline="$dir/models/$m/baseline"
     for vd in "$dir/models/$m"/variants/*; do
       [ -d "$vd" ] || continue
-      echo "== $m, variant $(basename "$vd"): outputs vs torch"
-      if ! "$dir/bin/autoglm-run" "$vd" --test-data "$dir/models/$m/test_data_set_0" \
-        --rtol 1e-3 --atol 1e-4; then
+      local check=(--rtol 1e-3 --atol 1e-4)
+      grep -q '"precision"' "$vd/manifest.json" && check=(--min-cosine 0.999)
+      echo "== $m, variant $(basename "$vd"): outputs vs torch (${check[*]})"
+      if ! "$dir/bin/autoglm-run" "$vd" --test-data "$dir/models/$m/test_data_set_0" "${check[@]}"; then
         fail=1
         continue
       fi
@@ -105,12 +112,15 @@ if any("baseline_fp32" in r.get("ms", {}) for r in rows):
             print(f"| {r['model']} | {t['baseline_fp32']:.3f} | {t['ours_fp32']:.3f} | {t['baseline_fp32'] / t['ours_fp32']:.2f} |")
 named = sorted({k for r in rows for k in r.get("ms", {}) if k.startswith("variant:")})
 if named:
-    print("| model | ours fp32 ms | " + " | ".join(f"{k[8:]} ms (ours / it)" for k in named) + " |")
+    print("Variants: ms (ours fp32 / it; it / best torch fp32; it / best torch bf16)")
+    print("| model | ours fp32 ms | " + " | ".join(f"{k[8:]}" for k in named) + " |")
     print("|---|---|" + "---|" * len(named))
     for r in rows:
         t = r.get("ms", {})
+        vr = r.get("variant_over_best_torch", {})
         if "ours_fp32" in t:
-            cells = [f"{t[k]:.3f} ({t['ours_fp32'] / t[k]:.2f})" if k in t else "-" for k in named]
+            cells = [f"{t[k]:.3f} ({t['ours_fp32'] / t[k]:.2f}; {vr[k[8:]]['fp32']:.2f}; "
+                     f"{vr[k[8:]]['bf16']:.2f})" if k in t and k[8:] in vr else "-" for k in named]
             print(f"| {r['model']} | {t['ours_fp32']:.3f} | " + " | ".join(cells) + " |")
 print("| model | ours fp32 ms | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
 print("|---|---|---|---|---|---|---|---|---|")

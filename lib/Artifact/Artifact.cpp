@@ -235,6 +235,8 @@ std::string mlir::autoglm::renderManifest(
                    {"llvm", LLVM_VERSION_STRING}};
   j["target"] = {{"name", info.target}, {"kind", info.family},       {"triple", info.triple},
                  {"cpu", info.cpu},     {"features", info.features}, {"opt_level", info.optLevel}};
+  if (info.precision != "fp32")
+    j["target"]["precision"] = info.precision;
   if (!info.dims.empty() || !info.inputShapes.empty())
     j["specialization"] = {{"dims", info.dims}, {"input_shapes", info.inputShapes}};
   j["pipeline"] = info.pipeline;

@@ -52,7 +52,7 @@ struct BuildConfig {
   std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd;
-  std::optional<std::string> gpuTuning;
+  std::optional<std::string> gpuTuning, precision;
   std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
 };
 
@@ -116,6 +116,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("vectorize", c.vectorize);
     io.mapOptional("winograd", c.winograd);
     io.mapOptional("gpu_tuning", c.gpuTuning);
+    io.mapOptional("precision", c.precision);
     io.mapOptional("quantization", c.quantization);
     io.mapOptional("pruning", c.pruning);
     io.mapOptional("enable_cache", c.enableCache);
@@ -129,7 +130,8 @@ const char *mlir::autoglm::buildConfigKeys() {
   return "model, output, target, opt_level, target_cpu, target_features, emit, report, "
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
-         "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, quantization (mode, "
+         "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, precision, "
+         "quantization (mode, "
          "calib, "
          "method, percentile, exclude), pruning (mode, block, criterion, align, scope, exclude), "
          "enable_cache, max_batch_size, "
@@ -189,6 +191,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   set("--vectorize", o.vectorize, c.vectorize);
   set("--winograd", o.winograd, c.winograd);
   set("--gpu-tuning", o.gpuTuning, c.gpuTuning);
+  set("--precision", o.precision, c.precision);
   // Maps become the flags' name=value form.
   auto setMap = [&](const char *flag, std::vector<std::string> &field,
                     const std::map<std::string, std::string> &map, bool isPath) {

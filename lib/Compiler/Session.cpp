@@ -285,6 +285,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
     codegen.vectorize = o.vectorize;
     codegen.optLevel = o.optLevel;
     codegen.gpuTuning = o.gpuTuning;
+    codegen.precision = o.precision;
     backend.buildCodegenPipeline(pm, target, codegen);
   }
   {
@@ -309,6 +310,15 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     return failure();
   if (o.optLevel < 0 || o.optLevel > 3)
     return fail(error, "-O takes 0..3");
+  if (o.precision != "fp32") {
+    if (o.precision != "tf32" && o.precision != "bf16" && o.precision != "fp16")
+      return fail(error, "--precision takes fp32, tf32, bf16 or fp16, not '" + o.precision + "'");
+    if (target->family != "gpu" || target->triple.rfind("nvptx", 0) != 0)
+      return fail(error, "--precision " + o.precision +
+                             " runs matmuls and convolutions on NVIDIA tensor cores: cuda "
+                             "targets only, not '" +
+                             target->name + "' (which computes in fp32)");
+  }
   if (!o.gpuTuning.empty()) {
     if (target->family != "gpu")
       return fail(error, "--gpu-tuning applies to GPU targets, not '" + target->name + "'");
@@ -439,6 +449,7 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
                                            const TargetDescription &target, ArtifactInfo info,
                                            const std::string &graphPipeline, std::string &error) {
   info.optLevel = o.optLevel;
+  info.precision = o.precision;
   auto sig = collectSignature(module, "main");
   if (failed(sig))
     return failure();

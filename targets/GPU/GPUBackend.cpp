@@ -487,6 +487,12 @@ public:
     std::string error;
     // The session checked the text.
     (void)parseGPUTuning(options.gpuTuning, gpu.tuning, error);
+    // Tensor cores: lower-reductions' mma option, before any the tuning
+    // gives (a later value wins).
+    if (options.precision != "fp32") {
+      std::string &lr = gpu.tuning["lower-reductions"];
+      lr = "mma=" + options.precision + (lr.empty() ? "" : " " + lr);
+    }
     buildGPUCodegenPipeline(pm, gpu);
   }
 

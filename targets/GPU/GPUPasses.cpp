@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -616,6 +617,318 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     return map.lookupOrDefault(body->getTerminator()->getOperand(0));
   }
 
+  /// The ops fused into `op`'s kernel (with `fuse`): the output's
+  /// initialization and its in-place epilogue. The kernel goes where the
+  /// epilogue is, whose operands may be views formed after the reduction.
+  std::pair<linalg::LinalgOp, linalg::GenericOp> fused(linalg::GenericOp op, Value out) {
+    if (!fuse)
+      return {nullptr, nullptr};
+    return {initProducer(op, out), epilogueConsumer(op, out)};
+  }
+
+  /// How an f32 multiply-add contraction maps onto mma.sync: `a` is the
+  /// input that does not read the output's innermost dim (the mma's A, rows
+  /// M), `b` the one that does (B, columns N); parallel dims only `a` reads
+  /// are M, only `b` reads N, the rest batch; every reduction dim is K.
+  struct MMAPlan {
+    OpOperand *a = nullptr, *b = nullptr;
+    SmallVector<unsigned> m, n, batch, k;
+    int64_t mTotal = 1, nTotal = 1, kTotal = 1;
+  };
+
+  std::optional<MMAPlan> planMMA(linalg::GenericOp op) {
+    if (mma == "none" || op.getNumDpsInputs() != 2)
+      return std::nullopt;
+    OpOperand *out = op.getDpsInitOperand(0);
+    auto f32 = [](Value v) {
+      auto t = dyn_cast<MemRefType>(v.getType());
+      return t && t.getElementType().isF32();
+    };
+    if (!f32(out->get()) || !f32(op.getDpsInputOperand(0)->get()) ||
+        !f32(op.getDpsInputOperand(1)->get()))
+      return std::nullopt;
+    // The payload: out + in0 * in1 (either order).
+    Block *body = op.getBody();
+    if (body->getOperations().size() != 3)
+      return std::nullopt;
+    auto mul = dyn_cast<arith::MulFOp>(body->front());
+    auto add = dyn_cast<arith::AddFOp>(*std::next(body->begin()));
+    if (!mul || !add || body->getTerminator()->getOperand(0) != add.getResult())
+      return std::nullopt;
+    Value a0 = body->getArgument(0), a1 = body->getArgument(1), acc = body->getArgument(2);
+    if (!((mul.getLhs() == a0 && mul.getRhs() == a1) || (mul.getLhs() == a1 && mul.getRhs() == a0)))
+      return std::nullopt;
+    if (!((add.getLhs() == acc && add.getRhs() == mul.getResult()) ||
+          (add.getRhs() == acc && add.getLhs() == mul.getResult())))
+      return std::nullopt;
+    AffineMap outMap = op.getMatchingIndexingMap(out);
+    if (outMap.getNumResults() == 0 ||
+        !llvm::all_of(outMap.getResults(), [](AffineExpr e) { return isa<AffineDimExpr>(e); }))
+      return std::nullopt;
+    unsigned inner = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+    MMAPlan plan;
+    for (OpOperand *in : op.getDpsInputOperands())
+      (usesDim(op.getMatchingIndexingMap(in), inner) ? plan.b : plan.a) = in;
+    if (!plan.a || !plan.b)
+      return std::nullopt;
+    AffineMap am = op.getMatchingIndexingMap(plan.a), bm = op.getMatchingIndexingMap(plan.b);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // M and N in the output's order (flattened row-major), K in loop order.
+    for (AffineExpr e : outMap.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      bool inA = usesDim(am, d), inB = usesDim(bm, d);
+      if (inA && !inB) {
+        plan.m.push_back(d);
+        plan.mTotal *= ranges[d];
+      } else if (inB && !inA) {
+        plan.n.push_back(d);
+        plan.nTotal *= ranges[d];
+      } else {
+        plan.batch.push_back(d);
+      }
+    }
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction) {
+        plan.k.push_back(d);
+        plan.kTotal *= ranges[d];
+      }
+    // Too narrow a tile wastes most of the tensor core: the scalar form.
+    if (plan.mTotal < 16 || plan.nTotal < 8 || plan.kTotal < 8)
+      return std::nullopt;
+    return plan;
+  }
+
+  /// The contraction as warps of mma.sync: each warp owns `tm` x `tn`
+  /// tiles of 16 x 8 outputs (a lane holds 4 accumulators of each, in the
+  /// mma's fragment layout) and walks K in steps of 8 (tf32) or 16 (bf16,
+  /// fp16), loading its A and B fragments straight from memory (rows, columns
+  /// and steps past the end read 0) and rounding them in registers. The
+  /// output's start value and in-place epilogue fuse as in the scalar form.
+  void lowerMMA(linalg::GenericOp op, const MMAPlan &plan) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    bool tf32 = mma == "tf32";
+    int64_t kStep = tf32 ? 8 : 16;
+    Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
+    int64_t batch = 1;
+    for (unsigned d : plan.batch)
+      batch *= ranges[d];
+    // A warp's tiles: as many as asked while the M and N extents fill them
+    // and the GPU keeps enough warps.
+    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    int64_t tm = std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16)));
+    int64_t tn = std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8)));
+    auto warps = [&] {
+      return batch * ceilDiv(plan.mTotal, 16 * tm) * ceilDiv(plan.nTotal, 8 * tn);
+    };
+    while ((tm > 1 || tn > 1) && warps() * 32 < minThreads)
+      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    int64_t mTiles = ceilDiv(plan.mTotal, 16 * tm), nTiles = ceilDiv(plan.nTotal, 8 * tn);
+    int64_t kPadded = ceilDiv(plan.kTotal, kStep) * kStep;
+
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    // Loops: the batch dims, then the M tiles, the N tiles and the 32 lanes.
+    SmallVector<int64_t> extents;
+    for (unsigned d : plan.batch)
+      extents.push_back(ranges[d]);
+    extents.append({mTiles, nTiles, 32});
+    Value c0 = index(0), c1 = index(1);
+    SmallVector<Value> lbs(extents.size(), c0), steps(extents.size(), c1), ubs;
+    for (int64_t e : extents)
+      ubs.push_back(index(e));
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> lvs(loop.getInductionVars());
+    unsigned nb = plan.batch.size();
+    Value lane = lvs[nb + 2];
+    Value group = arith::DivUIOp::create(b, loc, lane, index(4));
+    Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
+    Value mBase = arith::MulIOp::create(b, loc, lvs[nb], index(16 * tm));
+    Value nBase = arith::MulIOp::create(b, loc, lvs[nb + 1], index(8 * tn));
+    auto add = [&](Value v, int64_t c) {
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    auto andi = [&](Value x, Value y) {
+      if (!x)
+        return y;
+      if (!y)
+        return x;
+      return arith::AndIOp::create(b, loc, x, y).getResult();
+    };
+    // A flat M, N or K position: whether it is inside the extent (null when
+    // it always is) and the loop dims it stands for (clamped inside).
+    struct Pos {
+      Value valid;
+      SmallVector<std::pair<unsigned, Value>> dims;
+    };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) -> Pos {
+      Pos p;
+      if (maybePast) {
+        p.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat, index(total));
+        flat = arith::MinUIOp::create(b, loc, flat, index(total - 1));
+      }
+      // Dims of extent 1 are 0; the outermost of the rest takes what is left.
+      SmallVector<unsigned> live;
+      for (unsigned d : dims) {
+        if (ranges[d] == 1)
+          p.dims.push_back({d, index(0)});
+        else
+          live.push_back(d);
+      }
+      dims = live;
+      for (unsigned i = dims.size(); i-- > 0;) {
+        int64_t e = ranges[dims[i]];
+        if (i == 0) {
+          p.dims.push_back({dims[i], flat});
+          break;
+        }
+        p.dims.push_back({dims[i], arith::RemUIOp::create(b, loc, flat, index(e))});
+        flat = arith::DivUIOp::create(b, loc, flat, index(e));
+      }
+      return p;
+    };
+    bool mPast = plan.mTotal % (16 * tm) != 0, nPast = plan.nTotal % (8 * tn) != 0;
+    bool kPast = kPadded != plan.kTotal;
+    // Rows g and g + 8 of each M tile; columns g (B) and 2q, 2q + 1 (C) of
+    // each N tile.
+    SmallVector<Pos> rows, bCols, cCols;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t h : {0, 8})
+        rows.push_back(position(add(arith::AddIOp::create(b, loc, mBase, group), 16 * i + h),
+                                plan.m, plan.mTotal, mPast));
+    Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
+    for (int64_t j = 0; j < tn; ++j) {
+      bCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, group), 8 * j), plan.n,
+                               plan.nTotal, nPast));
+      for (int64_t h : {0, 1})
+        cCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, twoQ), 8 * j + h), plan.n,
+                                 plan.nTotal, nPast));
+    }
+    SmallVector<Value> ivs(op.getNumLoops(), c0);
+    for (auto [i, d] : llvm::enumerate(plan.batch))
+      ivs[d] = lvs[i];
+    auto place = [&](const Pos &p) {
+      for (auto [d, v] : p.dims)
+        ivs[d] = v;
+    };
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    // The output points of the accumulators, 4 per tile (tile t = i * tn +
+    // j, accumulator t * 4 + r * 2 + c: row r * 8 + g, column 2q + c).
+    SmallVector<SmallVector<Value>> at;
+    SmallVector<Value> valid, accs;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t c = 0; c < 2; ++c) {
+            const Pos &row = rows[i * 2 + r], &col = cCols[j * 2 + c];
+            place(row);
+            place(col);
+            at.push_back(indices(b, loc, outMap, ivs));
+            valid.push_back(andi(row.valid, col.valid));
+            accs.push_back(init ? applyPayload(b, loc, init, out, Value(), at.back())
+                                : memref::LoadOp::create(b, loc, out, at.back()).getResult());
+          }
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kStep), accs);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    // The K positions a lane reads: q and q + 4 (tf32); 2q, 2q + 1, 2q + 8,
+    // 2q + 9 (16-bit).
+    SmallVector<Pos> ks;
+    Value kq = arith::AddIOp::create(b, loc, k0, tf32 ? quad : twoQ);
+    for (int64_t off : tf32 ? SmallVector<int64_t>{0, 4} : SmallVector<int64_t>{0, 1, 8, 9})
+      ks.push_back(position(add(kq, off), plan.k, plan.kTotal, kPast));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Type i32 = b.getI32Type(), i16 = b.getI16Type();
+    auto load = [&](OpOperand *in, const Pos &p, const Pos &k) {
+      place(p);
+      place(k);
+      Value v = memref::LoadOp::create(b, loc, in->get(),
+                                       indices(b, loc, op.getMatchingIndexingMap(in), ivs));
+      if (Value ok = andi(p.valid, k.valid))
+        v = arith::SelectOp::create(b, loc, ok, v, zero);
+      return v;
+    };
+    // One 32-bit register of a fragment: a tf32 (the f32's bits: the tensor
+    // core reads the top 19), or two 16-bit values, the first in the low half.
+    auto reg = [&](OpOperand *in, const Pos &p, const Pos *k0, const Pos *k1) -> Value {
+      Value x = load(in, p, *k0);
+      if (tf32)
+        return arith::BitcastOp::create(b, loc, i32, x);
+      Value y = load(in, p, *k1);
+      auto bits = [&](Value f) {
+        Value h = arith::TruncFOp::create(b, loc, half, f);
+        return arith::ExtUIOp::create(b, loc, i32, arith::BitcastOp::create(b, loc, i16, h));
+      };
+      Value hi = arith::ShLIOp::create(b, loc, bits(y),
+                                       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(16)));
+      return arith::OrIOp::create(b, loc, bits(x), hi);
+    };
+    // A's register r holds row (r % 2) * 8 + g at K q + (r / 2) * 4 (tf32)
+    // or the pair 2q, 2q + 1 plus (r / 2) * 8; B's register r holds column g
+    // at K q + 4r or the pair 2q + 8r, 2q + 8r + 1.
+    int64_t per = tf32 ? 1 : 2;
+    SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t r = 0; r < 4; ++r)
+        aFrags[i].push_back(reg(plan.a, rows[i * 2 + r % 2], &ks[(r / 2) * per],
+                                tf32 ? nullptr : &ks[(r / 2) * per + 1]));
+    for (int64_t j = 0; j < tn; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        bFrags[j].push_back(reg(plan.b, bCols[j], &ks[r * per], tf32 ? nullptr : &ks[r * per + 1]));
+    NVVM::MMATypes ptx = tf32            ? NVVM::MMATypes::tf32
+                         : mma == "bf16" ? NVVM::MMATypes::bf16
+                                         : NVVM::MMATypes::f16;
+    Type f32 = b.getF32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j) {
+        // f16 operands are f16x2 vectors to NVVM; bf16 and tf32 are i32.
+        auto operands = [&](ArrayRef<Value> regs) {
+          SmallVector<Value> ops;
+          for (Value v : regs)
+            ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
+                                              b, loc, VectorType::get({2}, b.getF16Type()), v)
+                                              .getResult()
+                                        : v);
+          return ops;
+        };
+        ValueRange c = kLoop.getRegionIterArgs().slice((i * tn + j) * 4, 4);
+        auto mmaOp = NVVM::MmaOp::create(
+            b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
+            ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
+            std::array<NVVM::MMATypes, 2>{ptx, ptx},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        for (int64_t e = 0; e < 4; ++e)
+          next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
+      }
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointAfter(kLoop);
+    for (size_t u = 0; u < at.size(); ++u) {
+      Value v = kLoop.getResult(u);
+      OpBuilder::InsertionGuard guard(b);
+      if (valid[u]) {
+        auto only = scf::IfOp::create(b, loc, valid[u], /*withElseRegion=*/false);
+        b.setInsertionPointToStart(only.thenBlock());
+      }
+      if (epilogue)
+        v = applyPayload(b, loc, epilogue, out, v, at[u]);
+      memref::StoreOp::create(b, loc, v, out, at[u]);
+    }
+    // Last: unrolling replaces the loop (and its results, which the stores use).
+    if (mmaUnroll > 1 && kPadded / kStep >= mmaUnroll)
+      (void)loopUnrollByFactor(kLoop, mmaUnroll);
+    op.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
   void lower(linalg::GenericOp op) {
     Location loc = op.getLoc();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -678,9 +991,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         t2 = -1;
     }
     Value out = op.getDpsInitOperand(0)->get();
-    linalg::LinalgOp init = fuse ? initProducer(op, out) : nullptr;
-    linalg::GenericOp epilogue = fuse ? epilogueConsumer(op, out) : nullptr;
-    // The epilogue's operands may be views formed after the reduction.
+    auto [init, epilogue] = fused(op, out);
     OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
     Value c0 = index(0), c1 = index(1);
@@ -843,8 +1154,21 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       if (applies(op))
         ops.push_back(op);
     });
-    for (linalg::GenericOp op : ops)
-      lower(op);
+    if (mma != "none" && mma != "tf32" && mma != "bf16" && mma != "fp16") {
+      getOperation().emitError("mma takes none, tf32, bf16 or fp16");
+      return signalPassFailure();
+    }
+    if (mmaTileM < 1 || mmaTileN < 1 || mmaTileM > 8 || mmaTileN > 8 || mmaUnroll < 1 ||
+        mmaUnroll > 8) {
+      getOperation().emitError("mma-tile-m, mma-tile-n and mma-unroll take 1..8");
+      return signalPassFailure();
+    }
+    for (linalg::GenericOp op : ops) {
+      if (std::optional<MMAPlan> plan = planMMA(op))
+        lowerMMA(op, *plan);
+      else
+        lower(op);
+    }
   }
 };
 

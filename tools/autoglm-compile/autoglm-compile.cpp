@@ -105,6 +105,12 @@ int main(int argc, char **argv) {
                  "GPU targets: options of the code generator's passes, "
                  "NAME{OPTION=VALUE ...},... with NAME split-reductions, lower-reductions or "
                  "map-loops (docs/gpu.md)");
+  app.add_option("--precision", o.precision,
+                 "Arithmetic of matmuls and convolutions: fp32, or on cuda targets tf32, bf16 "
+                 "or fp16 on tensor cores (inputs rounded in registers, f32 accumulation; "
+                 "docs/gpu.md)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16"}))
+      ->capture_default_str();
   app.add_option("--quantize", o.quantize,
                  "Quantize: int8 (static; calibrated uint8 activations, int8 per-channel "
                  "weights, int32 accumulation; needs --calib) or weight-int8 (int8 per-channel "

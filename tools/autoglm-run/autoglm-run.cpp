@@ -300,6 +300,8 @@ struct Options {
   std::map<std::string, std::vector<int64_t>> randomShapes;
   bool random = false, json = false;
   double rtol = 1e-3, atol = 1e-7;
+  /// > 0: outputs pass on cosine similarity instead of --rtol / --atol.
+  double minCosine = 0;
   int bench = 0, warmup = 3, threads = 0;
   // --device: "" (what the artifact needs), "cpu", or a CUDA ordinal.
   std::string device;
@@ -553,7 +555,7 @@ int run(const Options &o) {
         want.dtype = AUTOGLM_BFLOAT16;
       bool shapeOk = want.shape == got.shape && want.dtype == got.dtype;
       size_t n = shapeOk ? got.data.size() / autoglm_dtype_size(got.dtype) : 0;
-      double maxAbs = 0, maxRel = 0;
+      double maxAbs = 0, maxRel = 0, dot = 0, gg = 0, ww = 0;
       size_t bad = 0, total = n;
       if (got.dtype == AUTOGLM_STRING) {
         // Strings are equal or not; the errors stay 0.
@@ -575,15 +577,29 @@ int run(const Options &o) {
           maxRel = std::max(maxRel, d / std::fabs(w));
         if (!(d <= o.atol + o.rtol * std::fabs(w)))
           ++bad;
+        dot += g * w;
+        gg += g * g;
+        ww += w * w;
       }
-      bool ok = shapeOk && bad == 0;
+      // Cosine similarity; two all-zero tensors agree, NaN fails.
+      double cosine = gg == 0 && ww == 0 ? 1.0 : dot / std::sqrt(gg * ww);
+      bool ok = shapeOk &&
+                (o.minCosine > 0 && got.dtype != AUTOGLM_STRING ? cosine >= o.minCosine : bad == 0);
       rc |= !ok;
-      checks.push_back({{"output", got.name}, {"ok", ok}, {"max_abs_error", maxAbs},
-                        {"max_rel_error", maxRel}, {"mismatches", bad}});
+      checks.push_back({{"output", got.name},
+                        {"ok", ok},
+                        {"max_abs_error", maxAbs},
+                        {"max_rel_error", maxRel},
+                        {"mismatches", bad},
+                        {"cosine", std::isnan(cosine) ? -2.0 : cosine}});
       if (!o.json) {
         if (!shapeOk)
           fmt::print("output {} '{}': FAIL shape differs from the expected one\n", i,
                      got.name);
+        else if (o.minCosine > 0)
+          fmt::print("output {} '{}': {} cosine {:.6f} (at least {}), max abs error {:.3g}, "
+                     "max rel error {:.3g}\n",
+                     i, got.name, ok ? "ok" : "FAIL", cosine, o.minCosine, maxAbs, maxRel);
         else
           fmt::print("output {} '{}': {} max abs error {:.3g}, max rel error {:.3g}, "
                      "{} of {} outside rtol {} atol {}\n",
@@ -652,6 +668,10 @@ int main(int argc, char **argv) {
   app.add_option("--expect", o.expect, "Folder with output_<i>.pb to compare against");
   app.add_option("--rtol", o.rtol, "Relative tolerance")->capture_default_str();
   app.add_option("--atol", o.atol, "Absolute tolerance")->capture_default_str();
+  app.add_option("--min-cosine", o.minCosine,
+                 "Check --test-data / --expect outputs by cosine similarity (at least this, "
+                 "e.g. 0.999 for reduced-precision artifacts) instead of --rtol / --atol")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--bench", o.bench, "Timed runs");
   app.add_option("--warmup", o.warmup, "Untimed runs before --bench")->capture_default_str();
   app.add_option("--threads", o.threads, "Threads (default: all cores; a GPU artifact ignores it)");

@@ -54,6 +54,7 @@ struct ArtifactInfo {
   /// The --target name, its family ("cpu") and LLVM's triple, CPU, features.
   std::string target = "host", family = "cpu", triple, cpu, features;
   int optLevel = 0;
+  std::string precision = "fp32";
   std::vector<TensorSpec> inputs, outputs;
   std::vector<HiddenResult> hiddenInputs, hidden;
   /// The model takes a status buffer (int32[1]) right after its inputs and

@@ -51,6 +51,9 @@ struct CompileOptions {
   /// GPU targets: options of the code generator's passes,
   /// `name{option=value ...},...` (docs/gpu.md).
   std::string gpuTuning;
+  /// Arithmetic of matmuls and convolutions: fp32, or on NVIDIA GPUs tf32,
+  /// bf16 or fp16 tensor cores (inputs rounded, f32 accumulation).
+  std::string precision = "fp32";
   /// Every static input extent open, bounded by its declared value.
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).

@@ -411,10 +411,23 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                         "reduction dim of at least 32 (0: never)">,
                  Option<"fuse", "fuse", "bool", /*default=*/"true",
                         "Fuse the output's initialization and an in-place elementwise epilogue">,
+                 Option<"mma", "mma", "std::string", /*default=*/"\"none\"",
+                        "Tensor cores (NVIDIA) for f32 multiply-add contractions (matmul, "
+                        "convolution): none; tf32 (mma.sync m16n8k8, the inputs' top 19 "
+                        "bits); bf16 or fp16 (m16n8k16, the inputs rounded in registers). "
+                        "Accumulation stays f32">,
+                 Option<"mmaTileM", "mma-tile-m", "int64_t", /*default=*/"2",
+                        "16-row mma tiles a warp computes (its A fragments reused across "
+                        "the N tiles)">,
+                 Option<"mmaTileN", "mma-tile-n", "int64_t", /*default=*/"4",
+                        "8-column mma tiles a warp computes">,
+                 Option<"mmaUnroll", "mma-unroll", "int64_t", /*default=*/"1",
+                        "K steps of the mma loop unrolled (their loads issued together)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
                            "::mlir::affine::AffineDialect", "::mlir::math::MathDialect",
-                           "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 def GPUMapLoops : Pass<"autoglm-gpu-map-loops", "ModuleOp"> {

@@ -71,6 +71,8 @@ struct CodegenOptions {
   /// GPU code generator tuning: `pass{option=value ...},...` (see
   /// parseGPUTuning in Pipelines.h).
   std::string gpuTuning;
+  /// fp32, tf32, bf16 or fp16 (the session checked the target takes it).
+  std::string precision = "fp32";
 };
 
 /// The linked library of an artifact and what must ship beside it.
