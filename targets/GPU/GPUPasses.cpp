@@ -86,6 +86,59 @@ struct GPUPreparePass : autoglm::impl::GPUPrepareBase<GPUPreparePass> {
         return signalPassFailure();
     Builder b(module.getContext());
     f->setAttr("autoglm.gpu.signature", b.getI64ArrayAttr({inputs, (int64_t)ft.getNumResults()}));
+    unshareFills(f);
+    epiloguesInPlace(f);
+  }
+
+  /// An elementwise op that only maps a reduction's result (the mean's
+  /// division by the count) writes into that result instead of a tensor of
+  /// its own: bufferized in place, it becomes the reduction kernel's fused
+  /// epilogue (step 4) rather than a kernel of its own.
+  static void epiloguesInPlace(func::FuncOp f) {
+    f.walk([&](linalg::GenericOp e) {
+      if (!e.hasPureTensorSemantics() || e.getNumDpsInits() != 1 || e.getNumReductionLoops() != 0 ||
+          e->getNumResults() != 1)
+        return;
+      OpOperand *init = e.getDpsInitOperand(0);
+      if (!e.getMatchingIndexingMap(init).isIdentity() || e.payloadUsesValueFromOperand(init))
+        return;
+      for (OpOperand *in : e.getDpsInputOperands()) {
+        auto r = in->get().getDefiningOp<linalg::GenericOp>();
+        if (!r || r.getNumReductionLoops() == 0 || r->getNumResults() != 1 ||
+            !in->get().hasOneUse() || in->get().getType() != e->getResult(0).getType() ||
+            !e.getMatchingIndexingMap(in).isIdentity() || r->getBlock() != e->getBlock())
+          continue;
+        init->set(in->get());
+        return;
+      }
+    });
+  }
+
+  /// CSE leaves one linalg.fill (of a tensor.empty) as the start of every
+  /// reduction of that shape and value, e.g. each layer norm's sums. Each
+  /// writes it in place, so bufferization would give all but one a copy of
+  /// a filled buffer: a fill kernel and a copy kernel. A fill of its own,
+  /// right before each such user, bufferizes in place and fuses into the
+  /// reduction's kernel as its start value.
+  static void unshareFills(func::FuncOp f) {
+    SmallVector<linalg::FillOp> fills;
+    f.walk([&](linalg::FillOp fill) {
+      if (fill.hasPureTensorSemantics() && !fill->getResult(0).hasOneUse())
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills) {
+      SmallVector<OpOperand *> inits;
+      for (OpOperand &use : fill->getResult(0).getUses())
+        if (auto user = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+            user && user.isDpsInit(&use) && user->getBlock() == fill->getBlock())
+          inits.push_back(&use);
+      for (OpOperand *use : inits) {
+        OpBuilder b(use->getOwner());
+        use->set(b.clone(*fill)->getResult(0));
+      }
+      if (fill->use_empty())
+        fill->erase();
+    }
   }
 };
 

@@ -332,7 +332,12 @@ def GPUPrepare : Pass<"autoglm-gpu-prepare", "ModuleOp"> {
     string tensor or a run-time check is an error naming the tensor. Records
     `autoglm.gpu.signature = [inputs, outputs]` on the model function, so
     the plan can tell inputs from outputs after bufferization made the
-    results trailing arguments.
+    results trailing arguments. A linalg.fill that CSE made the start of
+    several ops' outputs (every layer norm's sums) is cloned right before
+    each of them: written in place by one op each, they bufferize without a
+    copy and fuse into the reductions' kernels. An elementwise op that only
+    maps a reduction's result (a mean's division by the count) writes into
+    that result, so that it becomes the reduction kernel's epilogue.
   }];
   let options = [Option<"funcName", "func-name", "std::string", /*default=*/"\"main\"",
                         "The model function">,
