@@ -8,6 +8,8 @@
 
 #include "ImportContext.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::onnx_import;
@@ -434,6 +436,157 @@ LogicalResult importGradient(NodeImporter &n) {
   return success();
 }
 
+/// Einsum without ellipses or diagonals, as the core's ops: each operand's
+/// letters that nothing after it (a later operand, the output) names are
+/// summed out; operands fold left to right, a pair as one batched matmul
+/// [batch, left, k] x [batch, k, right] between transposes and reshapes; the
+/// result is transposed to the output's order.
+LogicalResult importEinsum(NodeImporter &n) {
+  std::string eq;
+  for (char c : n.attrString("equation", ""))
+    if (c != ' ')
+      eq.push_back(c);
+  if (eq.find('.') != std::string::npos)
+    return n.error("an equation with an ellipsis (...) is not supported yet: '" + eq + "'");
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (llvm::StringRef t : llvm::split(lhs, ','))
+    terms.push_back(t.str());
+  if (terms.size() != n.numInputs())
+    return n.error("the equation '" + eq + "' names " + std::to_string(terms.size()) +
+                   " operands, the node has " + std::to_string(n.numInputs()));
+  llvm::DenseMap<char, int64_t> extent, uses;
+  for (auto [i, t] : llvm::enumerate(terms)) {
+    if (!n.hasInput(i))
+      return n.error("input " + std::to_string(i) + " is absent");
+    RankedTensorType ty = n.inputType(i);
+    if (!ty || !ty.hasStaticShape())
+      return n.error("input " + std::to_string(i) + " needs a static shape");
+    if ((int64_t)t.size() != ty.getRank())
+      return n.error("operand " + std::to_string(i) + " '" + t + "' has " +
+                     std::to_string(t.size()) + " subscripts for rank " +
+                     std::to_string(ty.getRank()));
+    for (auto [d, c] : llvm::enumerate(t)) {
+      if (!llvm::isAlpha(c))
+        return n.error(std::string("bad subscript '") + c + "' in '" + eq + "'");
+      if (t.find(c) != d)
+        return n.error("a subscript repeated in one operand (a diagonal) is not supported "
+                       "yet: '" +
+                       t + "'");
+      int64_t e = ty.getDimSize(d);
+      auto [it, fresh] = extent.try_emplace(c, e);
+      if (!fresh && it->second != e)
+        return n.error(std::string("subscript '") + c + "' has extents " +
+                       std::to_string(it->second) + " and " + std::to_string(e));
+      ++uses[c];
+    }
+  }
+  std::string out;
+  if (arrow == std::string::npos) {
+    // Implicit output: the letters used once, in alphabetical order.
+    for (auto &[c, k] : uses)
+      if (k == 1)
+        out.push_back(c);
+    llvm::sort(out);
+  } else {
+    out = eq.substr(arrow + 2);
+    for (auto [d, c] : llvm::enumerate(out))
+      if (!extent.count(c) || out.find(c) != d)
+        return n.error(std::string("output subscript '") + c + "' is " +
+                       (extent.count(c) ? "repeated" : "not an operand's"));
+  }
+  Type elem = n.inputType(0).getElementType();
+  auto shapeOf = [&](llvm::StringRef letters) {
+    SmallVector<int64_t> shape;
+    for (char c : letters)
+      shape.push_back(extent[c]);
+    return shape;
+  };
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> FailureOr<Value> {
+    if (cast<RankedTensorType>(v.getType()).getShape() == shape)
+      return v;
+    return n.make<ReshapeOp>(RankedTensorType::get(shape, elem), v, Value());
+  };
+  // `v` (letters `have`) with its letters in the order `want`.
+  auto permute = [&](Value v, llvm::StringRef have, llvm::StringRef want) -> FailureOr<Value> {
+    SmallVector<int64_t> perm;
+    for (char c : want)
+      perm.push_back(have.find(c));
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      return v;
+    return n.make<TransposeOp>(Type(), v, perm);
+  };
+  // Sums out the letters of `t` not in `keep`.
+  auto sumOut = [&](Value &v, std::string &t, llvm::StringRef keep) -> LogicalResult {
+    SmallVector<int64_t> axes;
+    std::string left;
+    for (auto [d, c] : llvm::enumerate(t))
+      (keep.contains(c) ? left.push_back(c) : axes.push_back(d));
+    if (axes.empty())
+      return success();
+    auto r = n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Sum), v,
+                              n.builder().getDenseI64ArrayAttr(axes),
+                              n.builder().getBoolAttr(false), n.builder().getBoolAttr(false));
+    if (failed(r))
+      return failure();
+    v = *r;
+    t = left;
+    return success();
+  };
+  // The letters named after operand i (later operands, the output).
+  auto after = [&](size_t i) {
+    std::string later = out;
+    for (size_t j = i + 1; j < terms.size(); ++j)
+      later += terms[j];
+    return later;
+  };
+  Value acc = n.input(0);
+  std::string at = terms[0];
+  if (failed(sumOut(acc, at, after(0) + (terms.size() > 1 ? terms[1] : ""))))
+    return failure();
+  for (size_t i = 1; i < terms.size(); ++i) {
+    Value b = n.input(i);
+    std::string bt = terms[i];
+    std::string later = after(i);
+    if (failed(sumOut(acc, at, later + bt)) || failed(sumOut(b, bt, later + at)))
+      return failure();
+    std::string batch, left, right, k;
+    for (char c : at)
+      (bt.find(c) == std::string::npos      ? left
+       : llvm::StringRef(later).contains(c) ? batch
+                                            : k)
+          .push_back(c);
+    for (char c : bt)
+      if (at.find(c) == std::string::npos)
+        right.push_back(c);
+    auto prod = [&](llvm::StringRef letters) {
+      int64_t p = 1;
+      for (char c : letters)
+        p *= extent[c];
+      return p;
+    };
+    int64_t pb = prod(batch), pl = prod(left), pk = prod(k), pr = prod(right);
+    auto a3 = permute(acc, at, batch + left + k);
+    if (failed(a3) || failed(a3 = reshape(*a3, {pb, pl, pk})))
+      return failure();
+    auto b3 = permute(b, bt, batch + k + right);
+    if (failed(b3) || failed(b3 = reshape(*b3, {pb, pk, pr})))
+      return failure();
+    auto mm = n.make<MatMulOp>(Type(), *a3, *b3);
+    if (failed(mm))
+      return failure();
+    at = batch + left + right;
+    auto r = reshape(*mm, shapeOf(at));
+    if (failed(r))
+      return failure();
+    acc = *r;
+  }
+  if (failed(sumOut(acc, at, out)))
+    return failure();
+  return done(n, permute(acc, at, out));
+}
+
 } // namespace
 
 void onnx_import::registerCompositeRules(RuleTable &t) {
@@ -445,4 +598,5 @@ void onnx_import::registerCompositeRules(RuleTable &t) {
   t["Hardmax"] = importHardmax;
   t["EyeLike"] = importEyeLike;
   t["OneHot"] = importOneHot;
+  t["Einsum"] = importEinsum;
 }
