@@ -20,7 +20,7 @@
 # Sweep mode runs in the normal build (build/): each seed gets N (20) edits
 # of what the importer reads, reproducibly (ONNX ModelProto through the
 # structure-aware mutator of onnx_fuzzer.cpp), under a 6 GB address-space
-# limit; CI runs it with N = 20 (ctest fuzz-sweep-*, seconds).
+# limit; CI runs it with N = 30 (ctest fuzz-sweep-*, seconds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TESTDATA=/usr/share/libonnx-testdata

@@ -582,8 +582,22 @@ LogicalResult GraphImporter::checkInputs(NodeImporter &n) {
         continue;
       f = formals.size() - 1;
     }
-    auto it = elemTypes.find(node.input(k));
     const auto &allowed = formals[f].GetTypes();
+    // A sequence where the schema takes only tensors, or the reverse: rules
+    // read a tensor input's type and a sequence input's list, and ONNX's
+    // shape inference (run without its type check) lets both through.
+    auto takes = [&](llvm::StringRef kind) {
+      return llvm::any_of(
+          allowed, [&](const onnx::DataType &t) { return llvm::StringRef(*t).starts_with(kind); });
+    };
+    bool isSequence = !values.count(node.input(k));
+    if (!allowed.empty() && isSequence && !takes("seq(") && !takes("optional("))
+      return n.error("input " + std::to_string(k) + " '" + node.input(k) + "' is a sequence; '" +
+                     formals[f].GetName() + "' takes a tensor");
+    if (!allowed.empty() && !isSequence && !takes("tensor(") && !takes("optional("))
+      return n.error("input " + std::to_string(k) + " '" + node.input(k) + "' is a tensor; '" +
+                     formals[f].GetName() + "' takes a sequence");
+    auto it = elemTypes.find(node.input(k));
     if (it == elemTypes.end() || allowed.empty() ||
         llvm::none_of(allowed, [](const onnx::DataType &t) { return t->rfind("tensor(", 0) == 0; }))
       continue;
@@ -1047,7 +1061,8 @@ Value NodeImporter::i64Vector(ArrayRef<int64_t> values) {
 
 FailureOr<int64_t> NodeImporter::normAxis(int64_t axis, int64_t rank) const {
   int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= std::max<int64_t>(rank, 1)) {
+  // A rank-0 input has no axis: rules index its dims with the result.
+  if (a < 0 || a >= rank) {
     (void)error("axis " + Twine(axis) + " is out of range for rank " +
                 Twine(rank));
     return failure();

@@ -367,7 +367,7 @@ LogicalResult importSoftmax(NodeImporter &n, bool log) {
   auto axis = n.normAxis(n.attrInt("axis", dflt), rank);
   if (failed(axis))
     return failure();
-  if (n.opset() >= 13 || *axis == rank - 1 || rank == 0) {
+  if (n.opset() >= 13 || *axis == rank - 1) {
     auto r = n.make<SoftmaxOp>(n.outputType(0), n.input(0), *axis, log);
     if (failed(r))
       return failure();

@@ -132,6 +132,18 @@ LogicalResult importConcatFromSequence(NodeImporter &n) {
   return done(n, n.make<ConcatOp>(Type(), parts, *axis));
 }
 
+/// A sequence is a list of values here, one per element: a split whose
+/// piece count comes from a declared extent (2^31-1 pieces of 1) would
+/// build that many types before failing for lack of memory.
+constexpr int64_t kMaxSequenceLength = 1 << 16;
+
+LogicalResult checkSequenceLength(NodeImporter &n, int64_t len) {
+  if (len > kMaxSequenceLength)
+    return n.error("the split gives " + Twine(len) + " pieces; this importer keeps a sequence " +
+                   "as a list of values and takes at most " + Twine(kMaxSequenceLength));
+  return success();
+}
+
 LogicalResult importSplitToSequence(NodeImporter &n) {
   auto x = n.inputType(0);
   auto axis = n.normAxis(n.attrInt("axis", 0), x.getRank());
@@ -145,6 +157,8 @@ LogicalResult importSplitToSequence(NodeImporter &n) {
   if (ShapedType::isDynamic(extent) || runtimeSizes) {
     auto st = n.hasInput(1) ? n.inputType(1) : RankedTensorType();
     if (st && st.getRank() == 1 && !st.isDynamicDim(0)) {
+      if (failed(checkSequenceLength(n, st.getDimSize(0))))
+        return failure();
       n.setOutputSequence(0, SmallVector<Value>(st.getDimSize(0), Value()));
       return success();
     }
@@ -154,6 +168,8 @@ LogicalResult importSplitToSequence(NodeImporter &n) {
   SmallVector<int64_t> sizes;
   bool squeeze = false;
   if (!n.hasInput(1)) {
+    if (failed(checkSequenceLength(n, extent)))
+      return failure();
     sizes.assign(extent, 1);
     squeeze = n.attrInt("keepdims", 1) == 0;
   } else {
@@ -164,6 +180,8 @@ LogicalResult importSplitToSequence(NodeImporter &n) {
       int64_t chunk = (*c)[0];
       if (chunk <= 0)
         return n.error("split size must be positive, got " + Twine(chunk));
+      if (failed(checkSequenceLength(n, extent / chunk + (extent % chunk != 0))))
+        return failure();
       for (int64_t at = 0; at < extent; at += chunk)
         sizes.push_back(std::min(chunk, extent - at));
     } else {

@@ -77,6 +77,11 @@ LogicalResult importReshape(NodeImporter &n) {
     auto out = n.outputType(0);
     if (out && out.hasStaticShape())
       return done(n, n.make<ReshapeOp>(out, n.input(0), Value()));
+    // Before opset 5 the target is an attribute, which only ONNX's version
+    // converter turns into input 1; without either there is nothing to read.
+    if (!n.hasInput(1))
+      return n.error("no target shape (input 1 is absent) and shape inference gives no "
+                     "static result type");
     if (out) {
       auto shapeOp = n.make<CastOp>(
           RankedTensorType::get(n.inputType(1).getShape(),
