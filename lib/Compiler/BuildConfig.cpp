@@ -17,10 +17,11 @@ using namespace mlir::autoglm;
 
 namespace {
 
-/// quantization: {mode, calib, method, percentile, exclude}.
+/// quantization: {mode, calib, method, percentile, group_size, exclude}.
 struct QuantConfig {
   std::optional<std::string> mode, calib, method;
   std::optional<double> percentile;
+  std::optional<int64_t> groupSize;
   std::vector<std::string> exclude;
 };
 
@@ -66,6 +67,7 @@ template <> struct llvm::yaml::MappingTraits<QuantConfig> {
     io.mapOptional("calib", q.calib);
     io.mapOptional("method", q.method);
     io.mapOptional("percentile", q.percentile);
+    io.mapOptional("group_size", q.groupSize);
     io.mapOptional("exclude", q.exclude);
   }
 };
@@ -133,7 +135,8 @@ const char *mlir::autoglm::buildConfigKeys() {
          "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, precision, "
          "quantization (mode, "
          "calib, "
-         "method, percentile, exclude), pruning (mode, block, criterion, align, scope, exclude), "
+         "method, percentile, group_size, exclude), pruning (mode, block, criterion, align, scope, "
+         "exclude), "
          "enable_cache, max_batch_size, "
          "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk)";
 }
@@ -209,6 +212,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     setPath("--calib", o.calib, q.calib);
     set("--calib-method", o.calibMethod, q.method);
     set("--calib-percentile", o.calibPercentile, q.percentile);
+    set("--group-size", o.groupSize, q.groupSize);
     if (!givenOnCommandLine("--exclude"))
       o.exclude.insert(o.exclude.end(), q.exclude.begin(), q.exclude.end());
   }

@@ -269,10 +269,12 @@ LogicalResult runWithExcludes(MLIRContext &ctx, ModuleOp module,
 LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
                                        const ONNXImportOptions &io, nlohmann::ordered_json &report,
                                        std::string &error) {
-  if (o.quantize == "weight-int8")
+  if (o.quantize == "weight-int8" || o.quantize == "w8" || o.quantize == "weight-int4" ||
+      o.quantize == "w4")
     return quantizeWeights(module, o, report, error);
   if (o.quantize != "int8")
-    return fail(error, "--quantize takes int8 or weight-int8, got '" + o.quantize + "'");
+    return fail(error, "--quantize takes int8, weight-int8 (w8) or weight-int4 (w4), got '" +
+                           o.quantize + "'");
   if (o.calib.empty())
     return fail(error, "--quantize int8 needs calibration samples (--calib)");
   if (o.calibMethod != "minmax" && o.calibMethod != "percentile" && o.calibMethod != "entropy")
@@ -513,19 +515,34 @@ std::pair<double, double> mlir::autoglm::entropyRange(const std::vector<uint64_t
 
 LogicalResult CompileSession::quantizeWeights(ModuleOp module, const CompileOptions &o,
                                               nlohmann::ordered_json &report, std::string &error) {
+  bool int4 = o.quantize == "weight-int4" || o.quantize == "w4";
+  if (int4 && (o.groupSize < 2 || o.groupSize % 2 != 0))
+    return fail(error,
+                "--group-size must be even and at least 2, got " + std::to_string(o.groupSize));
   if (failed(checkExcludes(module, o.exclude, error)))
     return failure();
-  if (failed(runWithExcludes<QuantWeightsOptions>(
-          context(), module, o.exclude,
-          [](const QuantWeightsOptions &x) { return createQuantWeights(x); })))
+  if (failed(runWithExcludes<QuantWeightsOptions>(context(), module, o.exclude,
+                                                  [&](QuantWeightsOptions x) {
+                                                    x.bits = int4 ? 4 : 8;
+                                                    x.groupSize = o.groupSize;
+                                                    return createQuantWeights(x);
+                                                  })))
     return failure();
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   if (auto entries = module->getAttrOfType<ArrayAttr>("autoglm.weight_quant_report"))
-    for (auto d : entries.getAsRange<DictionaryAttr>())
-      layers.push_back({{"node", d.getAs<StringAttr>("node").str()},
-                        {"weights", d.getAs<IntegerAttr>("weights").getInt()},
-                        {"weight_sqnr_db", d.getAs<FloatAttr>("sqnr_db").getValueAsDouble()}});
+    for (auto d : entries.getAsRange<DictionaryAttr>()) {
+      nlohmann::ordered_json l = {{"node", d.getAs<StringAttr>("node").str()},
+                                  {"weights", d.getAs<IntegerAttr>("weights").getInt()},
+                                  {"bits", d.getAs<IntegerAttr>("bits").getInt()}};
+      if (auto g = d.getAs<IntegerAttr>("group_size"))
+        l["group_size"] = g.getInt();
+      l["weight_sqnr_db"] = d.getAs<FloatAttr>("sqnr_db").getValueAsDouble();
+      layers.push_back(l);
+    }
   module->removeAttr("autoglm.weight_quant_report");
-  report["quantization"] = {{"mode", o.quantize}, {"excluded", o.exclude}, {"layers", layers}};
+  report["quantization"] = {
+      {"mode", int4 ? "weight-int4" : "weight-int8"}, {"excluded", o.exclude}, {"layers", layers}};
+  if (int4)
+    report["quantization"]["group_size"] = o.groupSize;
   return success();
 }

@@ -56,7 +56,7 @@ namespace {
 
 /// Loop positions of the kernel's dims and which input is which side.
 struct KernelDims {
-  enum Kind { OuterProduct, Rows, Dot4 } kind = OuterProduct;
+  enum Kind { OuterProduct, Rows, Dot4, Int4 } kind = OuterProduct;
   unsigned v;                // vector dim
   std::optional<unsigned> r; // row dim
   // OuterProduct: W is read as vectors along V, X as scalars along R.
@@ -71,6 +71,10 @@ struct KernelDims {
   SmallVector<int64_t> padLow = {}, padHigh = {};
   // Dot4: the reduction dim of extent 4 both inputs hold innermost.
   unsigned q = 0;
+  // Int4 (an outer product whose W is packed nibbles): X of the odd k
+  // (`x1Idx`; xIdx is the even k) and the per-group scales read along V.
+  unsigned x1Idx = 0, sIdx = 0;
+  bool outer() const { return kind == OuterProduct || kind == Int4; }
 };
 
 /// True for an f32 linalg.generic on tensors with two inputs, one init and
@@ -256,7 +260,7 @@ std::optional<ZeroPad> matchZeroPad(OpBuilder &b, Value x) {
 std::optional<unsigned> rowDim(linalg::GenericOp op, unsigned v, AffineMap xm, AffineMap wm) {
   std::optional<unsigned> r, unitR;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (AffineExpr e : op.getIndexingMapsArray()[2].getResults()) {
+  for (AffineExpr e : op.getIndexingMapsArray().back().getResults()) {
     unsigned d = cast<AffineDimExpr>(e).getPosition();
     if (d != v && xm.isFunctionOfDim(d) && !wm.isFunctionOfDim(d))
       (ranges[d] == 1 ? unitR : r) = d;
@@ -339,6 +343,82 @@ std::optional<KernelDims> matchDot4(linalg::GenericOp op) {
     return std::nullopt;
   KernelDims k{KernelDims::Dot4, v, *r, *wIdx, *xIdx};
   k.q = q;
+  return k;
+}
+
+/// The weight-only int4 form (int4MacBody in
+/// lib/Conversion/AutoGLMToLinalg/Contraction.cpp): inputs x_k, x_k+1 (f32),
+/// the packed byte p (i8) and the scale s (f32); the body
+/// acc + (x_k * sitofp((p << 4) >> 4) + x_k+1 * sitofp(p >> 4)) * s, with
+/// shifts by 4. W (p) and s end in the vector dim V, which X does not read.
+std::optional<KernelDims> matchInt4(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
+      op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  auto elem = [&](unsigned i) {
+    return getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType());
+  };
+  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outTy || !outTy.getElementType().isF32() || !elem(0).isF32() || !elem(1).isF32() ||
+      !elem(2).isInteger(8) || !elem(3).isF32())
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  auto arg = [&](Value v, unsigned i) { return v == body.getArgument(i); };
+  auto isFour = [](Value v) {
+    APInt c;
+    return matchPattern(v, m_ConstantInt(&c)) && c == 4;
+  };
+  // sitofp(nibble) of the byte: low (shl then shrsi) or high (shrsi).
+  auto nibble = [&](Value v, bool low) {
+    auto cvt = v.getDefiningOp<arith::SIToFPOp>();
+    auto sh = cvt ? cvt.getIn().getDefiningOp<arith::ShRSIOp>() : nullptr;
+    if (!sh || !isFour(sh.getRhs()))
+      return false;
+    if (!low)
+      return arg(sh.getLhs(), 2);
+    auto shl = sh.getLhs().getDefiningOp<arith::ShLIOp>();
+    return shl && isFour(shl.getRhs()) && arg(shl.getLhs(), 2);
+  };
+  auto product = [&](Value v, unsigned x, bool low) {
+    auto m = v.getDefiningOp<arith::MulFOp>();
+    return m && ((arg(m.getLhs(), x) && nibble(m.getRhs(), low)) ||
+                 (arg(m.getRhs(), x) && nibble(m.getLhs(), low)));
+  };
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !arg(add.getLhs(), 4))
+    return std::nullopt;
+  auto scaled = add.getRhs().getDefiningOp<arith::MulFOp>();
+  if (!scaled || !arg(scaled.getRhs(), 3))
+    return std::nullopt;
+  auto sum = scaled.getLhs().getDefiningOp<arith::AddFOp>();
+  if (!sum || !product(sum.getLhs(), 0, true) || !product(sum.getRhs(), 1, false))
+    return std::nullopt;
+  // Nothing else in the body: the constant 4 and the 9 ops above.
+  if (body.getOperations().size() != 11)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap c = maps[4], wm = maps[2], sm = maps[3];
+  auto iters = op.getIteratorTypesArray();
+  if (!c.isProjectedPermutation() || !wm.isProjectedPermutation() || !sm.isProjectedPermutation() ||
+      wm.getNumResults() == 0 || sm.getNumResults() == 0)
+    return std::nullopt;
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (iters[d] == utils::IteratorType::parallel && !c.isFunctionOfDim(d))
+      return std::nullopt;
+  auto last = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 1));
+  if (!last || sm.getResult(sm.getNumResults() - 1) != last)
+    return std::nullopt;
+  unsigned v = last.getPosition();
+  if (iters[v] != utils::IteratorType::parallel || maps[0].isFunctionOfDim(v) ||
+      maps[1].isFunctionOfDim(v))
+    return std::nullopt;
+  std::optional<unsigned> r = rowDim(op, v, maps[0], wm);
+  if (!r)
+    return std::nullopt;
+  KernelDims k{KernelDims::Int4, v, *r, 2, 0};
+  k.x1Idx = 1;
+  k.sIdx = 3;
   return k;
 }
 
@@ -674,7 +754,7 @@ struct CTile {
     int64_t width = ranges[d.v], rows = ranges[*d.r];
     Value cIn = t.getDpsInitOperand(0)->get();
     int64_t rank = cast<RankedTensorType>(cIn.getType()).getRank();
-    AffineMap cm = t.getIndexingMapsArray()[2];
+    AffineMap cm = t.getIndexingMapsArray().back();
     unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
     unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
     CTile c;
@@ -814,14 +894,14 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   SmallVector<int64_t> ranges = t.getStaticLoopRanges();
   SmallVector<AffineMap> maps = t.getIndexingMapsArray();
   int64_t width = ranges[d.v], rows = ranges[*d.r];
-  bool outer = d.kind == KernelDims::OuterProduct;
+  bool outer = d.outer();
   Type f32 = rw.getF32Type();
   Value wIn = t.getDpsInputOperand(d.wIdx)->get();
   Value xIn = t.getDpsInputOperand(d.xIdx)->get();
   Value cIn = t.getDpsInitOperand(0)->get();
   auto cTy = cast<RankedTensorType>(cIn.getType());
 
-  AffineMap cm = maps[2];
+  AffineMap cm = maps.back();
   unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
   unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
   CTile tile = CTile::extract(rw, loc, t, d, f32);
@@ -907,6 +987,40 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
         for (auto [i, rd] : llvm::enumerate(loopRed))
           point[rd] = ivs[i];
         auto indices = [&](AffineMap map) { return pointIndices(b, l, map, point, 0); };
+        if (d.kind == KernelDims::Int4) {
+          // One read of `width` packed bytes (two k each) and of the
+          // group's scales; the nibbles sign-extended, converted and
+          // scaled in registers; two outer products (k and k + 1).
+          Value bytes =
+              vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), wIn,
+                                             indices(maps[d.wIdx]), pad8, ArrayRef<bool>{true});
+          Value sv =
+              vector::TransferReadOp::create(b, l, rowTy, t.getDpsInputOperand(d.sIdx)->get(),
+                                             indices(maps[d.sIdx]), pad, ArrayRef<bool>{true});
+          auto i32Ty = VectorType::get({width}, b.getI32Type());
+          Value wide = arith::ExtSIOp::create(b, l, i32Ty, bytes);
+          auto splat = [&](int64_t v) {
+            return arith::ConstantOp::create(b, l,
+                                             DenseElementsAttr::get(i32Ty, b.getI32IntegerAttr(v)));
+          };
+          Value lo =
+              arith::ShRSIOp::create(b, l, arith::ShLIOp::create(b, l, wide, splat(28)), splat(28));
+          Value hi = arith::ShRSIOp::create(b, l, wide, splat(4));
+          Value wlo = arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, rowTy, lo), sv);
+          Value whi = arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, rowTy, hi), sv);
+          Value accv = args[0];
+          for (auto [xi, wv] : {std::pair<unsigned, Value>{d.xIdx, wlo}, {d.x1Idx, whi}}) {
+            Value xsrc = t.getDpsInputOperand(xi)->get();
+            SmallVector<Value> xs;
+            for (int64_t i = 0; i < rows; ++i) {
+              point[*d.r] = b.getIndexAttr(i);
+              xs.push_back(tensor::ExtractOp::create(b, l, xsrc, indices(maps[xi])));
+            }
+            Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
+            accv = vector::OuterProductOp::create(b, l, accTy, xv, wv, accv).getResult();
+          }
+          return {accv};
+        }
         if (outer) {
           // rows scalars of X times one vector of W. A weight-only int8
           // input is read as bytes and widened in registers.
@@ -976,7 +1090,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
 
 /// The V extent of a tile, or 0 if V should be split first.
 int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
-  if (d.kind == KernelDims::OuterProduct) {
+  if (d.outer()) {
     if (extent <= vectorWidth)
       return extent;
     for (int64_t w : {vectorWidth, vectorWidth / 2, vectorWidth / 4})
@@ -1196,6 +1310,8 @@ struct CPUVectorizeContractionsPass
     getOperation().walk([&](linalg::GenericOp op) {
       if (auto d = matchKernel(op))
         ops.push_back({op, *d});
+      else if (auto d4 = matchInt4(op))
+        ops.push_back({op, *d4});
       else if (int8Dot == "avx512-vnni")
         if (auto d4 = matchDot4(op))
           ops.push_back({op, *d4});
@@ -1216,8 +1332,8 @@ struct CPUVectorizeContractionsPass
           continue;
         (iters[i] == utils::IteratorType::reduction ? openRed : openOther) = true;
       }
-      if (openOther || ((openRed || ShapedType::isDynamic(ranges[*d.r])) &&
-                        (!openRows || d.kind != KernelDims::OuterProduct)))
+      if (openOther ||
+          ((openRed || ShapedType::isDynamic(ranges[*d.r])) && (!openRows || !d.outer())))
         continue;
       if (ShapedType::isDynamic(ranges[*d.r])) {
         // Open rows: row tiles up to the last whole one, then single rows.
@@ -1268,7 +1384,7 @@ struct CPUVectorizeContractionsPass
       } else {
         // No width divides V: split it into a part of whole tiles and a
         // narrower remainder tile.
-        int64_t main = d.kind == KernelDims::OuterProduct ? (int64_t)vectorWidth : 16;
+        int64_t main = d.outer() ? (int64_t)vectorWidth : 16;
         rw.setInsertionPoint(op);
         auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
                                             rw.getIndexAttr(extent / main * main));

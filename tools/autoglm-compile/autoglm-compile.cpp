@@ -113,9 +113,15 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--quantize", o.quantize,
                  "Quantize: int8 (static; calibrated uint8 activations, int8 per-channel "
-                 "weights, int32 accumulation; needs --calib) or weight-int8 (int8 per-channel "
-                 "weights of linears and matmuls, f32 activations; no calibration)")
-      ->check(CLI::IsMember({"int8", "weight-int8"}));
+                 "weights, int32 accumulation; needs --calib), weight-int8 (alias w8; int8 "
+                 "per-channel weights of linears and matmuls, f32 activations; no calibration) "
+                 "or weight-int4 (alias w4; linears' weights int4 per --group-size elements "
+                 "of K, others int8)")
+      ->check(CLI::IsMember({"int8", "weight-int8", "w8", "weight-int4", "w4"}));
+  app.add_option("--group-size", o.groupSize,
+                 "--quantize weight-int4: consecutive input elements (K) sharing one scale per "
+                 "output channel (even; 32, 64 and 128 are usual)")
+      ->capture_default_str();
   app.add_option("--calib", o.calib,
                  "Calibration samples: a folder of TensorProto .pb files (one sample each, or "
                  "folders of input_<i>.pb) or one .pb of samples stacked along axis 0");

@@ -1086,10 +1086,9 @@ LogicalResult StringNormalizeOp::verify() {
 // Quantization
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyQuantParams(Operation *op, RankedTensorType data,
-                                       RankedTensorType scale,
-                                       RankedTensorType zp, int64_t axis,
-                                       Type intType) {
+static LogicalResult verifyQuantParams(Operation *op, RankedTensorType data, RankedTensorType scale,
+                                       RankedTensorType zp, int64_t axis, Type intType,
+                                       int64_t blockSize) {
   if (!isa<FloatType>(scale.getElementType()))
     return op->emitOpError("scale must be a float tensor");
   if (zp.getElementType() != intType)
@@ -1098,6 +1097,21 @@ static LogicalResult verifyQuantParams(Operation *op, RankedTensorType data,
     return op->emitOpError("quantized type must be an integer");
   if (failed(verifyCompatibleShape(scale.getShape(), zp.getShape())))
     return op->emitOpError("scale and zero_point must share a shape");
+  if (blockSize < 0)
+    return op->emitOpError("block_size must not be negative");
+  if (blockSize > 0) {
+    if (axis < 0 || axis >= data.getRank())
+      return op->emitOpError() << "axis " << axis << " is out of range";
+    if (scale.getRank() != data.getRank())
+      return op->emitOpError("a blocked scale must have the input's rank");
+    for (int64_t d = 0; d < data.getRank(); ++d) {
+      int64_t n = data.getDimSize(d);
+      int64_t want = d != axis || ShapedType::isDynamic(n) ? n : (n + blockSize - 1) / blockSize;
+      if (!dimsAgree(scale.getDimSize(d), want))
+        return op->emitOpError() << "blocked scale dim " << d << " must be " << want;
+    }
+    return success();
+  }
   bool perTensor = scale.getRank() == 0 ||
                    (scale.getRank() == 1 && scale.getDimSize(0) == 1);
   if (perTensor)
@@ -1117,8 +1131,8 @@ LogicalResult QuantizeOp::verify() {
   if (failed(verifyCompatibleShape(getInput().getType(), getType())))
     return emitOpError("cannot change the shape");
   return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
-                           getZeroPoint().getType(), getAxis(),
-                           getType().getElementType());
+                           getZeroPoint().getType(), getAxis(), getType().getElementType(),
+                           getBlockSize());
 }
 
 LogicalResult DequantizeOp::verify() {
@@ -1128,5 +1142,5 @@ LogicalResult DequantizeOp::verify() {
     return emitOpError("cannot change the shape");
   return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
                            getZeroPoint().getType(), getAxis(),
-                           getInput().getType().getElementType());
+                           getInput().getType().getElementType(), getBlockSize());
 }

@@ -70,6 +70,8 @@ struct CompileOptions {
   /// calibPercentile-th percentile at the top, 100 - it at the bottom).
   std::string calibMethod = "minmax";
   double calibPercentile = 99.99;
+  /// --quantize weight-int4: K elements sharing a scale (even).
+  int64_t groupSize = 128;
   /// ONNX node names that stay fp32.
   std::vector<std::string> exclude;
 

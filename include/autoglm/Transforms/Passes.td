@@ -187,7 +187,8 @@ def QuantInt8 : Pass<"autoglm-quant-int8", "ModuleOp"> {
 // Pruning
 def QuantWeights : Pass<"autoglm-quant-weights", "ModuleOp"> {
   let summary =
-      "Weight-only int8: linear and matmul weights int8 per output channel, activations f32";
+      "Weight-only int8 / int4: linear and matmul weights int8 per output channel (or int4 "
+      "per group), activations f32";
   let description = [{
     The constant f32 weight of every linear and 2-D matmul becomes an int8
     constant, symmetric per output channel (scale = max |w| / 127), read
@@ -200,7 +201,15 @@ def QuantWeights : Pass<"autoglm-quant-weights", "ModuleOp"> {
             %d = autoglm.dequantize %q, %scale, %zero {axis = 1}
             %y = autoglm.matmul %x, %d
   }];
-  let options = [ListOption<"exclude", "exclude", "std::string", "ONNX node names left f32">];
+  let options = [ListOption<"exclude", "exclude", "std::string", "ONNX node names left f32">,
+                 Option<"bits", "bits", "int64_t", "8",
+                        "8, or 4: a linear's weight int4 in groups of group-size along K "
+                        "(symmetric, scale = max |w| / 7 per group and output channel), "
+                        "blocked autoglm.dequantize of an i4 constant; layers the int4 "
+                        "kernels do not take (other ops, N not a multiple of 8 above 8, K "
+                        "not a multiple of the group) get int8">,
+                 Option<"groupSize", "group-size", "int64_t", "128",
+                        "With bits=4: consecutive K elements sharing a scale (even)">];
 }
 
 //===----------------------------------------------------------------------===//

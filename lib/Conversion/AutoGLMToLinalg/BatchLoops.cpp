@@ -47,13 +47,14 @@ int64_t product(ArrayRef<int64_t> s) {
 /// operands (dim 0), given the op's attributes.
 bool separable(Operation *op) {
   return TypeSwitch<Operation *, bool>(op)
-      .Case<ConvOp, ConvTransposeOp, PoolOp, BatchNormOp, GroupNormOp, LinearOp,
-            AttentionOp, QuantizeOp, DequantizeOp>([](Operation *o) {
+      .Case<ConvOp, ConvTransposeOp, PoolOp, BatchNormOp, GroupNormOp, LinearOp, AttentionOp,
+            QuantizeOp, DequantizeOp>([](Operation *o) {
         // Per-axis quantization along dim 0 would slice its parameters.
+        // Blocked parameters have the data's rank, dim 0 included.
         if (auto q = dyn_cast<QuantizeOp>(o))
-          return q.getAxis() != 0 || isStatic(q.getScale().getType());
+          return q.getBlockSize() == 0 && (q.getAxis() != 0 || isStatic(q.getScale().getType()));
         if (auto q = dyn_cast<DequantizeOp>(o))
-          return q.getAxis() != 0 || isStatic(q.getScale().getType());
+          return q.getBlockSize() == 0 && (q.getAxis() != 0 || isStatic(q.getScale().getType()));
         return true;
       })
       .Case([](LayerNormOp o) { return o.getAxis() >= 1; })

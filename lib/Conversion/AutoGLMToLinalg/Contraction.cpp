@@ -36,6 +36,22 @@ Value macBody(OpBuilder &b, Location loc, ValueRange args, ElemInfo e) {
   return emitAdd(b, loc, args[2], emitMul(b, loc, args[0], w, e), e);
 }
 
+/// The int4 weight-only step: args (x_k, x_k+1, packed byte, scale, acc);
+/// acc + (x_k * lo + x_k+1 * hi) * scale, lo and hi the byte's signed
+/// nibbles ((p << 4) >> 4 and p >> 4, arithmetic shifts). The CPU kernel
+/// generator matches exactly this body (matchInt4 in
+/// targets/CPU/VectorizeContractions.cpp).
+Value int4MacBody(OpBuilder &b, Location l, ValueRange args) {
+  Type f32 = b.getF32Type();
+  Value four = arith::ConstantOp::create(b, l, b.getIntegerAttr(b.getIntegerType(8), 4));
+  Value lo = arith::ShRSIOp::create(b, l, arith::ShLIOp::create(b, l, args[2], four), four);
+  Value hi = arith::ShRSIOp::create(b, l, args[2], four);
+  Value sum = arith::AddFOp::create(
+      b, l, arith::MulFOp::create(b, l, args[0], arith::SIToFPOp::create(b, l, f32, lo)),
+      arith::MulFOp::create(b, l, args[1], arith::SIToFPOp::create(b, l, f32, hi)));
+  return arith::AddFOp::create(b, l, args[4], arith::MulFOp::create(b, l, sum, args[3]));
+}
+
 /// A weight-only int8 weight: dequantize(q, scale, 0) of an int8 constant,
 /// per column (`axis`), zero points 0. Returns (q, scale) as converted.
 std::optional<std::pair<Value, Value>> weightOnlyInt8(ConversionPatternRewriter &rw, Value w,
@@ -56,6 +72,41 @@ std::optional<std::pair<Value, Value>> weightOnlyInt8(ConversionPatternRewriter 
   if (!q || !scale || !matchPattern(q, m_Constant()))
     return std::nullopt;
   return std::make_pair(q, scale);
+}
+
+/// A weight-only int4 weight of a linear ([N, K]): dequantize(q, scale, 0)
+/// of an i4 constant, blocked along K (axis 1) in groups of block_size G
+/// (scale [N, K/G]). Returns the 4-bit values (one int8 each, in [-8, 7]),
+/// the converted scale and G.
+struct Int4Weight {
+  std::vector<int8_t> q;
+  Value scale;
+  int64_t group;
+};
+std::optional<Int4Weight> weightOnlyInt4(ConversionPatternRewriter &rw, Value w) {
+  auto dq = w.getDefiningOp<DequantizeOp>();
+  if (!dq || dq.getAxis() != 1 || dq.getBlockSize() <= 0 ||
+      !dq.getInput().getType().getElementType().isInteger(4) ||
+      dq.getInput().getType().getRank() != 2 || !dq.getInput().getType().hasStaticShape() ||
+      !dq.getScale().getType().getElementType().isF32())
+    return std::nullopt;
+  Attribute zp, qAttr;
+  if (!matchPattern(dq.getZeroPoint(), m_Constant(&zp)) ||
+      !matchPattern(dq.getInput(), m_Constant(&qAttr)))
+    return std::nullopt;
+  auto z = dyn_cast<DenseElementsAttr>(zp);
+  auto qd = dyn_cast<DenseElementsAttr>(qAttr);
+  if (!z || !z.isSplat() || !z.getSplatValue<APInt>().isZero() || !qd)
+    return std::nullopt;
+  Int4Weight r;
+  r.group = dq.getBlockSize();
+  r.q.reserve(qd.getNumElements());
+  for (const APInt &v : qd.getValues<APInt>())
+    r.q.push_back((int8_t)v.getSExtValue());
+  r.scale = rw.getRemappedValue(dq.getScale());
+  if (!r.scale)
+    return std::nullopt;
+  return r;
 }
 
 /// acc [..., N/B, B] (a blocked contraction's result) times each column's
@@ -459,6 +510,82 @@ struct LinearLowering : StaticLowering<LinearOp> {
         rw.replaceOp(op, applyEpilogue(rw, op, y));
         return success();
       }
+    // A weight-only int4 weight (blocked along K in groups of G): packed
+    // two per byte as [N/B, K/G, G/2, B] (the low nibble holds k, the high
+    // one k + 1), its scales [N/B, K/G, B]; loops batch..., nb, ni, g, k2,
+    // the x of k and k + 1 read as two inputs, each weight dequantized in
+    // the reduction (the CPU kernels do it in registers).
+    if (auto int4w = weightOnlyInt4(rw, op.getWeight())) {
+      int64_t B = columnBlock(N), G = int4w->group;
+      if (!B || G % 2 != 0 || K % G != 0)
+        return rw.notifyMatchFailure(op, "an int4 weight the blocked form does not take");
+      int64_t groups = K / G;
+      std::vector<char> packed(N * K / 2);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; k += 2) {
+          int64_t nb = n / B, ni = n % B, g = k / G, k2 = (k % G) / 2;
+          uint8_t lo = (uint8_t)int4w->q[n * K + k] & 0xF,
+                  hi = (uint8_t)int4w->q[n * K + k + 1] & 0xF;
+          packed[((nb * groups + g) * (G / 2) + k2) * B + ni] = (char)(lo | (hi << 4));
+        }
+      auto pTy = RankedTensorType::get({N / B, groups, G / 2, B}, rw.getIntegerType(8));
+      auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(packed), 64);
+      std::string name = "weight";
+      if (auto c = op.getWeight().getDefiningOp<DequantizeOp>().getInput().getDefiningOp())
+        if (auto n = dyn_cast<NameLoc>(c->getLoc()))
+          name = n.getName().str();
+      Value pw = arith::ConstantOp::create(
+          rw, loc, pTy, DenseResourceElementsAttr::get(pTy, name + "_int4", std::move(blob)));
+      Value scales = permutedWeight(rw, loc, int4w->scale, {N / B, B, groups}, {{0, 1}, {2}},
+                                    {0, 2, 1}, "_blocked");
+      SmallVector<int64_t> blocked(resTy.getShape().drop_back());
+      blocked.append({N / B, B});
+      auto blockedTy = RankedTensorType::get(blocked, resTy.getElementType());
+      // dims: batch 0..r-2, nb r-1, ni r, g r+1, k2 r+2.
+      SmallVector<AffineExpr> x0, x1, out;
+      for (int64_t i = 0; i < r - 1; ++i) {
+        x0.push_back(dim(ctx, i));
+        out.push_back(dim(ctx, i));
+      }
+      x1 = x0;
+      AffineExpr kx = dim(ctx, r + 1) * G + dim(ctx, r + 2) * 2;
+      x0.push_back(kx);
+      x1.push_back(kx + 1);
+      out.append({dim(ctx, r - 1), dim(ctx, r)});
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(r + 3, 0, x0, ctx), AffineMap::get(r + 3, 0, x1, ctx),
+          AffineMap::get(r + 3, 0, {dim(ctx, r - 1), dim(ctx, r + 1), dim(ctx, r + 2), dim(ctx, r)},
+                         ctx),
+          AffineMap::get(r + 3, 0, {dim(ctx, r - 1), dim(ctx, r + 1), dim(ctx, r)}, ctx),
+          AffineMap::get(r + 3, 0, out, ctx)};
+      SmallVector<utils::IteratorType> iters(r + 1, utils::IteratorType::parallel);
+      iters.append(2, utils::IteratorType::reduction);
+      Value init = emptyForLoops(rw, loc, blockedTy, input, maps[0], maps[4]);
+      if (!init)
+        return replaceOrFail(op, Value(), rw);
+      if (a.getBias()) {
+        Value bias = tensor::ExpandShapeOp::create(
+            rw, loc, RankedTensorType::get({N / B, B}, resTy.getElementType()), a.getBias(),
+            ArrayRef<ReassociationIndices>{{0, 1}});
+        init = buildElementwise(
+            rw, loc, blockedTy, {bias}, [](OpBuilder &, Location, ValueRange v) { return v[0]; },
+            init);
+      } else {
+        init = fillInto(rw, loc, init, scalarConst(rw, loc, e.type, 0));
+      }
+      auto g = linalg::GenericOp::create(rw, loc, blockedTy, ValueRange{input, input, pw, scales},
+                                         ValueRange{init}, maps, iters,
+                                         [&](OpBuilder &b, Location l, ValueRange args) {
+                                           linalg::YieldOp::create(b, l, int4MacBody(b, l, args));
+                                         });
+      SmallVector<ReassociationIndices> split;
+      for (int64_t i = 0; i < r - 1; ++i)
+        split.push_back({i});
+      split.push_back({r - 1, r});
+      rw.replaceOp(op, tensor::CollapseShapeOp::create(
+                           rw, loc, resTy, applyEpilogue(rw, op, g.getResult(0)), split));
+      return success();
+    }
     // A constant weight is packed [N/B, K, B]; the result is computed as
     // [batch..., N/B, B] (loops batch..., nb, ni, k) and collapsed.
     auto int8w = weightOnlyInt8(rw, op.getWeight(), 0);

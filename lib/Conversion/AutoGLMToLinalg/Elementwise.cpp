@@ -149,9 +149,17 @@ struct ExpandLowering : StaticLowering<ExpandOp> {
   }
 };
 
-/// Map of a per-tensor ([] or [1]) or per-axis ([C]) quantization parameter.
-AffineMap paramMap(MLIRContext *ctx, int64_t rank, int64_t axis,
-                   RankedTensorType param) {
+/// Map of a per-tensor ([] or [1]), per-axis ([C]) or blocked (the data's
+/// rank, `axis` in blocks of `blockSize`) quantization parameter.
+AffineMap paramMap(MLIRContext *ctx, int64_t rank, int64_t axis, RankedTensorType param,
+                   int64_t blockSize) {
+  if (blockSize > 0) {
+    SmallVector<AffineExpr> e;
+    for (int64_t d = 0; d < rank; ++d)
+      e.push_back(d == axis ? getAffineDimExpr(d, ctx).floorDiv(blockSize)
+                            : getAffineDimExpr(d, ctx));
+    return AffineMap::get(rank, 0, e, ctx);
+  }
   if (param.getRank() == 0)
     return AffineMap::get(rank, 0, {}, ctx);
   if (param.getDimSize(0) == 1)
@@ -175,11 +183,10 @@ struct QDQLowering : StaticLowering<Op> {
     auto scaleTy = cast<RankedTensorType>(op.getScale().getType());
     ElemInfo q = ElemInfo::of(quantize ? op.getType() : op.getInput().getType());
     ElemInfo f = ElemInfo::of(scaleTy);
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(rank, ctx),
-        paramMap(ctx, rank, op.getAxis(), scaleTy),
-        paramMap(ctx, rank, op.getAxis(), scaleTy),
-        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                   paramMap(ctx, rank, op.getAxis(), scaleTy, op.getBlockSize()),
+                                   paramMap(ctx, rank, op.getAxis(), scaleTy, op.getBlockSize()),
+                                   AffineMap::getMultiDimIdentityMap(rank, ctx)};
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     Location loc = op.getLoc();
     auto g = linalg::GenericOp::create(

@@ -475,18 +475,29 @@ def AutoGLM_StringNormalizeOp : AutoGLM_Op<"string_normalize", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def AutoGLM_QuantizeOp : AutoGLM_Op<"quantize", [Pure]> {
-  let summary = "y = saturate(round(x / scale) + zero_point), per tensor or per axis";
-  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
-                       AutoGLM_Tensor:$zero_point, I64Attr:$axis);
+  let summary = "y = saturate(round(x / scale) + zero_point), per tensor, axis or block";
+  let description = [{
+    Per tensor (a scalar or one-element scale), per axis (a 1-D scale of
+    the axis' extent) or blocked (`block_size` > 0, as ONNX's opset 21: the
+    scale has the input's rank and shape but along `axis`, where it has
+    ceil(extent / block_size) entries, one per block of consecutive
+    elements).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale, AutoGLM_Tensor:$zero_point,
+      I64Attr:$axis, DefaultValuedAttr<I64Attr, "0">:$block_size);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
 def AutoGLM_DequantizeOp : AutoGLM_Op<"dequantize", [Pure]> {
-  let summary = "y = (x - zero_point) * scale, per tensor or per axis";
-  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale,
-                       AutoGLM_Tensor:$zero_point, I64Attr:$axis);
+  let summary = "y = (x - zero_point) * scale, per tensor, axis or block";
+  let description = [{
+    The parameters as for autoglm.quantize. The input may be 4-bit (i4,
+    a weight-only int4 weight: `--quantize weight-int4`).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, AutoGLM_Tensor:$scale, AutoGLM_Tensor:$zero_point,
+      I64Attr:$axis, DefaultValuedAttr<I64Attr, "0">:$block_size);
   let results = (outs AutoGLM_Tensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
