@@ -37,19 +37,7 @@ LogicalResult importQDQ(NodeImporter &n, bool quantize) {
   auto x = n.inputType(0), scale = n.inputType(1);
   int64_t rank = x.getRank();
   int64_t axis = n.attrInt("axis", 1);
-  // Opset 21's blocked form: the scale has x's rank, `axis` in blocks.
-  int64_t blockSize = n.attrInt("block_size", 0);
-  if (blockSize < 0)
-    return n.error("block_size must not be negative, got " + Twine(blockSize));
-  if (blockSize > 0) {
-    auto a = n.normAxis(axis, rank);
-    if (failed(a))
-      return failure();
-    axis = *a;
-    if (scale.getRank() != rank)
-      return n.error("a blocked scale (block_size " + Twine(blockSize) + ") must have rank " +
-                     Twine(rank) + ", got " + Twine(scale.getRank()));
-  } else if (scale.getRank() == 1 && scale.getDimSize(0) != 1) {
+  if (scale.getRank() == 1 && scale.getDimSize(0) != 1) {
     auto a = n.normAxis(axis, rank);
     if (failed(a))
       return failure();
@@ -66,8 +54,8 @@ LogicalResult importQDQ(NodeImporter &n, bool quantize) {
   Type resultElem = quantize ? qType : scale.getElementType();
   auto type = RankedTensorType::get(x.getShape(), resultElem);
   FailureOr<Value> r =
-      quantize ? n.make<QuantizeOp>(type, n.input(0), n.input(1), zp, axis, blockSize)
-               : n.make<DequantizeOp>(type, n.input(0), n.input(1), zp, axis, blockSize);
+      quantize ? n.make<QuantizeOp>(type, n.input(0), n.input(1), zp, axis)
+               : n.make<DequantizeOp>(type, n.input(0), n.input(1), zp, axis);
   if (failed(r))
     return failure();
   n.setOutput(0, *r);
