@@ -349,11 +349,12 @@ std::optional<KernelDims> matchDot4(linalg::GenericOp op) {
 /// The weight-only int4 form (int4MacBody in
 /// lib/Conversion/AutoGLMToLinalg/Contraction.cpp): inputs x_k, x_k+1 (f32),
 /// the packed byte p (i8) and the scale s (f32); the body
-/// acc + (x_k * sitofp((p << 4) >> 4) + x_k+1 * sitofp(p >> 4)) * s, with
-/// shifts by 4. W (p) and s end in the vector dim V, which X does not read.
+/// acc + (x_k * (uitofp(p & 15) - 8) + x_k+1 * (uitofp(p >> 4) - 8)) * s.
+/// W (p) and s end in the vector dim V, which X does not read; two
+/// reduction dims, the group (s reads it) and the pair within it.
 std::optional<KernelDims> matchInt4(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
-      op.getNumReductionLoops() == 0)
+      op.getNumReductionLoops() != 2)
     return std::nullopt;
   auto elem = [&](unsigned i) {
     return getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType());
@@ -364,25 +365,30 @@ std::optional<KernelDims> matchInt4(linalg::GenericOp op) {
     return std::nullopt;
   Block &body = op.getRegion().front();
   auto arg = [&](Value v, unsigned i) { return v == body.getArgument(i); };
-  auto isFour = [](Value v) {
+  auto isInt = [](Value v, int64_t want) {
     APInt c;
-    return matchPattern(v, m_ConstantInt(&c)) && c == 4;
+    return matchPattern(v, m_ConstantInt(&c)) && c == want;
   };
-  // sitofp(nibble) of the byte: low (shl then shrsi) or high (shrsi).
-  auto nibble = [&](Value v, bool low) {
-    auto cvt = v.getDefiningOp<arith::SIToFPOp>();
-    auto sh = cvt ? cvt.getIn().getDefiningOp<arith::ShRSIOp>() : nullptr;
-    if (!sh || !isFour(sh.getRhs()))
+  // uitofp(nibble) - 8 of the byte: low (p & 15) or high (p >> 4).
+  auto weight = [&](Value v, bool low) {
+    auto sub = v.getDefiningOp<arith::SubFOp>();
+    APFloat eight(0.0f);
+    if (!sub || !matchPattern(sub.getRhs(), m_ConstantFloat(&eight)) || !eight.isExactlyValue(8.0))
       return false;
-    if (!low)
-      return arg(sh.getLhs(), 2);
-    auto shl = sh.getLhs().getDefiningOp<arith::ShLIOp>();
-    return shl && isFour(shl.getRhs()) && arg(shl.getLhs(), 2);
+    auto cvt = sub.getLhs().getDefiningOp<arith::UIToFPOp>();
+    if (!cvt)
+      return false;
+    if (low) {
+      auto a = cvt.getIn().getDefiningOp<arith::AndIOp>();
+      return a && arg(a.getLhs(), 2) && isInt(a.getRhs(), 15);
+    }
+    auto sh = cvt.getIn().getDefiningOp<arith::ShRUIOp>();
+    return sh && arg(sh.getLhs(), 2) && isInt(sh.getRhs(), 4);
   };
   auto product = [&](Value v, unsigned x, bool low) {
     auto m = v.getDefiningOp<arith::MulFOp>();
-    return m && ((arg(m.getLhs(), x) && nibble(m.getRhs(), low)) ||
-                 (arg(m.getRhs(), x) && nibble(m.getLhs(), low)));
+    return m && ((arg(m.getLhs(), x) && weight(m.getRhs(), low)) ||
+                 (arg(m.getRhs(), x) && weight(m.getLhs(), low)));
   };
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
@@ -394,8 +400,10 @@ std::optional<KernelDims> matchInt4(linalg::GenericOp op) {
   auto sum = scaled.getLhs().getDefiningOp<arith::AddFOp>();
   if (!sum || !product(sum.getLhs(), 0, true) || !product(sum.getRhs(), 1, false))
     return std::nullopt;
-  // Nothing else in the body: the constant 4 and the 9 ops above.
-  if (body.getOperations().size() != 11)
+  // Nothing else in the body: the 11 ops above and the yield (constants
+  // may be in it or captured).
+  if (llvm::count_if(body.getOperations(),
+                     [](Operation &o) { return !o.hasTrait<OpTrait::ConstantLike>(); }) != 12)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap c = maps[4], wm = maps[2], sm = maps[3];
@@ -883,11 +891,121 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
   tile.write(rw, loc, t, res);
 }
 
+/// The weight-only int4 kernel for a tiled op `t` (V: `width` columns, R:
+/// `rows`): per group of K, two register tiles (even and odd k, so the FMA
+/// chains are independent) of unscaled products and each row's sum of x;
+/// per pair of k one read of `width` packed bytes, the nibbles split with
+/// one AND and one shift in i32 lanes and converted; at the group's end
+/// acc += (lo + hi) * s - 8 * sum(x) * s (the nibbles hold q + 8).
+void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
+  Location loc = t.getLoc();
+  MLIRContext *ctx = rw.getContext();
+  rw.setInsertionPoint(t);
+  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
+  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  Type f32 = rw.getF32Type(), i8 = rw.getIntegerType(8), i32 = rw.getI32Type();
+  auto input = [&](unsigned i) { return t.getDpsInputOperand(i)->get(); };
+  Value cIn = t.getDpsInitOperand(0)->get();
+  auto cTy = cast<RankedTensorType>(cIn.getType());
+  AffineMap cm = maps.back();
+  unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
+  unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
+  CTile tile = CTile::extract(rw, loc, t, d, f32);
+  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
+  Value pad8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
+  auto accTy = VectorType::get({rows, width}, f32);
+  auto rowTy = VectorType::get({width}, f32);
+  auto colTy = VectorType::get({rows}, f32);
+  auto laneTy = VectorType::get({width}, i32);
+  SmallVector<Value> off;
+  if (f.init || f.epilogue)
+    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
+  Value acc = f.fill ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
+              : f.init
+                  ? evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {})
+                  : tile.read(rw, loc, pad);
+  SmallVector<unsigned> red;
+  auto iters = t.getIteratorTypesArray();
+  for (unsigned i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction)
+      red.push_back(i);
+  unsigned gDim = maps[d.sIdx].isFunctionOfDim(red[0]) ? red[0] : red[1];
+  unsigned kDim = gDim == red[0] ? red[1] : red[0];
+  auto cst = [&](OpBuilder &b, Location l, int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value zeroAcc =
+      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(accTy, rw.getF32FloatAttr(0.0f)));
+  Value zeroCol =
+      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(colTy, rw.getF32FloatAttr(0.0f)));
+  Value mask =
+      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(laneTy, rw.getI32IntegerAttr(15)));
+  Value four =
+      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(laneTy, rw.getI32IntegerAttr(4)));
+  Value minus8 =
+      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(colTy, rw.getF32FloatAttr(-8.0f)));
+  auto groups = scf::ForOp::create(
+      rw, loc, cst(rw, loc, 0), cst(rw, loc, ranges[gDim]), cst(rw, loc, 1), ValueRange{acc},
+      [&](OpBuilder &b, Location l, Value g, ValueRange gArgs) {
+        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
+        point[gDim] = g;
+        Value sv = vector::TransferReadOp::create(b, l, rowTy, input(d.sIdx),
+                                                  pointIndices(b, l, maps[d.sIdx], point, 0), pad,
+                                                  ArrayRef<bool>{true});
+        auto pairs = scf::ForOp::create(
+            b, l, cst(b, l, 0), cst(b, l, ranges[kDim]), cst(b, l, 1),
+            ValueRange{zeroAcc, zeroAcc, zeroCol},
+            [&](OpBuilder &ib, Location il, Value k2, ValueRange a) {
+              SmallVector<OpFoldResult> p(point);
+              p[kDim] = k2;
+              Value bytes = vector::TransferReadOp::create(
+                  ib, il, VectorType::get({width}, i8), input(d.wIdx),
+                  pointIndices(ib, il, maps[d.wIdx], p, 0), pad8, ArrayRef<bool>{true});
+              Value wide = arith::ExtUIOp::create(ib, il, laneTy, bytes);
+              Value lo =
+                  arith::SIToFPOp::create(ib, il, rowTy, arith::AndIOp::create(ib, il, wide, mask));
+              Value hi = arith::SIToFPOp::create(ib, il, rowTy,
+                                                 arith::ShRUIOp::create(ib, il, wide, four));
+              SmallVector<Value> res;
+              Value xsum = a[2];
+              for (auto [xi, w, partial] :
+                   {std::tuple<unsigned, Value, Value>{d.xIdx, lo, a[0]}, {d.x1Idx, hi, a[1]}}) {
+                SmallVector<Value> xs;
+                for (int64_t i = 0; i < rows; ++i) {
+                  p[*d.r] = ib.getIndexAttr(i);
+                  xs.push_back(tensor::ExtractOp::create(ib, il, input(xi),
+                                                         pointIndices(ib, il, maps[xi], p, 0)));
+                }
+                p[*d.r] = ib.getIndexAttr(0);
+                Value xv = vector::FromElementsOp::create(ib, il, colTy, xs);
+                res.push_back(
+                    vector::OuterProductOp::create(ib, il, accTy, xv, w, partial).getResult());
+                xsum = arith::AddFOp::create(ib, il, xsum, xv);
+              }
+              res.push_back(xsum);
+              scf::YieldOp::create(ib, il, res);
+            });
+        Value sum = arith::AddFOp::create(b, l, pairs.getResult(0), pairs.getResult(1));
+        Value sb = vector::BroadcastOp::create(b, l, accTy, sv);
+        Value next = vector::FMAOp::create(b, l, sum, sb, gArgs[0]);
+        Value corr = arith::MulFOp::create(b, l, pairs.getResult(2), minus8);
+        next = vector::OuterProductOp::create(b, l, accTy, corr, sv, next).getResult();
+        scf::YieldOp::create(b, l, next);
+      });
+  Value res = groups.getResult(0);
+  if (f.epilogue)
+    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
+  tile.write(rw, loc, t, res);
+}
+
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
 /// dims 1) by the register-tile loop nest.
 void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
   if (d.kind == KernelDims::Dot4)
     return emitDot4Kernel(rw, t, d, f);
+  if (d.kind == KernelDims::Int4)
+    return emitInt4Kernel(rw, t, d, f);
   Location loc = t.getLoc();
   MLIRContext *ctx = rw.getContext();
   rw.setInsertionPoint(t);
@@ -987,40 +1105,6 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
         for (auto [i, rd] : llvm::enumerate(loopRed))
           point[rd] = ivs[i];
         auto indices = [&](AffineMap map) { return pointIndices(b, l, map, point, 0); };
-        if (d.kind == KernelDims::Int4) {
-          // One read of `width` packed bytes (two k each) and of the
-          // group's scales; the nibbles sign-extended, converted and
-          // scaled in registers; two outer products (k and k + 1).
-          Value bytes =
-              vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), wIn,
-                                             indices(maps[d.wIdx]), pad8, ArrayRef<bool>{true});
-          Value sv =
-              vector::TransferReadOp::create(b, l, rowTy, t.getDpsInputOperand(d.sIdx)->get(),
-                                             indices(maps[d.sIdx]), pad, ArrayRef<bool>{true});
-          auto i32Ty = VectorType::get({width}, b.getI32Type());
-          Value wide = arith::ExtSIOp::create(b, l, i32Ty, bytes);
-          auto splat = [&](int64_t v) {
-            return arith::ConstantOp::create(b, l,
-                                             DenseElementsAttr::get(i32Ty, b.getI32IntegerAttr(v)));
-          };
-          Value lo =
-              arith::ShRSIOp::create(b, l, arith::ShLIOp::create(b, l, wide, splat(28)), splat(28));
-          Value hi = arith::ShRSIOp::create(b, l, wide, splat(4));
-          Value wlo = arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, rowTy, lo), sv);
-          Value whi = arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, rowTy, hi), sv);
-          Value accv = args[0];
-          for (auto [xi, wv] : {std::pair<unsigned, Value>{d.xIdx, wlo}, {d.x1Idx, whi}}) {
-            Value xsrc = t.getDpsInputOperand(xi)->get();
-            SmallVector<Value> xs;
-            for (int64_t i = 0; i < rows; ++i) {
-              point[*d.r] = b.getIndexAttr(i);
-              xs.push_back(tensor::ExtractOp::create(b, l, xsrc, indices(maps[xi])));
-            }
-            Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
-            accv = vector::OuterProductOp::create(b, l, accTy, xv, wv, accv).getResult();
-          }
-          return {accv};
-        }
         if (outer) {
           // rows scalars of X times one vector of W. A weight-only int8
           // input is read as bytes and widened in registers.
@@ -1108,13 +1192,20 @@ int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
   return extent <= 16 ? extent : 0;
 }
 
+/// The most rows of a tile: about `accumulators` registers of 16 lanes,
+/// rows x width / 16 each (the int4 kernel holds three such tiles).
+int64_t rowBudget(const KernelDims &d, int64_t width, int64_t accumulators) {
+  int64_t perRow = std::max<int64_t>(1, (width + 15) / 16);
+  if (d.kind == KernelDims::Int4)
+    perRow *= 3;
+  return std::max<int64_t>(1, accumulators / perRow);
+}
+
 /// Tiles `op` to width x rows register tiles and emits the kernel for each.
 bool tileAndEmit(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
                  int64_t accumulators, bool parallel, const Fusion &f) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  // About `accumulators` registers of 16 lanes: rows x width / 16.
-  int64_t maxRows =
-      std::max<int64_t>(1, accumulators / std::max<int64_t>(1, (width + 15) / 16));
+  int64_t maxRows = rowBudget(d, width, accumulators);
   int64_t rowTile = 1;
   for (int64_t r = std::min(maxRows, ranges[*d.r]); r >= 1; --r)
     if (ranges[*d.r] % r == 0) {
@@ -1188,8 +1279,7 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t rows =
-      std::max<int64_t>(1, accumulators / std::max<int64_t>(1, (width + 15) / 16));
+  int64_t rows = rowBudget(d, width, accumulators);
   SmallVector<Range, 4> loopRanges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rw, loc);
   AffineExpr s0 = rw.getAffineSymbolExpr(0);
   Value extent = getValueOrCreateConstantIndexOp(rw, loc, loopRanges[*d.r].size);

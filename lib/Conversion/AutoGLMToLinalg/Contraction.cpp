@@ -37,18 +37,22 @@ Value macBody(OpBuilder &b, Location loc, ValueRange args, ElemInfo e) {
 }
 
 /// The int4 weight-only step: args (x_k, x_k+1, packed byte, scale, acc);
-/// acc + (x_k * lo + x_k+1 * hi) * scale, lo and hi the byte's signed
-/// nibbles ((p << 4) >> 4 and p >> 4, arithmetic shifts). The CPU kernel
-/// generator matches exactly this body (matchInt4 in
+/// acc + (x_k * (lo - 8) + x_k+1 * (hi - 8)) * scale, lo and hi the byte's
+/// nibbles (p & 15 and p >> 4, logical), each the weight plus 8. The CPU
+/// kernel generator matches exactly this body (matchInt4 in
 /// targets/CPU/VectorizeContractions.cpp).
 Value int4MacBody(OpBuilder &b, Location l, ValueRange args) {
-  Type f32 = b.getF32Type();
-  Value four = arith::ConstantOp::create(b, l, b.getIntegerAttr(b.getIntegerType(8), 4));
-  Value lo = arith::ShRSIOp::create(b, l, arith::ShLIOp::create(b, l, args[2], four), four);
-  Value hi = arith::ShRSIOp::create(b, l, args[2], four);
-  Value sum = arith::AddFOp::create(
-      b, l, arith::MulFOp::create(b, l, args[0], arith::SIToFPOp::create(b, l, f32, lo)),
-      arith::MulFOp::create(b, l, args[1], arith::SIToFPOp::create(b, l, f32, hi)));
+  Type f32 = b.getF32Type(), i8 = b.getIntegerType(8);
+  Value four = arith::ConstantOp::create(b, l, b.getIntegerAttr(i8, 4));
+  Value mask = arith::ConstantOp::create(b, l, b.getIntegerAttr(i8, 15));
+  Value eight = arith::ConstantOp::create(b, l, b.getF32FloatAttr(8.0f));
+  auto weight = [&](Value nibble) {
+    return arith::SubFOp::create(b, l, arith::UIToFPOp::create(b, l, f32, nibble), eight);
+  };
+  Value lo = weight(arith::AndIOp::create(b, l, args[2], mask));
+  Value hi = weight(arith::ShRUIOp::create(b, l, args[2], four));
+  Value sum = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, args[0], lo),
+                                    arith::MulFOp::create(b, l, args[1], hi));
   return arith::AddFOp::create(b, l, args[4], arith::MulFOp::create(b, l, sum, args[3]));
 }
 
@@ -512,7 +516,8 @@ struct LinearLowering : StaticLowering<LinearOp> {
       }
     // A weight-only int4 weight (blocked along K in groups of G): packed
     // two per byte as [N/B, K/G, G/2, B] (the low nibble holds k, the high
-    // one k + 1), its scales [N/B, K/G, B]; loops batch..., nb, ni, g, k2,
+    // one k + 1, each as q + 8 in [0, 15]), its scales [N/B, K/G, B]; loops
+    // batch..., nb, ni, g, k2,
     // the x of k and k + 1 read as two inputs, each weight dequantized in
     // the reduction (the CPU kernels do it in registers).
     if (auto int4w = weightOnlyInt4(rw, op.getWeight())) {
@@ -524,8 +529,8 @@ struct LinearLowering : StaticLowering<LinearOp> {
       for (int64_t n = 0; n < N; ++n)
         for (int64_t k = 0; k < K; k += 2) {
           int64_t nb = n / B, ni = n % B, g = k / G, k2 = (k % G) / 2;
-          uint8_t lo = (uint8_t)int4w->q[n * K + k] & 0xF,
-                  hi = (uint8_t)int4w->q[n * K + k + 1] & 0xF;
+          uint8_t lo = (uint8_t)(int4w->q[n * K + k] + 8) & 0xF,
+                  hi = (uint8_t)(int4w->q[n * K + k + 1] + 8) & 0xF;
           packed[((nb * groups + g) * (G / 2) + k2) * B + ni] = (char)(lo | (hi << 4));
         }
       auto pTy = RankedTensorType::get({N / B, groups, G / 2, B}, rw.getIntegerType(8));
