@@ -1275,7 +1275,7 @@ void retireFused(IRRewriter &rw, Fusion f) {
 /// slices, register-tiled by tileAndEmit. The row-tile loop is the threads'
 /// scf.forall when `parallel`.
 bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
-                  int64_t accumulators, bool parallel, const Fusion &f) {
+                  int64_t accumulators, bool parallel, bool parallelRow, const Fusion &f) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -1288,6 +1288,7 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
       affine::makeComposedFoldedAffineApply(rw, loc, s0.floorDiv(rows) * rows, {extent}));
   Value acc = op.getDpsInitOperand(0)->get();
   SmallVector<Operation *> tiles;
+  size_t wholeTiles = 0;
   for (auto part : {std::tuple<Value, Value, int64_t>{
                         arith::ConstantIndexOp::create(rw, loc, 0), whole, rows},
                     {whole, extent, 1}}) {
@@ -1348,10 +1349,15 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
         return false;
       acc = loop.getResult(0);
     }
+    if (step > 1)
+      wholeTiles = tiles.size();
   }
   rw.replaceOp(op, acc);
-  for (Operation *t : tiles)
-    if (!tileAndEmit(rw, cast<linalg::GenericOp>(t), d, width, accumulators, false, f))
+  // The single rows (a decoder's step at batch 1 is one) split their
+  // column tiles over the threads when one row is work enough.
+  for (auto [i, t] : llvm::enumerate(tiles))
+    if (!tileAndEmit(rw, cast<linalg::GenericOp>(t), d, width, accumulators,
+                     parallelRow && i >= wholeTiles, f))
       return false;
   return true;
 }
@@ -1431,13 +1437,13 @@ struct CPUVectorizeContractionsPass
         if (!width)
           continue;
         SmallVector<int64_t> perRow(ranges);
-        perRow[*d.r] = 8;
+        perRow[*d.r] = 1;
         int64_t work = 1;
         for (int64_t r : perRow)
           work *= std::max<int64_t>(r, 1);
         Fusion f = fuse ? findFusion(op, dom) : Fusion{};
-        if (!tileOpenRows(rw, op, d, width, accumulators, parallel && work >= minParallelWork,
-                          f)) {
+        if (!tileOpenRows(rw, op, d, width, accumulators, parallel && 8 * work >= minParallelWork,
+                          parallel && work >= minParallelWork, f)) {
           op->emitError("register kernels: an op with open rows tiled only in part");
           return signalPassFailure();
         }
