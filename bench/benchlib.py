@@ -19,6 +19,16 @@ def cpu_name():
     return platform.processor()
 
 
+def load_tensor(path):
+    """A TensorProto .pb file as a flat float64 numpy array."""
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+    t = TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return numpy_helper.to_array(t).astype(np.float64).ravel()
+
+
 def run_json(cmd, env=None):
     """Runs `cmd` (exit 0, or 1 for an output mismatch) and parses the JSON
     it prints (the last line when other text comes first)."""

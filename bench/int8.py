@@ -7,19 +7,12 @@ import sys
 import tempfile
 
 import numpy as np
-from onnx import TensorProto, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Bench  # noqa: E402
+from benchlib import Bench, load_tensor as load  # noqa: E402
 
 ROUNDS = 6  # alternations per model and thread count
 
-
-def load(path):
-    t = TensorProto()
-    with open(path, "rb") as f:
-        t.ParseFromString(f.read())
-    return numpy_helper.to_array(t).astype(np.float64).ravel()
 
 
 def main():

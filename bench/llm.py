@@ -9,7 +9,8 @@
 # count; per-token decode latency is the median over every decode step of
 # every round, the result the ratio autoglm / ORT. Then autoglm's batched
 # decode: `batch` sequences in one call per step, aggregate tokens/s over
-# batch 1's; and weight-only int8 (--quantize weight-int8) against our f32.
+# batch 1's; and weight-only int8 / int4 (--quantize weight-int8, weight-int4
+# with groups of 128) against our f32.
 # Writes $BUILD/bench/llm.{md,json}.
 import argparse
 import json
@@ -38,7 +39,9 @@ def main():
     ref = json.load(open(os.path.join(args.model_dir, "reference.json")))
     art = os.path.join(out_dir, "llm-" + ref["model"])
     art8 = art + "-wint8"
-    for a, extra in ((art, []), (art8, ["--quantize", "weight-int8"])):
+    art4 = art + "-wint4"
+    for a, extra in ((art, []), (art8, ["--quantize", "weight-int8"]),
+                     (art4, ["--quantize", "weight-int4", "--group-size", "128"])):
         print(f"compiling {model} (enable_cache, {args.batch} slots{' '.join([''] + extra)}) ...",
               flush=True)
         subprocess.run([os.path.join(tools, "autoglm-compile"), model, "-o", a, "-O3",
@@ -52,10 +55,11 @@ def main():
              "",
              "| threads | autoglm ms/token | ORT ms/token | autoglm / ORT | tokens agree | "
              f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 | "
-             "weight-int8 ms/token | f32 / weight-int8 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "weight-int8 ms/token | f32 / weight-int8 | weight-int4 ms/token | "
+             "f32 / weight-int4 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for threads in [int(t) for t in args.threads.split(",")]:
-        ours, peer, agree, ours_tps, batch_tps, ours8 = [], [], [], [], [], []
+        ours, peer, agree, ours_tps, batch_tps, ours8, ours4 = [], [], [], [], [], [], []
         for r in range(args.rounds):
             print(f"threads {threads}: round {r + 1}/{args.rounds}", flush=True)
             a = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
@@ -64,6 +68,9 @@ def main():
             b = run_json(["node", node, model, str(threads), prompt, str(args.new_tokens),
                           str(ref["kv_heads"]), str(ref["head_dim"])])
             ours8 += run_json([os.path.join(tools, "autoglm-run"), art8, "--generate", "--json",
+                               "--prompt-ids", prompt, "--max-new-tokens", str(args.new_tokens),
+                               "--threads", str(threads)])["decode_step_ms"]
+            ours4 += run_json([os.path.join(tools, "autoglm-run"), art4, "--generate", "--json",
                                "--prompt-ids", prompt, "--max-new-tokens", str(args.new_tokens),
                                "--threads", str(threads)])["decode_step_ms"]
             ours += a["decode_step_ms"]
@@ -79,15 +86,17 @@ def main():
                          + prompts)
             batch_tps.append(c["decode_tokens_per_s"])
         mo, mp, m8 = statistics.median(ours), statistics.median(peer), statistics.median(ours8)
+        m4 = statistics.median(ours4)
         tb, t1 = statistics.median(batch_tps), statistics.median(ours_tps)
         row = {"threads": threads, "autoglm_ms_per_token": mo, "ort_ms_per_token": mp,
                "ratio": mo / mp, "tokens_agree": min(agree), "tokens": args.new_tokens,
                "batch": args.batch, "batch_tokens_per_s": tb, "batch1_tokens_per_s": t1,
-               "batch_speedup": tb / t1, "wint8_ms_per_token": m8, "wint8_speedup": mo / m8}
+               "batch_speedup": tb / t1, "wint8_ms_per_token": m8, "wint8_speedup": mo / m8,
+               "wint4_ms_per_token": m4, "wint4_speedup": mo / m4}
         rows.append(row)
         lines.append(f"| {threads} | {mo:.3f} | {mp:.3f} | {mo / mp:.2f} | "
                      f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} | {m8:.3f} | "
-                     f"{mo / m8:.2f} |")
+                     f"{mo / m8:.2f} | {m4:.3f} | {mo / m4:.2f} |")
     table = "\n".join(lines)
     print(table)
     with open(os.path.join(out_dir, "llm.md"), "w") as f:

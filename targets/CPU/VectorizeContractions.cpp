@@ -892,11 +892,14 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
 }
 
 /// The weight-only int4 kernel for a tiled op `t` (V: `width` columns, R:
-/// `rows`): per group of K, two register tiles (even and odd k, so the FMA
-/// chains are independent) of unscaled products and each row's sum of x;
-/// per pair of k one read of `width` packed bytes, the nibbles split with
-/// one AND and one shift in i32 lanes and converted; at the group's end
-/// acc += (lo + hi) * s - 8 * sum(x) * s (the nibbles hold q + 8).
+/// `rows`): per pair of k one read of `width` packed bytes, the nibbles
+/// split with one AND and one shift in i32 lanes and converted (they hold
+/// q + 8). Tiles of one or two rows (a decoder's step) keep, per group of
+/// K, two register tiles of unscaled products (even and odd k, so the FMA
+/// chains are independent) and each row's sum of x, and at the group's end
+/// add (lo + hi) * s - 8 * sum(x) * s. Taller tiles dequantize the two
+/// weight vectors in registers (nibble * s - 8 s, one FMA each) and
+/// accumulate into one tile, the unpacking shared by all rows.
 void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
   Location loc = t.getLoc();
   MLIRContext *ctx = rw.getContext();
@@ -945,6 +948,26 @@ void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
       arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(laneTy, rw.getI32IntegerAttr(4)));
   Value minus8 =
       arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(colTy, rw.getF32FloatAttr(-8.0f)));
+  // The rows' x of k (xi = xIdx) or k + 1 (x1Idx) at point `p`.
+  auto rowsOf = [&](OpBuilder &b, Location l, unsigned xi, SmallVector<OpFoldResult> p) {
+    SmallVector<Value> xs;
+    for (int64_t i = 0; i < rows; ++i) {
+      p[*d.r] = b.getIndexAttr(i);
+      xs.push_back(tensor::ExtractOp::create(b, l, input(xi), pointIndices(b, l, maps[xi], p, 0)));
+    }
+    return vector::FromElementsOp::create(b, l, colTy, xs).getResult();
+  };
+  // The low and high nibbles of the `width` bytes at `p`, as f32.
+  auto nibbles = [&](OpBuilder &b, Location l, ArrayRef<OpFoldResult> p) {
+    Value bytes = vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), input(d.wIdx),
+                                                 pointIndices(b, l, maps[d.wIdx], p, 0), pad8,
+                                                 ArrayRef<bool>{true});
+    Value wide = arith::ExtUIOp::create(b, l, laneTy, bytes);
+    return std::pair<Value, Value>{
+        arith::SIToFPOp::create(b, l, rowTy, arith::AndIOp::create(b, l, wide, mask)),
+        arith::SIToFPOp::create(b, l, rowTy, arith::ShRUIOp::create(b, l, wide, four))};
+  };
+  bool perGroup = rows <= 2;
   auto groups = scf::ForOp::create(
       rw, loc, cst(rw, loc, 0), cst(rw, loc, ranges[gDim]), cst(rw, loc, 1), ValueRange{acc},
       [&](OpBuilder &b, Location l, Value g, ValueRange gArgs) {
@@ -953,32 +976,42 @@ void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
         Value sv = vector::TransferReadOp::create(b, l, rowTy, input(d.sIdx),
                                                   pointIndices(b, l, maps[d.sIdx], point, 0), pad,
                                                   ArrayRef<bool>{true});
+        if (!perGroup) {
+          // Taller tiles: weights dequantized in registers, one tile.
+          Value s8 = arith::MulFOp::create(
+              b, l, sv,
+              arith::ConstantOp::create(b, l,
+                                        DenseElementsAttr::get(rowTy, b.getF32FloatAttr(-8.0f))));
+          auto pairs = scf::ForOp::create(
+              b, l, cst(b, l, 0), cst(b, l, ranges[kDim]), cst(b, l, 1), ValueRange{gArgs[0]},
+              [&](OpBuilder &ib, Location il, Value k2, ValueRange a) {
+                SmallVector<OpFoldResult> p(point);
+                p[kDim] = k2;
+                auto [lo, hi] = nibbles(ib, il, p);
+                Value accv = a[0];
+                for (auto [xi, nib] : {std::pair<unsigned, Value>{d.xIdx, lo}, {d.x1Idx, hi}}) {
+                  Value w = vector::FMAOp::create(ib, il, nib, sv, s8);
+                  accv =
+                      vector::OuterProductOp::create(ib, il, accTy, rowsOf(ib, il, xi, p), w, accv)
+                          .getResult();
+                }
+                scf::YieldOp::create(ib, il, accv);
+              });
+          scf::YieldOp::create(b, l, pairs.getResult(0));
+          return;
+        }
         auto pairs = scf::ForOp::create(
             b, l, cst(b, l, 0), cst(b, l, ranges[kDim]), cst(b, l, 1),
             ValueRange{zeroAcc, zeroAcc, zeroCol},
             [&](OpBuilder &ib, Location il, Value k2, ValueRange a) {
               SmallVector<OpFoldResult> p(point);
               p[kDim] = k2;
-              Value bytes = vector::TransferReadOp::create(
-                  ib, il, VectorType::get({width}, i8), input(d.wIdx),
-                  pointIndices(ib, il, maps[d.wIdx], p, 0), pad8, ArrayRef<bool>{true});
-              Value wide = arith::ExtUIOp::create(ib, il, laneTy, bytes);
-              Value lo =
-                  arith::SIToFPOp::create(ib, il, rowTy, arith::AndIOp::create(ib, il, wide, mask));
-              Value hi = arith::SIToFPOp::create(ib, il, rowTy,
-                                                 arith::ShRUIOp::create(ib, il, wide, four));
+              auto [lo, hi] = nibbles(ib, il, p);
               SmallVector<Value> res;
               Value xsum = a[2];
               for (auto [xi, w, partial] :
                    {std::tuple<unsigned, Value, Value>{d.xIdx, lo, a[0]}, {d.x1Idx, hi, a[1]}}) {
-                SmallVector<Value> xs;
-                for (int64_t i = 0; i < rows; ++i) {
-                  p[*d.r] = ib.getIndexAttr(i);
-                  xs.push_back(tensor::ExtractOp::create(ib, il, input(xi),
-                                                         pointIndices(ib, il, maps[xi], p, 0)));
-                }
-                p[*d.r] = ib.getIndexAttr(0);
-                Value xv = vector::FromElementsOp::create(ib, il, colTy, xs);
+                Value xv = rowsOf(ib, il, xi, p);
                 res.push_back(
                     vector::OuterProductOp::create(ib, il, accTy, xv, w, partial).getResult());
                 xsum = arith::AddFOp::create(ib, il, xsum, xv);
@@ -1193,11 +1226,10 @@ int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
 }
 
 /// The most rows of a tile: about `accumulators` registers of 16 lanes,
-/// rows x width / 16 each (the int4 kernel holds three such tiles).
+/// rows x width / 16 each (the int4 kernel's tiles of up to two rows hold
+/// three such tiles, which fits).
 int64_t rowBudget(const KernelDims &d, int64_t width, int64_t accumulators) {
   int64_t perRow = std::max<int64_t>(1, (width + 15) / 16);
-  if (d.kind == KernelDims::Int4)
-    perRow *= 3;
   return std::max<int64_t>(1, accumulators / perRow);
 }
 
