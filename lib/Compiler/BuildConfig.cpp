@@ -17,11 +17,14 @@ using namespace mlir::autoglm;
 
 namespace {
 
-/// quantization: {mode, calib, method, percentile, group_size, exclude}.
+/// quantization: {mode, calib, method, percentile, group_size, sensitivity,
+/// accuracy_budget, exclude}.
 struct QuantConfig {
   std::optional<std::string> mode, calib, method;
   std::optional<double> percentile;
   std::optional<int64_t> groupSize;
+  std::optional<bool> sensitivity;
+  std::optional<std::string> accuracyBudget;
   std::vector<std::string> exclude;
 };
 
@@ -68,6 +71,8 @@ template <> struct llvm::yaml::MappingTraits<QuantConfig> {
     io.mapOptional("method", q.method);
     io.mapOptional("percentile", q.percentile);
     io.mapOptional("group_size", q.groupSize);
+    io.mapOptional("sensitivity", q.sensitivity);
+    io.mapOptional("accuracy_budget", q.accuracyBudget);
     io.mapOptional("exclude", q.exclude);
   }
 };
@@ -135,7 +140,8 @@ const char *mlir::autoglm::buildConfigKeys() {
          "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, precision, "
          "quantization (mode, "
          "calib, "
-         "method, percentile, group_size, exclude), pruning (mode, block, criterion, align, scope, "
+         "method, percentile, group_size, sensitivity, accuracy_budget, exclude), pruning (mode, "
+         "block, criterion, align, scope, "
          "exclude), "
          "enable_cache, max_batch_size, "
          "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk)";
@@ -213,6 +219,8 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     set("--calib-method", o.calibMethod, q.method);
     set("--calib-percentile", o.calibPercentile, q.percentile);
     set("--group-size", o.groupSize, q.groupSize);
+    set("--quant-sensitivity", o.quantSensitivity, q.sensitivity);
+    set("--accuracy-budget", o.accuracyBudget, q.accuracyBudget);
     if (!givenOnCommandLine("--exclude"))
       o.exclude.insert(o.exclude.end(), q.exclude.begin(), q.exclude.end());
   }

@@ -19,22 +19,12 @@
 using namespace mlir;
 using namespace mlir::autoglm;
 using session::fail;
+using session::opNodeName;
 
 namespace {
 
 bool parseRatio(llvm::StringRef text, double &out) {
   return !text.getAsDouble(out) && out >= 0 && out < 1;
-}
-
-/// The ONNX node an op came from (its first NameLoc), or "".
-std::string opNodeName(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l); n && name.empty())
-      name = n.getName().str();
-    return WalkResult::advance();
-  });
-  return name;
 }
 
 /// Nonzero elements of an f32 constant, or -1 when unreadable.

@@ -20,11 +20,13 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -282,6 +284,14 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
                 "--calib-method takes minmax, percentile or entropy, got '" + o.calibMethod + "'");
   if (!(o.calibPercentile > 50 && o.calibPercentile <= 100))
     return fail(error, "--calib-percentile takes a value in (50, 100]");
+  double budget = 0;
+  if (!o.accuracyBudget.empty()) {
+    llvm::StringRef spec(o.accuracyBudget);
+    if (!spec.consume_front("cosine=") || spec.getAsDouble(budget) || !(budget > -1) ||
+        !(budget <= 1))
+      return fail(error, "--accuracy-budget takes cosine=C with C in (-1, 1], got '" +
+                             o.accuracyBudget + "'");
+  }
   if (!io.dimBounds.empty() || io.openInputs)
     return fail(error, "calibration needs static input shapes (fix open extents with --dim or "
                        "--input-shape, not --max-dim / --open-inputs)");
@@ -414,6 +424,171 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
       std::tie(lo, hi) = entropyRange(s.hist, s.lo, s.hi);
     op->setAttr("autoglm.act_range", b.getDenseF64ArrayAttr({lo, hi}));
   }
+
+  // 5. Sensitivity (each layer alone quantized) and the accuracy budget.
+  std::set<int64_t> fp32Ids;
+  std::vector<nlohmann::ordered_json> fp32Layers;
+  if (o.quantSensitivity || !o.accuracyBudget.empty()) {
+    auto compileHost = [&](ModuleOp m, const std::string &name) -> LogicalResult {
+      CompileOptions c = co;
+      c.output = (scratch + "/" + name).str();
+      ArtifactInfo i;
+      i.modelName = name + " of " + llvm::sys::path::filename(o.model).str();
+      return emitArtifact(m, c, *host, *hostTarget, i, "", error);
+    };
+    OwningOpRef<ModuleOp> probes = module.clone();
+    PassManager pm(&context());
+    pm.addPass(createQuantSensitivityProbes());
+    if (failed(pm.run(*probes)) || failed(compileHost(*probes, "sensitivity")))
+      return failure();
+    CalibrationRunner sr;
+    if (failed(sr.open((scratch + "/sensitivity").str(), 2 * marked.size(), error)))
+      return failure();
+    // Per layer: sum ref^2, sum (ref - q)^2, sum ref q, sum q^2.
+    std::vector<std::array<double, 4>> acc(marked.size(), {0, 0, 0, 0});
+    // The fp32 outputs per sample (the references of the budget).
+    std::vector<std::vector<std::vector<float>>> refs;
+    std::vector<size_t> floatOutputs;
+    for (size_t i = 0; i < sr.firstExposed; ++i)
+      if (std::string(autoglm_dtype_name(autoglm_model_output_dtype(sr.model, i))) == "float32")
+        floatOutputs.push_back(i);
+    llvm::errs() << "autoglm-compile: measuring " << marked.size() << " layers' sensitivity on "
+                 << samples.size() << " samples\n";
+    for (const Sample &smp : samples) {
+      auto visit = [&](size_t k, const float *q, size_t n) {
+        if (k % 2 == 0)
+          return;
+        const float *r = (const float *)sr.outputs[sr.firstExposed + k - 1].data();
+        std::array<double, 4> &a = acc[k / 2];
+        for (size_t j = 0; j < n; ++j) {
+          a[0] += (double)r[j] * r[j];
+          a[1] += ((double)r[j] - q[j]) * ((double)r[j] - q[j]);
+          a[2] += (double)r[j] * q[j];
+          a[3] += (double)q[j] * q[j];
+        }
+      };
+      if (failed(sr.run(smp, visit, error)))
+        return failure();
+      std::vector<std::vector<float>> outs;
+      for (size_t i : floatOutputs) {
+        const float *p = (const float *)sr.outputs[i].data();
+        outs.emplace_back(p, p + sr.outputs[i].size() / 4);
+      }
+      refs.push_back(std::move(outs));
+    }
+    nlohmann::ordered_json sensitivity = nlohmann::ordered_json::array();
+    std::vector<std::pair<double, int64_t>> order; // (SQNR, id), most sensitive first
+    for (auto &[id, op] : marked) {
+      const std::array<double, 4> &a = acc[id];
+      double sqnr = a[1] > 0 ? 10 * std::log10(a[0] / a[1]) : 999.0;
+      double cosine = a[0] > 0 && a[3] > 0 ? a[2] / std::sqrt(a[0] * a[3]) : 1.0;
+      order.push_back({sqnr, id});
+      sensitivity.push_back(
+          {{"node", session::opNodeName(op)}, {"sqnr_db", sqnr}, {"cosine", cosine}});
+    }
+    std::sort(order.begin(), order.end());
+    q["sensitivity"] = sensitivity;
+
+    if (!o.accuracyBudget.empty()) {
+      // The model with the `k` most sensitive layers in fp32, compiled and
+      // run over the samples: the min and mean cosine of its float outputs
+      // against fp32.
+      nlohmann::ordered_json tried = nlohmann::ordered_json::array();
+      std::map<size_t, bool> met;
+      auto evaluate = [&](size_t k) -> FailureOr<bool> {
+        if (met.count(k))
+          return met[k];
+        OwningOpRef<ModuleOp> m = module.clone();
+        std::set<int64_t> keep;
+        for (size_t i = 0; i < k; ++i)
+          keep.insert(order[i].second);
+        m->walk([&](Operation *op) {
+          if (auto id = op->getAttrOfType<IntegerAttr>("autoglm.quant_id"))
+            if (keep.count(id.getInt()))
+              op->removeAttr("autoglm.act_range");
+        });
+        PassManager qpm(&context());
+        qpm.addPass(createQuantInt8());
+        qpm.addPass(createPruneGraph());
+        std::string name = "budget-" + std::to_string(k);
+        if (failed(qpm.run(*m)) || failed(compileHost(*m, name)))
+          return failure();
+        CalibrationRunner er;
+        if (failed(er.open((scratch + "/" + name).str(), 0, error)))
+          return failure();
+        double lo = 1, sum = 0;
+        size_t count = 0;
+        for (size_t s = 0; s < samples.size(); ++s) {
+          if (failed(er.run(samples[s], [](size_t, const float *, size_t) {}, error)))
+            return failure();
+          for (auto [j, i] : llvm::enumerate(floatOutputs)) {
+            const float *g = (const float *)er.outputs[i].data();
+            const std::vector<float> &r = refs[s][j];
+            double dot = 0, nr = 0, ng = 0;
+            for (size_t e = 0; e < r.size(); ++e) {
+              dot += (double)r[e] * g[e];
+              nr += (double)r[e] * r[e];
+              ng += (double)g[e] * g[e];
+            }
+            double c = nr > 0 && ng > 0 ? dot / std::sqrt(nr * ng) : (nr == ng ? 1.0 : 0.0);
+            lo = std::min(lo, c);
+            sum += c;
+            ++count;
+          }
+        }
+        double mean = count ? sum / count : 1;
+        tried.push_back({{"fp32_layers", k}, {"min_cosine", lo}, {"mean_cosine", mean}});
+        llvm::errs() << "autoglm-compile: accuracy budget: " << k << " of " << order.size()
+                     << " layers in fp32: min output cosine " << lo << " (mean " << mean << ")\n";
+        return met[k] = lo >= budget;
+      };
+      // Double the fp32 layers until the budget holds, then bisect.
+      size_t pass = 0, failAt = 0;
+      FailureOr<bool> ok = evaluate(0);
+      if (failed(ok))
+        return failure();
+      if (!*ok) {
+        pass = 1;
+        while (true) {
+          ok = evaluate(std::min(pass, order.size()));
+          if (failed(ok))
+            return failure();
+          if (*ok)
+            break;
+          if (pass >= order.size())
+            return fail(error, "--accuracy-budget cosine=" + llvm::formatv("{0}", budget).str() +
+                                   " is not met even with all " + std::to_string(order.size()) +
+                                   " quantizable layers in fp32 (see the lines above)");
+          failAt = pass;
+          pass *= 2;
+        }
+        pass = std::min(pass, order.size());
+        while (pass - failAt > 1) {
+          size_t mid = (pass + failAt) / 2;
+          ok = evaluate(mid);
+          if (failed(ok))
+            return failure();
+          (*ok ? pass : failAt) = mid;
+        }
+      }
+      nlohmann::ordered_json fp32Nodes = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < pass; ++i) {
+        fp32Ids.insert(order[i].second);
+        fp32Nodes.push_back(session::opNodeName(marked[order[i].second]));
+      }
+      q["accuracy_budget"] = {{"metric", "cosine"},
+                              {"min", budget},
+                              {"evaluations", tried},
+                              {"fp32_layers", fp32Nodes}};
+      for (int64_t id : fp32Ids) {
+        fp32Layers.push_back({{"node", session::opNodeName(marked[id])},
+                              {"op", marked[id]->getName().getStringRef().str()},
+                              {"precision", "fp32"},
+                              {"reason", "accuracy budget"}});
+        marked[id]->removeAttr("autoglm.act_range");
+      }
+    }
+  }
   PassManager rewrite(&context());
   rewrite.addPass(createQuantInt8());
   // The fp32 weights the rewrite replaced are dead now.
@@ -439,6 +614,8 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
     }
     module->removeAttr("autoglm.quant_report");
   }
+  for (const nlohmann::ordered_json &l : fp32Layers)
+    layers.push_back(l);
   q["samples"] = samples.size();
   q["layers"] = layers;
   report["quantization"] = q;

@@ -265,28 +265,74 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
         h += " <code>" + escape(str(e)) + "</code>";
       h += "</p>\n";
     }
-    if (!layers.empty()) {
-      h += "<h2>Weight SQNR per layer (int8 per-channel; higher is better)</h2>\n";
-      std::vector<std::string> labels;
-      std::vector<double> sqnr;
-      for (const json &l : layers) {
-        labels.push_back(str(l["node"]));
-        sqnr.push_back(l["w_sqnr_db"].get<double>());
+    // Static int8 layers carry their calibrated input; weight-only ones
+    // (weight-int8 / int4) their weight SQNR and bits; layers an accuracy
+    // budget kept in fp32 only their name.
+    auto num = [](const json &l, const char *key) {
+      return l.contains(key) && l[key].is_number() ? fmt::format("{:.4g}", l[key].get<double>())
+                                                   : std::string("-");
+    };
+    std::vector<std::string> labels;
+    std::vector<double> sqnr;
+    json ranged = json::array();
+    for (const json &l : layers) {
+      const char *key = l.contains("w_sqnr_db") ? "w_sqnr_db" : "weight_sqnr_db";
+      if (l.contains(key) && l[key].is_number()) {
+        labels.push_back(str(l.value("node", json(""))));
+        sqnr.push_back(l[key].get<double>());
       }
+      if (l.contains("input_range") && l["input_range"].is_array() && l["input_range"].size() == 2)
+        ranged.push_back(l);
+    }
+    if (!labels.empty()) {
+      h += "<h2>Weight SQNR per layer (higher is better)</h2>\n";
       h += barChart(labels, sqnr, "dB", 30.0);
-      h += "<h2>Calibrated input range per layer</h2>\n" + rangeChart(layers);
+    }
+    if (!ranged.empty())
+      h += "<h2>Calibrated input range per layer</h2>\n" + rangeChart(ranged);
+    if (q.contains("sensitivity") && q["sensitivity"].is_array() && !q["sensitivity"].empty()) {
+      h += "<h2>Sensitivity: each layer's output SQNR when it alone is int8 (lower is more "
+           "sensitive)</h2>\n";
+      std::vector<std::string> sl;
+      std::vector<double> sv;
+      for (const json &s : q["sensitivity"]) {
+        sl.push_back(str(s.value("node", json(""))));
+        sv.push_back(s.value("sqnr_db", 0.0));
+      }
+      h += barChart(sl, sv, "dB", 30.0);
+    }
+    if (q.contains("accuracy_budget")) {
+      const json &b = q["accuracy_budget"];
+      h += fmt::format("<h2>Accuracy budget: output cosine &gt;= {}</h2>\n<table><tr><th>fp32 "
+                       "layers</th><th>min cosine</th><th>mean cosine</th></tr>\n",
+                       str(b.value("min", json(0))));
+      for (const json &e : b.value("evaluations", json::array()))
+        h += fmt::format("<tr><td>{}</td><td>{:.6f}</td><td>{:.6f}</td></tr>\n",
+                         str(e.value("fp32_layers", json(0))), e.value("min_cosine", 0.0),
+                         e.value("mean_cosine", 0.0));
+      h += "</table>\n";
+    }
+    if (!layers.empty()) {
       h += "<table><tr><th>node</th><th>op</th><th>input range</th><th>x scale</th>"
            "<th>x zero point</th><th>w scale min</th><th>w scale max</th>"
            "<th>w SQNR dB</th><th>precision</th></tr>\n";
-      for (const json &l : layers)
-        h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>[{:.4g}, {:.4g}]</td>"
-                         "<td>{:.4g}</td><td>{}</td><td>{:.4g}</td><td>{:.4g}</td>"
-                         "<td>{:.1f}</td><td>{}</td></tr>\n",
-                         escape(str(l["node"])), escape(str(l["op"])),
-                         l["input_range"][0].get<double>(), l["input_range"][1].get<double>(),
-                         l["x_scale"].get<double>(), str(l["x_zero_point"]),
-                         l["w_scale_min"].get<double>(), l["w_scale_max"].get<double>(),
-                         l["w_sqnr_db"].get<double>(), escape(str(l["precision"])));
+      for (const json &l : layers) {
+        std::string range = "-";
+        if (l.contains("input_range") && l["input_range"].is_array() &&
+            l["input_range"].size() == 2)
+          range = fmt::format("[{:.4g}, {:.4g}]", l["input_range"][0].get<double>(),
+                              l["input_range"][1].get<double>());
+        std::string precision = l.contains("precision") ? str(l["precision"])
+                                : l.contains("bits")    ? "weight int" + str(l["bits"])
+                                                        : "-";
+        h += fmt::format(
+            "<tr><td class='n'>{}</td><td class='n'>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(str(l.value("node", json("")))), escape(str(l.value("op", json("-")))), range,
+            num(l, "x_scale"), l.contains("x_zero_point") ? str(l["x_zero_point"]) : "-",
+            num(l, "w_scale_min"), num(l, "w_scale_max"),
+            num(l, l.contains("w_sqnr_db") ? "w_sqnr_db" : "weight_sqnr_db"), escape(precision));
+      }
       h += "</table>\n";
     }
   }

@@ -26,13 +26,6 @@ using namespace mlir::autoglm;
 
 namespace {
 
-Value scalarConstant(OpBuilder &b, Location loc, Type elem, double v) {
-  auto type = RankedTensorType::get({}, elem);
-  Attribute a = isa<FloatType>(elem) ? (Attribute)b.getFloatAttr(elem, v)
-                                     : (Attribute)b.getIntegerAttr(elem, (int64_t)v);
-  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, a));
-}
-
 RankedTensorType withElement(Value v, Type elem) {
   return RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(), elem);
 }
@@ -70,12 +63,10 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
 
     // Activation: uint8 over the range widened to hold 0 (so zero padding
     // and ReLU's zeros are exact).
-    double lo = std::min(range[0], 0.0), hi = std::max(range[1], 0.0);
-    if (!std::isfinite(lo) || !std::isfinite(hi))
+    if (!std::isfinite(range[0]) || !std::isfinite(range[1]))
       return op->emitError("calibrated range of the input is not finite: [")
              << range[0] << ", " << range[1] << "]";
-    double xs = hi > lo ? (hi - lo) / 255.0 : 1.0;
-    double xz = std::clamp(std::nearbyint(-lo / xs), 0.0, 255.0);
+    auto [xs, xz] = activationParams(range[0], range[1]);
 
     // Weight: int8, symmetric per output channel.
     auto wConst = op->getOperand(1).getDefiningOp<ConstantOp>();

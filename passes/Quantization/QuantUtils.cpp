@@ -54,6 +54,19 @@ PerChannelInt8 mlir::autoglm::quantizePerChannel(ArrayRef<float> w, ArrayRef<int
   return r;
 }
 
+Value mlir::autoglm::scalarConstant(OpBuilder &b, Location loc, Type elem, double v) {
+  Attribute a = isa<FloatType>(elem) ? (Attribute)b.getFloatAttr(elem, v)
+                                     : (Attribute)b.getIntegerAttr(elem, (int64_t)v);
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(RankedTensorType::get({}, elem), a));
+}
+
+ActParams mlir::autoglm::activationParams(double lo, double hi) {
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  double s = hi > lo ? (hi - lo) / 255.0 : 1.0;
+  return {s, std::clamp(std::nearbyint(-lo / s), 0.0, 255.0)};
+}
+
 Value mlir::autoglm::makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                                     ArrayRef<int8_t> values, StringRef name) {
   auto type = RankedTensorType::get(shape, b.getIntegerType(8));

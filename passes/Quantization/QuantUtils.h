@@ -39,6 +39,18 @@ struct PerChannelInt8 {
 };
 PerChannelInt8 quantizePerChannel(ArrayRef<float> w, ArrayRef<int64_t> shape, int64_t axis);
 
+/// The uint8 activation parameters of a calibrated range [lo, hi]: the
+/// range widened to hold 0 (zero padding and ReLU's zeros stay exact),
+/// scale = (hi - lo) / 255 (1 for an empty range), zero point round(-lo /
+/// scale).
+struct ActParams {
+  double scale, zeroPoint;
+};
+ActParams activationParams(double lo, double hi);
+
+/// A rank-0 constant of `elem` (float or integer) holding `v`.
+Value scalarConstant(OpBuilder &b, Location loc, Type elem, double v);
+
 /// An int8 constant of `shape` (a dense_resource blob named `name`).
 Value makeI8Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
                      StringRef name);

@@ -134,6 +134,12 @@ int main(int argc, char **argv) {
                  "With --calib-method percentile: the top percentile kept (the bottom is "
                  "100 minus it)")
       ->capture_default_str();
+  app.add_flag("--quant-sensitivity", o.quantSensitivity,
+               "--quantize int8: measure each layer's output SQNR and cosine when it alone is "
+               "quantized, on the calibration samples (into the report)");
+  app.add_option("--accuracy-budget", o.accuracyBudget,
+                 "--quantize int8: cosine=C keeps the most sensitive layers in fp32 until every "
+                 "output of every calibration sample has a cosine >= C against fp32");
   app.add_option("--exclude", o.exclude, "ONNX node names that stay fp32 (comma-separated)")
       ->delimiter(',');
   app.add_option("--prune", o.prune,

@@ -70,6 +70,13 @@ struct CompileOptions {
   /// calibPercentile-th percentile at the top, 100 - it at the bottom).
   std::string calibMethod = "minmax";
   double calibPercentile = 99.99;
+  /// Static int8: measure each layer's output error when it alone is
+  /// quantized (SQNR, cosine) on the calibration samples.
+  bool quantSensitivity = false;
+  /// Static int8: "cosine=C": the most sensitive layers stay fp32 until
+  /// every float output of every calibration sample has a cosine >= C
+  /// against fp32.
+  std::string accuracyBudget;
   /// --quantize weight-int4: K elements sharing a scale (even).
   int64_t groupSize = 128;
   /// ONNX node names that stay fp32.

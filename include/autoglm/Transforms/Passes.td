@@ -147,6 +147,23 @@ def QuantMark : Pass<"autoglm-quant-mark", "ModuleOp"> {
   ];
 }
 
+def QuantSensitivityProbes : Pass<"autoglm-quant-sensitivity-probes", "ModuleOp"> {
+  let summary = "Per calibrated op, a copy on its fake-quantized input and weight, both returned";
+  let description = [{
+    The sensitivity model of static int8: for the op with `autoglm.quant_id`
+    k and an `autoglm.act_range`, a copy whose input is quantized to uint8
+    and back (the parameters autoglm-quant-int8 would use) and whose weight
+    is the int8 per-channel weight dequantized. The op's result and the
+    copy's become model results `autoglm.sens.k.ref` and `autoglm.sens.k.q`
+    (in the order of k), so the session can measure each layer's error when
+    it alone is quantized.
+
+    Before: %y = autoglm.conv %a, %w {autoglm.quant_id = 0, autoglm.act_range = [...]}
+    After:  %aq = autoglm.dequantize (autoglm.quantize %a); %wq = fake-quantized %w
+            %yq = autoglm.conv %aq, %wq;  func results += %y, %yq
+  }];
+}
+
 def QuantExposeActivations : Pass<"autoglm-quant-expose-activations", "ModuleOp"> {
   let summary = "Return the input of every marked op as an extra model output";
   let description = [{
