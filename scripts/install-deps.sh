@@ -21,7 +21,8 @@ PKGS=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22 libclang-rt-22-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev cmake ninja-build ccache
-  libonnx-testdata libssl-dev bc python3 libomp-22-dev rocm-device-libs
+  libonnx-testdata libssl-dev bc python3 python3-numpy python3-onnx libomp-22-dev
+  rocm-device-libs
 )
 PKGS+=("$@")
 if [ $cross -eq 1 ]; then

@@ -15,6 +15,9 @@ config.test_exec_root = os.path.join(config.autoglm_obj_root, "test")
 config.substitutions.append(("%autoglm_src", config.autoglm_src_dir))
 config.substitutions.append(("%autoglm_obj", config.autoglm_obj_root))
 config.substitutions.append(("%testdata", "/usr/share/libonnx-testdata/data"))
+# Debian's Python, with python3-numpy and python3-onnx (scripts/install-deps.sh):
+# checks that read ONNX files with the onnx package.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()

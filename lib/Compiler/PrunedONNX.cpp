@@ -10,6 +10,7 @@
 // tools that made it.
 //===----------------------------------------------------------------------===//
 
+#include "ONNXInitializers.h"
 #include "autoglm/Compiler/Session.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -26,6 +27,7 @@
 
 using namespace mlir;
 using namespace mlir::autoglm;
+using session::readFloats;
 
 namespace {
 
@@ -49,26 +51,6 @@ std::vector<int64_t> ints(Attribute a) {
     for (Attribute x : arr)
       out.push_back(cast<IntegerAttr>(x).getInt());
   return out;
-}
-
-/// The f32 contents of an initializer stored in the model file.
-bool readFloats(const onnx::TensorProto &t, std::vector<float> &out) {
-  if (t.data_type() != onnx::TensorProto::FLOAT || t.data_location() == onnx::TensorProto::EXTERNAL)
-    return false;
-  int64_t n = 1;
-  for (int64_t d : t.dims())
-    n *= d;
-  if (t.has_raw_data()) {
-    if ((int64_t)t.raw_data().size() != n * 4)
-      return false;
-    out.resize(n);
-    std::memcpy(out.data(), t.raw_data().data(), n * 4);
-    return true;
-  }
-  if (t.float_data_size() != n)
-    return false;
-  out.assign(t.float_data().begin(), t.float_data().end());
-  return true;
 }
 
 /// `values` of `shape` with only the kept channels along the slice's axis.

@@ -589,6 +589,10 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
       }
     }
   }
+  qdqLayers.clear();
+  for (auto &[id, op] : marked)
+    if (auto r = op->getAttrOfType<DenseF64ArrayAttr>("autoglm.act_range"))
+      qdqLayers.push_back({session::opNodeName(op), r[0], r[1]});
   PassManager rewrite(&context());
   rewrite.addPass(createQuantInt8());
   // The fp32 weights the rewrite replaced are dead now.

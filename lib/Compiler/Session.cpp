@@ -326,9 +326,13 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     if (failed(parseGPUTuning(o.gpuTuning, tuning, error)))
       return failure();
   }
-  static const char *const emits[] = {"", "mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx"};
+  static const char *const emits[] = {"",    "mlir", "linalg",      "llvm",
+                                      "asm", "obj",  "pruned-onnx", "qdq-onnx"};
   if (!llvm::is_contained(emits, llvm::StringRef(o.emit)))
-    return fail(error, "--emit takes mlir, linalg, llvm, asm, obj or pruned-onnx");
+    return fail(error, "--emit takes mlir, linalg, llvm, asm, obj, pruned-onnx or qdq-onnx");
+  if (o.emit == "qdq-onnx" && (o.quantize != "int8" || o.output.empty()))
+    return fail(error, "--emit qdq-onnx writes the model that --quantize int8 --calib makes, "
+                       "as QDQ ONNX, to -o FILE: give all three");
   if (o.emit == "pruned-onnx" && (o.prune.rfind("structured:", 0) != 0 || o.output.empty()))
     return fail(error, "--emit pruned-onnx writes the model that --prune structured:R makes to "
                        "-o FILE: give both");
@@ -411,6 +415,19 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
       return fail(error, "cannot write " + o.reportHtml);
   }
 
+  if (o.emit == "qdq-onnx") {
+    if (failed(writeQDQONNX(o.model, qdqLayers, o.output, error)))
+      return failure();
+    // It must import again with the original's inputs and outputs.
+    OwningOpRef<ModuleOp> qdq = importONNXFile(o.output, ctx.get(), io);
+    if (!qdq) {
+      llvm::sys::fs::remove(o.output);
+      return fail(error, "--emit qdq-onnx: the written model does not import; nothing was written");
+    }
+    llvm::errs() << "autoglm-compile: wrote " << o.output << " (" << qdqLayers.size()
+                 << " layers int8 as QDQ)\n";
+    return success();
+  }
   if (o.emit == "mlir")
     return writeModule(o.output, *module, error);
 

@@ -3,7 +3,7 @@
 //
 //   autoglm-compile model.onnx -o out/ [--target NAME] [-O0..-O3]
 //                   [--target-cpu CPU] [--target-features +a,-b]
-//                   [--emit mlir|linalg|llvm|asm|obj [-o file]]
+//                   [--emit mlir|linalg|llvm|asm|obj|pruned-onnx|qdq-onnx [-o file]]
 //                   [--bind-input name=tensor.pb ...]
 //   autoglm-compile --config build.yaml|build.json [flags that override it]
 //   autoglm-compile --list-targets
@@ -61,9 +61,11 @@ int main(int argc, char **argv) {
   app.add_option("--target-features", o.targetOverrides.features,
                  "LLVM target features, e.g. +avx2,-avx512f (default: the target's)");
   app.add_option("--emit", o.emit,
-                 "Stop after a stage: mlir, linalg, llvm, asm, obj; or pruned-onnx (with --prune "
-                 "structured:R, the smaller model as ONNX, for fine-tuning)")
-      ->check(CLI::IsMember({"mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx"}));
+                 "Stop after a stage: mlir, linalg, llvm, asm, obj; pruned-onnx (with --prune "
+                 "structured:R, the smaller model as ONNX, for fine-tuning); or qdq-onnx (with "
+                 "--quantize int8 --calib, the calibrated model as standard QDQ ONNX for other "
+                 "runtimes)")
+      ->check(CLI::IsMember({"mlir", "linalg", "llvm", "asm", "obj", "pruned-onnx", "qdq-onnx"}));
   app.add_option("--report", o.report,
                  "Write what the graph optimizations did (op counts per pass, "
                  "patterns, constant bytes) as JSON, and a summary on stdout");

@@ -117,6 +117,15 @@ LogicalResult applyBuildConfig(const std::string &path,
 /// The build config keys, for --help texts.
 const char *buildConfigKeys();
 
+/// One layer static int8 quantized: its ONNX node and calibrated input range.
+struct QDQLayer {
+  std::string node;
+  double lo, hi;
+};
+/// --emit qdq-onnx: the model at `modelPath` with a QuantizeLinear /
+/// DequantizeLinear pair on the input of each of `layers` (uint8) and its
+/// weight int8 per output channel through a DequantizeLinear, written to
+/// `outPath` (lib/Compiler/QDQONNX.cpp).
 class CompileSession {
 public:
   /// A context with every dialect, translation and target registered.
@@ -183,6 +192,8 @@ private:
                      const nlohmann::ordered_json &before, nlohmann::ordered_json &report);
 
   std::unique_ptr<MLIRContext> ctx;
+  /// The layers static int8 quantized (for --emit qdq-onnx).
+  std::vector<QDQLayer> qdqLayers;
 };
 
 /// Parses options.prune (and its companions) into the graph pipeline's
@@ -196,6 +207,9 @@ LogicalResult parsePruneOptions(const CompileOptions &options, GraphPipelineOpti
 /// node.
 LogicalResult writePrunedONNX(const std::string &modelPath, ArrayAttr edits,
                               const std::string &outPath, std::string &error);
+
+LogicalResult writeQDQONNX(const std::string &modelPath, const std::vector<QDQLayer> &layers,
+                           const std::string &outPath, std::string &error);
 
 /// Per conv / linear / matmul with a constant weight (by ONNX node name):
 /// weight elements, nonzero weight elements and FLOPs (2 per multiply-add,

@@ -7,9 +7,10 @@
 // unsupported op at once; then import node by node through the rule table.
 //===----------------------------------------------------------------------===//
 
-#include "autoglm/Importer/ONNXImporter.h"
 #include "ImportContext.h"
 #include "TensorData.h"
+#include "autoglm/Importer/ONNXImporter.h"
+#include "autoglm/Support/ConstantData.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -18,6 +19,8 @@
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
+
+#include <cstring>
 #include <onnx/defs/data_type_utils.h>
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
@@ -698,11 +701,24 @@ FailureOr<SmallVector<int64_t>> NodeImporter::constInts(unsigned i) {
   }
   if (!isa<IntegerType>(attr.getElementType()))
     return failure();
-  auto values = attr.tryGetValues<APInt>();
-  if (!values)
-    return failure();
   bool uns = attr.getElementType().isUnsignedInteger();
   SmallVector<int64_t> out;
+  auto values = attr.tryGetValues<APInt>();
+  if (!values) {
+    // A large initializer is a resource blob: its raw bytes.
+    std::optional<ArrayRef<char>> bytes = constantBytes(attr);
+    unsigned width = attr.getElementType().getIntOrFloatBitWidth();
+    if (!bytes || (width != 8 && width != 16 && width != 32 && width != 64) ||
+        (int64_t)bytes->size() != attr.getNumElements() * (width / 8))
+      return failure();
+    for (int64_t e = 0, n = attr.getNumElements(); e < n; ++e) {
+      uint64_t raw = 0;
+      std::memcpy(&raw, bytes->data() + e * (width / 8), width / 8);
+      APInt v(width, raw);
+      out.push_back(uns ? v.getZExtValue() : v.getSExtValue());
+    }
+    return out;
+  }
   for (APInt v : *values)
     out.push_back(uns ? v.getZExtValue() : v.getSExtValue());
   return out;
@@ -879,9 +895,27 @@ FailureOr<SmallVector<double>> NodeImporter::constFloats(unsigned i) {
     return llvm::map_to_vector(*ints, [](int64_t v) { return (double)v; });
   }
   auto values = attr.tryGetValues<APFloat>();
-  if (!values)
-    return failure();
   SmallVector<double> out;
+  if (!values) {
+    // A large initializer is a resource blob: its raw f32 / f64 bytes.
+    std::optional<ArrayRef<char>> bytes = constantBytes(attr);
+    Type t = attr.getElementType();
+    int64_t n = attr.getNumElements();
+    if (!bytes || !(t.isF32() || t.isF64()) || (int64_t)bytes->size() != n * (t.isF32() ? 4 : 8))
+      return failure();
+    for (int64_t e = 0; e < n; ++e) {
+      if (t.isF32()) {
+        float f;
+        std::memcpy(&f, bytes->data() + e * 4, 4);
+        out.push_back(f);
+      } else {
+        double d;
+        std::memcpy(&d, bytes->data() + e * 8, 8);
+        out.push_back(d);
+      }
+    }
+    return out;
+  }
   for (APFloat v : *values) {
     bool lost;
     v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);

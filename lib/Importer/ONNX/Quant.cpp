@@ -21,7 +21,8 @@ LogicalResult checkScale(NodeImporter &n, unsigned i) {
     return success();
   auto values = n.constFloats(i);
   if (failed(values))
-    return failure();
+    return n.error("the values of the constant scale (input " + Twine(i) +
+                   ") cannot be read (an f32 or f64 tensor is expected)");
   for (double v : *values)
     if (!(v > 0) || !std::isfinite(v))
       return n.error("scale (input " + Twine(i) + ") must be positive and finite, got " +
