@@ -176,6 +176,14 @@ struct PlanBuilder {
         v = def->getOperand(0);
         continue;
       }
+      // The base buffer of a view (expand-strided-metadata's form of a
+      // reshape, under a reinterpret_cast that re-applies the offset): the
+      // view's own base, so the same buffer and byte shift.
+      if (auto md = dyn_cast<memref::ExtractStridedMetadataOp>(def);
+          md && v == md.getBaseBuffer()) {
+        v = md.getSource();
+        continue;
+      }
       return fail(error, "a kernel argument comes from " + describe(def) +
                              ", which the GPU launch plan cannot carry");
     }
