@@ -275,18 +275,26 @@ LogicalResult importEyeLike(NodeImporter &n) {
 }
 
 /// values[1] where the (wrapped) index equals the position, values[0] else.
+/// A depth that is not a constant (a graph input) takes its extent from
+/// the output's declared shape and wraps negative indices by its run-time
+/// value.
 LogicalResult importOneHot(NodeImporter &n) {
   auto idx = n.inputType(0);
-  auto depth = n.constFloats(1);
-  if (!idx.hasStaticShape() || failed(depth) || depth->size() != 1)
-    return n.error("expects static indices and a constant scalar depth");
-  int64_t d = (int64_t)(*depth)[0];
-  if (d < 1)
-    return n.error("depth must be >= 1");
   int64_t rank = idx.getRank() + 1;
   auto axis = n.normAxis(n.attrInt("axis", -1), rank);
   if (failed(axis))
     return failure();
+  auto depth = n.constFloats(1);
+  auto dt = n.inputType(1);
+  RankedTensorType out = n.outputType(0);
+  bool runtimeDepth = failed(depth);
+  if (!idx.hasStaticShape() || dt.getNumElements() != 1 ||
+      (runtimeDepth && (!out || out.getRank() != rank || out.isDynamicDim(*axis))))
+    return n.error("expects static indices and a scalar depth that is a constant or the "
+                   "output's declared extent");
+  int64_t d = runtimeDepth ? out.getDimSize(*axis) : (int64_t)(*depth)[0];
+  if (d < 1)
+    return n.error("depth must be >= 1");
   Type ie = idx.getElementType();
   Value indices = n.input(0);
   if (isa<FloatType>(ie)) {
@@ -301,7 +309,21 @@ LogicalResult importOneHot(NodeImporter &n) {
                                indices, n.splat(ie, 0.0));
   if (failed(neg))
     return failure();
-  auto wrapped = makeBinary(n, BinaryKind::Add, indices, n.splat(ie, (double)d));
+  Value depthValue = n.splat(ie, (double)d);
+  if (runtimeDepth) {
+    Value dv = n.input(1);
+    if (dt.getElementType() != ie) {
+      auto c = castTo(n, dv, ie);
+      if (failed(c))
+        return failure();
+      dv = *c;
+    }
+    auto s = n.make<ReshapeOp>(RankedTensorType::get({}, ie), dv, Value());
+    if (failed(s))
+      return failure();
+    depthValue = *s;
+  }
+  auto wrapped = makeBinary(n, BinaryKind::Add, indices, depthValue);
   if (failed(wrapped))
     return failure();
   auto fixed = n.make<SelectOp>(Type(), *neg, *wrapped, indices);
@@ -587,6 +609,194 @@ LogicalResult importEinsum(NodeImporter &n) {
   return done(n, permute(acc, at, out));
 }
 
+/// GatherND / ScatterND's index arithmetic: the last dim of `indices`
+/// (k entries, each wrapped if negative) addressing dims [b, b + k) of a
+/// static `data`, with `b` batch dims, as one flat index per index tuple
+/// into data viewed [prod(dims[0, b + k)), dims[b + k, r)...]. Returns
+/// (flat indices of shape indices[:-1], the view's shape).
+FailureOr<std::pair<Value, SmallVector<int64_t>>> flatIndices(NodeImporter &n, Value indices,
+                                                              RankedTensorType data, int64_t b) {
+  auto it = cast<RankedTensorType>(indices.getType());
+  int64_t r = data.getRank(), q = it.getRank();
+  if (!data.hasStaticShape() || !it.hasStaticShape() || q < 1)
+    return n.error("expects data and indices of static shapes");
+  int64_t k = it.getDimSize(q - 1);
+  if (b < 0 || b >= q || b >= r || k < 1 || b + k > r)
+    return n.error("indices' last dim (" + Twine(k) + ") and batch_dims (" + Twine(b) +
+                   ") do not fit data of rank " + Twine(r));
+  for (int64_t i = 0; i < b; ++i)
+    if (it.getDimSize(i) != data.getDimSize(i))
+      return n.error("indices and data differ in batch dim " + Twine(i));
+  Type i64 = n.builder().getI64Type();
+  if (it.getElementType() != i64) {
+    auto c = castTo(n, indices, i64);
+    if (failed(c))
+      return failure();
+    indices = *c;
+  }
+  // Per entry of the last dim: its extent (to wrap a negative index) and
+  // its stride in the flattened addressed dims.
+  SmallVector<int64_t> vshape(q, 1);
+  vshape[q - 1] = k;
+  auto vecTy = RankedTensorType::get(vshape, i64);
+  SmallVector<int64_t> ext, stride(k, 1);
+  for (int64_t j = 0; j < k; ++j)
+    ext.push_back(data.getDimSize(b + j));
+  for (int64_t j = k - 2; j >= 0; --j)
+    stride[j] = stride[j + 1] * ext[j + 1];
+  auto neg = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::LT), indices,
+                               n.splat(i64, 0.0));
+  auto wrapped = makeBinary(n, BinaryKind::Add, indices,
+                            n.constant(DenseElementsAttr::get(vecTy, ArrayRef<int64_t>(ext))));
+  if (failed(neg) || failed(wrapped))
+    return failure();
+  auto fixed = n.make<SelectOp>(Type(), *neg, *wrapped, indices);
+  if (failed(fixed))
+    return failure();
+  auto scaled = makeBinary(n, BinaryKind::Mul, *fixed,
+                           n.constant(DenseElementsAttr::get(vecTy, ArrayRef<int64_t>(stride))));
+  if (failed(scaled))
+    return failure();
+  auto flat = n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Sum), *scaled,
+                               n.builder().getDenseI64ArrayAttr({q - 1}),
+                               n.builder().getBoolAttr(false), n.builder().getBoolAttr(false));
+  if (failed(flat))
+    return failure();
+  Value idx = *flat;
+  int64_t addressed = 1;
+  for (int64_t e : ext)
+    addressed *= e;
+  // Batch dims: each batch's block of the flattened data.
+  if (b > 0) {
+    SmallVector<int64_t> bshape(it.getShape().drop_back());
+    for (int64_t i = b; i < q - 1; ++i)
+      bshape[i] = 1;
+    int64_t batches = 1;
+    for (int64_t i = 0; i < b; ++i)
+      batches *= it.getDimSize(i);
+    SmallVector<int64_t> offsets;
+    for (int64_t i = 0; i < batches; ++i)
+      offsets.push_back(i * addressed);
+    auto off = makeBinary(n, BinaryKind::Add, idx,
+                          n.constant(DenseElementsAttr::get(RankedTensorType::get(bshape, i64),
+                                                            ArrayRef<int64_t>(offsets))));
+    if (failed(off))
+      return failure();
+    idx = *off;
+    addressed *= batches;
+  }
+  SmallVector<int64_t> view = {addressed};
+  view.append(data.getShape().begin() + b + k, data.getShape().end());
+  return std::make_pair(idx, view);
+}
+
+/// GatherND: data viewed [tuples, rest...] gathered along dim 0 by each
+/// index tuple's flat index.
+LogicalResult importGatherND(NodeImporter &n) {
+  auto data = n.inputType(0);
+  int64_t b = n.attrInt("batch_dims", 0);
+  auto fi = flatIndices(n, n.input(1), data, b);
+  if (failed(fi))
+    return failure();
+  auto [idx, view] = *fi;
+  auto flat =
+      n.make<ReshapeOp>(RankedTensorType::get(view, data.getElementType()), n.input(0), Value());
+  if (failed(flat))
+    return failure();
+  return done(n, n.make<GatherOp>(n.outputType(0), *flat, idx, 0));
+}
+
+/// ScatterND: data viewed [tuples, rest...], updates [n, rest...] written
+/// (or added / multiplied) at each tuple's flat index, as ScatterElements
+/// along dim 0 with the index broadcast over the rest.
+LogicalResult importScatterND(NodeImporter &n) {
+  auto data = n.inputType(0);
+  auto ut = n.inputType(2);
+  FailureOr<ScatterReduction> r = scatterReduction(n);
+  if (failed(r))
+    return failure();
+  if (!ut.hasStaticShape())
+    return n.error("expects updates of a static shape");
+  auto fi = flatIndices(n, n.input(1), data, 0);
+  if (failed(fi))
+    return failure();
+  auto [idx, view] = *fi;
+  auto idxTy = cast<RankedTensorType>(idx.getType());
+  int64_t count = idxTy.getNumElements();
+  SmallVector<int64_t> ushape = {count};
+  ushape.append(view.begin() + 1, view.end());
+  if (ShapedType::getNumElements(ushape) != ut.getNumElements())
+    return n.error("updates do not have the shape indices[:-1] + data[k:]");
+  Type elem = data.getElementType();
+  auto flat = n.make<ReshapeOp>(RankedTensorType::get(view, elem), n.input(0), Value());
+  auto upd = n.make<ReshapeOp>(RankedTensorType::get(ushape, elem), n.input(2), Value());
+  SmallVector<int64_t> ishape(ushape.size(), 1);
+  ishape[0] = count;
+  auto idx1 =
+      n.make<ReshapeOp>(RankedTensorType::get(ishape, idxTy.getElementType()), idx, Value());
+  if (failed(flat) || failed(upd) || failed(idx1))
+    return failure();
+  auto full = n.make<ExpandOp>(RankedTensorType::get(ushape, idxTy.getElementType()), *idx1);
+  if (failed(full))
+    return failure();
+  auto s = n.make<ScatterElementsOp>(RankedTensorType::get(view, elem), *flat, *full, *upd,
+                                     n.builder().getI64IntegerAttr(0),
+                                     ScatterReductionAttr::get(n.context(), *r));
+  if (failed(s))
+    return failure();
+  return done(n, n.make<ReshapeOp>(n.outputType(0), *s, Value()));
+}
+
+/// LRN: x / (bias + alpha / size * sum of x^2 over the `size` channels
+/// around each one)^beta; the sum is an average pool of x^2 over a
+/// [size, 1] window (zeros padded, counted) on x viewed [N, 1, C, rest],
+/// times size.
+LogicalResult importLRN(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape() || x.getRank() < 3 || !isa<FloatType>(x.getElementType()))
+    return n.error("expects a float input of static shape and rank >= 3");
+  int64_t size = n.attrInt("size", 0);
+  if (size < 1)
+    return n.error("size must be >= 1");
+  double alpha = n.attrFloat("alpha", 1e-4), beta = n.attrFloat("beta", 0.75),
+         bias = n.attrFloat("bias", 1.0);
+  Type elem = x.getElementType();
+  int64_t c = x.getDimSize(1), rest = 1;
+  for (int64_t d = 2; d < x.getRank(); ++d)
+    rest *= x.getDimSize(d);
+  auto sq = makeBinary(n, BinaryKind::Mul, n.input(0), n.input(0));
+  if (failed(sq))
+    return failure();
+  auto v =
+      n.make<ReshapeOp>(RankedTensorType::get({x.getDimSize(0), 1, c, rest}, elem), *sq, Value());
+  if (failed(v))
+    return failure();
+  int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+  auto avg = n.make<PoolOp>(
+      RankedTensorType::get({x.getDimSize(0), 1, c, rest}, elem),
+      PoolKindAttr::get(n.context(), PoolKind::Avg), *v,
+      n.builder().getDenseI64ArrayAttr({size, 1}), n.builder().getDenseI64ArrayAttr({1, 1}),
+      n.builder().getDenseI64ArrayAttr({1, 1}), n.builder().getDenseI64ArrayAttr({lo, 0, hi, 0}),
+      n.builder().getDenseI64ArrayAttr({}), n.builder().getBoolAttr(true),
+      n.builder().getI64IntegerAttr(2));
+  if (failed(avg))
+    return failure();
+  auto back = n.make<ReshapeOp>(x, *avg, Value());
+  if (failed(back))
+    return failure();
+  // bias + alpha * mean (the pool's mean is the window sum / size).
+  auto scaled = makeBinary(n, BinaryKind::Mul, *back, n.splat(elem, alpha));
+  if (failed(scaled))
+    return failure();
+  auto base = makeBinary(n, BinaryKind::Add, *scaled, n.splat(elem, bias));
+  if (failed(base))
+    return failure();
+  auto den = makeBinary(n, BinaryKind::Pow, *base, n.splat(elem, beta));
+  if (failed(den))
+    return failure();
+  return done(n, makeBinary(n, BinaryKind::Div, n.input(0), *den, n.outputType(0)));
+}
+
 } // namespace
 
 void onnx_import::registerCompositeRules(RuleTable &t) {
@@ -599,4 +809,7 @@ void onnx_import::registerCompositeRules(RuleTable &t) {
   t["EyeLike"] = importEyeLike;
   t["OneHot"] = importOneHot;
   t["Einsum"] = importEinsum;
+  t["GatherND"] = importGatherND;
+  t["ScatterND"] = importScatterND;
+  t["LRN"] = importLRN;
 }

@@ -143,6 +143,10 @@ FailureOr<Value> makeUnary(NodeImporter &n, UnaryKind kind, Value x,
 FailureOr<Value> makeBinary(NodeImporter &n, BinaryKind kind, Value a, Value b,
                             Type resultType = {});
 
+/// The `reduction` attribute of ScatterElements / ScatterND (none, add,
+/// mul), or an error naming the node.
+FailureOr<ScatterReduction> scatterReduction(NodeImporter &n);
+
 /// Conv (ONNX Conv's window attributes of node `n`, auto_pad against node
 /// input 0's shape) of `input` and `weight` with an optional per-channel
 /// `bias`; the result type is inferred when `resultType` is null.

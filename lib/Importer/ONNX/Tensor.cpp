@@ -413,20 +413,29 @@ LogicalResult importGatherElements(NodeImporter &n) {
                                           *axis));
 }
 
+} // namespace
+
+FailureOr<ScatterReduction> onnx_import::scatterReduction(NodeImporter &n) {
+  std::string red = n.attrString("reduction", "none");
+  if (red != "none" && red != "add" && red != "mul")
+    return n.error("reduction '" + red + "' is not supported");
+  return red == "add"   ? ScatterReduction::Add
+         : red == "mul" ? ScatterReduction::Mul
+                        : ScatterReduction::None;
+}
+
+namespace {
+
 LogicalResult importScatterElements(NodeImporter &n) {
   auto axis = n.normAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
   if (failed(axis))
     return failure();
-  std::string red = n.attrString("reduction", "none");
-  ScatterReduction r = red == "add"   ? ScatterReduction::Add
-                       : red == "mul" ? ScatterReduction::Mul
-                                      : ScatterReduction::None;
-  if (red != "none" && red != "add" && red != "mul")
-    return n.error("reduction '" + red + "' is not supported");
-  return done(n, n.make<ScatterElementsOp>(
-                     n.outputType(0), n.input(0), n.input(1), n.input(2),
-                     n.builder().getI64IntegerAttr(*axis),
-                     ScatterReductionAttr::get(n.context(), r)));
+  FailureOr<ScatterReduction> r = scatterReduction(n);
+  if (failed(r))
+    return failure();
+  return done(n, n.make<ScatterElementsOp>(n.outputType(0), n.input(0), n.input(1), n.input(2),
+                                           n.builder().getI64IntegerAttr(*axis),
+                                           ScatterReductionAttr::get(n.context(), *r)));
 }
 
 LogicalResult importPad(NodeImporter &n) {
