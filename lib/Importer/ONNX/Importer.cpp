@@ -835,6 +835,16 @@ static std::optional<SmallVector<int64_t>> partialIntsOf(Value v, int depth) {
     }
     return out;
   }
+  // Neg (the expanded LayerNormalization's -axis), and -(unknown) stays unknown.
+  if (auto u = dyn_cast<UnaryOp>(op); u && u.getKind() == UnaryKind::Neg) {
+    auto x = partialIntsOf(u.getInput(), depth + 1);
+    if (!x)
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (int64_t e : *x)
+      out.push_back(ShapedType::isDynamic(e) ? e : -e);
+    return out;
+  }
   if (auto b = dyn_cast<BinaryOp>(op)) {
     auto l = partialIntsOf(b.getLhs(), depth + 1), r = partialIntsOf(b.getRhs(), depth + 1);
     if (!l || !r || (l->size() != r->size() && l->size() != 1 && r->size() != 1))

@@ -199,11 +199,72 @@ LogicalResult importGemm(NodeImporter &n) {
   return success();
 }
 
+/// BatchNormalization with training_mode=1 (opset 14+): normalized by the
+/// batch's own statistics (mean and population variance over every dim but
+/// the channel), and the running mean / variance outputs updated by
+/// `momentum`: running = input * momentum + current * (1 - momentum).
+LogicalResult importBatchNormTraining(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (x.getRank() < 2 || !isa<FloatType>(x.getElementType()))
+    return n.error("expects a float input of rank >= 2");
+  Type elem = x.getElementType();
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < x.getRank(); ++d)
+    axes.push_back(d);
+  auto mean = [&](Value v) {
+    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Mean), v,
+                            n.builder().getDenseI64ArrayAttr(axes), n.builder().getBoolAttr(true),
+                            n.builder().getBoolAttr(false));
+  };
+  // A per-channel [C] vector as [1, C, 1...] and back.
+  SmallVector<int64_t> bshape(x.getRank(), 1);
+  bshape[1] = x.getDimSize(1);
+  auto asChannels = [&](Value v) {
+    return n.make<ReshapeOp>(RankedTensorType::get(bshape, elem), v, Value());
+  };
+  auto mu = mean(n.input(0));
+  if (failed(mu))
+    return failure();
+  auto d = makeBinary(n, BinaryKind::Sub, n.input(0), *mu);
+  auto sq = failed(d) ? FailureOr<Value>() : makeBinary(n, BinaryKind::Mul, *d, *d);
+  auto var = failed(sq) ? FailureOr<Value>() : mean(*sq);
+  if (failed(var))
+    return failure();
+  auto ve = makeBinary(n, BinaryKind::Add, *var, n.splat(elem, n.attrFloat("epsilon", 1e-5)));
+  auto inv = failed(ve) ? FailureOr<Value>() : makeUnary(n, UnaryKind::Rsqrt, *ve);
+  auto scale = asChannels(n.input(1)), bias = asChannels(n.input(2));
+  if (failed(inv) || failed(scale) || failed(bias))
+    return failure();
+  auto y = makeBinary(n, BinaryKind::Mul, *d, *inv);
+  y = failed(y) ? y : makeBinary(n, BinaryKind::Mul, *y, *scale);
+  y = failed(y) ? y : makeBinary(n, BinaryKind::Add, *y, *bias, n.outputType(0));
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  double momentum = n.attrFloat("momentum", 0.9);
+  for (auto [out, current, running] :
+       {std::tuple<unsigned, Value, unsigned>{1, *mu, 3}, {2, *var, 4}}) {
+    if (!n.hasOutput(out))
+      continue;
+    auto c = n.make<ReshapeOp>(n.inputType(running), current, Value());
+    auto kept = makeBinary(n, BinaryKind::Mul, n.input(running), n.splat(elem, momentum));
+    auto added = failed(c) ? FailureOr<Value>()
+                           : makeBinary(n, BinaryKind::Mul, *c, n.splat(elem, 1 - momentum));
+    if (failed(kept) || failed(added))
+      return failure();
+    auto r = makeBinary(n, BinaryKind::Add, *kept, *added, n.outputType(out));
+    if (failed(r))
+      return failure();
+    n.setOutput(out, *r);
+  }
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeImporter &n) {
-  if (n.hasOutput(1) || n.hasOutput(2))
-    return n.error("training-mode outputs (running mean/var) are not supported");
   if (n.attrInt("training_mode", 0))
-    return n.error("training_mode=1 is not supported (inference only)");
+    return importBatchNormTraining(n);
+  if (n.hasOutput(1) || n.hasOutput(2))
+    return n.error("running mean / var outputs need training_mode=1");
   auto r = n.make<BatchNormOp>(n.outputType(0), n.input(0), n.input(1),
                                n.input(2), n.input(3), n.input(4),
                                llvm::APFloat(n.attrFloat("epsilon", 1e-5)));
