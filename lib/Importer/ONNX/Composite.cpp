@@ -797,6 +797,121 @@ LogicalResult importLRN(NodeImporter &n) {
   return done(n, makeBinary(n, BinaryKind::Div, n.input(0), *den, n.outputType(0)));
 }
 
+/// TopK with a constant k (or, when k is a graph input, the outputs'
+/// declared extent along the axis), unrolled: k rounds of ArgMax (ArgMin
+/// for largest=0; the first of equal values, as ONNX orders ties), the
+/// value gathered, then masked with -inf (+inf) for the next round. O(k n):
+/// for the small k of classification heads and detection post-processing.
+LogicalResult importTopK(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape() || x.getRank() < 1)
+    return n.error("expects an input of static shape");
+  auto axis = n.normAxis(n.attrInt("axis", -1), x.getRank());
+  if (failed(axis))
+    return failure();
+  bool largest = n.attrInt("largest", 1) != 0;
+  int64_t k = -1;
+  if (n.opset() < 10) {
+    k = n.attrInt("k", -1);
+  } else if (auto kc = n.constInts(1); succeeded(kc) && kc->size() == 1) {
+    k = (*kc)[0];
+  } else if (RankedTensorType out = n.outputType(0);
+             out && out.getRank() == x.getRank() && !out.isDynamicDim(*axis)) {
+    k = out.getDimSize(*axis);
+  }
+  if (k < 0)
+    return n.error("k must be a constant or the outputs' declared extent");
+  if (k > x.getDimSize(*axis) || k > 256)
+    return n.error("k = " + Twine(k) + " exceeds the axis' extent (" + Twine(x.getDimSize(*axis)) +
+                   ") or 256 (the unrolled form's limit)");
+  Type elem = x.getElementType();
+  double mask;
+  if (isa<FloatType>(elem))
+    mask = largest ? -INFINITY : INFINITY;
+  else if (elem.isUnsignedInteger() || elem.isInteger(1))
+    return n.error("expects a float or signed integer input");
+  else
+    mask = largest ? -std::ldexp(1.0, elem.getIntOrFloatBitWidth() - 1)
+                   : std::ldexp(1.0, elem.getIntOrFloatBitWidth() - 1) - 1;
+  SmallVector<int64_t> one(x.getShape());
+  one[*axis] = 1;
+  Value cur = n.input(0);
+  SmallVector<Value> values, indices;
+  for (int64_t i = 0; i < k; ++i) {
+    auto idx = n.make<ReduceOp>(
+        RankedTensorType::get(one, n.builder().getI64Type()),
+        ReduceKindAttr::get(n.context(), largest ? ReduceKind::ArgMax : ReduceKind::ArgMin), cur,
+        n.builder().getDenseI64ArrayAttr({*axis}), n.builder().getBoolAttr(true),
+        n.builder().getBoolAttr(false));
+    if (failed(idx))
+      return failure();
+    auto v = n.make<GatherElementsOp>(RankedTensorType::get(one, elem), cur, *idx, *axis);
+    if (failed(v))
+      return failure();
+    values.push_back(*v);
+    indices.push_back(*idx);
+    if (i + 1 == k)
+      break;
+    auto next = n.make<ScatterElementsOp>(
+        x, cur, *idx, n.splat(elem, mask, one), n.builder().getI64IntegerAttr(*axis),
+        ScatterReductionAttr::get(n.context(), ScatterReduction::None));
+    if (failed(next))
+      return failure();
+    cur = *next;
+  }
+  SmallVector<int64_t> shape(x.getShape());
+  shape[*axis] = k;
+  if (k == 0)
+    return n.error("k = 0 gives empty outputs, which are not supported");
+  auto vs = n.make<ConcatOp>(RankedTensorType::get(shape, elem), values, *axis);
+  auto is =
+      n.make<ConcatOp>(RankedTensorType::get(shape, n.builder().getI64Type()), indices, *axis);
+  if (failed(vs) || failed(is))
+    return failure();
+  n.setOutput(0, *vs);
+  if (n.hasOutput(1))
+    n.setOutput(1, *is);
+  return success();
+}
+
+/// MeanVarianceNormalization as ONNX's function spells it: (X - E[X]) /
+/// (sqrt(E[X^2] - E[X]^2) + 1e-9) over `axes` (default 0, 2, 3).
+LogicalResult importMVN(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!isa<FloatType>(x.getElementType()))
+    return n.error("expects a float input");
+  SmallVector<int64_t> axes = n.attrInts("axes");
+  if (axes.empty())
+    axes = {0, 2, 3};
+  for (int64_t &a : axes) {
+    auto na = n.normAxis(a, x.getRank());
+    if (failed(na))
+      return failure();
+    a = *na;
+  }
+  Type elem = x.getElementType();
+  auto mean = [&](Value v) {
+    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Mean), v,
+                            n.builder().getDenseI64ArrayAttr(axes), n.builder().getBoolAttr(true),
+                            n.builder().getBoolAttr(false));
+  };
+  auto mu = mean(n.input(0));
+  auto sq = makeBinary(n, BinaryKind::Mul, n.input(0), n.input(0));
+  if (failed(mu) || failed(sq))
+    return failure();
+  auto ex2 = mean(*sq);
+  auto mu2 = makeBinary(n, BinaryKind::Mul, *mu, *mu);
+  if (failed(ex2) || failed(mu2))
+    return failure();
+  auto var = makeBinary(n, BinaryKind::Sub, *ex2, *mu2);
+  auto sd = failed(var) ? FailureOr<Value>() : makeUnary(n, UnaryKind::Sqrt, *var);
+  auto den = failed(sd) ? sd : makeBinary(n, BinaryKind::Add, *sd, n.splat(elem, 1e-9));
+  auto d = makeBinary(n, BinaryKind::Sub, n.input(0), *mu);
+  if (failed(den) || failed(d))
+    return failure();
+  return done(n, makeBinary(n, BinaryKind::Div, *d, *den, n.outputType(0)));
+}
+
 } // namespace
 
 void onnx_import::registerCompositeRules(RuleTable &t) {
@@ -812,4 +927,6 @@ void onnx_import::registerCompositeRules(RuleTable &t) {
   t["GatherND"] = importGatherND;
   t["ScatterND"] = importScatterND;
   t["LRN"] = importLRN;
+  t["TopK"] = importTopK;
+  t["MeanVarianceNormalization"] = importMVN;
 }

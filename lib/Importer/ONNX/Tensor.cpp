@@ -862,6 +862,7 @@ void onnx_import::registerTensorRules(RuleTable &t) {
   t["Gather"] = importGather;
   t["GatherElements"] = importGatherElements;
   t["ScatterElements"] = importScatterElements;
+  t["Scatter"] = importScatterElements; // opset 9-10's name, the same op
   t["Pad"] = importPad;
   t["Expand"] = importExpand;
   t["Tile"] = importTile;

@@ -42,3 +42,10 @@ save("onehot-open-depth",
      [helper.make_tensor_value_info("i", f, [3]), helper.make_tensor_value_info("d", f, [])],
      [helper.make_tensor_value_info("y", f, [3, "depth"])],
      [numpy_helper.from_array(np.array([0.0, 1.0], np.float32), "v")])
+# TopK with k beyond the axis' extent.
+save("topk-k-too-large",
+     [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="tk", axis=1)],
+     [helper.make_tensor_value_info("x", f, [2, 4])],
+     [helper.make_tensor_value_info("v", f, [2, "k"]),
+      helper.make_tensor_value_info("i", TensorProto.INT64, [2, "k"])],
+     [numpy_helper.from_array(np.array([5], np.int64), "k")])
