@@ -912,6 +912,37 @@ LogicalResult importMVN(NodeImporter &n) {
   return done(n, makeBinary(n, BinaryKind::Div, *d, *den, n.outputType(0)));
 }
 
+/// HannWindow / HammingWindow / BlackmanWindow: a constant of the size
+/// input's value when it is a constant, else of the output's declared
+/// extent (the size input is then taken to match it), as
+/// a0 - a1 cos(2 pi n / D) + a2 cos(4 pi n / D), D = N (periodic) or N - 1.
+LogicalResult importWindow(NodeImporter &n, double a0, double a1, double a2) {
+  int64_t size = -1;
+  if (auto c = n.constInts(0); succeeded(c) && c->size() == 1)
+    size = (*c)[0];
+  else if (RankedTensorType out = n.outputType(0);
+           out && out.getRank() == 1 && !out.isDynamicDim(0))
+    size = out.getDimSize(0);
+  if (size < 1 || size > (int64_t(1) << 24))
+    return n.error("the window size must be a constant or the output's declared extent, in "
+                   "[1, 2^24]");
+  Type elem = convertElementType(n.context(), n.attrInt("output_datatype", 1));
+  if (!elem || !isa<FloatType>(elem))
+    return n.error("output_datatype must be a float type");
+  bool periodic = n.attrInt("periodic", 1) != 0;
+  double d = periodic ? (double)size : (double)(size - 1);
+  SmallVector<APFloat> vals;
+  for (int64_t i = 0; i < size; ++i) {
+    double x = d > 0 ? 2 * M_PI * i / d : 0.0;
+    APFloat v(a0 - a1 * std::cos(x) + a2 * std::cos(2 * x));
+    bool lost;
+    v.convert(cast<FloatType>(elem).getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    vals.push_back(v);
+  }
+  n.setOutput(0, n.constant(DenseElementsAttr::get(RankedTensorType::get({size}, elem), vals)));
+  return success();
+}
+
 } // namespace
 
 void onnx_import::registerCompositeRules(RuleTable &t) {
@@ -929,4 +960,7 @@ void onnx_import::registerCompositeRules(RuleTable &t) {
   t["LRN"] = importLRN;
   t["TopK"] = importTopK;
   t["MeanVarianceNormalization"] = importMVN;
+  t["HannWindow"] = [](NodeImporter &n) { return importWindow(n, 0.5, 0.5, 0.0); };
+  t["HammingWindow"] = [](NodeImporter &n) { return importWindow(n, 25.0 / 46, 21.0 / 46, 0.0); };
+  t["BlackmanWindow"] = [](NodeImporter &n) { return importWindow(n, 0.42, 0.5, 0.08); };
 }
