@@ -943,6 +943,53 @@ LogicalResult importWindow(NodeImporter &n, double a0, double a1, double a2) {
   return success();
 }
 
+/// ReverseSequence: along time_axis, each batch entry's first len[b]
+/// steps reversed, the rest kept: GatherElements by the index
+/// t < len[b] ? len[b] - 1 - t : t, broadcast over the other dims.
+LogicalResult importReverseSequence(NodeImporter &n) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape() || x.getRank() < 2)
+    return n.error("expects an input of static shape and rank >= 2");
+  int64_t ta = n.attrInt("time_axis", 0), ba = n.attrInt("batch_axis", 1);
+  if (!((ta == 0 && ba == 1) || (ta == 1 && ba == 0)))
+    return n.error("time_axis and batch_axis must be 0 and 1 (either way)");
+  Type i64 = n.builder().getI64Type();
+  int64_t r = x.getRank(), steps = x.getDimSize(ta);
+  // The time index along time_axis, the lengths along batch_axis, each
+  // shaped to broadcast over x.
+  SmallVector<int64_t> tshape(r, 1), lshape(r, 1);
+  tshape[ta] = steps;
+  lshape[ba] = x.getDimSize(ba);
+  SmallVector<int64_t> iota;
+  for (int64_t t = 0; t < steps; ++t)
+    iota.push_back(t);
+  Value tv = n.constant(
+      DenseElementsAttr::get(RankedTensorType::get(tshape, i64), ArrayRef<int64_t>(iota)));
+  Value len = n.input(1);
+  if (n.inputType(1).getElementType() != i64) {
+    auto c = castTo(n, len, i64);
+    if (failed(c))
+      return failure();
+    len = *c;
+  }
+  auto l = n.make<ReshapeOp>(RankedTensorType::get(lshape, i64), len, Value());
+  if (failed(l))
+    return failure();
+  auto inside =
+      n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::LT), tv, *l);
+  auto lm1 = makeBinary(n, BinaryKind::Sub, *l, n.splat(i64, 1.0));
+  auto rev = failed(lm1) ? lm1 : makeBinary(n, BinaryKind::Sub, *lm1, tv);
+  if (failed(inside) || failed(rev))
+    return failure();
+  auto idx = n.make<SelectOp>(Type(), *inside, *rev, tv);
+  if (failed(idx))
+    return failure();
+  auto full = n.make<ExpandOp>(RankedTensorType::get(x.getShape(), i64), *idx);
+  if (failed(full))
+    return failure();
+  return done(n, n.make<GatherElementsOp>(n.outputType(0), n.input(0), *full, ta));
+}
+
 } // namespace
 
 void onnx_import::registerCompositeRules(RuleTable &t) {
@@ -960,6 +1007,7 @@ void onnx_import::registerCompositeRules(RuleTable &t) {
   t["LRN"] = importLRN;
   t["TopK"] = importTopK;
   t["MeanVarianceNormalization"] = importMVN;
+  t["ReverseSequence"] = importReverseSequence;
   t["HannWindow"] = [](NodeImporter &n) { return importWindow(n, 0.5, 0.5, 0.0); };
   t["HammingWindow"] = [](NodeImporter &n) { return importWindow(n, 25.0 / 46, 21.0 / 46, 0.0); };
   t["BlackmanWindow"] = [](NodeImporter &n) { return importWindow(n, 0.42, 0.5, 0.08); };
