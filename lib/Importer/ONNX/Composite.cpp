@@ -800,7 +800,8 @@ LogicalResult importLRN(NodeImporter &n) {
 /// TopK with a constant k (or, when k is a graph input, the outputs'
 /// declared extent along the axis), unrolled: k rounds of ArgMax (ArgMin
 /// for largest=0; the first of equal values, as ONNX orders ties), the
-/// value gathered, then masked with -inf (+inf) for the next round. O(k n):
+/// value gathered, then masked with -inf (+inf) for the next round (a
+/// select against the axis' iota). O(k n):
 /// for the small k of classification heads and detection post-processing.
 LogicalResult importTopK(NodeImporter &n) {
   auto x = n.inputType(0);
@@ -835,6 +836,12 @@ LogicalResult importTopK(NodeImporter &n) {
                    : std::ldexp(1.0, elem.getIntOrFloatBitWidth() - 1) - 1;
   SmallVector<int64_t> one(x.getShape());
   one[*axis] = 1;
+  SmallVector<int64_t> ishape(x.getRank(), 1), positions;
+  ishape[*axis] = x.getDimSize(*axis);
+  for (int64_t i = 0; i < x.getDimSize(*axis); ++i)
+    positions.push_back(i);
+  Value iota = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get(ishape, n.builder().getI64Type()), ArrayRef<int64_t>(positions)));
   Value cur = n.input(0);
   SmallVector<Value> values, indices;
   for (int64_t i = 0; i < k; ++i) {
@@ -852,9 +859,13 @@ LogicalResult importTopK(NodeImporter &n) {
     indices.push_back(*idx);
     if (i + 1 == k)
       break;
-    auto next = n.make<ScatterElementsOp>(
-        x, cur, *idx, n.splat(elem, mask, one), n.builder().getI64IntegerAttr(*axis),
-        ScatterReductionAttr::get(n.context(), ScatterReduction::None));
+    // The chosen position masked: elementwise (a select where the axis'
+    // iota equals the index), which every target computes in place.
+    auto hit =
+        n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ), iota, *idx);
+    if (failed(hit))
+      return failure();
+    auto next = n.make<SelectOp>(x, *hit, n.splat(elem, mask), cur);
     if (failed(next))
       return failure();
     cur = *next;
