@@ -21,9 +21,41 @@ int64_t autoglm::cpu::staticWork(linalg::LinalgOp op) {
   return work;
 }
 
+/// Whether `e` never decreases when a dim or symbol grows: sums, products
+/// with non-negative constants and floor / ceil divisions by positive ones.
+static bool isNonDecreasing(AffineExpr e) {
+  if (isa<AffineDimExpr, AffineSymbolExpr, AffineConstantExpr>(e))
+    return true;
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return false;
+  auto c = dyn_cast<AffineConstantExpr>(bin.getRHS());
+  switch (e.getKind()) {
+  case AffineExprKind::Add:
+    return isNonDecreasing(bin.getLHS()) && isNonDecreasing(bin.getRHS());
+  case AffineExprKind::Mul:
+    return c && c.getValue() >= 0 && isNonDecreasing(bin.getLHS());
+  case AffineExprKind::FloorDiv:
+  case AffineExprKind::CeilDiv:
+    return c && c.getValue() > 0 && isNonDecreasing(bin.getLHS());
+  default:
+    return false; // mod
+  }
+}
+
 FailureOr<SmallVector<Operation *>>
 autoglm::cpu::tileOp(RewriterBase &rw, TilingInterface op, ArrayRef<int64_t> sizes,
                      bool forall, ArrayRef<int64_t> interchange) {
+  // Tiling takes an operand's slice from its indexing map at the tile's
+  // first and last points, which is right only for maps that never
+  // decrease along a loop: a reversed access (the weight flip of a
+  // transposed convolution, k - 1 - d) got a slice one element short and
+  // an invalid op. Such an op stays untiled.
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op.getOperation()))
+    for (AffineMap m : linalgOp.getIndexingMapsArray())
+      for (AffineExpr e : m.getResults())
+        if (!isNonDecreasing(e))
+          return failure();
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
   if (!interchange.empty())
