@@ -119,3 +119,83 @@ Value mlir::autoglm::cpu::intrinsicCall(OpBuilder &b, Location loc, Operation *o
   }
   return func::CallOp::create(b, loc, decl, args).getResult(0);
 }
+
+std::optional<autoglm::cpu::ZeroPad> autoglm::cpu::matchZeroPad(OpBuilder &b, Value x) {
+  auto expand = x.getDefiningOp<tensor::ExpandShapeOp>();
+  Value v = expand ? expand.getSrc() : x;
+  SmallVector<tensor::InsertSliceOp> fills;
+  tensor::InsertSliceOp interior;
+  while (auto ins = v.getDefiningOp<tensor::InsertSliceOp>()) {
+    if (!ins.hasUnitStride() || !ins.getSourceType().hasStaticShape() ||
+        ShapedType::isDynamicShape(ins.getStaticOffsets()))
+      return std::nullopt;
+    if (auto fill = ins.getSource().getDefiningOp<linalg::FillOp>()) {
+      if (!matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+        return std::nullopt;
+      fills.push_back(ins);
+      v = ins.getDest();
+      continue;
+    }
+    // The copy, possibly behind a collapse_shape (canonicalization moves
+    // the reshapes of a blocked producer's result into the copy).
+    auto collapse = ins.getSource().getDefiningOp<tensor::CollapseShapeOp>();
+    auto copy = (collapse ? collapse.getSrc() : ins.getSource()).getDefiningOp<linalg::CopyOp>();
+    if (!copy || !ins.getDest().getDefiningOp<tensor::EmptyOp>())
+      return std::nullopt;
+    interior = ins;
+    break;
+  }
+  if (!interior)
+    return std::nullopt;
+  Value source = interior.getSource();
+  Value copied = source.getDefiningOp<tensor::CollapseShapeOp>()
+                     ? source.getDefiningOp<tensor::CollapseShapeOp>().getSrc()
+                     : source;
+  Value copyIn = copied.getDefiningOp<linalg::CopyOp>().getInputs()[0];
+  if (auto collapse = source.getDefiningOp<tensor::CollapseShapeOp>())
+    source = tensor::CollapseShapeOp::create(b, collapse.getLoc(), collapse.getResultType(), copyIn,
+                                             collapse.getReassociationIndices());
+  else
+    source = copyIn;
+  auto srcTy = cast<RankedTensorType>(source.getType());
+  auto padTy = interior.getDestType();
+  if (!srcTy.hasStaticShape() || !padTy.hasStaticShape())
+    return std::nullopt;
+  ArrayRef<int64_t> low = interior.getStaticOffsets();
+  // Every zero slab lies outside the interior (else it overwrote data).
+  for (tensor::InsertSliceOp f : fills) {
+    bool disjoint = false;
+    for (int64_t d = 0; d < padTy.getRank(); ++d) {
+      int64_t o = f.getStaticOffsets()[d], n = f.getSourceType().getDimSize(d);
+      disjoint |= o + n <= low[d] || o >= low[d] + srcTy.getDimSize(d);
+    }
+    if (!disjoint)
+      return std::nullopt;
+  }
+  auto padded = [&](int64_t d) {
+    return low[d] != 0 || srcTy.getDimSize(d) != padTy.getDimSize(d);
+  };
+  auto high = [&](int64_t d) { return padTy.getDimSize(d) - low[d] - srcTy.getDimSize(d); };
+  if (!expand) {
+    ZeroPad z{source, SmallVector<int64_t>(low), {}};
+    for (int64_t d = 0; d < padTy.getRank(); ++d)
+      z.high.push_back(high(d));
+    return z;
+  }
+  ZeroPad z;
+  SmallVector<int64_t> shape(expand.getResultType().getShape());
+  for (auto [d, group] : llvm::enumerate(expand.getReassociationIndices())) {
+    if (padded(d) && group.size() != 1)
+      return std::nullopt;
+    for (int64_t e : group) {
+      z.low.push_back(group.size() == 1 ? low[d] : 0);
+      z.high.push_back(group.size() == 1 ? high(d) : 0);
+      if (group.size() == 1)
+        shape[e] = srcTy.getDimSize(d);
+    }
+  }
+  z.source = tensor::ExpandShapeOp::create(b, expand.getLoc(),
+                                           RankedTensorType::get(shape, srcTy.getElementType()),
+                                           source, expand.getReassociationIndices());
+  return z;
+}

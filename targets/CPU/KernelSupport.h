@@ -53,6 +53,18 @@ constexpr llvm::StringLiteral kIntrinsicPrefix = "__autoglm_intrinsic.";
 Value intrinsicCall(OpBuilder &b, Location loc, Operation *op, StringRef name, Type result,
                     ValueRange args);
 
+/// `x` as lowering::padConstant builds a zero padding, possibly behind an
+/// expand_shape whose groups keep each padded dim alone: an empty tensor with
+/// a source copied into its interior at static offsets `low` and only zeros
+/// inserted outside it. Returns that source, expanded like `x` (built at
+/// `b`'s insertion point), and the offsets in `x`'s dims. Positions nothing
+/// writes are undefined in `x`, so reading zeros there is a refinement.
+struct ZeroPad {
+  Value source;
+  SmallVector<int64_t> low, high;
+};
+std::optional<ZeroPad> matchZeroPad(OpBuilder &b, Value x);
+
 } // namespace mlir::autoglm::cpu
 
 #endif // AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
