@@ -799,6 +799,53 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
   tile.write(rw, loc, t, res);
 }
 
+/// What the f32 kernels (emitKernel, emitInt4Kernel) share for a tiled op
+/// `t`: its loops and maps, the tile's extents, C's tile and where V and R
+/// sit in it, and the accumulator's start: the fused producer (computed
+/// here, C is not read) or C.
+struct F32Frame {
+  Location loc;
+  SmallVector<int64_t> ranges;
+  SmallVector<AffineMap> maps;
+  int64_t width, rows;
+  unsigned posV, posR;
+  CTile tile;
+  SmallVector<Value> off;
+  Value pad, acc;
+  VectorType accTy;
+  static F32Frame build(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
+    Location loc = t.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    rw.setInsertionPoint(t);
+    SmallVector<int64_t> ranges = t.getStaticLoopRanges();
+    SmallVector<AffineMap> maps = t.getIndexingMapsArray();
+    int64_t width = ranges[d.v], rows = ranges[*d.r];
+    Value cIn = t.getDpsInitOperand(0)->get();
+    AffineMap cm = maps.back();
+    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
+    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
+    Type f32 = rw.getF32Type();
+    CTile tile = CTile::extract(rw, loc, t, d, f32);
+    Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
+    auto accTy = VectorType::get({rows, width}, f32);
+    SmallVector<Value> off;
+    if (f.init || f.epilogue)
+      off = absoluteOffsets(rw, loc, cIn, cast<RankedTensorType>(cIn.getType()).getRank());
+    Value acc =
+        f.fill   ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
+        : f.init ? evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {})
+                 : tile.read(rw, loc, pad);
+    return {loc, ranges, maps, width, rows, posV, posR, tile, off, pad, acc, accTy};
+  }
+  /// The result `res` through the fused epilogue, written back into C.
+  void finish(IRRewriter &rw, linalg::GenericOp t, const Fusion &f, Value res) const {
+    if (f.epilogue)
+      res =
+          evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
+    tile.write(rw, loc, t, res);
+  }
+};
+
 /// The weight-only int4 kernel for a tiled op `t` (V: `width` columns, R:
 /// `rows`): per pair of k one read of `width` packed bytes, the nibbles
 /// split with one AND and one shift in i32 lanes and converted (they hold
@@ -809,33 +856,19 @@ void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
 /// weight vectors in registers (nibble * s - 8 s, one FMA each) and
 /// accumulate into one tile, the unpacking shared by all rows.
 void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
-  Location loc = t.getLoc();
-  MLIRContext *ctx = rw.getContext();
-  rw.setInsertionPoint(t);
-  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
-  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  F32Frame fr = F32Frame::build(rw, t, d, f);
+  Location loc = fr.loc;
+  ArrayRef<int64_t> ranges = fr.ranges;
+  ArrayRef<AffineMap> maps = fr.maps;
+  int64_t width = fr.width, rows = fr.rows;
+  Value pad = fr.pad, acc = fr.acc;
+  VectorType accTy = fr.accTy;
   Type f32 = rw.getF32Type(), i8 = rw.getIntegerType(8), i32 = rw.getI32Type();
   auto input = [&](unsigned i) { return t.getDpsInputOperand(i)->get(); };
-  Value cIn = t.getDpsInitOperand(0)->get();
-  auto cTy = cast<RankedTensorType>(cIn.getType());
-  AffineMap cm = maps.back();
-  unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
-  unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
-  CTile tile = CTile::extract(rw, loc, t, d, f32);
-  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
   Value pad8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
-  auto accTy = VectorType::get({rows, width}, f32);
   auto rowTy = VectorType::get({width}, f32);
   auto colTy = VectorType::get({rows}, f32);
   auto laneTy = VectorType::get({width}, i32);
-  SmallVector<Value> off;
-  if (f.init || f.epilogue)
-    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
-  Value acc = f.fill ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
-              : f.init
-                  ? evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {})
-                  : tile.read(rw, loc, pad);
   SmallVector<unsigned> red;
   auto iters = t.getIteratorTypesArray();
   for (unsigned i = 0; i < iters.size(); ++i)
@@ -934,10 +967,7 @@ void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, co
         next = vector::OuterProductOp::create(b, l, accTy, corr, sv, next).getResult();
         scf::YieldOp::create(b, l, next);
       });
-  Value res = groups.getResult(0);
-  if (f.epilogue)
-    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
-  tile.write(rw, loc, t, res);
+  fr.finish(rw, t, f, groups.getResult(0));
 }
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
@@ -947,43 +977,22 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
     return emitDot4Kernel(rw, t, d, f);
   if (d.kind == KernelDims::Int4)
     return emitInt4Kernel(rw, t, d, f);
-  Location loc = t.getLoc();
-  MLIRContext *ctx = rw.getContext();
-  rw.setInsertionPoint(t);
-  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
-  int64_t width = ranges[d.v], rows = ranges[*d.r];
+  F32Frame fr = F32Frame::build(rw, t, d, f);
+  Location loc = fr.loc;
+  ArrayRef<int64_t> ranges = fr.ranges;
+  ArrayRef<AffineMap> maps = fr.maps;
+  int64_t width = fr.width, rows = fr.rows;
+  Value pad = fr.pad, acc = fr.acc;
+  VectorType accTy = fr.accTy;
   bool outer = d.outer();
   Type f32 = rw.getF32Type();
   Value wIn = t.getDpsInputOperand(d.wIdx)->get();
   Value xIn = t.getDpsInputOperand(d.xIdx)->get();
-  Value cIn = t.getDpsInitOperand(0)->get();
-  auto cTy = cast<RankedTensorType>(cIn.getType());
-
-  AffineMap cm = maps.back();
-  unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
-  unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
-  CTile tile = CTile::extract(rw, loc, t, d, f32);
   Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
   Type i8 = rw.getIntegerType(8);
   bool wInt8 = getElementTypeOrSelf(wIn.getType()).isInteger(8);
   bool xInt8 = getElementTypeOrSelf(xIn.getType()).isInteger(8);
   Value pad8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
-  auto accTy = VectorType::get({rows, width}, f32);
-  // The accumulator starts from the fused producer (computed here, C is not
-  // read) or from C.
-  SmallVector<Value> off;
-  if (f.init || f.epilogue)
-    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
-  Value acc;
-  if (f.fill) {
-    acc = vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0));
-  } else if (f.init) {
-    acc = evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {});
-  } else {
-    acc = tile.read(rw, loc, pad);
-  }
 
   // The reduction loops, in the op's order, carrying the accumulator.
   SmallVector<unsigned> red;
@@ -1106,11 +1115,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
         }
         return {accv};
       });
-  Value res = nest.results.front();
-  if (f.epilogue)
-    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput,
-                          res);
-  tile.write(rw, loc, t, res);
+  fr.finish(rw, t, f, nest.results.front());
 }
 
 /// The V extent of a tile, or 0 if V should be split first.
