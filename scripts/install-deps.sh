@@ -7,7 +7,9 @@
 # to the list (scripts that need Python/torch pass theirs). `--cross` adds what
 # the cross CPU targets need (docs/targets.md): qemu-user, Debian's cross libc
 # and C++ library, and the arm64 multiarch libraries the cross runtime and
-# autoglm-run link (the arm64 architecture is added to dpkg for them).
+# autoglm-run link (the arm64 architecture is added to dpkg for them), and
+# for the Cortex-M targets picolibc, arm-none-eabi libgcc and
+# qemu-system-arm.
 set -euo pipefail
 
 cross=0
@@ -26,7 +28,9 @@ PKGS=(
 )
 PKGS+=("$@")
 if [ $cross -eq 1 ]; then
-  PKGS+=(qemu-user)
+  # The Cortex-M targets' test images: picolibc, libgcc of the Arm embedded
+  # GCC (the EABI helpers) and qemu's MPS2 / MPS3 boards.
+  PKGS+=(qemu-user qemu-system-arm picolibc-arm-none-eabi gcc-arm-none-eabi)
   for deb in arm64 armhf; do
     PKGS+=("libc6-dev-$deb-cross" "libgcc-12-dev-$deb-cross" "libstdc++-12-dev-$deb-cross"
            "libssl-dev:$deb" "libprotobuf-dev:$deb" "libfmt-dev:$deb")

@@ -8,7 +8,10 @@
 # and the digits example compiled for the target; then a reproducible
 # tarball dist/autoglm-<target>.tar.gz. Each tarball is checked: unpacked
 # into a fresh folder, its autoglm-run runs its example (the cross targets under
-# qemu-user) and must reproduce the example's recorded accuracy. Last, a
+# qemu-user) and must reproduce the example's recorded accuracy. For the
+# Cortex-M targets (cortex-m4, -m7, -m33, -m55): the example's static
+# library artifact, its program and data, linked from the unpacked tarball
+# and run under qemu-system-arm with the same check. Last, a
 # .deb of the toolchain (CPack). Run after scripts/build.sh; .ci/run runs it
 # after the tests.
 set -euo pipefail
@@ -20,6 +23,15 @@ want="$(grep -oP '"correct": \K[0-9]+' "$EX/accuracy.json")"
 
 "$ROOT/scripts/build.sh"
 rm -rf "$DIST" && mkdir -p "$DIST"
+
+# pack TARGET: $DIST/TARGET as a reproducible tarball; prints its path.
+pack() {
+  local tarball="$DIST/autoglm-$1.tar.gz"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$DIST" -cf - "$1" |
+    gzip -n > "$tarball"
+  echo "$tarball: $(stat -c %s "$tarball") bytes" >&2
+  echo "$tarball"
+}
 
 # runtime_build TARGET -> the folder holding a standalone runtime build.
 runtime_build() {
@@ -44,10 +56,7 @@ for target in host aarch64-linux armv7-linux; do
   mkdir -p "$prefix/examples/digits"
   "$BUILD/bin/autoglm-compile" "$EX/model.onnx" --target "$target" -o "$prefix/examples/digits/model"
   cp "$EX/test_split/inputs.pb" "$EX/test_split/labels.pb" "$prefix/examples/digits/"
-  tarball="$DIST/autoglm-$target.tar.gz"
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$DIST" -cf - "$target" |
-    gzip -n > "$tarball"
-  echo "$tarball: $(stat -c %s "$tarball") bytes"
+  tarball="$(pack "$target")"
 
   # The check: the unpacked tarball runs its own example.
   check="$(mktemp -d)"
@@ -65,6 +74,34 @@ for target in host aarch64-linux armv7-linux; do
     exit 1
   fi
 done
+
+# The microcontrollers: the digits artifact (model.a, model.h, manifest) with
+# the example program, its data and the board's linker script template;
+# checked by linking the unpacked files into an image and running the test
+# split under qemu-system-arm.
+/usr/bin/python3 "$ROOT/examples/mcu/make_digits_data.py" "$EX/test_split" "$DIST/digits_data.h"
+for target in cortex-m4 cortex-m7 cortex-m33 cortex-m55; do
+  prefix="$DIST/$target/examples/digits"
+  echo "== package $target"
+  mkdir -p "$prefix"
+  "$BUILD/bin/autoglm-compile" "$EX/model.onnx" --target "$target" -o "$prefix/model"
+  cp "$ROOT/examples/mcu/digits_main.c" "$ROOT/examples/mcu/board.ld.in" "$DIST/digits_data.h" \
+    "$prefix/"
+  tarball="$(pack "$target")"
+  check="$(mktemp -d)"
+  tar -C "$check" -xzf "$tarball"
+  d="$check/$target/examples/digits"
+  "$ROOT/scripts/mcu-image.sh" "$target" "$d/model" "$check/digits.elf" "$d/digits_main.c" \
+    -I "$d" > /dev/null
+  out="$("$ROOT/scripts/mcu-image.sh" --run "$target" "$check/digits.elf")"
+  rm -rf "$check"
+  echo "$out" | head -1
+  if ! echo "$out" | grep -q "digits: $want/[0-9]* correct.* 0 failed checks"; then
+    echo "package.sh: the $target package's example does not reproduce $want correct" >&2
+    exit 1
+  fi
+done
+rm -f "$DIST/digits_data.h"
 
 echo "== .deb of the toolchain"
 (cd "$BUILD" && cpack -G DEB > "$DIST/cpack.log" 2>&1) || { cat "$DIST/cpack.log"; exit 1; }

@@ -4,6 +4,7 @@
 
 #include "autoglm/Compiler/Session.h"
 #include "Common.h"
+#include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/InitAllTargets.h"
 #include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/CPU.h"
@@ -461,6 +462,29 @@ LogicalResult CompileSession::emitPrunedONNX(const CompileOptions &o, const ONNX
   return success();
 }
 
+/// What a bare-metal target cannot take, found before lowering so the error
+/// names the ONNX node: string tensors (their bytes live on a heap).
+static LogicalResult checkBareMetal(ModuleOp module, const TargetDescription &target) {
+  auto isString = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && isa<StringType>(shaped.getElementType());
+  };
+  Operation *bad = nullptr;
+  module.walk([&](Operation *op) {
+    if (llvm::any_of(op->getOperandTypes(), isString) ||
+        llvm::any_of(op->getResultTypes(), isString)) {
+      bad = op;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (!bad)
+    return success();
+  return bad->emitError() << "target '" << target.name
+                          << "' cannot run string tensors: their bytes need a heap, which a "
+                             "bare-metal image has not (compile for a Linux or host target)";
+}
+
 LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions &o,
                                            const TargetBackend &backend,
                                            const TargetDescription &target, ArtifactInfo info,
@@ -473,6 +497,8 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
   info.inputs = sig->first;
   info.outputs = sig->second;
   info.weightBytes = constantBytes(module);
+  if (target.artifactKind == "static-library" && failed(checkBareMetal(module, target)))
+    return failure();
 
   bool stopAtLinalg = o.emit == "linalg";
   std::string lowering;
@@ -493,6 +519,20 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
   info.features = target.features;
   info.family = target.family;
   info.libraryName = target.libraryName;
+  info.artifactKind = target.artifactKind;
+  if (target.artifactKind == "static-library") {
+    // Bare metal: every buffer is the caller's, sized by the header.
+    for (const HiddenResult &h : info.hiddenInputs)
+      return fail(error, "target '" + target.name + "' takes static shapes: input '" +
+                             info.inputs[h.output].name +
+                             "' has an open extent (fix it with --input-shape or --dim)");
+    for (const HiddenResult &h : info.hidden)
+      return fail(error, h.kind == "shape"
+                             ? "target '" + target.name + "' takes static shapes: output '" +
+                                   info.outputs[h.output].name + "' has a data-dependent extent"
+                             : "target '" + target.name +
+                                   "' has no heap: the model's string outputs need one");
+  }
 
   if (o.emit == "llvm") {
     std::string ir;

@@ -115,6 +115,9 @@ static void addBufferizeAndPlanMemory(OpPassManager &pm) {
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
   pm.addPass(createCPUGeneralizeContractions());
+  CPUIndexBitsOptions indexBitsOpts;
+  indexBitsOpts.bits = options.indexBits;
+  pm.addPass(createCPUIndexBits(indexBitsOpts));
   // Kernels first: they tile their ops into scf.forall loops themselves (the
   // threads share the register tiles); the rest is chunked after.
   if (options.vectorize) {
@@ -162,6 +165,15 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (options.expandFloatMinMax)
     pm.addPass(arith::createArithExpandOpsPass());
+  // The LLVM conversions take index's width as an option (0: 64 bits for
+  // arith, whatever the data layout says); convert-vector-to-llvm has none
+  // and lowers arith with a 64-bit index, so a 32-bit index (the data layout
+  // autoglm-cpu-index-bits set) lowers arith before it.
+  unsigned indexBits = options.indexBits == 64 ? 0 : options.indexBits;
+  ArithToLLVMConversionPassOptions arithOpts;
+  arithOpts.indexBitwidth = indexBits;
+  if (indexBits)
+    pm.addPass(createArithToLLVMConversionPass(arithOpts));
   {
     ConvertVectorToLLVMPassOptions vec;
     vec.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
@@ -169,15 +181,22 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     pm.addPass(createConvertVectorToLLVMPass(vec));
   }
   // Unrolled transfers start from ub.poison vectors.
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  UBToLLVMConversionPassOptions ubOpts;
+  ubOpts.indexBitwidth = indexBits;
+  pm.addPass(createUBToLLVMConversionPass(ubOpts));
+  FinalizeMemRefToLLVMConversionPassOptions memrefOpts;
+  memrefOpts.indexBitwidth = indexBits;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOpts));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass(arithOpts));
   ConvertFuncToLLVMPassOptions funcOpts;
   funcOpts.useBarePtrCallConv = true;
+  funcOpts.indexBitwidth = indexBits;
   pm.addPass(createConvertFuncToLLVMPass(funcOpts));
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertControlFlowToLLVMPassOptions cfOpts;
+  cfOpts.indexBitwidth = indexBits;
+  pm.addPass(createConvertControlFlowToLLVMPass(cfOpts));
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

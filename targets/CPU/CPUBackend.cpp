@@ -113,6 +113,14 @@ public:
   }
 
   std::string runsHere() const override {
+    if (spec.bareMetal) {
+      if (!llvm::sys::findProgramByName("qemu-system-arm"))
+        return "no: qemu-system-arm is not installed (Debian: qemu-system-arm)";
+      std::string libc = "/usr/lib/picolibc/arm-none-eabi/lib/" + spec.picolibcMultilib;
+      if (!llvm::sys::fs::is_directory(libc))
+        return "no: " + libc + " is missing (Debian: picolibc-arm-none-eabi)";
+      return "qemu-system-arm -M " + spec.board;
+    }
     if (spec.emulator.empty())
       return "native";
     auto path = llvm::sys::findProgramByName(spec.emulator);
@@ -133,6 +141,11 @@ public:
     cpu.accumulators = target.kernels.accumulators;
     cpu.int8Dot = target.kernels.int8Dot;
     cpu.expandFloatMinMax = llvm::Triple(target.triple).isARM();
+    cpu.indexBits = target.indexBits;
+    // Scalar FPUs (Cortex-M4 / M7 / M33): plain loops, which LLVM
+    // schedules; the register-tiled kernels need vector registers.
+    if (target.vectorBits < 64)
+      cpu.vectorize = false;
     buildCPUCodegenPipeline(pm, cpu);
   }
 
@@ -150,6 +163,8 @@ public:
                      const std::string &objectPath, const std::string &scratchDir,
                      LinkedLibrary &out, std::string &error) const override {
     out.path = scratchDir + "/" + target.libraryName;
+    if (spec.bareMetal)
+      return linkStaticLibrary(objectPath, out.path, out, error);
     std::string openMP;
     if (usesOpenMP(module)) {
       openMP = spec.openMPRuntime;

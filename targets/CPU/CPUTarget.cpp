@@ -42,7 +42,8 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc
                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
                                : llvm::CodeGenOptLevel::Aggressive;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, o.cpu, o.features, opts, llvm::Reloc::PIC_, std::nullopt, level));
+      triple, o.cpu, o.features, opts, o.pic ? llvm::Reloc::PIC_ : llvm::Reloc::Static,
+      std::nullopt, level));
 }
 
 /// Translate, set the target, run LLVM's optimization pipeline.

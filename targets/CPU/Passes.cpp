@@ -5,9 +5,10 @@
 #include "autoglm/Target/Passes.h"
 #include "KernelSupport.h"
 
+#include "mlir/Dialect/DLTI/DLTI.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -19,6 +20,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPULOOPORDER
 #define GEN_PASS_DEF_INLINEALLOCASCOPES
 #define GEN_PASS_DEF_CPUGENERALIZECONTRACTIONS
+#define GEN_PASS_DEF_CPUINDEXBITS
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -216,6 +218,24 @@ struct CPULoopOrderPass : autoglm::impl::CPULoopOrderBase<CPULoopOrderPass> {
       if (failed(linalg::interchangeGenericOp(rw, op, order)))
         return signalPassFailure();
     }
+  }
+};
+
+struct CPUIndexBitsPass : autoglm::impl::CPUIndexBitsBase<CPUIndexBitsPass> {
+  using CPUIndexBitsBase::CPUIndexBitsBase;
+  void runOnOperation() override {
+    if (bits == 64)
+      return;
+    if (bits != 32) {
+      getOperation().emitError() << "autoglm-cpu-index-bits: bits must be 32 or 64, not "
+                                 << static_cast<unsigned>(bits);
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    auto entry = DataLayoutEntryAttr::get(IndexType::get(ctx),
+                                          IntegerAttr::get(IntegerType::get(ctx, 64), bits));
+    getOperation()->setAttr(DLTIDialect::kDataLayoutAttrName,
+                            DataLayoutSpecAttr::get(ctx, {entry}));
   }
 };
 

@@ -53,4 +53,5 @@ void mlir::autoglm::registerEmbeddedTargets() {
                                  "libc6-dev-armhf-cross)",
                                  "armv7-unknown-linux-gnueabihf", "arm-linux-gnueabihf",
                                  "cortex-a7", "+neon,+vfp4", 128, 16, "qemu-arm")));
+  registerMCUTargets();
 }

@@ -61,6 +61,8 @@ struct CPUPipelineOptions {
   /// Expand arith.maximumf / minimumf into compares and selects before LLVM
   /// (32-bit Arm: LLVM 22 cannot select its expansion of llvm.maximum.f64).
   bool expandFloatMinMax = false;
+  /// Bits of `index` in the LLVM dialect (TargetDescription::indexBits).
+  unsigned indexBits = 64;
 };
 
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry

@@ -31,6 +31,13 @@ struct CPUTargetSpec {
   /// Empty for the host; else the user-mode emulator that runs the target's
   /// programs here and the sysroot it takes (-L).
   std::string emulator, emulatorSysroot;
+  /// Bare metal (microcontrollers): the artifact is a static library of the
+  /// model's object for the user's firmware; no heap, threads or OS calls.
+  bool bareMetal = false;
+  /// The qemu-system-arm machine that runs this target's test images here
+  /// (mps2-an386, ...), and picolibc's multilib folder for it (relative to
+  /// /usr/lib/picolibc/arm-none-eabi/lib).
+  std::string board, picolibcMultilib;
 };
 
 /// A backend for the spec. The host spec is resolved against this machine
@@ -75,6 +82,14 @@ LogicalResult linkSharedLibrary(const std::string &objectPath, const std::string
                                 const std::vector<std::string> &libraryDirs,
                                 const std::vector<std::string> &extraLibraries,
                                 const std::string &openMPRuntime, std::string &error);
+
+/// Bare-metal artifacts: checks that the object needs nothing a
+/// freestanding image lacks (no heap, threads or OS calls; the error names
+/// the symbol), records its section sizes ("code_size") and imports in
+/// `out`'s manifest sections, and writes it as a deterministic static
+/// library at `outputPath`.
+LogicalResult linkStaticLibrary(const std::string &objectPath, const std::string &outputPath,
+                                LinkedLibrary &out, std::string &error);
 
 void registerCPUTranslations(DialectRegistry &registry);
 

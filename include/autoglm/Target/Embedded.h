@@ -12,6 +12,10 @@ namespace mlir::autoglm {
 /// on the shared CPU backend.
 void registerEmbeddedTargets();
 
+/// Registers the bare-metal Cortex-M targets (cortex-m4, -m7, -m33, -m55):
+/// static-library artifacts with a caller-provided arena.
+void registerMCUTargets();
+
 } // namespace mlir::autoglm
 
 #endif // AUTOGLM_TARGET_EMBEDDED_H

@@ -40,6 +40,20 @@ def CPUEntryPoint : Pass<"autoglm-cpu-entry-point", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CPUIndexBits : Pass<"autoglm-cpu-index-bits", "ModuleOp"> {
+  let summary = "Set the width of `index` for the LLVM lowering";
+  let description = [{
+    Records `bits` as the width of `index` in the module's data layout
+    (`dlti.dl_spec`), which every conversion to the LLVM dialect reads:
+    32 on microcontrollers, whose addresses are 32-bit and whose 64-bit
+    arithmetic takes several instructions. 64 (the default) leaves the
+    module unchanged.
+  }];
+  let options = [Option<"bits", "bits", "unsigned", /*default=*/"64", "Bits of index (32 or 64)">,
+  ];
+  let dependentDialects = ["::mlir::DLTIDialect"];
+}
+
 def MathApproximation : Pass<"autoglm-math-approximation", "ModuleOp"> {
   let summary = "Expand transcendental math ops into code that needs no libm";
   let description = [{

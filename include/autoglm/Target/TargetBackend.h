@@ -52,8 +52,16 @@ struct TargetDescription {
   /// Large ops may run on several threads (an OpenMP runtime ships with the
   /// artifact).
   bool threads = true;
-  /// What the artifact's library is ("shared-library") and its file name.
+  /// What the artifact's library is ("shared-library", or "static-library"
+  /// for bare-metal firmware) and its file name.
   std::string artifactKind = "shared-library", libraryName = "model.so";
+  /// Position-independent code (shared libraries); bare-metal images are
+  /// linked at fixed addresses.
+  bool pic = true;
+  /// Width of MLIR's `index` in the generated code: 64, or 32 on
+  /// microcontrollers (32-bit address space; 64-bit arithmetic is slow
+  /// there).
+  unsigned indexBits = 64;
 };
 
 /// What a user may change of a registered target (--target-cpu,
