@@ -9,7 +9,8 @@
 # and C++ library, and the arm64 multiarch libraries the cross runtime and
 # autoglm-run link (the arm64 architecture is added to dpkg for them), and
 # for the Cortex-M targets picolibc, arm-none-eabi libgcc and
-# qemu-system-arm.
+# qemu-system-arm, and riscv64's cross libc (no multiarch libraries:
+# Debian 12 has no riscv64 port).
 set -euo pipefail
 
 cross=0
@@ -30,7 +31,8 @@ PKGS+=("$@")
 if [ $cross -eq 1 ]; then
   # The Cortex-M targets' test images: picolibc, libgcc of the Arm embedded
   # GCC (the EABI helpers) and qemu's MPS2 / MPS3 boards.
-  PKGS+=(qemu-user qemu-system-arm picolibc-arm-none-eabi gcc-arm-none-eabi)
+  PKGS+=(qemu-user qemu-system-arm picolibc-arm-none-eabi gcc-arm-none-eabi
+         libc6-dev-riscv64-cross libgcc-12-dev-riscv64-cross)
   for deb in arm64 armhf; do
     PKGS+=("libc6-dev-$deb-cross" "libgcc-12-dev-$deb-cross" "libstdc++-12-dev-$deb-cross"
            "libssl-dev:$deb" "libprotobuf-dev:$deb" "libfmt-dev:$deb")

@@ -9,7 +9,9 @@
 # autoglm-run are cross-built first by scripts/build-cross.sh; lit uses them
 # too), and compiled for the GPU targets (cuda-sm90: they run on a GPU
 # machine with scripts/test-gpu.sh, which this machine need not have;
-# hygon-dcu: compiled and validated).
+# hygon-dcu: compiled and validated), and on cortex-m4 / cortex-m55 (each
+# case's image under qemu-system-arm) and riscv64-linux (qemu-riscv64,
+# scalar and RVV).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,6 +107,31 @@ for t in aarch64-linux armv7-linux; do
   add_counts "$rc" \
     "$(grep -oP "^conformance \($t\): \K[0-9]+(?= passed)" "$log/conformance-$t.txt" || echo 0)" \
     "$(grep -oP "^conformance \($t\): [0-9]+ passed, \K[0-9]+(?= failed)" "$log/conformance-$t.txt" || echo 0)"
+done
+
+# Targets with no runtime of their own, each case linked with model.h's
+# autoglm_model_run into a program (scripts/qemu-run.py): the
+# microcontrollers under qemu-system-arm, the scalar-FPU code with a 32-bit
+# index (cortex-m4) and Helium's vector kernels (cortex-m55); riscv64-linux
+# under qemu-riscv64, RV64GC and with RVV at VLEN 256.
+for t in cortex-m4 cortex-m55 riscv64-linux riscv64-linux+v; do
+  features=""
+  cpu=""
+  if [ "$t" = riscv64-linux+v ]; then
+    features="+a,+c,+d,+f,+m,+zicsr,+zifencei,+v"
+    cpu="rv64,v=true,vlen=256"
+  fi
+  exceptions="$ROOT/test/conformance/exceptions_$t.txt"
+  echo "== ONNX conformance on $t (no runtime: run under qemu by scripts/qemu-run.py)"
+  AUTOGLM_QEMU_CPU="$cpu" python3 "$ROOT/test/conformance/conformance.py" --target "${t%+v}" \
+    --target-features "$features" --exceptions "$exceptions" --emulator /usr/bin/python3 \
+    --compile "$BUILD/bin/autoglm-compile" --run "$ROOT/scripts/qemu-run.py" \
+    --cache "$BUILD/conformance-cache-$t" \
+    --report "$log/conformance-$t.json" --jobs "$JOBS" | tee "$log/conformance-$t.txt"
+  rc=${PIPESTATUS[0]}
+  add_counts "$rc" \
+    "$(grep -oP "^conformance \(${t%+v}\): \K[0-9]+(?= passed)" "$log/conformance-$t.txt" || echo 0)" \
+    "$(grep -oP "^conformance \(${t%+v}\): [0-9]+ passed, \K[0-9]+(?= failed)" "$log/conformance-$t.txt" || echo 0)"
 done
 
 echo "$passed passed, $failed failed"

@@ -301,13 +301,14 @@ static std::string cIdent(const std::string &s) {
   return r;
 }
 
-/// autoglm_model_run for static-library (bare-metal) artifacts: the shapes
-/// are static (the session refused hidden buffers), so the call is the
+/// autoglm_model_run for CPU artifacts with static shapes (all bare-metal
+/// ones: the session refused hidden buffers there), so the call is the
 /// inputs, the status word when the model has run-time checks, the outputs
 /// and the arena, after checking the arena is large and aligned enough.
 static std::string renderBareMetalRun(const ArtifactInfo &info) {
   std::string h;
-  h += "\n/* Bare-metal entry. `arena` is caller memory of at least\n"
+  h += "\n/* Calling the model without the runtime (on a microcontroller, the\n"
+       " * only way). `arena` is caller memory of at least\n"
        " * AUTOGLM_MODEL_ARENA_BYTES bytes, 8-byte aligned (64 is best), holding\n"
        " * every temporary of a run (nothing is allocated); `inputs` and `outputs`\n"
        " * hold one pointer per tensor in the order above, each buffer its\n"
@@ -316,6 +317,21 @@ static std::string renderBareMetalRun(const ArtifactInfo &info) {
        " * or AUTOGLM_MODEL_ERR_CHECK + the 1-based code of a failed run-time\n"
        " * check (manifest.json status.checks). Reentrant with distinct arenas\n"
        " * and outputs. */\n";
+  // Sizes by position, for generic callers (a test runner, a DMA setup).
+  auto sizes = [&](const char *what, const std::vector<TensorSpec> &specs) {
+    int64_t total = 0;
+    std::string list;
+    for (const TensorSpec &s : specs) {
+      list += fmt::format("{}{}", list.empty() ? "" : ", ", s.bytes);
+      total += s.bytes;
+    }
+    h += fmt::format("#define AUTOGLM_MODEL_{}S_TOTAL_BYTES {}\n", what, total);
+    // An initializer: `unsigned long b[] = AUTOGLM_MODEL_INPUT_BYTES_LIST;`.
+    h += fmt::format("#define AUTOGLM_MODEL_{}_BYTES_LIST {{{}}}\n", what,
+                     list.empty() ? "0" : list);
+  };
+  sizes("INPUT", info.inputs);
+  sizes("OUTPUT", info.outputs);
   h += "#define AUTOGLM_MODEL_OK 0\n#define AUTOGLM_MODEL_ERR_NULL 1\n"
        "#define AUTOGLM_MODEL_ERR_ARENA_SIZE 2\n#define AUTOGLM_MODEL_ERR_ARENA_ALIGN 3\n"
        "#define AUTOGLM_MODEL_ERR_CHECK 16\n\n";
@@ -414,7 +430,8 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
                            hr.count);
     h += fmt::format("#define AUTOGLM_HIDDEN_{}_BYTES {}\n", i, hr.bytes);
   }
-  if (info.artifactKind == "static-library")
+  // Static shapes on a CPU: callable without the runtime (bare metal must).
+  if (info.family == "cpu" && info.hiddenInputs.empty() && info.hidden.empty())
     h += renderBareMetalRun(info);
   h += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* AUTOGLM_MODEL_H */\n";
   return h;

@@ -164,6 +164,8 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (options.expandFloatMinMax)
+    pm.addPass(createCPUExpandF64ToF16());
+  if (options.expandFloatMinMax)
     pm.addPass(arith::createArithExpandOpsPass());
   // The LLVM conversions take index's width as an option (0: 64 bits for
   // arith, whatever the data layout says); convert-vector-to-llvm has none

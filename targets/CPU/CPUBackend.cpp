@@ -140,7 +140,8 @@ public:
     cpu.contractionWidth = target.kernels.contractionWidth;
     cpu.accumulators = target.kernels.accumulators;
     cpu.int8Dot = target.kernels.int8Dot;
-    cpu.expandFloatMinMax = llvm::Triple(target.triple).isARM();
+    llvm::Triple triple(target.triple);
+    cpu.expandFloatMinMax = triple.isARM() || triple.isThumb();
     cpu.indexBits = target.indexBits;
     // Scalar FPUs (Cortex-M4 / M7 / M33): plain loops, which LLVM
     // schedules; the register-tiled kernels need vector registers.

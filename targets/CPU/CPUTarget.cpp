@@ -37,6 +37,9 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc
   if (!target)
     return nullptr;
   llvm::TargetOptions opts;
+  // RISC-V's float ABI follows the FPU (Debian's riscv64 libc is lp64d).
+  if (triple.isRISCV64())
+    opts.MCOptions.ABIName = llvm::StringRef(o.features).contains("+d") ? "lp64d" : "lp64";
   auto level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
                : optLevel == 2 ? llvm::CodeGenOptLevel::Default

@@ -21,6 +21,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_INLINEALLOCASCOPES
 #define GEN_PASS_DEF_CPUGENERALIZECONTRACTIONS
 #define GEN_PASS_DEF_CPUINDEXBITS
+#define GEN_PASS_DEF_CPUEXPANDF64TOF16
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -236,6 +237,55 @@ struct CPUIndexBitsPass : autoglm::impl::CPUIndexBitsBase<CPUIndexBitsPass> {
                                           IntegerAttr::get(IntegerType::get(ctx, 64), bits));
     getOperation()->setAttr(DLTIDialect::kDataLayoutAttrName,
                             DataLayoutSpecAttr::get(ctx, {entry}));
+  }
+};
+
+struct F64ToF16ViaOdd : OpRewritePattern<arith::TruncFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op, PatternRewriter &rw) const override {
+    Type from = getElementTypeOrSelf(op.getIn().getType());
+    Type to = getElementTypeOrSelf(op.getType());
+    if (!from.isF64() || !to.isF16())
+      return failure();
+    Location loc = op.getLoc();
+    auto like = [&](Type element) -> Type {
+      if (auto v = dyn_cast<VectorType>(op.getType()))
+        return v.clone(element);
+      return element;
+    };
+    Type f32 = like(rw.getF32Type()), i32 = like(rw.getI32Type());
+    auto splat = [&](int64_t v) -> Value {
+      Attribute a = rw.getI32IntegerAttr(v);
+      if (auto vt = dyn_cast<VectorType>(i32))
+        a = DenseElementsAttr::get(vt, a);
+      return arith::ConstantOp::create(rw, loc, i32, cast<TypedAttr>(a));
+    };
+    Value x = op.getIn();
+    Value near = arith::TruncFOp::create(rw, loc, f32, x);
+    Value back = arith::ExtFOp::create(rw, loc, x.getType(), near);
+    Value inexact = arith::CmpFOp::create(rw, loc, arith::CmpFPredicate::UNE, back, x);
+    Value away = arith::CmpFOp::create(rw, loc, arith::CmpFPredicate::OGT,
+                                       math::AbsFOp::create(rw, loc, back),
+                                       math::AbsFOp::create(rw, loc, x));
+    Value bits = arith::BitcastOp::create(rw, loc, i32, near);
+    // Floats order like sign-magnitude integers: one less is one step toward
+    // zero.
+    Value toward = arith::SelectOp::create(rw, loc, away,
+                                           arith::SubIOp::create(rw, loc, bits, splat(1)), bits);
+    Value odd = arith::SelectOp::create(rw, loc, inexact,
+                                        arith::OrIOp::create(rw, loc, toward, splat(1)), bits);
+    Value f = arith::BitcastOp::create(rw, loc, f32, odd);
+    rw.replaceOpWithNewOp<arith::TruncFOp>(op, op.getType(), f);
+    return success();
+  }
+};
+
+struct CPUExpandF64ToF16Pass : autoglm::impl::CPUExpandF64ToF16Base<CPUExpandF64ToF16Pass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<F64ToF16ViaOdd>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

@@ -53,5 +53,14 @@ void mlir::autoglm::registerEmbeddedTargets() {
                                  "libc6-dev-armhf-cross)",
                                  "armv7-unknown-linux-gnueabihf", "arm-linux-gnueabihf",
                                  "cortex-a7", "+neon,+vfp4", 128, 16, "qemu-arm")));
+  // RV64GC; RVV 1.0 as a feature (--target-features ...,+v: 128-bit
+  // fixed-length vectors, which run at any VLEN >= 128). Without it the
+  // FPU is scalar: plain loops (vector width 32 turns the kernels off).
+  registerTargetBackend(createCPUBackend(
+      linuxSpec("riscv64-linux",
+                "64-bit RISC-V Linux, RV64GC; +v for RVV 1.0 (shared library; Debian "
+                "libc6-dev-riscv64-cross)",
+                "riscv64-unknown-linux-gnu", "riscv64-linux-gnu", "generic-rv64",
+                "+a,+c,+d,+f,+m,+zicsr,+zifencei", 32, 32, "qemu-riscv64")));
   registerMCUTargets();
 }

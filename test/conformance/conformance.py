@@ -65,7 +65,8 @@ class Runner:
         self.a = args
         self.tool_hash = sha(file_hash(args.compile) if args.compile else "",
                              file_hash(args.run) if args.phase != "compile" else "",
-                             "open-inputs" if args.open_inputs else "", args.target)
+                             "open-inputs" if args.open_inputs else "", args.target,
+                             args.target_features)
         self.locks = {}
         self.locks_guard = threading.Lock()
         self.local = threading.local()
@@ -88,6 +89,8 @@ class Runner:
         cmd = [self.a.compile, model, "-o", art, "-O2", "--target", self.a.target]
         if self.a.open_inputs:
             cmd.append("--open-inputs")
+        if self.a.target_features:
+            cmd += ["--target-features", self.a.target_features]
         for n, p in binds:
             cmd += ["--bind-input", f"{n}={p}"]
         for sh in shapes:
@@ -300,6 +303,11 @@ def main():
     ap.add_argument("--target", default="host",
                     help="compile for this target (autoglm-compile --target); --run is then "
                          "that target's autoglm-run, run through --emulator")
+    ap.add_argument("--target-features", default="",
+                    help="the target's features (--target-features of autoglm-compile), "
+                         "e.g. riscv64-linux with +v")
+    ap.add_argument("--exceptions", default="",
+                    help="the target's exceptions file (default: exceptions_<target>.txt)")
     ap.add_argument("--phase", choices=["both", "compile", "run"], default="both",
                     help="compile: compile only and write a bundle to --bundle; run: run a "
                          "bundle written by the compile phase (on the target's machine)")
@@ -317,7 +325,7 @@ def main():
     # A cross target is held to the host's expectations, less the cases its
     # exceptions file lists (each with its reason).
     exceptions = {}
-    exceptions_file = os.path.join(HERE, f"exceptions_{args.target}.txt")
+    exceptions_file = args.exceptions or os.path.join(HERE, f"exceptions_{args.target}.txt")
     if args.target != "host" and os.path.exists(exceptions_file):
         for line in open(exceptions_file):
             if line.strip() and not line.startswith("#"):

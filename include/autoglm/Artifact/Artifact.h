@@ -73,8 +73,9 @@ struct ArtifactInfo {
   /// The library's name in the artifact (a GPU target's code object:
   /// "kernels.ptx") and manifest sections a backend adds (key, JSON text).
   std::string libraryName = "model.so";
-  /// TargetDescription::artifactKind; a "static-library" header adds
-  /// autoglm_model_run (the bare-metal entry with a caller's arena).
+  /// TargetDescription::artifactKind ("static-library" for bare metal).
+  /// The header of a CPU artifact with static shapes (every bare-metal one)
+  /// adds autoglm_model_run: the entry with a caller's arena, no runtime.
   std::string artifactKind = "shared-library";
   std::vector<std::pair<std::string, std::string>> manifestSections;
   /// Files copied into the artifact beside the library: (name, source path).

@@ -59,7 +59,8 @@ struct CPUPipelineOptions {
   /// CPUKernelParams::int8Dot.
   std::string int8Dot;
   /// Expand arith.maximumf / minimumf into compares and selects before LLVM
-  /// (32-bit Arm: LLVM 22 cannot select its expansion of llvm.maximum.f64).
+  /// (32-bit Arm: LLVM 22 cannot select its expansion of llvm.maximum.f64),
+  /// and f64 -> f16 casts through f32 rounded to odd (no __aeabi_d2h).
   bool expandFloatMinMax = false;
   /// Bits of `index` in the LLVM dialect (TargetDescription::indexBits).
   unsigned indexBits = 64;

@@ -40,6 +40,21 @@ def CPUEntryPoint : Pass<"autoglm-cpu-entry-point", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CPUExpandF64ToF16 : Pass<"autoglm-cpu-expand-f64-to-f16", "ModuleOp"> {
+  let summary = "Cast f64 to f16 through f32 rounded to odd";
+  let description = [{
+    32-bit Arm has no instruction for an f64 -> f16 cast, and LLVM calls
+    `__aeabi_d2h` for it, which neither Debian's armhf libgcc nor the Arm
+    embedded one provides. Each `arith.truncf` f64 -> f16 becomes an f64 ->
+    f32 cast rounded to odd (the nearest-even result, stepped toward zero
+    when it rounded away, with the lowest bit set when inexact) and then
+    f32 -> f16: with 13 more significand bits than f16, rounding to odd
+    first makes the second rounding the correctly rounded result (NaN stays
+    NaN, overflow becomes infinity, underflow zero or a subnormal).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 def CPUIndexBits : Pass<"autoglm-cpu-index-bits", "ModuleOp"> {
   let summary = "Set the width of `index` for the LLVM lowering";
   let description = [{
