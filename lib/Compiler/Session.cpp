@@ -273,8 +273,10 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
                                     bool stopAtLinalg, std::string &pipeline) {
   PassManager pm(ctx.get());
   LinalgPipelineOptions linalgOptions;
-  // Winograd's transforms are CPU vector kernels.
-  linalgOptions.winograd = o.winograd && target.family == "cpu";
+  // Winograd's transforms are CPU vector kernels. Microcontrollers keep
+  // direct convolution: the transformed weights take 16/9 the flash.
+  linalgOptions.winograd =
+      o.winograd && target.family == "cpu" && target.artifactKind != "static-library";
   // Block-sparse linears are CPU vector kernels too.
   linalgOptions.sparseDensity = target.family == "cpu" ? o.sparseDensity : 0.0;
   linalgOptions.sparseParallel = o.parallel && target.threads;

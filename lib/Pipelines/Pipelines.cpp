@@ -165,6 +165,14 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (options.expandFloatMinMax)
     pm.addPass(createCPUExpandF64ToF16());
+  if (options.softF16) {
+    // f16 arithmetic in f32 (LLVM would promote it with the same helper
+    // calls), then every f16 cast as integer arithmetic.
+    arith::ArithEmulateUnsupportedFloatsOptions emulate;
+    emulate.sourceTypeStrs = {"f16"};
+    pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+    pm.addPass(createCPUSoftF16());
+  }
   if (options.expandFloatMinMax)
     pm.addPass(arith::createArithExpandOpsPass());
   // The LLVM conversions take index's width as an option (0: 64 bits for

@@ -142,6 +142,7 @@ public:
     cpu.int8Dot = target.kernels.int8Dot;
     llvm::Triple triple(target.triple);
     cpu.expandFloatMinMax = triple.isARM() || triple.isThumb();
+    cpu.softF16 = triple.isRISCV() && !llvm::StringRef(target.features).contains("+zfh");
     cpu.indexBits = target.indexBits;
     // Scalar FPUs (Cortex-M4 / M7 / M33): plain loops, which LLVM
     // schedules; the register-tiled kernels need vector registers.

@@ -22,6 +22,7 @@ namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUGENERALIZECONTRACTIONS
 #define GEN_PASS_DEF_CPUINDEXBITS
 #define GEN_PASS_DEF_CPUEXPANDF64TOF16
+#define GEN_PASS_DEF_CPUSOFTF16
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -284,6 +285,113 @@ struct CPUExpandF64ToF16Pass : autoglm::impl::CPUExpandF64ToF16Base<CPUExpandF64
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<F64ToF16ViaOdd>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+/// Integer and float helpers for the soft f16 patterns, on scalars or on
+/// vectors shaped like `like`.
+struct Bits {
+  PatternRewriter &rw;
+  Location loc;
+  Type shapeLike;
+  Type of(Type element) const {
+    if (auto v = dyn_cast<VectorType>(shapeLike))
+      return v.clone(element);
+    return element;
+  }
+  /// A constant (splat on vectors).
+  Value constant(TypedAttr a) const {
+    Type t = of(a.getType());
+    if (auto vt = dyn_cast<VectorType>(t))
+      a = DenseElementsAttr::get(vt, Attribute(a));
+    return arith::ConstantOp::create(rw, loc, t, a);
+  }
+  Value i32(int64_t v) const { return constant(rw.getI32IntegerAttr(v)); }
+  Value f32(float v) const { return constant(rw.getF32FloatAttr(v)); }
+  Value andI(Value a, int64_t m) const { return arith::AndIOp::create(rw, loc, a, i32(m)); }
+  Value shr(Value a, int64_t s) const { return arith::ShRUIOp::create(rw, loc, a, i32(s)); }
+  Value shl(Value a, int64_t s) const { return arith::ShLIOp::create(rw, loc, a, i32(s)); }
+  Value orI(Value a, Value b) const { return arith::OrIOp::create(rw, loc, a, b); }
+  Value add(Value a, Value b) const { return arith::AddIOp::create(rw, loc, a, b); }
+  Value cmp(arith::CmpIPredicate p, Value a, int64_t b) const {
+    return arith::CmpIOp::create(rw, loc, p, a, i32(b));
+  }
+  Value sel(Value cond, Value a, Value b) const {
+    return arith::SelectOp::create(rw, loc, cond, a, b);
+  }
+};
+
+/// f16 -> f32 (exact), and on to f64.
+struct SoftExtF16 : OpRewritePattern<arith::ExtFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::ExtFOp op, PatternRewriter &rw) const override {
+    if (!getElementTypeOrSelf(op.getIn().getType()).isF16())
+      return failure();
+    Bits b{rw, op.getLoc(), op.getType()};
+    Type i16 = b.of(rw.getI16Type()), i32 = b.of(rw.getI32Type()), f32 = b.of(rw.getF32Type());
+    Value h = arith::ExtUIOp::create(rw, b.loc, i32,
+                                     arith::BitcastOp::create(rw, b.loc, i16, op.getIn()));
+    Value sign = b.shl(b.andI(h, 0x8000), 16);
+    Value exp = b.andI(b.shr(h, 10), 0x1f);
+    Value man = b.andI(h, 0x3ff);
+    // Normal: rebias the exponent (127 - 15 = 112); infinity / NaN: all ones.
+    Value normal = b.orI(b.shl(b.add(exp, b.i32(112)), 23), b.shl(man, 13));
+    Value special = b.orI(b.i32(0x7f800000), b.shl(man, 13));
+    // Zero / subnormal: man * 2^-24, exact in f32.
+    Value small = arith::MulFOp::create(rw, b.loc, arith::UIToFPOp::create(rw, b.loc, f32, man),
+                                        b.f32(0x1p-24f));
+    Value smallBits = arith::BitcastOp::create(rw, b.loc, i32, small);
+    Value bits = b.sel(b.cmp(arith::CmpIPredicate::eq, exp, 0), smallBits,
+                       b.sel(b.cmp(arith::CmpIPredicate::eq, exp, 31), special, normal));
+    Value f = arith::BitcastOp::create(rw, b.loc, f32, b.orI(bits, sign));
+    if (getElementTypeOrSelf(op.getType()).isF32())
+      rw.replaceOp(op, f);
+    else
+      rw.replaceOpWithNewOp<arith::ExtFOp>(op, op.getType(), f);
+    return success();
+  }
+};
+
+/// f32 -> f16, rounded to nearest even.
+struct SoftTruncF16 : OpRewritePattern<arith::TruncFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op, PatternRewriter &rw) const override {
+    if (!getElementTypeOrSelf(op.getType()).isF16() ||
+        !getElementTypeOrSelf(op.getIn().getType()).isF32())
+      return failure();
+    Bits b{rw, op.getLoc(), op.getType()};
+    Type i16 = b.of(rw.getI16Type()), i32 = b.of(rw.getI32Type()), f32 = b.of(rw.getF32Type());
+    Value u = arith::BitcastOp::create(rw, b.loc, i32, op.getIn());
+    Value sign = b.andI(b.shr(u, 16), 0x8000);
+    Value a = b.andI(u, 0x7fffffff);
+    using P = arith::CmpIPredicate;
+    // NaN: quiet, keeping the payload's top bits; infinity and >= 65520:
+    // infinity.
+    Value nan = b.orI(b.i32(0x7e00), b.andI(b.shr(a, 13), 0x3ff));
+    Value big = b.sel(b.cmp(P::ugt, a, 0x7f800000), nan, b.i32(0x7c00));
+    // Normal: rebias, then round to nearest even on the 13 dropped bits.
+    Value r = arith::SubIOp::create(rw, b.loc, a, b.i32(0x38000000));
+    Value normal = b.shr(b.add(b.add(r, b.i32(0xfff)), b.andI(b.shr(r, 13), 1)), 13);
+    // Subnormal or zero: adding 0.5 lines the f16 subnormal's bits up with
+    // f32's mantissa, rounded by the FPU (to nearest even).
+    Value half = arith::BitcastOp::create(rw, b.loc, f32, b.i32(0x3f000000));
+    Value sum = arith::AddFOp::create(rw, b.loc, arith::BitcastOp::create(rw, b.loc, f32, a), half);
+    Value small = arith::SubIOp::create(rw, b.loc, arith::BitcastOp::create(rw, b.loc, i32, sum),
+                                        b.i32(0x3f000000));
+    Value bits = b.sel(b.cmp(P::uge, a, 0x477ff000), big,
+                       b.sel(b.cmp(P::uge, a, 0x38800000), normal, small));
+    Value h = arith::TruncIOp::create(rw, b.loc, i16, b.orI(bits, sign));
+    rw.replaceOpWithNewOp<arith::BitcastOp>(op, op.getType(), h);
+    return success();
+  }
+};
+
+struct CPUSoftF16Pass : autoglm::impl::CPUSoftF16Base<CPUSoftF16Pass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<F64ToF16ViaOdd, SoftExtF16, SoftTruncF16>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -62,6 +62,9 @@ struct CPUPipelineOptions {
   /// (32-bit Arm: LLVM 22 cannot select its expansion of llvm.maximum.f64),
   /// and f64 -> f16 casts through f32 rounded to odd (no __aeabi_d2h).
   bool expandFloatMinMax = false;
+  /// f16 casts as integer arithmetic (autoglm-cpu-soft-f16): riscv64
+  /// without Zfhmin, whose libgcc lacks the helpers LLVM calls.
+  bool softF16 = false;
   /// Bits of `index` in the LLVM dialect (TargetDescription::indexBits).
   unsigned indexBits = 64;
 };

@@ -55,6 +55,24 @@ def CPUExpandF64ToF16 : Pass<"autoglm-cpu-expand-f64-to-f16", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
+def CPUSoftF16 : Pass<"autoglm-cpu-soft-f16", "ModuleOp"> {
+  let summary = "f16 <-> f32/f64 casts as integer arithmetic";
+  let description = [{
+    For CPUs without half-precision conversion instructions whose C library
+    lacks the compiler's helpers (riscv64 without Zfhmin: LLVM calls
+    `__extendhfsf2` / `__truncsfhf2`, which Debian 12's riscv64 libgcc does
+    not have). `arith.extf` from f16 becomes the exact bit construction
+    (normal, subnormal through an exact integer-to-float conversion, zero,
+    infinity, NaN); `arith.truncf` f32 -> f16 rounds to nearest even on
+    the bits (normal range), through the FPU's own rounding for results
+    that are subnormal (adding 0.5 aligns them), and saturates to infinity
+    from 65520 on; NaN stays a quiet NaN. f64 <-> f16 goes through f32
+    (autoglm-cpu-expand-f64-to-f16 runs first: rounding to odd keeps the
+    double rounding exact).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 def CPUIndexBits : Pass<"autoglm-cpu-index-bits", "ModuleOp"> {
   let summary = "Set the width of `index` for the LLVM lowering";
   let description = [{
