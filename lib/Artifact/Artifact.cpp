@@ -280,6 +280,7 @@ std::string mlir::autoglm::renderManifest(
   j["memory"] = {{"weights_bytes", info.weightBytes},
                  {"io_bytes", ioBytes},
                  {"arena_bytes", info.arenaBytes},
+                 {"peak_live_bytes", info.peakLiveBytes},
                  {"naive_temp_bytes", info.naiveTempBytes}};
   for (const auto &[key, text] : info.manifestSections)
     j[key] = nlohmann::ordered_json::parse(text);

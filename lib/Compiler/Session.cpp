@@ -515,6 +515,8 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
     info.arenaBytes = a.getInt();
   if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.naive_temp_bytes"))
     info.naiveTempBytes = a.getInt();
+  if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.peak_live_bytes"))
+    info.peakLiveBytes = a.getInt();
   info.target = target.name;
   info.triple = target.triple;
   info.cpu = target.cpu;

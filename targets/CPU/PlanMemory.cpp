@@ -11,7 +11,8 @@
 // one arena (greedy, largest first, lowest offset that fits), and each alloc
 // becomes a memref.view of a new trailing function argument, the arena,
 // which the runtime allocates once per context. The module records the
-// arena size and the naive sum.
+// arena size, the liveness peak (the most bytes live at one op, which no
+// placement can beat) and the naive sum.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
@@ -175,9 +176,27 @@ struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
       placed.push_back(t);
     }
 
+    // The liveness peak: the most bytes live at one op, a lower bound of any
+    // placement's arena (the placement reaches it unless fragmentation
+    // leaves gaps).
+    SmallVector<std::pair<unsigned, int64_t>> events;
+    for (const Temp &t : temps) {
+      events.push_back({t.first, t.bytes});
+      events.push_back({t.last + 1, -t.bytes});
+    }
+    llvm::sort(events, [](auto &x, auto &y) {
+      return x.first != y.first ? x.first < y.first : x.second < y.second;
+    });
+    int64_t live = 0, peak = 0;
+    for (auto [at, delta] : events) {
+      live += delta;
+      peak = std::max(peak, live);
+    }
+
     MLIRContext *ctx = &getContext();
     Builder b(ctx);
     module->setAttr("autoglm.arena_bytes", b.getI64IntegerAttr(total));
+    module->setAttr("autoglm.peak_live_bytes", b.getI64IntegerAttr(peak));
     module->setAttr("autoglm.naive_temp_bytes", b.getI64IntegerAttr(naive));
     if (temps.empty())
       return;

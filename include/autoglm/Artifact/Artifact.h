@@ -66,6 +66,8 @@ struct ArtifactInfo {
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.
   int64_t arenaBytes = 0, naiveTempBytes = 0;
+  /// The most temporary bytes live at one op: the least any arena can be.
+  int64_t peakLiveBytes = 0;
   /// Shape specialization asked for (--dim, --input-shape).
   std::map<std::string, int64_t> dims;
   std::map<std::string, std::vector<int64_t>> inputShapes;

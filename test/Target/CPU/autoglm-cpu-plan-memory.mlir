@@ -2,8 +2,9 @@
 
 // %b (largest) goes first, at 0; %a is still read after %b is born, so it
 // goes after it, at 512; %c is born after %a's last use and reuses 512.
-// Arena 512 + 256 = 768 bytes; the naive sum is 1024.
-// CHECK-LABEL: module attributes {autoglm.arena_bytes = 768 : i64, autoglm.naive_temp_bytes = 1024 : i64}
+// Arena 512 + 256 = 768 bytes, the liveness peak (%a and %b); the naive
+// sum is 1024.
+// CHECK-LABEL: module attributes {autoglm.arena_bytes = 768 : i64, autoglm.naive_temp_bytes = 1024 : i64, autoglm.peak_live_bytes = 768 : i64}
 // CHECK: func.func @main(%[[X:.*]]: memref<64xf32>, %[[Y:.*]]: memref<64xf32>, %[[ARENA:.*]]: memref<768xi8>)
 // CHECK-NOT: memref.alloc
 // CHECK: memref.view %[[ARENA]][%c512][] : memref<768xi8> to memref<64xf32>
@@ -25,7 +26,7 @@ func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
 
 // A use inside a loop keeps the temporary alive until the loop ends: %a and
 // %b overlap (%a is read in the loop after %b is born).
-// CHECK-LABEL: module attributes {autoglm.arena_bytes = 512 : i64, autoglm.naive_temp_bytes = 512 : i64}
+// CHECK-LABEL: module attributes {autoglm.arena_bytes = 512 : i64, autoglm.naive_temp_bytes = 512 : i64, autoglm.peak_live_bytes = 512 : i64}
 // CHECK: memref.view %{{.*}}[%c0{{.*}}][]
 // CHECK: memref.view %{{.*}}[%c256][]
 func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
@@ -46,7 +47,7 @@ func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
 // -----
 
 // Left alone: a returned buffer escapes, a dynamic one has no static size.
-// CHECK-LABEL: module attributes {autoglm.arena_bytes = 0 : i64, autoglm.naive_temp_bytes = 0 : i64}
+// CHECK-LABEL: module attributes {autoglm.arena_bytes = 0 : i64, autoglm.naive_temp_bytes = 0 : i64, autoglm.peak_live_bytes = 0 : i64}
 // CHECK: func.func @main(%{{.*}}: index) -> memref<64xf32>
 // CHECK: memref.alloc() : memref<64xf32>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
@@ -64,7 +65,7 @@ func.func @main(%n: index) -> memref<64xf32> {
 // they share offset 0; %a, from outside and read in the loop, stays live
 // until the loop ends, so neither may overlap it (512). Arena 512 + 256;
 // the naive sum is 256 + 512 + 512.
-// CHECK-LABEL: module attributes {autoglm.arena_bytes = 768 : i64, autoglm.naive_temp_bytes = 1280 : i64}
+// CHECK-LABEL: module attributes {autoglm.arena_bytes = 768 : i64, autoglm.naive_temp_bytes = 1280 : i64, autoglm.peak_live_bytes = 768 : i64}
 // CHECK: func.func @main(%{{.*}}: memref<64xf32>, %{{.*}}: memref<64xf32>, %[[ARENA:.*]]: memref<768xi8>)
 // CHECK-NOT: memref.alloc
 // CHECK: memref.view %[[ARENA]][%c512][] : memref<768xi8> to memref<64xf32>
