@@ -99,9 +99,12 @@ public:
   Value i64Vector(ArrayRef<int64_t> values);
   Value constant(ElementsAttr value);
 
-  /// Imports the nodes of a subgraph (an If branch) here, sharing the
-  /// enclosing graph's values.
+  /// Imports the nodes of a subgraph (an If branch, a loop body) here,
+  /// sharing the enclosing graph's values.
   LogicalResult importSubgraph(const onnx::GraphProto &g);
+  /// Gives a name a value (a subgraph's formal input, before its nodes are
+  /// imported).
+  void bind(llvm::StringRef name, Value v);
 
   /// Normalizes a possibly negative axis against `rank`.
   FailureOr<int64_t> normAxis(int64_t axis, int64_t rank) const;
@@ -129,6 +132,12 @@ void registerQuantRules(RuleTable &table);
 void registerCompositeRules(RuleTable &table);
 void registerSequenceRules(RuleTable &table);
 void registerStringRules(RuleTable &table);
+void registerRecurrentRules(RuleTable &table);
+void registerControlFlowRules(RuleTable &table);
+void registerTrainingRules(RuleTable &table);
+void registerSamplingRules(RuleTable &table);
+void registerSpectralRules(RuleTable &table);
+void registerMatrixRules(RuleTable &table);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.
@@ -152,6 +161,80 @@ FailureOr<ScatterReduction> scatterReduction(NodeImporter &n);
 /// `bias`; the result type is inferred when `resultType` is null.
 FailureOr<Value> makeConv(NodeImporter &n, Value input, Value weight, Value bias,
                           Type resultType = {});
+
+/// Builds ops through the node, remembering the first failure: every
+/// helper returns a null value once anything failed, so a chain of them
+/// needs one check at its end.
+class Emitter {
+public:
+  explicit Emitter(NodeImporter &n) : n(n) {}
+  bool failed() const { return bad; }
+
+  Value take(FailureOr<Value> v) {
+    if (::mlir::failed(v)) {
+      bad = true;
+      return {};
+    }
+    return *v;
+  }
+  bool ready(std::initializer_list<Value> vs) {
+    for (Value v : vs)
+      if (!v)
+        bad = true;
+    return !bad;
+  }
+
+  Value binary(BinaryKind k, Value a, Value b) {
+    return ready({a, b}) ? take(makeBinary(n, k, a, b)) : Value();
+  }
+  Value add(Value a, Value b) { return binary(BinaryKind::Add, a, b); }
+  Value mul(Value a, Value b) { return binary(BinaryKind::Mul, a, b); }
+  Value unary(UnaryKind k, Value x, std::optional<double> alpha = std::nullopt,
+              std::optional<double> beta = std::nullopt) {
+    return ready({x}) ? take(makeUnary(n, k, x, Type(), alpha, beta)) : Value();
+  }
+  Value scalar(Value like, double v) {
+    return n.splat(cast<RankedTensorType>(like.getType()).getElementType(), v);
+  }
+  /// `size` entries of `axis` from `start`.
+  Value slice(Value v, int64_t axis, int64_t start, int64_t size) {
+    if (!ready({v}))
+      return {};
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> starts(t.getRank(), 0), sizes(t.getShape()), steps(t.getRank(), 1);
+    starts[axis] = start;
+    sizes[axis] = size;
+    return take(n.make<SliceOp>(Type(), v, starts, sizes, steps));
+  }
+  Value reshape(Value v, ArrayRef<int64_t> shape) {
+    if (!ready({v}))
+      return {};
+    auto t = RankedTensorType::get(shape, cast<RankedTensorType>(v.getType()).getElementType());
+    return take(n.make<ReshapeOp>(t, v, Value()));
+  }
+  Value transpose(Value v, ArrayRef<int64_t> perm) {
+    return ready({v}) ? take(n.make<TransposeOp>(Type(), v, perm)) : Value();
+  }
+  Value concat(ArrayRef<Value> vs, int64_t axis) {
+    for (Value v : vs)
+      if (!ready({v}))
+        return {};
+    if (vs.size() == 1)
+      return vs[0];
+    return take(n.make<ConcatOp>(Type(), vs, axis));
+  }
+  /// x · wᵀ (+ bias).
+  Value linear(Value x, Value w, Value bias) {
+    return ready({x, w}) ? take(n.make<LinearOp>(Type(), x, w, bias)) : Value();
+  }
+  Value select(Value c, Value a, Value b) {
+    return ready({c, a, b}) ? take(n.make<SelectOp>(Type(), c, a, b)) : Value();
+  }
+
+private:
+  NodeImporter &n;
+  bool bad = false;
+};
 
 /// Sets output 0 of the node to `v`, passing a failure through.
 inline LogicalResult done(NodeImporter &n, FailureOr<Value> v) {

@@ -87,6 +87,12 @@ static const RuleTable &rules() {
     registerCompositeRules(t);
     registerSequenceRules(t);
     registerStringRules(t);
+    registerRecurrentRules(t);
+    registerControlFlowRules(t);
+    registerTrainingRules(t);
+    registerSamplingRules(t);
+    registerSpectralRules(t);
+    registerMatrixRules(t);
     return t;
   }();
   return table;
@@ -940,6 +946,8 @@ RankedTensorType NodeImporter::outputType(unsigned i) const {
   return graph.inferred.lookup(nodeProto.output(i));
 }
 
+void NodeImporter::bind(llvm::StringRef name, Value v) { graph.values[name] = v; }
+
 void NodeImporter::setOutput(unsigned i, Value v) {
   if (hasOutput(i))
     graph.values[nodeProto.output(i)] = v;
@@ -1331,7 +1339,13 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
       return {};
     }
   }
-  if (opset >= 1 && opset < options.minOpset) {
+  // onnx's Scan 8 -> 9 adapter drops the batch dim from the graph's inputs
+  // and outputs; the Scan rule reads opset 8 itself.
+  bool scan8 =
+      opset < 9 && llvm::any_of(
+                       model.graph().node(),
+                       [](const onnx::NodeProto &node) { return node.op_type() == "Scan"; });
+  if (opset >= 1 && opset < options.minOpset && !scan8) {
     try {
       model = onnx::version_conversion::ConvertVersion(model, options.minOpset);
     } catch (const std::exception &) {

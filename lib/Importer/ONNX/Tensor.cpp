@@ -822,35 +822,9 @@ LogicalResult importDepthSpace(NodeImporter &n, bool toSpace) {
   return done(n, reshapeTo(n, *t, s2, n.outputType(0)));
 }
 
-/// If with a constant condition: the taken branch is imported inline and
-/// the other never enters the IR.
-LogicalResult importIf(NodeImporter &n) {
-  auto cond = n.constInts(0);
-  if (failed(cond) || cond->size() != 1)
-    return n.error("only an If whose condition is a constant is supported "
-                   "(the runtime condition would need control flow)");
-  const auto *branch = n.attr((*cond)[0] ? "then_branch" : "else_branch");
-  if (!branch || !branch->has_g())
-    return n.error("missing branch graph");
-  const onnx::GraphProto &g = branch->g();
-  if (g.output_size() != (int)n.numOutputs())
-    return n.error("the branch has " + Twine(g.output_size()) + " outputs, the If " +
-                   Twine(n.numOutputs()));
-  if (failed(n.importSubgraph(g)))
-    return failure();
-  for (int i = 0; i < g.output_size(); ++i) {
-    Value v = n.lookupValue(g.output(i).name());
-    if (!v)
-      return n.error("branch output '" + g.output(i).name() + "' is not produced");
-    n.setOutput(i, v);
-  }
-  return success();
-}
-
 } // namespace
 
 void onnx_import::registerTensorRules(RuleTable &t) {
-  t["If"] = importIf;
   t["Reshape"] = importReshape;
   t["Flatten"] = importFlatten;
   t["Squeeze"] = importSqueeze;
