@@ -351,9 +351,122 @@ LogicalResult importInstanceNorm(NodeImporter &n) {
   return success();
 }
 
+/// MaxPool with its Indices output, for static shapes: the window's taps
+/// as strided slices of the input padded with -inf, the first largest tap
+/// kept with its flat index into X (row major, or column major over the two
+/// spatial dims with storage_order 1, as ONNX defines).
+LogicalResult maxPoolWithIndices(NodeImporter &n, const Window &win, ArrayRef<int64_t> extra) {
+  auto x = n.inputType(0);
+  if (!x.hasStaticShape())
+    return n.error("the Indices output needs static shapes");
+  if (!isa<FloatType>(x.getElementType()))
+    return n.error("the Indices output needs a float input");
+  int64_t rank = x.getRank(), nd = rank - 2, N = x.getDimSize(0), C = x.getDimSize(1);
+  bool colMajor = n.attrInt("storage_order", 0) != 0;
+  if (colMajor && nd != 2)
+    return n.error("storage_order 1 is defined for two spatial dims");
+  SmallVector<int64_t> in(x.getShape().drop_front(2)), out, padded(2 * rank, 0);
+  int64_t taps = 1, spatial = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    int64_t eff = (win.kernel[i] - 1) * win.dilations[i] + 1;
+    int64_t endPad = win.pads[nd + i] + (extra.empty() ? 0 : extra[nd + i]);
+    int64_t o = (in[i] + win.pads[i] + endPad - eff) / win.strides[i] + 1;
+    if (o < 1)
+      return n.error("the window is larger than the padded input");
+    out.push_back(o);
+    padded[2 + i] = win.pads[i];
+    padded[rank + 2 + i] =
+        std::max<int64_t>(0, (o - 1) * win.strides[i] + eff - in[i] - win.pads[i]);
+    taps *= win.kernel[i];
+    spatial *= in[i];
+  }
+  if (taps > 1024)
+    return n.error("the Indices output supports windows of at most 1024 taps");
+  Emitter e(n);
+  Type i64 = n.builder().getI64Type();
+  Value xp = e.take(n.make<PadOp>(Type(), n.input(0), n.builder().getDenseI64ArrayAttr(padded),
+                                  PadModeAttr::get(n.context(), PadMode::Constant),
+                                  n.builder().getF64FloatAttr(-INFINITY)));
+  SmallVector<int64_t> oshape{1, 1};
+  oshape.append(out);
+  int64_t outCount = 1;
+  for (int64_t o : out)
+    outCount *= o;
+  Value best, bestIdx;
+  SmallVector<int64_t> k(nd, 0);
+  for (int64_t t = 0; t < taps; ++t) {
+    // This tap's slice and, per output position, its flat spatial index.
+    SmallVector<int64_t> starts(rank, 0), sizes{N, C}, steps(rank, 1);
+    sizes.append(out);
+    for (int64_t i = 0; i < nd; ++i) {
+      starts[2 + i] = k[i] * win.dilations[i];
+      steps[2 + i] = win.strides[i];
+    }
+    Value v = e.ready({xp}) ? e.take(n.make<SliceOp>(Type(), xp, starts, sizes, steps)) : Value();
+    SmallVector<int64_t> idx;
+    for (int64_t flat = 0; flat < outCount; ++flat) {
+      int64_t rest = flat, pos = 0;
+      SmallVector<int64_t> h(nd);
+      for (int64_t i = nd - 1; i >= 0; --i) {
+        int64_t o = rest % out[i];
+        rest /= out[i];
+        h[i] = o * win.strides[i] - win.pads[i] + k[i] * win.dilations[i];
+      }
+      bool inside = true;
+      for (int64_t i = 0; i < nd; ++i)
+        inside &= h[i] >= 0 && h[i] < in[i];
+      if (inside) {
+        if (colMajor)
+          pos = h[1] * in[0] + h[0];
+        else
+          for (int64_t i = 0; i < nd; ++i)
+            pos = pos * in[i] + h[i];
+      }
+      idx.push_back(pos);
+    }
+    Value tapIdx =
+        n.constant(DenseElementsAttr::get(RankedTensorType::get(oshape, i64), ArrayRef(idx)));
+    if (!best) {
+      best = v;
+      bestIdx =
+          e.ready({v})
+              ? e.take(n.make<ExpandOp>(
+                    RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(), i64),
+                    tapIdx))
+              : Value();
+    } else {
+      Value better = e.ready({v, best})
+                         ? e.take(n.make<CompareOp>(
+                               Type(), CompareKindAttr::get(n.context(), CompareKind::GT), v, best))
+                         : Value();
+      best = e.select(better, v, best);
+      bestIdx = e.select(better, tapIdx, bestIdx);
+    }
+    for (int64_t i = nd - 1; i >= 0; --i) {
+      if (++k[i] < win.kernel[i])
+        break;
+      k[i] = 0;
+    }
+  }
+  // The batch and channel offsets: (n * C + c) * spatial.
+  SmallVector<int64_t> base;
+  for (int64_t b = 0; b < N * C; ++b)
+    base.push_back(b * spatial);
+  SmallVector<int64_t> bshape{N, C};
+  bshape.append(nd, 1);
+  Value offsets =
+      n.constant(DenseElementsAttr::get(RankedTensorType::get(bshape, i64), ArrayRef(base)));
+  Value indices = e.add(bestIdx, offsets);
+  if (e.failed())
+    return failure();
+  n.setOutput(0, best);
+  n.setOutput(1, indices);
+  return success();
+}
+
 LogicalResult importPool(NodeImporter &n, PoolKind kind) {
-  if (n.hasOutput(1))
-    return n.error("the Indices output is not supported");
+  if (n.hasOutput(1) && kind != PoolKind::Max)
+    return n.error("only MaxPool has an Indices output");
   auto x = n.inputType(0);
   if (x.getRank() < 3)
     return n.error("expects rank >= 3 (N, C, spatial...)");
@@ -384,6 +497,8 @@ LogicalResult importPool(NodeImporter &n, PoolKind kind) {
       extra[nd + i] = std::max<int64_t>(0, need);
     }
   }
+  if (n.hasOutput(1))
+    return maxPoolWithIndices(n, *win, extra);
   auto r = n.make<PoolOp>(
       n.outputType(0), PoolKindAttr::get(n.context(), kind), n.input(0),
       n.builder().getDenseI64ArrayAttr(win->kernel),
@@ -396,6 +511,75 @@ LogicalResult importPool(NodeImporter &n, PoolKind kind) {
   if (failed(r))
     return failure();
   n.setOutput(0, *r);
+  return success();
+}
+
+/// MaxUnpool: X's values written at their flat indices into zeros of the
+/// output shape (the output_shape input when constant, else the declared
+/// output, else ONNX's default (in - 1) * stride + kernel - pads).
+LogicalResult importMaxUnpool(NodeImporter &n) {
+  auto x = n.inputType(0), it = n.inputType(1);
+  if (!x.hasStaticShape() || x.getRank() < 3 || it.getShape() != x.getShape())
+    return n.error("expects X and I of one static shape [N, C, spatial...]");
+  int64_t nd = x.getRank() - 2;
+  auto win = readWindow(n, nd, {});
+  if (failed(win))
+    return failure();
+  // ONNX's default output: (in - 1) * stride + kernel - pads. The indices
+  // address that shape; an output_shape (larger, for odd inputs) pads it.
+  SmallVector<int64_t> shape, dflt(x.getShape().begin(), x.getShape().begin() + 2);
+  for (int64_t i = 0; i < nd; ++i)
+    dflt.push_back((x.getDimSize(2 + i) - 1) * win->strides[i] + win->kernel[i] - win->pads[i] -
+                   win->pads[nd + i]);
+  if (n.hasInput(2)) {
+    if (auto c = n.constInts(2); succeeded(c))
+      shape = *c;
+    else if (RankedTensorType o = n.outputType(0); o && o.hasStaticShape())
+      shape.assign(o.getShape().begin(), o.getShape().end());
+    else
+      return n.error("output_shape must be a constant or the output's declared shape");
+  } else {
+    shape = dflt;
+  }
+  if ((int64_t)shape.size() != x.getRank() || shape[0] != x.getDimSize(0) ||
+      shape[1] != x.getDimSize(1))
+    return n.error("the output shape must keep X's batch and channel extents");
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  Emitter e(n);
+  Type elem = x.getElementType();
+  Value idx = n.input(1);
+  if (!it.getElementType().isInteger(64))
+    idx =
+        e.take(n.make<CastOp>(RankedTensorType::get(it.getShape(), n.builder().getI64Type()), idx));
+  if (shape != dflt) {
+    // Each index as coordinates of the default shape, placed in the output.
+    Type i64 = n.builder().getI64Type();
+    Value rest = idx, pos;
+    int64_t scale = 1;
+    for (int64_t d = x.getRank() - 1; d >= 0; --d) {
+      Value coord = e.binary(BinaryKind::Mod, rest, n.splat(i64, (double)dflt[d]));
+      rest = e.binary(BinaryKind::Div, rest, n.splat(i64, (double)dflt[d]));
+      Value term = e.mul(coord, n.splat(i64, (double)scale));
+      pos = pos ? e.add(pos, term) : term;
+      scale *= shape[d];
+    }
+    idx = pos;
+  }
+  Value flatIdx = e.reshape(idx, {x.getNumElements()});
+  Value updates = e.reshape(n.input(0), {x.getNumElements()});
+  Value zeros = n.splat(elem, 0.0, {total});
+  Value scattered = e.ready({flatIdx, updates})
+                        ? e.take(n.make<ScatterElementsOp>(
+                              RankedTensorType::get({total}, elem), zeros, flatIdx, updates,
+                              n.builder().getI64IntegerAttr(0),
+                              ScatterReductionAttr::get(n.context(), ScatterReduction::None)))
+                        : Value();
+  Value out = e.reshape(scattered, shape);
+  if (e.failed())
+    return failure();
+  n.setOutput(0, out);
   return success();
 }
 
@@ -505,6 +689,7 @@ void onnx_import::registerNNRules(RuleTable &t) {
   t["LayerNormalization"] = importLayerNorm;
   t["InstanceNormalization"] = importInstanceNorm;
   t["MaxPool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Max); };
+  t["MaxUnpool"] = importMaxUnpool;
   t["AveragePool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Avg); };
   t["LpPool"] = [](NodeImporter &n) { return importPool(n, PoolKind::Lp); };
   t["GlobalAveragePool"] = [](NodeImporter &n) {

@@ -1,7 +1,7 @@
 //===- Sampling.cpp - ONNX GridSample to autoglm ---------------------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// GridSample as gathers: for each tap of the interpolation (1 nearest, 4
+// GridSample and RoiAlign as gathers. GridSample: for each tap of the interpolation (1 nearest, 4
 // bilinear, 16 bicubic) the source pixel's flat index and its weight are
 // computed elementwise from the grid, the pixels are gathered from X viewed
 // as [N, C, H * W] (GatherElements along the flat axis) and the weighted
@@ -172,6 +172,131 @@ LogicalResult importGridSample(NodeImporter &n) {
   return success();
 }
 
+/// RoiAlign as ONNX Runtime computes it (ONNX's reference outputs): per
+/// output bin, sampling_ratio^2 points, each read bilinearly (a point more
+/// than one pixel outside reads 0; others are clamped into the image);
+/// avg divides the sum by the point count, max takes the largest weighted
+/// corner. The sampling ratio must be given (ratio 0 derives it from each
+/// roi's size, a data-dependent loop bound).
+LogicalResult importRoiAlign(NodeImporter &n) {
+  auto xt = n.inputType(0), rt = n.inputType(1), bt = n.inputType(2);
+  if (!xt.hasStaticShape() || xt.getRank() != 4 || !rt.hasStaticShape() || rt.getRank() != 2 ||
+      rt.getDimSize(1) != 4 || !bt.hasStaticShape() || bt.getRank() != 1 ||
+      bt.getDimSize(0) != rt.getDimSize(0))
+    return n.error("expects X [N, C, H, W], rois [R, 4] and batch_indices [R] of static shapes");
+  if (!isa<FloatType>(xt.getElementType()) || rt.getElementType() != xt.getElementType())
+    return n.error("X and rois must be float tensors of one element type");
+  int64_t ratio = n.attrInt("sampling_ratio", 0);
+  if (ratio <= 0)
+    return n.error("sampling_ratio 0 (adaptive: from each roi's size at run time) is not "
+                   "supported; give a positive sampling_ratio");
+  std::string mode = n.attrString("mode", "avg"),
+              ctm = n.attrString("coordinate_transformation_mode", "half_pixel");
+  if (mode != "avg" && mode != "max")
+    return n.error("mode '" + mode + "' is not avg or max");
+  if (ctm != "half_pixel" && ctm != "output_half_pixel")
+    return n.error("coordinate_transformation_mode '" + ctm +
+                   "' is not half_pixel or output_half_pixel");
+  bool halfPixel = ctm == "half_pixel";
+  int64_t oh = n.attrInt("output_height", 1), ow = n.attrInt("output_width", 1);
+  if (oh < 1 || ow < 1 || oh * ow * ratio * ratio > (int64_t)1 << 20)
+    return n.error("output_height / output_width must be positive (and the samples at most "
+                   "2^20 per roi)");
+  double scale = n.attrFloat("spatial_scale", 1.0);
+  int64_t C = xt.getDimSize(1), H = xt.getDimSize(2), W = xt.getDimSize(3), R = rt.getDimSize(0),
+          P = oh * ow * ratio * ratio;
+  Emitter e(n);
+  Type elem = xt.getElementType(), i64 = n.builder().getI64Type();
+  Sampler s{n, e, Padding::Zeros, false};
+  // Roi corners [R, 1, 1] in pixels.
+  auto corner = [&](int64_t k) {
+    Value v = e.mul(e.reshape(e.slice(n.input(1), 1, k, 1), {R, 1, 1}), n.splat(elem, scale));
+    return halfPixel ? s.sub(v, s.c(v, 0.5)) : v;
+  };
+  Value x0 = corner(0), y0 = corner(1), x1 = corner(2), y1 = corner(3);
+  Value rw = s.sub(x1, x0), rh = s.sub(y1, y0);
+  if (!halfPixel) {
+    rw = e.binary(BinaryKind::Max, rw, s.c(rw, 1.0));
+    rh = e.binary(BinaryKind::Max, rh, s.c(rh, 1.0));
+  }
+  // Sample p = ((ph * ow + pw) * ratio + iy) * ratio + ix sits at
+  // start + (ph + (iy + 0.5) / ratio) * bin along y, likewise along x.
+  SmallVector<APFloat> fy, fx;
+  for (int64_t ph = 0; ph < oh; ++ph)
+    for (int64_t pw = 0; pw < ow; ++pw)
+      for (int64_t iy = 0; iy < ratio; ++iy)
+        for (int64_t ix = 0; ix < ratio; ++ix) {
+          fy.push_back(APFloat((double)ph + (iy + 0.5) / ratio));
+          fx.push_back(APFloat((double)pw + (ix + 0.5) / ratio));
+        }
+  auto frac = [&](SmallVector<APFloat> &v) {
+    for (APFloat &f : v) {
+      bool lost;
+      f.convert(cast<FloatType>(elem).getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    }
+    return n.constant(DenseElementsAttr::get(RankedTensorType::get({1, 1, P}, elem), v));
+  };
+  Value y = e.add(y0, e.mul(frac(fy), e.binary(BinaryKind::Div, rh, s.c(rh, (double)oh))));
+  Value x = e.add(x0, e.mul(frac(fx), e.binary(BinaryKind::Div, rw, s.c(rw, (double)ow))));
+  // Points more than a pixel outside read 0; the rest are clamped.
+  Value inside = e.binary(BinaryKind::And,
+                          e.binary(BinaryKind::And, s.cmp(CompareKind::GE, y, s.c(y, -1.0)),
+                                   s.cmp(CompareKind::LE, y, s.c(y, (double)H))),
+                          e.binary(BinaryKind::And, s.cmp(CompareKind::GE, x, s.c(x, -1.0)),
+                                   s.cmp(CompareKind::LE, x, s.c(x, (double)W))));
+  auto axisTaps = [&](Value v, int64_t size, Value &lo, Value &hi, Value &fracLo) {
+    v = s.clampTo(v, 0, size - 1);
+    lo = e.unary(UnaryKind::Floor, v);
+    hi = e.binary(BinaryKind::Min, e.add(lo, s.c(lo, 1.0)), s.c(lo, (double)(size - 1)));
+    fracLo = s.sub(v, lo); // the weight of hi
+  };
+  Value yl, yh, ly, xl, xh, lx;
+  axisTaps(y, H, yl, yh, ly);
+  axisTaps(x, W, xl, xh, lx);
+  Value hy = s.sub(s.c(ly, 1.0), ly), hx = s.sub(s.c(lx, 1.0), lx);
+  // X rows of each roi's batch entry, flat: [R, C, H * W].
+  Value bidx = n.input(2);
+  if (!bt.getElementType().isInteger(64))
+    bidx = e.take(n.make<CastOp>(RankedTensorType::get({R}, i64), bidx));
+  Value xr = e.ready({bidx})
+                 ? e.take(n.make<GatherOp>(RankedTensorType::get({R, C, H, W}, elem), n.input(0),
+                                           bidx, n.builder().getI64IntegerAttr(0)))
+                 : Value();
+  Value flat = e.reshape(xr, {R, C, H * W});
+  auto idxType = RankedTensorType::get({R, C, P}, i64);
+  auto read = [&](Value ty, Value tx, Value w) {
+    Value fi = e.add(e.mul(ty, s.c(ty, (double)W)), tx);
+    Value idx =
+        e.ready({fi}) ? e.take(n.make<CastOp>(RankedTensorType::get({R, 1, P}, i64), fi)) : Value();
+    Value full = e.ready({idx}) ? e.take(n.make<ExpandOp>(idxType, idx)) : Value();
+    Value px = e.ready({flat, full}) ? e.take(n.make<GatherElementsOp>(
+                                           RankedTensorType::get({R, C, P}, elem), flat, full, 2))
+                                     : Value();
+    return e.mul(px, e.select(inside, w, s.c(w, 0.0)));
+  };
+  Value t1 = read(yl, xl, e.mul(hy, hx)), t2 = read(yl, xh, e.mul(hy, lx)),
+        t3 = read(yh, xl, e.mul(ly, hx)), t4 = read(yh, xh, e.mul(ly, lx));
+  Value samples = mode == "avg" ? e.add(e.add(t1, t2), e.add(t3, t4))
+                                : e.binary(BinaryKind::Max, e.binary(BinaryKind::Max, t1, t2),
+                                           e.binary(BinaryKind::Max, t3, t4));
+  Value bins = e.reshape(samples, {R, C, oh, ow, ratio * ratio});
+  Value out = e.ready({bins})
+                  ? e.take(n.make<ReduceOp>(
+                        RankedTensorType::get({R, C, oh, ow}, elem),
+                        ReduceKindAttr::get(n.context(),
+                                            mode == "avg" ? ReduceKind::Mean : ReduceKind::Max),
+                        bins, n.builder().getDenseI64ArrayAttr({4}), n.builder().getBoolAttr(false),
+                        n.builder().getBoolAttr(false)))
+                  : Value();
+  if (e.failed())
+    return failure();
+  n.setOutput(0, out);
+  return success();
+}
+
 } // namespace
 
-void onnx_import::registerSamplingRules(RuleTable &t) { t["GridSample"] = importGridSample; }
+void onnx_import::registerSamplingRules(RuleTable &t) {
+  t["GridSample"] = importGridSample;
+  t["RoiAlign"] = importRoiAlign;
+}
