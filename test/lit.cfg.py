@@ -40,6 +40,9 @@ for lib in ("libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.5"):
     except OSError:
         pass
 
+# The host's architecture (tests of x86 CPU features need x86_64).
+config.available_features.add(__import__("platform").machine())
+
 # The host CPU has AVX512-VNNI: int8 artifacts built for it use the vpdpbusd
 # kernels (int8-kernels.test runs them).
 try:

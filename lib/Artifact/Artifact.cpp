@@ -235,13 +235,17 @@ std::string mlir::autoglm::renderManifest(
                    {"llvm", LLVM_VERSION_STRING}};
   j["target"] = {{"name", info.target}, {"kind", info.family},       {"triple", info.triple},
                  {"cpu", info.cpu},     {"features", info.features}, {"opt_level", info.optLevel}};
+  if (!info.requiredFeatures.empty())
+    j["target"]["requires"] = info.requiredFeatures;
   if (info.precision != "fp32")
     j["target"]["precision"] = info.precision;
   if (!info.dims.empty() || !info.inputShapes.empty())
     j["specialization"] = {{"dims", info.dims}, {"input_shapes", info.inputShapes}};
   j["pipeline"] = info.pipeline;
-  if (info.family == "cpu")
+  if (info.family == "cpu") {
     j["entry_point"] = "autoglm_entry";
+    j["abi_version"] = kEntryAbiVersion;
+  }
   j["library"] = info.libraryName;
   nlohmann::ordered_json ins = nlohmann::ordered_json::array(),
                          outs = nlohmann::ordered_json::array();

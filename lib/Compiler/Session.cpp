@@ -522,6 +522,8 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
   info.cpu = target.cpu;
   info.features = target.features;
   info.family = target.family;
+  if (target.family == "cpu")
+    info.requiredFeatures = enabledTargetFeatures(target.triple, target.cpu, target.features);
   info.libraryName = target.libraryName;
   info.artifactKind = target.artifactKind;
   if (target.artifactKind == "static-library") {

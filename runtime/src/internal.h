@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace autoglm::rt {
 
@@ -17,6 +18,14 @@ namespace autoglm::rt {
 int fail(std::string msg);
 /// The manifest's "llm" section (null when the artifact has none).
 const nlohmann::json &llmSection(const autoglm_model *model);
+/// Those of an artifact's required LLVM target features (manifest
+/// target.requires) this CPU lacks, of the ones the runtime can detect
+/// (cpu.cpp).
+std::vector<std::string> missingCpuFeatures(const std::vector<std::string> &required);
+/// Whether `bytes` are a whole shared object for this machine: its ELF class
+/// and machine, and every program header and loadable segment within the
+/// file (elf.cpp); else false with the reason.
+bool checkElfLibrary(const std::string &bytes, std::string &why);
 
 } // namespace autoglm::rt
 

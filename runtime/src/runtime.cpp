@@ -38,6 +38,10 @@ namespace {
 
 thread_local std::string lastError;
 
+/// The newest entry-point ABI (manifest abi_version) this runtime calls;
+/// autoglm-compile's kEntryAbiVersion.
+constexpr int64_t kAbiVersion = 1;
+
 int setError(std::string msg) {
   lastError = std::move(msg);
   return 1;
@@ -345,7 +349,9 @@ int autoglm_model_load(const char *dir, autoglm_model **model) {
   return autoglm_model_load_on_device(dir, -1, model);
 }
 
-int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **model) {
+/// autoglm_model_load_on_device, which turns a JSON type error (a manifest
+/// value of the wrong type anywhere) into the load's error.
+static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
   if (!dir || !model)
     return setError("autoglm_model_load: null argument");
   *model = nullptr;
@@ -380,9 +386,48 @@ int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **mo
                       " code (compile with --target for this machine, or run "
                       "it with the runtime built for that target)");
   }
+  // The entry point's calling convention: a newer one than this runtime's
+  // would pass the wrong arguments.
+  if (!isGpu) {
+    const nlohmann::json &abi = m.contains("abi_version") ? m["abi_version"] : nlohmann::json(1);
+    if (!abi.is_number_integer() || abi.get<int64_t>() < 1 || abi.get<int64_t>() > kAbiVersion)
+      return setError(d + "/manifest.json: abi_version " + abi.dump() +
+                      " is not one this runtime reads (1 to " + std::to_string(kAbiVersion) +
+                      "): run it with the runtime of the autoglm-compile that wrote it, or "
+                      "recompile");
+  }
+  // Code compiled for a CPU with more ISA extensions than this one would
+  // stop with SIGILL mid-run: refused now, naming what is missing.
+  if (!isGpu && m.contains("target") && m["target"].is_object() &&
+      m["target"].contains("requires")) {
+    const nlohmann::json &req = m["target"]["requires"];
+    std::vector<std::string> required;
+    if (!req.is_array())
+      return setError(d + "/manifest.json: target.requires is not a list of features");
+    for (const auto &f : req) {
+      if (!f.is_string())
+        return setError(d + "/manifest.json: target.requires is not a list of features");
+      required.push_back(f.get<std::string>());
+    }
+    std::vector<std::string> missing = autoglm::rt::missingCpuFeatures(required);
+    if (!missing.empty()) {
+      std::string list;
+      for (const std::string &f : missing)
+        list += (list.empty() ? "" : ", ") + f;
+      std::string cpu = m["target"].contains("cpu") && m["target"]["cpu"].is_string()
+                            ? m["target"]["cpu"].get<std::string>()
+                            : std::string("another CPU");
+      return setError(d + " was compiled for " + cpu + " and needs CPU features this machine " +
+                      "lacks: " + list +
+                      " (recompile with --target-cpu / --target-features for this machine)");
+    }
+  }
   // A GPU artifact's code and weights go to the device: their bytes, once
-  // read for the hash, are kept for that.
+  // read for the hash, are kept for that; a CPU library's, for the check of
+  // its ELF headers.
   std::map<std::string, std::string> contents;
+  if (!isGpu && m["library"].is_string())
+    contents[m["library"].get<std::string>()];
   if (isGpu && m["gpu"].is_object())
     for (const char *key : {"module", "weights"})
       if (m["gpu"].contains(key) && m["gpu"][key].is_string())
@@ -485,6 +530,9 @@ int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **mo
   }
   if (isGpu)
     return loadGpu(m, d, device, std::move(result), contents, model);
+  std::string why;
+  if (!autoglm::rt::checkElfLibrary(contents[lib], why))
+    return setError("the model library " + lib + " cannot be loaded: " + why);
   result->handle = dlopen((d + "/" + lib).c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!result->handle)
     return setError(std::string("cannot load the model library: ") + dlerror());
@@ -496,6 +544,16 @@ int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **mo
   prefault(result->handle);
   *model = result.release();
   return 0;
+}
+
+int autoglm_model_load_on_device(const char *dir, int device, autoglm_model **model) {
+  try {
+    return loadOnDevice(dir, device, model);
+  } catch (const std::exception &e) {
+    if (model)
+      *model = nullptr;
+    return setError(std::string(dir ? dir : "") + "/manifest.json: " + e.what());
+  }
 }
 
 void autoglm_model_release(autoglm_model *model) { delete model; }

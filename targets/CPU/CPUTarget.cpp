@@ -10,6 +10,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,8 +23,7 @@
 using namespace mlir;
 using namespace mlir::autoglm;
 
-static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDescription &o,
-                                                                int optLevel, std::string &error) {
+static void initializeTargets() {
   static bool initialized = [] {
     llvm::InitializeAllTargetInfos();
     llvm::InitializeAllTargets();
@@ -32,6 +32,31 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc
     return true;
   }();
   (void)initialized;
+}
+
+std::vector<std::string> mlir::autoglm::enabledTargetFeatures(llvm::StringRef triple,
+                                                              llvm::StringRef cpu,
+                                                              llvm::StringRef features) {
+  initializeTargets();
+  std::string error;
+  llvm::Triple t(triple);
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(t, error);
+  if (!target)
+    return {};
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(t, cpu, features));
+  if (!sti)
+    return {};
+  std::vector<std::string> names;
+  for (const llvm::SubtargetFeatureKV &kv : sti->getAllProcessorFeatures())
+    if (sti->getFeatureBits().test(kv.Value))
+      names.push_back(kv.Key);
+  llvm::sort(names);
+  return names;
+}
+
+static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDescription &o,
+                                                                int optLevel, std::string &error) {
+  initializeTargets();
   llvm::Triple triple(o.triple);
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)

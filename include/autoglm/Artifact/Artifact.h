@@ -22,6 +22,10 @@
 namespace mlir::autoglm {
 
 constexpr int kManifestSchemaVersion = 1;
+/// The calling convention of a CPU library's entry point (the order and
+/// meaning of its pointer arguments); a runtime refuses an artifact whose
+/// ABI is newer than its own. Absent from a manifest: 1.
+constexpr int kEntryAbiVersion = 1;
 
 struct TensorSpec {
   std::string name;
@@ -53,6 +57,9 @@ struct ArtifactInfo {
   std::string pipeline;     // the pass pipeline as text
   /// The --target name, its family ("cpu") and LLVM's triple, CPU, features.
   std::string target = "host", family = "cpu", triple, cpu, features;
+  /// Every ISA feature the code may use (enabledTargetFeatures): the
+  /// runtime refuses the library on a machine without one of them.
+  std::vector<std::string> requiredFeatures;
   int optLevel = 0;
   std::string precision = "fp32";
   std::vector<TensorSpec> inputs, outputs;

@@ -59,6 +59,13 @@ CPUKernelParams cpuKernelParams(int64_t vectorBits, int64_t vectorRegisters);
 /// on x86 with AVX-512 F and VNNI, else empty.
 std::string int8DotOfFeatures(llvm::StringRef triple, llvm::StringRef features);
 
+/// Every feature LLVM enables for `cpu` with `features` on `triple` (the
+/// CPU's own and those the string adds, less those it removes), sorted: what
+/// the code may use, so what the machine that runs it must have. The
+/// manifest records it (target.requires) and the runtime checks it at load.
+std::vector<std::string> enabledTargetFeatures(llvm::StringRef triple, llvm::StringRef cpu,
+                                               llvm::StringRef features);
+
 /// Registers the host target (the cross CPU targets are in
 /// targets/Embedded, Embedded.h).
 void registerCPUTargets();
