@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
 # Installs missing Debian packages, configures (once) and builds into
-# ${AUTOGLM_BUILD_DIR:-build}. Used by test.sh and quickstart.sh.
+# ${AUTOGLM_BUILD_DIR:-build} (AUTOGLM_CMAKE_ARGS: more cmake arguments for
+# the first configure). Used by test.sh and quickstart.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -18,6 +19,6 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     -DCMAKE_BUILD_TYPE="${AUTOGLM_BUILD_TYPE:-Release}" \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit ${AUTOGLM_CMAKE_ARGS:-}
 fi
 cmake --build "$BUILD"

@@ -13,8 +13,27 @@
 # case's image under qemu-system-arm) and riscv64-linux (qemu-riscv64,
 # scalar and RVV).
 # Ends with one line: "N passed, N failed".
+#
+#   scripts/test.sh --sanitize   the same code built with ASan and UBSan
+#                                (build-asan/, AUTOGLM_SANITIZE; any report
+#                                fails its test): units, lit, the import sweep
+#                                and the host conformance run
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sanitize=0
+if [ "${1:-}" = --sanitize ]; then
+  sanitize=1
+  export AUTOGLM_BUILD_DIR="${AUTOGLM_BUILD_DIR:-$ROOT/build-asan}"
+  export AUTOGLM_BUILD_TYPE=RelWithDebInfo
+  export AUTOGLM_CMAKE_ARGS="-DAUTOGLM_SANITIZE=address,undefined"
+  # Leaks are reported too; UBSan's reports are fatal (-fno-sanitize-recover)
+  # and show their stack.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+elif [ -n "${1:-}" ]; then
+  echo "usage: scripts/test.sh [--sanitize]" >&2
+  exit 2
+fi
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
 JOBS="${AUTOGLM_TEST_JOBS:-$(nproc)}"
 
@@ -50,6 +69,23 @@ rc=${PIPESTATUS[0]}
 add_counts "$rc" "$(grep -oP '^\s*Passed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)" \
   "$(grep -oP '^\s*Failed\s*:\s*\K[0-9]+' "$log/lit.txt" || echo 0)"
 
+if [ $sanitize = 0 ]; then
+# The fuzz targets' CI runs (test/fuzz, scripts/fuzz.sh): 30 structural
+# mutants of every seed model through the importer and the pipeline, and
+# 20,000 libFuzzer inputs into the artifact loader, the tensor binding and
+# the build-config reader. (Left out, saying so, where clang has no
+# libFuzzer: ctest then finds no fuzz tests.)
+echo "== fuzz sweeps and smoke runs (ctest fuzz-)"
+ctest --test-dir "$BUILD" -R '^fuzz-' --output-on-failure | tee "$log/fuzz.txt"
+rc=${PIPESTATUS[0]}
+fuzz_total="$(grep -oP 'tests passed, [0-9]+ tests failed out of \K[0-9]+' "$log/fuzz.txt" || echo 0)"
+fuzz_failed="$(grep -oP 'tests passed, \K[0-9]+(?= tests failed)' "$log/fuzz.txt" || echo 0)"
+if [ "$fuzz_total" -eq 0 ]; then
+  echo "fuzz: no fuzz targets in this build (clang without libFuzzer: libclang-rt-22-dev)"
+fi
+add_counts "$rc" "$((fuzz_total - fuzz_failed))" "$fuzz_failed"
+fi
+
 echo "== ONNX import sweep (libonnx-testdata)"
 python3 "$ROOT/test/conformance/import_sweep.py" --opt "$BUILD/bin/autoglm-opt" \
   --jobs "$JOBS" | tee "$log/import-sweep.txt"
@@ -65,6 +101,14 @@ python3 "$ROOT/test/conformance/conformance.py" \
 rc=${PIPESTATUS[0]}
 add_counts "$rc" "$(grep -oP '^conformance: \K[0-9]+(?= passed)' "$log/conformance.txt" || echo 0)" \
   "$(grep -oP '^conformance: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/conformance.txt" || echo 0)"
+
+if [ $sanitize = 1 ]; then
+  # The cross, GPU and microcontroller runs execute code the sanitizers do
+  # not see (generated libraries, emulators): the normal run covers them.
+  echo "$passed passed, $failed failed (sanitized: ASan + UBSan)"
+  [ "$failed" -eq 0 ]
+  exit
+fi
 
 echo "== ONNX conformance with every input extent open (--open-inputs)"
 python3 "$ROOT/test/conformance/conformance.py" --open-inputs \

@@ -4,6 +4,7 @@
 
 #include "autoglm/Artifact/Artifact.h"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+#include "interface.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -295,6 +296,10 @@ std::string mlir::autoglm::renderManifest(
     f[name] = {{"sha256", sha}};
   j["files"] = f;
   return j.dump(2) + "\n";
+}
+
+std::string mlir::autoglm::renderInterface(const ArtifactInfo &info) {
+  return ::autoglm::rt::renderInterface(nlohmann::json::parse(renderManifest(info, {})));
 }
 
 static std::string cIdent(const std::string &s) {

@@ -11,6 +11,7 @@
 #include "autoglm/Target/GPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
@@ -106,6 +107,25 @@ bool parseExtents(const std::string &text, std::vector<int64_t> &out) {
   return !out.empty();
 }
 
+/// "1073741824", "512M", "16G", "16GiB", "2T" (K, M, G, T: powers of 1024).
+bool parseByteSize(llvm::StringRef text, uint64_t &out) {
+  llvm::StringRef digits = text.take_while([](char c) { return c >= '0' && c <= '9'; });
+  std::string suffix = text.drop_front(digits.size()).lower();
+  if (digits.empty() || digits.getAsInteger(10, out) || out == 0)
+    return false;
+  static const std::pair<const char *, int> units[] = {
+      {"", 0},     {"b", 0},  {"k", 10},  {"kb", 10},  {"kib", 10}, {"m", 20},  {"mb", 20},
+      {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}, {"t", 40},   {"tb", 40}, {"tib", 40}};
+  for (auto [name, shift] : units)
+    if (suffix == name) {
+      if (out > (UINT64_MAX >> shift))
+        return false;
+      out <<= shift;
+      return true;
+    }
+  return false;
+}
+
 } // namespace
 
 CompileSession::CompileSession() {
@@ -124,6 +144,18 @@ CompileSession::~CompileSession() = default;
 LogicalResult CompileSession::importOptions(const CompileOptions &o, ONNXImportOptions &io,
                                             std::string &error) {
   io.openInputs = o.openInputs;
+  if (!o.maxMemory.empty() && !parseByteSize(o.maxMemory, io.maxMemory))
+    return fail(error, "--max-memory takes a positive byte count, N or N with a K, M, G or T "
+                       "suffix (powers of 1024), got '" +
+                           o.maxMemory + "'");
+  if (o.maxNodes < 1)
+    return fail(error, "--max-nodes must be positive, got " + std::to_string(o.maxNodes));
+  if (o.maxSubgraphDepth < 0 || o.maxSubgraphDepth > kMaxSubgraphDepthLimit)
+    return fail(error, "--max-subgraph-depth must be in [0, " +
+                           std::to_string(kMaxSubgraphDepthLimit) + "], got " +
+                           std::to_string(o.maxSubgraphDepth));
+  io.maxNodes = o.maxNodes;
+  io.maxSubgraphDepth = o.maxSubgraphDepth;
   for (const std::string &b : o.bindInputs) {
     auto eq = b.find('=');
     if (eq == std::string::npos)
@@ -545,6 +577,16 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
     if (failed(backend.emitLLVMIR(module, target, o.optLevel, ir)))
       return failure();
     return writeOutput(o.output, ir, error);
+  }
+  // A shared library carries its interface, which the runtime compares with
+  // the manifest's (runtime/src/interface.h): an edited manifest is refused.
+  if (target.family == "cpu" && target.artifactKind != "static-library") {
+    std::string text = renderInterface(info) + '\0';
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    LLVM::GlobalOp::create(b, module.getLoc(), LLVM::LLVMArrayType::get(b.getI8Type(), text.size()),
+                           /*isConstant=*/true, LLVM::Linkage::External, "autoglm_interface",
+                           b.getStringAttr(text));
   }
   std::vector<char> obj;
   if (failed(backend.emitObject(module, target, o.optLevel, o.emit == "asm", obj)))

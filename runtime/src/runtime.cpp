@@ -11,6 +11,7 @@
 
 #include "driver.h"
 
+#include "interface.h"
 #include "internal.h"
 
 #include <nlohmann/json.hpp>
@@ -536,6 +537,26 @@ static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
   result->handle = dlopen((d + "/" + lib).c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!result->handle)
     return setError(std::string("cannot load the model library: ") + dlerror());
+  // The library's own account of its interface must be the manifest's: an
+  // edited manifest would hand the code buffers of the wrong size.
+  const char *iface =
+      static_cast<const char *>(dlsym(result->handle, autoglm::rt::kInterfaceSymbol));
+  if (!iface)
+    return setError("the model library carries no interface description (compiled by an "
+                    "older autoglm-compile?): recompile the model");
+  if (std::string(iface) != autoglm::rt::renderInterface(m)) {
+    nlohmann::json lib = nlohmann::json::parse(iface, nullptr, false);
+    nlohmann::json man = nlohmann::json::parse(autoglm::rt::renderInterface(m));
+    std::string key = "?";
+    if (lib.is_object())
+      for (const auto &side : {lib, man})
+        for (auto it = side.begin(); it != side.end() && key == "?"; ++it)
+          if (!lib.contains(it.key()) || !man.contains(it.key()) || lib[it.key()] != man[it.key()])
+            key = it.key();
+    return setError(d + "/manifest.json does not describe the model library (its '" + key +
+                    "' differs from the library's; edited?): recompile, or restore the "
+                    "manifest written with the library");
+  }
   std::string entry = m.value("entry_point", "autoglm_entry");
   result->entry = (void (*)(void **))dlsym(result->handle, entry.c_str());
   if (!result->entry)
@@ -781,8 +802,22 @@ int autoglm_context_run(autoglm_context *c) {
   for (auto &h : c->hiddenInputs)
     extents.push_back(h.data());
   args.insert(args.begin() + m->inputs.size(), extents.begin(), extents.end());
-  // Blocks of the previous run's string outputs are released now.
-  c->freeStorage();
+  // Blocks of the previous run's string outputs are released once this run
+  // is over: its inputs may be those strings (an output fed back).
+  std::vector<std::vector<int64_t>> previous = c->hidden;
+  for (size_t h = 0; h < m->hidden.size(); ++h)
+    if (!m->hidden[h].isShape)
+      std::fill(c->hidden[h].begin(), c->hidden[h].end(), 0);
+  struct FreeAfterRun {
+    const autoglm_model *m;
+    std::vector<std::vector<int64_t>> &blocks;
+    ~FreeAfterRun() {
+      for (size_t h = 0; h < m->hidden.size(); ++h)
+        if (!m->hidden[h].isShape)
+          for (int64_t p : blocks[h])
+            std::free(reinterpret_cast<void *>(p));
+    }
+  } freeAfterRun{m, previous};
   for (auto &h : c->hidden)
     args.push_back(h.data());
   if (c->arena)

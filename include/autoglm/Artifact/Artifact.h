@@ -108,6 +108,11 @@ LogicalResult collectHidden(ModuleOp module, ArtifactInfo &info);
 /// Bytes of constant tensors in the module (weights).
 int64_t constantBytes(ModuleOp module);
 
+/// The manifest's interface keys (tensors, hidden buffers, status checks,
+/// arena size, entry ABI) as the runtime compares them with the library's
+/// `autoglm_interface` string (runtime/src/interface.h).
+std::string renderInterface(const ArtifactInfo &info);
+
 /// The manifest without the "files" section (what the compiler decided).
 std::string renderManifest(const ArtifactInfo &info,
                            const std::vector<std::pair<std::string, std::string>> &files);

@@ -58,7 +58,10 @@ typedef enum autoglm_dtype {
   AUTOGLM_UINT64,
   AUTOGLM_BOOL,
   /* One `const char *` per element: NUL-terminated UTF-8. */
-  AUTOGLM_STRING
+  AUTOGLM_STRING,
+  /* Not a dtype: makes every int a value of the type, so a caller's
+   * invalid dtype is refused rather than undefined behaviour in C++. */
+  AUTOGLM_DTYPE_FORCE_INT32 = 0x7fffffff
 } autoglm_dtype;
 
 typedef struct autoglm_model autoglm_model;
@@ -149,7 +152,8 @@ AUTOGLM_API int autoglm_context_set_output(autoglm_context *context, size_t inde
                                autoglm_dtype dtype, size_t rank,
                                const int64_t *shape, void *data, size_t bytes);
 /* Runs the model; every input and output must be bound. String outputs
- * point to bytes the context owns until its next run or release. */
+ * point to bytes the context owns until the end of its next run (so they
+ * may be that run's inputs) or its release. */
 AUTOGLM_API int autoglm_context_run(autoglm_context *context);
 /* Extents of output i from the last run (its model shape before any run). */
 AUTOGLM_API const int64_t *autoglm_context_output_shape(const autoglm_context *context,

@@ -25,9 +25,11 @@ while args:
     *parents, last = key.split(".")
     node = m
     for k in parents:
-        node = node[k]
+        node = node[int(k)] if isinstance(node, list) else node[k]
     value = json.loads(value)
-    if value is None:
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif value is None:
         node.pop(last, None)
     else:
         node[last] = value
