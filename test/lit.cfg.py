@@ -18,6 +18,12 @@ config.substitutions.append(("%testdata", "/usr/share/libonnx-testdata/data"))
 # Debian's Python, with python3-numpy and python3-onnx (scripts/install-deps.sh):
 # checks that read ONNX files with the onnx package.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# A sanitized build (scripts/test.sh --sanitize): programs the tests link
+# with its runtime library need the same sanitizers.
+sanitize = getattr(config, "autoglm_sanitize", "")
+config.substitutions.append(("%{sanitize}", "-fsanitize=" + sanitize if sanitize else ""))
+if sanitize:
+    config.available_features.add("sanitized")
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()

@@ -234,6 +234,7 @@ struct autoglm_context {
   int threads;
   std::vector<void *> buffers; // inputs then outputs
   std::vector<bool> bound;     // which of them were bound (an open input may be empty)
+  std::vector<size_t> sizes;   // the bytes each was bound with
   // The model's temporaries, allocated once per context (64-byte aligned).
   std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
   // One buffer per hidden input (the extents of an input bound with open
@@ -640,6 +641,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
     c->threads = 1;
     c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
     c->bound.assign(c->buffers.size(), false);
+    c->sizes.assign(c->buffers.size(), 0);
     for (const Spec &s : model->outputs)
       c->outputShapes.push_back(s.shape);
     std::string err;
@@ -656,6 +658,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
   c->bound.assign(c->buffers.size(), false);
+  c->sizes.assign(c->buffers.size(), 0);
   for (const Hidden &h : model->hiddenInputs)
     c->hiddenInputs.emplace_back(h.count, -1);
   for (const Hidden &h : model->hidden)
@@ -729,6 +732,7 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
   size_t slot = isInput ? index : c->model->inputs.size() + index;
   c->buffers[slot] = const_cast<void *>(data);
   c->bound[slot] = true;
+  c->sizes[slot] = bytes;
   return 0;
 }
 
@@ -755,6 +759,21 @@ int autoglm_context_run(autoglm_context *c) {
       return setError(std::string(isInput ? "input '" : "output '") + s.name +
                       "' is not bound");
   }
+  // An output may share memory with nothing else bound: the code would read
+  // inputs it has already overwritten, or write one output over another.
+  for (size_t o = m->inputs.size(); o < c->buffers.size(); ++o)
+    for (size_t i = 0; i < o; ++i) {
+      auto *a = static_cast<const char *>(c->buffers[i]);
+      auto *b = static_cast<const char *>(c->buffers[o]);
+      if (!a || !b || !c->sizes[i] || !c->sizes[o] || a >= b + c->sizes[o] || b >= a + c->sizes[i])
+        continue;
+      auto name = [&](size_t k) {
+        return k < m->inputs.size() ? "input '" + m->inputs[k].name + "'"
+                                    : "output '" + m->outputs[k - m->inputs.size()].name + "'";
+      };
+      return setError(name(i) + " and " + name(o) +
+                      " share memory: an output's buffer may overlap no other bound buffer");
+    }
   if (c->gpuContext) {
     size_t n = m->inputs.size();
     std::vector<const void *> in(c->buffers.begin(), c->buffers.begin() + n);

@@ -16,7 +16,8 @@
 //                          shapes; new contexts) on a loaded model
 //                          (AUTOGLM_FUZZ_BINDING).
 // The fuzzer keeps the API's contract (a buffer holds the bytes it is bound
-// with); any crash, sanitizer report or uncaught exception is a bug.
+// with; a string output's pointers are used no later than the next run);
+// any crash, sanitizer report or uncaught exception is a bug.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/runtime.h"
@@ -256,8 +257,11 @@ void bindOne(autoglm_context *c, const autoglm_model *m, Reader &r, bool input,
   // The buffer: null, a fresh one of `bytes`, or one already bound that
   // holds at least as much (aliasing).
   uint8_t *ptr = nullptr;
+  // Never a string input over another buffer: its pointers could be a
+  // string output's from runs ago, which the contract lets die after the
+  // next run (runtime.h).
   uint8_t which = (mode >> 4) & 3;
-  if (which == 1 && bytes > 0 && !bound.empty()) {
+  if (which == 1 && bytes > 0 && !bound.empty() && dtype != AUTOGLM_STRING) {
     auto &b = bound[r.byte() % bound.size()];
     if (b.second >= bytes)
       ptr = b.first;

@@ -151,7 +151,8 @@ AUTOGLM_API int autoglm_context_set_input(autoglm_context *context, size_t index
 AUTOGLM_API int autoglm_context_set_output(autoglm_context *context, size_t index,
                                autoglm_dtype dtype, size_t rank,
                                const int64_t *shape, void *data, size_t bytes);
-/* Runs the model; every input and output must be bound. String outputs
+/* Runs the model; every input and output must be bound, and no output's
+ * buffer may overlap another bound buffer (inputs may share). String outputs
  * point to bytes the context owns until the end of its next run (so they
  * may be that run's inputs) or its release. */
 AUTOGLM_API int autoglm_context_run(autoglm_context *context);

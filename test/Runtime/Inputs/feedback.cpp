@@ -8,6 +8,7 @@
 // times. The strings must survive until that run is over (runtime.h); the
 // autoglm-fuzz-binding target found the runtime freeing them first.
 // Normalizing is idempotent, so every run must give the first run's strings.
+// Last, the output's own buffer bound as the input must be refused.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/runtime.h"
@@ -52,6 +53,12 @@ int main(int argc, char **argv) {
     in.assign(out.begin(), out.begin() + n);
     inShape[0] = n;
   }
+  // The output's own buffer bound as the input: refused (the code would
+  // read pointers it has already overwritten).
+  if (autoglm_context_set_input(c, 0, AUTOGLM_STRING, 1, inShape, out.data(),
+                                (size_t)inShape[0] * sizeof(char *)) == 0 &&
+      autoglm_context_run(c) != 0)
+    std::printf("aliased: %s\n", autoglm_last_error());
   autoglm_context_release(c);
   autoglm_model_release(m);
   return 0;
