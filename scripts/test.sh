@@ -27,8 +27,11 @@ if [ "${1:-}" = --sanitize ]; then
   export AUTOGLM_BUILD_TYPE=RelWithDebInfo
   export AUTOGLM_CMAKE_ARGS="-DAUTOGLM_SANITIZE=address,undefined"
   # Leaks are reported too; UBSan's reports are fatal (-fno-sanitize-recover)
-  # and show their stack.
-  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+  # and show their stack. LLVM's headers poison and unpoison allocator
+  # memory when built with ASan, Debian's (uninstrumented) LLVM libraries
+  # do not: user poisoning is off, or their inline copies disagree (false
+  # use-after-poison reports inside MLIRContext).
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allow_user_poisoning=0}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 elif [ -n "${1:-}" ]; then
   echo "usage: scripts/test.sh [--sanitize]" >&2
