@@ -52,6 +52,8 @@ struct BuildConfig {
   std::optional<KVCacheConfig> kvCache;
   std::optional<bool> enableCache;
   std::optional<int64_t> maxBatchSize;
+  std::optional<std::string> maxMemory;
+  std::optional<int64_t> maxNodes, maxSubgraphDepth;
   std::optional<PruneConfig> pruning;
   std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
   std::optional<int> optLevel;
@@ -130,6 +132,9 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("max_batch_size", c.maxBatchSize);
     io.mapOptional("dynamic_shape", c.dynamicShape);
     io.mapOptional("kv_cache", c.kvCache);
+    io.mapOptional("max_memory", c.maxMemory);
+    io.mapOptional("max_nodes", c.maxNodes);
+    io.mapOptional("max_subgraph_depth", c.maxSubgraphDepth);
   }
 };
 
@@ -144,7 +149,8 @@ const char *mlir::autoglm::buildConfigKeys() {
          "block, criterion, align, scope, "
          "exclude), "
          "enable_cache, max_batch_size, "
-         "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk)";
+         "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk), "
+         "max_memory, max_nodes, max_subgraph_depth";
 }
 
 LogicalResult
@@ -234,6 +240,9 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     if (!givenOnCommandLine("--prune-exclude"))
       o.pruneExclude.insert(o.pruneExclude.end(), p.exclude.begin(), p.exclude.end());
   }
+  set("--max-memory", o.maxMemory, c.maxMemory);
+  set("--max-nodes", o.maxNodes, c.maxNodes);
+  set("--max-subgraph-depth", o.maxSubgraphDepth, c.maxSubgraphDepth);
   set("--enable-cache", o.enableCache, c.enableCache);
   set("--max-batch-size", o.maxBatchSize, c.maxBatchSize);
   if (c.dynamicShape) {

@@ -88,6 +88,18 @@ int main(int argc, char **argv) {
   app.add_option("--input-shape", o.inputShapes,
                  "Fix a graph input's shape, name=AxBxC (extents the model fixes must "
                  "agree)");
+  app.add_option("--max-memory", o.maxMemory,
+                 "Most bytes of constant data the model may declare, each constant alone "
+                 "and all together: BYTES or N with K, M, G or T (powers of 1024), e.g. 32G "
+                 "(default: half of this machine's memory, " +
+                     std::to_string(defaultMaxMemory() >> 20) + " MiB here)");
+  app.add_option("--max-nodes", o.maxNodes,
+                 "Most nodes, counting subgraphs and each iteration of an unrolled loop")
+      ->capture_default_str();
+  app.add_option("--max-subgraph-depth", o.maxSubgraphDepth,
+                 "Deepest nesting of subgraphs (If branches, Loop and Scan bodies), at most " +
+                     std::to_string(kMaxSubgraphDepthLimit))
+      ->capture_default_str();
   app.add_option("--parallel", o.parallel,
                  "Run large ops on several threads (OpenMP; the artifact then ships "
                  "libomp.so.5)")

@@ -58,6 +58,12 @@ struct CompileOptions {
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).
   std::vector<std::string> bindInputs, dims, inputShapes, maxDims;
+  /// Resource limits of the import (ONNXImportOptions; docs/fuzzing.md):
+  /// the most bytes of constant data, as BYTES or N with a K, M, G or T
+  /// suffix (powers of 1024; empty: half of this machine's memory), the
+  /// most nodes and the deepest subgraph nesting.
+  std::string maxMemory;
+  int64_t maxNodes = 1000000, maxSubgraphDepth = 64;
 
   /// Quantization: "" (none) or "int8" (static: calibrated uint8
   /// activations, int8 per-channel weights, int32 accumulation).

@@ -40,7 +40,28 @@ struct ONNXImportOptions {
   /// Every static extent of a graph input made open, bounded by its value
   /// (how the conformance suite exercises open extents).
   bool openInputs = false;
+
+  /// Resource limits, checked before anything is allocated for what they
+  /// bound (docs/fuzzing.md, "Resource limits and external data"): the most
+  /// bytes of constant data, each constant alone (an initializer, a Constant
+  /// node, one the importer builds such as Range's) and all the model's
+  /// declared ones together; 0 takes defaultMaxMemory().
+  uint64_t maxMemory = 0;
+  /// The most nodes, counting those of subgraphs and each iteration of an
+  /// unrolled loop.
+  int64_t maxNodes = 1000000;
+  /// The deepest nesting of subgraphs (If branches, Loop and Scan bodies).
+  int64_t maxSubgraphDepth = 64;
 };
+
+/// The default of ONNXImportOptions::maxMemory: half of the memory this
+/// process may use (physical memory, or less under a cgroup memory limit or
+/// `ulimit -v`); 16 GiB where none of those can be read.
+uint64_t defaultMaxMemory();
+
+/// Largest value --max-subgraph-depth takes (the protobuf parser and ONNX's
+/// checker recurse once per level).
+constexpr int64_t kMaxSubgraphDepthLimit = 256;
 
 /// Imports a serialized ModelProto. On any error a diagnostic is emitted on
 /// `ctx` (naming the ONNX node where there is one) and null is returned.

@@ -177,6 +177,8 @@ LogicalResult importTrilu(NodeImporter &n) {
   }
   bool upper = n.attrInt("upper", 1);
   int64_t r = x.getDimSize(x.getRank() - 2), c = x.getDimSize(x.getRank() - 1);
+  if (failed(checkConstantSize(n, {r, c}, n.builder().getI1Type())))
+    return failure();
   SmallVector<bool> keep(r * c);
   for (int64_t i = 0; i < r; ++i)
     for (int64_t j = 0; j < c; ++j)
@@ -201,15 +203,12 @@ LogicalResult importCumSum(NodeImporter &n) {
   int64_t len = x.getDimSize(*axis), rank = x.getRank();
   Type elem = x.getElementType();
   // y[j] = sum_i x[i] * T[i, j].
-  SmallVector<Attribute> tri;
-  for (int64_t i = 0; i < len; ++i)
-    for (int64_t j = 0; j < len; ++j) {
-      bool on = reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
-      tri.push_back(isa<FloatType>(elem)
-                        ? (Attribute)n.builder().getFloatAttr(elem, on)
-                        : (Attribute)n.builder().getIntegerAttr(elem, on));
-    }
-  Value t = n.constant(DenseElementsAttr::get(RankedTensorType::get({len, len}, elem), tri));
+  if (failed(checkConstantSize(n, {len, len}, elem)))
+    return failure();
+  Value t = n.constant(denseOf(RankedTensorType::get({len, len}, elem), [&](int64_t e) {
+    int64_t i = e / len, j = e % len;
+    return reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+  }));
   SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   std::swap(perm[*axis], perm[rank - 1]);
   Value v = n.input(0);
@@ -242,6 +241,8 @@ LogicalResult importHardmax(NodeImporter &n) {
     return failure();
   SmallVector<int64_t> ishape(x.getRank(), 1);
   ishape[*axis] = x.getDimSize(*axis);
+  if (failed(checkConstantSize(n, ishape, n.builder().getI64Type())))
+    return failure();
   auto iota = n.constant(DenseElementsAttr::get(
       RankedTensorType::get(ishape, n.builder().getI64Type()),
       ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, x.getDimSize(*axis))))));
@@ -262,15 +263,10 @@ LogicalResult importEyeLike(NodeImporter &n) {
   if (!elem)
     return n.error("unsupported dtype");
   int64_t k = n.attrInt("k", 0), r = x.getDimSize(0), c = x.getDimSize(1);
-  SmallVector<Attribute> vals;
-  for (int64_t i = 0; i < r; ++i)
-    for (int64_t j = 0; j < c; ++j) {
-      double v = j - i == k;
-      vals.push_back(isa<FloatType>(elem) ? (Attribute)n.builder().getFloatAttr(elem, v)
-                     : elem.isInteger(1)  ? (Attribute)n.builder().getBoolAttr(v != 0)
-                                          : (Attribute)n.builder().getIntegerAttr(elem, (int64_t)v));
-    }
-  n.setOutput(0, n.constant(DenseElementsAttr::get(RankedTensorType::get({r, c}, elem), vals)));
+  if (failed(checkConstantSize(n, {r, c}, elem)))
+    return failure();
+  n.setOutput(0, n.constant(denseOf(RankedTensorType::get({r, c}, elem),
+                                    [&](int64_t e) { return (double)(e % c - e / c == k); })));
   return success();
 }
 
@@ -336,10 +332,10 @@ LogicalResult importOneHot(NodeImporter &n) {
     return failure();
   SmallVector<int64_t> ishape(rank, 1);
   ishape[*axis] = d;
-  SmallVector<Attribute> iv;
-  for (int64_t i = 0; i < d; ++i)
-    iv.push_back(n.builder().getIntegerAttr(ie, i));
-  Value iota = n.constant(DenseElementsAttr::get(RankedTensorType::get(ishape, ie), iv));
+  if (failed(checkConstantSize(n, ishape, ie)))
+    return failure();
+  Value iota =
+      n.constant(denseOf(RankedTensorType::get(ishape, ie), [](int64_t i) { return (double)i; }));
   auto eq = n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ),
                               iota, *u);
   if (failed(eq))
@@ -674,6 +670,8 @@ FailureOr<std::pair<Value, SmallVector<int64_t>>> flatIndices(NodeImporter &n, V
     int64_t batches = 1;
     for (int64_t i = 0; i < b; ++i)
       batches *= it.getDimSize(i);
+    if (failed(checkConstantSize(n, {batches}, i64)))
+      return failure();
     SmallVector<int64_t> offsets;
     for (int64_t i = 0; i < batches; ++i)
       offsets.push_back(i * addressed);
@@ -838,6 +836,8 @@ LogicalResult importTopK(NodeImporter &n) {
   one[*axis] = 1;
   SmallVector<int64_t> ishape(x.getRank(), 1), positions;
   ishape[*axis] = x.getDimSize(*axis);
+  if (failed(checkConstantSize(n, ishape, n.builder().getI64Type())))
+    return failure();
   for (int64_t i = 0; i < x.getDimSize(*axis); ++i)
     positions.push_back(i);
   Value iota = n.constant(DenseElementsAttr::get(
@@ -971,6 +971,8 @@ LogicalResult importReverseSequence(NodeImporter &n) {
   SmallVector<int64_t> tshape(r, 1), lshape(r, 1);
   tshape[ta] = steps;
   lshape[ba] = x.getDimSize(ba);
+  if (failed(checkConstantSize(n, tshape, i64)))
+    return failure();
   SmallVector<int64_t> iota;
   for (int64_t t = 0; t < steps; ++t)
     iota.push_back(t);

@@ -35,6 +35,11 @@ public:
   OpBuilder &builder();
   MLIRContext *context();
   int64_t opset() const;
+  /// The memory limit (ONNXImportOptions::maxMemory, resolved): the most
+  /// bytes one constant a rule builds may take.
+  uint64_t maxMemory() const;
+  /// The folder external data must stay inside.
+  const std::string &modelDir() const;
 
   // Inputs. ONNX marks an omitted optional input with an empty name.
   unsigned numInputs() const { return nodeProto.input_size(); }
@@ -235,6 +240,18 @@ private:
   NodeImporter &n;
   bool bad = false;
 };
+
+/// Refuses a constant of `shape` and `elem` that would take more than the
+/// memory limit (an error naming the node, the limit and --max-memory).
+/// Rules call it before they build a constant whose size follows the
+/// model's extents (iotas, masks, DFT matrices), which no declared size
+/// bounds.
+LogicalResult checkConstantSize(NodeImporter &n, ArrayRef<int64_t> shape, Type elem);
+
+/// A constant of `type` (integer or float elements) whose element i is
+/// value(i), rounded to the element type, built from raw bytes: an
+/// Attribute or APFloat an element takes several times the constant's size.
+DenseElementsAttr denseOf(RankedTensorType type, llvm::function_ref<double(int64_t)> value);
 
 /// Sets output 0 of the node to `v`, passing a failure through.
 inline LogicalResult done(NodeImporter &n, FailureOr<Value> v) {

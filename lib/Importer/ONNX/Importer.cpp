@@ -8,9 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImportContext.h"
+#include "Limits.h"
 #include "TensorData.h"
 #include "autoglm/Importer/ONNXImporter.h"
 #include "autoglm/Support/ConstantData.h"
+#include "autoglm/Support/TensorProto.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -18,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
 
 #include <cstring>
@@ -72,6 +75,9 @@ Type onnx_import::convertElementType(MLIRContext *ctx, int32_t t) {
 }
 
 namespace mlir::autoglm::onnx_import {
+
+/// Nested messages the model's protobuf may have (importONNXModel).
+constexpr int kProtobufRecursionLimit = 4096;
 
 /// Initializers up to this many elements print inline (dense<>), which keeps
 /// scalars and shape vectors readable; anything larger is a dense_resource.
@@ -148,6 +154,10 @@ public:
 
   Block *entry = nullptr;
   Operation *lastWeight = nullptr;
+  // Nodes imported so far, each unrolled iteration again (maxNodes), and the
+  // subgraph nesting now (maxSubgraphDepth).
+  int64_t importedNodes = 0;
+  int64_t subgraphDepth = 0;
 };
 
 FailureOr<RankedTensorType>
@@ -183,6 +193,14 @@ GraphImporter::convertType(const onnx::TypeProto &t, const std::string &what) {
     } else {
       shape.push_back(ShapedType::kDynamic);
     }
+  }
+  // At most 2^40 elements (the compiler allocates no value's data, so the
+  // memory limit is not theirs).
+  std::string tooLarge =
+      tensorSizeError(shape, ::autoglm::onnxElementSize(tt.elem_type()), UINT64_MAX);
+  if (!tooLarge.empty()) {
+    (void)error(what + ": " + tooLarge);
+    return failure();
   }
   return RankedTensorType::get(shape, elem);
 }
@@ -526,6 +544,11 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &g) {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto &node = g.node(i);
     NodeImporter n(*this, node, nodeLoc(node, i));
+    if (++importedNodes > options.maxNodes)
+      return n.error(fmt::format("the import makes more than {} nodes (each iteration of an "
+                                 "unrolled loop and both branches of a run-time If count); "
+                                 "raise the limit with --max-nodes",
+                                 options.maxNodes));
     // Initializers become constants lazily, on first use, at the top of the
     // function in first-use order, so unused ones never enter the IR.
     for (unsigned k = 0; k < n.numInputs(); ++k)
@@ -650,7 +673,16 @@ LogicalResult GraphImporter::checkInputs(NodeImporter &n) {
 }
 
 LogicalResult NodeImporter::importSubgraph(const onnx::GraphProto &g) {
-  return graph.importNodes(g);
+  // checkGraphLimits refused deeper nesting already; this keeps the
+  // recursion bounded whatever calls it.
+  if (graph.subgraphDepth >= graph.options.maxSubgraphDepth)
+    return error(fmt::format("subgraphs nest more than {} deep; raise the limit with "
+                             "--max-subgraph-depth",
+                             graph.options.maxSubgraphDepth));
+  ++graph.subgraphDepth;
+  LogicalResult result = graph.importNodes(g);
+  --graph.subgraphDepth;
+  return result;
 }
 
 //===----------------------------------------------------------------------===//
@@ -664,6 +696,8 @@ NodeImporter::NodeImporter(GraphImporter &graph, const onnx::NodeProto &node,
 OpBuilder &NodeImporter::builder() { return graph.b; }
 MLIRContext *NodeImporter::context() { return graph.ctx; }
 int64_t NodeImporter::opset() const { return graph.opsetVersion; }
+uint64_t NodeImporter::maxMemory() const { return graph.options.maxMemory; }
+const std::string &NodeImporter::modelDir() const { return graph.options.modelDir; }
 
 Value NodeImporter::lookupValue(llvm::StringRef name) const {
   return graph.values.lookup(name);
@@ -1287,6 +1321,9 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                                               MLIRContext *ctx,
                                               const ONNXImportOptions &givenOptions) {
   ONNXImportOptions options = givenOptions;
+  options.maxMemory = memoryLimit(options);
+  options.maxSubgraphDepth =
+      std::clamp<int64_t>(options.maxSubgraphDepth, 0, kMaxSubgraphDepthLimit);
   ctx->loadDialect<AutoGLMDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(ctx, options.sourceName, 0, 0);
   if (!model.has_graph()) {
@@ -1306,6 +1343,9 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                        << ")";
     return {};
   }
+  // Before anything that walks or copies the graph.
+  if (failed(checkGraphLimits(model, fileLoc, options)))
+    return {};
   int64_t opset = -1;
   for (const auto &imp : model.opset_import())
     if (isDefaultDomain(imp.domain()))
@@ -1314,8 +1354,8 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
   // checker below catches everything else the ONNX spec forbids.
   {
     GraphImporter pre(ctx, options, model);
-    if (failed(pre.checkGraph(model.graph())) ||
-        failed(pre.checkSupported(model.graph())))
+    if (failed(pre.checkGraph(model.graph())) || failed(pre.checkSupported(model.graph())) ||
+        failed(checkTensorLimits(model, fileLoc, options)))
       return {};
   }
   try {
@@ -1381,8 +1421,28 @@ OwningOpRef<ModuleOp> mlir::autoglm::importONNXModel(
     emitError(fileLoc) << "not an ONNX model: the file is empty";
     return {};
   }
-  if (bytes.size() > (size_t)INT32_MAX ||
-      !model.ParseFromArray(bytes.data(), (int)bytes.size())) {
+  if (bytes.size() > (size_t)INT32_MAX) {
+    emitError(fileLoc) << "the model file is " << formatBytes(bytes.size())
+                       << ", more than protobuf's 2 GiB: a model this large keeps its "
+                          "weights in external data files";
+    return {};
+  }
+  // Parsing takes ~15 times the file's size: a graph past the node limit is
+  // refused from its wire format first.
+  if (int64_t nodes = scanNodeCount(bytes); nodes > options.maxNodes) {
+    emitError(fileLoc) << "the model's main graph has " << nodes
+                       << " nodes, more than the limit of " << options.maxNodes
+                       << "; raise it with --max-nodes";
+    return {};
+  }
+  // protobuf's default recursion limit (100 messages) stops at about 32
+  // nested subgraphs (3 messages a level): a "does not parse" for what
+  // checkGraphLimits reports clearly. 4096 messages take ~1,300 levels, and
+  // the parser's recursion stays far inside a thread's stack.
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t *>(bytes.data()),
+                                            (int)bytes.size());
+  in.SetRecursionLimit(kProtobufRecursionLimit);
+  if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
     emitError(fileLoc) << "not an ONNX model: the protobuf does not parse "
                           "(truncated or not a ModelProto)";
     return {};

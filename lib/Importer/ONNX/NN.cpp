@@ -392,6 +392,10 @@ LogicalResult maxPoolWithIndices(NodeImporter &n, const Window &win, ArrayRef<in
   int64_t outCount = 1;
   for (int64_t o : out)
     outCount *= o;
+  // A tap-index constant per tap, and the batch and channel offsets.
+  if (failed(checkConstantSize(n, {taps, outCount}, i64)) ||
+      failed(checkConstantSize(n, {N, C}, i64)))
+    return failure();
   Value best, bestIdx;
   SmallVector<int64_t> k(nd, 0);
   for (int64_t t = 0; t < taps; ++t) {

@@ -18,18 +18,11 @@ namespace {
 /// [n, k] -> f(2 pi k n / length) as an [rows, cols] constant.
 Value trigMatrix(NodeImporter &n, Type elem, int64_t rows, int64_t cols, int64_t length,
                  double (*f)(double)) {
-  SmallVector<APFloat> vals;
-  auto &sem = cast<FloatType>(elem).getFloatSemantics();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      // Reduce k n mod length first: exact angles for long signals.
-      double a = 2 * M_PI * (double)((r * c) % length) / (double)length;
-      APFloat v(f(a));
-      bool lost;
-      v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-      vals.push_back(v);
-    }
-  return n.constant(DenseElementsAttr::get(RankedTensorType::get({rows, cols}, elem), vals));
+  return n.constant(denseOf(RankedTensorType::get({rows, cols}, elem), [&](int64_t e) {
+    int64_t r = e / cols, c = e % cols;
+    // Reduce k n mod length first: exact angles for long signals.
+    return f(2 * M_PI * (double)((r * c) % length) / (double)length);
+  }));
 }
 
 LogicalResult importDFT(NodeImporter &n) {
@@ -59,6 +52,9 @@ LogicalResult importDFT(NodeImporter &n) {
     L = (*c)[0];
   }
   int64_t K = onesided ? L / 2 + 1 : L, used = std::min(N, L);
+  // The cosine and sine matrices.
+  if (failed(checkConstantSize(n, {2 * used, K}, elem)))
+    return failure();
   Emitter e(n);
   // [..., N, parts] with the signal axis next to last.
   SmallVector<int64_t> perm;

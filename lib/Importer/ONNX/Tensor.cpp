@@ -692,7 +692,7 @@ LogicalResult importConstant(NodeImporter &n) {
   ElementsAttr attr;
   if (const auto *a = n.attr("value")) {
     std::string err;
-    attr = readTensor(n.context(), a->t(), /*modelDir=*/"", err);
+    attr = readTensor(n.context(), a->t(), n.modelDir(), err);
     if (!attr)
       return n.error("value: " + err);
   } else if (const auto *a = n.attr("value_float")) {
@@ -729,7 +729,7 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
   double v = 0.0;
   if (const auto *a = n.attr("value")) {
     std::string err;
-    ElementsAttr t = readTensor(n.context(), a->t(), "", err);
+    ElementsAttr t = readTensor(n.context(), a->t(), n.modelDir(), err);
     if (!t || t.getNumElements() != 1)
       return n.error("value must be a one-element tensor");
     elem = t.getElementType();
@@ -772,14 +772,9 @@ LogicalResult importRange(NodeImporter &n) {
   if (count > kMaxDim)
     return n.error("range is too long");
   auto type = RankedTensorType::get({count}, elem);
-  SmallVector<Attribute> vals;
-  for (int64_t i = 0; i < count; ++i) {
-    double v = start + i * delta;
-    vals.push_back(isa<FloatType>(elem)
-                       ? (Attribute)n.builder().getFloatAttr(elem, v)
-                       : (Attribute)n.builder().getIntegerAttr(elem, (int64_t)v));
-  }
-  n.setOutput(0, n.constant(DenseElementsAttr::get(type, vals)));
+  if (failed(checkConstantSize(n, type.getShape(), elem)))
+    return failure();
+  n.setOutput(0, n.constant(denseOf(type, [&](int64_t i) { return start + i * delta; })));
   return success();
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -52,8 +53,13 @@ bool onnx_import::resolveExternal(const std::string &modelDir, const std::string
     return false;
   }
   llvm::StringRef dir(dirReal), file(fileReal);
-  if (!file.starts_with(dir) || file.size() == dir.size() ||
-      !llvm::sys::path::is_separator(file[dir.size()])) {
+  if (file == dir) {
+    error = fmt::format("external data location '{}' names the model folder, not a file", location);
+    return false;
+  }
+  // Inside: the folder's path and a separator (the folder may be "/").
+  if (!file.starts_with(dir) || (!llvm::sys::path::is_separator(dir.back()) &&
+                                 !llvm::sys::path::is_separator(file[dir.size()]))) {
     error = fmt::format("external data location '{}' resolves outside the "
                         "model folder",
                         location);
@@ -63,62 +69,179 @@ bool onnx_import::resolveExternal(const std::string &modelDir, const std::string
   return true;
 }
 
+namespace {
+
+/// Where a tensor's external data lies, checked against the file.
+struct ExternalData {
+  std::string location, path;
+  uint64_t offset = 0, length = 0;
+};
+
+/// An external_data offset or length: decimal digits only (strtoull would
+/// take "-16" as 2^64 - 16 and "abc" as 0).
+bool parseExternalNumber(const std::string &text, uint64_t &out) {
+  if (text.empty() || text.size() > 20 ||
+      !llvm::all_of(text, [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return !llvm::StringRef(text).getAsInteger(10, out);
+}
+
+/// The bytes `t` declares (its shape times its element size), if its shape
+/// and type are ones readTensor takes.
+std::optional<uint64_t> declaredBytes(const onnx::TensorProto &t) {
+  int64_t size = ::autoglm::onnxElementSize(t.data_type());
+  uint64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || d > kMaxDim || (d && n > (uint64_t)kMaxElements / (uint64_t)d))
+      return std::nullopt;
+    n *= (uint64_t)d;
+  }
+  if (!size)
+    return std::nullopt;
+  return n * (uint64_t)size;
+}
+
+/// Everything about a tensor's external data but its bytes: the location
+/// (inside the model folder, a regular file), offset and length (numbers
+/// inside the file) and, when `want` is known, the length the shape needs.
+bool locateExternal(const onnx::TensorProto &t, const std::string &modelDir,
+                    std::optional<uint64_t> want, ExternalData &ext, std::string &error) {
+  bool haveLength = false;
+  for (const auto &kv : t.external_data()) {
+    if (kv.key() == "location") {
+      ext.location = kv.value();
+    } else if (kv.key() == "offset" || kv.key() == "length") {
+      uint64_t &field = kv.key() == "offset" ? ext.offset : ext.length;
+      if (!parseExternalNumber(kv.value(), field)) {
+        error = fmt::format("external data {} '{}' is not a decimal integer in [0, 2^64)", kv.key(),
+                            kv.value());
+        return false;
+      }
+      haveLength |= kv.key() == "length";
+    }
+  }
+  if (!resolveExternal(modelDir, ext.location, ext.path, error))
+    return false;
+  llvm::sys::fs::file_status st;
+  if (llvm::sys::fs::status(ext.path, st)) {
+    error = fmt::format("cannot read external data '{}'", ext.location);
+    return false;
+  }
+  // A directory does not read; a FIFO or a device would block or never end.
+  if (st.type() == llvm::sys::fs::file_type::directory_file) {
+    error = fmt::format("external data location '{}' is a directory, not a file", ext.location);
+    return false;
+  }
+  if (st.type() != llvm::sys::fs::file_type::regular_file) {
+    error = fmt::format("external data location '{}' is not a regular file", ext.location);
+    return false;
+  }
+  uint64_t fileSize = st.getSize();
+  if (ext.offset > fileSize) {
+    error = fmt::format("external data '{}': offset {} is past the end of the file ({} bytes)",
+                        ext.location, ext.offset, fileSize);
+    return false;
+  }
+  if (haveLength && ext.length > fileSize - ext.offset) {
+    error = fmt::format("external data '{}': {} bytes at offset {} run past the end of the "
+                        "file ({} bytes)",
+                        ext.location, ext.length, ext.offset, fileSize);
+    return false;
+  }
+  if (!haveLength)
+    ext.length = fileSize - ext.offset;
+  if (want && ext.length != *want) {
+    error = haveLength ? fmt::format("external data '{}' has length {} but the shape needs {}",
+                                     ext.location, ext.length, *want)
+                       : fmt::format("external data '{}' holds {} bytes at offset {} but the "
+                                     "shape needs {}",
+                                     ext.location, ext.length, ext.offset, *want);
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
 bool onnx_import::checkExternalData(const onnx::TensorProto &t,
                                     const std::string &modelDir,
                                     std::string &error) {
   if (t.data_location() != onnx::TensorProto::EXTERNAL)
     return true;
-  std::string location, path;
-  for (const auto &kv : t.external_data())
-    if (kv.key() == "location")
-      location = kv.value();
-  return resolveExternal(modelDir, location, path, error);
+  ExternalData ext;
+  return locateExternal(t, modelDir, declaredBytes(t), ext, error);
 }
 
-bool onnx_import::readTensorBytes(const onnx::TensorProto &t,
-                                  const std::string &modelDir, int64_t size,
-                                  int64_t n, std::vector<char> &bytes,
+bool onnx_import::readTensorBytes(const onnx::TensorProto &t, const std::string &modelDir,
+                                  int64_t size, int64_t n, std::vector<char> &bytes,
                                   std::string &error) {
-  const std::string name = t.name();
   uint64_t want = (uint64_t)n * (uint64_t)size;
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string location;
-    uint64_t offset = 0, length = 0;
-    bool haveLength = false;
-    for (const auto &kv : t.external_data()) {
-      if (kv.key() == "location")
-        location = kv.value();
-      else if (kv.key() == "offset")
-        offset = std::strtoull(kv.value().c_str(), nullptr, 10);
-      else if (kv.key() == "length") {
-        length = std::strtoull(kv.value().c_str(), nullptr, 10);
-        haveLength = true;
-      }
-    }
-    std::string path;
-    if (!resolveExternal(modelDir, location, path, error))
-      return false;
-    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                           /*RequiresNullTerminator=*/false);
-    if (!buf) {
-      error = fmt::format("cannot read external data '{}'", location);
-      return false;
-    }
-    uint64_t fileSize = (*buf)->getBufferSize();
-    if (!haveLength)
-      length = offset <= fileSize ? fileSize - offset : 0;
-    if (offset > fileSize || length > fileSize - offset || length != want) {
-      error = fmt::format("external data '{}' holds {} bytes at offset {} but "
-                          "the shape needs {}",
-                          location, offset <= fileSize ? fileSize - offset : 0,
-                          offset, want);
-      return false;
-    }
-    const char *p = (*buf)->getBufferStart() + offset;
-    bytes.assign(p, p + want);
-    return true;
+  if (t.data_location() != onnx::TensorProto::EXTERNAL)
+    return ::autoglm::tensorProtoBytes(t, n, bytes, error);
+  ExternalData ext;
+  if (!locateExternal(t, modelDir, want, ext, error))
+    return false;
+  // read(), not a mapping: a file cut short meanwhile is a short read here,
+  // where a mapping would fault (SIGBUS) on the missing pages.
+  auto file = llvm::sys::fs::openNativeFileForRead(ext.path);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    error = fmt::format("cannot read external data '{}'", ext.location);
+    return false;
   }
-  return ::autoglm::tensorProtoBytes(t, n, bytes, error);
+  bytes.resize(want);
+  uint64_t done = 0;
+  while (done < want) {
+    auto got = llvm::sys::fs::readNativeFileSlice(
+        *file, llvm::MutableArrayRef<char>(bytes.data() + done, want - done), ext.offset + done);
+    if (!got || *got == 0) {
+      if (!got)
+        llvm::consumeError(got.takeError());
+      break;
+    }
+    done += *got;
+  }
+  llvm::sys::fs::closeFile(*file);
+  if (done != want) {
+    error = fmt::format("external data '{}' ended after {} of {} bytes at offset {}", ext.location,
+                        done, want, ext.offset);
+    return false;
+  }
+  return true;
+}
+
+DenseElementsAttr onnx_import::denseOf(RankedTensorType type,
+                                       llvm::function_ref<double(int64_t)> value) {
+  Type elem = type.getElementType();
+  int64_t n = type.getNumElements();
+  if (elem.isInteger(1)) {
+    SmallVector<bool> bits(n);
+    for (int64_t i = 0; i < n; ++i)
+      bits[i] = value(i) != 0;
+    return DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  }
+  unsigned bytesPer = elem.getIntOrFloatBitWidth() / 8;
+  std::vector<char> bytes((size_t)n * bytesPer);
+  for (int64_t i = 0; i < n; ++i) {
+    double v = value(i);
+    char *dst = bytes.data() + i * bytesPer;
+    uint64_t raw;
+    if (elem.isF32()) {
+      float f = (float)v;
+      std::memcpy(dst, &f, 4);
+      continue;
+    }
+    if (auto ft = dyn_cast<FloatType>(elem)) {
+      APFloat a(v);
+      bool lost;
+      a.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      raw = a.bitcastToAPInt().getZExtValue();
+    } else {
+      raw = (uint64_t)(int64_t)v;
+    }
+    std::memcpy(dst, &raw, bytesPer);
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, bytes);
 }
 
 ElementsAttr onnx_import::readTensor(MLIRContext *ctx, const onnx::TensorProto &t,
