@@ -24,6 +24,11 @@ sanitize = getattr(config, "autoglm_sanitize", "")
 config.substitutions.append(("%{sanitize}", "-fsanitize=" + sanitize if sanitize else ""))
 if sanitize:
     config.available_features.add("sanitized")
+# Refusals that must keep to bounded memory run under a 1 GiB address space
+# ("%{ulimit-1g}exec TOOL ..." inside sh -c); ASan reserves terabytes of
+# shadow address space, so a sanitized build runs them without the limit
+# (the error texts are still checked).
+config.substitutions.append(("%{ulimit-1g}", "" if sanitize else "ulimit -v 1048576; "))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()

@@ -172,13 +172,16 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
       y = BinaryOp::create(b, loc, resultType, BinaryKind::Add, y, residual);
     if (activation)
       y = UnaryOp::create(b, loc, resultType, activation.getValue(), y, alpha, beta);
+    // The report names the op: read before it is erased (ASan caught the
+    // read after).
+    StringAttr opName = b.getStringAttr(op->getName().getStringRef());
     result.replaceAllUsesWith(y);
     op->erase();
 
     auto minmax = std::minmax_element(wScale.begin(), wScale.end());
     NamedAttrList entry;
     entry.set("node", b.getStringAttr(nodeName(y.getDefiningOp())));
-    entry.set("op", b.getStringAttr(op->getName().getStringRef()));
+    entry.set("op", opName);
     entry.set("x_scale", b.getF64FloatAttr(xs));
     entry.set("x_zero_point", b.getI64IntegerAttr((int64_t)xz));
     entry.set("range", b.getDenseF64ArrayAttr({range[0], range[1]}));
