@@ -862,14 +862,16 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   // the vector tiles run along the output channels instead (a 7x7 map has
   // 49 positions: 32 + a 17-wide remainder, against 7 rows of 32 channels).
   bool pointwise = nd >= 1;
-  int64_t positions = 1;
-  for (int64_t i = 0; i < nd; ++i) {
-    pointwise &= wt.getDimSize(2 + i) == 1 && strides[i] == 1;
-    positions *= xt.getDimSize(2 + i);
-  }
   // Open batch or spatial extents: the spatial form, output extents computed
   // (below).
   bool open = !xt.hasStaticShape();
+  int64_t positions = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    pointwise &= wt.getDimSize(2 + i) == 1 && strides[i] == 1;
+    // (An open extent is kDynamic, INT64_MIN: not multiplied.)
+    if (!open)
+      positions *= xt.getDimSize(2 + i);
+  }
   pointwise &= !open && positions % 32 == 0;
   RankedTensorType finalTy = resTy;
   SmallVector<ReassociationIndices> spatial = {{0}, {1}, {}};
