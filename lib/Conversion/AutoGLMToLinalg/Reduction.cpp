@@ -40,10 +40,15 @@ Value mapGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
       .getResult(0);
 }
 
+/// Elements over `axes`, or kDynamic when one is open (its extent, kDynamic,
+/// is not multiplied: the callers count those at run time).
 int64_t countOf(RankedTensorType t, ArrayRef<int64_t> axes) {
   int64_t n = 1;
-  for (int64_t a : axes)
+  for (int64_t a : axes) {
+    if (t.isDynamicDim(a))
+      return ShapedType::kDynamic;
     n *= t.getDimSize(a);
+  }
   return n;
 }
 
@@ -61,16 +66,20 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
   int64_t n = countOf(t, axes);
   // Open reduced dims: the element count as a float computed at run time.
   Value runCount;
-  if (llvm::any_of(axes, [&](int64_t a) { return t.isDynamicDim(a); }) && e.isFloat) {
+  if (n == ShapedType::kDynamic) {
     Value c = arith::ConstantIndexOp::create(b, loc, 1);
     for (int64_t a : axes)
       c = arith::MulIOp::create(b, loc, c, tensor::DimOp::create(b, loc, x, a));
-    runCount = arith::SIToFPOp::create(
-        b, loc, e.type, arith::IndexCastOp::create(b, loc, b.getI64Type(), c));
+    c = arith::IndexCastOp::create(b, loc, b.getI64Type(), c);
+    runCount = e.isFloat ? (Value)arith::SIToFPOp::create(b, loc, e.type, c)
+                         : castScalar(b, loc, c, ElemInfo::of(b.getI64Type()), e);
   }
   auto divide = [&](OpBuilder &nb, Location nl, Value v) -> Value {
-    return runCount ? (Value)arith::DivFOp::create(nb, nl, v, runCount)
-                    : divByCount(nb, nl, v, n, e);
+    if (!runCount)
+      return divByCount(nb, nl, v, n, e);
+    return e.isFloat      ? (Value)arith::DivFOp::create(nb, nl, v, runCount)
+           : e.isUnsigned ? (Value)arith::DivUIOp::create(nb, nl, v, runCount)
+                          : (Value)arith::DivSIOp::create(nb, nl, v, runCount);
   };
   Value zero = scalarConst(b, loc, e.type, 0);
   Value sum = buildReduction(b, loc, x, axes, zero,
