@@ -56,7 +56,7 @@ compile() {
       local vd="$dir/models/$m/variants/${v%%=*}"
       local how=(--gpu-tuning "${v#*=}")
       # shellcheck disable=SC2206
-      [ "${v#*=}" != "${v#*=-}" ] && how=(${v#*=})
+      case "${v#*=}" in -*) how=(${v#*=}) ;; esac
       echo "== compile $m, variant ${v%%=*}: ${how[*]}"
       "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
         "${how[@]}" -o "$vd" || return 1

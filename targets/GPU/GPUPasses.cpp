@@ -15,11 +15,16 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <deque>
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_GPUPREPARE
@@ -34,6 +39,12 @@ namespace mlir::autoglm {
 using namespace mlir;
 
 namespace {
+
+/// Marks a generalized transpose while autoglm-gpu-prepare folds it.
+constexpr llvm::StringLiteral kTransposeAttr = "autoglm.gpu.transpose";
+
+/// Threads per block a loop asks autoglm-gpu-map-loops for (row kernels).
+constexpr llvm::StringLiteral kBlockAttr = "autoglm.gpu.block";
 
 std::string nameOf(func::FuncOp f, unsigned i, bool result) {
   auto a = result ? f.getResultAttrOfType<StringAttr>(i, "autoglm.name")
@@ -86,9 +97,87 @@ struct GPUPreparePass : autoglm::impl::GPUPrepareBase<GPUPreparePass> {
         return signalPassFailure();
     Builder b(module.getContext());
     f->setAttr("autoglm.gpu.signature", b.getI64ArrayAttr({inputs, (int64_t)ft.getNumResults()}));
+    if (failed(foldTransposes(f)))
+      return signalPassFailure();
     unshareFills(f);
     epiloguesInPlace(f);
   }
+
+  /// A transpose read by linalg.generic ops (attention's batched matmuls
+  /// read the heads' Q, K and V through one) is read through its
+  /// permutation by them instead of being copied by a kernel of its own:
+  /// generalized, it fuses into each such consumer (linalg's elementwise
+  /// fusion, which takes consumers with reductions). A transpose that a
+  /// collapse_shape flattens for a generic (the heads merged back before
+  /// the output projection) first has the reshape folded into that generic
+  /// by expanding its loops. A transpose with other users stays for them.
+  static LogicalResult foldTransposes(func::FuncOp f) {
+    MLIRContext *ctx = f.getContext();
+    IRRewriter rw(ctx);
+    auto readByGeneric = [](Value v) {
+      return llvm::any_of(v.getUses(), [](OpOperand &u) {
+        auto g = dyn_cast<linalg::GenericOp>(u.getOwner());
+        return g && g.isDpsInput(&u);
+      });
+    };
+    SmallVector<linalg::TransposeOp> transposes;
+    f.walk([&](linalg::TransposeOp t) {
+      if (!t.hasPureTensorSemantics() || t->getNumResults() != 1)
+        return;
+      Value r = t->getResult(0);
+      bool flattened = llvm::any_of(r.getUsers(), [&](Operation *u) {
+        auto c = dyn_cast<tensor::CollapseShapeOp>(u);
+        return c && readByGeneric(c.getResult());
+      });
+      if (readByGeneric(r) || flattened)
+        transposes.push_back(t);
+    });
+    if (transposes.empty())
+      return success();
+    for (linalg::TransposeOp t : transposes) {
+      rw.setInsertionPoint(t);
+      FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rw, t);
+      if (succeeded(g))
+        (*g)->setAttr(kTransposeAttr, UnitAttr::get(ctx));
+    }
+    auto marked = [](Value v) {
+      Operation *d = v.getDefiningOp();
+      return d && d->hasAttr(kTransposeAttr);
+    };
+    RewritePatternSet reshapes(ctx), fusion(ctx);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(reshapes, [&](OpOperand *o) {
+      auto c = o->get().getDefiningOp<tensor::CollapseShapeOp>();
+      return c && marked(c.getSrc());
+    });
+    fusion.add<FuseTranspose>(ctx);
+    if (failed(applyPatternsGreedily(f, std::move(reshapes))) ||
+        failed(applyPatternsGreedily(f, std::move(fusion))))
+      return f.emitError("folding transposes into their readers did not converge");
+    f.walk([&](linalg::GenericOp g) { g->removeAttr(kTransposeAttr); });
+    return success();
+  }
+
+  /// A generalized transpose (marked) fused into a generic that reads it.
+  struct FuseTranspose : OpRewritePattern<linalg::GenericOp> {
+    using OpRewritePattern::OpRewritePattern;
+    LogicalResult matchAndRewrite(linalg::GenericOp consumer, PatternRewriter &rw) const override {
+      for (OpOperand *in : consumer.getDpsInputOperands()) {
+        Operation *producer = in->get().getDefiningOp();
+        // Every reader must take it: a transpose kept for one would make
+        // each fused op also write it (a second output).
+        if (!producer || !producer->hasAttr(kTransposeAttr) ||
+            !llvm::all_of(producer->getResult(0).getUses(),
+                          [](OpOperand &u) { return linalg::areElementwiseOpsFusable(&u); }))
+          continue;
+        FailureOr<linalg::ElementwiseOpFusionResult> fused = linalg::fuseElementwiseOps(rw, in);
+        if (failed(fused))
+          continue;
+        rw.replaceOp(consumer, fused->fusedOp->getResults().take_back(consumer->getNumResults()));
+        return success();
+      }
+      return failure();
+    }
+  };
 
   /// An elementwise op that only maps a reduction's result (the mean's
   /// division by the count) writes into that result instead of a tensor of
@@ -267,14 +356,23 @@ struct GPUMapLoopsPass : autoglm::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
         for (unsigned i = 0; i < loop.getNumLoops(); ++i)
           all.push_back(i);
         rw.setInsertionPoint(loop);
+        Attribute asked = loop->getAttr(kBlockAttr);
+        Operation *next = loop->getNextNode();
         collapseParallelLoops(rw, loop, {all});
+        // The collapsed loop replaces `loop` in place.
+        if (auto one = dyn_cast_or_null<scf::ParallelOp>(next->getPrevNode()); one && asked)
+          one->setAttr(kBlockAttr, asked);
       }
       for (auto loop : llvm::to_vector(body.getOps<scf::ParallelOp>())) {
         int64_t block = blockSize;
         auto lb = getConstantIntValue(loop.getLowerBound()[0]);
         auto ub = getConstantIntValue(loop.getUpperBound()[0]);
         auto step = getConstantIntValue(loop.getStep()[0]);
-        if (lb && ub && step && *step > 0) {
+        // A row kernel's own block (its warps meet at barriers; it divides
+        // the loop, so no thread of a block is guarded off).
+        if (auto asked = loop->getAttrOfType<IntegerAttr>(kBlockAttr)) {
+          block = asked.getInt();
+        } else if (lb && ub && step && *step > 0) {
           int64_t n = (*ub - *lb + *step - 1) / *step;
           block = std::min<int64_t>(block, std::max<int64_t>(32, (n + 31) / 32 * 32));
         }
@@ -1197,16 +1295,460 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       epilogue->erase();
   }
 
+  // Row kernels ------------------------------------------------------------
+
+  /// How an op runs in a row kernel over `rows` (its outermost dims): the
+  /// extents of its other dims (reduction dims for a reduction), and the
+  /// combine of a reduction.
+  struct RowOp {
+    mutable linalg::LinalgOp op; // its accessors are not const
+    SmallVector<int64_t> columns;
+    Operation *combine = nullptr;
+    TypedAttr identity;
+  };
+
+  /// The rows a reduction defines: its parallel dims, when they are the
+  /// outermost loops, its output is exactly them and its payload folds with
+  /// an associative combine.
+  static std::optional<SmallVector<int64_t>> reductionRows(linalg::LinalgOp op) {
+    auto g = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!g || !applies(g))
+      return std::nullopt;
+    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+    unsigned k = g.getNumParallelLoops();
+    for (auto [d, it] : llvm::enumerate(g.getIteratorTypesArray()))
+      if ((it == utils::IteratorType::parallel) != (d < k))
+        return std::nullopt;
+    AffineMap out = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+    if (out.getNumResults() != k)
+      return std::nullopt;
+    for (unsigned i = 0; i < k; ++i)
+      if (out.getResult(i) != getAffineDimExpr(i, g.getContext()))
+        return std::nullopt;
+    TypedAttr identity;
+    if (!combiner(g, identity))
+      return std::nullopt;
+    return SmallVector<int64_t>(ranges.begin(), ranges.begin() + k);
+  }
+
+  /// `op` as a part of a row kernel over `rows`, if it can be one.
+  std::optional<RowOp> rowForm(Operation *o, ArrayRef<int64_t> rows) {
+    auto op = dyn_cast<linalg::LinalgOp>(o);
+    if (!op || !isa<linalg::FillOp, linalg::GenericOp>(o) || !op.hasPureBufferSemantics() ||
+        op.getNumDpsInits() != 1)
+      return std::nullopt;
+    RowOp r{op, {}, nullptr, {}};
+    unsigned k = rows.size();
+    SmallVector<int64_t> ranges;
+    if (auto fill = dyn_cast<linalg::FillOp>(o)) {
+      auto t = dyn_cast<MemRefType>(fill.getOutputs()[0].getType());
+      if (!t || !t.hasStaticShape())
+        return std::nullopt;
+      ranges.assign(t.getShape().begin(), t.getShape().end());
+    } else {
+      auto g = cast<linalg::GenericOp>(o);
+      ranges = g.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        return std::nullopt;
+      if (g.getNumReductionLoops() > 0) {
+        std::optional<SmallVector<int64_t>> own = reductionRows(op);
+        if (!own || ArrayRef<int64_t>(*own) != rows)
+          return std::nullopt;
+        r.combine = combiner(g, r.identity);
+      } else if (!g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity()) {
+        return std::nullopt;
+      }
+      for (OpOperand *in : g.getDpsInputOperands())
+        if (!isa<MemRefType>(in->get().getType()) && !in->get().getType().isIntOrIndexOrFloat())
+          return std::nullopt;
+    }
+    if (ranges.size() < k || ArrayRef<int64_t>(ranges).take_front(k) != rows)
+      return std::nullopt;
+    r.columns.assign(ranges.begin() + k, ranges.end());
+    int64_t n = 1;
+    for (int64_t e : r.columns)
+      n *= e;
+    if (n > rowMaxColumns)
+      return std::nullopt;
+    return r;
+  }
+
+  /// The bytes of `v`'s memory: the buffer it is a view of and the byte
+  /// range within it of the nearest memref.view (the whole buffer when
+  /// there is none or an offset is not constant).
+  struct Region {
+    Value root;
+    int64_t lo = 0, hi = std::numeric_limits<int64_t>::max();
+  };
+  static Region regionOf(Value v) {
+    Region r;
+    bool sized = false;
+    while (Operation *d = v.getDefiningOp()) {
+      if (auto view = dyn_cast<memref::ViewOp>(d)) {
+        std::optional<int64_t> off = getConstantIntValue(view.getByteShift());
+        auto t = view.getType();
+        if (!off || !t.hasStaticShape() || !t.getElementType().isIntOrFloat()) {
+          r.lo = 0;
+          r.hi = std::numeric_limits<int64_t>::max();
+          sized = true;
+        } else if (!sized) {
+          r.lo = *off;
+          r.hi = *off + t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+          sized = true;
+        } else if (r.hi != std::numeric_limits<int64_t>::max()) {
+          r.lo += *off;
+          r.hi += *off;
+        }
+        v = view.getSource();
+        continue;
+      }
+      if (auto like = dyn_cast<ViewLikeOpInterface>(d)) {
+        v = like.getViewSource();
+        continue;
+      }
+      break;
+    }
+    r.root = v;
+    if (!sized) {
+      r.lo = 0;
+      r.hi = std::numeric_limits<int64_t>::max();
+    }
+    return r;
+  }
+
+  /// The buffers an op touches, with the map it reaches each through and
+  /// whether it writes it.
+  static SmallVector<std::tuple<Value, AffineMap, bool>> accesses(linalg::LinalgOp op) {
+    SmallVector<std::tuple<Value, AffineMap, bool>> list;
+    for (OpOperand &o : op->getOpOperands()) {
+      if (!isa<MemRefType>(o.get().getType()))
+        continue;
+      list.push_back({o.get(), op.getMatchingIndexingMap(&o), op.isDpsInit(&o)});
+    }
+    return list;
+  }
+
+  /// Whether a row kernel may run `group` over rows of rank `k`: each row's
+  /// work only reads what the same row's work wrote, and no write lands in
+  /// memory another buffer of the group also names.
+  static bool rowSafe(ArrayRef<RowOp> group, ArrayRef<int64_t> rows) {
+    unsigned k = rows.size();
+    llvm::SetVector<Value> written, touched;
+    for (const RowOp &r : group)
+      for (auto [v, map, w] : accesses(r.op)) {
+        touched.insert(v);
+        if (w)
+          written.insert(v);
+      }
+    for (const RowOp &r : group)
+      for (auto [v, map, w] : accesses(r.op)) {
+        if (!written.contains(v))
+          continue;
+        auto t = cast<MemRefType>(v.getType());
+        if (t.getRank() < (int64_t)k || t.getShape().take_front(k) != rows ||
+            map.getNumResults() < k)
+          return false;
+        for (unsigned i = 0; i < map.getNumResults(); ++i) {
+          AffineExpr e = map.getResult(i);
+          if (i < k ? e != getAffineDimExpr(i, map.getContext())
+                    : llvm::any_of(
+                          llvm::seq(0u, k), [&](unsigned d) { return e.isFunctionOfDim(d); }))
+            return false;
+        }
+      }
+    for (Value w : written) {
+      Region a = regionOf(w);
+      for (Value v : touched) {
+        if (v == w)
+          continue;
+        Region b = regionOf(v);
+        if (a.root == b.root && a.lo < b.hi && b.lo < a.hi)
+          return false;
+      }
+    }
+    return true;
+  }
+
+  /// Kernels the ops of `group` would take one by one: a reduction's
+  /// initialization right before it and its in-place epilogue right after
+  /// it fuse into its kernel.
+  int64_t kernelsApart(ArrayRef<RowOp> group) {
+    int64_t n = group.size();
+    for (const RowOp &r : group) {
+      auto g = dyn_cast<linalg::GenericOp>(r.op.getOperation());
+      if (!g || g.getNumReductionLoops() == 0)
+        continue;
+      Value out = g.getDpsInitOperand(0)->get();
+      auto [init, epilogue] = fused(g, out);
+      auto in = [&](Operation *x) {
+        return x && llvm::any_of(group, [&](const RowOp &o) { return o.op == x; });
+      };
+      n -= in(init) + in(epilogue);
+    }
+    return n;
+  }
+
+  /// Whether an op of `group` reads a reduction's result of an earlier op
+  /// across its row's elements (a row statistic: softmax's maximum and sum,
+  /// layer norm's mean and variance), the access a row kernel is for.
+  static bool rowStatistic(ArrayRef<RowOp> group) {
+    llvm::SmallPtrSet<Value, 4> results;
+    for (const RowOp &r : group) {
+      if (!r.columns.empty() && !isa<linalg::FillOp>(r.op.getOperation()))
+        for (OpOperand *in : r.op.getDpsInputOperands())
+          if (results.contains(in->get()))
+            return true;
+      if (r.combine)
+        results.insert(r.op.getDpsInitOperand(0)->get());
+    }
+    return false;
+  }
+
+  /// Runs of ops in `body` that become row kernels.
+  SmallVector<std::pair<SmallVector<RowOp>, SmallVector<int64_t>>> rowGroups(Block &body) {
+    SmallVector<Operation *> mem;
+    for (Operation &op : body)
+      if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op))
+        mem.push_back(&op);
+    SmallVector<std::pair<SmallVector<RowOp>, SmallVector<int64_t>>> groups;
+    llvm::DenseSet<Operation *> used;
+    auto isReduction = [](Operation *o) {
+      auto g = dyn_cast<linalg::GenericOp>(o);
+      return g && g.getNumReductionLoops() > 0;
+    };
+    for (size_t i = 0; i < mem.size(); ++i) {
+      if (used.contains(mem[i]))
+        continue;
+      auto seedOp = dyn_cast<linalg::LinalgOp>(mem[i]);
+      if (!seedOp)
+        continue;
+      std::optional<SmallVector<int64_t>> rows = reductionRows(seedOp);
+      if (!rows)
+        continue;
+      std::optional<RowOp> seed = rowForm(mem[i], *rows);
+      if (!seed)
+        continue;
+      std::deque<RowOp> group{*seed};
+      auto asVector = [&] { return SmallVector<RowOp>(group.begin(), group.end()); };
+      // Backward, not taking the in-place epilogue of a reduction outside.
+      size_t first = i, last = i;
+      for (size_t j = i; j-- > 0;) {
+        if (used.contains(mem[j]))
+          break;
+        std::optional<RowOp> r = rowForm(mem[j], *rows);
+        if (!r)
+          break;
+        if (j > 0 && isReduction(mem[j - 1]) && !rowForm(mem[j - 1], *rows))
+          if (auto g = dyn_cast<linalg::GenericOp>(mem[j - 1]);
+              fuse && epilogueConsumer(g, g.getDpsInitOperand(0)->get()) == mem[j])
+            break;
+        group.push_front(*r);
+        if (!rowSafe(asVector(), *rows)) {
+          group.pop_front();
+          break;
+        }
+        first = j;
+      }
+      // Forward, not taking the initialization of a reduction outside.
+      for (size_t j = i + 1; j < mem.size(); ++j) {
+        std::optional<RowOp> r = rowForm(mem[j], *rows);
+        if (!r)
+          break;
+        if (j + 1 < mem.size() && isReduction(mem[j + 1]) && !rowForm(mem[j + 1], *rows))
+          if (auto g = dyn_cast<linalg::GenericOp>(mem[j + 1]);
+              fuse && initProducer(g, g.getDpsInitOperand(0)->get()) == mem[j])
+            break;
+        group.push_back(*r);
+        if (!rowSafe(asVector(), *rows)) {
+          group.pop_back();
+          break;
+        }
+        last = j;
+      }
+      SmallVector<RowOp> ops = asVector();
+      // Worth it when it saves a kernel, and when a warp per row suits the
+      // reductions: few rows (a thread per output fills the GPU otherwise,
+      // as for a convolution), or several reductions over the same rows.
+      int64_t total = 1;
+      for (int64_t e : *rows)
+        total *= e;
+      if (kernelsApart(ops) < 2 || (total >= warpBelow && !rowStatistic(ops)))
+        continue;
+      for (size_t j = first; j <= last; ++j)
+        used.insert(mem[j]);
+      groups.push_back({std::move(ops), *rows});
+    }
+    return groups;
+  }
+
+  /// How an op of a row kernel touches buffers: by all lanes of the row's
+  /// warp or by lane 0 alone.
+  struct Access {
+    llvm::SmallPtrSet<Value, 4> allRead, allWrite, oneRead, oneWrite;
+    static bool meet(const llvm::SmallPtrSet<Value, 4> &x, const llvm::SmallPtrSet<Value, 4> &y) {
+      return llvm::any_of(x, [&](Value v) { return y.contains(v); });
+    }
+    bool conflicts(const Access &o) const {
+      return meet(o.allWrite, allRead) || meet(o.allWrite, allWrite) || meet(o.allWrite, oneRead) ||
+             meet(o.allWrite, oneWrite) || meet(o.allRead, allWrite) || meet(o.allRead, oneWrite) ||
+             meet(o.oneWrite, allRead) || meet(o.oneWrite, allWrite) || meet(o.oneRead, allWrite);
+    }
+    void merge(const Access &o) {
+      for (auto [to, from] : {std::pair{&allRead, &o.allRead}, std::pair{&allWrite, &o.allWrite},
+                              std::pair{&oneRead, &o.oneRead}, std::pair{&oneWrite, &o.oneWrite}})
+        to->insert(from->begin(), from->end());
+    }
+  };
+
+  /// The accesses of `r` as lowerRows emits it: a reduction's lanes read
+  /// its inputs and lane 0 its output; an op with no dims past the rows runs
+  /// in lane 0; any other op in all lanes.
+  static Access accessOf(const RowOp &r) {
+    Access a;
+    int64_t count = 1;
+    for (int64_t e : r.columns)
+      count *= e;
+    bool one = !r.combine && (count == 1 || r.columns.empty());
+    Value out = r.op.getDpsInitOperand(0)->get();
+    for (OpOperand *in : r.op.getDpsInputOperands())
+      if (isa<MemRefType>(in->get().getType()))
+        (one ? a.oneRead : a.allRead).insert(in->get());
+    if (r.combine) {
+      a.oneRead.insert(out);
+      a.oneWrite.insert(out);
+    } else {
+      (one ? a.oneRead : a.allRead).insert(out);
+      (one ? a.oneWrite : a.allWrite).insert(out);
+    }
+    return a;
+  }
+
+  /// One kernel for `group`: a warp per row (a loop over the rows and 32
+  /// lanes), each op in turn over the row's elements (lane l takes every
+  /// 32nd), a reduction folded per lane from the combine's identity (lane 0
+  /// from the output's start value) and merged by a shuffle butterfly, lane
+  /// 0 storing; a barrier makes an op's writes visible to the lanes of a
+  /// later op that reads them (and orders reads before later overwrites),
+  /// except where lane 0 alone does both.
+  void lowerRows(ArrayRef<RowOp> group, ArrayRef<int64_t> rows) {
+    constexpr int64_t kLanes = 32;
+    Operation *lastOp = group.back().op;
+    Location loc = group.front().op.getLoc();
+    OpBuilder b(lastOp);
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Value c0 = index(0), c1 = index(1);
+    int64_t total = 1;
+    for (int64_t e : rows)
+      total *= e;
+    int64_t warps = 8;
+    while (total % warps)
+      warps /= 2;
+    SmallVector<Value> lbs(rows.size() + 1, c0), steps(rows.size() + 1, c1), ubs;
+    for (int64_t e : rows)
+      ubs.push_back(index(e));
+    ubs.push_back(index(kLanes));
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    loop->setAttr(kBlockAttr, b.getI64IntegerAttr(warps * kLanes));
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> rowIvs(ValueRange(loop.getInductionVars()).drop_back());
+    Value lane = loop.getInductionVars().back();
+    Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
+    // Buffers read and written since the last barrier by all lanes and by
+    // lane 0 alone: an op needs a barrier before it when its accesses and
+    // those meet with a write among them and not all in lane 0 (lane 0
+    // sees its own writes in program order).
+    Access pending;
+    for (size_t n = 0; n < group.size(); ++n) {
+      const RowOp &r = group[n];
+      Access mine = accessOf(r);
+      if (n > 0 && pending.conflicts(mine)) {
+        gpu::BarrierOp::create(b, r.op.getLoc());
+        pending = Access();
+      }
+      pending.merge(mine);
+      Location opLoc = r.op.getLoc();
+      int64_t count = 1;
+      for (int64_t e : r.columns)
+        count *= e;
+      Value out = r.op.getDpsInitOperand(0)->get();
+      AffineMap outMap = r.op.getMatchingIndexingMap(r.op.getDpsInitOperand(0));
+      // The loop dims at flat column position `f` of this row.
+      auto ivsAt = [&](Value f) {
+        SmallVector<Value> ivs(rowIvs);
+        SmallVector<Value> cols(r.columns.size());
+        for (size_t d = r.columns.size(); d-- > 0;) {
+          if (d == 0) {
+            cols[d] = f;
+            break;
+          }
+          cols[d] = arith::RemUIOp::create(b, opLoc, f, index(r.columns[d]));
+          f = arith::DivUIOp::create(b, opLoc, f, index(r.columns[d]));
+        }
+        ivs.append(cols);
+        return ivs;
+      };
+      bool readsOut = !isa<linalg::FillOp>(r.op.getOperation()) &&
+                      (r.op.payloadUsesValueFromOperand(r.op.getDpsInitOperand(0)) ||
+                       llvm::any_of(r.op.getDpsInputOperands(),
+                                    [&](OpOperand *in) { return in->get() == out; }));
+      if (!r.combine) {
+        // Elementwise: every lane its share of the row's elements (lane 0
+        // alone when the op has no dims past the rows).
+        OpBuilder::InsertionGuard guard(b);
+        Value f = lane;
+        if (count == 1 || r.columns.empty()) {
+          auto only = scf::IfOp::create(b, opLoc, lane0, /*withElseRegion=*/false);
+          b.setInsertionPointToStart(only.thenBlock());
+          f = c0;
+        } else {
+          auto each = scf::ForOp::create(b, opLoc, lane, index(count), index(kLanes));
+          b.setInsertionPointToStart(each.getBody());
+          f = each.getInductionVar();
+        }
+        SmallVector<Value> ivs = r.columns.empty() ? rowIvs : ivsAt(f);
+        SmallVector<Value> at = indices(b, opLoc, outMap, ivs);
+        Value current = readsOut ? memref::LoadOp::create(b, opLoc, out, at).getResult() : Value();
+        Value v = applyPayload(b, opLoc, r.op, out, current, ivs);
+        memref::StoreOp::create(b, opLoc, v, out, at);
+      } else {
+        // A row reduction: lanes fold shares, a butterfly merges them.
+        SmallVector<Value> at = indices(b, opLoc, outMap, rowIvs);
+        Value start = memref::LoadOp::create(b, opLoc, out, at);
+        Value id = arith::ConstantOp::create(b, opLoc, r.identity);
+        Value acc0 = arith::SelectOp::create(b, opLoc, lane0, start, id);
+        auto each = scf::ForOp::create(b, opLoc, lane, index(count), index(kLanes), acc0);
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(each.getBody());
+          SmallVector<Value> ivs = ivsAt(each.getInductionVar());
+          Value v = applyPayload(b, opLoc, r.op, out, each.getRegionIterArgs()[0], ivs);
+          scf::YieldOp::create(b, opLoc, v);
+        }
+        Value acc = each.getResult(0);
+        for (int64_t offset = kLanes / 2; offset >= 1; offset /= 2) {
+          auto shuffle = gpu::ShuffleOp::create(b, opLoc, acc, (int32_t)offset, (int32_t)kLanes,
+                                                gpu::ShuffleMode::XOR);
+          OperationState state(opLoc, r.combine->getName());
+          state.addOperands({acc, shuffle.getShuffleResult()});
+          state.addTypes(acc.getType());
+          state.addAttributes(r.combine->getAttrs());
+          acc = b.create(state)->getResult(0);
+        }
+        OpBuilder::InsertionGuard guard(b);
+        auto only = scf::IfOp::create(b, opLoc, lane0, /*withElseRegion=*/false);
+        b.setInsertionPointToStart(only.thenBlock());
+        memref::StoreOp::create(b, opLoc, acc, out, at);
+      }
+    }
+    for (const RowOp &r : group)
+      r.op->erase();
+  }
+
   void runOnOperation() override {
     if (tile < 1 || (tile & (tile - 1)) || tile2 < 1 || (tile2 & (tile2 - 1))) {
       getOperation().emitError("tile and tile2 must be powers of two");
       return signalPassFailure();
     }
-    SmallVector<linalg::GenericOp> ops;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (applies(op))
-        ops.push_back(op);
-    });
     if (mma != "none" && mma != "tf32" && mma != "bf16" && mma != "fp16") {
       getOperation().emitError("mma takes none, tf32, bf16 or fp16");
       return signalPassFailure();
@@ -1216,6 +1758,20 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       getOperation().emitError("mma-tile-m, mma-tile-n and mma-unroll take 1..8");
       return signalPassFailure();
     }
+    if (rowMaxColumns < 1) {
+      getOperation().emitError("row-max-columns must be positive");
+      return signalPassFailure();
+    }
+    if (rows)
+      for (auto f : getOperation().getOps<func::FuncOp>())
+        if (!f.isExternal() && f.getBody().hasOneBlock())
+          for (auto &[group, extents] : rowGroups(f.getBody().front()))
+            lowerRows(group, extents);
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (applies(op))
+        ops.push_back(op);
+    });
     for (linalg::GenericOp op : ops) {
       if (std::optional<MMAPlan> plan = planMMA(op))
         lowerMMA(op, *plan);

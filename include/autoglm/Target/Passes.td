@@ -448,6 +448,17 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
     instead: each lane folds every 32nd step of the longest reduction dim
     from the combine's identity (lane 0 from the output's start value), a
     gpu.shuffle butterfly merges the lanes and lane 0 stores.
+
+    With `rows`, first: a run of consecutive ops (fills, elementwise
+    generics, reductions with such a combine) that all iterate the same
+    outermost extents (the rows: a reduction's output dims) and would take
+    at least two kernels becomes one scf.parallel over (rows, 32 lanes): a
+    warp per row walks each op's remaining elements in turn, reductions fold
+    per lane and merge by shuffles, and a gpu.barrier separates the ops. Every
+    buffer the run writes must be reached only through its own row (the
+    row dims map to themselves) and must not overlap any other buffer the run
+    touches; the loop carries `autoglm.gpu.block` (threads per block, a
+    multiple of 32 dividing the total) for autoglm-gpu-map-loops.
   }];
   let options = [Option<"tile", "tile", "int64_t", /*default=*/"8",
                         "Most outputs per thread (1: none)">,
@@ -475,6 +486,12 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                         "8-column mma tiles a warp computes">,
                  Option<"mmaUnroll", "mma-unroll", "int64_t", /*default=*/"1",
                         "K steps of the mma loop unrolled (their loads issued together)">,
+                 Option<"rows", "rows", "bool", /*default=*/"true",
+                        "Row kernels: a run of consecutive ops over the same outermost "
+                        "dims (rows) with row reductions among them (softmax, layer norm) "
+                        "becomes one kernel, a warp per row, barriers between the ops">,
+                 Option<"rowMaxColumns", "row-max-columns", "int64_t", /*default=*/"8192",
+                        "Most elements per row an op of a row kernel may walk">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
                            "::mlir::affine::AffineDialect", "::mlir::math::MathDialect",
