@@ -18,7 +18,8 @@
 # compiler placed at DIR/models/M/baseline is timed in the same rounds
 # (baseline_fp32), for before/after figures; so is each --variant, the
 # model compiled with --gpu-tuning TUNING, or with the autoglm-compile flags
-# TUNING when it starts with '-' (e.g. bf16=--precision=bf16); its weights
+# TUNING when it starts with '-' (e.g. bf16=--precision=bf16; several flags
+# separated by ';', e.g. 'u4=--precision=bf16;--gpu-tuning=lower-reductions{mma-unroll=4 min-threads=8192}'); its weights
 # are a link to the artifact's when equal. A variant is checked against torch
 # like the artifact (rtol 1e-3, atol 1e-4), one compiled with a --precision
 # other than fp32 by cosine similarity >= 0.999 per output. Default models: all six;
@@ -56,7 +57,7 @@ compile() {
       local vd="$dir/models/$m/variants/${v%%=*}"
       local how=(--gpu-tuning "${v#*=}")
       # shellcheck disable=SC2206
-      case "${v#*=}" in -*) how=(${v#*=}) ;; esac
+      case "${v#*=}" in -*) IFS=';' read -ra how <<<"${v#*=}" ;; esac
       echo "== compile $m, variant ${v%%=*}: ${how[*]}"
       "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
         "${how[@]}" -o "$vd" || return 1

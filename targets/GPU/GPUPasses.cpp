@@ -370,7 +370,13 @@ struct GPUMapLoopsPass : autoglm::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
         auto step = getConstantIntValue(loop.getStep()[0]);
         // A row kernel's own block (its warps meet at barriers; it divides
         // the loop, so no thread of a block is guarded off).
-        if (auto asked = loop->getAttrOfType<IntegerAttr>(kBlockAttr)) {
+        auto asked = loop->getAttrOfType<IntegerAttr>(kBlockAttr);
+        if (!asked &&
+            loop->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); }).wasInterrupted()) {
+          loop.emitError("a loop with barriers lost its block size (autoglm.gpu.block)");
+          return signalPassFailure();
+        }
+        if (asked) {
           block = asked.getInt();
         } else if (lb && ub && step && *step > 0) {
           int64_t n = (*ub - *lb + *step - 1) / *step;
@@ -777,6 +783,96 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     return {initProducer(op, out), epilogueConsumer(op, out)};
   }
 
+  /// A flat M, N or K position of an mma contraction: whether it is inside
+  /// the extent (null when it always is) and the loop dims it stands for
+  /// (clamped inside).
+  struct Pos {
+    Value valid;
+    SmallVector<std::pair<unsigned, Value>> dims;
+  };
+  static Pos position(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges, Value flat,
+                      ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Pos p;
+    if (maybePast) {
+      p.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat, index(total));
+      flat = arith::MinUIOp::create(b, loc, flat, index(total - 1));
+    }
+    // Dims of extent 1 are 0; the outermost of the rest takes what is left.
+    SmallVector<unsigned> live;
+    for (unsigned d : dims) {
+      if (ranges[d] == 1)
+        p.dims.push_back({d, index(0)});
+      else
+        live.push_back(d);
+    }
+    for (unsigned i = live.size(); i-- > 0;) {
+      int64_t e = ranges[live[i]];
+      if (i == 0) {
+        p.dims.push_back({live[i], flat});
+        break;
+      }
+      p.dims.push_back({live[i], arith::RemUIOp::create(b, loc, flat, index(e))});
+      flat = arith::DivUIOp::create(b, loc, flat, index(e));
+    }
+    return p;
+  }
+
+  /// `x && y` where a null condition is true.
+  static Value andIf(OpBuilder &b, Location loc, Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AndIOp::create(b, loc, x, y).getResult();
+  }
+
+  /// The output points of an mma warp's accumulators, 4 per 16 x 8 tile
+  /// (tile t = i * tn + j, accumulator t * 4 + r * 2 + c: row r * 8 + g,
+  /// column 2q + c), whether each is inside the output, and their start
+  /// values (the fused initialization, or the output's).
+  void startAccumulators(OpBuilder &b, Location loc, linalg::GenericOp op, ArrayRef<Pos> rows,
+                         ArrayRef<Pos> cols, int64_t tm, int64_t tn, SmallVectorImpl<Value> &ivs,
+                         Value out, linalg::LinalgOp init, SmallVectorImpl<SmallVector<Value>> &at,
+                         SmallVectorImpl<Value> &valid, SmallVectorImpl<Value> &accs) {
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t c = 0; c < 2; ++c) {
+            for (const Pos *p : {&rows[i * 2 + r], &cols[j * 2 + c]})
+              for (auto [d, v] : p->dims)
+                ivs[d] = v;
+            at.push_back(indices(b, loc, outMap, ivs));
+            valid.push_back(andIf(b, loc, rows[i * 2 + r].valid, cols[j * 2 + c].valid));
+            accs.push_back(init ? applyPayload(b, loc, init, out, Value(), at.back())
+                                : memref::LoadOp::create(b, loc, out, at.back()).getResult());
+          }
+  }
+
+  /// Stores accumulator `u` (with the fused epilogue applied) at `at[u]`
+  /// where `valid[u]` holds, then erases `op` and the ops fused into it.
+  void storeAndErase(OpBuilder &b, Location loc, linalg::GenericOp op, ValueRange results,
+                     ArrayRef<SmallVector<Value>> at, ArrayRef<Value> valid, Value out,
+                     linalg::LinalgOp init, linalg::GenericOp epilogue) {
+    for (size_t u = 0; u < at.size(); ++u) {
+      Value v = results[u];
+      OpBuilder::InsertionGuard guard(b);
+      if (valid[u]) {
+        auto only = scf::IfOp::create(b, loc, valid[u], /*withElseRegion=*/false);
+        b.setInsertionPointToStart(only.thenBlock());
+      }
+      if (epilogue)
+        v = applyPayload(b, loc, epilogue, out, v, at[u]);
+      memref::StoreOp::create(b, loc, v, out, at[u]);
+    }
+    op.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
   /// How an f32 multiply-add contraction maps onto mma.sync: `a` is the
   /// input that does not read the output's innermost dim (the mma's A, rows
   /// M), `b` the one that does (B, columns N); parallel dims only `a` reads
@@ -903,44 +999,9 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     auto add = [&](Value v, int64_t c) {
       return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
     };
-    auto andi = [&](Value x, Value y) {
-      if (!x)
-        return y;
-      if (!y)
-        return x;
-      return arith::AndIOp::create(b, loc, x, y).getResult();
-    };
-    // A flat M, N or K position: whether it is inside the extent (null when
-    // it always is) and the loop dims it stands for (clamped inside).
-    struct Pos {
-      Value valid;
-      SmallVector<std::pair<unsigned, Value>> dims;
-    };
-    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) -> Pos {
-      Pos p;
-      if (maybePast) {
-        p.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat, index(total));
-        flat = arith::MinUIOp::create(b, loc, flat, index(total - 1));
-      }
-      // Dims of extent 1 are 0; the outermost of the rest takes what is left.
-      SmallVector<unsigned> live;
-      for (unsigned d : dims) {
-        if (ranges[d] == 1)
-          p.dims.push_back({d, index(0)});
-        else
-          live.push_back(d);
-      }
-      dims = live;
-      for (unsigned i = dims.size(); i-- > 0;) {
-        int64_t e = ranges[dims[i]];
-        if (i == 0) {
-          p.dims.push_back({dims[i], flat});
-          break;
-        }
-        p.dims.push_back({dims[i], arith::RemUIOp::create(b, loc, flat, index(e))});
-        flat = arith::DivUIOp::create(b, loc, flat, index(e));
-      }
-      return p;
+    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+      return GPULowerReductionsPass::position(b, loc, ranges, flat, dims, total, maybePast);
     };
     bool mPast = plan.mTotal % (16 * tm) != 0, nPast = plan.nTotal % (8 * tn) != 0;
     bool kPast = kPadded != plan.kTotal;
@@ -966,23 +1027,9 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       for (auto [d, v] : p.dims)
         ivs[d] = v;
     };
-    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    // The output points of the accumulators, 4 per tile (tile t = i * tn +
-    // j, accumulator t * 4 + r * 2 + c: row r * 8 + g, column 2q + c).
     SmallVector<SmallVector<Value>> at;
     SmallVector<Value> valid, accs;
-    for (int64_t i = 0; i < tm; ++i)
-      for (int64_t j = 0; j < tn; ++j)
-        for (int64_t r = 0; r < 2; ++r)
-          for (int64_t c = 0; c < 2; ++c) {
-            const Pos &row = rows[i * 2 + r], &col = cCols[j * 2 + c];
-            place(row);
-            place(col);
-            at.push_back(indices(b, loc, outMap, ivs));
-            valid.push_back(andi(row.valid, col.valid));
-            accs.push_back(init ? applyPayload(b, loc, init, out, Value(), at.back())
-                                : memref::LoadOp::create(b, loc, out, at.back()).getResult());
-          }
+    startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
     auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kStep), accs);
     b.setInsertionPointToStart(kLoop.getBody());
     Value k0 = kLoop.getInductionVar();
@@ -1059,25 +1106,237 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       }
     scf::YieldOp::create(b, loc, next);
     b.setInsertionPointAfter(kLoop);
-    for (size_t u = 0; u < at.size(); ++u) {
-      Value v = kLoop.getResult(u);
-      OpBuilder::InsertionGuard guard(b);
-      if (valid[u]) {
-        auto only = scf::IfOp::create(b, loc, valid[u], /*withElseRegion=*/false);
-        b.setInsertionPointToStart(only.thenBlock());
-      }
-      if (epilogue)
-        v = applyPayload(b, loc, epilogue, out, v, at[u]);
-      memref::StoreOp::create(b, loc, v, out, at[u]);
-    }
+    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
     // Last: unrolling replaces the loop (and its results, which the stores use).
     if (mmaUnroll > 1 && kPadded / kStep >= mmaUnroll)
       (void)loopUnrollByFactor(kLoop, mmaUnroll);
-    op.erase();
-    if (init)
-      init->erase();
-    if (epilogue)
-      epilogue->erase();
+  }
+
+  /// An scf.parallel over `extents` whose blocks hold `block` threads
+  /// (autoglm.gpu.block, for kernels with barriers or shared memory), and
+  /// the index of each extent: its induction variable, or 0 for an extent
+  /// of 1, which gets no loop dim (the canonicalizer would drop such a dim
+  /// and the attribute with it).
+  static std::pair<scf::ParallelOp, SmallVector<Value>>
+  blockLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> extents, int64_t block) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0),
+          c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t e : extents)
+      if (e != 1) {
+        lbs.push_back(c0);
+        ubs.push_back(arith::ConstantIndexOp::create(b, loc, e));
+        steps.push_back(c1);
+      }
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    loop->setAttr(kBlockAttr, b.getI64IntegerAttr(block));
+    SmallVector<Value> ivs;
+    unsigned next = 0;
+    for (int64_t e : extents)
+      ivs.push_back(e == 1 ? c0 : loop.getInductionVars()[next++]);
+    b.setInsertionPointToStart(loop.getBody());
+    return {loop, ivs};
+  }
+
+  /// Whether the mma contraction `op` stages its operands in shared memory:
+  /// bf16 / fp16 only; with `auto`, when both inputs are read through plain
+  /// dims (matmuls: measured faster on BERT and ViT on an H100), not a
+  /// convolution's windows (measured slower on resnet18 and mobilenet_v2).
+  bool sharedMMA(linalg::GenericOp op) {
+    if (mma == "tf32" || mmaShared == "off")
+      return false;
+    if (mmaShared == "on")
+      return true;
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      return op.getMatchingIndexingMap(in).isProjectedPermutation();
+    });
+  }
+
+  /// The contraction as blocks of 4 warps sharing tiles in shared memory
+  /// (bf16 / fp16): a block owns a BM x BN output tile (2 x 2 warps of tm x
+  /// tn mma tiles each) and walks K in slices of `kSlice`: its 128 threads
+  /// load the slice of A (BM x kSlice) and of B (BN x kSlice) from global
+  /// memory cooperatively (consecutive threads on consecutive K pairs, so
+  /// row-major operands load coalesced), round them to 16 bits and store
+  /// them as packed pairs, one 32-bit word per pair (rows padded by 4
+  /// words: the fragment reads hit 32 different banks); after a barrier each
+  /// warp reads its fragments with one 32-bit shared load per register.
+  /// The output's start value and in-place epilogue fuse as in lowerMMA.
+  void lowerMMAShared(linalg::GenericOp op, const MMAPlan &plan) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
+    constexpr int64_t kSlice = 32, kPad = 4, kStep = 16;
+    int64_t rowWords = kSlice / 2 + kPad;
+    Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
+    int64_t batch = 1;
+    for (unsigned d : plan.batch)
+      batch *= ranges[d];
+    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    int64_t tm =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16 * kWarpsM)));
+    int64_t tn =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8 * kWarpsN)));
+    auto blocks = [&] {
+      return batch * ceilDiv(plan.mTotal, 16 * kWarpsM * tm) *
+             ceilDiv(plan.nTotal, 8 * kWarpsN * tn);
+    };
+    while ((tm > 1 || tn > 1) && blocks() * kThreads < minThreads)
+      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
+    int64_t mTiles = ceilDiv(plan.mTotal, bm), nTiles = ceilDiv(plan.nTotal, bn);
+    int64_t kPadded = ceilDiv(plan.kTotal, kSlice) * kSlice;
+
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    SmallVector<int64_t> extents;
+    for (unsigned d : plan.batch)
+      extents.push_back(ranges[d]);
+    extents.append({mTiles, nTiles, kThreads});
+    auto [loop, lvs] = blockLoop(b, loc, extents, kThreads);
+    (void)loop;
+    Value c0 = index(0);
+    unsigned nb = plan.batch.size();
+    Value thread = lvs[nb + 2];
+    Type i32 = b.getI32Type(), i16 = b.getI16Type();
+    auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto sharedA = memref::AllocaOp::create(
+        b, loc, MemRefType::get({bm, rowWords}, i32, MemRefLayoutAttrInterface(), workgroup));
+    auto sharedB = memref::AllocaOp::create(
+        b, loc, MemRefType::get({bn, rowWords}, i32, MemRefLayoutAttrInterface(), workgroup));
+    Value warp = arith::DivUIOp::create(b, loc, thread, index(32));
+    Value lane = arith::RemUIOp::create(b, loc, thread, index(32));
+    Value warpM = arith::DivUIOp::create(b, loc, warp, index(kWarpsN));
+    Value warpN = arith::RemUIOp::create(b, loc, warp, index(kWarpsN));
+    Value group = arith::DivUIOp::create(b, loc, lane, index(4));
+    Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
+    Value mBlock = arith::MulIOp::create(b, loc, lvs[nb], index(bm));
+    Value nBlock = arith::MulIOp::create(b, loc, lvs[nb + 1], index(bn));
+    // The warp's first row and column within the block's tile.
+    Value mWarp = arith::MulIOp::create(b, loc, warpM, index(16 * tm));
+    Value nWarp = arith::MulIOp::create(b, loc, warpN, index(8 * tn));
+    auto add = [&](Value v, int64_t c) {
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    auto addv = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
+    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+      return GPULowerReductionsPass::position(b, loc, ranges, flat, dims, total, maybePast);
+    };
+    bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
+    bool kPast = kPadded != plan.kTotal;
+    SmallVector<Value> ivs(op.getNumLoops(), c0);
+    for (auto [i, d] : llvm::enumerate(plan.batch))
+      ivs[d] = lvs[i];
+    auto place = [&](const Pos &p) {
+      for (auto [d, v] : p.dims)
+        ivs[d] = v;
+    };
+    // The accumulators' output points (as in lowerMMA).
+    Value mWarpAbs = addv(mBlock, mWarp), nWarpAbs = addv(nBlock, nWarp);
+    Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
+    SmallVector<Pos> rows, cCols;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t h : {0, 8})
+        rows.push_back(
+            position(add(addv(mWarpAbs, group), 16 * i + h), plan.m, plan.mTotal, mPast));
+    for (int64_t j = 0; j < tn; ++j)
+      for (int64_t h : {0, 1})
+        cCols.push_back(position(add(addv(nWarpAbs, twoQ), 8 * j + h), plan.n, plan.nTotal, nPast));
+    SmallVector<SmallVector<Value>> at;
+    SmallVector<Value> valid, accs;
+    startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), accs);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    auto bits = [&](Value f) {
+      Value h = arith::TruncFOp::create(b, loc, half, f);
+      return arith::ExtUIOp::create(b, loc, i32, arith::BitcastOp::create(b, loc, i16, h));
+    };
+    Value sixteen = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(16));
+    // Cooperative loads: pair p of the slice is row p / (kSlice / 2), K
+    // pair p % (kSlice / 2); thread t takes pairs t, t + 128, ...
+    auto stage = [&](OpOperand *in, Value shared, int64_t tileRows, Value base,
+                     ArrayRef<unsigned> dims, int64_t total, bool past) {
+      int64_t pairs = tileRows * kSlice / 2;
+      for (int64_t i = 0; i * kThreads < pairs; ++i) {
+        Value p = add(thread, i * kThreads);
+        Value row = arith::DivUIOp::create(b, loc, p, index(kSlice / 2));
+        Value kk = arith::RemUIOp::create(b, loc, p, index(kSlice / 2));
+        Pos rp = position(addv(base, row), dims, total, past);
+        Value kAt = addv(k0, arith::MulIOp::create(b, loc, kk, index(2)));
+        SmallVector<Value> halves;
+        for (int64_t h : {0, 1}) {
+          Pos kp = position(add(kAt, h), plan.k, plan.kTotal, kPast);
+          place(rp);
+          place(kp);
+          Value v = memref::LoadOp::create(b, loc, in->get(),
+                                           indices(b, loc, op.getMatchingIndexingMap(in), ivs));
+          if (Value ok = andi(rp.valid, kp.valid))
+            v = arith::SelectOp::create(b, loc, ok, v, zero);
+          halves.push_back(bits(v));
+        }
+        Value packed = arith::OrIOp::create(b, loc, halves[0],
+                                            arith::ShLIOp::create(b, loc, halves[1], sixteen));
+        // Rows past a partial tile exist in shared memory too (they read 0).
+        memref::StoreOp::create(b, loc, packed, shared, ValueRange{row, kk});
+      }
+    };
+    stage(plan.a, sharedA, bm, mBlock, plan.m, plan.mTotal, mPast);
+    stage(plan.b, sharedB, bn, nBlock, plan.n, plan.nTotal, nPast);
+    gpu::BarrierOp::create(b, loc);
+    NVVM::MMATypes ptx = mma == "bf16" ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+    Type f32 = b.getF32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    SmallVector<Value> current(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end());
+    for (int64_t ks = 0; ks < kSlice; ks += kStep) {
+      // A's register r: row (r % 2) * 8 + g, K pair q + (r / 2) * 4; B's
+      // register r: column g, K pair q + 4r (words of the slice's row).
+      SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t r = 0; r < 4; ++r) {
+          Value row = add(addv(mWarp, group), 16 * i + (r % 2) * 8);
+          Value word = add(quad, ks / 2 + (r / 2) * 4);
+          aFrags[i].push_back(memref::LoadOp::create(b, loc, sharedA, ValueRange{row, word}));
+        }
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r) {
+          Value col = add(addv(nWarp, group), 8 * j);
+          Value word = add(quad, ks / 2 + 4 * r);
+          bFrags[j].push_back(memref::LoadOp::create(b, loc, sharedB, ValueRange{col, word}));
+        }
+      auto operands = [&](ArrayRef<Value> regs) {
+        SmallVector<Value> ops;
+        for (Value v : regs)
+          ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
+                                            b, loc, VectorType::get({2}, b.getF16Type()), v)
+                                            .getResult()
+                                      : v);
+        return ops;
+      };
+      SmallVector<Value> next;
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t j = 0; j < tn; ++j) {
+          ArrayRef<Value> c = ArrayRef<Value>(current).slice((i * tn + j) * 4, 4);
+          auto mmaOp = NVVM::MmaOp::create(
+              b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
+              ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
+              std::array<NVVM::MMATypes, 2>{ptx, ptx},
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+          for (int64_t e = 0; e < 4; ++e)
+            next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
+        }
+      current = next;
+    }
+    // The next slice's stores wait until every warp has read this one.
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, current);
+    b.setInsertionPointAfter(kLoop);
+    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
   }
 
   void lower(linalg::GenericOp op) {
@@ -1636,22 +1895,19 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     Location loc = group.front().op.getLoc();
     OpBuilder b(lastOp);
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-    Value c0 = index(0), c1 = index(1);
+    Value c0 = index(0);
     int64_t total = 1;
     for (int64_t e : rows)
       total *= e;
     int64_t warps = 8;
     while (total % warps)
       warps /= 2;
-    SmallVector<Value> lbs(rows.size() + 1, c0), steps(rows.size() + 1, c1), ubs;
-    for (int64_t e : rows)
-      ubs.push_back(index(e));
-    ubs.push_back(index(kLanes));
-    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
-    loop->setAttr(kBlockAttr, b.getI64IntegerAttr(warps * kLanes));
-    b.setInsertionPointToStart(loop.getBody());
-    SmallVector<Value> rowIvs(ValueRange(loop.getInductionVars()).drop_back());
-    Value lane = loop.getInductionVars().back();
+    SmallVector<int64_t> extents(rows);
+    extents.push_back(kLanes);
+    auto [loop, all] = blockLoop(b, loc, extents, warps * kLanes);
+    (void)loop;
+    SmallVector<Value> rowIvs(ArrayRef<Value>(all).drop_back());
+    Value lane = all.back();
     Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
     // Buffers read and written since the last barrier by all lanes and by
     // lane 0 alone: an op needs a barrier before it when its accesses and
@@ -1758,6 +2014,10 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       getOperation().emitError("mma-tile-m, mma-tile-n and mma-unroll take 1..8");
       return signalPassFailure();
     }
+    if (mmaShared != "auto" && mmaShared != "on" && mmaShared != "off") {
+      getOperation().emitError("mma-shared takes auto, on or off");
+      return signalPassFailure();
+    }
     if (rowMaxColumns < 1) {
       getOperation().emitError("row-max-columns must be positive");
       return signalPassFailure();
@@ -1774,7 +2034,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     });
     for (linalg::GenericOp op : ops) {
       if (std::optional<MMAPlan> plan = planMMA(op))
-        lowerMMA(op, *plan);
+        sharedMMA(op) ? lowerMMAShared(op, *plan) : lowerMMA(op, *plan);
       else
         lower(op);
     }
@@ -1841,6 +2101,23 @@ struct GPUMergeKernelModulesPass
     : autoglm::impl::GPUMergeKernelModulesBase<GPUMergeKernelModulesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Shared memory a kernel allocates (memref.alloca in the workgroup
+    // address space, which autoglm-gpu-lower-reductions places in a
+    // block's loop) becomes a workgroup attribution of its gpu.func: static
+    // shared memory, which NVVM and ROCDL lower to a module global.
+    module.walk([&](gpu::GPUFuncOp f) {
+      SmallVector<memref::AllocaOp> allocas;
+      f.walk([&](memref::AllocaOp a) {
+        auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(a.getType().getMemorySpace());
+        if (space && space.getValue() == gpu::AddressSpace::Workgroup)
+          allocas.push_back(a);
+      });
+      for (memref::AllocaOp a : allocas) {
+        BlockArgument shared = f.addWorkgroupAttribution(a.getType(), a.getLoc());
+        a.getResult().replaceAllUsesWith(shared);
+        a.erase();
+      }
+    });
     auto modules = llvm::to_vector(module.getOps<gpu::GPUModuleOp>());
     if (modules.empty())
       return;

@@ -486,6 +486,12 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                         "8-column mma tiles a warp computes">,
                  Option<"mmaUnroll", "mma-unroll", "int64_t", /*default=*/"1",
                         "K steps of the mma loop unrolled (their loads issued together)">,
+                 Option<"mmaShared", "mma-shared", "std::string", /*default=*/"\"auto\"",
+                        "bf16 / fp16 mma with blocks of 4 warps that stage K slices of "
+                        "both operands in shared memory (one 32-bit load per fragment "
+                        "register) instead of loading fragments from global memory: on, "
+                        "off, or auto (matmuls whose operands are read through plain "
+                        "dims; convolutions' windows stay on the global form)">,
                  Option<"rows", "rows", "bool", /*default=*/"true",
                         "Row kernels: a run of consecutive ops over the same outermost "
                         "dims (rows) with row reductions among them (softmax, layer norm) "

@@ -1,7 +1,9 @@
 // Tensor cores (--precision tf32|bf16|fp16 sets lower-reductions' mma).
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=tf32 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=TF32
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=BF16
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=fp16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=FP16
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=BF16
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
+// RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-shared=maybe' 2>&1 | FileCheck %s --check-prefix=BADSHARED
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=fp16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=FP16
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=int8' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=tf32 mma-tile-n=0' 2>&1 | FileCheck %s --check-prefix=BADTILE
 // BAD: mma takes none, tf32, bf16 or fp16
@@ -33,6 +35,25 @@
 // TF32: memref.store
 // TF32-NOT: linalg.generic
 // TF32-LABEL: func.func @matvec
+// A matmul (plain dims) in bf16 stages K slices of 32 in shared memory by
+// default (mma-shared=auto): blocks of 128 threads (4 warps), the slices of
+// A and B stored as packed 16-bit pairs in rows of 16 + 4 words, a barrier,
+// fragments read one word per register, a barrier before the next slice.
+// SHARED-LABEL: func.func @linear_bias_relu
+// SHARED: %[[SA:.*]] = memref.alloca() : memref<{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
+// SHARED: %[[SB:.*]] = memref.alloca() : memref<{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
+// SHARED: scf.for %{{.*}} = %c0 to %c64 step %c32 iter_args(
+// SHARED: arith.truncf %{{.*}} : f32 to bf16
+// SHARED: memref.store %{{.*}}, %[[SA]]
+// SHARED: memref.store %{{.*}}, %[[SB]]
+// SHARED: gpu.barrier
+// SHARED: memref.load %[[SA]]
+// SHARED: memref.load %[[SB]]
+// SHARED: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
+// SHARED: gpu.barrier
+// SHARED: scf.yield
+// SHARED: } {autoglm.gpu.block = 128 : i64}
+// BADSHARED: mma-shared takes auto, on or off
 // BF16-LABEL: func.func @linear_bias_relu
 // BF16: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args(
 // BF16: arith.truncf %{{.*}} : f32 to bf16

@@ -2,8 +2,12 @@
 
 // Every outlined kernel moves into one module, named after its old module;
 // the launches follow.
+// Shared memory a kernel allocates becomes a workgroup attribution of its
+// gpu.func (static shared memory).
 // CHECK: gpu.module @autoglm_kernels
-// CHECK-DAG: gpu.func @k_a(
+// CHECK-DAG: gpu.func @k_a({{.*}}) workgroup(%[[W:.*]] : memref<8x20xi32, #gpu.address_space<workgroup>>) kernel
+// CHECK-NOT: memref.alloca
+// CHECK-DAG: memref.store %{{.*}}, %[[W]]
 // CHECK-DAG: gpu.func @k_b(
 // CHECK-NOT: gpu.module
 // CHECK: gpu.launch_func @autoglm_kernels::@k_a
@@ -11,6 +15,10 @@
 module attributes {gpu.container_module} {
   gpu.module @k_a {
     gpu.func @main_kernel(%arg0: memref<4xf32>) kernel {
+      %s = memref.alloca() : memref<8x20xi32, #gpu.address_space<workgroup>>
+      %c0 = arith.constant 0 : index
+      %v = arith.constant 7 : i32
+      memref.store %v, %s[%c0, %c0] : memref<8x20xi32, #gpu.address_space<workgroup>>
       gpu.return
     }
   }
