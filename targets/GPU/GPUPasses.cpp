@@ -1914,6 +1914,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     // those meet with a write among them and not all in lane 0 (lane 0
     // sees its own writes in program order).
     Access pending;
+    SmallVector<scf::ForOp> unroll;
     for (size_t n = 0; n < group.size(); ++n) {
       const RowOp &r = group[n];
       Access mine = accessOf(r);
@@ -1943,6 +1944,15 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         ivs.append(cols);
         return ivs;
       };
+      // Lane l takes elements l, l + 32, ...: share i is element l + 32 i,
+      // over a constant trip count so that the loop unrolls and the loads of
+      // a lane's shares go out together.
+      int64_t shares = (count + kLanes - 1) / kLanes;
+      auto element = [&](Value i) {
+        return arith::AddIOp::create(b, opLoc, lane,
+                                     arith::MulIOp::create(b, opLoc, i, index(kLanes)))
+            .getResult();
+      };
       bool readsOut = !isa<linalg::FillOp>(r.op.getOperation()) &&
                       (r.op.payloadUsesValueFromOperand(r.op.getDpsInitOperand(0)) ||
                        llvm::any_of(r.op.getDpsInputOperands(),
@@ -1957,9 +1967,16 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
           b.setInsertionPointToStart(only.thenBlock());
           f = c0;
         } else {
-          auto each = scf::ForOp::create(b, opLoc, lane, index(count), index(kLanes));
+          auto each = scf::ForOp::create(b, opLoc, c0, index(shares), index(1));
+          unroll.push_back(each);
           b.setInsertionPointToStart(each.getBody());
-          f = each.getInductionVar();
+          f = element(each.getInductionVar());
+          if (count % kLanes) {
+            Value inside =
+                arith::CmpIOp::create(b, opLoc, arith::CmpIPredicate::ult, f, index(count));
+            auto only = scf::IfOp::create(b, opLoc, inside, /*withElseRegion=*/false);
+            b.setInsertionPointToStart(only.thenBlock());
+          }
         }
         SmallVector<Value> ivs = r.columns.empty() ? rowIvs : ivsAt(f);
         SmallVector<Value> at = indices(b, opLoc, outMap, ivs);
@@ -1972,13 +1989,25 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         Value start = memref::LoadOp::create(b, opLoc, out, at);
         Value id = arith::ConstantOp::create(b, opLoc, r.identity);
         Value acc0 = arith::SelectOp::create(b, opLoc, lane0, start, id);
-        auto each = scf::ForOp::create(b, opLoc, lane, index(count), index(kLanes), acc0);
+        auto each = scf::ForOp::create(b, opLoc, c0, index(shares), index(1), acc0);
+        unroll.push_back(each);
         {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(each.getBody());
-          SmallVector<Value> ivs = ivsAt(each.getInductionVar());
-          Value v = applyPayload(b, opLoc, r.op, out, each.getRegionIterArgs()[0], ivs);
-          scf::YieldOp::create(b, opLoc, v);
+          Value f = element(each.getInductionVar());
+          Value accIn = each.getRegionIterArgs()[0];
+          if (count % kLanes) {
+            // Past the row's end: a clamped read whose fold is dropped.
+            Value inside =
+                arith::CmpIOp::create(b, opLoc, arith::CmpIPredicate::ult, f, index(count));
+            Value v = applyPayload(b, opLoc, r.op, out, accIn,
+                                   ivsAt(arith::MinUIOp::create(b, opLoc, f, index(count - 1))));
+            scf::YieldOp::create(b, opLoc,
+                                 ValueRange{arith::SelectOp::create(b, opLoc, inside, v, accIn)});
+          } else {
+            Value v = applyPayload(b, opLoc, r.op, out, accIn, ivsAt(f));
+            scf::YieldOp::create(b, opLoc, v);
+          }
         }
         Value acc = each.getResult(0);
         for (int64_t offset = kLanes / 2; offset >= 1; offset /= 2) {
@@ -1998,6 +2027,18 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     }
     for (const RowOp &r : group)
       r.op->erase();
+    // Whole rows of up to 8 shares a lane (256 elements) unroll fully,
+    // longer ones by 4.
+    for (scf::ForOp each : unroll) {
+      std::optional<int64_t> trips =
+          each.getStaticTripCount().has_value()
+              ? std::optional<int64_t>(each.getStaticTripCount()->getSExtValue())
+              : std::nullopt;
+      if (trips && *trips <= 8)
+        (void)loopUnrollFull(each);
+      else if (trips && *trips > 1)
+        (void)loopUnrollByFactor(each, 4);
+    }
   }
 
   void runOnOperation() override {

@@ -17,18 +17,24 @@
 // CHECK-NOT: gpu.barrier
 // CHECK: %[[START:.*]] = memref.load %arg1[%[[R]]]
 // CHECK: %[[ACC0:.*]] = arith.select %[[LANE0]], %[[START]], %cst
-// CHECK: %[[MAX:.*]] = scf.for %[[J:.*]] = %[[L]] to %c64 step %c32{{.*}} iter_args(%[[ACC:.*]] = %[[ACC0]])
-// CHECK: memref.load %arg0[%[[R]], %[[J]]]
-// CHECK: arith.maximumf %[[ACC]]
+// Each lane folds its 2 elements (l and l + 32: the loop over its shares
+// is unrolled, so both loads go out together).
+// CHECK: %[[J0:.*]] = arith.addi %[[L]], %{{.*}} : index
+// CHECK: %[[X0:.*]] = memref.load %arg0[%[[R]], %[[J0]]]
+// CHECK: %[[M0:.*]] = arith.maximumf %[[ACC0]], %[[X0]]
+// CHECK: %[[X1:.*]] = memref.load %arg0[%[[R]], %{{.*}}]
+// CHECK: %[[MAX:.*]] = arith.maximumf %[[M0]], %[[X1]]
+// CHECK-NOT: scf.for
 // CHECK: gpu.shuffle xor %[[MAX]], %c16_i32, %c32_i32
 // CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32
 // CHECK: scf.if %[[LANE0]] {
 // CHECK-NEXT: memref.store %{{.*}}, %arg1[%[[R]]]
 // CHECK: gpu.barrier
-// CHECK: scf.for %[[J2:.*]] = %[[L]] to %c64{{.*}} step %c32{{.*}} {
 // CHECK: memref.load %arg1[%[[R]]]
 // CHECK: math.exp
-// CHECK: memref.store %{{.*}}, %arg0[%[[R]], %[[J2]]]
+// CHECK: memref.store %{{.*}}, %arg0[%[[R]], %{{.*}}]
+// CHECK: math.exp
+// CHECK: memref.store %{{.*}}, %arg0[%[[R]], %{{.*}}]
 // The sum reuses the maximum's buffer, which all lanes just read: a barrier
 // before lane 0 fills it, none between the fill and the sum.
 // CHECK: gpu.barrier
@@ -201,6 +207,43 @@ func.func @one_kernel(%x: memref<16x128xf32>, %s: memref<16xf32>) {
   ^bb0(%v: f32, %o: f32):
     %q = arith.mulf %v, %v : f32
     linalg.yield %q : f32
+  }
+  return
+}
+
+// -----
+
+// Rows of 40: each lane takes 2 shares; the second is past the row's end
+// for lanes 8..31, so the reduction reads a clamped element and drops its
+// fold, and the elementwise op stores under a guard.
+// CHECK-LABEL: func.func @ragged
+// CHECK: %[[F:.*]] = arith.addi
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[F]], %c40
+// CHECK: %[[C:.*]] = arith.minui %[[F]], %c39
+// CHECK: memref.load %arg0[%{{.*}}, %[[C]]]
+// CHECK: arith.select %[[IN]]
+// CHECK: gpu.shuffle
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi ult, %{{.*}}, %c40
+// CHECK-NEXT: scf.if
+// CHECK: arith.subf
+// CHECK: memref.store
+#rg_rows = affine_map<(r, j) -> (r, j)>
+#rg_row = affine_map<(r, j) -> (r)>
+func.func @ragged(%x: memref<4x40xf32>, %s: memref<4xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%ninf : f32) outs(%s : memref<4xf32>)
+  linalg.generic {indexing_maps = [#rg_rows, #rg_row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %m = arith.maximumf %acc, %v : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#rg_rows, #rg_row, #rg_rows], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<4x40xf32>, memref<4xf32>) outs(%x : memref<4x40xf32>) {
+  ^bb0(%v: f32, %m: f32, %o: f32):
+    %d = arith.subf %v, %m : f32
+    linalg.yield %d : f32
   }
   return
 }
