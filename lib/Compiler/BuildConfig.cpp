@@ -153,6 +153,49 @@ const char *mlir::autoglm::buildConfigKeys() {
          "max_memory, max_nodes, max_subgraph_depth";
 }
 
+/// LLVM's YAML parser recurses once per empty entry of a flow collection
+/// (`[a,,,,b]`), so a long run of commas overflows the stack (found by the
+/// config fuzzer). Such an entry is not valid YAML anyway: the line of the
+/// first one, or "" when there is none. Quoted scalars and comments are
+/// skipped.
+static std::string emptyFlowEntry(llvm::StringRef text) {
+  int depth = 0, line = 1;
+  // Whether the last token of the current flow collection opened it or was
+  // a comma (an entry may not start with another comma).
+  bool afterSeparator = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+    } else if (c == '#' && (i == 0 || isspace((unsigned char)text[i - 1]))) {
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+    } else if (c == '"' || c == '\'') {
+      for (++i; i < text.size() && text[i] != c; ++i) {
+        if (text[i] == '\n')
+          ++line;
+        if (c == '"' && text[i] == '\\')
+          ++i;
+      }
+      afterSeparator = false;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+      afterSeparator = true;
+    } else if (c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+      afterSeparator = false;
+    } else if (c == ',' && depth > 0) {
+      if (afterSeparator)
+        return "line " + std::to_string(line) +
+               ": an empty entry in a flow collection (a ',' with nothing before it)";
+      afterSeparator = true;
+    } else if (!isspace((unsigned char)c)) {
+      afterSeparator = false;
+    }
+  }
+  return "";
+}
+
 LogicalResult
 mlir::autoglm::applyBuildConfig(const std::string &path,
                                 llvm::function_ref<bool(llvm::StringRef)> givenOnCommandLine,
@@ -160,6 +203,10 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!text) {
     error = "cannot read the config '" + path + "': " + text.getError().message();
+    return failure();
+  }
+  if (std::string why = emptyFlowEntry((*text)->getBuffer()); !why.empty()) {
+    error = "invalid config " + path + ": " + why;
     return failure();
   }
   // The parser's message names the line and the key.
