@@ -1,0 +1,1493 @@
+//===- GPULowerReductions.cpp - reductions, row kernels, tensor cores --*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// autoglm-gpu-lower-reductions: the GPU family's kernels for ops with
+// reduction dims (register accumulators and tiles, warp-per-output
+// reductions, row kernels for softmax / layer norm, mma.sync tensor-core
+// contractions from global memory or shared-memory tiles). See
+// docs/gpu.md, "The lowering", step 4.
+//===----------------------------------------------------------------------===//
+
+#include "GPUCommon.h"
+#include "autoglm/Target/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <deque>
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_GPULOWERREDUCTIONS
+#include "autoglm/Target/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+using namespace mlir::autoglm::gpu_detail;
+
+namespace {
+
+struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerReductionsPass> {
+  using GPULowerReductionsBase::GPULowerReductionsBase;
+
+  static bool applies(linalg::GenericOp op) {
+    if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+        op.getNumDpsInits() != 1 || op.getNumLoops() == 0)
+      return false;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return false;
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction && usesDim(out, d))
+        return false;
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *o) {
+      return isa<MemRefType>(o->get().getType()) || o->get().getType().isIntOrIndexOrFloat();
+    });
+  }
+
+  /// The parallel dim a thread tiles, or -1: not the innermost parallel dim;
+  /// the one most inputs read across a warp (they use the innermost dim)
+  /// do not depend on.
+  static int tileDim(linalg::GenericOp op, ArrayRef<unsigned> parallel) {
+    if (parallel.size() < 2)
+      return -1;
+    unsigned inner = parallel.back();
+    int best = -1, bestScore = 0;
+    for (unsigned d : parallel.drop_back()) {
+      int score = 0;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        AffineMap m = op.getMatchingIndexingMap(in);
+        if (usesDim(m, inner) && !usesDim(m, d))
+          ++score;
+      }
+      if (score > bestScore) {
+        best = d;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /// The parallel dim of a second register tile, or -1: one (not `t`)
+  /// that an input read along `t` does not depend on, so that its load is
+  /// shared by the second tile's outputs; a non-innermost dim first, else
+  /// the innermost one (tiled cyclically).
+  static int secondTileDim(linalg::GenericOp op, ArrayRef<unsigned> parallel, int t) {
+    if (t < 0)
+      return -1;
+    auto shares = [&](unsigned d) {
+      return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+        if (!isa<MemRefType>(in->get().getType()))
+          return false;
+        AffineMap m = op.getMatchingIndexingMap(in);
+        return usesDim(m, t) && !usesDim(m, d);
+      });
+    };
+    for (unsigned d : parallel.drop_back())
+      if ((int)d != t && shares(d))
+        return d;
+    if (!parallel.empty() && (int)parallel.back() != t && shares(parallel.back()))
+      return parallel.back();
+    return -1;
+  }
+
+  SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : map.getResults()) {
+      if (auto d = dyn_cast<AffineDimExpr>(e)) {
+        idx.push_back(ivs[d.getPosition()]);
+        continue;
+      }
+      idx.push_back(
+          affine::AffineApplyOp::create(b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+    }
+    return idx;
+  }
+
+  /// The memory op next to `op` in its block (before it with `before`),
+  /// skipping ops that touch no memory.
+  static Operation *neighbour(Operation *op, bool before) {
+    for (Operation *n = before ? op->getPrevNode() : op->getNextNode(); n;
+         n = before ? n->getPrevNode() : n->getNextNode())
+      if (n->getNumRegions() != 0 || !isMemoryEffectFree(n))
+        return n;
+    return nullptr;
+  }
+
+  /// An op that only initializes `out` before the reduction: a fill, or an
+  /// elementwise generic (a bias broadcast) writing all of `out` through an
+  /// identity map without reading it. Its value becomes the accumulators'
+  /// start, and the op goes.
+  static linalg::LinalgOp initProducer(linalg::GenericOp op, Value out) {
+    auto p = dyn_cast_or_null<linalg::LinalgOp>(neighbour(op, /*before=*/true));
+    if (!p || !isa<linalg::FillOp, linalg::GenericOp>(p) || !p.hasPureBufferSemantics() ||
+        p.getNumDpsInits() != 1 || p.getDpsInitOperand(0)->get() != out ||
+        p.getNumReductionLoops() != 0 ||
+        !p.getMatchingIndexingMap(p.getDpsInitOperand(0)).isIdentity() ||
+        p.payloadUsesValueFromOperand(p.getDpsInitOperand(0)))
+      return nullptr;
+    for (OpOperand *in : p.getDpsInputOperands())
+      if (in->get() == out)
+        return nullptr;
+    return p;
+  }
+
+  /// An elementwise generic right after the reduction that rewrites `out`
+  /// in place (a ReLU, a residual add): applied to the accumulators before
+  /// the one store, and the op goes.
+  static linalg::GenericOp epilogueConsumer(linalg::GenericOp op, Value out) {
+    auto e = dyn_cast_or_null<linalg::GenericOp>(neighbour(op, /*before=*/false));
+    if (!e || !e.hasPureBufferSemantics() || e.getNumDpsInits() != 1 ||
+        e.getDpsInitOperand(0)->get() != out || e.getNumReductionLoops() != 0 ||
+        !e.getMatchingIndexingMap(e.getDpsInitOperand(0)).isIdentity())
+      return nullptr;
+    for (OpOperand *in : e.getDpsInputOperands())
+      if (in->get() == out && !e.getMatchingIndexingMap(in).isIdentity())
+        return nullptr;
+    return e;
+  }
+
+  /// Clones `g`'s payload at the point `at` of its (identity-mapped) output;
+  /// operands equal to `out` read `current`.
+  Value applyPayload(OpBuilder &b, Location loc, linalg::LinalgOp g, Value out, Value current,
+                     ArrayRef<Value> at) {
+    if (auto fill = dyn_cast<linalg::FillOp>(g.getOperation()))
+      return fill.getInputs()[0];
+    Block *body = g.getBlock();
+    IRMapping map;
+    for (OpOperand &o : g->getOpOperands()) {
+      Value arg = body->getArgument(o.getOperandNumber());
+      Value v = o.get();
+      if (v == out)
+        map.map(arg, current);
+      else if (isa<MemRefType>(v.getType()))
+        map.map(arg, memref::LoadOp::create(b, loc, v,
+                                            indices(b, loc, g.getMatchingIndexingMap(&o), at)));
+      else
+        map.map(arg, v);
+    }
+    for (Operation &inner : body->without_terminator()) {
+      if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+        map.map(idx.getResult(), at[idx.getDim()]);
+        continue;
+      }
+      b.clone(inner, map);
+    }
+    return map.lookupOrDefault(body->getTerminator()->getOperand(0));
+  }
+
+  /// The ops fused into `op`'s kernel (with `fuse`): the output's
+  /// initialization and its in-place epilogue. The kernel goes where the
+  /// epilogue is, whose operands may be views formed after the reduction.
+  std::pair<linalg::LinalgOp, linalg::GenericOp> fused(linalg::GenericOp op, Value out) {
+    if (!fuse)
+      return {nullptr, nullptr};
+    return {initProducer(op, out), epilogueConsumer(op, out)};
+  }
+
+  /// A flat M, N or K position of an mma contraction: whether it is inside
+  /// the extent (null when it always is) and the loop dims it stands for
+  /// (clamped inside).
+  struct Pos {
+    Value valid;
+    SmallVector<std::pair<unsigned, Value>> dims;
+  };
+  static Pos position(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges, Value flat,
+                      ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Pos p;
+    if (maybePast) {
+      p.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat, index(total));
+      flat = arith::MinUIOp::create(b, loc, flat, index(total - 1));
+    }
+    // Dims of extent 1 are 0; the outermost of the rest takes what is left.
+    SmallVector<unsigned> live;
+    for (unsigned d : dims) {
+      if (ranges[d] == 1)
+        p.dims.push_back({d, index(0)});
+      else
+        live.push_back(d);
+    }
+    for (unsigned i = live.size(); i-- > 0;) {
+      int64_t e = ranges[live[i]];
+      if (i == 0) {
+        p.dims.push_back({live[i], flat});
+        break;
+      }
+      p.dims.push_back({live[i], arith::RemUIOp::create(b, loc, flat, index(e))});
+      flat = arith::DivUIOp::create(b, loc, flat, index(e));
+    }
+    return p;
+  }
+
+  /// `x && y` where a null condition is true.
+  static Value andIf(OpBuilder &b, Location loc, Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AndIOp::create(b, loc, x, y).getResult();
+  }
+
+  /// The output points of an mma warp's accumulators, 4 per 16 x 8 tile
+  /// (tile t = i * tn + j, accumulator t * 4 + r * 2 + c: row r * 8 + g,
+  /// column 2q + c), whether each is inside the output, and their start
+  /// values (the fused initialization, or the output's).
+  void startAccumulators(OpBuilder &b, Location loc, linalg::GenericOp op, ArrayRef<Pos> rows,
+                         ArrayRef<Pos> cols, int64_t tm, int64_t tn, SmallVectorImpl<Value> &ivs,
+                         Value out, linalg::LinalgOp init, SmallVectorImpl<SmallVector<Value>> &at,
+                         SmallVectorImpl<Value> &valid, SmallVectorImpl<Value> &accs) {
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t c = 0; c < 2; ++c) {
+            for (const Pos *p : {&rows[i * 2 + r], &cols[j * 2 + c]})
+              for (auto [d, v] : p->dims)
+                ivs[d] = v;
+            at.push_back(indices(b, loc, outMap, ivs));
+            valid.push_back(andIf(b, loc, rows[i * 2 + r].valid, cols[j * 2 + c].valid));
+            accs.push_back(init ? applyPayload(b, loc, init, out, Value(), at.back())
+                                : memref::LoadOp::create(b, loc, out, at.back()).getResult());
+          }
+  }
+
+  /// Stores accumulator `u` (with the fused epilogue applied) at `at[u]`
+  /// where `valid[u]` holds, then erases `op` and the ops fused into it.
+  void storeAndErase(OpBuilder &b, Location loc, linalg::GenericOp op, ValueRange results,
+                     ArrayRef<SmallVector<Value>> at, ArrayRef<Value> valid, Value out,
+                     linalg::LinalgOp init, linalg::GenericOp epilogue) {
+    for (size_t u = 0; u < at.size(); ++u) {
+      Value v = results[u];
+      OpBuilder::InsertionGuard guard(b);
+      if (valid[u]) {
+        auto only = scf::IfOp::create(b, loc, valid[u], /*withElseRegion=*/false);
+        b.setInsertionPointToStart(only.thenBlock());
+      }
+      if (epilogue)
+        v = applyPayload(b, loc, epilogue, out, v, at[u]);
+      memref::StoreOp::create(b, loc, v, out, at[u]);
+    }
+    op.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
+  /// How an f32 multiply-add contraction maps onto mma.sync: `a` is the
+  /// input that does not read the output's innermost dim (the mma's A, rows
+  /// M), `b` the one that does (B, columns N); parallel dims only `a` reads
+  /// are M, only `b` reads N, the rest batch; every reduction dim is K.
+  struct MMAPlan {
+    OpOperand *a = nullptr, *b = nullptr;
+    SmallVector<unsigned> m, n, batch, k;
+    int64_t mTotal = 1, nTotal = 1, kTotal = 1;
+  };
+
+  std::optional<MMAPlan> planMMA(linalg::GenericOp op) {
+    if (mma == "none" || op.getNumDpsInputs() != 2)
+      return std::nullopt;
+    OpOperand *out = op.getDpsInitOperand(0);
+    auto f32 = [](Value v) {
+      auto t = dyn_cast<MemRefType>(v.getType());
+      return t && t.getElementType().isF32();
+    };
+    if (!f32(out->get()) || !f32(op.getDpsInputOperand(0)->get()) ||
+        !f32(op.getDpsInputOperand(1)->get()))
+      return std::nullopt;
+    // The payload: out + in0 * in1 (either order).
+    Block *body = op.getBody();
+    if (body->getOperations().size() != 3)
+      return std::nullopt;
+    auto mul = dyn_cast<arith::MulFOp>(body->front());
+    auto add = dyn_cast<arith::AddFOp>(*std::next(body->begin()));
+    if (!mul || !add || body->getTerminator()->getOperand(0) != add.getResult())
+      return std::nullopt;
+    Value a0 = body->getArgument(0), a1 = body->getArgument(1), acc = body->getArgument(2);
+    if (!((mul.getLhs() == a0 && mul.getRhs() == a1) || (mul.getLhs() == a1 && mul.getRhs() == a0)))
+      return std::nullopt;
+    if (!((add.getLhs() == acc && add.getRhs() == mul.getResult()) ||
+          (add.getRhs() == acc && add.getLhs() == mul.getResult())))
+      return std::nullopt;
+    AffineMap outMap = op.getMatchingIndexingMap(out);
+    if (outMap.getNumResults() == 0 ||
+        !llvm::all_of(outMap.getResults(), [](AffineExpr e) { return isa<AffineDimExpr>(e); }))
+      return std::nullopt;
+    unsigned inner = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+    MMAPlan plan;
+    for (OpOperand *in : op.getDpsInputOperands())
+      (usesDim(op.getMatchingIndexingMap(in), inner) ? plan.b : plan.a) = in;
+    if (!plan.a || !plan.b)
+      return std::nullopt;
+    AffineMap am = op.getMatchingIndexingMap(plan.a), bm = op.getMatchingIndexingMap(plan.b);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // M and N in the output's order (flattened row-major), K in loop order.
+    for (AffineExpr e : outMap.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      bool inA = usesDim(am, d), inB = usesDim(bm, d);
+      if (inA && !inB) {
+        plan.m.push_back(d);
+        plan.mTotal *= ranges[d];
+      } else if (inB && !inA) {
+        plan.n.push_back(d);
+        plan.nTotal *= ranges[d];
+      } else {
+        plan.batch.push_back(d);
+      }
+    }
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction) {
+        plan.k.push_back(d);
+        plan.kTotal *= ranges[d];
+      }
+    // Too narrow a tile wastes most of the tensor core: the scalar form.
+    if (plan.mTotal < 16 || plan.nTotal < 8 || plan.kTotal < 8)
+      return std::nullopt;
+    return plan;
+  }
+
+  /// The contraction as warps of mma.sync: each warp owns `tm` x `tn`
+  /// tiles of 16 x 8 outputs (a lane holds 4 accumulators of each, in the
+  /// mma's fragment layout) and walks K in steps of 8 (tf32) or 16 (bf16,
+  /// fp16), loading its A and B fragments straight from memory (rows, columns
+  /// and steps past the end read 0) and rounding them in registers. The
+  /// output's start value and in-place epilogue fuse as in the scalar form.
+  void lowerMMA(linalg::GenericOp op, const MMAPlan &plan) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    bool tf32 = mma == "tf32";
+    int64_t kStep = tf32 ? 8 : 16;
+    Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
+    int64_t batch = 1;
+    for (unsigned d : plan.batch)
+      batch *= ranges[d];
+    // A warp's tiles: as many as asked while the M and N extents fill them
+    // and the GPU keeps enough warps.
+    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    int64_t tm = std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16)));
+    int64_t tn = std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8)));
+    auto warps = [&] {
+      return batch * ceilDiv(plan.mTotal, 16 * tm) * ceilDiv(plan.nTotal, 8 * tn);
+    };
+    while ((tm > 1 || tn > 1) && warps() * 32 < minThreads)
+      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    int64_t mTiles = ceilDiv(plan.mTotal, 16 * tm), nTiles = ceilDiv(plan.nTotal, 8 * tn);
+    int64_t kPadded = ceilDiv(plan.kTotal, kStep) * kStep;
+
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    // Loops: the batch dims, then the M tiles, the N tiles and the 32 lanes.
+    SmallVector<int64_t> extents;
+    for (unsigned d : plan.batch)
+      extents.push_back(ranges[d]);
+    extents.append({mTiles, nTiles, 32});
+    Value c0 = index(0), c1 = index(1);
+    SmallVector<Value> lbs(extents.size(), c0), steps(extents.size(), c1), ubs;
+    for (int64_t e : extents)
+      ubs.push_back(index(e));
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> lvs(loop.getInductionVars());
+    unsigned nb = plan.batch.size();
+    Value lane = lvs[nb + 2];
+    Value group = arith::DivUIOp::create(b, loc, lane, index(4));
+    Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
+    Value mBase = arith::MulIOp::create(b, loc, lvs[nb], index(16 * tm));
+    Value nBase = arith::MulIOp::create(b, loc, lvs[nb + 1], index(8 * tn));
+    auto add = [&](Value v, int64_t c) {
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+      return GPULowerReductionsPass::position(b, loc, ranges, flat, dims, total, maybePast);
+    };
+    bool mPast = plan.mTotal % (16 * tm) != 0, nPast = plan.nTotal % (8 * tn) != 0;
+    bool kPast = kPadded != plan.kTotal;
+    // Rows g and g + 8 of each M tile; columns g (B) and 2q, 2q + 1 (C) of
+    // each N tile.
+    SmallVector<Pos> rows, bCols, cCols;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t h : {0, 8})
+        rows.push_back(position(add(arith::AddIOp::create(b, loc, mBase, group), 16 * i + h),
+                                plan.m, plan.mTotal, mPast));
+    Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
+    for (int64_t j = 0; j < tn; ++j) {
+      bCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, group), 8 * j), plan.n,
+                               plan.nTotal, nPast));
+      for (int64_t h : {0, 1})
+        cCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, twoQ), 8 * j + h), plan.n,
+                                 plan.nTotal, nPast));
+    }
+    SmallVector<Value> ivs(op.getNumLoops(), c0);
+    for (auto [i, d] : llvm::enumerate(plan.batch))
+      ivs[d] = lvs[i];
+    auto place = [&](const Pos &p) {
+      for (auto [d, v] : p.dims)
+        ivs[d] = v;
+    };
+    SmallVector<SmallVector<Value>> at;
+    SmallVector<Value> valid, accs;
+    startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kStep), accs);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    // The K positions a lane reads: q and q + 4 (tf32); 2q, 2q + 1, 2q + 8,
+    // 2q + 9 (16-bit).
+    SmallVector<Pos> ks;
+    Value kq = arith::AddIOp::create(b, loc, k0, tf32 ? quad : twoQ);
+    for (int64_t off : tf32 ? SmallVector<int64_t>{0, 4} : SmallVector<int64_t>{0, 1, 8, 9})
+      ks.push_back(position(add(kq, off), plan.k, plan.kTotal, kPast));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Type i32 = b.getI32Type(), i16 = b.getI16Type();
+    auto load = [&](OpOperand *in, const Pos &p, const Pos &k) {
+      place(p);
+      place(k);
+      Value v = memref::LoadOp::create(b, loc, in->get(),
+                                       indices(b, loc, op.getMatchingIndexingMap(in), ivs));
+      if (Value ok = andi(p.valid, k.valid))
+        v = arith::SelectOp::create(b, loc, ok, v, zero);
+      return v;
+    };
+    // One 32-bit register of a fragment: a tf32 (the f32's bits: the tensor
+    // core reads the top 19), or two 16-bit values, the first in the low half.
+    auto reg = [&](OpOperand *in, const Pos &p, const Pos *k0, const Pos *k1) -> Value {
+      Value x = load(in, p, *k0);
+      if (tf32)
+        return arith::BitcastOp::create(b, loc, i32, x);
+      Value y = load(in, p, *k1);
+      auto bits = [&](Value f) {
+        Value h = arith::TruncFOp::create(b, loc, half, f);
+        return arith::ExtUIOp::create(b, loc, i32, arith::BitcastOp::create(b, loc, i16, h));
+      };
+      Value hi = arith::ShLIOp::create(b, loc, bits(y),
+                                       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(16)));
+      return arith::OrIOp::create(b, loc, bits(x), hi);
+    };
+    // A's register r holds row (r % 2) * 8 + g at K q + (r / 2) * 4 (tf32)
+    // or the pair 2q, 2q + 1 plus (r / 2) * 8; B's register r holds column g
+    // at K q + 4r or the pair 2q + 8r, 2q + 8r + 1.
+    int64_t per = tf32 ? 1 : 2;
+    SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t r = 0; r < 4; ++r)
+        aFrags[i].push_back(reg(plan.a, rows[i * 2 + r % 2], &ks[(r / 2) * per],
+                                tf32 ? nullptr : &ks[(r / 2) * per + 1]));
+    for (int64_t j = 0; j < tn; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        bFrags[j].push_back(reg(plan.b, bCols[j], &ks[r * per], tf32 ? nullptr : &ks[r * per + 1]));
+    NVVM::MMATypes ptx = tf32            ? NVVM::MMATypes::tf32
+                         : mma == "bf16" ? NVVM::MMATypes::bf16
+                                         : NVVM::MMATypes::f16;
+    Type f32 = b.getF32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j) {
+        // f16 operands are f16x2 vectors to NVVM; bf16 and tf32 are i32.
+        auto operands = [&](ArrayRef<Value> regs) {
+          SmallVector<Value> ops;
+          for (Value v : regs)
+            ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
+                                              b, loc, VectorType::get({2}, b.getF16Type()), v)
+                                              .getResult()
+                                        : v);
+          return ops;
+        };
+        ValueRange c = kLoop.getRegionIterArgs().slice((i * tn + j) * 4, 4);
+        auto mmaOp = NVVM::MmaOp::create(
+            b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
+            ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
+            std::array<NVVM::MMATypes, 2>{ptx, ptx},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        for (int64_t e = 0; e < 4; ++e)
+          next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
+      }
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointAfter(kLoop);
+    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
+    // Last: unrolling replaces the loop (and its results, which the stores use).
+    if (mmaUnroll > 1 && kPadded / kStep >= mmaUnroll)
+      (void)loopUnrollByFactor(kLoop, mmaUnroll);
+  }
+
+  /// An scf.parallel over `extents` whose blocks hold `block` threads
+  /// (autoglm.gpu.block, for kernels with barriers or shared memory), and
+  /// the index of each extent: its induction variable, or 0 for an extent
+  /// of 1, which gets no loop dim (the canonicalizer would drop such a dim
+  /// and the attribute with it).
+  static std::pair<scf::ParallelOp, SmallVector<Value>>
+  blockLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> extents, int64_t block) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0),
+          c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t e : extents)
+      if (e != 1) {
+        lbs.push_back(c0);
+        ubs.push_back(arith::ConstantIndexOp::create(b, loc, e));
+        steps.push_back(c1);
+      }
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    loop->setAttr(kBlockAttr, b.getI64IntegerAttr(block));
+    SmallVector<Value> ivs;
+    unsigned next = 0;
+    for (int64_t e : extents)
+      ivs.push_back(e == 1 ? c0 : loop.getInductionVars()[next++]);
+    b.setInsertionPointToStart(loop.getBody());
+    return {loop, ivs};
+  }
+
+  /// Whether the mma contraction `op` stages its operands in shared memory:
+  /// bf16 / fp16 only; with `auto`, when both inputs are read through plain
+  /// dims (matmuls: measured faster on BERT and ViT on an H100), not a
+  /// convolution's windows (measured slower on resnet18 and mobilenet_v2).
+  bool sharedMMA(linalg::GenericOp op) {
+    if (mma == "tf32" || mmaShared == "off")
+      return false;
+    if (mmaShared == "on")
+      return true;
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      return op.getMatchingIndexingMap(in).isProjectedPermutation();
+    });
+  }
+
+  /// The contraction as blocks of 4 warps sharing tiles in shared memory
+  /// (bf16 / fp16): a block owns a BM x BN output tile (2 x 2 warps of tm x
+  /// tn mma tiles each) and walks K in slices of `kSlice`: its 128 threads
+  /// load the slice of A (BM x kSlice) and of B (BN x kSlice) from global
+  /// memory cooperatively (consecutive threads on consecutive K pairs, so
+  /// row-major operands load coalesced), round them to 16 bits and store
+  /// them as packed pairs, one 32-bit word per pair (rows padded by 4
+  /// words: the fragment reads hit 32 different banks); after a barrier each
+  /// warp reads its fragments with one 32-bit shared load per register.
+  /// The output's start value and in-place epilogue fuse as in lowerMMA.
+  void lowerMMAShared(linalg::GenericOp op, const MMAPlan &plan) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
+    constexpr int64_t kSlice = 32, kPad = 4, kStep = 16;
+    int64_t rowWords = kSlice / 2 + kPad;
+    Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
+    int64_t batch = 1;
+    for (unsigned d : plan.batch)
+      batch *= ranges[d];
+    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    int64_t tm =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16 * kWarpsM)));
+    int64_t tn =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8 * kWarpsN)));
+    auto blocks = [&] {
+      return batch * ceilDiv(plan.mTotal, 16 * kWarpsM * tm) *
+             ceilDiv(plan.nTotal, 8 * kWarpsN * tn);
+    };
+    while ((tm > 1 || tn > 1) && blocks() * kThreads < minThreads)
+      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
+    int64_t mTiles = ceilDiv(plan.mTotal, bm), nTiles = ceilDiv(plan.nTotal, bn);
+    int64_t kPadded = ceilDiv(plan.kTotal, kSlice) * kSlice;
+
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    SmallVector<int64_t> extents;
+    for (unsigned d : plan.batch)
+      extents.push_back(ranges[d]);
+    extents.append({mTiles, nTiles, kThreads});
+    auto [loop, lvs] = blockLoop(b, loc, extents, kThreads);
+    (void)loop;
+    Value c0 = index(0);
+    unsigned nb = plan.batch.size();
+    Value thread = lvs[nb + 2];
+    Type i32 = b.getI32Type(), i16 = b.getI16Type();
+    auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto sharedA = memref::AllocaOp::create(
+        b, loc, MemRefType::get({bm, rowWords}, i32, MemRefLayoutAttrInterface(), workgroup));
+    auto sharedB = memref::AllocaOp::create(
+        b, loc, MemRefType::get({bn, rowWords}, i32, MemRefLayoutAttrInterface(), workgroup));
+    Value warp = arith::DivUIOp::create(b, loc, thread, index(32));
+    Value lane = arith::RemUIOp::create(b, loc, thread, index(32));
+    Value warpM = arith::DivUIOp::create(b, loc, warp, index(kWarpsN));
+    Value warpN = arith::RemUIOp::create(b, loc, warp, index(kWarpsN));
+    Value group = arith::DivUIOp::create(b, loc, lane, index(4));
+    Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
+    Value mBlock = arith::MulIOp::create(b, loc, lvs[nb], index(bm));
+    Value nBlock = arith::MulIOp::create(b, loc, lvs[nb + 1], index(bn));
+    // The warp's first row and column within the block's tile.
+    Value mWarp = arith::MulIOp::create(b, loc, warpM, index(16 * tm));
+    Value nWarp = arith::MulIOp::create(b, loc, warpN, index(8 * tn));
+    auto add = [&](Value v, int64_t c) {
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    auto addv = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
+    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+      return GPULowerReductionsPass::position(b, loc, ranges, flat, dims, total, maybePast);
+    };
+    bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
+    bool kPast = kPadded != plan.kTotal;
+    SmallVector<Value> ivs(op.getNumLoops(), c0);
+    for (auto [i, d] : llvm::enumerate(plan.batch))
+      ivs[d] = lvs[i];
+    auto place = [&](const Pos &p) {
+      for (auto [d, v] : p.dims)
+        ivs[d] = v;
+    };
+    // The accumulators' output points (as in lowerMMA).
+    Value mWarpAbs = addv(mBlock, mWarp), nWarpAbs = addv(nBlock, nWarp);
+    Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
+    SmallVector<Pos> rows, cCols;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t h : {0, 8})
+        rows.push_back(
+            position(add(addv(mWarpAbs, group), 16 * i + h), plan.m, plan.mTotal, mPast));
+    for (int64_t j = 0; j < tn; ++j)
+      for (int64_t h : {0, 1})
+        cCols.push_back(position(add(addv(nWarpAbs, twoQ), 8 * j + h), plan.n, plan.nTotal, nPast));
+    SmallVector<SmallVector<Value>> at;
+    SmallVector<Value> valid, accs;
+    startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), accs);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    auto bits = [&](Value f) {
+      Value h = arith::TruncFOp::create(b, loc, half, f);
+      return arith::ExtUIOp::create(b, loc, i32, arith::BitcastOp::create(b, loc, i16, h));
+    };
+    Value sixteen = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(16));
+    // Cooperative loads: pair p of the slice is row p / (kSlice / 2), K
+    // pair p % (kSlice / 2); thread t takes pairs t, t + 128, ...
+    auto stage = [&](OpOperand *in, Value shared, int64_t tileRows, Value base,
+                     ArrayRef<unsigned> dims, int64_t total, bool past) {
+      int64_t pairs = tileRows * kSlice / 2;
+      for (int64_t i = 0; i * kThreads < pairs; ++i) {
+        Value p = add(thread, i * kThreads);
+        Value row = arith::DivUIOp::create(b, loc, p, index(kSlice / 2));
+        Value kk = arith::RemUIOp::create(b, loc, p, index(kSlice / 2));
+        Pos rp = position(addv(base, row), dims, total, past);
+        Value kAt = addv(k0, arith::MulIOp::create(b, loc, kk, index(2)));
+        SmallVector<Value> halves;
+        for (int64_t h : {0, 1}) {
+          Pos kp = position(add(kAt, h), plan.k, plan.kTotal, kPast);
+          place(rp);
+          place(kp);
+          Value v = memref::LoadOp::create(b, loc, in->get(),
+                                           indices(b, loc, op.getMatchingIndexingMap(in), ivs));
+          if (Value ok = andi(rp.valid, kp.valid))
+            v = arith::SelectOp::create(b, loc, ok, v, zero);
+          halves.push_back(bits(v));
+        }
+        Value packed = arith::OrIOp::create(b, loc, halves[0],
+                                            arith::ShLIOp::create(b, loc, halves[1], sixteen));
+        // Rows past a partial tile exist in shared memory too (they read 0).
+        memref::StoreOp::create(b, loc, packed, shared, ValueRange{row, kk});
+      }
+    };
+    stage(plan.a, sharedA, bm, mBlock, plan.m, plan.mTotal, mPast);
+    stage(plan.b, sharedB, bn, nBlock, plan.n, plan.nTotal, nPast);
+    gpu::BarrierOp::create(b, loc);
+    NVVM::MMATypes ptx = mma == "bf16" ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+    Type f32 = b.getF32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    SmallVector<Value> current(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end());
+    for (int64_t ks = 0; ks < kSlice; ks += kStep) {
+      // A's register r: row (r % 2) * 8 + g, K pair q + (r / 2) * 4; B's
+      // register r: column g, K pair q + 4r (words of the slice's row).
+      SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t r = 0; r < 4; ++r) {
+          Value row = add(addv(mWarp, group), 16 * i + (r % 2) * 8);
+          Value word = add(quad, ks / 2 + (r / 2) * 4);
+          aFrags[i].push_back(memref::LoadOp::create(b, loc, sharedA, ValueRange{row, word}));
+        }
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r) {
+          Value col = add(addv(nWarp, group), 8 * j);
+          Value word = add(quad, ks / 2 + 4 * r);
+          bFrags[j].push_back(memref::LoadOp::create(b, loc, sharedB, ValueRange{col, word}));
+        }
+      auto operands = [&](ArrayRef<Value> regs) {
+        SmallVector<Value> ops;
+        for (Value v : regs)
+          ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
+                                            b, loc, VectorType::get({2}, b.getF16Type()), v)
+                                            .getResult()
+                                      : v);
+        return ops;
+      };
+      SmallVector<Value> next;
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t j = 0; j < tn; ++j) {
+          ArrayRef<Value> c = ArrayRef<Value>(current).slice((i * tn + j) * 4, 4);
+          auto mmaOp = NVVM::MmaOp::create(
+              b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
+              ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
+              std::array<NVVM::MMATypes, 2>{ptx, ptx},
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+          for (int64_t e = 0; e < 4; ++e)
+            next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
+        }
+      current = next;
+    }
+    // The next slice's stores wait until every warp has read this one.
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, current);
+    b.setInsertionPointAfter(kLoop);
+    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
+  }
+
+  void lower(linalg::GenericOp op) {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<unsigned> parallel, reduction;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      (it == utils::IteratorType::parallel ? parallel : reduction).push_back(d);
+    int64_t outputs = 1;
+    for (unsigned d : parallel)
+      outputs *= ranges[d];
+    // Too few outputs to fill the GPU with one thread each: a warp per
+    // output, its lanes sharing the longest reduction dim.
+    constexpr int64_t kLanes = 32;
+    TypedAttr identity;
+    Operation *combine = nullptr;
+    int split = -1;
+    if (outputs < warpBelow && (combine = combiner(op, identity))) {
+      for (unsigned d : reduction)
+        if (ranges[d] >= kLanes && (split < 0 || ranges[d] > ranges[split]))
+          split = d;
+    }
+    bool warp = split >= 0;
+    // A warp's 32 lanes: `groups` shares of the reduction times `points`
+    // neighbouring outputs along the innermost parallel dim (the fastest
+    // lanes, so that their loads stay coalesced). Enough shares to give the
+    // GPU ~256K threads, the rest of the warp to points.
+    int64_t groups = kLanes, points = 1;
+    unsigned innerDim = parallel.empty() ? 0 : parallel.back();
+    if (warp && !parallel.empty()) {
+      groups = 2;
+      while (groups < kLanes && outputs * groups < 262144)
+        groups *= 2;
+      points = kLanes / groups;
+      while (points > 1 && ranges[innerDim] % points)
+        points /= 2;
+      groups = kLanes / points;
+    }
+    int t = warp ? -1 : tileDim(op, parallel);
+    int64_t factor = 1;
+    if (t >= 0)
+      for (int64_t f = tile; f >= 2; f /= 2)
+        if (ranges[t] % f == 0 && outputs / f >= minThreads) {
+          factor = f;
+          break;
+        }
+    // A second tile dim (2-D register tile), when an input the first tile
+    // reloads for each of its outputs does not depend on it.
+    int t2 = -1;
+    int64_t factor2 = 1;
+    bool cyclic = false;
+    if (!warp && tile2 > 1) {
+      t2 = secondTileDim(op, parallel, t);
+      cyclic = t2 >= 0 && (unsigned)t2 == parallel.back();
+      if (t2 >= 0)
+        for (int64_t f = tile2; f >= 2; f /= 2)
+          if (ranges[t2] % f == 0 && outputs / (factor * f) >= minThreads) {
+            factor2 = f;
+            break;
+          }
+      if (factor2 == 1)
+        t2 = -1;
+    }
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Value c0 = index(0), c1 = index(1);
+    SmallVector<Value> lbs, ubs, steps;
+    for (unsigned d : parallel) {
+      lbs.push_back(c0);
+      ubs.push_back(index(warp && d == innerDim    ? ranges[d] / points
+                          : cyclic && (int)d == t2 ? ranges[d] / factor2
+                                                   : ranges[d]));
+      steps.push_back((int)d == t ? index(factor) : (int)d == t2 && !cyclic ? index(factor2) : c1);
+    }
+    // The lanes of a warp (share, then point): the innermost dims, so that
+    // they are consecutive threads. A full reduction without them runs in
+    // one thread.
+    if (warp) {
+      for (int64_t n : {groups, points}) {
+        if (n == points && points == 1)
+          continue;
+        lbs.push_back(c0);
+        ubs.push_back(index(n));
+        steps.push_back(c1);
+      }
+    } else if (parallel.empty()) {
+      lbs.push_back(c0);
+      ubs.push_back(c1);
+      steps.push_back(c1);
+    }
+    OpOperand *outOperand = op.getDpsInitOperand(0);
+    AffineMap outMap = op.getMatchingIndexingMap(outOperand);
+    auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    b.setInsertionPointToStart(loop.getBody());
+    unsigned np = parallel.size();
+    Value lane = warp ? loop.getInductionVars()[np] : Value();
+    // ivs[u][d]: the loop dims of the thread's u-th output, u = u1 *
+    // factor2 + u2 (u1 along t, u2 along t2: the next point, or the next
+    // 1/factor2 of the innermost dim when cyclic, which keeps neighbouring
+    // threads on neighbouring points).
+    int64_t outs = factor * factor2;
+    SmallVector<SmallVector<Value>> ivs(outs, SmallVector<Value>(op.getNumLoops()));
+    for (auto [i, d] : llvm::enumerate(parallel)) {
+      Value iv = loop.getInductionVars()[i];
+      if (warp && d == innerDim && points > 1)
+        iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, iv, index(points)),
+                                   loop.getInductionVars()[np + 1]);
+      for (int64_t u = 0; u < outs; ++u) {
+        int64_t off = (int)d == t ? u / factor2 : 0;
+        if ((int)d == t2)
+          off = (u % factor2) * (cyclic ? ranges[d] / factor2 : 1);
+        ivs[u][d] = off == 0 ? iv : arith::AddIOp::create(b, loc, iv, index(off)).getResult();
+      }
+    }
+    SmallVector<SmallVector<Value>> at;
+    for (int64_t u = 0; u < outs; ++u)
+      at.push_back(indices(b, loc, outMap, ivs[u]));
+    SmallVector<Value> inits;
+    for (int64_t u = 0; u < outs; ++u)
+      inits.push_back(init ? applyPayload(b, loc, init, out, Value(), at[u])
+                           : memref::LoadOp::create(b, loc, out, at[u]).getResult());
+    Value lane0;
+    if (warp) {
+      // Lane 0 starts from the output's start value, the others from the
+      // combine's identity.
+      lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
+      Value id = arith::ConstantOp::create(b, loc, identity);
+      inits[0] = arith::SelectOp::create(b, loc, lane0, inits[0], id);
+    }
+    // Nested reduction loops carry the accumulators.
+    SmallVector<scf::ForOp> fors;
+    ValueRange accs = inits;
+    for (unsigned d : reduction) {
+      bool shared = warp && (int)d == split;
+      auto f = scf::ForOp::create(b, loc, shared ? lane : c0, index(ranges[d]),
+                                  shared ? index(groups) : c1, accs);
+      fors.push_back(f);
+      b.setInsertionPointToStart(f.getBody());
+      for (int64_t u = 0; u < outs; ++u)
+        ivs[u][d] = f.getInductionVar();
+      accs = f.getRegionIterArgs();
+    }
+    Block *body = op.getBody();
+    // Loads an input does not depend on the tiled dim for are made once.
+    llvm::DenseMap<std::pair<unsigned, int64_t>, Value> loaded;
+    SmallVector<Value> next;
+    for (int64_t u = 0; u < outs; ++u) {
+      IRMapping map;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        Value v = in->get();
+        Value arg = body->getArgument(in->getOperandNumber());
+        if (!isa<MemRefType>(v.getType())) {
+          map.map(arg, v);
+          continue;
+        }
+        AffineMap m = op.getMatchingIndexingMap(in);
+        int64_t key = (t >= 0 && usesDim(m, t) ? u / factor2 + 1 : 0) * 1024 +
+                      (t2 >= 0 && usesDim(m, t2) ? u % factor2 + 1 : 0);
+        auto &slot = loaded[{in->getOperandNumber(), key}];
+        if (!slot)
+          slot = memref::LoadOp::create(b, loc, v, indices(b, loc, m, ivs[u]));
+        map.map(arg, slot);
+      }
+      map.map(body->getArgument(outOperand->getOperandNumber()), accs[u]);
+      for (Operation &inner : body->without_terminator()) {
+        if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+          map.map(idx.getResult(), ivs[u][idx.getDim()]);
+          continue;
+        }
+        b.clone(inner, map);
+      }
+      next.push_back(map.lookupOrDefault(body->getTerminator()->getOperand(0)));
+    }
+    // Close the loops from the innermost out.
+    for (int i = (int)fors.size() - 1; i >= 0; --i) {
+      b.setInsertionPointToEnd(fors[i].getBody());
+      scf::YieldOp::create(b, loc, next);
+      next.assign(fors[i].getResults().begin(), fors[i].getResults().end());
+      b.setInsertionPointAfter(fors[i]);
+    }
+    if (warp) {
+      // Butterfly across the warp's lanes; lane 0 stores.
+      for (int64_t offset = kLanes / 2; offset >= points; offset /= 2) {
+        auto shuffle = gpu::ShuffleOp::create(b, loc, next[0], (int32_t)offset, (int32_t)kLanes,
+                                              gpu::ShuffleMode::XOR);
+        OperationState state(loc, combine->getName());
+        state.addOperands({next[0], shuffle.getShuffleResult()});
+        state.addTypes(next[0].getType());
+        state.addAttributes(combine->getAttrs());
+        next[0] = b.create(state)->getResult(0);
+      }
+      auto only = scf::IfOp::create(b, loc, lane0, /*withElseRegion=*/false);
+      b.setInsertionPointToStart(only.thenBlock());
+    }
+    for (int64_t u = 0; u < outs; ++u) {
+      Value v = epilogue ? applyPayload(b, loc, epilogue, out, next[u], at[u]) : next[u];
+      memref::StoreOp::create(b, loc, v, out, at[u]);
+    }
+    // a + b * c as one rounding (a fused multiply-add), as on the CPU: the
+    // NVPTX and AMDGPU backends contract the pair when both allow it.
+    auto contract = arith::FastMathFlagsAttr::get(op.getContext(), arith::FastMathFlags::contract);
+    loop.walk([&](arith::AddFOp add) {
+      for (Value v : add->getOperands())
+        if (auto mul = v.getDefiningOp<arith::MulFOp>(); mul && mul->hasOneUse()) {
+          mul.setFastmathAttr(contract);
+          add.setFastmathAttr(contract);
+        }
+    });
+    op.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
+  // Row kernels ------------------------------------------------------------
+
+  /// How an op runs in a row kernel over `rows` (its outermost dims): the
+  /// extents of its other dims (reduction dims for a reduction), and the
+  /// combine of a reduction.
+  struct RowOp {
+    mutable linalg::LinalgOp op; // its accessors are not const
+    SmallVector<int64_t> columns;
+    Operation *combine = nullptr;
+    TypedAttr identity;
+  };
+
+  /// The rows a reduction defines: its parallel dims, when they are the
+  /// outermost loops, its output is exactly them and its payload folds with
+  /// an associative combine.
+  static std::optional<SmallVector<int64_t>> reductionRows(linalg::LinalgOp op) {
+    auto g = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!g || !applies(g))
+      return std::nullopt;
+    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+    unsigned k = g.getNumParallelLoops();
+    for (auto [d, it] : llvm::enumerate(g.getIteratorTypesArray()))
+      if ((it == utils::IteratorType::parallel) != (d < k))
+        return std::nullopt;
+    AffineMap out = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+    if (out.getNumResults() != k)
+      return std::nullopt;
+    for (unsigned i = 0; i < k; ++i)
+      if (out.getResult(i) != getAffineDimExpr(i, g.getContext()))
+        return std::nullopt;
+    TypedAttr identity;
+    if (!combiner(g, identity))
+      return std::nullopt;
+    return SmallVector<int64_t>(ranges.begin(), ranges.begin() + k);
+  }
+
+  /// `op` as a part of a row kernel over `rows`, if it can be one.
+  std::optional<RowOp> rowForm(Operation *o, ArrayRef<int64_t> rows) {
+    auto op = dyn_cast<linalg::LinalgOp>(o);
+    if (!op || !isa<linalg::FillOp, linalg::GenericOp>(o) || !op.hasPureBufferSemantics() ||
+        op.getNumDpsInits() != 1)
+      return std::nullopt;
+    RowOp r{op, {}, nullptr, {}};
+    unsigned k = rows.size();
+    SmallVector<int64_t> ranges;
+    if (auto fill = dyn_cast<linalg::FillOp>(o)) {
+      auto t = dyn_cast<MemRefType>(fill.getOutputs()[0].getType());
+      if (!t || !t.hasStaticShape())
+        return std::nullopt;
+      ranges.assign(t.getShape().begin(), t.getShape().end());
+    } else {
+      auto g = cast<linalg::GenericOp>(o);
+      ranges = g.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        return std::nullopt;
+      if (g.getNumReductionLoops() > 0) {
+        std::optional<SmallVector<int64_t>> own = reductionRows(op);
+        if (!own || ArrayRef<int64_t>(*own) != rows)
+          return std::nullopt;
+        r.combine = combiner(g, r.identity);
+      } else if (!g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity()) {
+        return std::nullopt;
+      }
+      for (OpOperand *in : g.getDpsInputOperands())
+        if (!isa<MemRefType>(in->get().getType()) && !in->get().getType().isIntOrIndexOrFloat())
+          return std::nullopt;
+    }
+    if (ranges.size() < k || ArrayRef<int64_t>(ranges).take_front(k) != rows)
+      return std::nullopt;
+    r.columns.assign(ranges.begin() + k, ranges.end());
+    int64_t n = 1;
+    for (int64_t e : r.columns)
+      n *= e;
+    if (n > rowMaxColumns)
+      return std::nullopt;
+    return r;
+  }
+
+  /// The bytes of `v`'s memory: the buffer it is a view of and the byte
+  /// range within it of the nearest memref.view (the whole buffer when
+  /// there is none or an offset is not constant).
+  struct Region {
+    Value root;
+    int64_t lo = 0, hi = std::numeric_limits<int64_t>::max();
+  };
+  static Region regionOf(Value v) {
+    Region r;
+    bool sized = false;
+    while (Operation *d = v.getDefiningOp()) {
+      if (auto view = dyn_cast<memref::ViewOp>(d)) {
+        std::optional<int64_t> off = getConstantIntValue(view.getByteShift());
+        auto t = view.getType();
+        if (!off || !t.hasStaticShape() || !t.getElementType().isIntOrFloat()) {
+          r.lo = 0;
+          r.hi = std::numeric_limits<int64_t>::max();
+          sized = true;
+        } else if (!sized) {
+          r.lo = *off;
+          r.hi = *off + t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+          sized = true;
+        } else if (r.hi != std::numeric_limits<int64_t>::max()) {
+          r.lo += *off;
+          r.hi += *off;
+        }
+        v = view.getSource();
+        continue;
+      }
+      if (auto like = dyn_cast<ViewLikeOpInterface>(d)) {
+        v = like.getViewSource();
+        continue;
+      }
+      break;
+    }
+    r.root = v;
+    if (!sized) {
+      r.lo = 0;
+      r.hi = std::numeric_limits<int64_t>::max();
+    }
+    return r;
+  }
+
+  /// The buffers an op touches, with the map it reaches each through and
+  /// whether it writes it.
+  static SmallVector<std::tuple<Value, AffineMap, bool>> accesses(linalg::LinalgOp op) {
+    SmallVector<std::tuple<Value, AffineMap, bool>> list;
+    for (OpOperand &o : op->getOpOperands()) {
+      if (!isa<MemRefType>(o.get().getType()))
+        continue;
+      list.push_back({o.get(), op.getMatchingIndexingMap(&o), op.isDpsInit(&o)});
+    }
+    return list;
+  }
+
+  /// Whether a row kernel may run `group` over rows of rank `k`: each row's
+  /// work only reads what the same row's work wrote, and no write lands in
+  /// memory another buffer of the group also names.
+  static bool rowSafe(ArrayRef<RowOp> group, ArrayRef<int64_t> rows) {
+    unsigned k = rows.size();
+    llvm::SetVector<Value> written, touched;
+    for (const RowOp &r : group)
+      for (auto [v, map, w] : accesses(r.op)) {
+        touched.insert(v);
+        if (w)
+          written.insert(v);
+      }
+    for (const RowOp &r : group)
+      for (auto [v, map, w] : accesses(r.op)) {
+        if (!written.contains(v))
+          continue;
+        auto t = cast<MemRefType>(v.getType());
+        if (t.getRank() < (int64_t)k || t.getShape().take_front(k) != rows ||
+            map.getNumResults() < k)
+          return false;
+        for (unsigned i = 0; i < map.getNumResults(); ++i) {
+          AffineExpr e = map.getResult(i);
+          if (i < k ? e != getAffineDimExpr(i, map.getContext())
+                    : llvm::any_of(
+                          llvm::seq(0u, k), [&](unsigned d) { return e.isFunctionOfDim(d); }))
+            return false;
+        }
+      }
+    for (Value w : written) {
+      Region a = regionOf(w);
+      for (Value v : touched) {
+        if (v == w)
+          continue;
+        Region b = regionOf(v);
+        if (a.root == b.root && a.lo < b.hi && b.lo < a.hi)
+          return false;
+      }
+    }
+    return true;
+  }
+
+  /// Kernels the ops of `group` would take one by one: a reduction's
+  /// initialization right before it and its in-place epilogue right after
+  /// it fuse into its kernel.
+  int64_t kernelsApart(ArrayRef<RowOp> group) {
+    int64_t n = group.size();
+    for (const RowOp &r : group) {
+      auto g = dyn_cast<linalg::GenericOp>(r.op.getOperation());
+      if (!g || g.getNumReductionLoops() == 0)
+        continue;
+      Value out = g.getDpsInitOperand(0)->get();
+      auto [init, epilogue] = fused(g, out);
+      auto in = [&](Operation *x) {
+        return x && llvm::any_of(group, [&](const RowOp &o) { return o.op == x; });
+      };
+      n -= in(init) + in(epilogue);
+    }
+    return n;
+  }
+
+  /// Whether an op of `group` reads a reduction's result of an earlier op
+  /// across its row's elements (a row statistic: softmax's maximum and sum,
+  /// layer norm's mean and variance), the access a row kernel is for.
+  static bool rowStatistic(ArrayRef<RowOp> group) {
+    llvm::SmallPtrSet<Value, 4> results;
+    for (const RowOp &r : group) {
+      if (!r.columns.empty() && !isa<linalg::FillOp>(r.op.getOperation()))
+        for (OpOperand *in : r.op.getDpsInputOperands())
+          if (results.contains(in->get()))
+            return true;
+      if (r.combine)
+        results.insert(r.op.getDpsInitOperand(0)->get());
+    }
+    return false;
+  }
+
+  /// Runs of ops in `body` that become row kernels.
+  SmallVector<std::pair<SmallVector<RowOp>, SmallVector<int64_t>>> rowGroups(Block &body) {
+    SmallVector<Operation *> mem;
+    for (Operation &op : body)
+      if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op))
+        mem.push_back(&op);
+    SmallVector<std::pair<SmallVector<RowOp>, SmallVector<int64_t>>> groups;
+    llvm::DenseSet<Operation *> used;
+    auto isReduction = [](Operation *o) {
+      auto g = dyn_cast<linalg::GenericOp>(o);
+      return g && g.getNumReductionLoops() > 0;
+    };
+    for (size_t i = 0; i < mem.size(); ++i) {
+      if (used.contains(mem[i]))
+        continue;
+      auto seedOp = dyn_cast<linalg::LinalgOp>(mem[i]);
+      if (!seedOp)
+        continue;
+      std::optional<SmallVector<int64_t>> rows = reductionRows(seedOp);
+      if (!rows)
+        continue;
+      std::optional<RowOp> seed = rowForm(mem[i], *rows);
+      if (!seed)
+        continue;
+      std::deque<RowOp> group{*seed};
+      auto asVector = [&] { return SmallVector<RowOp>(group.begin(), group.end()); };
+      // Backward, not taking the in-place epilogue of a reduction outside.
+      size_t first = i, last = i;
+      for (size_t j = i; j-- > 0;) {
+        if (used.contains(mem[j]))
+          break;
+        std::optional<RowOp> r = rowForm(mem[j], *rows);
+        if (!r)
+          break;
+        if (j > 0 && isReduction(mem[j - 1]) && !rowForm(mem[j - 1], *rows))
+          if (auto g = dyn_cast<linalg::GenericOp>(mem[j - 1]);
+              fuse && epilogueConsumer(g, g.getDpsInitOperand(0)->get()) == mem[j])
+            break;
+        group.push_front(*r);
+        if (!rowSafe(asVector(), *rows)) {
+          group.pop_front();
+          break;
+        }
+        first = j;
+      }
+      // Forward, not taking the initialization of a reduction outside.
+      for (size_t j = i + 1; j < mem.size(); ++j) {
+        std::optional<RowOp> r = rowForm(mem[j], *rows);
+        if (!r)
+          break;
+        if (j + 1 < mem.size() && isReduction(mem[j + 1]) && !rowForm(mem[j + 1], *rows))
+          if (auto g = dyn_cast<linalg::GenericOp>(mem[j + 1]);
+              fuse && initProducer(g, g.getDpsInitOperand(0)->get()) == mem[j])
+            break;
+        group.push_back(*r);
+        if (!rowSafe(asVector(), *rows)) {
+          group.pop_back();
+          break;
+        }
+        last = j;
+      }
+      SmallVector<RowOp> ops = asVector();
+      // Worth it when it saves a kernel, and when a warp per row suits the
+      // reductions: few rows (a thread per output fills the GPU otherwise,
+      // as for a convolution), or several reductions over the same rows.
+      int64_t total = 1;
+      for (int64_t e : *rows)
+        total *= e;
+      if (kernelsApart(ops) < 2 || (total >= warpBelow && !rowStatistic(ops)))
+        continue;
+      for (size_t j = first; j <= last; ++j)
+        used.insert(mem[j]);
+      groups.push_back({std::move(ops), *rows});
+    }
+    return groups;
+  }
+
+  /// How an op of a row kernel touches buffers: by all lanes of the row's
+  /// warp or by lane 0 alone.
+  struct Access {
+    llvm::SmallPtrSet<Value, 4> allRead, allWrite, oneRead, oneWrite;
+    static bool meet(const llvm::SmallPtrSet<Value, 4> &x, const llvm::SmallPtrSet<Value, 4> &y) {
+      return llvm::any_of(x, [&](Value v) { return y.contains(v); });
+    }
+    bool conflicts(const Access &o) const {
+      return meet(o.allWrite, allRead) || meet(o.allWrite, allWrite) || meet(o.allWrite, oneRead) ||
+             meet(o.allWrite, oneWrite) || meet(o.allRead, allWrite) || meet(o.allRead, oneWrite) ||
+             meet(o.oneWrite, allRead) || meet(o.oneWrite, allWrite) || meet(o.oneRead, allWrite);
+    }
+    void merge(const Access &o) {
+      for (auto [to, from] : {std::pair{&allRead, &o.allRead}, std::pair{&allWrite, &o.allWrite},
+                              std::pair{&oneRead, &o.oneRead}, std::pair{&oneWrite, &o.oneWrite}})
+        to->insert(from->begin(), from->end());
+    }
+  };
+
+  /// The accesses of `r` as lowerRows emits it: a reduction's lanes read
+  /// its inputs and lane 0 its output; an op with no dims past the rows runs
+  /// in lane 0; any other op in all lanes.
+  static Access accessOf(const RowOp &r) {
+    Access a;
+    int64_t count = 1;
+    for (int64_t e : r.columns)
+      count *= e;
+    bool one = !r.combine && (count == 1 || r.columns.empty());
+    Value out = r.op.getDpsInitOperand(0)->get();
+    for (OpOperand *in : r.op.getDpsInputOperands())
+      if (isa<MemRefType>(in->get().getType()))
+        (one ? a.oneRead : a.allRead).insert(in->get());
+    if (r.combine) {
+      a.oneRead.insert(out);
+      a.oneWrite.insert(out);
+    } else {
+      (one ? a.oneRead : a.allRead).insert(out);
+      (one ? a.oneWrite : a.allWrite).insert(out);
+    }
+    return a;
+  }
+
+  /// One kernel for `group`: a warp per row (a loop over the rows and 32
+  /// lanes), each op in turn over the row's elements (lane l takes every
+  /// 32nd), a reduction folded per lane from the combine's identity (lane 0
+  /// from the output's start value) and merged by a shuffle butterfly, lane
+  /// 0 storing; a barrier makes an op's writes visible to the lanes of a
+  /// later op that reads them (and orders reads before later overwrites),
+  /// except where lane 0 alone does both.
+  void lowerRows(ArrayRef<RowOp> group, ArrayRef<int64_t> rows) {
+    constexpr int64_t kLanes = 32;
+    Operation *lastOp = group.back().op;
+    Location loc = group.front().op.getLoc();
+    OpBuilder b(lastOp);
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Value c0 = index(0);
+    int64_t total = 1;
+    for (int64_t e : rows)
+      total *= e;
+    int64_t warps = 8;
+    while (total % warps)
+      warps /= 2;
+    SmallVector<int64_t> extents(rows);
+    extents.push_back(kLanes);
+    auto [loop, all] = blockLoop(b, loc, extents, warps * kLanes);
+    (void)loop;
+    SmallVector<Value> rowIvs(ArrayRef<Value>(all).drop_back());
+    Value lane = all.back();
+    Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
+    // Buffers read and written since the last barrier by all lanes and by
+    // lane 0 alone: an op needs a barrier before it when its accesses and
+    // those meet with a write among them and not all in lane 0 (lane 0
+    // sees its own writes in program order).
+    Access pending;
+    SmallVector<scf::ForOp> unroll;
+    for (size_t n = 0; n < group.size(); ++n) {
+      const RowOp &r = group[n];
+      Access mine = accessOf(r);
+      if (n > 0 && pending.conflicts(mine)) {
+        gpu::BarrierOp::create(b, r.op.getLoc());
+        pending = Access();
+      }
+      pending.merge(mine);
+      Location opLoc = r.op.getLoc();
+      int64_t count = 1;
+      for (int64_t e : r.columns)
+        count *= e;
+      Value out = r.op.getDpsInitOperand(0)->get();
+      AffineMap outMap = r.op.getMatchingIndexingMap(r.op.getDpsInitOperand(0));
+      // The loop dims at flat column position `f` of this row.
+      auto ivsAt = [&](Value f) {
+        SmallVector<Value> ivs(rowIvs);
+        SmallVector<Value> cols(r.columns.size());
+        for (size_t d = r.columns.size(); d-- > 0;) {
+          if (d == 0) {
+            cols[d] = f;
+            break;
+          }
+          cols[d] = arith::RemUIOp::create(b, opLoc, f, index(r.columns[d]));
+          f = arith::DivUIOp::create(b, opLoc, f, index(r.columns[d]));
+        }
+        ivs.append(cols);
+        return ivs;
+      };
+      // Lane l takes elements l, l + 32, ...: share i is element l + 32 i,
+      // over a constant trip count so that the loop unrolls and the loads of
+      // a lane's shares go out together.
+      int64_t shares = (count + kLanes - 1) / kLanes;
+      auto element = [&](Value i) {
+        return arith::AddIOp::create(b, opLoc, lane,
+                                     arith::MulIOp::create(b, opLoc, i, index(kLanes)))
+            .getResult();
+      };
+      bool readsOut = !isa<linalg::FillOp>(r.op.getOperation()) &&
+                      (r.op.payloadUsesValueFromOperand(r.op.getDpsInitOperand(0)) ||
+                       llvm::any_of(r.op.getDpsInputOperands(),
+                                    [&](OpOperand *in) { return in->get() == out; }));
+      if (!r.combine) {
+        // Elementwise: every lane its share of the row's elements (lane 0
+        // alone when the op has no dims past the rows).
+        OpBuilder::InsertionGuard guard(b);
+        Value f = lane;
+        if (count == 1 || r.columns.empty()) {
+          auto only = scf::IfOp::create(b, opLoc, lane0, /*withElseRegion=*/false);
+          b.setInsertionPointToStart(only.thenBlock());
+          f = c0;
+        } else {
+          auto each = scf::ForOp::create(b, opLoc, c0, index(shares), index(1));
+          unroll.push_back(each);
+          b.setInsertionPointToStart(each.getBody());
+          f = element(each.getInductionVar());
+          if (count % kLanes) {
+            Value inside =
+                arith::CmpIOp::create(b, opLoc, arith::CmpIPredicate::ult, f, index(count));
+            auto only = scf::IfOp::create(b, opLoc, inside, /*withElseRegion=*/false);
+            b.setInsertionPointToStart(only.thenBlock());
+          }
+        }
+        SmallVector<Value> ivs = r.columns.empty() ? rowIvs : ivsAt(f);
+        SmallVector<Value> at = indices(b, opLoc, outMap, ivs);
+        Value current = readsOut ? memref::LoadOp::create(b, opLoc, out, at).getResult() : Value();
+        Value v = applyPayload(b, opLoc, r.op, out, current, ivs);
+        memref::StoreOp::create(b, opLoc, v, out, at);
+      } else {
+        // A row reduction: lanes fold shares, a butterfly merges them.
+        SmallVector<Value> at = indices(b, opLoc, outMap, rowIvs);
+        Value start = memref::LoadOp::create(b, opLoc, out, at);
+        Value id = arith::ConstantOp::create(b, opLoc, r.identity);
+        Value acc0 = arith::SelectOp::create(b, opLoc, lane0, start, id);
+        auto each = scf::ForOp::create(b, opLoc, c0, index(shares), index(1), acc0);
+        unroll.push_back(each);
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(each.getBody());
+          Value f = element(each.getInductionVar());
+          Value accIn = each.getRegionIterArgs()[0];
+          if (count % kLanes) {
+            // Past the row's end: a clamped read whose fold is dropped.
+            Value inside =
+                arith::CmpIOp::create(b, opLoc, arith::CmpIPredicate::ult, f, index(count));
+            Value v = applyPayload(b, opLoc, r.op, out, accIn,
+                                   ivsAt(arith::MinUIOp::create(b, opLoc, f, index(count - 1))));
+            scf::YieldOp::create(b, opLoc,
+                                 ValueRange{arith::SelectOp::create(b, opLoc, inside, v, accIn)});
+          } else {
+            Value v = applyPayload(b, opLoc, r.op, out, accIn, ivsAt(f));
+            scf::YieldOp::create(b, opLoc, v);
+          }
+        }
+        Value acc = each.getResult(0);
+        for (int64_t offset = kLanes / 2; offset >= 1; offset /= 2) {
+          auto shuffle = gpu::ShuffleOp::create(b, opLoc, acc, (int32_t)offset, (int32_t)kLanes,
+                                                gpu::ShuffleMode::XOR);
+          OperationState state(opLoc, r.combine->getName());
+          state.addOperands({acc, shuffle.getShuffleResult()});
+          state.addTypes(acc.getType());
+          state.addAttributes(r.combine->getAttrs());
+          acc = b.create(state)->getResult(0);
+        }
+        OpBuilder::InsertionGuard guard(b);
+        auto only = scf::IfOp::create(b, opLoc, lane0, /*withElseRegion=*/false);
+        b.setInsertionPointToStart(only.thenBlock());
+        memref::StoreOp::create(b, opLoc, acc, out, at);
+      }
+    }
+    for (const RowOp &r : group)
+      r.op->erase();
+    // Whole rows of up to 8 shares a lane (256 elements) unroll fully,
+    // longer ones by 4.
+    for (scf::ForOp each : unroll) {
+      std::optional<int64_t> trips =
+          each.getStaticTripCount().has_value()
+              ? std::optional<int64_t>(each.getStaticTripCount()->getSExtValue())
+              : std::nullopt;
+      if (trips && *trips <= 8)
+        (void)loopUnrollFull(each);
+      else if (trips && *trips > 1)
+        (void)loopUnrollByFactor(each, 4);
+    }
+  }
+
+  void runOnOperation() override {
+    if (tile < 1 || (tile & (tile - 1)) || tile2 < 1 || (tile2 & (tile2 - 1))) {
+      getOperation().emitError("tile and tile2 must be powers of two");
+      return signalPassFailure();
+    }
+    if (mma != "none" && mma != "tf32" && mma != "bf16" && mma != "fp16") {
+      getOperation().emitError("mma takes none, tf32, bf16 or fp16");
+      return signalPassFailure();
+    }
+    if (mmaTileM < 1 || mmaTileN < 1 || mmaTileM > 8 || mmaTileN > 8 || mmaUnroll < 1 ||
+        mmaUnroll > 8) {
+      getOperation().emitError("mma-tile-m, mma-tile-n and mma-unroll take 1..8");
+      return signalPassFailure();
+    }
+    if (mmaShared != "auto" && mmaShared != "on" && mmaShared != "off") {
+      getOperation().emitError("mma-shared takes auto, on or off");
+      return signalPassFailure();
+    }
+    if (rowMaxColumns < 1) {
+      getOperation().emitError("row-max-columns must be positive");
+      return signalPassFailure();
+    }
+    if (rows)
+      for (auto f : getOperation().getOps<func::FuncOp>())
+        if (!f.isExternal() && f.getBody().hasOneBlock())
+          for (auto &[group, extents] : rowGroups(f.getBody().front()))
+            lowerRows(group, extents);
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (applies(op))
+        ops.push_back(op);
+    });
+    for (linalg::GenericOp op : ops) {
+      if (std::optional<MMAPlan> plan = planMMA(op))
+        sharedMMA(op) ? lowerMMAShared(op, *plan) : lowerMMA(op, *plan);
+      else
+        lower(op);
+    }
+  }
+};
+
+} // namespace
