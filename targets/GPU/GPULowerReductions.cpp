@@ -258,6 +258,15 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
           }
   }
 
+  /// Erases a lowered reduction and the ops fused into its kernel.
+  static void eraseFused(Operation *op, linalg::LinalgOp init, linalg::GenericOp epilogue) {
+    op->erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
   /// Stores accumulator `u` (with the fused epilogue applied) at `at[u]`
   /// where `valid[u]` holds, then erases `op` and the ops fused into it.
   void storeAndErase(OpBuilder &b, Location loc, linalg::GenericOp op, ValueRange results,
@@ -274,11 +283,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         v = applyPayload(b, loc, epilogue, out, v, at[u]);
       memref::StoreOp::create(b, loc, v, out, at[u]);
     }
-    op.erase();
-    if (init)
-      init->erase();
-    if (epilogue)
-      epilogue->erase();
+    eraseFused(op, init, epilogue);
   }
 
   /// How an f32 multiply-add contraction maps onto mma.sync: `a` is the
@@ -955,11 +960,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
           add.setFastmathAttr(contract);
         }
     });
-    op.erase();
-    if (init)
-      init->erase();
-    if (epilogue)
-      epilogue->erase();
+    eraseFused(op, init, epilogue);
   }
 
   // Row kernels ------------------------------------------------------------
