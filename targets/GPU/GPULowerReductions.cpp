@@ -358,6 +358,26 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     return plan;
   }
 
+  /// The 16 x 8 mma tiles (tm x tn) each warp of a `warpsM` x `warpsN`
+  /// group of warps computes: as many as asked while the M and N extents
+  /// fill them, halved (N first while it is at least twice M) while fewer
+  /// than `min-threads` threads would run.
+  std::pair<int64_t, int64_t> warpTiles(const MMAPlan &plan, int64_t batch, int64_t warpsM,
+                                        int64_t warpsN) {
+    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    int64_t tm =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16 * warpsM)));
+    int64_t tn =
+        std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8 * warpsN)));
+    auto threads = [&] {
+      return batch * ceilDiv(plan.mTotal, 16 * warpsM * tm) *
+             ceilDiv(plan.nTotal, 8 * warpsN * tn) * 32 * warpsM * warpsN;
+    };
+    while ((tm > 1 || tn > 1) && threads() < minThreads)
+      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    return {tm, tn};
+  }
+
   /// The contraction as warps of mma.sync: each warp owns `tm` x `tn`
   /// tiles of 16 x 8 outputs (a lane holds 4 accumulators of each, in the
   /// mma's fragment layout) and walks K in steps of 8 (tf32) or 16 (bf16,
@@ -377,13 +397,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     // A warp's tiles: as many as asked while the M and N extents fill them
     // and the GPU keeps enough warps.
     auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-    int64_t tm = std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16)));
-    int64_t tn = std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8)));
-    auto warps = [&] {
-      return batch * ceilDiv(plan.mTotal, 16 * tm) * ceilDiv(plan.nTotal, 8 * tn);
-    };
-    while ((tm > 1 || tn > 1) && warps() * 32 < minThreads)
-      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    auto [tm, tn] = warpTiles(plan, batch, 1, 1);
     int64_t mTiles = ceilDiv(plan.mTotal, 16 * tm), nTiles = ceilDiv(plan.nTotal, 8 * tn);
     int64_t kPadded = ceilDiv(plan.kTotal, kStep) * kStep;
 
@@ -587,16 +601,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     for (unsigned d : plan.batch)
       batch *= ranges[d];
     auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-    int64_t tm =
-        std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16 * kWarpsM)));
-    int64_t tn =
-        std::max<int64_t>(1, std::min<int64_t>(mmaTileN, ceilDiv(plan.nTotal, 8 * kWarpsN)));
-    auto blocks = [&] {
-      return batch * ceilDiv(plan.mTotal, 16 * kWarpsM * tm) *
-             ceilDiv(plan.nTotal, 8 * kWarpsN * tn);
-    };
-    while ((tm > 1 || tn > 1) && blocks() * kThreads < minThreads)
-      (tn >= tm * 2 || tm == 1 ? tn : tm) /= 2;
+    auto [tm, tn] = warpTiles(plan, batch, kWarpsM, kWarpsN);
     int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
     int64_t mTiles = ceilDiv(plan.mTotal, bm), nTiles = ceilDiv(plan.nTotal, bn);
     int64_t kPadded = ceilDiv(plan.kTotal, kSlice) * kSlice;
