@@ -67,10 +67,12 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     std::optional<SmallVector<int64_t>> bound;
     if (tt && !tt.hasStaticShape() && produced)
       bound = resultBound(produced);
-    // Open extents with --max-dim bounds: an input's bound is known here,
-    // an output's once the lowering derived it (collectHidden).
+    // An output's bound is known once the lowering derived it
+    // (collectHidden; data-dependent extents downstream of a bounded op,
+    // or extents that follow from open inputs); an input's with --max-dim
+    // bounds is known here.
     bool deferred = false;
-    if (tt && !tt.hasStaticShape() && !bound && dimBounds) {
+    if (tt && !tt.hasStaticShape() && !bound && (produced || dimBounds)) {
       auto params = attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params") : ArrayAttr();
       if (produced) {
         deferred = true;

@@ -1053,6 +1053,31 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 
 std::optional<SmallVector<int64_t>> mlir::autoglm::resultBound(Value v) {
+  // A data-dependent count never reaches an entry point as a zero extent:
+  // the buffers keep at least one row.
+  auto atLeastOne = [](int64_t n) { return std::max<int64_t>(n, 1); };
+  if (auto nz = v.getDefiningOp<NonZeroOp>()) {
+    auto in = nz.getInput().getType();
+    if (!in.hasStaticShape())
+      return std::nullopt;
+    return SmallVector<int64_t>{in.getRank(), atLeastOne(in.getNumElements())};
+  }
+  if (auto u = v.getDefiningOp<UniqueOp>()) {
+    auto in = u.getInput().getType();
+    if (!in.hasStaticShape() || v == u.getInverse())
+      return std::nullopt;
+    int64_t rows = atLeastOne(in.getDimSize(0));
+    if (v == u.getValues())
+      return SmallVector<int64_t>{rows, in.getDimSize(1)};
+    return SmallVector<int64_t>{rows};
+  }
+  if (auto nms = v.getDefiningOp<NonMaxSuppressionOp>()) {
+    auto sc = nms.getScores().getType();
+    if (!sc.hasStaticShape())
+      return std::nullopt;
+    return SmallVector<int64_t>{
+        atLeastOne(sc.getDimSize(0) * sc.getDimSize(1) * nms.getPerClassBound()), 3};
+  }
   auto op = v.getDefiningOp<StringNormalizeOp>();
   if (!op || !op.getInput().getType().hasStaticShape())
     return std::nullopt;
@@ -1079,6 +1104,57 @@ LogicalResult StringNormalizeOp::verify() {
   if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(r) &&
       (r > std::max<int64_t>(c, 1) || (getStopwords().empty() && r != c)))
     return emitOpError("result extent ") << r << " is impossible for input extent " << c;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data-dependent extents
+//===----------------------------------------------------------------------===//
+
+LogicalResult NonZeroOp::verify() {
+  auto in = getInput().getType();
+  auto res = getType();
+  if (res.getRank() != 2 || !dimsAgree(res.getDimSize(0), in.getRank()))
+    return emitOpError("result must be [rank, count], rank ") << in.getRank();
+  if (in.hasStaticShape() && !res.isDynamicDim(1) && res.getDimSize(1) > in.getNumElements())
+    return emitOpError("result has more entries than the input has elements");
+  return success();
+}
+
+LogicalResult UniqueOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() != 2)
+    return emitOpError("input must be rows [N, R], has ") << in;
+  auto values = getValues().getType();
+  if (values.getElementType() != in.getElementType() || values.getRank() != 2 ||
+      !dimsAgree(values.getDimSize(1), in.getDimSize(1)))
+    return emitOpError("values must be [U, R] of the input's element type");
+  auto inverse = getInverse().getType();
+  if (inverse.getRank() != 1 || !dimsAgree(inverse.getDimSize(0), in.getDimSize(0)))
+    return emitOpError("inverse must be [N]");
+  for (auto t : {getIndices().getType(), getCounts().getType()})
+    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), values.getDimSize(0)))
+      return emitOpError("indices and counts must be [U]");
+  return success();
+}
+
+LogicalResult NonMaxSuppressionOp::verify() {
+  auto boxes = getBoxes().getType(), scores = getScores().getType();
+  if (boxes.getRank() != 3 || !dimsAgree(boxes.getDimSize(2), 4))
+    return emitOpError("boxes must be [B, S, 4], has ") << boxes;
+  if (scores.getRank() != 3 || !dimsAgree(scores.getDimSize(0), boxes.getDimSize(0)) ||
+      !dimsAgree(scores.getDimSize(2), boxes.getDimSize(1)))
+    return emitOpError("scores must be [B, C, S] for boxes ") << boxes << ", has " << scores;
+  for (Value v : {getMaxPerClass(), getIouThreshold(), getScoreThreshold()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!t.hasStaticShape() || t.getNumElements() != 1)
+      return emitOpError("max_per_class and the thresholds must have one element");
+  }
+  if (getPerClassBound() < 0)
+    return emitOpError("per_class_bound must not be negative");
+  auto res = getType();
+  if (res.getRank() != 2 || !dimsAgree(res.getDimSize(1), 3))
+    return emitOpError("result must be [K, 3]");
   return success();
 }
 

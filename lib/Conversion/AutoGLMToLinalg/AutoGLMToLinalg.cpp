@@ -158,6 +158,7 @@ struct ConvertAutoGLMToLinalgPass
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);
+    populateBoundedPatterns(tc, patterns);
     populateKVCachePatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, tc);
     populateReturnOpTypeConversionPattern(patterns, tc);

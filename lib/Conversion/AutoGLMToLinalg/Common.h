@@ -49,6 +49,8 @@ void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool w
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
+/// NonZero, Unique, NonMaxSuppression (Bounded.cpp): bounded results.
+void populateBoundedPatterns(TypeConverter &tc, RewritePatternSet &p);
 /// autoglm.cached_attention (KVCache.cpp).
 void populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p);
 

@@ -143,6 +143,7 @@ void registerTrainingRules(RuleTable &table);
 void registerSamplingRules(RuleTable &table);
 void registerSpectralRules(RuleTable &table);
 void registerMatrixRules(RuleTable &table);
+void registerDataDependentRules(RuleTable &table);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.

@@ -38,6 +38,27 @@ using namespace mlir;
 using namespace mlir::autoglm;
 using namespace mlir::autoglm::onnx_import;
 
+/// True when `v`'s open extents follow from the values of a tensor (a
+/// NonZero, Unique, NonMaxSuppression or StringNormalizer somewhere before
+/// it), not from its inputs' shapes.
+static bool hasDataDependentExtent(Value v) {
+  if (cast<RankedTensorType>(v.getType()).hasStaticShape())
+    return false;
+  SmallVector<Value> work{v};
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val().getDefiningOp();
+    if (!op || !seen.insert(op).second)
+      continue;
+    if (isa<StringNormalizeOp, NonZeroOp, UniqueOp, NonMaxSuppressionOp>(op))
+      return true;
+    for (Value o : op->getOperands())
+      if (auto t = dyn_cast<RankedTensorType>(o.getType()); t && !t.hasStaticShape())
+        work.push_back(o);
+  }
+  return false;
+}
+
 Type onnx_import::convertElementType(MLIRContext *ctx, int32_t t) {
   Builder b(ctx);
   switch (t) {
@@ -99,6 +120,7 @@ static const RuleTable &rules() {
     registerSamplingRules(t);
     registerSpectralRules(t);
     registerMatrixRules(t);
+    registerDataDependentRules(t);
     return t;
   }();
   return table;
@@ -498,7 +520,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       // often declare outputs with symbolic dims): the computed extents are
       // what this model produces for its inputs, so they become the
       // interface. An incompatible declaration is checked by a reshape.
-      if (isa_and_nonnull<StringNormalizeOp>(v.getDefiningOp())) {
+      if (hasDataDependentExtent(v)) {
         // A data-dependent extent: the declaration is a claim about one
         // input, not a shape; the artifact reports the extent per run.
       } else if (failed(verifyCompatibleShape(have.getShape(), wantT.getShape()))) {

@@ -4,14 +4,14 @@ reference written from the operator text (not from our output).
 
 Usage: make_control_flow.py OUTDIR -> OUTDIR/<case>/{model.onnx,test_data_set_0/}
 """
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper
+
+from onnxcase import write_case
 
 F = T.FLOAT
 out = sys.argv[1]
@@ -19,18 +19,7 @@ rng = np.random.default_rng(3)
 
 
 def save(name, graph, feeds, refs, opset=16):
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
-    onnx.checker.check_model(model)
-    d = os.path.join(out, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
-    for i, (nm, a) in enumerate(feeds):
-        onnx.save_tensor(numpy_helper.from_array(a, nm),
-                         os.path.join(d, "test_data_set_0", "input_%d.pb" % i))
-    for i, (nm, a) in enumerate(refs):
-        onnx.save_tensor(numpy_helper.from_array(a, nm),
-                         os.path.join(d, "test_data_set_0", "output_%d.pb" % i))
-    print(name)
+    write_case(out, name, graph, feeds, refs, opset)
 
 
 # If with a run-time condition; the branches read the outer x.

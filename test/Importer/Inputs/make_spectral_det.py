@@ -2,14 +2,14 @@
 """DFT and Det beyond ONNX's node tests, against numpy in float64
 (numpy.fft, numpy.linalg.det). Usage: make_spectral_det.py OUTDIR ->
 OUTDIR/<case>/{model.onnx,test_data_set_0/}"""
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper
+
+from onnxcase import write_case
 
 out = sys.argv[1]
 rng = np.random.default_rng(5)
@@ -20,18 +20,8 @@ def save(name, node, feeds, refs, consts=()):
                      [h.make_tensor_value_info(nm, T.FLOAT, a.shape) for nm, a in feeds],
                      [h.make_tensor_value_info(nm, T.FLOAT, a.shape) for nm, a in refs],
                      initializer=[numpy_helper.from_array(a, nm) for nm, a in consts])
-    model = h.make_model(g, opset_imports=[h.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    d = os.path.join(out, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
-    for i, (nm, a) in enumerate(feeds):
-        onnx.save_tensor(numpy_helper.from_array(a.astype(np.float32), nm),
-                         os.path.join(d, "test_data_set_0", "input_%d.pb" % i))
-    for i, (nm, a) in enumerate(refs):
-        onnx.save_tensor(numpy_helper.from_array(a.astype(np.float32), nm),
-                         os.path.join(d, "test_data_set_0", "output_%d.pb" % i))
-    print(name)
+    f32 = lambda ts: [(nm, a.astype(np.float32)) for nm, a in ts]
+    write_case(out, name, g, f32(feeds), f32(refs))
 
 
 def ri(c):  # complex -> trailing [re, im]

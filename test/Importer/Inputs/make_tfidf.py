@@ -4,14 +4,13 @@ against a direct transcription of the operator in Python: IDF and TFIDF
 with weights, int64 ids in a batch, trigrams with skips, a permuted
 ngram_indexes with an output column no n-gram maps to.
 Usage: make_tfidf.py OUTDIR -> OUTDIR/<case>/{model.onnx,test_data_set_0/}"""
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto as T
 from onnx import helper as h
-from onnx import numpy_helper
+
+from onnxcase import write_case
 
 out = sys.argv[1]
 rng = np.random.default_rng(11)
@@ -59,16 +58,7 @@ def case(name, x, **a):
                      [h.make_tensor_value_info("x", T.INT64 if x.dtype == np.int64 else T.INT32,
                                                x.shape)],
                      [h.make_tensor_value_info("y", T.FLOAT, y.shape)])
-    model = h.make_model(g, opset_imports=[h.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    d = os.path.join(out, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
-    onnx.save_tensor(numpy_helper.from_array(x, "x"),
-                     os.path.join(d, "test_data_set_0", "input_0.pb"))
-    onnx.save_tensor(numpy_helper.from_array(y.astype(np.float32), "y"),
-                     os.path.join(d, "test_data_set_0", "output_0.pb"))
-    print(name)
+    write_case(out, name, g, [("x", x)], [("y", y.astype(np.float32))])
 
 
 # Ids 0..5 in rows of 20: n-grams repeat often enough to be counted.

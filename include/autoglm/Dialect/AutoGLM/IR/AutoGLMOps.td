@@ -471,6 +471,62 @@ def AutoGLM_StringNormalizeOp : AutoGLM_Op<"string_normalize", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Data-dependent extents (bounded results, docs/architecture.md)
+//===----------------------------------------------------------------------===//
+
+def AutoGLM_NonZeroOp : AutoGLM_Op<"nonzero", [Pure]> {
+  let summary = "the indices of the nonzero elements, [rank, count] (ONNX NonZero)";
+  let description = [{
+    Row-major order. The count depends on the data: the result's last
+    extent is dynamic unless the input has no elements, and is bounded by
+    the input's element count (`autoglm::resultBound`).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_UniqueOp : AutoGLM_Op<"unique", [Pure]> {
+  let summary = "the distinct rows of a [N, R] input (ONNX Unique, on rows)";
+  let description = [{
+    The importer views ONNX Unique's axis (or the flattened input) as rows.
+    `values` holds each distinct row once ([U, R], U dynamic, bounded by N),
+    in order of first occurrence or, with `sorted`, lexicographically
+    ascending; `indices` [U] the first occurrence of each, `inverse` [N]
+    the position in `values` of every input row, `counts` [U] how often each
+    occurs.
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, BoolAttr:$sorted);
+  let results = (outs AutoGLM_Tensor:$values, RankedTensorOf<[I64]>:$indices,
+      RankedTensorOf<[I64]>:$inverse, RankedTensorOf<[I64]>:$counts);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+}
+
+def AutoGLM_NonMaxSuppressionOp : AutoGLM_Op<"non_max_suppression", [Pure]> {
+  let summary = "greedy non-maximum suppression per batch and class (ONNX NonMaxSuppression)";
+  let description = [{
+    `boxes` [B, S, 4] (corners y1, x1, y2, x2 in either order, or with
+    `center_point_box` x, y, w, h), `scores` [B, C, S]; `max_per_class`
+    (i64), `iou_threshold` and `score_threshold` are one-element tensors
+    read at run time. Per batch and class, the boxes whose score exceeds the
+    threshold are taken in descending score (the lower index first on
+    ties); one is selected unless its IoU with an already selected box of
+    its class exceeds `iou_threshold`, until `max_per_class` are selected.
+    The result lists [batch, class, box] per selected box ([K, 3], K
+    dynamic); `per_class_bound` bounds the selections per class (S, or a
+    constant `max_per_class` below it).
+  }];
+  let arguments = (ins AutoGLM_FloatTensor:$boxes, AutoGLM_FloatTensor:$scores,
+      RankedTensorOf<[I64]>:$max_per_class, AutoGLM_FloatTensor:$iou_threshold,
+      AutoGLM_FloatTensor:$score_threshold, BoolAttr:$center_point_box, I64Attr:$per_class_bound);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Quantization
 //===----------------------------------------------------------------------===//
 
