@@ -108,14 +108,14 @@ LogicalResult checkStringOps(ModuleOp module) {
   };
   WalkResult r = module.walk([&](Operation *op) {
     if (!isa<AutoGLMDialect>(op->getDialect()) ||
-        isa<StringNormalizeOp, ReshapeOp, TransposeOp, SliceOp, ConcatOp, SplitOp,
-            GatherOp, ExpandOp, TileOp>(op))
+        isa<StringNormalizeOp, CastOp, ReshapeOp, TransposeOp, SliceOp, ConcatOp, SplitOp, GatherOp,
+            ExpandOp, TileOp>(op))
       return WalkResult::advance();
     if (llvm::any_of(op->getOperandTypes(), isString) ||
         llvm::any_of(op->getResultTypes(), isString)) {
       op->emitError() << "'" << op->getName()
                       << "' on string tensors is not supported by the CPU backend "
-                         "(strings only pass through data movement and "
+                         "(strings only pass through data movement, Cast and "
                          "StringNormalizer)";
       return WalkResult::interrupt();
     }

@@ -272,9 +272,180 @@ struct LowerStringNormalize : OpConversionPattern<StringNormalizeOp> {
   }
 };
 
+/// A C library function of `type`, declared once per module.
+LLVM::LLVMFuncOp libcDecl(OpBuilder &b, ModuleOp module, StringRef name,
+                          LLVM::LLVMFunctionType type) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(module.getBody());
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
+}
+
+/// `body(indices, t)` for every element of a static `shape` in row-major
+/// order, threading the tensor `t` through nested loops; returns the last.
+Value forEachElement(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
+                     llvm::function_ref<Value(ValueRange, Value)> body,
+                     SmallVector<Value> ix = {}) {
+  if (ix.size() == shape.size())
+    return body(ix, init);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value n = arith::ConstantIndexOp::create(b, loc, shape[ix.size()]);
+  auto f = scf::ForOp::create(
+      b, loc, zero, n, one, ValueRange{init}, [&](OpBuilder &, Location, Value i, ValueRange it) {
+        SmallVector<Value> next(ix);
+        next.push_back(i);
+        scf::YieldOp::create(b, loc, forEachElement(b, loc, shape, it[0], body, next));
+      });
+  return f.getResult(0);
+}
+
+/// Bytes each formatted number may take ("%.17g" of a double, sign,
+/// exponent, ".0", NUL).
+constexpr int64_t kNumberBytes = 32;
+
+/// Cast between strings and numbers (ONNX Cast / CastLike with STRING).
+/// Strings parse with strtof / strtod / strtoll. Floats format with the
+/// fewest significant digits (printf's %g) that read back to the same
+/// value, with ".0" added to integral values as numpy prints them;
+/// integers in decimal. The formatted strings share one block per op that
+/// the runtime frees.
+struct LowerStringCast : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CastOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    auto inT = op.getInput().getType(), outT = op.getType();
+    bool fromString = isa<StringType>(inT.getElementType());
+    bool toString = isa<StringType>(outT.getElementType());
+    if (!fromString && !toString)
+      return failure();
+    if (fromString && toString) {
+      rw.replaceOp(op, a.getInput());
+      return success();
+    }
+    if (!inT.hasStaticShape())
+      return op.emitError() << "a string cast with open extents is not lowered yet";
+    auto resT = cast<RankedTensorType>(getTypeConverter()->convertType(outT));
+    Location loc = op.getLoc();
+    auto module = op->getParentOfType<ModuleOp>();
+    Bytes y(rw, loc);
+    Type f32 = rw.getF32Type(), f64 = rw.getF64Type(), i32 = rw.getI32Type();
+    auto fn = [&](Type r, ArrayRef<Type> args, bool vararg = false) {
+      return LLVM::LLVMFunctionType::get(r, args, vararg);
+    };
+    Value null = LLVM::ZeroOp::create(rw, loc, y.ptr);
+    Value empty = tensor::EmptyOp::create(rw, loc, resT.getShape(), resT.getElementType());
+    if (fromString) {
+      Type elem = resT.getElementType();
+      auto strtof = libcDecl(rw, module, "strtof", fn(f32, {y.ptr, y.ptr}));
+      auto strtod = libcDecl(rw, module, "strtod", fn(f64, {y.ptr, y.ptr}));
+      auto strtoll = libcDecl(rw, module, "strtoll", fn(y.i64, {y.ptr, y.ptr, i32}));
+      Value ten = arith::ConstantIntOp::create(rw, loc, i32, 10);
+      ElemInfo to = ElemInfo::of(outT);
+      Value r = forEachElement(rw, loc, inT.getShape(), empty, [&](ValueRange ix, Value t) {
+        Value s = y.toPtr(tensor::ExtractOp::create(rw, loc, a.getInput(), ix));
+        Value v;
+        if (elem.isF64())
+          v = LLVM::CallOp::create(rw, loc, strtod, ValueRange{s, null}).getResult();
+        else if (isa<FloatType>(elem))
+          v = castScalar(rw, loc,
+                         LLVM::CallOp::create(rw, loc, strtof, ValueRange{s, null}).getResult(),
+                         ElemInfo::of(f32), to);
+        else
+          v = castScalar(
+              rw, loc, LLVM::CallOp::create(rw, loc, strtoll, ValueRange{s, null, ten}).getResult(),
+              ElemInfo::of(y.i64), to);
+        return tensor::InsertOp::create(rw, loc, v, t, ix).getResult();
+      });
+      rw.replaceOp(op, r);
+      return success();
+    }
+
+    ElemInfo from = ElemInfo::of(inT);
+    auto snprintf = libcDecl(rw, module, "snprintf", fn(i32, {y.ptr, y.i64, y.ptr}, true));
+    auto strtof = libcDecl(rw, module, "strtof", fn(f32, {y.ptr, y.ptr}));
+    auto strtod = libcDecl(rw, module, "strtod", fn(f64, {y.ptr, y.ptr}));
+    int64_t n = inT.getNumElements();
+    auto call = LLVM::CallOp::create(rw, loc, mallocDecl(rw, module),
+                                     ValueRange{y.c64(std::max<int64_t>(n, 1) * kNumberBytes)});
+    call->setAttr(kStorageAttr, rw.getUnitAttr());
+    Value block = call.getResult();
+    Value cap = y.c64(kNumberBytes);
+    bool isDouble = from.type.isF64();
+    Value precise = stringConstant(rw, loc, module, "%.*g");
+    Value decimal = stringConstant(rw, loc, module, from.isUnsigned ? "%llu" : "%lld");
+    Value r = forEachElement(rw, loc, inT.getShape(), empty, [&](ValueRange ix, Value t) {
+      Value x = tensor::ExtractOp::create(rw, loc, a.getInput(), ix);
+      // The element's slot in the block: its row-major position.
+      Value flat = y.c64(0);
+      for (auto [d, i] : llvm::enumerate(ix)) {
+        Value ext = y.c64(inT.getDimSize(d));
+        flat = arith::AddIOp::create(rw, loc, arith::MulIOp::create(rw, loc, flat, ext),
+                                     arith::IndexCastOp::create(rw, loc, y.i64, i));
+      }
+      Value dst = y.at(block, arith::MulIOp::create(rw, loc, flat, cap));
+      if (!from.isFloat) {
+        Value wide = castScalar(rw, loc, x, from, ElemInfo::of(y.i64));
+        LLVM::CallOp::create(rw, loc, snprintf, ValueRange{dst, cap, decimal, wide});
+        return tensor::InsertOp::create(rw, loc, y.toIndex(dst), t, ix).getResult();
+      }
+      Value xd = castScalar(rw, loc, x, from, ElemInfo::of(f64));
+      Value xs = isDouble ? xd : castScalar(rw, loc, x, from, ElemInfo::of(f32));
+      int maxDigits = isDouble ? 17 : 9;
+      // Digits 1, 2, ... until the string reads back as x (NaN never
+      // does: it stops at the most, printing "nan").
+      scf::WhileOp::create(
+          rw, loc, TypeRange{i32}, ValueRange{arith::ConstantIntOp::create(rw, loc, i32, 1)},
+          [&](OpBuilder &, Location, ValueRange args) {
+            LLVM::CallOp::create(rw, loc, snprintf, ValueRange{dst, cap, precise, args[0], xd});
+            Value back =
+                LLVM::CallOp::create(rw, loc, isDouble ? strtod : strtof, ValueRange{dst, null})
+                    .getResult();
+            Value differs = arith::CmpFOp::create(rw, loc, arith::CmpFPredicate::UNE, back, xs);
+            Value room =
+                arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::slt, args[0],
+                                      arith::ConstantIntOp::create(rw, loc, i32, maxDigits));
+            scf::ConditionOp::create(rw, loc, y.andI(differs, room), args);
+          },
+          [&](OpBuilder &, Location, ValueRange args) {
+            scf::YieldOp::create(
+                rw, loc,
+                ValueRange{arith::AddIOp::create(rw, loc, args[0],
+                                                 arith::ConstantIntOp::create(rw, loc, i32, 1))});
+          });
+      // An integral value prints without a point: add ".0" unless the
+      // string has '.', an exponent or is nan / inf.
+      Value len = y.length(dst);
+      auto plain = scf::ForOp::create(
+          rw, loc, y.c64(0), len, y.c64(1),
+          ValueRange{arith::ConstantIntOp::create(rw, loc, rw.getI1Type(), 1)},
+          [&](OpBuilder &, Location, Value i, ValueRange it) {
+            Value c = y.load(dst, i);
+            Value mark = y.orI(y.orI(y.eq(c, y.c8('.')), y.eq(c, y.c8('e'))),
+                               y.orI(y.eq(c, y.c8('n')), y.eq(c, y.c8('i'))));
+            scf::YieldOp::create(rw, loc, ValueRange{y.andI(it[0], y.notI(mark))});
+          });
+      scf::IfOp::create(rw, loc, plain.getResult(0), [&](OpBuilder &, Location) {
+        LLVM::StoreOp::create(rw, loc, y.c8('.'), y.at(dst, len));
+        Value next = arith::AddIOp::create(rw, loc, len, y.c64(1));
+        LLVM::StoreOp::create(rw, loc, y.c8('0'), y.at(dst, next));
+        LLVM::StoreOp::create(rw, loc, y.c8(0),
+                              y.at(dst, arith::AddIOp::create(rw, loc, next, y.c64(1))));
+        scf::YieldOp::create(rw, loc);
+      });
+      return tensor::InsertOp::create(rw, loc, y.toIndex(dst), t, ix).getResult();
+    });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateStringPatterns(TypeConverter &tc, RewritePatternSet &p) {
   p.add<LowerStringNormalize>(tc, p.getContext());
+  // Before the elementwise cast, which would convert addresses.
+  p.add<LowerStringCast>(tc, p.getContext(), /*benefit=*/2);
 }
 

@@ -53,10 +53,10 @@ func.func @main(%a: tensor<4x!autoglm.string>) -> tensor<4x!autoglm.string> {
 
 // -----
 
-// Only data movement and string ops take strings: a cast would convert
-// addresses.
-func.func @main(%a: tensor<4x!autoglm.string>) -> tensor<4xf32> {
-  // expected-error @+1 {{'autoglm.cast' on string tensors is not supported by the CPU backend}}
-  %0 = autoglm.cast %a : tensor<4x!autoglm.string> -> tensor<4xf32>
-  return %0 : tensor<4xf32>
+// Only data movement, Cast and string ops take strings: a comparison would
+// compare addresses.
+func.func @main(%a: tensor<4x!autoglm.string>, %b: tensor<4x!autoglm.string>) -> tensor<4xi1> {
+  // expected-error @+1 {{'autoglm.compare' on string tensors is not supported by the CPU backend}}
+  %0 = autoglm.compare eq %a, %b : (tensor<4x!autoglm.string>, tensor<4x!autoglm.string>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
 }
