@@ -25,29 +25,40 @@ Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// An integer index value from the data, wrapped if negative and clamped
-/// into [0, dim) (out-of-range indices also fail checkIndices' run-time
-/// check when the model has a status buffer).
-Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t dimSize) {
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  Value zero = idx(b, loc, 0), d = idx(b, loc, dimSize);
-  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, d), i);
-  i = arith::MaxSIOp::create(b, loc, i, zero);
-  return arith::MinSIOp::create(b, loc, i, idx(b, loc, std::max<int64_t>(dimSize - 1, 0)));
+/// The extent of `v`'s dim `d`: a constant, or read at run time.
+Value extentOf(OpBuilder &b, Location loc, Value v, int64_t d) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(d))
+    return idx(b, loc, t.getDimSize(d));
+  return tensor::DimOp::create(b, loc, v, d);
 }
 
-/// Indices from the data (not a constant) must lie in [-dimSize, dimSize):
-/// one pass over them and-reduces the test into a flag for emitRuntimeCheck
-/// (the lowering still clamps, so nothing is read outside the data even
-/// before the runtime refuses the run).
-void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t dimSize) {
+/// An integer index value from the data, wrapped if negative and clamped
+/// into [0, dim) (out-of-range indices also fail checkIndices' run-time
+/// check when the model has a status buffer). `dim` is an index value.
+Value normalizeIndex(OpBuilder &b, Location loc, Value v, Value dim) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  Value zero = idx(b, loc, 0);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, dim), i);
+  i = arith::MaxSIOp::create(b, loc, i, zero);
+  Value last =
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, dim, idx(b, loc, 1)), zero);
+  return arith::MinSIOp::create(b, loc, i, last);
+}
+
+/// Indices from the data (not a constant) must lie in [-dim, dim): one pass
+/// over them and-reduces the test into a flag for emitRuntimeCheck (the
+/// lowering still clamps, so nothing is read outside the data even before
+/// the runtime refuses the run).
+void checkIndices(OpBuilder &b, Location loc, Value indices, Value dim) {
   if (matchPattern(indices, m_Constant()))
     return;
   auto it = cast<RankedTensorType>(indices.getType());
   Type i1 = b.getI1Type();
   auto flagTy = RankedTensorType::get({}, i1);
   Value init = fillTensor(b, loc, flagTy, arith::ConstantIntOp::create(b, loc, i1, 1));
+  Value low = arith::SubIOp::create(b, loc, idx(b, loc, 0), dim);
   int64_t r = it.getRank();
   auto all = linalg::GenericOp::create(
       b, loc, flagTy, ValueRange{indices}, ValueRange{init},
@@ -57,8 +68,8 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t dimSize) {
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value v = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
         Value in = arith::AndIOp::create(
-            nb, nl, arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, v, idx(nb, nl, -dimSize)),
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, v, idx(nb, nl, dimSize)));
+            nb, nl, arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, v, low),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, v, dim));
         linalg::YieldOp::create(nb, nl, arith::AndIOp::create(nb, nl, args[1], in).getResult());
       });
   Value ok = tensor::ExtractOp::create(b, loc, all.getResult(0), ValueRange{});
@@ -334,10 +345,8 @@ struct SplitLowering : StaticLowering<SplitOp> {
 
 struct GatherLowering : StaticLowering<GatherOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents of the indices and of the data outside the axis.
-  bool dynamicExtents(GatherOp op) const override {
-    return !op.getData().getType().isDynamicDim(op.getAxis());
-  }
+  /// Open extents anywhere (the axis' extent is read at run time).
+  bool dynamicExtents(GatherOp) const override { return true; }
   LogicalResult lower(GatherOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
@@ -361,12 +370,13 @@ struct GatherLowering : StaticLowering<GatherOp> {
                                AffineMap::getMultiDimIdentityMap(resTy.getRank(), ctx));
     if (!dest)
       return replaceOrFail(op, Value(), rw);
-    checkIndices(rw, op.getLoc(), a.getIndices(), dt.getDimSize(axis));
+    Value extent = extentOf(rw, op.getLoc(), data, axis);
+    checkIndices(rw, op.getLoc(), a.getIndices(), extent);
     Value r = indexGeneric(
         rw, op.getLoc(), resTy, {a.getIndices()}, {iMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
           SmallVector<Value> at(ivs.take_front(axis));
-          at.push_back(normalizeIndex(b, l, in[0], dt.getDimSize(axis)));
+          at.push_back(normalizeIndex(b, l, in[0], extent));
           at.append(ivs.begin() + axis + ir, ivs.end());
           return tensor::ExtractOp::create(b, l, data, at);
         },
@@ -378,24 +388,25 @@ struct GatherLowering : StaticLowering<GatherOp> {
 
 struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents of the indices (the result's) with a static data axis.
-  bool dynamicExtents(GatherElementsOp op) const override {
-    return !op.getData().getType().isDynamicDim(op.getAxis());
-  }
+  /// Open extents anywhere (the indices' are the result's; the data
+  /// axis' extent is read at run time).
+  bool dynamicExtents(GatherElementsOp) const override { return true; }
   LogicalResult lower(GatherElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = converted(op.getType());
-    auto dt = cast<RankedTensorType>(a.getData().getType());
     int64_t axis = op.getAxis();
     Value data = a.getData();
     AffineMap id = AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext());
     Value dest = emptyForLoops(rw, op.getLoc(), resTy, a.getIndices(), id, id);
-    checkIndices(rw, op.getLoc(), a.getIndices(), dt.getDimSize(axis));
+    if (!dest)
+      return replaceOrFail(op, Value(), rw);
+    Value extent = extentOf(rw, op.getLoc(), data, axis);
+    checkIndices(rw, op.getLoc(), a.getIndices(), extent);
     Value r = indexGeneric(
         rw, op.getLoc(), resTy, {a.getIndices()}, {id},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) -> Value {
           SmallVector<Value> at(ivs);
-          at[axis] = normalizeIndex(b, l, in[0], dt.getDimSize(axis));
+          at[axis] = normalizeIndex(b, l, in[0], extent);
           return tensor::ExtractOp::create(b, l, data, at);
         },
         dest);
@@ -406,14 +417,12 @@ struct GatherElementsLowering : StaticLowering<GatherElementsOp> {
 
 struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
   using StaticLowering::StaticLowering;
-  /// Open extents but in the data's axis (indices are wrapped by it).
-  bool dynamicExtents(ScatterElementsOp op) const override {
-    return !op.getData().getType().isDynamicDim(op.getAxis());
-  }
+  /// Open extents anywhere (the data axis' extent, which wraps the
+  /// indices, is read at run time).
+  bool dynamicExtents(ScatterElementsOp) const override { return true; }
   LogicalResult lower(ScatterElementsOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    auto dt = cast<RankedTensorType>(a.getData().getType());
     auto it = cast<RankedTensorType>(a.getIndices().getType());
     ElemInfo e = ElemInfo::of(op.getType());
     int64_t axis = op.getAxis();
@@ -427,7 +436,8 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
       steps.push_back(idx(rw, loc, 1));
     }
     Value indices = a.getIndices(), updates = a.getUpdates();
-    checkIndices(rw, loc, indices, dt.getDimSize(axis));
+    Value extent = extentOf(rw, loc, a.getData(), axis);
+    checkIndices(rw, loc, indices, extent);
     // Updates apply in order; later ones win (as in ONNX's reference).
     auto nest = scf::buildLoopNest(
         rw, loc, lbs, ubs, steps, ValueRange{a.getData()},
@@ -435,7 +445,7 @@ struct ScatterElementsLowering : StaticLowering<ScatterElementsOp> {
           Value i = tensor::ExtractOp::create(b, l, indices, ivs);
           Value u = tensor::ExtractOp::create(b, l, updates, ivs);
           SmallVector<Value> at(ivs);
-          at[axis] = normalizeIndex(b, l, i, dt.getDimSize(axis));
+          at[axis] = normalizeIndex(b, l, i, extent);
           Value v = u;
           if (red != ScatterReduction::None) {
             Value old = tensor::ExtractOp::create(b, l, iter[0], at);

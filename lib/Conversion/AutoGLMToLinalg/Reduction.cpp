@@ -126,12 +126,8 @@ std::pair<Value, Value> meanVar(OpBuilder &b, Location loc, Value x,
 struct ReduceLowering : StaticLowering<ReduceOp> {
   using StaticLowering::StaticLowering;
   /// Open extents anywhere (a mean over open dims divides by a count taken
-  /// at run time); arg-reductions over a static axis.
-  bool dynamicExtents(ReduceOp op) const override {
-    auto t = op.getInput().getType();
-    bool argReduce = op.getKind() == ReduceKind::ArgMax || op.getKind() == ReduceKind::ArgMin;
-    return !argReduce || llvm::none_of(op.getAxes(), [&](int64_t a) { return t.isDynamicDim(a); });
-  }
+  /// at run time; an arg-reduction's outputs are sized from the input).
+  bool dynamicExtents(ReduceOp) const override { return true; }
   LogicalResult lower(ReduceOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
@@ -278,14 +274,18 @@ struct ReduceLowering : StaticLowering<ReduceOp> {
     }
     auto valTy = RankedTensorType::get(outShape, e.type);
     auto idxTy = RankedTensorType::get(outShape, b.getI64Type());
-    Value vals = fillTensor(b, loc, valTy, extremeConst(b, loc, e, !isMax));
-    Value idxs = fillTensor(b, loc, idxTy, scalarConst(b, loc, b.getI64Type(), 0));
     AffineMap kept = keptDimsMap(ctx, xt.getRank(), {axis});
+    AffineMap all = AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx);
+    Value vals = emptyForLoops(b, loc, valTy, x, all, kept);
+    Value idxs = emptyForLoops(b, loc, idxTy, x, all, kept);
+    if (!vals || !idxs)
+      return {};
+    vals = fillInto(b, loc, vals, extremeConst(b, loc, e, !isMax));
+    idxs = fillInto(b, loc, idxs, scalarConst(b, loc, b.getI64Type(), 0));
     auto g = linalg::GenericOp::create(
         b, loc, TypeRange{valTy, idxTy}, ValueRange{x}, ValueRange{vals, idxs},
-        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx),
-                            kept, kept},
-        iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        ArrayRef<AffineMap>{all, kept, kept}, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value v = args[0], best = args[1], bestIdx = args[2];
           Value idx = arith::IndexCastOp::create(
               nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));

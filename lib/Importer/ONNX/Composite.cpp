@@ -8,6 +8,7 @@
 
 #include "ImportContext.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -38,17 +39,20 @@ LogicalResult nllLoss(NodeImporter &n, Value logProb, Value target, Value weight
                       Type lossType) {
   auto lp = cast<RankedTensorType>(logProb.getType());
   auto tt = cast<RankedTensorType>(target.getType());
-  if (!lp.hasStaticShape() || !tt.hasStaticShape() || lp.getRank() < 2)
-    return n.error("expects static shapes with rank >= 2");
-  // The target has the scores' shape without the class dim (N, d1, ...).
+  if (lp.getRank() < 2)
+    return n.error("expects scores of rank >= 2");
+  // The target has the scores' shape without the class dim (N, d1, ...);
+  // open extents agree with anything.
   SmallVector<int64_t> want(lp.getShape());
   want.erase(want.begin() + 1);
-  if (tt.getShape() != ArrayRef<int64_t>(want)) {
-    std::string got, exp;
-    for (int64_t d : tt.getShape())
-      got += (got.empty() ? "" : "x") + std::to_string(d);
-    for (int64_t d : want)
-      exp += (exp.empty() ? "" : "x") + std::to_string(d);
+  if (failed(verifyCompatibleShape(tt.getShape(), want))) {
+    auto dims = [](ArrayRef<int64_t> shape) {
+      std::string s;
+      for (int64_t d : shape)
+        s += (s.empty() ? "" : "x") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
+      return s;
+    };
+    std::string got = dims(tt.getShape()), exp = dims(want);
     return n.error("the target's shape [" + got +
                    "] is not the scores' shape without the "
                    "class dim [" +
@@ -122,11 +126,12 @@ LogicalResult nllLoss(NodeImporter &n, Value logProb, Value target, Value weight
     return success();
   }
   auto all = llvm::to_vector(llvm::seq<int64_t>(0, tt.getRank()));
-  auto sumAll = [&](Value v) {
-    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Sum),
-                            v, n.builder().getDenseI64ArrayAttr(all),
-                            n.builder().getBoolAttr(false), n.builder().getBoolAttr(false));
+  auto reduceAll = [&](Value v, ReduceKind kind) {
+    return n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), kind), v,
+                            n.builder().getDenseI64ArrayAttr(all), n.builder().getBoolAttr(false),
+                            n.builder().getBoolAttr(false));
   };
+  auto sumAll = [&](Value v) { return reduceAll(v, ReduceKind::Sum); };
   auto total = sumAll(*loss);
   if (failed(total))
     return failure();
@@ -134,16 +139,12 @@ LogicalResult nllLoss(NodeImporter &n, Value logProb, Value target, Value weight
     n.setOutput(0, *total);
     return success();
   }
-  Value denom;
-  if (w) {
-    auto s = sumAll(w);
-    if (failed(s))
-      return failure();
-    denom = *s;
-  } else {
-    denom = n.splat(elem, (double)tt.getNumElements());
-  }
-  auto mean = makeBinary(n, BinaryKind::Div, *total, denom, lossType);
+  if (!w) // The count of the (possibly open) target extents at run time.
+    return done(n, reduceAll(*loss, ReduceKind::Mean));
+  auto denom = sumAll(w);
+  if (failed(denom))
+    return failure();
+  auto mean = makeBinary(n, BinaryKind::Div, *total, *denom, lossType);
   if (failed(mean))
     return failure();
   n.setOutput(0, *mean);
