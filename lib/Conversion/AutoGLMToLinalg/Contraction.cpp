@@ -465,8 +465,11 @@ struct LinearLowering : StaticLowering<LinearOp> {
   }
   double sparseDensity;
   bool sparseParallel;
-  /// Open leading extents of the input; the weights' and K static.
-  bool dynamicExtents(LinearOp op) const override {
+  /// Open leading extents of the input, or (through matmul) any open
+  /// extent.
+  bool dynamicExtents(LinearOp) const override { return true; }
+  /// The weight, K and bias static: the kernels below take it.
+  static bool staticWeight(LinearOp op) {
     auto t = op.getInput().getType();
     return !t.isDynamicDim(t.getRank() - 1) && op.getWeight().getType().hasStaticShape() &&
            (!op.getBias() || op.getBias().getType().hasStaticShape());
@@ -475,6 +478,21 @@ struct LinearLowering : StaticLowering<LinearOp> {
                       ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
+    if (!staticWeight(op)) {
+      // A weight with open extents (a graph input): x · transpose(W) as a
+      // matmul, which takes open extents anywhere, then the bias and the
+      // activation as their own ops.
+      Value y = MatMulOp::create(rw, loc, op.getInput(),
+                                 TransposeOp::create(rw, loc, op.getWeight(), {1, 0}));
+      if (Value bias = op.getBias())
+        y = BinaryOp::create(rw, loc, BinaryKind::Add, y, bias);
+      if (auto kind = op.getActivation())
+        y = UnaryOp::create(rw, loc, *kind, y, op.getActAlphaAttr(), op.getActBetaAttr());
+      if (y.getType() != op.getType())
+        y = ReshapeOp::create(rw, loc, op.getType(), y, Value());
+      rw.replaceOp(op, y);
+      return success();
+    }
     ElemInfo e = ElemInfo::of(op.getType());
     auto resTy = resultType(op);
     int64_t r = resTy.getRank();
@@ -1071,20 +1089,120 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   return r;
 }
 
+/// A convolution whose weight or channel counts are open (a weight that is
+/// a graph input): one generic over loops n, g, mg, o..., cg, k..., every
+/// extent read from the operands at run time (the kernels above need the
+/// channels and a constant weight). `resTy` is the converted result type.
+Value buildOpenConv(OpBuilder &b, Location loc, Value x, Value w, Value bias, Value residual,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                    int64_t G, RankedTensorType resTy, ElemInfo e) {
+  MLIRContext *ctx = b.getContext();
+  int64_t nd = cast<RankedTensorType>(x.getType()).getRank() - 2;
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(pads.begin(), pads.begin() + nd);
+  high.append(pads.begin() + nd, pads.end());
+  x = padConstant(b, loc, x, low, high, scalarConst(b, loc, e.type, 0));
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  auto split = [&](int64_t d) { // An extent divided by the groups.
+    return ShapedType::isDynamic(d) ? d : d / G;
+  };
+  // x [N, G, Cg, S...], w [G, Mg, Cg, K...].
+  SmallVector<int64_t> xs = {xt.getDimSize(0), G, split(xt.getDimSize(1))};
+  SmallVector<int64_t> ws = {G, split(wt.getDimSize(0)), wt.getDimSize(1)};
+  SmallVector<ReassociationIndices> xr = {{0}, {1, 2}}, wr = {{0, 1}, {2}};
+  for (int64_t i = 0; i < nd; ++i) {
+    xs.push_back(xt.getDimSize(2 + i));
+    ws.push_back(wt.getDimSize(2 + i));
+    xr.push_back({3 + i});
+    wr.push_back({3 + i});
+  }
+  Value xg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(xs, e.type), x, xr);
+  Value wg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(ws, e.type), w, wr);
+  // Out [N, G, Mg, O...], O = (in - d (k - 1) - 1) floordiv s + 1.
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, xg, 0), b.getIndexAttr(G),
+                                     tensor::getMixedSize(b, loc, wg, 1)};
+  AffineExpr s0 = b.getAffineSymbolExpr(0), s1 = b.getAffineSymbolExpr(1);
+  for (int64_t i = 0; i < nd; ++i)
+    sizes.push_back(affine::makeComposedFoldedAffineApply(
+        b, loc, (s0 - (s1 - 1) * dilations[i] - 1).floorDiv(strides[i]) + 1,
+        {tensor::getMixedSize(b, loc, xg, 3 + i), tensor::getMixedSize(b, loc, wg, 3 + i)}));
+  Value out = fillInto(b, loc, tensor::EmptyOp::create(b, loc, sizes, e.type),
+                       scalarConst(b, loc, e.type, 0));
+  int64_t nLoops = 3 + nd + 1 + nd, cg = 3 + nd;
+  SmallVector<AffineExpr> xEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, cg)};
+  SmallVector<AffineExpr> wEx = {dim(ctx, 1), dim(ctx, 2), dim(ctx, cg)};
+  SmallVector<AffineExpr> oEx = {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2)};
+  for (int64_t i = 0; i < nd; ++i) {
+    AffineExpr o = dim(ctx, 3 + i), k = dim(ctx, cg + 1 + i);
+    xEx.push_back(o * strides[i] + k * dilations[i]);
+    wEx.push_back(k);
+    oEx.push_back(o);
+  }
+  SmallVector<utils::IteratorType> iters(3 + nd, utils::IteratorType::parallel);
+  iters.append(1 + nd, utils::IteratorType::reduction);
+  Value acc = linalg::GenericOp::create(b, loc, out.getType(), ValueRange{xg, wg}, ValueRange{out},
+                                        SmallVector<AffineMap>{AffineMap::get(nLoops, 0, xEx, ctx),
+                                                               AffineMap::get(nLoops, 0, wEx, ctx),
+                                                               AffineMap::get(nLoops, 0, oEx, ctx)},
+                                        iters,
+                                        [&](OpBuilder &nb, Location nl, ValueRange args) {
+                                          linalg::YieldOp::create(nb, nl, macBody(nb, nl, args, e));
+                                        })
+                  .getResult(0);
+  SmallVector<ReassociationIndices> orr = {{0}, {1, 2}};
+  for (int64_t i = 0; i < nd; ++i)
+    orr.push_back({3 + i});
+  Value y = tensor::CollapseShapeOp::create(b, loc, acc, orr);
+  auto yt = cast<RankedTensorType>(y.getType());
+  int64_t r = yt.getRank();
+  if (bias) { // bias[m] along dim 1.
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
+    y = linalg::GenericOp::create(
+            b, loc, yt, ValueRange{bias}, ValueRange{y},
+            SmallVector<AffineMap>{AffineMap::get(r, 0, {dim(ctx, 1)}, ctx), id},
+            SmallVector<utils::IteratorType>(r, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(nb, nl, emitAdd(nb, nl, args[1], args[0], e));
+            })
+            .getResult(0);
+  }
+  if (residual)
+    y = buildElementwise(b, loc, yt, {y, residual}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return emitAdd(nb, nl, a[0], a[1], e);
+    });
+  return y.getType() == resTy ? y : tensor::CastOp::create(b, loc, resTy, y).getResult();
+}
+
 struct ConvLowering : StaticLowering<ConvOp> {
   ConvLowering(TypeConverter &tc, MLIRContext *ctx, bool winograd)
       : StaticLowering(tc, ctx), winograd(winograd) {}
   bool winograd;
-  /// Open batch and spatial extents (channels and weights static).
-  bool dynamicExtents(ConvOp op) const override {
-    auto t = op.getInput().getType();
-    return !t.isDynamicDim(1) && op.getWeight().getType().hasStaticShape() &&
+  /// Open extents anywhere: batch and spatial ones in the kernels' form,
+  /// open channels or weights (a weight that is a graph input) in
+  /// buildOpenConv's.
+  bool dynamicExtents(ConvOp) const override { return true; }
+  static bool staticWeight(ConvOp op) {
+    return !op.getInput().getType().isDynamicDim(1) && op.getWeight().getType().hasStaticShape() &&
            (!op.getBias() || op.getBias().getType().hasStaticShape());
   }
   LogicalResult lower(ConvOp op, OpAdaptor a,
                       ConversionPatternRewriter &rw) const override {
     auto resTy = resultType(op);
     Value input = a.getInput(), weight = a.getWeight();
+    if (!staticWeight(op)) {
+      ElemInfo xe = ElemInfo::of(op.getInput().getType()),
+               we = ElemInfo::of(op.getWeight().getType());
+      if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
+        input = widenInt8(rw, op.getLoc(), input, xe);
+        weight = widenInt8(rw, op.getLoc(), weight, we);
+      }
+      Value r = buildOpenConv(rw, op.getLoc(), input, weight, a.getBias(), a.getResidual(),
+                              op.getStrides(), op.getDilations(), op.getPads(), op.getGroup(),
+                              resTy, ElemInfo::of(op.getType()));
+      rw.replaceOp(op, applyEpilogue(rw, op, r));
+      return success();
+    }
     if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
       ElemInfo xe = ElemInfo::of(op.getInput().getType()),
                we = ElemInfo::of(op.getWeight().getType());
