@@ -1107,6 +1107,15 @@ LogicalResult StringNormalizeOp::verify() {
   return success();
 }
 
+LogicalResult IotaOp::verify() {
+  auto like = getLike().getType();
+  if (getDim() < 0 || getDim() >= like.getRank())
+    return emitOpError("dim ") << getDim() << " is not a dim of " << like;
+  if (failed(verifyCompatibleShape(like.getShape(), getType().getShape())))
+    return emitOpError("result must have the shape of `like`");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data-dependent extents
 //===----------------------------------------------------------------------===//

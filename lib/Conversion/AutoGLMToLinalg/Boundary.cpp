@@ -110,6 +110,54 @@ LogicalResult bindOpenArgument(OpBuilder &b, func::FuncOp func, unsigned i,
 
 /// A result with open extents, written densely at the start of a buffer of
 /// its bound; returns that buffer and appends its extents to `extra`.
+/// A constant upper bound of `v`'s extent `d`: what ValueBounds derives, or
+/// for a collapse (whose extent is a product of extents, which ValueBounds
+/// does not multiply) the product of its group's bounds.
+FailureOr<int64_t> upperBound(Value v, int64_t d) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(d))
+    return t.getDimSize(d);
+  FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+      presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(v, d), nullptr,
+      /*closedUB=*/true);
+  if (succeeded(ub))
+    return ub;
+  if (auto c = v.getDefiningOp<tensor::CollapseShapeOp>()) {
+    int64_t product = 1;
+    SmallVector<ReassociationIndices> groups = c.getReassociationIndices();
+    for (int64_t s : groups[d]) {
+      FailureOr<int64_t> part = upperBound(c.getSrc(), s);
+      if (failed(part))
+        return failure();
+      product *= *part;
+    }
+    return product;
+  }
+  if (auto r = v.getDefiningOp<tensor::ReshapeOp>()) {
+    // A run-time shape built from extents (Shape of another tensor): each
+    // entry's bound.
+    auto elems = r.getShape().getDefiningOp<tensor::FromElementsOp>();
+    if (!elems)
+      return failure();
+    Value x = elems.getElements()[d];
+    if (auto c = x.getDefiningOp<arith::IndexCastOp>())
+      x = c.getIn();
+    if (!x.getType().isIndex())
+      return failure();
+    return ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(x), nullptr,
+        /*closedUB=*/true);
+  }
+  if (auto e = v.getDefiningOp<tensor::ExpandShapeOp>()) {
+    // The group's one open extent is at most the source extent's bound.
+    SmallVector<ReassociationIndices> groups = e.getReassociationIndices();
+    for (auto [g, group] : llvm::enumerate(groups))
+      if (llvm::is_contained(group, d))
+        return upperBound(e.getSrc(), g);
+  }
+  return failure();
+}
+
 FailureOr<Value> bindOpenResult(OpBuilder &b, Location loc, func::FuncOp func, unsigned i,
                                 Value v, SmallVectorImpl<int64_t> &bound) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -126,9 +174,7 @@ FailureOr<Value> bindOpenResult(OpBuilder &b, Location loc, func::FuncOp func, u
       bound.push_back(slice.getSourceType().getDimSize(d));
       continue;
     }
-    FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
-        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(v, d), nullptr,
-        /*closedUB=*/true);
+    FailureOr<int64_t> ub = upperBound(v, d);
     if (failed(ub))
       return func.emitError() << "output " << i << " (" << t
                               << ") has an open extent at dim " << d

@@ -80,21 +80,33 @@ Value lowering::emptyForLoops(OpBuilder &b, Location loc, RankedTensorType type,
   for (int64_t i = 0; i < type.getRank(); ++i) {
     if (!type.isDynamicDim(i))
       continue;
-    Value size;
+    // The inputs whose dim runs this loop; several agree at run time, and
+    // the first whose extent has a known bound is taken (an extent computed
+    // from data, as a Range's, has none), so later ops and the function
+    // boundary can bound the result.
     auto loop = dyn_cast<AffineDimExpr>(outMap.getResult(i));
+    SmallVector<std::pair<Value, unsigned>> candidates;
     for (auto [in, map] : llvm::zip(inputs, inputMaps)) {
-      if (size || !loop)
+      if (!loop)
         break;
       for (unsigned p = 0; p < map.getNumResults(); ++p)
-        if (map.getResult(p) == loop &&
-            cast<RankedTensorType>(in.getType()).isDynamicDim(p)) {
-          size = tensor::DimOp::create(b, loc, in, p);
+        if (map.getResult(p) == loop && cast<RankedTensorType>(in.getType()).isDynamicDim(p)) {
+          candidates.push_back({in, p});
           break;
         }
     }
-    if (!size)
+    if (candidates.empty())
       return {};
-    sizes.push_back(size);
+    auto pick = candidates.front();
+    if (candidates.size() > 1)
+      for (auto [in, p] : candidates)
+        if (succeeded(ValueBoundsConstraintSet::computeConstantBound(
+                presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(in, p), nullptr,
+                /*closedUB=*/true))) {
+          pick = {in, p};
+          break;
+        }
+    sizes.push_back(tensor::DimOp::create(b, loc, pick.first, pick.second));
   }
   return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(), sizes);
 }

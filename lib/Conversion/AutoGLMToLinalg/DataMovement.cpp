@@ -100,6 +100,70 @@ Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType resTy,
       .getResult(0);
 }
 
+/// The groups of a reshape whose run-time shape is the products of
+/// consecutive extents of its own input (what Flatten imports to with
+/// several open extents: concat of reduce-prod of slices of shape(x), or
+/// [1] for an empty group), or nothing. Such a reshape is a collapse.
+std::optional<SmallVector<ReassociationIndices>> collapseGroups(ReshapeOp op) {
+  auto concat = op.getShape() ? op.getShape().getDefiningOp<ConcatOp>() : ConcatOp();
+  if (!concat)
+    return std::nullopt;
+  int64_t next = 0, rank = op.getInput().getType().getRank();
+  SmallVector<ReassociationIndices> groups;
+  for (Value part : concat.getInputs()) {
+    ReassociationIndices g;
+    if (auto red = part.getDefiningOp<ReduceOp>()) {
+      // A slice of the shape, or the whole shape (the slice folded away).
+      auto slice = red.getInput().getDefiningOp<SliceOp>();
+      auto shape = (slice ? slice.getInput() : red.getInput()).getDefiningOp<ShapeOp>();
+      int64_t start = slice ? slice.getStarts()[0] : 0;
+      int64_t size = slice ? slice.getSizes()[0] : rank;
+      if (red.getKind() != ReduceKind::Prod || !shape || shape.getInput() != op.getInput() ||
+          start != next || (slice && slice.getSteps()[0] != 1))
+        return std::nullopt;
+      for (int64_t i = 0; i < size; ++i)
+        g.push_back(next++);
+    } else if (!matchPattern(part, m_Constant())) {
+      return std::nullopt;
+    }
+    groups.push_back(g);
+  }
+  if (next != rank)
+    return std::nullopt;
+  return groups;
+}
+
+/// The collapse of `x` into `groups` (consecutive input dims each; an empty
+/// group is a unit dim of the result), as `resTy`.
+Value collapseInto(OpBuilder &b, Location loc, Value x, ArrayRef<ReassociationIndices> groups,
+                   RankedTensorType resTy) {
+  SmallVector<ReassociationIndices> nonEmpty;
+  SmallVector<int64_t> shape;
+  for (auto [i, g] : llvm::enumerate(groups))
+    if (!g.empty()) {
+      nonEmpty.push_back(g);
+      shape.push_back(resTy.getDimSize(i));
+    }
+  if (nonEmpty.empty()) // All unit dims: a rank-0 view expanded.
+    return tensor::ExpandShapeOp::create(
+        b, loc, resTy, tensor::CollapseShapeOp::create(b, loc, x, ArrayRef<ReassociationIndices>{}),
+        ArrayRef<ReassociationIndices>{});
+  Value c = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(shape, resTy.getElementType()), x, nonEmpty);
+  if (nonEmpty.size() == groups.size())
+    return c;
+  // Each unit dim joins the next kept dim's group (the last one's, at the
+  // end).
+  SmallVector<ReassociationIndices> expand(nonEmpty.size());
+  int64_t kept = 0;
+  for (auto [i, g] : llvm::enumerate(groups)) {
+    expand[std::min<int64_t>(kept, expand.size() - 1)].push_back(i);
+    if (!g.empty())
+      ++kept;
+  }
+  return tensor::ExpandShapeOp::create(b, loc, resTy, c, expand);
+}
+
 struct ReshapeLowering : StaticLowering<ReshapeOp> {
   using StaticLowering::StaticLowering;
   /// Open extents: a direct collapse or expand, or a reshape to the
@@ -110,6 +174,10 @@ struct ReshapeLowering : StaticLowering<ReshapeOp> {
     auto resTy = converted(op.getType());
     auto inTy = cast<RankedTensorType>(a.getInput().getType());
     if (a.getShape() && (!resTy.hasStaticShape() || !inTy.hasStaticShape())) {
+      if (auto groups = collapseGroups(op)) {
+        rw.replaceOp(op, collapseInto(rw, op.getLoc(), a.getInput(), *groups, resTy));
+        return success();
+      }
       Value shape = a.getShape();
       auto st = cast<RankedTensorType>(shape.getType());
       // The shape's length is the result's rank (the verifier checks it).
@@ -921,9 +989,30 @@ struct ResizeLowering : StaticLowering<ResizeOp> {
 
 } // namespace
 
+struct IotaLowering : StaticLowering<IotaOp> {
+  using StaticLowering::StaticLowering;
+  bool dynamicExtents(IotaOp) const override { return true; }
+  LogicalResult lower(IotaOp op, Adaptor a, ConversionPatternRewriter &rw) const override {
+    auto resTy = converted(op.getType());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(resTy.getRank(), rw.getContext());
+    Value dest = resTy.hasStaticShape()
+                     ? emptyTensor(rw, op.getLoc(), resTy)
+                     : emptyForLoops(rw, op.getLoc(), resTy, a.getLike(), id, id);
+    int64_t d = op.getDim();
+    Value r = indexGeneric(
+        rw, op.getLoc(), resTy, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+          return arith::IndexCastOp::create(b, l, b.getI64Type(), ivs[d]);
+        },
+        dest);
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
 void lowering::populateDataMovementPatterns(TypeConverter &tc,
                                             RewritePatternSet &p) {
   p.add<RangeLowering, ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
         SplitLowering, GatherLowering, GatherElementsLowering, ScatterElementsLowering, PadLowering,
-        TileLowering, ShapeLowering, ResizeLowering>(tc, p.getContext());
+        TileLowering, ShapeLowering, ResizeLowering, IotaLowering>(tc, p.getContext());
 }

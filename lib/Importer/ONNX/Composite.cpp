@@ -164,19 +164,52 @@ LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
   return nllLoss(n, *lp, n.input(1), n.input(2), n.outputType(0));
 }
 
+/// Trilu over open extents or with a run-time k: cols - rows (iotas in the
+/// input's shape) compared with k.
+LogicalResult importOpenTrilu(NodeImporter &n, bool upper) {
+  auto x = n.inputType(0);
+  int64_t r = x.getRank();
+  Emitter e(n);
+  Type i64 = n.builder().getI64Type();
+  auto iota = [&](int64_t d) {
+    return e.take(n.make<IotaOp>(RankedTensorType::get(x.getShape(), i64), n.input(0), (int64_t)d));
+  };
+  Value diff = e.binary(BinaryKind::Sub, iota(r - 1), iota(r - 2));
+  Value k = n.hasInput(1) ? e.reshape(n.input(1), {}) : n.splat(i64, 0.0);
+  if (k && cast<RankedTensorType>(k.getType()).getElementType() != i64)
+    k = e.take(castTo(n, k, i64));
+  Value mask =
+      e.ready({diff, k})
+          ? e.take(n.make<CompareOp>(
+                Type(),
+                CompareKindAttr::get(n.context(), upper ? CompareKind::GE : CompareKind::LE), diff,
+                k))
+          : Value();
+  Value y = e.select(mask, n.input(0), n.splat(x.getElementType(), 0.0));
+  if (e.failed())
+    return failure();
+  n.setOutput(0, y);
+  return success();
+}
+
 /// Keeps x[..., i, j] where j - i >= k (upper) or j - i <= k (lower).
 LogicalResult importTrilu(NodeImporter &n) {
   auto x = n.inputType(0);
-  if (x.getRank() < 2 || !x.hasStaticShape())
-    return n.error("expects a static input of rank >= 2");
+  if (x.getRank() < 2)
+    return n.error("expects an input of rank >= 2");
   int64_t k = 0;
+  bool constK = true;
   if (n.hasInput(1)) {
     auto c = n.constInts(1);
-    if (failed(c) || c->size() != 1)
-      return n.error("k must be a constant scalar");
-    k = (*c)[0];
+    constK = succeeded(c) && c->size() == 1;
+    if (constK)
+      k = (*c)[0];
+    else if (n.inputType(1).getNumElements() != 1)
+      return n.error("k must be a scalar");
   }
   bool upper = n.attrInt("upper", 1);
+  if (!x.hasStaticShape() || !constK)
+    return importOpenTrilu(n, upper);
   int64_t r = x.getDimSize(x.getRank() - 2), c = x.getDimSize(x.getRank() - 1);
   if (failed(checkConstantSize(n, {r, c}, n.builder().getI1Type())))
     return failure();
@@ -230,8 +263,6 @@ LogicalResult importCumSum(NodeImporter &n) {
 /// 1 at the (first) maximum along `axis`, 0 elsewhere.
 LogicalResult importHardmax(NodeImporter &n) {
   auto x = n.inputType(0);
-  if (!x.hasStaticShape())
-    return n.error("expects a static input");
   auto axis = n.normAxis(n.attrInt("axis", -1), x.getRank());
   if (failed(axis))
     return failure();
@@ -240,6 +271,17 @@ LogicalResult importHardmax(NodeImporter &n) {
                              n.builder().getBoolAttr(true), n.builder().getBoolAttr(false));
   if (failed(am))
     return failure();
+  if (!x.hasStaticShape()) { // Open extents: positions as an iota in x's shape.
+    auto iota = n.make<IotaOp>(RankedTensorType::get(x.getShape(), n.builder().getI64Type()),
+                               n.input(0), *axis);
+    if (failed(iota))
+      return failure();
+    auto eq =
+        n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ), *iota, *am);
+    if (failed(eq))
+      return failure();
+    return done(n, n.make<CastOp>(x, *eq));
+  }
   SmallVector<int64_t> ishape(x.getRank(), 1);
   ishape[*axis] = x.getDimSize(*axis);
   if (failed(checkConstantSize(n, ishape, n.builder().getI64Type())))
@@ -256,14 +298,33 @@ LogicalResult importHardmax(NodeImporter &n) {
 
 LogicalResult importEyeLike(NodeImporter &n) {
   auto x = n.inputType(0);
-  if (x.getRank() != 2 || !x.hasStaticShape())
-    return n.error("expects a static 2-D input");
+  if (x.getRank() != 2)
+    return n.error("expects a 2-D input");
   Type elem = n.hasAttr("dtype")
                   ? convertElementType(n.context(), n.attrInt("dtype", 1))
                   : x.getElementType();
   if (!elem)
     return n.error("unsupported dtype");
-  int64_t k = n.attrInt("k", 0), r = x.getDimSize(0), c = x.getDimSize(1);
+  int64_t k = n.attrInt("k", 0);
+  if (!x.hasStaticShape()) { // Open extents: col - row == k over iotas.
+    Emitter e(n);
+    auto it = RankedTensorType::get(x.getShape(), n.builder().getI64Type());
+    Value rows = e.take(n.make<IotaOp>(it, n.input(0), (int64_t)0));
+    Value cols = e.take(n.make<IotaOp>(it, n.input(0), (int64_t)1));
+    Value diff = e.binary(BinaryKind::Sub, cols, rows);
+    Value eq =
+        e.ready({diff})
+            ? e.take(n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ),
+                                       diff, n.splat(n.builder().getI64Type(), (double)k)))
+            : Value();
+    Value y = e.ready({eq}) ? e.take(n.make<CastOp>(RankedTensorType::get(x.getShape(), elem), eq))
+                            : Value();
+    if (e.failed())
+      return failure();
+    n.setOutput(0, y);
+    return success();
+  }
+  int64_t r = x.getDimSize(0), c = x.getDimSize(1);
   if (failed(checkConstantSize(n, {r, c}, elem)))
     return failure();
   n.setOutput(0, n.constant(denseOf(RankedTensorType::get({r, c}, elem),

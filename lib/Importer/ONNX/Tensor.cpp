@@ -21,18 +21,11 @@ using namespace mlir::autoglm::onnx_import;
 
 namespace {
 
-/// Reshape to `shape` (static or with dynamic extents taken from ONNX).
-FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
-                           RankedTensorType declared) {
-  auto t = cast<RankedTensorType>(x.getType());
-  auto type = RankedTensorType::get(shape, t.getElementType());
-  if (declared && succeeded(verifyCompatibleShape(declared.getShape(), shape)) &&
-      declared.getRank() == (int64_t)shape.size()) {
-    SmallVector<int64_t> merged;
-    for (auto [a, b] : llvm::zip(declared.getShape(), shape))
-      merged.push_back(ShapedType::isDynamic(a) ? b : a);
-    type = RankedTensorType::get(merged, t.getElementType());
-  }
+/// Whether a reshape from `t` to `type` is one the lowering can match up
+/// when both have open extents (or either is static).
+bool openReshapeMatches(RankedTensorType t, RankedTensorType type) {
+  if (type.hasStaticShape() || t.hasStaticShape())
+    return true;
   // Both sides open: fine when only the leading extent is, and the rest
   // holds as many elements on both sides (a reshape that keeps the batch).
   auto keepsBatch = [&] {
@@ -62,7 +55,22 @@ FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
     };
     return rest(t) == rest(type) || getReassociationIndicesForReshape(t, type).has_value();
   };
-  if (!type.hasStaticShape() && !t.hasStaticShape() && !keepsBatch() && !unitDimsOnly())
+  return keepsBatch() || unitDimsOnly();
+}
+
+/// Reshape to `shape` (static or with dynamic extents taken from ONNX).
+FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
+                           RankedTensorType declared) {
+  auto t = cast<RankedTensorType>(x.getType());
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  if (declared && succeeded(verifyCompatibleShape(declared.getShape(), shape)) &&
+      declared.getRank() == (int64_t)shape.size()) {
+    SmallVector<int64_t> merged;
+    for (auto [a, b] : llvm::zip(declared.getShape(), shape))
+      merged.push_back(ShapedType::isDynamic(a) ? b : a);
+    type = RankedTensorType::get(merged, t.getElementType());
+  }
+  if (!openReshapeMatches(t, type))
     return n.error("reshape between dynamic shapes is not supported yet (only one that "
                    "keeps an open leading extent)");
   return n.make<ReshapeOp>(type, x, Value());
@@ -140,6 +148,21 @@ LogicalResult importReshape(NodeImporter &n) {
         shape[inferIdx] = ShapedType::kDynamic;
     }
   }
+  // Open extents on both sides that reshapeTo cannot match up, with a
+  // run-time target that holds plain extents (no 0 or -1 to resolve, as
+  // Shape of another tensor): a reshape to the extents the target holds at
+  // run time.
+  bool plain = inferIdx < 0 && !llvm::is_contained(*target, 0) && n.hasInput(1) &&
+               !n.isConstInput(1) &&
+               !openReshapeMatches(x, RankedTensorType::get(shape, x.getElementType()));
+  if (plain) {
+    auto t = RankedTensorType::get(shape, x.getElementType());
+    auto s = n.make<CastOp>(
+        RankedTensorType::get({(int64_t)shape.size()}, n.builder().getI64Type()), n.input(1));
+    if (failed(s))
+      return failure();
+    return done(n, n.make<ReshapeOp>(t, n.input(0), *s));
+  }
   return done(n, reshapeTo(n, n.input(0), shape, n.outputType(0)));
 }
 
@@ -158,7 +181,34 @@ LogicalResult importFlatten(NodeImporter &n) {
     else
       acc *= x.getDimSize(i);
   }
-  return done(n, reshapeTo(n, n.input(0), {outer, inner}, n.outputType(0)));
+  auto openIn = [&](int64_t from, int64_t to) {
+    return llvm::count_if(x.getShape().slice(from, to - from), ShapedType::isDynamic);
+  };
+  if (openIn(0, axis) < 2 && openIn(axis, x.getRank()) < 2)
+    return done(n, reshapeTo(n, n.input(0), {outer, inner}, n.outputType(0)));
+  // Several open extents on one side: which of them fold into which side
+  // is known here, not from the types, so the target shape is computed at
+  // run time, [prod(shape[:axis]), prod(shape[axis:])], a form the lowering
+  // recognizes as a collapse.
+  Emitter e(n);
+  Type i64 = n.builder().getI64Type();
+  Value shape = e.take(n.make<ShapeOp>(RankedTensorType::get({x.getRank()}, i64), n.input(0)));
+  auto product = [&](int64_t from, int64_t to) -> Value {
+    if (from == to)
+      return n.i64Vector({1});
+    Value part = e.slice(shape, 0, from, to - from);
+    return e.ready({part})
+               ? e.take(n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Prod),
+                                         part, n.builder().getDenseI64ArrayAttr({0}),
+                                         n.builder().getBoolAttr(true),
+                                         n.builder().getBoolAttr(false)))
+               : Value();
+  };
+  Value target = e.concat({product(0, axis), product(axis, x.getRank())}, 0);
+  if (e.failed())
+    return failure();
+  return done(n, n.make<ReshapeOp>(RankedTensorType::get({outer, inner}, x.getElementType()),
+                                   n.input(0), target));
 }
 
 FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, unsigned inputIdx,

@@ -422,6 +422,19 @@ def AutoGLM_ShapeOp : AutoGLM_Op<"shape", [Pure]> {
   let hasFolder = 1;
 }
 
+def AutoGLM_IotaOp : AutoGLM_Op<"iota", [Pure]> {
+  let summary = "each element's index along `dim`, in the shape of `like`";
+  let description = [{
+    Masks over open extents (Trilu, Hardmax, EyeLike) compare these: the
+    result has `like`'s extents, so the compiler bounds it as it bounds
+    `like` (a Range over an extent read at run time has no bound).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$like, I64Attr:$dim);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$like attr-dict `:` type($like) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def AutoGLM_RangeOp : AutoGLM_Op<"range", [Pure]> {
   let summary = "start, start + delta, ... up to limit (ONNX Range) with run-time scalars";
   let description = [{
