@@ -38,8 +38,16 @@ struct PruneConfig {
 
 /// Every key optional; paths relative to the file's folder.
 /// Decoder LLMs: dynamic_shape bounds the sequence length.
+/// One input's shapes: [min], [opt], [max] extents.
+struct InputRangeConfig {
+  std::vector<int64_t> min, opt, max;
+};
+
+/// dynamic_shape: scalars min / opt / max (a decoder's sequence length),
+/// and per graph input name an InputRangeConfig.
 struct DynamicShapeConfig {
   std::optional<int64_t> min, opt, max;
+  std::map<std::string, InputRangeConfig> inputs;
 };
 
 struct KVCacheConfig {
@@ -55,7 +63,8 @@ struct BuildConfig {
   std::optional<std::string> maxMemory;
   std::optional<int64_t> maxNodes, maxSubgraphDepth;
   std::optional<PruneConfig> pruning;
-  std::optional<std::string> model, output, target, cpu, features, emit, report, reportHtml;
+  std::optional<std::string> model, output, target, backend, cpu, features, emit, report,
+      reportHtml;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd;
   std::optional<std::string> gpuTuning, precision;
@@ -90,12 +99,26 @@ template <> struct llvm::yaml::MappingTraits<PruneConfig> {
   }
 };
 
-template <> struct llvm::yaml::MappingTraits<DynamicShapeConfig> {
-  static void mapping(IO &io, DynamicShapeConfig &d) {
-    io.mapOptional("min", d.min);
-    io.mapOptional("opt", d.opt);
-    io.mapOptional("max", d.max);
+template <> struct llvm::yaml::MappingTraits<InputRangeConfig> {
+  static void mapping(IO &io, InputRangeConfig &r) {
+    io.mapRequired("min", r.min);
+    io.mapOptional("opt", r.opt);
+    io.mapRequired("max", r.max);
   }
+};
+
+template <> struct llvm::yaml::CustomMappingTraits<DynamicShapeConfig> {
+  static void inputOne(IO &io, StringRef key, DynamicShapeConfig &d) {
+    std::string k = key.str();
+    if (key == "min" || key == "opt" || key == "max") {
+      int64_t v = 0;
+      io.mapRequired(k.c_str(), v);
+      (key == "min" ? d.min : key == "opt" ? d.opt : d.max) = v;
+      return;
+    }
+    io.mapRequired(k.c_str(), d.inputs[k]);
+  }
+  static void output(IO &, DynamicShapeConfig &) {}
 };
 
 template <> struct llvm::yaml::MappingTraits<KVCacheConfig> {
@@ -111,6 +134,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("model", c.model);
     io.mapOptional("output", c.output);
     io.mapOptional("target", c.target);
+    io.mapOptional("backend", c.backend);
     io.mapOptional("opt_level", c.optLevel);
     io.mapOptional("target_cpu", c.cpu);
     io.mapOptional("target_features", c.features);
@@ -139,7 +163,8 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
 };
 
 const char *mlir::autoglm::buildConfigKeys() {
-  return "model, output, target, opt_level, target_cpu, target_features, emit, report, "
+  return "model, output, target (or backend: a target name, cpu, cuda or dcu), opt_level, "
+         "target_cpu, target_features, emit, report, "
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
          "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, precision, "
@@ -149,7 +174,8 @@ const char *mlir::autoglm::buildConfigKeys() {
          "block, criterion, align, scope, "
          "exclude), "
          "enable_cache, max_batch_size, "
-         "dynamic_shape (min, opt, max), kv_cache (block_size, blocks, prefill_chunk), "
+         "dynamic_shape (min, opt, max; or per input name: min, opt, max shapes), kv_cache "
+         "(block_size, blocks, prefill_chunk), "
          "max_memory, max_nodes, max_subgraph_depth";
 }
 
@@ -244,6 +270,22 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   setPath("--output", o.output, c.output);
   setPath("--report", o.report, c.report);
   setPath("--report-html", o.reportHtml, c.reportHtml);
+  if (c.backend) {
+    // The seed configs' key: a target name, or a family.
+    std::string t = *c.backend;
+    if (t == "cpu" || t == "x86" || t == "host")
+      t = "host";
+    else if (t == "cuda" || t == "gpu" || t == "nvidia")
+      t = "cuda-sm80"; // Runs on Ampere and every newer NVIDIA GPU.
+    else if (t == "dcu" || t == "hygon" || t == "rocm")
+      t = "hygon-dcu";
+    if (c.target && *c.target != t) {
+      error = "invalid config " + path + ": target '" + *c.target + "' and backend '" + *c.backend +
+              "' name different targets";
+      return failure();
+    }
+    c.target = t;
+  }
   set("--target", o.target, c.target);
   set("--opt-level", o.optLevel, c.optLevel);
   set("--target-cpu", o.targetOverrides.cpu, c.cpu);
@@ -292,6 +334,18 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   set("--max-subgraph-depth", o.maxSubgraphDepth, c.maxSubgraphDepth);
   set("--enable-cache", o.enableCache, c.enableCache);
   set("--max-batch-size", o.maxBatchSize, c.maxBatchSize);
+  if (c.dynamicShape && !givenOnCommandLine("--input-range"))
+    for (const auto &[name, r] : c.dynamicShape->inputs) {
+      auto dims = [](const std::vector<int64_t> &v) {
+        std::string s;
+        for (int64_t d : v)
+          s += (s.empty() ? "" : "x") + std::to_string(d);
+        return s;
+      };
+      // opt defaults to max.
+      o.inputRanges.push_back(name + "=" + dims(r.min) + ":" + dims(r.opt.empty() ? r.max : r.opt) +
+                              ":" + dims(r.max));
+    }
   if (c.dynamicShape) {
     set("--min-seq-len", o.minSeqLen, c.dynamicShape->min);
     set("--opt-seq-len", o.optSeqLen, c.dynamicShape->opt);

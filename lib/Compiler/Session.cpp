@@ -180,6 +180,26 @@ LogicalResult CompileSession::importOptions(const CompileOptions &o, ONNXImportO
       return fail(error, "--input-shape takes name=AxBxC, got '" + d + "'");
     io.inputShapes[d.substr(0, eq)] = v;
   }
+  for (const std::string &d : o.inputRanges) {
+    auto eq = d.find('=');
+    llvm::SmallVector<llvm::StringRef> parts;
+    if (eq != std::string::npos)
+      llvm::StringRef(d).substr(eq + 1).split(parts, ':');
+    ONNXImportOptions::ShapeRange r;
+    std::string name = d.substr(0, eq);
+    if (parts.size() != 3 || !parseExtents(parts[0].str(), r.min) ||
+        !parseExtents(parts[1].str(), r.opt) || !parseExtents(parts[2].str(), r.max))
+      return fail(error, "--input-range (dynamic_shape) takes name=MIN:OPT:MAX, each AxBxC, got '" +
+                             d + "'");
+    if (r.min.size() != r.max.size() || r.opt.size() != r.max.size())
+      return fail(error, "dynamic_shape of '" + name + "': min, opt and max differ in rank");
+    for (size_t i = 0; i < r.max.size(); ++i)
+      if (r.min[i] < 1 || r.min[i] > r.opt[i] || r.opt[i] > r.max[i])
+        return fail(error, "dynamic_shape of '" + name + "': dim " + std::to_string(i) +
+                               " needs 1 <= min <= opt <= max, got " + std::to_string(r.min[i]) +
+                               ", " + std::to_string(r.opt[i]) + ", " + std::to_string(r.max[i]));
+    io.inputRanges[name] = r;
+  }
   return success();
 }
 

@@ -88,6 +88,10 @@ int main(int argc, char **argv) {
   app.add_option("--input-shape", o.inputShapes,
                  "Fix a graph input's shape, name=AxBxC (extents the model fixes must "
                  "agree)");
+  app.add_option("--input-range", o.inputRanges,
+                 "The shapes a graph input takes, name=MIN:OPT:MAX (each AxBxC): extents "
+                 "equal in MIN and MAX are fixed, the others open up to MAX (the build "
+                 "config's dynamic_shape per input)");
   app.add_option("--max-memory", o.maxMemory,
                  "Most bytes of constant data the model may declare, each constant alone "
                  "and all together: BYTES or N with K, M, G or T (powers of 1024), e.g. 32G "

@@ -58,6 +58,9 @@ struct CompileOptions {
   bool openInputs = false;
   /// name=tensor.pb, NAME=N, name=AxBxC, NAME=N (the flags' forms).
   std::vector<std::string> bindInputs, dims, inputShapes, maxDims;
+  /// name=MIN:OPT:MAX, each AxBxC (--input-range; the config's
+  /// dynamic_shape per input).
+  std::vector<std::string> inputRanges;
   /// Resource limits of the import (ONNXImportOptions; docs/fuzzing.md):
   /// the most bytes of constant data, as BYTES or N with a K, M, G or T
   /// suffix (powers of 1024; empty: half of this machine's memory), the

@@ -37,6 +37,15 @@ struct ONNXImportOptions {
   /// Open dimensions (by dim_param) kept open, with an upper bound; recorded
   /// as the module attribute `autoglm.dim_bounds` for the lowering.
   std::map<std::string, int64_t> dimBounds;
+  /// Per graph input, the range of shapes the artifact takes (the build
+  /// config's `dynamic_shape: {input: {min, opt, max}}`): extents equal in
+  /// min and max are fixed, the others kept open up to max (by their
+  /// dim_param; one the model fixes must lie in the range). `opt` is
+  /// recorded, not yet used to specialize kernels.
+  struct ShapeRange {
+    std::vector<int64_t> min, opt, max;
+  };
+  std::map<std::string, ShapeRange> inputRanges;
   /// Every static extent of a graph input made open, bounded by its value
   /// (how the conformance suite exercises open extents).
   bool openInputs = false;

@@ -1339,6 +1339,53 @@ static void openInputs(onnx::ModelProto &model, ONNXImportOptions &options) {
   g->clear_value_info();
 }
 
+/// dynamic_shape per input (ONNXImportOptions::inputRanges) as --dim /
+/// --max-dim entries: per dim, equal min and max fix the dim_param, a range
+/// keeps it open up to max; a dim the model fixes must lie in the range,
+/// and an unnamed open one gets the name "<input>.<dim>".
+static LogicalResult resolveInputRanges(onnx::ModelProto &model, Location fileLoc,
+                                        ONNXImportOptions &options) {
+  auto *g = model.mutable_graph();
+  auto setOnce = [&](std::map<std::string, int64_t> &m, const std::string &param, int64_t v,
+                     const std::string &input) -> LogicalResult {
+    auto [it, fresh] = m.try_emplace(param, v);
+    if (!fresh && it->second != v)
+      return emitError(fileLoc) << "dynamic_shape of '" << input << "': dimension '" << param
+                                << "' is also given as " << it->second << ", here " << v;
+    return success();
+  };
+  for (const auto &[name, r] : options.inputRanges) {
+    onnx::ValueInfoProto *vi = nullptr;
+    for (auto &in : *g->mutable_input())
+      if (in.name() == name)
+        vi = &in;
+    if (!vi || !vi->type().has_tensor_type())
+      return emitError(fileLoc) << "dynamic_shape: the graph has no tensor input '" << name << "'";
+    auto *shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() != (int)r.max.size())
+      return emitError(fileLoc) << "dynamic_shape of '" << name << "': the input has rank "
+                                << shape->dim_size() << ", the range " << r.max.size();
+    for (int d = 0; d < shape->dim_size(); ++d) {
+      auto *dim = shape->mutable_dim(d);
+      int64_t lo = r.min[d], hi = r.max[d];
+      if (dim->has_dim_value() && dim->dim_value() > 0) {
+        if (lo != dim->dim_value() || hi != dim->dim_value())
+          return emitError(fileLoc) << "dynamic_shape of '" << name << "': dim " << d
+                                    << " is fixed at " << dim->dim_value()
+                                    << " by the model, the range says [" << lo << ", " << hi << "]";
+        continue;
+      }
+      if (!dim->has_dim_param() || dim->dim_param().empty())
+        dim->set_dim_param(fmt::format("{}.{}", name, d));
+      const std::string &param = dim->dim_param();
+      if (failed(lo == hi ? setOnce(options.dimValues, param, lo, name)
+                          : setOnce(options.dimBounds, param, hi, name)))
+        return failure();
+    }
+  }
+  return success();
+}
+
 static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
                                               MLIRContext *ctx,
                                               const ONNXImportOptions &givenOptions) {
@@ -1357,7 +1404,8 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
     return {};
   if (options.openInputs)
     openInputs(model, options);
-  if (failed(specializeShapes(model, fileLoc, options)))
+  if (failed(resolveInputRanges(model, fileLoc, options)) ||
+      failed(specializeShapes(model, fileLoc, options)))
     return {};
   if (model.ir_version() < 3 || model.ir_version() > onnx::IR_VERSION) {
     emitError(fileLoc) << "unsupported ONNX IR version " << model.ir_version()
