@@ -137,8 +137,19 @@ FailureOr<int64_t> upperBound(Value v, int64_t d) {
     // A run-time shape built from extents (Shape of another tensor): each
     // entry's bound.
     auto elems = r.getShape().getDefiningOp<tensor::FromElementsOp>();
-    if (!elems)
-      return failure();
+    if (!elems) {
+      // A shape computed from data: no extent exceeds the element count
+      // (the runtime checks each run's extents against the bound).
+      auto src = cast<RankedTensorType>(r.getSource().getType());
+      int64_t count = 1;
+      for (int64_t i = 0; i < src.getRank(); ++i) {
+        FailureOr<int64_t> part = upperBound(r.getSource(), i);
+        if (failed(part))
+          return failure();
+        count *= *part;
+      }
+      return count;
+    }
     Value x = elems.getElements()[d];
     if (auto c = x.getDefiningOp<arith::IndexCastOp>())
       x = c.getIn();

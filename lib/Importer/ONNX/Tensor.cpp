@@ -76,6 +76,46 @@ FailureOr<Value> reshapeTo(NodeImporter &n, Value x, ArrayRef<int64_t> shape,
   return n.make<ReshapeOp>(type, x, Value());
 }
 
+/// Reshape's target shape read at run time (input 1) as `rank` plain
+/// extents: a 0 copies the input's extent at that position (unless
+/// allowzero), a -1 takes the elements the others leave
+/// (numel / product of the rest; 1 when that product is 0).
+Value resolveRuntimeShape(NodeImporter &n, int64_t rank) {
+  Emitter e(n);
+  Type i64 = n.builder().getI64Type();
+  auto x = n.inputType(0);
+  auto vec = [&](Value v) { return e.take(n.make<CastOp>(RankedTensorType::get({rank}, i64), v)); };
+  Value s = e.reshape(n.input(1), {rank});
+  if (s && cast<RankedTensorType>(s.getType()).getElementType() != i64)
+    s = vec(s);
+  auto cmp = [&](CompareKind k, Value a, Value b) {
+    return e.ready({a, b})
+               ? e.take(n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), k), a, b))
+               : Value();
+  };
+  Value xs = e.take(n.make<ShapeOp>(RankedTensorType::get({x.getRank()}, i64), n.input(0)));
+  if (!n.attrInt("allowzero", 0)) {
+    // The input's extents at the first `rank` positions (1 past its rank).
+    Value at = x.getRank() >= rank ? e.slice(xs, 0, 0, rank)
+                                   : e.concat({xs, n.splat(i64, 1.0, {rank - x.getRank()})}, 0);
+    s = e.select(cmp(CompareKind::EQ, s, n.splat(i64, 0.0)), at, s);
+  }
+  Value infer = cmp(CompareKind::EQ, s, n.splat(i64, -1.0));
+  auto prod = [&](Value v) {
+    return e.ready({v})
+               ? e.take(n.make<ReduceOp>(Type(), ReduceKindAttr::get(n.context(), ReduceKind::Prod),
+                                         v, n.builder().getDenseI64ArrayAttr({0}),
+                                         n.builder().getBoolAttr(true),
+                                         n.builder().getBoolAttr(false)))
+               : Value();
+  };
+  Value known = prod(e.select(infer, n.splat(i64, 1.0), s));
+  known = e.binary(BinaryKind::Max, known, n.splat(i64, 1.0));
+  Value rest = e.binary(BinaryKind::Div, prod(xs), known);
+  s = e.select(infer, rest, s);
+  return e.failed() ? Value() : s;
+}
+
 LogicalResult importReshape(NodeImporter &n) {
   auto x = n.inputType(0);
   auto target = n.constInts(1);
@@ -91,13 +131,10 @@ LogicalResult importReshape(NodeImporter &n) {
       return n.error("no target shape (input 1 is absent) and shape inference gives no "
                      "static result type");
     if (out) {
-      auto shapeOp = n.make<CastOp>(
-          RankedTensorType::get(n.inputType(1).getShape(),
-                                n.builder().getI64Type()),
-          n.input(1));
-      if (failed(shapeOp))
+      Value shape = resolveRuntimeShape(n, out.getRank());
+      if (!shape)
         return failure();
-      return done(n, n.make<ReshapeOp>(out, n.input(0), *shapeOp));
+      return done(n, n.make<ReshapeOp>(out, n.input(0), shape));
     }
     return n.error("the target shape is not a constant and shape inference "
                    "gives no result type");
