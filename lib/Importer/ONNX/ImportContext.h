@@ -10,6 +10,7 @@
 #define AUTOGLM_LIB_IMPORTER_ONNX_IMPORTCONTEXT_H
 
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+#include "autoglm/Importer/ONNXImporter.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -144,6 +145,15 @@ void registerSamplingRules(RuleTable &table);
 void registerSpectralRules(RuleTable &table);
 void registerMatrixRules(RuleTable &table);
 void registerDataDependentRules(RuleTable &table);
+
+// Graph input shapes before import (Shapes.cpp): --input-range /
+// dynamic_shape as --dim / --max-dim entries, --open-inputs, and the
+// --input-shape / --dim fixes.
+LogicalResult resolveInputRanges(onnx::ModelProto &model, Location fileLoc,
+                                 ONNXImportOptions &options);
+void openInputs(onnx::ModelProto &model, ONNXImportOptions &options);
+LogicalResult specializeShapes(onnx::ModelProto &model, Location fileLoc,
+                               const ONNXImportOptions &options);
 
 /// The ONNX element type as an MLIR type (unsigned ONNX types become
 /// unsigned MLIR integers), or null for types the core does not model.
