@@ -55,9 +55,14 @@ class Bench:
         os.makedirs(self.out_dir, exist_ok=True)
         self.compile = os.path.join(self.args.build, "bin", "autoglm-compile")
         self.run = os.path.join(self.args.build, "bin", "autoglm-run")
-        zoo = self.args.zoo
-        self.models = sorted(d for d in os.listdir(zoo)
-                             if os.path.exists(os.path.join(zoo, d, "model.onnx")))
+        # --zoo: one zoo folder, or several separated by commas (the zoo and
+        # the wider zoo); a model's folder is self.dirs[name].
+        self.dirs = {}
+        for zoo in filter(None, self.args.zoo.split(",")):
+            for d in sorted(os.listdir(zoo)):
+                if os.path.exists(os.path.join(zoo, d, "model.onnx")):
+                    self.dirs.setdefault(d, os.path.join(zoo, d))
+        self.models = list(self.dirs)
         if self.args.only:
             self.models = [m for m in self.models
                            if any(o in m for o in self.args.only.split(","))]
@@ -67,8 +72,8 @@ class Bench:
     def cases(self):
         """(index from 1, name, model.onnx, test_data_set_0) per model."""
         for i, m in enumerate(self.models, 1):
-            yield (i, m, os.path.join(self.args.zoo, m, "model.onnx"),
-                   os.path.join(self.args.zoo, m, "test_data_set_0"))
+            yield (i, m, os.path.join(self.dirs[m], "model.onnx"),
+                   os.path.join(self.dirs[m], "test_data_set_0"))
 
     def alternate(self, arts, data, threads, rounds):
         """Median ms per artifact (name -> folder), timed in `rounds`

@@ -17,7 +17,7 @@ ROUNDS = 6  # alternations per model and thread count
 
 def main():
     bench = Bench("static int8 against our own fp32 on the zoo", ROUNDS)
-    a, out_dir, compile_, runner = bench.args, bench.out_dir, bench.compile, bench.run
+    out_dir, compile_, runner = bench.out_dir, bench.compile, bench.run
     rows = []
     for i, m, model, data in bench.cases():
         arts = {v: os.path.join(out_dir, "int8-artifacts", m, v) for v in ("fp32", "int8")}
@@ -26,7 +26,7 @@ def main():
         # The calibration folder: the zoo model's folder holds
         # test_data_set_0/input_<i>.pb, one sample.
         subprocess.run([compile_, model, "-o", arts["int8"], "--quantize", "int8", "--calib",
-                        os.path.join(a.zoo, m)], check=True, stdout=subprocess.DEVNULL,
+                        bench.dirs[m]], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         with tempfile.TemporaryDirectory() as saved:
             subprocess.run([runner, arts["int8"], "--test-data", data, "--rtol", "1",

@@ -24,7 +24,7 @@ TRANSFORMER_VARIANTS = {"block16x1:0.8 sparse kernels": BLOCK,
 
 def main():
     bench = Bench("pruning against our own dense fp32 on the zoo", ROUNDS)
-    a, out_dir = bench.args, bench.out_dir
+    out_dir = bench.out_dir
     rows = []
     for i, m, model, data in bench.cases():
         variants = {"dense": [], **VARIANTS}
@@ -37,7 +37,7 @@ def main():
             report = arts[v] + ".json"
             # The calibration folder: the zoo model's folder holds
             # test_data_set_0/input_<i>.pb, one sample.
-            calib = ["--calib", os.path.join(a.zoo, m)] if "--quantize" in flags else []
+            calib = ["--calib", bench.dirs[m]] if "--quantize" in flags else []
             subprocess.run([bench.compile, model, "-o", arts[v], "--report", report] + flags +
                            calib, check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)

@@ -20,7 +20,6 @@ import math
 import os
 import sys
 
-import numpy as np
 import onnx
 import torch
 import torchvision
@@ -145,8 +144,12 @@ class GptDecode(torch.nn.Module):
         return (g.head(g.ln(x)), *ks, *vs)
 
 
-def save_case(out, name, opset, model, inputs, input_names, output_names):
-    d = os.path.join(out, f"{name}_op{opset}")
+def save_case(out, name, opset, model, inputs, input_names, output_names,
+              user_defaults=False):
+    """Exports `model` into out/<name>_op<opset> (out/<name> with
+    `user_defaults`: torch.onnx.export's defaults, no opset) with torch's
+    outputs as the test data."""
+    d = os.path.join(out, name if user_defaults else f"{name}_op{opset}")
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
     path = os.path.join(d, "model.onnx")
     model.eval()
@@ -156,10 +159,13 @@ def save_case(out, name, opset, model, inputs, input_names, output_names):
         outputs = (outputs,)
     # PRESERVE keeps BatchNormalization nodes (EVAL would fold them into the
     # convolutions); the model is in eval mode, so they are inference BNs.
-    torch.onnx.export(model, tuple(inputs), path, opset_version=opset,
-                      input_names=input_names, output_names=output_names,
-                      do_constant_folding=False,
-                      training=torch.onnx.TrainingMode.PRESERVE)
+    # The export runs outside no_grad: inside it, torch 1.13 traces
+    # nn.TransformerEncoder's fused fast path, which has no ONNX export.
+    settings = {} if user_defaults else dict(
+        opset_version=opset, do_constant_folding=False,
+        training=torch.onnx.TrainingMode.PRESERVE)
+    torch.onnx.export(model, tuple(inputs), path, input_names=input_names,
+                      output_names=output_names, **settings)
     onnx.checker.check_model(onnx.load(path))
     for kind, tensors, names in (("input", inputs, input_names),
                                  ("output", outputs, output_names)):
@@ -167,7 +173,7 @@ def save_case(out, name, opset, model, inputs, input_names, output_names):
             pb = numpy_helper.from_array(t.detach().numpy(), n)
             with open(os.path.join(d, "test_data_set_0", f"{kind}_{i}.pb"), "wb") as f:
                 f.write(pb.SerializeToString())
-    print(f"zoo: {name} opset {opset} -> {d}", flush=True)
+    print(f"zoo: {name}" + ("" if user_defaults else f" opset {opset}") + f" -> {d}", flush=True)
 
 
 def cases(wanted=()):

@@ -415,6 +415,18 @@ Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom, bool anyElement = fa
   Fusion f;
   auto outTy = cast<RankedTensorType>(op.getResult(0).getType());
   Value init = op.getDpsInitOperand(0)->get();
+  // CSE merges the bias broadcasts of convolutions and linears that share a
+  // bias constant (torch's constant folding shares equal biases, e.g. the
+  // zero ones); each op gets its own copy, which its kernel then fuses.
+  if (!init.hasOneUse()) {
+    Operation *producer = init.getDefiningOp();
+    auto g = dyn_cast_or_null<linalg::GenericOp>(producer);
+    if (producer && (isa<linalg::FillOp>(producer) || isFusibleElementwise(g, outTy))) {
+      OpBuilder b(op);
+      op.getDpsInitOperand(0)->set(b.clone(*producer)->getResult(0));
+      init = op.getDpsInitOperand(0)->get();
+    }
+  }
   if (init.hasOneUse()) {
     if (auto fill = init.getDefiningOp<linalg::FillOp>())
       f.fill = fill;

@@ -266,6 +266,40 @@ func.func @fused_bias_relu(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %bias: ten
 
 // -----
 
+// One bias broadcast feeding two contractions (CSE merges the broadcasts of
+// a shared bias constant, as torch's constant folding leaves them): each
+// kernel gets its own copy and starts its accumulator from the bias; no
+// broadcast generic is left.
+// CHECK-LABEL: func.func @shared_bias
+// CHECK-NOT: linalg.generic
+// CHECK: vector.broadcast {{.*}} : vector<32xf32> to vector<8x32xf32>
+// CHECK: vector.outerproduct
+// CHECK: vector.broadcast {{.*}} : vector<32xf32> to vector<8x32xf32>
+// CHECK: vector.outerproduct
+// CHECK-NOT: linalg.generic
+func.func @shared_bias(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %c: tensor<4x32xf32>, %bias: tensor<32xf32>) -> (tensor<8x32xf32>, tensor<8x32xf32>) {
+  %e = tensor.empty() : tensor<8x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  } -> tensor<8x32xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %c : tensor<8x4xf32>, tensor<4x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %0, %1 : tensor<8x32xf32>, tensor<8x32xf32>
+}
+
+// -----
+
 // Not fused: the consumer also reads a value computed after the
 // contraction (the kernel could not read it), and an i1 mask (vectors of i1
 // are bit-packed in memory, the buffers are not); a zero fill still is.
