@@ -183,6 +183,30 @@ func.func @split(%a: tensor<8x3xf32>, %b: tensor<3x36xf32>, %c: tensor<8x36xf32>
 
 // -----
 
+// A 1x1 convolution with 58 output channels (V, the outer dim of C): no
+// width divides 58, so it is split into 48 (16-wide tiles) and a 10-wide
+// remainder, never into 32 and 26 (two registers of odd lanes, 3x slower).
+// CHECK-LABEL: func.func @conv_split_channels
+// CHECK: vector.outerproduct {{.*}} : vector<{{[0-9]+}}xf32>, vector<16xf32>
+// CHECK-NOT: vector<26xf32>
+// CHECK: vector.outerproduct {{.*}} : vector<{{[0-9]+}}xf32>, vector<10xf32>
+func.func @conv_split_channels(%x: tensor<1x1x58x28x28xf32>, %w: tensor<1x1x58x1x1x58xf32>, %c: tensor<1x1x1x58x28x28xf32>) -> tensor<1x1x1x58x28x28xf32> {
+  %r = linalg.generic {indexing_maps = [
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (g, mb, c, kh, kw, mi)>,
+      affine_map<(n, g, mb, mi, oh, ow, c, kh, kw) -> (n, g, mb, mi, oh, ow)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x1x58x28x28xf32>, tensor<1x1x58x1x1x58xf32>) outs(%c : tensor<1x1x1x58x28x28xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x1x58x28x28xf32>
+  return %r : tensor<1x1x1x58x28x28xf32>
+}
+
+// -----
+
 // Not matched: a matrix-vector product has a single output dim, so no rows.
 // CHECK-LABEL: func.func @matvec
 // CHECK-NOT: vector.
