@@ -5,7 +5,8 @@
 // along its innermost dim and each tile vectorized (upstream linalg::vectorize). LLVM's loop
 // vectorizer gives up on some of these loops (the polynomial expansions of exp / erf / tanh with
 // their clamps and selects, odd extents), which then run one element at a time. An innermost extent
-// no width divides is split: whole vectors here, the remainder left as a small scalar op.
+// no width divides is split: whole vectors, then one narrower vector per row for a remainder of 4
+// lanes or more (a shorter one stays a small scalar op).
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
@@ -61,13 +62,17 @@ struct CPUVectorizeElementwisePass
 
   /// Tiles of `w` along the innermost dim (and `w2` along the one before
   /// it), each vectorized.
-  void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w, int64_t w2 = 1) {
+  /// `work`: the iterations that decide on threads (default: the op's).
+  void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w, int64_t w2 = 1,
+                        int64_t work = 0) {
     SmallVector<int64_t> sizes(op.getNumLoops(), 1);
     sizes.back() = w;
     if (sizes.size() > 1)
       sizes[sizes.size() - 2] = w2;
+    if (!work)
+      work = autoglm::cpu::staticWork(op);
     auto tiled = autoglm::cpu::tileOp(rw, cast<TilingInterface>(op.getOperation()), sizes,
-                                      parallel && autoglm::cpu::staticWork(op) >= minParallelWork);
+                                      parallel && work >= minParallelWork);
     if (failed(tiled))
       return;
     for (Operation *t : *tiled) {
@@ -137,12 +142,21 @@ struct CPUVectorizeElementwisePass
         tileAndVectorize(rw, op, width);
         continue;
       }
+      // A remainder of 4 lanes or more is one narrower vector per row, on
+      // the threads when the whole op is (left scalar, LLVM vectorized it
+      // across rows with gathers and scatters, serially: a ReLU over
+      // 64x55x55 after a Winograd crop spent 7 of its 55 columns there).
+      // A shorter one stays a scalar op: across rows (the 65th key of a
+      // softmax's exp) LLVM's gathers beat one-lane vectors.
+      int64_t work = autoglm::cpu::staticWork(op);
       rw.setInsertionPoint(op);
       auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()),
                                           op.getNumLoops() - 1,
                                           rw.getIndexAttr(e / width * width));
       if (head)
-        tileAndVectorize(rw, cast<linalg::GenericOp>(head.getOperation()), width);
+        tileAndVectorize(rw, cast<linalg::GenericOp>(head.getOperation()), width, 1, work);
+      if (tail && e % width >= 4)
+        tileAndVectorize(rw, cast<linalg::GenericOp>(tail.getOperation()), e % width, 1, work);
     }
   }
 };

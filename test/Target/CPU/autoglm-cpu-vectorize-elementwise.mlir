@@ -22,6 +22,27 @@ func.func @exp_sub(%x: tensor<4x65xf32>, %m: tensor<4xf32>) -> tensor<4x65xf32> 
 
 // -----
 
+// ReLU over 4 x 55: 16-lane tiles over the first 48 columns, then one
+// 7-lane vector per row for the rest (no scalar generic left).
+// CHECK-LABEL: func.func @relu_tail
+// CHECK: vector.transfer_read {{.*}} vector<1x16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<1x16xf32>
+// CHECK: vector.transfer_read {{.*}} vector<1x7xf32>
+// CHECK: arith.maximumf {{.*}} : vector<1x7xf32>
+// CHECK-NOT: linalg.generic
+func.func @relu_tail(%x: tensor<4x55xf32>) -> tensor<4x55xf32> {
+  %e = tensor.empty() : tensor<4x55xf32>
+  %z = arith.constant 0.0 : f32
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x55xf32>) outs(%e : tensor<4x55xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<4x55xf32>
+  return %0 : tensor<4x55xf32>
+}
+
+// -----
+
 // Not vectorized here: 64-bit integer elements, and a reduction.
 // CHECK-LABEL: func.func @not_matched
 // CHECK-NOT: vector.
