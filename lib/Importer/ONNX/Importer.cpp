@@ -340,12 +340,16 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
   std::set<std::string> defined;
   std::map<std::string, int> producer;
   // Shapes the graph declares (inputs, value_info, initializers); an open
-  // dim is -1.
+  // dim is -1. A name declared twice (a graph input that value_info lists
+  // again, as onnx.utils.extract_model writes) keeps its first shape.
   std::map<std::string, std::vector<int64_t>> declared;
   for (const auto *list : {&g.input(), &g.value_info(), &g.output()})
     for (const auto &v : *list)
       if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
-        auto &d = declared[v.name()];
+        auto [it, fresh] = declared.try_emplace(v.name());
+        if (!fresh)
+          continue;
+        auto &d = it->second;
         for (const auto &x : v.type().tensor_type().shape().dim())
           d.push_back(x.has_dim_value() ? x.dim_value() : -1);
       }
