@@ -214,6 +214,10 @@ LogicalResult mlir::autoglm::collectHidden(ModuleOp module, ArtifactInfo &info) 
   if (auto checks = module->getAttrOfType<ArrayAttr>("autoglm.checks"))
     for (Attribute c : checks)
       info.checks.push_back(cast<StringAttr>(c).str());
+  info.profileRegions.clear();
+  if (auto regions = module->getAttrOfType<ArrayAttr>("autoglm.profile"))
+    for (Attribute r : regions)
+      info.profileRegions.push_back(cast<StringAttr>(r).str());
   return failure(failed(read("autoglm.hidden_inputs", info.inputs, "input", info.hiddenInputs)) ||
                  failed(read("autoglm.hidden_results", info.outputs, "output", info.hidden)));
 }
@@ -265,6 +269,8 @@ std::string mlir::autoglm::renderManifest(
   j["outputs"] = outs;
   if (info.status)
     j["status"] = {{"checks", info.checks}};
+  if (!info.profileRegions.empty())
+    j["profile"] = {{"regions", info.profileRegions}};
   if (!info.hiddenInputs.empty()) {
     nlohmann::ordered_json hs = nlohmann::ordered_json::array();
     for (const auto &h : info.hiddenInputs)

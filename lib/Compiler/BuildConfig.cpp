@@ -66,7 +66,7 @@ struct BuildConfig {
   std::optional<std::string> model, output, target, backend, cpu, features, emit, report,
       reportHtml;
   std::optional<int> optLevel;
-  std::optional<bool> parallel, vectorize, winograd;
+  std::optional<bool> parallel, vectorize, winograd, profile;
   std::optional<std::string> gpuTuning, precision;
   std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
 };
@@ -148,6 +148,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("parallel", c.parallel);
     io.mapOptional("vectorize", c.vectorize);
     io.mapOptional("winograd", c.winograd);
+    io.mapOptional("profile", c.profile);
     io.mapOptional("gpu_tuning", c.gpuTuning);
     io.mapOptional("precision", c.precision);
     io.mapOptional("quantization", c.quantization);
@@ -167,7 +168,7 @@ const char *mlir::autoglm::buildConfigKeys() {
          "target_cpu, target_features, emit, report, "
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
-         "max_dims (name: bound), parallel, vectorize, winograd, gpu_tuning, precision, "
+         "max_dims (name: bound), parallel, vectorize, winograd, profile, gpu_tuning, precision, "
          "quantization (mode, "
          "calib, "
          "method, percentile, group_size, sensitivity, accuracy_budget, exclude), pruning (mode, "
@@ -294,6 +295,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   set("--parallel", o.parallel, c.parallel);
   set("--vectorize", o.vectorize, c.vectorize);
   set("--winograd", o.winograd, c.winograd);
+  set("--profile", o.profile, c.profile);
   set("--gpu-tuning", o.gpuTuning, c.gpuTuning);
   set("--precision", o.precision, c.precision);
   // Maps become the flags' name=value form.

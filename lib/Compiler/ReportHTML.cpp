@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Compiler/Session.h"
+#include "autoglm/Support/HTML.h"
 
 #include <fmt/format.h>
 
@@ -20,29 +21,6 @@ using namespace mlir::autoglm;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string escape(const std::string &s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string str(const json &j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
@@ -66,17 +44,17 @@ std::string barChart(const std::vector<std::string> &labels, const std::vector<d
     int y = top + rowH * (int)i;
     int w = (int)std::round(barW * std::max(0.0, values[i]) / maxV);
     s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
-                     y + 15, escape(labels[i]));
+                     y + 15, ::autoglm::htmlEscape(labels[i]));
     s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' class='b'/>", labelW, y + 3, w,
                      rowH - 6);
     s += fmt::format("<text x='{}' y='{}' class='v'>{:.4g} {}</text>\n", labelW + w + 4, y + 15,
-                     values[i], escape(unit));
+                     values[i], ::autoglm::htmlEscape(unit));
   }
   if (!std::isnan(ref)) {
     int x = labelW + (int)std::round(barW * ref / maxV);
     s += fmt::format("<line x1='{0}' x2='{0}' y1='{1}' y2='{2}' class='r'/>"
                      "<text x='{0}' y='{3}' class='v'>{4:.3g} {5}</text>\n",
-                     x, top, h - 16, h - 4, ref, escape(unit));
+                     x, top, h - 16, h - 4, ref, ::autoglm::htmlEscape(unit));
   }
   return s + "</svg>\n";
 }
@@ -102,7 +80,7 @@ std::string rangeChart(const json &layers) {
     double a = l["input_range"][0].get<double>(), b = l["input_range"][1].get<double>();
     int y = top + rowH * (int)i;
     s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
-                     y + 15, escape(str(l["node"])));
+                     y + 15, ::autoglm::htmlEscape(str(l["node"])));
     s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' class='b2'/>", x(a), y + 3,
                      std::max(1, x(b) - x(a)), rowH - 6);
     s += fmt::format("<text x='{}' y='{}' class='v'>[{:.3g}, {:.3g}]</text>\n", x(b) + 4, y + 15, a,
@@ -126,11 +104,11 @@ std::string pairChart(const std::vector<std::string> &labels, const std::vector<
     int y = top + rowH * (int)i;
     int wb = (int)std::round(barW * before[i] / maxV), wa = (int)std::round(barW * after[i] / maxV);
     s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='l'>{}</text>", labelW - 6,
-                     y + 17, escape(labels[i]));
+                     y + 17, ::autoglm::htmlEscape(labels[i]));
     s += fmt::format("<rect x='{}' y='{}' width='{}' height='11' class='b3'/>", labelW, y + 3, wb);
     s += fmt::format("<rect x='{}' y='{}' width='{}' height='11' class='b'/>", labelW, y + 15, wa);
     s += fmt::format("<text x='{}' y='{}' class='v'>{:.4g} &rarr; {:.4g} {} ({:.2f}x)</text>\n",
-                     labelW + wb + 4, y + 17, before[i], after[i], escape(unit),
+                     labelW + wb + 4, y + 17, before[i], after[i], ::autoglm::htmlEscape(unit),
                      after[i] > 0 ? before[i] / after[i] : 0.0);
   }
   return s + "</svg>\n";
@@ -146,8 +124,8 @@ std::string pruningSection(const json &p) {
       "<h2>Pruning: {}</h2>\n<p class='cards'><span>nonzero weights {:.4g} &rarr; <b>{:.4g}</b> "
       "({:.2f}x fewer)</span><span>FLOPs {:.4g} &rarr; <b>{:.4g}</b> ({:.2f}x fewer)</span>"
       "<span>changed <b>{}</b>, left alone {}</span></p>\n",
-      escape(str(p["mode"])), wb, wa, wa > 0 ? wb / wa : 0.0, fb, fa, fa > 0 ? fb / fa : 0.0,
-      str(p["changed"]), str(p["unchanged"]));
+      ::autoglm::htmlEscape(str(p["mode"])), wb, wa, wa > 0 ? wb / wa : 0.0, fb, fa,
+      fa > 0 ? fb / fa : 0.0, str(p["changed"]), str(p["unchanged"]));
   std::vector<std::string> labels;
   std::vector<double> nb, na, flb, fla;
   for (const json &l : p["layers"]) {
@@ -174,8 +152,9 @@ std::string pruningSection(const json &p) {
       double total = l["weights"][1].get<double>();
       h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>{} &rarr; {}</td>"
                        "<td>{} &rarr; {}</td><td>{:.1f}%</td><td>{} &rarr; {}</td></tr>\n",
-                       escape(str(l["node"])), escape(str(l["op"])), shape(l["weight_shape"][0]),
-                       shape(l["weight_shape"][1]), str(l["nonzero"][0]), str(l["nonzero"][1]),
+                       ::autoglm::htmlEscape(str(l["node"])), ::autoglm::htmlEscape(str(l["op"])),
+                       shape(l["weight_shape"][0]), shape(l["weight_shape"][1]),
+                       str(l["nonzero"][0]), str(l["nonzero"][1]),
                        total > 0 ? 100.0 * l["nonzero"][1].get<double>() / total : 0.0,
                        str(l["flops"][0]), str(l["flops"][1]));
     }
@@ -193,11 +172,11 @@ std::string pruningSection(const json &p) {
     bool structured = d.contains("channels");
     h += fmt::format("<tr><td class='n'>{}</td><td class='n'>{}</td><td>{}</td><td>{}</td>"
                      "<td class='n'>{}</td></tr>\n",
-                     escape(str(d["kind"])), escape(nodes),
+                     ::autoglm::htmlEscape(str(d["kind"])), ::autoglm::htmlEscape(nodes),
                      str(structured ? d["channels"] : d.value("weights", json(0))),
                      structured ? str(d["kept"]) + " kept"
                                 : str(d.value("zeros", json(0))) + " zeroed",
-                     escape(str(d.value("reason", json("")))));
+                     ::autoglm::htmlEscape(str(d.value("reason", json("")))));
   }
   return h + "</table>\n";
 }
@@ -207,7 +186,7 @@ std::string pruningSection(const json &p) {
 std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report) {
   std::string title = "autoglm-compile report: " + str(report.value("model", json("model")));
   std::string h = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>" +
-                  escape(title) +
+                  ::autoglm::htmlEscape(title) +
                   "</title>\n<style>\n"
                   "body{font:14px sans-serif;margin:24px;color:#222;max-width:1000px}"
                   "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
@@ -217,7 +196,7 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
                   ".b2{fill:#e08a3c}.b3{fill:#b9cde6}.r{stroke:#b03030;stroke-dasharray:4 3}"
                   ".cards span{display:inline-block;margin-right:24px}\n"
                   "</style></head><body>\n<h1>" +
-                  escape(title) + "</h1>\n";
+                  ::autoglm::htmlEscape(title) + "</h1>\n";
   const json &before = report.value("before", json::object());
   const json &after = report.value("after", json::object());
   auto num = [](const json &j, const char *k) { return j.contains(k) ? j[k].get<double>() : 0.0; };
@@ -225,7 +204,7 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
   h += fmt::format("<p class='cards'><span>target <b>{}</b></span><span>-O{}</span>"
                    "<span>ops {} &rarr; <b>{}</b></span>"
                    "<span>constant bytes {} &rarr; <b>{}</b> ({:.2f}x)</span></p>\n",
-                   escape(str(report.value("target", json("host")))),
+                   ::autoglm::htmlEscape(str(report.value("target", json("host")))),
                    str(report.value("opt_level", json(2))), num(before, "ops"), num(after, "ops"),
                    cb, ca, cb > 0 ? ca / cb : 1.0);
 
@@ -241,14 +220,14 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
     h += "<table><tr><th>pass</th><th>ms</th><th>ops after</th></tr>\n";
     for (const json &p : report["passes"])
       h += fmt::format("<tr><td class='n'>{}</td><td>{:.2f}</td><td>{}</td></tr>\n",
-                       escape(str(p["pass"])), p["ms"].get<double>(), str(p["ops"]));
+                       ::autoglm::htmlEscape(str(p["pass"])), p["ms"].get<double>(), str(p["ops"]));
     h += "</table>\n";
   }
   if (report.contains("patterns") && !report["patterns"].empty()) {
     h += "<h2>Patterns</h2>\n<table><tr><th>pattern</th><th>count</th></tr>\n";
     for (auto it = report["patterns"].begin(); it != report["patterns"].end(); ++it)
-      h += fmt::format("<tr><td class='n'>{}</td><td>{}</td></tr>\n", escape(it.key()),
-                       str(it.value()));
+      h += fmt::format("<tr><td class='n'>{}</td><td>{}</td></tr>\n",
+                       ::autoglm::htmlEscape(it.key()), str(it.value()));
     h += "</table>\n";
   }
   if (report.contains("pruning"))
@@ -257,12 +236,13 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
     const json &q = report["quantization"];
     const json &layers = q.value("layers", json::array());
     h += fmt::format("<h2>Quantization: {} ({} calibration, {} samples)</h2>\n",
-                     escape(str(q.value("mode", json("")))),
-                     escape(str(q.value("method", json("")))), str(q.value("samples", json(0))));
+                     ::autoglm::htmlEscape(str(q.value("mode", json("")))),
+                     ::autoglm::htmlEscape(str(q.value("method", json("")))),
+                     str(q.value("samples", json(0))));
     if (!q.value("excluded", json::array()).empty()) {
       h += "<p>kept fp32 (--exclude):";
       for (const json &e : q["excluded"])
-        h += " <code>" + escape(str(e)) + "</code>";
+        h += " <code>" + ::autoglm::htmlEscape(str(e)) + "</code>";
       h += "</p>\n";
     }
     // Static int8 layers carry their calibrated input; weight-only ones
@@ -328,10 +308,11 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
         h += fmt::format(
             "<tr><td class='n'>{}</td><td class='n'>{}</td><td>{}</td><td>{}</td>"
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(str(l.value("node", json("")))), escape(str(l.value("op", json("-")))), range,
-            num(l, "x_scale"), l.contains("x_zero_point") ? str(l["x_zero_point"]) : "-",
-            num(l, "w_scale_min"), num(l, "w_scale_max"),
-            num(l, l.contains("w_sqnr_db") ? "w_sqnr_db" : "weight_sqnr_db"), escape(precision));
+            ::autoglm::htmlEscape(str(l.value("node", json("")))),
+            ::autoglm::htmlEscape(str(l.value("op", json("-")))), range, num(l, "x_scale"),
+            l.contains("x_zero_point") ? str(l["x_zero_point"]) : "-", num(l, "w_scale_min"),
+            num(l, "w_scale_max"), num(l, l.contains("w_sqnr_db") ? "w_sqnr_db" : "weight_sqnr_db"),
+            ::autoglm::htmlEscape(precision));
       }
       h += "</table>\n";
     }

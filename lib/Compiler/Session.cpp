@@ -341,6 +341,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
     codegen.optLevel = o.optLevel;
     codegen.gpuTuning = o.gpuTuning;
     codegen.precision = o.precision;
+    codegen.profile = o.profile;
     backend.buildCodegenPipeline(pm, target, codegen);
   }
   {
@@ -374,6 +375,10 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
                              "targets only, not '" +
                              target->name + "' (which computes in fp32)");
   }
+  if (o.profile && (target->family != "cpu" || target->artifactKind == "static-library"))
+    return fail(error, "--profile times ops through the runtime's hook in a CPU shared "
+                       "library: not available for target '" +
+                           target->name + "' (" + target->artifactKind + ")");
   if (!o.gpuTuning.empty()) {
     if (target->family != "gpu")
       return fail(error, "--gpu-tuning applies to GPU targets, not '" + target->name + "'");

@@ -147,6 +147,8 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCPULoopOrder());
   addBufferizeAndPlanMemory(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
+  if (options.profile)
+    pm.addPass(createCPUProfileMarks());
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   {
@@ -158,7 +160,9 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createInlineAllocaScopes());
-  pm.addPass(createMathApproximation());
+  MathApproximationOptions math;
+  math.nativeRounding = options.nativeRounding;
+  pm.addPass(createMathApproximation(math));
   pm.addPass(createSCFToControlFlowPass());
   // Subview offsets become affine.apply here; lower them with the rest.
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -33,7 +33,7 @@ template <typename Json> std::string renderInterface(const Json &manifest) {
   if (!manifest.is_object())
     return out.dump();
   for (const char *key :
-       {"inputs", "outputs", "status", "hidden_inputs", "hidden_outputs", "abi_version"})
+       {"inputs", "outputs", "status", "hidden_inputs", "hidden_outputs", "abi_version", "profile"})
     if (manifest.contains(key))
       out[key] = nlohmann::json::parse(manifest[key].dump());
   if (manifest.contains("memory") && manifest["memory"].is_object() &&

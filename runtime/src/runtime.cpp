@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -182,6 +183,8 @@ struct autoglm_model {
   void *handle = nullptr;
   void (*entry)(void **) = nullptr;
   void (*setThreads)(int) = nullptr;
+  // --profile: the regions the library's marks separate.
+  std::vector<std::string> profileRegions;
   // A GPU artifact: its launch plan and the device holding its code.
   std::string device = "cpu";
   std::unique_ptr<autoglm::rt::GpuPlan> gpu;
@@ -241,6 +244,31 @@ static void prefault(void *handle) {
 
 int autoglm::rt::fail(std::string msg) { return setError(std::move(msg)); }
 
+namespace {
+/// The run a --profile library's marks time on this thread: the marks come
+/// from the model function between its ops, on the thread that called
+/// autoglm_context_run, so contexts on other threads keep their own.
+struct ProfileClock {
+  std::vector<double> *seconds = nullptr;
+  std::chrono::steady_clock::time_point last;
+  int64_t region = -1;
+};
+thread_local ProfileClock *activeProfile = nullptr;
+
+/// The library's autoglm_profile_hook: region k starts now (k = the region
+/// count: the run is over), so the one before it ended.
+void profileMark(int32_t region) {
+  ProfileClock *p = activeProfile;
+  if (!p)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (p->region >= 0 && (size_t)p->region < p->seconds->size())
+    (*p->seconds)[p->region] += std::chrono::duration<double>(now - p->last).count();
+  p->last = now;
+  p->region = region;
+}
+} // namespace
+
 const nlohmann::json &autoglm::rt::llmSection(const autoglm_model *model) { return model->llm; }
 
 struct autoglm_context {
@@ -258,6 +286,9 @@ struct autoglm_context {
   std::vector<std::vector<int64_t>> outputShapes;
   // A GPU model's stream and device buffers.
   std::unique_ptr<autoglm::rt::DeviceContext> gpuContext;
+  // --profile: seconds per region over profileRuns runs.
+  std::vector<double> profileSeconds;
+  size_t profileRuns = 0;
   void freeStorage() {
     for (size_t h = 0; h < model->hidden.size(); ++h)
       if (!model->hidden[h].isShape)
@@ -486,6 +517,8 @@ static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
     }
     if (m.contains("llm") && m["llm"].is_object())
       result->llm = m["llm"];
+    if (m.contains("profile"))
+      result->profileRegions = m["profile"].at("regions").get<std::vector<std::string>>();
     if (m.contains("status")) {
       result->status = true;
       result->checks = m["status"].value("checks", std::vector<std::string>());
@@ -577,6 +610,13 @@ static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
   if (!result->entry)
     return setError("the model library has no entry point " + entry);
   result->setThreads = (void (*)(int))dlsym(result->handle, "autoglm_set_num_threads");
+  if (!result->profileRegions.empty()) {
+    auto hook = (void (**)(int32_t))dlsym(result->handle, "autoglm_profile_hook");
+    if (!hook)
+      return setError("the manifest lists profile regions but the model library has no "
+                      "autoglm_profile_hook: recompile with --profile");
+    *hook = profileMark;
+  }
   yieldWhileWaiting(result->handle);
   prefault(result->handle);
   *model = result.release();
@@ -680,6 +720,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
     c->hidden.emplace_back(std::max<size_t>(h.count, 1), 0);
   for (const Spec &s : model->outputs)
     c->outputShapes.push_back(s.shape);
+  c->profileSeconds.assign(model->profileRegions.size(), 0.0);
   if (model->arenaBytes) {
     size_t bytes = (model->arenaBytes + 63) / 64 * 64;
     c->arena.reset(static_cast<char *>(std::aligned_alloc(64, bytes)));
@@ -860,7 +901,16 @@ int autoglm_context_run(autoglm_context *c) {
   // contexts on different threads keep their own.
   if (m->setThreads)
     m->setThreads(c->threads);
-  m->entry(args.data());
+  if (!m->profileRegions.empty()) {
+    ProfileClock clock;
+    clock.seconds = &c->profileSeconds;
+    activeProfile = &clock;
+    m->entry(args.data());
+    activeProfile = nullptr;
+    ++c->profileRuns;
+  } else {
+    m->entry(args.data());
+  }
   if (status != 0) {
     size_t k = (size_t)status - 1;
     return setError("the model refused its inputs: " +
@@ -883,6 +933,27 @@ int autoglm_context_run(autoglm_context *c) {
 
 const int64_t *autoglm_context_output_shape(const autoglm_context *c, size_t i) {
   return c && i < c->outputShapes.size() ? c->outputShapes[i].data() : nullptr;
+}
+
+size_t autoglm_model_profile_regions(const autoglm_model *m) {
+  return m ? m->profileRegions.size() : 0;
+}
+
+const char *autoglm_model_profile_region(const autoglm_model *m, size_t i) {
+  return m && i < m->profileRegions.size() ? m->profileRegions[i].c_str() : nullptr;
+}
+
+const double *autoglm_context_profile(const autoglm_context *c, size_t *runs) {
+  if (runs)
+    *runs = c ? c->profileRuns : 0;
+  return c && !c->profileSeconds.empty() ? c->profileSeconds.data() : nullptr;
+}
+
+void autoglm_context_profile_reset(autoglm_context *c) {
+  if (!c)
+    return;
+  std::fill(c->profileSeconds.begin(), c->profileSeconds.end(), 0.0);
+  c->profileRuns = 0;
 }
 
 } // extern "C"

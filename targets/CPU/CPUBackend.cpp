@@ -144,6 +144,10 @@ public:
     cpu.expandFloatMinMax = triple.isARM() || triple.isThumb();
     cpu.softF16 = triple.isRISCV() && !llvm::StringRef(target.features).contains("+zfh");
     cpu.indexBits = target.indexBits;
+    cpu.profile = options.profile;
+    cpu.nativeRounding =
+        triple.isAArch64() ||
+        (triple.isX86() && llvm::is_contained(llvm::split(target.features, ','), "+sse4.1"));
     // Scalar FPUs (Cortex-M4 / M7 / M33): plain loops, which LLVM
     // schedules; the register-tiled kernels need vector registers.
     if (target.vectorBits < 64)

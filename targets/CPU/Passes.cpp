@@ -75,12 +75,46 @@ void lowerIntrinsicCalls(ModuleOp module) {
   }
 }
 
+/// autoglm-cpu-profile-marks declared __autoglm_profile_mark(i32): its body
+/// calls the function the runtime stored in the library's exported
+/// `autoglm_profile_hook` pointer (docs/profiling.md), if any.
+void defineProfileMark(ModuleOp module) {
+  auto mark = module.lookupSymbol<LLVM::LLVMFuncOp>("__autoglm_profile_mark");
+  if (!mark || !mark.isExternal())
+    return;
+  MLIRContext *ctx = module.getContext();
+  Location loc = mark.getLoc();
+  auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  auto hook = LLVM::GlobalOp::create(b, loc, ptrTy, /*isConstant=*/false, LLVM::Linkage::External,
+                                     "autoglm_profile_hook", Attribute());
+  b.setInsertionPointToStart(b.createBlock(&hook.getInitializerRegion()));
+  LLVM::ReturnOp::create(b, loc, ValueRange{LLVM::ZeroOp::create(b, loc, ptrTy)});
+
+  mark.setLinkage(LLVM::Linkage::Internal);
+  Block *entry = mark.addEntryBlock(b);
+  Block *callBlock = b.createBlock(&mark.getBody());
+  Block *done = b.createBlock(&mark.getBody());
+  b.setInsertionPointToStart(entry);
+  Value fn = LLVM::LoadOp::create(b, loc, ptrTy, LLVM::AddressOfOp::create(b, loc, hook));
+  Value set = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fn,
+                                   LLVM::ZeroOp::create(b, loc, ptrTy));
+  LLVM::CondBrOp::create(b, loc, set, callBlock, done);
+  b.setInsertionPointToStart(callBlock);
+  LLVM::CallOp::create(b, loc, mark.getFunctionType(), ValueRange{fn, entry->getArgument(0)});
+  LLVM::BrOp::create(b, loc, done);
+  b.setInsertionPointToStart(done);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+}
+
 struct CPUEntryPointPass
     : autoglm::impl::CPUEntryPointBase<CPUEntryPointPass> {
   using CPUEntryPointBase::CPUEntryPointBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     lowerIntrinsicCalls(module);
+    defineProfileMark(module);
     auto model = module.lookupSymbol<LLVM::LLVMFuncOp>(funcName);
     if (!model) {
       module.emitError() << "no lowered model function '" << funcName << "'";
@@ -139,10 +173,17 @@ struct CPUEntryPointPass
 
 struct MathApproximationPass
     : autoglm::impl::MathApproximationBase<MathApproximationPass> {
+  using MathApproximationBase::MathApproximationBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    // Composite ops first become the primitive ones below.
-    math::populateExpansionPatterns(patterns);
+    // Composite ops first become the primitive ones below (each expansion
+    // math::populateExpansionPatterns knows, by mnemonic).
+    SmallVector<StringRef> expand = {"ctlz",  "sinh",  "cosh",  "tan",   "tanh",
+                                     "asinh", "acosh", "atanh", "fma",   "exp2",
+                                     "powf",  "fpowi", "round", "rsqrt", "clampf"};
+    if (!nativeRounding)
+      expand.append({"ceil", "roundeven"});
+    math::populateExpansionPatterns(patterns, expand);
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef) { return true; });
     populateMathF32ExpansionPatterns(patterns, [](StringRef) { return true; });

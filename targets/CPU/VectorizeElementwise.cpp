@@ -16,7 +16,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUVECTORIZEELEMENTWISE
@@ -56,6 +59,43 @@ bool isVectorElementwise(linalg::GenericOp op) {
                       [](Operation &b) { return autoglm::cpu::isVectorizableBodyOp(b); });
 }
 
+/// A read through a permutation (vector dims in another order than the
+/// source's) becomes a read in the source's order and a vector.transpose:
+/// rows along the source's innermost dim are whole vector loads.
+struct ReadInSourceOrder : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp op, PatternRewriter &rw) const override {
+    AffineMap map = op.getPermutationMap();
+    if (op.getMask() || !map.isProjectedPermutation() || map.getNumResults() < 2 ||
+        llvm::any_of(op.getInBoundsValues(), [](bool b) { return !b; }))
+      return failure();
+    SmallVector<int64_t> order(map.getNumResults());
+    for (unsigned i = 0; i < order.size(); ++i)
+      order[i] = i;
+    auto pos = [&](int64_t i) { return map.getDimPosition(i); };
+    llvm::stable_sort(order, [&](int64_t a, int64_t b) { return pos(a) < pos(b); });
+    if (llvm::is_sorted(order))
+      return failure();
+    SmallVector<AffineExpr> exprs;
+    SmallVector<int64_t> shape;
+    for (int64_t i : order) {
+      exprs.push_back(map.getResult(i));
+      shape.push_back(op.getVectorType().getDimSize(i));
+    }
+    auto sorted = AffineMap::get(map.getNumDims(), 0, exprs, rw.getContext());
+    auto type = VectorType::get(shape, op.getVectorType().getElementType());
+    Value read = vector::TransferReadOp::create(
+        rw, op.getLoc(), type, op.getBase(), op.getIndices(), AffineMapAttr::get(sorted),
+        op.getPadding(), Value(), rw.getBoolArrayAttr(SmallVector<bool>(order.size(), true)));
+    // Result dim i is read dim k where order[k] == i.
+    SmallVector<int64_t> perm(order.size());
+    for (unsigned k = 0; k < order.size(); ++k)
+      perm[order[k]] = k;
+    rw.replaceOpWithNewOp<vector::TransposeOp>(op, read, perm);
+    return success();
+  }
+};
+
 struct CPUVectorizeElementwisePass
     : autoglm::impl::CPUVectorizeElementwiseBase<CPUVectorizeElementwisePass> {
   using CPUVectorizeElementwiseBase::CPUVectorizeElementwiseBase;
@@ -63,8 +103,11 @@ struct CPUVectorizeElementwisePass
   /// Tiles of `w` along the innermost dim (and `w2` along the one before
   /// it), each vectorized.
   /// `work`: the iterations that decide on threads (default: the op's).
+  /// `sinkTransposes`: the tile's operands are read in their own order
+  /// (rows along their innermost dim) and computed on so; one transpose
+  /// before the write puts the result in the output's order.
   void tileAndVectorize(IRRewriter &rw, linalg::GenericOp op, int64_t w, int64_t w2 = 1,
-                        int64_t work = 0) {
+                        int64_t work = 0, bool sinkTransposes = false) {
     SmallVector<int64_t> sizes(op.getNumLoops(), 1);
     sizes.back() = w;
     if (sizes.size() > 1)
@@ -77,9 +120,24 @@ struct CPUVectorizeElementwisePass
       return;
     for (Operation *t : *tiled) {
       rw.setInsertionPoint(t);
+      Operation *loop = t->getParentOp();
       auto vec = linalg::vectorize(rw, t);
-      if (succeeded(vec))
-        rw.replaceOp(t, vec->replacements);
+      if (failed(vec))
+        continue;
+      rw.replaceOp(t, vec->replacements);
+      if (!sinkTransposes)
+        continue;
+      // A read through a permutation becomes a plain read and a transpose
+      // (here: rows of 16 f32 along W, four of them); elementwise ops then
+      // take the transpose's input, and the one transpose left is the
+      // result's (16 x 4 bytes: one shuffle), not 16 narrow vectors of 4
+      // lanes each computed alone.
+      RewritePatternSet patterns(&getContext());
+      vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+      patterns.add<ReadInSourceOrder>(&getContext());
+      vector::populateSinkVectorOpsPatterns(patterns);
+      vector::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
+      (void)applyPatternsGreedily(loop, std::move(patterns));
     }
   }
 
@@ -127,7 +185,7 @@ struct CPUVectorizeElementwisePass
       int64_t inner = r.back(), outer = r[r.size() - 2];
       for (int64_t w2 = width; w2 >= 2; w2 /= 2)
         if (outer % w2 == 0) {
-          tileAndVectorize(rw, op, inner, w2);
+          tileAndVectorize(rw, op, inner, w2, 0, /*sinkTransposes=*/true);
           break;
         }
     }

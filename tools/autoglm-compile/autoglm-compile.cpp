@@ -115,6 +115,10 @@ int main(int argc, char **argv) {
                  "3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it pays "
                  "(fewer multiplies; the transformed weights take 16/9 the bytes)")
       ->capture_default_str();
+  app.add_flag("--profile", o.profile,
+               "Time every op: the library calls the runtime between ops, and autoglm-run "
+               "--profile reports each ONNX node's share of the run (CPU shared-library "
+               "targets; docs/profiling.md)");
   app.add_option("--sparse-density", o.sparseDensity,
                  "CPU: linears whose weight has at most this fraction of nonzero 16x1 blocks "
                  "(16 outputs x 1 input) run block-sparse kernels; 0 turns them off")

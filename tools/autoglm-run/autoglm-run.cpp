@@ -6,6 +6,7 @@
 //                    [--bench N --warmup K] [--threads T] [--json]
 //                    [--dataset inputs.pb --labels labels.pb]
 //                    [--device cpu|cuda:N|hip:N]
+//                    [--profile] [--profile-html page.html]
 //
 // Links only the runtime (no LLVM or MLIR), so it deploys beside it. A GPU
 // artifact's run copies its inputs to the device and its outputs back and
@@ -13,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Generate.h"
+#include "Profile.h"
 #include "autoglm/Support/TensorProto.h"
 #include "autoglm/runtime.h"
 
@@ -303,6 +305,9 @@ struct Options {
   /// > 0: outputs pass on cosine similarity instead of --rtol / --atol.
   double minCosine = 0;
   int bench = 0, warmup = 3, threads = 0;
+  // --profile / --profile-html (an artifact compiled with --profile).
+  bool profile = false;
+  std::string profileHtml;
   // --device: "" (what the artifact needs), "cpu", or a CUDA ordinal.
   std::string device;
   int deviceOrdinal = -1;
@@ -404,6 +409,10 @@ int run(const Options &o) {
   }
   r.check(autoglm_model_load_on_device(o.artifact.c_str(), o.deviceOrdinal, &r.model));
   r.check(autoglm_context_create(r.model, o.threads, &r.ctx));
+  bool profile = o.profile || !o.profileHtml.empty();
+  if (profile && autoglm_model_profile_regions(r.model) == 0)
+    throw Error(o.artifact + " was compiled without --profile: it has no per-op timing "
+                             "(compile it with autoglm-compile --profile)");
   std::string device = autoglm_model_device(r.model);
   if (!o.json && device != "cpu")
     fmt::print("device: {}\n", device);
@@ -617,6 +626,8 @@ int run(const Options &o) {
   if (o.bench > 0) {
     for (int i = 0; i < o.warmup; ++i)
       r.check(autoglm_context_run(r.ctx));
+    // The profile covers the timed runs only.
+    autoglm_context_profile_reset(r.ctx);
     std::vector<double> ms;
     for (int i = 0; i < o.bench; ++i) {
       auto t0 = std::chrono::steady_clock::now();
@@ -644,6 +655,14 @@ int run(const Options &o) {
                  "(naive sum {:.1f} MB)\n",
                  o.bench, med, percentile(ms, 0.9), percentile(ms, 0.99),
                  med > 0 ? 1000.0 / med : 0, peakRssKb() / 1024.0, arenaMb, naiveMb);
+  }
+  if (profile) {
+    std::string error;
+    nlohmann::json p =
+        autoglm::run::profileReport(r.model, r.ctx, !o.json, o.profileHtml, o.artifact, error);
+    if (p.is_null())
+      throw Error(error);
+    report["profile"] = nlohmann::ordered_json::parse(p.dump());
   }
   report["ok"] = rc == 0;
   if (o.json)
@@ -679,6 +698,12 @@ int main(int argc, char **argv) {
                  "cpu, cuda:N or hip:N (default: what the artifact needs, device 0 of its GPU "
                  "API for a GPU artifact)");
   app.add_flag("--json", o.json, "Print a JSON report");
+  app.add_flag("--profile", o.profile,
+               "Per-op time of an artifact compiled with --profile: the slowest regions (ONNX "
+               "nodes) and the share of each op type, over the --bench runs (or the one run)");
+  app.add_option("--profile-html", o.profileHtml,
+                 "With --profile: also write the profile as a self-contained HTML page with "
+                 "charts");
   app.add_option("--dataset", o.dataset,
                  "Stacked samples of the single input (TensorProto/.npy); with --labels");
   app.add_option("--labels", o.labels, "One integer class per --dataset sample");

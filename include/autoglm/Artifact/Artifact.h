@@ -69,6 +69,9 @@ struct ArtifactInfo {
   /// says what each code means.
   bool status = false;
   std::vector<std::string> checks;
+  /// --profile: the timed regions of the model function, each named by the
+  /// ONNX nodes it computes (autoglm-cpu-profile-marks).
+  std::vector<std::string> profileRegions;
   int64_t weightBytes = 0;  // constant data in the library
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.

@@ -45,6 +45,8 @@ struct CompileOptions {
   std::string emit;
   int optLevel = 2;
   bool parallel = true, vectorize = true, winograd = true;
+  /// Per-op timing marks (CPU shared-library targets; docs/profiling.md).
+  bool profile = false;
   /// CPU: a linear whose constant weight has at most this fraction of its
   /// 16x1 blocks nonzero runs a block-sparse kernel (0: never).
   double sparseDensity = 0.5;

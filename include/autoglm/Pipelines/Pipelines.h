@@ -67,6 +67,11 @@ struct CPUPipelineOptions {
   bool softF16 = false;
   /// Bits of `index` in the LLVM dialect (TargetDescription::indexBits).
   unsigned indexBits = 64;
+  /// Per-op timing marks (autoglm-cpu-profile-marks; --profile).
+  bool profile = false;
+  /// roundeven / ceil are one instruction (x86 SSE4.1, AArch64): not
+  /// expanded by autoglm-math-approximation.
+  bool nativeRounding = false;
 };
 
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry

@@ -40,6 +40,30 @@ def CPUEntryPoint : Pass<"autoglm-cpu-entry-point", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CPUProfileMarks : Pass<"autoglm-cpu-profile-marks", "ModuleOp"> {
+  let summary = "Time each op of the model function (autoglm-compile --profile)";
+  let description = [{
+    On the bufferized model function (memrefs, loops and kernels not yet
+    lowered), each top-level op that does work (one with regions, a linalg
+    op, a copy, a call) belongs to a profile region named by the ONNX nodes
+    in its location; consecutive ops of the same nodes share one. A call
+
+      func.call @__autoglm_profile_mark(%region) : (i32) -> ()
+
+    goes before the first op of each region, and one with the region count
+    before the return. The region names go into the module's
+    `autoglm.profile` attribute (the manifest's `profile.regions`).
+    autoglm-cpu-entry-point gives the mark its body: a call through the
+    library's `autoglm_profile_hook` pointer when the runtime set it
+    (docs/profiling.md). Between regions the code runs on one thread, so
+    the runtime's timestamps split the run exactly.
+  }];
+  let options = [Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+                        "Name of the model function">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect"];
+}
+
 def CPUExpandF64ToF16 : Pass<"autoglm-cpu-expand-f64-to-f16", "ModuleOp"> {
   let summary = "Cast f64 to f16 through f32 rounded to odd";
   let description = [{
@@ -98,7 +122,15 @@ def MathApproximation : Pass<"autoglm-math-approximation", "ModuleOp"> {
 
     Before: %y = math.tanh %x : f32
     After:  a clamp, a rational polynomial and a select (no call).
+
+    `native-rounding`: math.roundeven and math.ceil stay as they are (LLVM
+    selects one instruction for them on x86 with SSE4.1 and on AArch64:
+    `vrndscaleps`, `frintn`); expanded, each is a dozen integer operations,
+    which made the quantize in front of every int8 layer compute-bound.
   }];
+  let options = [Option<"nativeRounding", "native-rounding", "bool", /*default=*/"false",
+                        "Keep roundeven and ceil for LLVM (the target rounds in one instruction)">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
 }

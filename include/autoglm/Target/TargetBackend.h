@@ -81,6 +81,8 @@ struct CodegenOptions {
   std::string gpuTuning;
   /// fp32, tf32, bf16 or fp16 (the session checked the target takes it).
   std::string precision = "fp32";
+  /// Per-op timing marks in the code (--profile; CPU shared libraries).
+  bool profile = false;
 };
 
 /// The linked library of an artifact and what must ship beside it.

@@ -160,6 +160,20 @@ AUTOGLM_API int autoglm_context_run(autoglm_context *context);
 AUTOGLM_API const int64_t *autoglm_context_output_shape(const autoglm_context *context,
                                                         size_t i);
 
+/* ---- Per-op timing: an artifact compiled with --profile ---------------
+ *
+ * The library calls the runtime between its ops; each region is the code of
+ * one op (named by the ONNX nodes it computes, several when fused). A
+ * context sums the seconds each region took over its runs. A model
+ * compiled without --profile has 0 regions (docs/profiling.md). */
+AUTOGLM_API size_t autoglm_model_profile_regions(const autoglm_model *model);
+AUTOGLM_API const char *autoglm_model_profile_region(const autoglm_model *model, size_t i);
+/* Seconds per region summed over the runs since the context was created or
+ * reset (their number into *runs when runs is not NULL); NULL without
+ * regions. */
+AUTOGLM_API const double *autoglm_context_profile(const autoglm_context *context, size_t *runs);
+AUTOGLM_API void autoglm_context_profile_reset(autoglm_context *context);
+
 /* ---- Decoder LLMs: an artifact compiled with enable_cache -------------
  *
  * A generator owns a context and the model's KV cache, allocated once: a

@@ -82,3 +82,32 @@ func.func @narrow(%x: tensor<2x16x4xf32>, %s: tensor<f32>) -> tensor<2x16x4xi8> 
   } -> tensor<2x16x4xi8>
   return %0 : tensor<2x16x4xi8>
 }
+
+// -----
+
+// A quantize writing the [N, C/4, H, W, 4] relayout of an int8 conv's input
+// from NCHW: the output's innermost dim (4 channels) is the input's third.
+// Each 16 x 4 tile reads 4 rows of 16 along W (the input's own order),
+// computes on them as they are, and transposes the bytes once before the
+// write (before: 16 separate 4-lane vectors, read through a permutation).
+// CHECK-LABEL: func.func @relayout
+// CHECK: scf.for
+// CHECK: %[[R:.*]] = vector.transfer_read {{.*}} : tensor<1x1x4x1x16xf32>, vector<4x16xf32>
+// CHECK: %[[D:.*]] = arith.divf %[[R]], %{{.*}} : vector<4x16xf32>
+// CHECK: math.roundeven %[[D]] : vector<4x16xf32>
+// CHECK: %[[Q:.*]] = arith.fptoui %{{.*}} : vector<4x16xf32> to vector<4x16xi8>
+// CHECK: %[[T:.*]] = vector.transpose %[[Q]], [1, 0] : vector<4x16xi8> to vector<16x4xi8>
+// CHECK: vector.transfer_write %[[T]]
+// CHECK-NOT: vector<1x1x1x16x4xf32>
+func.func @relayout(%x: tensor<1x2x4x8x16xf32>) -> tensor<1x2x8x16x4xi8> {
+  %s = arith.constant 0.0235 : f32
+  %e = tensor.empty() : tensor<1x2x8x16x4xi8>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, k) -> (n, c, k, h, w)>, affine_map<(n, c, h, w, k) -> (n, c, h, w, k)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x2x4x8x16xf32>) outs(%e : tensor<1x2x8x16x4xi8>) {
+  ^bb0(%a: f32, %o: i8):
+    %d = arith.divf %a, %s : f32
+    %r = math.roundeven %d : f32
+    %q = arith.fptoui %r : f32 to i8
+    linalg.yield %q : i8
+  } -> tensor<1x2x8x16x4xi8>
+  return %0 : tensor<1x2x8x16x4xi8>
+}
