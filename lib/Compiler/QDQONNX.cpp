@@ -10,7 +10,10 @@
 // the "QDQ" form ONNX Runtime's quantizer writes, so other runtimes run
 // exactly our quantization decisions; the rest of the file (nodes, names,
 // opsets, metadata) stays as exported. Layers kept fp32 (--exclude, an
-// accuracy budget) get no pair.
+// accuracy budget) get no pair. A weight the file computes as the
+// Transpose of a 2-D initializer (exports without constant folding:
+// MatMul(x, Transpose(W))) is quantized transposed, as the layer reads it;
+// the Transpose goes when nothing else reads it.
 //===----------------------------------------------------------------------===//
 
 #include "ONNXInitializers.h"
@@ -88,9 +91,27 @@ LogicalResult mlir::autoglm::writeQDQONNX(const std::string &modelPath,
   for (int i = 0; i < g->initializer_size(); ++i)
     initializer[g->initializer(i).name()] = i;
   std::map<std::string, int> uses;
-  for (const onnx::NodeProto &n : g->node())
+  std::map<std::string, const onnx::NodeProto *> producer;
+  for (const onnx::NodeProto &n : g->node()) {
     for (const std::string &in : n.input())
       ++uses[in];
+    for (const std::string &out : n.output())
+      producer[out] = &n;
+  }
+  // A 2-D initializer's transpose: its name and the transposed dims, or
+  // nullptr.
+  auto transposedInitializer = [&](const std::string &t) -> const onnx::NodeProto * {
+    auto p = producer.find(t);
+    if (p == producer.end() || p->second->op_type() != "Transpose" ||
+        p->second->input_size() != 1 || !initializer.count(p->second->input(0)) ||
+        g->initializer(initializer[p->second->input(0)]).dims_size() != 2)
+      return nullptr;
+    for (const onnx::AttributeProto &a : p->second->attribute())
+      if (a.name() == "perm" && !(a.ints_size() == 2 && a.ints(0) == 1 && a.ints(1) == 0))
+        return nullptr;
+    return p->second;
+  };
+  std::set<const onnx::NodeProto *> dropNodes;
   std::map<std::string, const QDQLayer *> byNode;
   for (const QDQLayer &l : layers)
     byNode[l.node] = &l;
@@ -108,10 +129,13 @@ LogicalResult mlir::autoglm::writeQDQONNX(const std::string &modelPath,
     }
     const QDQLayer &l = *it->second;
     const std::string &op = orig.op_type();
+    const onnx::NodeProto *transpose =
+        orig.input_size() < 2 ? nullptr : transposedInitializer(orig.input(1));
     if ((op != "Conv" && op != "Gemm" && op != "MatMul") || orig.input_size() < 2 ||
-        !initializer.count(orig.input(1)))
+        (!initializer.count(orig.input(1)) && !transpose))
       return fail(error, "node '" + orig.name() + "' (" + op +
-                             ") is not a Conv, Gemm or MatMul with an initializer weight");
+                             ") is not a Conv, Gemm or MatMul with an initializer weight (or "
+                             "the Transpose of one)");
     onnx::NodeProto n = orig;
     // The activation: one QuantizeLinear / DequantizeLinear pair per tensor.
     const std::string &x = orig.input(0);
@@ -132,11 +156,26 @@ LogicalResult mlir::autoglm::writeQDQONNX(const std::string &modelPath,
     }
     n.set_input(0, quantizedInput[x]);
     // The weight: int8 per output channel.
-    const onnx::TensorProto &w = g->initializer(initializer[orig.input(1)]);
+    const onnx::TensorProto &w =
+        g->initializer(initializer[transpose ? transpose->input(0) : orig.input(1)]);
     std::vector<float> values;
     if (!readFloats(w, values) || w.dims_size() < 2)
       return fail(error, "the weight '" + w.name() + "' of node '" + orig.name() +
                              "' is not an f32 initializer of rank 2 or more in the file");
+    std::vector<int64_t> dims(w.dims().begin(), w.dims().end());
+    if (transpose) {
+      std::vector<float> t(values.size());
+      for (int64_t r = 0; r < dims[0]; ++r)
+        for (int64_t c = 0; c < dims[1]; ++c)
+          t[c * dims[0] + r] = values[r * dims[1] + c];
+      values.swap(t);
+      std::swap(dims[0], dims[1]);
+      if (--uses[transpose->output(0)] == 0) {
+        dropNodes.insert(transpose);
+        --uses[w.name()];
+      }
+      ++uses[w.name()]; // the --uses below is this layer's, not the Transpose's
+    }
     int64_t axis = 0;
     if (op == "MatMul")
       axis = 1;
@@ -148,7 +187,6 @@ LogicalResult mlir::autoglm::writeQDQONNX(const std::string &modelPath,
     }
     if (op == "MatMul" && w.dims_size() != 2)
       return fail(error, "the weight of MatMul node '" + orig.name() + "' is not 2-D");
-    std::vector<int64_t> dims(w.dims().begin(), w.dims().end());
     int64_t channels = dims[axis], inner = 1;
     for (size_t d = axis + 1; d < dims.size(); ++d)
       inner *= dims[d];
@@ -185,7 +223,16 @@ LogicalResult mlir::autoglm::writeQDQONNX(const std::string &modelPath,
   if (done != byNode.size())
     return fail(error, std::to_string(byNode.size() - done) +
                            " quantized layers name no node of the file");
-  g->mutable_node()->Swap(&nodes);
+  // Transposes only quantized layers read: the nodes kept are copies, so
+  // they are found by their first output.
+  std::set<std::string> dropOutputs;
+  for (const onnx::NodeProto *n : dropNodes)
+    dropOutputs.insert(n->output(0));
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  for (onnx::NodeProto &n : nodes)
+    if (n.output_size() == 0 || !dropOutputs.count(n.output(0)))
+      *kept.Add() = std::move(n);
+  g->mutable_node()->Swap(&kept);
   google::protobuf::RepeatedPtrField<onnx::TensorProto> inits;
   for (const onnx::TensorProto &t : g->initializer())
     if (!dropInits.count(t.name()))

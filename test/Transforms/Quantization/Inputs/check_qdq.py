@@ -5,7 +5,8 @@ report lists as int8 has, in front of its node, a QuantizeLinear /
 DequantizeLinear pair whose scale and zero point are the report's x_scale
 and x_zero_point (uint8), and its weight is an int8 initializer through a
 per-channel DequantizeLinear whose dequantized values are within half a
-step of the original weight; layers the report keeps fp32 have neither.
+step of the original weight (transposed when the original read it through
+a Transpose); layers the report keeps fp32 have neither.
 Prints one line per layer and "qdq ok", or exits 1 saying what is wrong."""
 import sys
 
@@ -18,7 +19,10 @@ import json
 
 m = onnx.load(qdq)
 onnx.checker.check_model(m, full_check=True)
-orig = {t.name: numpy_helper.to_array(t) for t in onnx.load(original).graph.initializer}
+orig_model = onnx.load(original)
+orig = {t.name: numpy_helper.to_array(t) for t in orig_model.graph.initializer}
+orig_producer = {o: n for n in orig_model.graph.node for o in n.output}
+orig_nodes = {n.name: n for n in orig_model.graph.node}
 inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
 producer = {o: n for n in m.graph.node for o in n.output}
 nodes = {n.name: n for n in m.graph.node}
@@ -52,6 +56,11 @@ for l in layers:
     shape[axis] = -1
     w = wq.astype(np.float64) * ws.reshape(shape)
     original_w = next(v for k, v in orig.items() if w_dq.input[0].startswith(k + "_autoglm_"))
+    # A weight the original computed as Transpose(initializer) is quantized
+    # as the layer reads it: transposed.
+    t = orig_producer.get(orig_nodes[l["node"]].input[1])
+    if t is not None and t.op_type == "Transpose":
+        original_w = original_w.T
     err = np.abs(w - original_w) / ws.reshape(shape)
     if err.max() > 0.5 + 1e-3:
         sys.exit(f"{l['node']}: dequantized weight off by {err.max():.3f} steps")
