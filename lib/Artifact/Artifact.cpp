@@ -127,9 +127,23 @@ mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
     out.elementBytes = elementBytes(tt.getElementType());
     if (auto params = !produced && attrs ? attrs.getAs<ArrayAttr>("autoglm.dim_params")
                                          : ArrayAttr())
-      if (!tt.hasStaticShape())
+      if (!tt.hasStaticShape()) {
         for (auto [d, p] : llvm::enumerate(params))
           out.dimParams.push_back(tt.isDynamicDim(d) ? cast<StringAttr>(p).str() : "");
+        // dynamic_shape's min of each open extent: the runtime refuses less.
+        if (auto mins = module->getAttrOfType<DictionaryAttr>("autoglm.dim_mins")) {
+          std::vector<int64_t> least(tt.getShape());
+          bool any = false;
+          for (auto [d, p] : llvm::enumerate(params))
+            if (tt.isDynamicDim(d)) {
+              auto v = mins.getAs<IntegerAttr>(cast<StringAttr>(p).getValue());
+              least[d] = v ? v.getInt() : 0;
+              any |= least[d] > 0;
+            }
+          if (any)
+            out.minShape = least;
+        }
+      }
     out.bytes = deferred ? 0 : ShapedType::getNumElements(dims) * out.elementBytes;
     return success();
   };
@@ -226,6 +240,8 @@ static nlohmann::ordered_json specJson(const TensorSpec &s) {
   nlohmann::ordered_json j = {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}};
   if (!s.maxShape.empty())
     j["max_shape"] = s.maxShape;
+  if (!s.minShape.empty())
+    j["min_shape"] = s.minShape;
   if (llvm::any_of(s.dimParams, [](const std::string &p) { return !p.empty(); }))
     j["dim_params"] = s.dimParams;
   j["bytes"] = s.bytes;

@@ -54,6 +54,7 @@ struct Spec {
   autoglm_dtype dtype = AUTOGLM_INVALID;
   std::vector<int64_t> shape;    // -1: depends on the data
   std::vector<int64_t> maxShape; // the bound (= shape when static)
+  std::vector<int64_t> minShape; // an open input's least extents (0: none)
   size_t bytes = 0;              // of maxShape
   // Names of open extents (ONNX dim_param): inputs naming one must agree.
   std::vector<std::string> dimParams;
@@ -151,6 +152,18 @@ bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
       return false;
     }
     s.maxShape = j["max_shape"].get<std::vector<int64_t>>();
+  }
+  s.minShape.assign(s.shape.size(), 0);
+  if (j.contains("min_shape")) {
+    s.minShape = j["min_shape"].get<std::vector<int64_t>>();
+    bool ok = s.minShape.size() == s.shape.size();
+    for (size_t k = 0; ok && k < s.minShape.size(); ++k)
+      ok = s.minShape[k] >= 0 && s.minShape[k] <= s.maxShape[k] &&
+           (s.shape[k] == -1 || s.minShape[k] == s.shape[k]);
+    if (!ok) {
+      err = "tensor '" + s.name + "' has an invalid min_shape";
+      return false;
+    }
   }
   size_t n = 1;
   for (size_t k = 0; k < s.maxShape.size(); ++k) {
@@ -759,8 +772,15 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
   bool openInput = isInput && s.shape != s.maxShape;
   bool shapeOk = rank == s.maxShape.size() && (!rank || shape);
   for (size_t d = 0; shapeOk && d < rank; ++d)
-    shapeOk = openInput && s.shape[d] == -1 ? shape[d] >= 0 && shape[d] <= s.maxShape[d]
-                                           : shape[d] == s.maxShape[d];
+    shapeOk = openInput && s.shape[d] == -1 ? shape[d] >= s.minShape[d] && shape[d] <= s.maxShape[d]
+                                            : shape[d] == s.maxShape[d];
+  if (!shapeOk && openInput && rank == s.maxShape.size() && shape)
+    for (size_t d = 0; d < rank; ++d)
+      if (s.shape[d] == -1 && shape[d] >= 0 && shape[d] < s.minShape[d])
+        return setError(std::string(kind) + " '" + s.name + "': shape " + shapeString(shape, rank) +
+                        " is below the least the model takes, " +
+                        shapeString(s.minShape.data(), rank) + " (dynamic_shape min) in dim " +
+                        std::to_string(d));
   if (!shapeOk)
     return setError(std::string(kind) + " '" + s.name + "': shape " +
                     shapeString(shape, shape ? rank : 0) +

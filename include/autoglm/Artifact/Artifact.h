@@ -32,6 +32,10 @@ struct TensorSpec {
   std::string dtype; // "float32", "int64", "bool", ...
   std::vector<int64_t> shape;     // -1 for an extent that depends on the data
   std::vector<int64_t> maxShape;  // its bound when shape has -1 (else empty)
+  /// An input's least extents (dynamic_shape's min; 0 for an open extent
+  /// without one, the extent itself for a fixed one), when any open one has
+  /// a min above 0 (else empty).
+  std::vector<int64_t> minShape;
   int64_t bytes = 0;              // of the (bounding) shape
   int64_t elementBytes = 0;
   /// An input's open extents that ONNX names (dim_param), "" elsewhere:

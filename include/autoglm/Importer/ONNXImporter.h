@@ -37,11 +37,15 @@ struct ONNXImportOptions {
   /// Open dimensions (by dim_param) kept open, with an upper bound; recorded
   /// as the module attribute `autoglm.dim_bounds` for the lowering.
   std::map<std::string, int64_t> dimBounds;
+  /// The least extent of an open dimension (dynamic_shape's min), recorded
+  /// as `autoglm.dim_mins`: the manifest's min_shape, which the runtime
+  /// checks.
+  std::map<std::string, int64_t> dimMins;
   /// Per graph input, the range of shapes the artifact takes (the build
   /// config's `dynamic_shape: {input: {min, opt, max}}`): extents equal in
   /// min and max are fixed, the others kept open up to max (by their
-  /// dim_param; one the model fixes must lie in the range). `opt` is
-  /// recorded, not yet used to specialize kernels.
+  /// dim_param; one the model fixes must lie in the range), at least min
+  /// (dimMins). `opt` is recorded, not yet used to specialize kernels.
   struct ShapeRange {
     std::vector<int64_t> min, opt, max;
   };

@@ -1316,13 +1316,19 @@ static OwningOpRef<ModuleOp> importModelProto(onnx::ModelProto &model,
   }
   GraphImporter importer(ctx, options, model);
   OwningOpRef<ModuleOp> module = importer.run();
-  if (module && !options.dimBounds.empty()) {
+  // Open dimensions' bounds and least extents, by dim_param, for the
+  // lowering and the manifest.
+  auto record = [&](StringRef attr, const std::map<std::string, int64_t> &values) {
+    if (!module || values.empty())
+      return;
     Builder b(ctx);
-    SmallVector<NamedAttribute> bounds;
-    for (const auto &[name, v] : options.dimBounds)
-      bounds.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(v)));
-    (*module)->setAttr("autoglm.dim_bounds", b.getDictionaryAttr(bounds));
-  }
+    SmallVector<NamedAttribute> entries;
+    for (const auto &[name, v] : values)
+      entries.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(v)));
+    (*module)->setAttr(attr, b.getDictionaryAttr(entries));
+  };
+  record("autoglm.dim_bounds", options.dimBounds);
+  record("autoglm.dim_mins", options.dimMins);
   return module;
 }
 

@@ -172,6 +172,8 @@ LogicalResult onnx_import::resolveInputRanges(onnx::ModelProto &model, Location 
       if (failed(lo == hi ? setOnce(options.dimValues, param, lo, name)
                           : setOnce(options.dimBounds, param, hi, name)))
         return failure();
+      if (lo != hi && failed(setOnce(options.dimMins, param, lo, name)))
+        return failure();
     }
   }
   return success();
