@@ -101,8 +101,10 @@ async function main() {
   ms.sort((a, b) => a - b);
   // Cosine over every output: how close a quantized model stays.
   const cosine = gg === 0 && ww === 0 ? 1 : dot / Math.sqrt(gg * ww);
+  const version = (ort.env.versions && ort.env.versions.node) || 'unknown';
   console.log(JSON.stringify({
     ok,
+    version,
     max_abs_error : maxAbs,
     cosine,
     runs : ms,
