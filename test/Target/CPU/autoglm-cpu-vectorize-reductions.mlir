@@ -82,3 +82,57 @@ func.func @not_matched(%x: tensor<32x4xf32>, %y: tensor<4x12xf32>, %init: tensor
   } -> tensor<4xf32>
   return %0, %1, %2 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A global average pool's sum over H x W (7 x 7, with the SiLU before it
+// fused in): the two trailing reduced dims, read in order, collapse into
+// one of 49: per channel a 16-lane loop over 48 (the sigmoid's exp on
+// vectors) and a scalar op for the last element. A pool whose reduced dims
+// another operand reads out of order stays as it is.
+// CHECK-LABEL: func.func @pool_hw
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
+// CHECK: math.exp %{{.*}} : vector<16xf32>
+// CHECK: vector.reduction <add>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-LABEL: func.func @pool_transposed
+// CHECK-NOT: vector.
+// CHECK: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+func.func @pool_hw(%x: tensor<1x32x7x7xf32>, %init: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %one = arith.constant 1.0 : f32
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x : tensor<1x32x7x7xf32>) outs(%init : tensor<1x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %a, %d : f32
+    %r = arith.addf %o, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<1x32xf32>
+  return %0 : tensor<1x32xf32>
+}
+
+func.func @pool_transposed(%x: tensor<1x32x7x7xf32>, %y: tensor<1x32x7x7xf32>, %init: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, w, h)>, affine_map<(n, c, h, w) -> (n, c)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x, %y : tensor<1x32x7x7xf32>, tensor<1x32x7x7xf32>) outs(%init : tensor<1x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x32xf32>
+  return %0 : tensor<1x32xf32>
+}
+
+// -----
+
+// A pooling window (oh + kh, ow + kw) is no sequence of dims: left alone.
+// CHECK-LABEL: func.func @window
+// CHECK-NOT: vector.
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+func.func @window(%x: tensor<1x4x9x9xf32>, %k: tensor<3x3xf32>, %init: tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h + kh, w + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x4x9x9xf32>, tensor<3x3xf32>) outs(%init : tensor<1x4x7x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.maximumf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x7x7xf32>
+  return %0 : tensor<1x4x7x7xf32>
+}
