@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -198,4 +199,20 @@ std::optional<autoglm::cpu::ZeroPad> autoglm::cpu::matchZeroPad(OpBuilder &b, Va
                                            RankedTensorType::get(shape, srcTy.getElementType()),
                                            source, expand.getReassociationIndices());
   return z;
+}
+
+bool autoglm::cpu::collapseTrailingLoops(RewriterBase &rw, linalg::GenericOp op, unsigned first) {
+  ReassociationIndices trailing;
+  for (unsigned i = first; i < op.getNumLoops(); ++i)
+    trailing.push_back(i);
+  if (trailing.size() < 2 ||
+      !linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {trailing}))
+    return false;
+  rw.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> c =
+      linalg::collapseOpIterationDims(cast<linalg::LinalgOp>(op.getOperation()), {trailing}, rw);
+  if (failed(c))
+    return false;
+  rw.replaceOp(op, c->results);
+  return true;
 }

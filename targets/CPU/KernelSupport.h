@@ -30,6 +30,11 @@ FailureOr<SmallVector<Operation *>> tileOp(RewriterBase &rw, TilingInterface op,
 /// a splat) or an elementwise arith / math op without regions.
 bool isVectorizableBodyOp(Operation &op);
 
+/// Collapses `op`'s loops from `first` to the last into one when every
+/// operand reads them in order (linalg::areDimSequencesPreserved); true if
+/// it did (the op is replaced).
+bool collapseTrailingLoops(RewriterBase &rw, linalg::GenericOp op, unsigned first);
+
 /// Clones the elementwise arith/math ops of a linalg body (up to `stop`,
 /// exclusive) onto vectors: values in `map` are already vectors, constants
 /// become splats, values from outside the body are broadcast, and every

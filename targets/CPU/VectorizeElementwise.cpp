@@ -162,20 +162,9 @@ struct CPUVectorizeElementwisePass
     for (linalg::GenericOp op : narrowOps()) {
       // The longest run of trailing dims that every operand reads in order
       // (an input broadcast along a leading dim keeps the ones after it).
-      unsigned n = op.getNumLoops();
-      for (unsigned k = 0; k + 1 < n; ++k) {
-        ReassociationIndices trailing;
-        for (unsigned i = k; i < n; ++i)
-          trailing.push_back(i);
-        if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {trailing}))
-          continue;
-        rw.setInsertionPoint(op);
-        FailureOr<linalg::CollapseResult> c = linalg::collapseOpIterationDims(
-            cast<linalg::LinalgOp>(op.getOperation()), {trailing}, rw);
-        if (succeeded(c))
-          rw.replaceOp(op, c->results);
-        break;
-      }
+      for (unsigned k = 0; k + 1 < op.getNumLoops(); ++k)
+        if (autoglm::cpu::collapseTrailingLoops(rw, op, k))
+          break;
     }
     // Still narrow (a quantize writing the [N, C/4, H, W, 4] relayout reads
     // its input along W): 2-D tiles of the innermost dim whole by up to

@@ -195,18 +195,8 @@ struct CPUVectorizeReductionsPass
       unsigned n = iters.size(), first = n;
       while (first > 0 && iters[first - 1] == utils::IteratorType::reduction)
         --first;
-      if (n - first != op.getNumReductionLoops() || n - first < 2)
-        continue;
-      ReassociationIndices trailing;
-      for (unsigned i = first; i < n; ++i)
-        trailing.push_back(i);
-      if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {trailing}))
-        continue;
-      rw.setInsertionPoint(op);
-      FailureOr<linalg::CollapseResult> c = linalg::collapseOpIterationDims(
-          cast<linalg::LinalgOp>(op.getOperation()), {trailing}, rw);
-      if (succeeded(c))
-        rw.replaceOp(op, c->results);
+      if (n - first == op.getNumReductionLoops())
+        (void)autoglm::cpu::collapseTrailingLoops(rw, op, first);
     }
   }
 
