@@ -13,8 +13,9 @@
 // order (a global average pool's H and W) are collapsed into one first.
 //===----------------------------------------------------------------------===//
 
-#include "autoglm/Target/Passes.h"
 #include "KernelSupport.h"
+#include "VectorizePools.h"
+#include "autoglm/Target/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -202,6 +203,7 @@ struct CPUVectorizeReductionsPass
 
   void runOnOperation() override {
     IRRewriter rw(&getContext());
+    autoglm::cpu::vectorizePools(rw, getOperation(), width, parallel, minParallelWork);
     collapseTrailingReductions(rw);
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {

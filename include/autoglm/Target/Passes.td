@@ -359,6 +359,13 @@ def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"
     After:  scf.forall (i) { %acc = scf.for k step 16 (vector<16xf32>)
               { exp(read x[i, k:k+16] - m[i]) + acc }
               vector.reduction <add>, %acc, out[i] }
+
+    Trailing reduced dims every operand reads in order (a global pool's
+    H x W) are collapsed into one first. Pooling windows (MaxPool, the sum
+    of an AveragePool: x[n, c, oh * sh + kh * dh, ow * sw + kw], stride 1
+    or 2 along the row) get one vector accumulator per `width` outputs of a
+    row instead, and one vector read (stride 2: two reads and an even-lane
+    shuffle) per window position (VectorizePools.cpp).
   }];
   let options = [
     Option<"width", "width", "int64_t", /*default=*/"16", "Lanes of the accumulator">,

@@ -124,15 +124,57 @@ func.func @pool_transposed(%x: tensor<1x32x7x7xf32>, %y: tensor<1x32x7x7xf32>, %
 
 // -----
 
-// A pooling window (oh + kh, ow + kw) is no sequence of dims: left alone.
+// A window (oh + kh, ow + kw) is no sequence of dims to collapse, and a
+// body that reads the window's weights is no pool: left alone.
 // CHECK-LABEL: func.func @window
 // CHECK-NOT: vector.
 // CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 func.func @window(%x: tensor<1x4x9x9xf32>, %k: tensor<3x3xf32>, %init: tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h + kh, w + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x4x9x9xf32>, tensor<3x3xf32>) outs(%init : tensor<1x4x7x7xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
-    %r = arith.maximumf %o, %a : f32
+    %m = arith.mulf %a, %b : f32
+    %r = arith.maximumf %o, %m : f32
     linalg.yield %r : f32
   } -> tensor<1x4x7x7xf32>
   return %0 : tensor<1x4x7x7xf32>
+}
+
+// -----
+
+// Pooling windows: per tile of outputs along a row one vector accumulator,
+// starting from the output tile, and one vector per window position. At
+// stride 2 a read of w and one of w - 1 after it, then their even lanes;
+// at stride 1 one read. A row no tile width divides: 16 + 2.
+// CHECK-LABEL: func.func @maxpool_s2
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<1x1x1x4xf32>, vector<4xf32>
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<1x1x3x9xf32>, vector<4xf32>
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x1x3x9xf32>, vector<3xf32>
+// CHECK: %[[E:.*]] = vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6] : vector<4xf32>, vector<3xf32>
+// CHECK: arith.maximumf %[[ACC]], %[[E]] : vector<4xf32>
+// CHECK-COUNT-8: vector.shuffle
+// CHECK: vector.transfer_write
+// CHECK-NOT: linalg.generic
+// CHECK-LABEL: func.func @sumpool_s1
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x3x18xf32>, vector<16xf32>
+// CHECK-COUNT-8: arith.addf %{{.*}} : vector<16xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x3x4xf32>, vector<2xf32>
+// CHECK-NOT: linalg.generic
+func.func @maxpool_s2(%x: tensor<1x4x9x9xf32>, %init: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x4x9x9xf32>, tensor<3x3xf32>) outs(%init : tensor<1x4x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.maximumf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+func.func @sumpool_s1(%x: tensor<1x2x6x20xf32>, %init: tensor<1x2x4x18xf32>) -> tensor<1x2x4x18xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h + kh, w + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x2x6x20xf32>, tensor<3x3xf32>) outs(%init : tensor<1x2x4x18xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x18xf32>
+  return %0 : tensor<1x2x4x18xf32>
 }
