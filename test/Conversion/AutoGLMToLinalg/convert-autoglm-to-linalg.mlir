@@ -242,12 +242,21 @@ func.func @resize_nearest(%x: tensor<1x2x4xf32>) -> tensor<1x2x8xf32> {
 
 // -----
 
-// Bilinear: 2 x 2 taps, weighted in f64, rounded to f32 once.
+// Bilinear: per resized dim a table generic over that dim computes the
+// two taps' indices and weights once (coordinates in f64, weights rounded
+// to f32); the resize reads the tables through maps of their dim and sums
+// 2 x 2 taps in f32.
 // CHECK-LABEL: func.func @resize_linear
-// CHECK: linalg.generic
+// CHECK: %[[H:.*]]:4 = linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}}outs({{.*}} : tensor<8xi64>, tensor<8xf32>, tensor<8xi64>, tensor<8xf32>)
+// CHECK: math.floor %{{.*}} : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK: %[[W:.*]]:4 = linalg.generic {{.*}}iterator_types = ["parallel"]
+// CHECK: linalg.generic {{.*}}ins(%[[H]]#0, %[[H]]#1, %[[H]]#2, %[[H]]#3, %[[W]]#0, %[[W]]#1, %[[W]]#2, %[[W]]#3 :
+// CHECK-NOT: math.floor
 // CHECK-COUNT-4: tensor.extract
 // CHECK-NOT: tensor.extract
-// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK-NOT: f64
+// CHECK: linalg.yield %{{.*}} : f32
 func.func @resize_linear(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
   %0 = autoglm.resize linear %x {coordinate_transformation_mode = "half_pixel", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x4x4xf32> -> tensor<1x1x8x8xf32>
   return %0 : tensor<1x1x8x8xf32>
