@@ -6,6 +6,9 @@
 // accumulation over zero-point-centered operands, f32 after the op. Which
 // ops, and with which range, was decided before (autoglm-quant-mark and the
 // compile session's calibration); this pass only rewrites and records.
+// Embedding tables (a Gather of rows of a large f32 constant) become int8
+// rows with a scale each, dequantized after the gather: no calibration is
+// needed for a weight read as it is.
 //===----------------------------------------------------------------------===//
 
 #include "../Utils.h"
@@ -48,6 +51,50 @@ struct QuantInt8Pass : autoglm::impl::QuantInt8Base<QuantInt8Pass> {
     if (!report.empty())
       getOperation()->setAttr("autoglm.quant_report", ArrayAttr::get(&getContext(), report));
     recordCount(getOperation(), "quantized_int8", (int64_t)ops.size());
+    recordCount(getOperation(), "embedding tables int8", quantizeEmbeddings());
+  }
+
+  /// A Gather along axis 0 of a rank-2 f32 constant of at least 4096
+  /// elements (a transformer's token or position embeddings, often its
+  /// largest constant) reads int8 rows (symmetric per row, max |row| / 127)
+  /// and the rows' scales, and multiplies them after: the table takes a
+  /// quarter of the bytes and each output is within half a step of its row.
+  int64_t quantizeEmbeddings() {
+    SmallVector<GatherOp> gathers;
+    getOperation().walk([&](GatherOp g) {
+      auto c = g.getData().getDefiningOp<ConstantOp>();
+      auto t = c ? dyn_cast<RankedTensorType>(c.getType()) : RankedTensorType();
+      if (g.getAxis() == 0 && t && t.getRank() == 2 && t.hasStaticShape() &&
+          t.getElementType().isF32() && t.getNumElements() >= 4096)
+        gathers.push_back(g);
+    });
+    int64_t done = 0;
+    for (GatherOp g : gathers) {
+      auto c = g.getData().getDefiningOp<ConstantOp>();
+      auto t = cast<RankedTensorType>(c.getType());
+      std::optional<std::vector<float>> w = constantF32(c);
+      auto resTy = dyn_cast<RankedTensorType>(g.getType());
+      if (!w || !resTy)
+        continue;
+      PerChannelInt8 pc = quantizePerChannel(*w, t.getShape(), 0);
+      OpBuilder b(g);
+      Location loc = g.getLoc();
+      std::string name = constantName(c, "table") + ".int8";
+      Value q = makeI8Constant(b, loc, t.getShape(), pc.q, name);
+      Value s = makeF32Constant(b, loc, {t.getDimSize(0), 1}, pc.scale, name + ".scale");
+      SmallVector<int64_t> scaleShape(resTy.getShape());
+      scaleShape.back() = 1;
+      Value rows =
+          GatherOp::create(b, loc, withElement(g.getResult(), b.getI8Type()), q, g.getIndices(), 0);
+      Value scales = GatherOp::create(b, loc, RankedTensorType::get(scaleShape, b.getF32Type()), s,
+                                      g.getIndices(), 0);
+      Value y = CastOp::create(b, loc, resTy, rows);
+      y = BinaryOp::create(b, loc, resTy, BinaryKind::Mul, y, scales);
+      g.getResult().replaceAllUsesWith(y);
+      g.erase();
+      ++done;
+    }
+    return done;
   }
 
   LogicalResult rewrite(Operation *op, SmallVector<Attribute> &report) {
