@@ -65,7 +65,9 @@ std::optional<Pool> matchPool(linalg::GenericOp op) {
   for (unsigned i = 0; i < 6; ++i)
     if ((iters[i] == utils::IteratorType::reduction) != (i >= 4))
       return std::nullopt;
-  if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+  // Static, and no empty extent (a zero-lane vector does not exist).
+  if (llvm::any_of(op.getStaticLoopRanges(),
+                   [](int64_t r) { return ShapedType::isDynamic(r) || r < 1; }))
     return std::nullopt;
   auto outTy = cast<RankedTensorType>(op.getResult(0).getType());
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));

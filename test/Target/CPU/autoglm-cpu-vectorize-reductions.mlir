@@ -178,3 +178,19 @@ func.func @sumpool_s1(%x: tensor<1x2x6x20xf32>, %init: tensor<1x2x4x18xf32>) -> 
   } -> tensor<1x2x4x18xf32>
   return %0 : tensor<1x2x4x18xf32>
 }
+
+// -----
+
+// An empty output row (0 columns) is no vector: the pool stays as it is.
+// CHECK-LABEL: func.func @pool_empty
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @pool_empty(%x: tensor<1x4x9x0xf32>, %init: tensor<1x4x4x0xf32>) -> tensor<1x4x4x0xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x4x9x0xf32>, tensor<3x3xf32>) outs(%init : tensor<1x4x4x0xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.maximumf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x0xf32>
+  return %0 : tensor<1x4x4x0xf32>
+}
