@@ -13,7 +13,9 @@
 # for cuda-sm90; on the GPU each must match its torch reference outputs
 # (rtol 1e-3, atol 1e-4), then bench/gpu_peer.py times it against torch
 # eager, the eager forward as one CUDA graph, and torch.compile, fp32 and
-# bf16, alternating rounds in one process; medians and ratios go to
+# bf16, alternating rounds in one process (ours with its inputs and outputs
+# on the device and runs back to back, as torch's are timed; also each run
+# waited for, and with host buffers); medians and ratios go to
 # DIR/results.jsonl and a table on stdout. An artifact of an earlier
 # compiler placed at DIR/models/M/baseline is timed in the same rounds
 # (baseline_fp32), for before/after figures; so is each --variant, the
@@ -123,14 +125,17 @@ if named:
             cells = [f"{t[k]:.3f} ({t['ours_fp32'] / t[k]:.2f}; {vr[k[8:]]['fp32']:.2f}; "
                      f"{vr[k[8:]]['bf16']:.2f})" if k in t and k[8:] in vr else "-" for k in named]
             print(f"| {r['model']} | {t['ours_fp32']:.3f} | " + " | ".join(cells) + " |")
-print("| model | ours fp32 ms | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("ours: device-resident inputs and outputs, runs back to back (as torch is timed); "
+      "waited: each run waited for; host I/O: host buffers, copies in and out")
+print("| model | ours fp32 ms | waited | host I/O | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     if "ms" not in r:
         print(f"| {r['model']} | error: {r.get('error', '')[:80]} |")
         continue
     t = r["ms"]
-    print(f"| {r['model']} | {t['ours_fp32']:.3f} | {t['eager_fp32']:.3f} | {t['cuda_graph_fp32']:.3f} | "
+    print(f"| {r['model']} | {t['ours_fp32']:.3f} | {t['ours_fp32_sync']:.3f} | "
+          f"{t['ours_fp32_host_io']:.3f} | {t['eager_fp32']:.3f} | {t['cuda_graph_fp32']:.3f} | "
           f"{t['compile_fp32']:.3f} | {t['cuda_graph_bf16']:.3f} | {t['compile_bf16']:.3f} | "
           f"{r['ours_over_best_torch_fp32']:.2f} | {r['ours_over_best_torch_bf16']:.2f} |")
 PY

@@ -64,6 +64,7 @@ constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
   X(cuMemAlloc, cuMemAlloc_v2, hipMalloc, CUdeviceptr *, size_t)                                   \
   X(cuMemFree, cuMemFree_v2, hipFree, CUdeviceptr)                                                 \
   X(cuMemcpyHtoD, cuMemcpyHtoD_v2, hipMemcpyHtoD, CUdeviceptr, const void *, size_t)               \
+  X(cuMemcpyDtoH, cuMemcpyDtoH_v2, hipMemcpyDtoH, void *, CUdeviceptr, size_t)                     \
   X(cuMemcpyHtoDAsync, cuMemcpyHtoDAsync_v2, hipMemcpyHtoDAsync, CUdeviceptr, const void *,        \
     size_t, CUstream)                                                                              \
   X(cuMemcpyDtoHAsync, cuMemcpyDtoHAsync_v2, hipMemcpyDtoHAsync, void *, CUdeviceptr, size_t,      \
@@ -241,6 +242,36 @@ bool captureGraph(DeviceContext &c) {
   if (!ok)
     c.graphExec = nullptr;
   return ok;
+}
+
+/// Sets every launch parameter from the buffers it points into (an input or
+/// output bound to device memory in place of the context's own); whether
+/// any changed.
+bool refreshValues(DeviceContext &c) {
+  const GpuPlan &plan = *c.model->plan;
+  bool changed = false;
+  for (size_t i = 0; i < plan.launches.size(); ++i) {
+    const GpuLaunch &l = plan.launches[i];
+    for (size_t a = 0; a < l.args.size(); ++a) {
+      const GpuArg &arg = l.args[a];
+      auto either = [](uint64_t bound, uint64_t own) { return bound ? bound : own; };
+      uint64_t base =
+          arg.kind == GpuArg::Input     ? either(c.boundInputs[arg.index], c.inputs[arg.index])
+          : arg.kind == GpuArg::Output  ? either(c.boundOutputs[arg.index], c.outputs[arg.index])
+          : arg.kind == GpuArg::Arena   ? c.arena
+          : arg.kind == GpuArg::Weights ? c.model->weights
+          : arg.kind == GpuArg::Status  ? c.status
+                                        : 0;
+      uint64_t v = 0;
+      if (arg.isBuffer())
+        v = base + arg.offset;
+      else
+        std::memcpy(&v, arg.bits, sizeof arg.bits);
+      changed |= c.values[i][a] != v;
+      c.values[i][a] = v;
+    }
+  }
+  return changed;
 }
 
 } // namespace
@@ -458,25 +489,13 @@ std::unique_ptr<DeviceContext> createDeviceContext(const DeviceModel &model,
     return nullptr;
   if (plan.status && !alloc(4, "the status", c->status))
     return nullptr;
-  // The buffers never move, so each launch's parameters are fixed now (and
-  // a captured graph stays valid for the context's life).
-  for (const GpuLaunch &l : plan.launches) {
-    std::vector<uint64_t> values(l.args.size());
-    for (size_t a = 0; a < l.args.size(); ++a) {
-      const GpuArg &arg = l.args[a];
-      uint64_t base = arg.kind == GpuArg::Input     ? c->inputs[arg.index]
-                      : arg.kind == GpuArg::Output  ? c->outputs[arg.index]
-                      : arg.kind == GpuArg::Arena   ? c->arena
-                      : arg.kind == GpuArg::Weights ? model.weights
-                      : arg.kind == GpuArg::Status  ? c->status
-                                                    : 0;
-      if (arg.isBuffer())
-        values[a] = base + arg.offset;
-      else
-        std::memcpy(&values[a], arg.bits, sizeof arg.bits);
-    }
-    c->values.push_back(std::move(values));
-  }
+  c->boundInputs.assign(inputBytes.size(), 0);
+  c->boundOutputs.assign(outputBytes.size(), 0);
+  // Each launch's parameter values, which `params` points at: they change
+  // only when the caller binds device memory (bindDevicePointer).
+  for (const GpuLaunch &l : plan.launches)
+    c->values.emplace_back(l.args.size());
+  refreshValues(*c);
   for (auto &values : c->values) {
     std::vector<void *> params;
     for (uint64_t &v : values)
@@ -489,9 +508,22 @@ std::unique_ptr<DeviceContext> createDeviceContext(const DeviceModel &model,
   return c;
 }
 
+void bindDevicePointer(DeviceContext &c, bool input, size_t index, uint64_t ptr) {
+  (input ? c.boundInputs : c.boundOutputs)[index] = ptr;
+  if (!refreshValues(c) || c.graph != DeviceContext::Graph::Ready)
+    return;
+  // The graph holds the old pointers: capture it again at the next run.
+  const Driver &d = *c.model->driver;
+  ScopedContext current(d, c.model->context);
+  d.cuStreamSynchronize(c.stream);
+  d.cuGraphExecDestroy(c.graphExec);
+  c.graphExec = nullptr;
+  c.graph = DeviceContext::Graph::NotYet;
+}
+
 bool runDevice(DeviceContext &c, const std::vector<const void *> &inputs,
                const std::vector<size_t> &inputBytes, const std::vector<void *> &outputs,
-               const std::vector<size_t> &outputBytes, std::string &error) {
+               const std::vector<size_t> &outputBytes, bool wait, std::string &error) {
   const Driver &d = *c.model->driver;
   const DeviceModel &m = *c.model;
   ScopedContext current(d, m.context);
@@ -499,16 +531,18 @@ bool runDevice(DeviceContext &c, const std::vector<const void *> &inputs,
     error = what + " on " + m.device + ": " + gpuError(d, r);
     // Nothing may still be copying into the caller's buffers.
     d.cuStreamSynchronize(c.stream);
+    c.pending = 0;
     return false;
   };
   if (current.result)
     return fail("cannot make the model's context current", current.result);
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputBytes[i])
+    if (inputBytes[i] && !c.boundInputs[i])
       if (CUresult r = d.cuMemcpyHtoDAsync(c.inputs[i], inputs[i], inputBytes[i], c.stream))
         return fail("cannot copy input " + std::to_string(i), r);
-  c.statusValue = 0;
-  if (c.status)
+  // The status is cleared before the first run since the last wait, so
+  // that it keeps a check any of the enqueued runs failed.
+  if (c.status && c.pending == 0)
     if (CUresult r = d.cuMemcpyHtoDAsync(c.status, &c.statusZero, 4, c.stream))
       return fail("cannot clear the status", r);
   // From the second run on, the launches replay as one graph (the
@@ -523,13 +557,32 @@ bool runDevice(DeviceContext &c, const std::vector<const void *> &inputs,
       if (CUresult r = launch(c, i))
         return fail(launchName(c, i) + " failed", r);
   }
-  if (c.status)
-    if (CUresult r = d.cuMemcpyDtoHAsync(&c.statusValue, c.status, 4, c.stream))
-      return fail("cannot read the status back", r);
+  ++c.runs;
+  ++c.pending;
+  if (!wait)
+    return true;
   for (size_t i = 0; i < outputs.size(); ++i)
-    if (outputBytes[i])
+    if (outputBytes[i] && !c.boundOutputs[i])
       if (CUresult r = d.cuMemcpyDtoHAsync(outputs[i], c.outputs[i], outputBytes[i], c.stream))
         return fail("cannot copy output " + std::to_string(i) + " back", r);
+  return synchronizeDevice(c, error);
+}
+
+bool synchronizeDevice(DeviceContext &c, std::string &error) {
+  const Driver &d = *c.model->driver;
+  const DeviceModel &m = *c.model;
+  ScopedContext current(d, m.context);
+  c.statusValue = 0;
+  CUresult r = current.result;
+  if (!r && c.status && c.pending)
+    r = d.cuMemcpyDtoHAsync(&c.statusValue, c.status, 4, c.stream);
+  if (r) {
+    error = "cannot read the status back on " + m.device + ": " + gpuError(d, r);
+    d.cuStreamSynchronize(c.stream);
+    c.pending = 0;
+    return false;
+  }
+  c.pending = 0;
   if (CUresult r = d.cuStreamSynchronize(c.stream)) {
     // Kernels run asynchronously: which one failed is not known here.
     error = "running " + m.plan->module + " on " + m.device + " failed: " + gpuError(d, r) +
@@ -537,8 +590,47 @@ bool runDevice(DeviceContext &c, const std::vector<const void *> &inputs,
                    : " (AUTOGLM_CUDA_GRAPH=0 CUDA_LAUNCH_BLOCKING=1 name the failing launch)");
     return false;
   }
-  ++c.runs;
   return true;
+}
+
+bool deviceAlloc(const DeviceModel &m, size_t bytes, uint64_t &ptr, std::string &error) {
+  const Driver &d = *m.driver;
+  ScopedContext current(d, m.context);
+  CUdeviceptr p = 0;
+  CUresult r = current.result;
+  if (!r)
+    r = d.cuMemAlloc(&p, bytes ? bytes : 1);
+  if (r) {
+    error = "cannot allocate " + std::to_string(bytes) + " bytes on " + m.device + ": " +
+            gpuError(d, r);
+    return false;
+  }
+  ptr = p;
+  return true;
+}
+
+bool deviceFree(const DeviceModel &m, uint64_t ptr, std::string &error) {
+  const Driver &d = *m.driver;
+  ScopedContext current(d, m.context);
+  CUresult r = current.result;
+  if (!r)
+    r = d.cuMemFree(ptr);
+  if (r)
+    error = "cannot free device memory on " + m.device + ": " + gpuError(d, r);
+  return !r;
+}
+
+bool deviceCopy(const DeviceModel &m, void *host, uint64_t dev, size_t bytes, bool toDevice,
+                std::string &error) {
+  const Driver &d = *m.driver;
+  ScopedContext current(d, m.context);
+  CUresult r = current.result;
+  if (!r && bytes)
+    r = toDevice ? d.cuMemcpyHtoD(dev, host, bytes) : d.cuMemcpyDtoH(host, dev, bytes);
+  if (r)
+    error = "cannot copy " + std::to_string(bytes) + " bytes " + (toDevice ? "to " : "from ") +
+            m.device + ": " + gpuError(d, r);
+  return !r;
 }
 
 } // namespace autoglm::rt

@@ -42,7 +42,13 @@ struct DeviceContext {
   const DeviceModel *model = nullptr;
   void *stream = nullptr;
   std::vector<uint64_t> inputs, outputs;
+  // Device memory the caller bound in place of an input or output (0: the
+  // context's own buffer above, copied from or to host memory each run).
+  std::vector<uint64_t> boundInputs, boundOutputs;
   uint64_t arena = 0, status = 0;
+  // Runs enqueued without waiting (runDevice's `wait` false) since the last
+  // synchronizeDevice.
+  uint64_t pending = 0;
   // The status's host side: zero before a run, the check's code after.
   int32_t statusZero = 0, statusValue = 0;
   // Per launch, each parameter's value and the pointers cuLaunchKernel reads.
@@ -69,12 +75,34 @@ std::unique_ptr<DeviceContext> createDeviceContext(const DeviceModel &model,
                                                    const std::vector<size_t> &outputBytes,
                                                    std::string &error);
 
-/// Copies the host inputs in, runs the plan, copies the outputs back and
-/// waits for all of it; a model with run-time checks leaves the code of a
-/// failed one (0: none) in context.statusValue.
+/// Points input (or output) `index` of the launches at the caller's device
+/// memory `ptr`, or back at the context's own buffer (`ptr` 0). A captured
+/// graph holds the old pointers: when any changed, it is captured again at
+/// the next run.
+void bindDevicePointer(DeviceContext &context, bool input, size_t index, uint64_t ptr);
+
+/// Copies the host inputs in (those not bound to device memory), runs the
+/// plan, copies the host-bound outputs back and waits for all of it; a
+/// model with run-time checks leaves the code of a failed one (0: none) in
+/// context.statusValue. With `wait` false (every input and output bound to
+/// device memory) the run is only enqueued on the context's stream, after
+/// the runs before it; synchronizeDevice waits for them.
 bool runDevice(DeviceContext &context, const std::vector<const void *> &inputs,
                const std::vector<size_t> &inputBytes, const std::vector<void *> &outputs,
-               const std::vector<size_t> &outputBytes, std::string &error);
+               const std::vector<size_t> &outputBytes, bool wait, std::string &error);
+
+/// Waits for the runs enqueued since the last call; statusValue is the code
+/// of a run-time check any of them failed (0: none).
+bool synchronizeDevice(DeviceContext &context, std::string &error);
+
+/// Device memory on the model's device (its primary context), for callers
+/// that do not use the driver API themselves; copies to and from it.
+bool deviceAlloc(const DeviceModel &model, size_t bytes, uint64_t &ptr, std::string &error);
+bool deviceFree(const DeviceModel &model, uint64_t ptr, std::string &error);
+/// Copies `bytes` between host memory `host` and device memory `dev` of
+/// the model's device (to the device with `toDevice`), waiting for it.
+bool deviceCopy(const DeviceModel &model, void *host, uint64_t dev, size_t bytes, bool toDevice,
+                std::string &error);
 
 } // namespace autoglm::rt
 

@@ -289,6 +289,7 @@ struct autoglm_context {
   int threads;
   std::vector<void *> buffers; // inputs then outputs
   std::vector<bool> bound;     // which of them were bound (an open input may be empty)
+  std::vector<bool> onDevice;  // GPU artifacts: bound to device memory (buffers holds its address)
   std::vector<size_t> sizes;   // the bytes each was bound with
   // The model's temporaries, allocated once per context (64-byte aligned).
   std::unique_ptr<char, void (*)(void *)> arena{nullptr, std::free};
@@ -699,6 +700,57 @@ size_t autoglm_model_naive_temp_bytes(const autoglm_model *m) {
 }
 const char *autoglm_model_device(const autoglm_model *m) { return m ? m->device.c_str() : ""; }
 
+static int needsDevice(const autoglm_model *m, const char *what) {
+  if (!m)
+    return setError(std::string(what) + ": null model");
+  if (!m->gpuModel)
+    return setError(std::string(what) + ": the model runs on the CPU and has no device memory");
+  return 0;
+}
+
+int autoglm_model_device_alloc(const autoglm_model *m, size_t bytes, uint64_t *ptr) {
+  if (needsDevice(m, "autoglm_model_device_alloc"))
+    return 1;
+  if (!ptr)
+    return setError("autoglm_model_device_alloc: null result pointer");
+  std::string err;
+  if (!autoglm::rt::deviceAlloc(*m->gpuModel, bytes, *ptr, err))
+    return setError(err);
+  return 0;
+}
+
+int autoglm_model_device_free(const autoglm_model *m, uint64_t ptr) {
+  if (needsDevice(m, "autoglm_model_device_free"))
+    return 1;
+  std::string err;
+  if (ptr && !autoglm::rt::deviceFree(*m->gpuModel, ptr, err))
+    return setError(err);
+  return 0;
+}
+
+int autoglm_model_copy_to_device(const autoglm_model *m, uint64_t dst, const void *src,
+                                 size_t bytes) {
+  if (needsDevice(m, "autoglm_model_copy_to_device"))
+    return 1;
+  if (bytes && (!dst || !src))
+    return setError("autoglm_model_copy_to_device: null pointer");
+  std::string err;
+  if (!autoglm::rt::deviceCopy(*m->gpuModel, const_cast<void *>(src), dst, bytes, true, err))
+    return setError(err);
+  return 0;
+}
+
+int autoglm_model_copy_from_device(const autoglm_model *m, void *dst, uint64_t src, size_t bytes) {
+  if (needsDevice(m, "autoglm_model_copy_from_device"))
+    return 1;
+  if (bytes && (!dst || !src))
+    return setError("autoglm_model_copy_from_device: null pointer");
+  std::string err;
+  if (!autoglm::rt::deviceCopy(*m->gpuModel, dst, src, bytes, false, err))
+    return setError(err);
+  return 0;
+}
+
 int autoglm_context_create(const autoglm_model *model, int num_threads,
                            autoglm_context **context) {
   if (!model || !context)
@@ -709,6 +761,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
     c->threads = 1;
     c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
     c->bound.assign(c->buffers.size(), false);
+    c->onDevice.assign(c->buffers.size(), false);
     c->sizes.assign(c->buffers.size(), 0);
     for (const Spec &s : model->outputs)
       c->outputShapes.push_back(s.shape);
@@ -726,6 +779,7 @@ int autoglm_context_create(const autoglm_model *model, int num_threads,
                                : (int)std::max(1u, std::thread::hardware_concurrency());
   c->buffers.assign(model->inputs.size() + model->outputs.size(), nullptr);
   c->bound.assign(c->buffers.size(), false);
+  c->onDevice.assign(c->buffers.size(), false);
   c->sizes.assign(c->buffers.size(), 0);
   for (const Hidden &h : model->hiddenInputs)
     c->hiddenInputs.emplace_back(h.count, -1);
@@ -751,12 +805,17 @@ void autoglm_context_release(autoglm_context *c) { delete c; }
 
 int autoglm_context_num_threads(const autoglm_context *c) { return c ? c->threads : 0; }
 
-static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dtype,
-                size_t rank, const int64_t *shape, const void *data, size_t bytes) {
+static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dtype, size_t rank,
+                const int64_t *shape, const void *data, size_t bytes, bool device = false) {
   if (!c)
     return setError("null context");
   const auto &specs = isInput ? c->model->inputs : c->model->outputs;
   const char *kind = isInput ? "input" : "output";
+  if (device && !c->gpuContext)
+    return setError(std::string(kind) + " " + std::to_string(index) +
+                    ": device memory bound to a model that runs on the CPU (bind host memory "
+                    "with autoglm_context_set_" +
+                    kind + ")");
   if (index >= specs.size())
     return setError(std::string(kind) + " index " + std::to_string(index) +
                     " is out of range (the model has " + std::to_string(specs.size()) +
@@ -794,8 +853,12 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
   if (bytes != want)
     return setError(std::string(kind) + " '" + s.name + "': " + std::to_string(bytes) +
                     " bytes given, " + std::to_string(want) + " expected");
-  if (!data && want)
-    return setError(std::string(kind) + " '" + s.name + "': null buffer");
+  if (!data && (want || device))
+    return setError(std::string(kind) + " '" + s.name + "': null " +
+                    (device ? "device pointer" : "buffer"));
+  if (device && dtype == AUTOGLM_STRING)
+    return setError(std::string(kind) + " '" + s.name +
+                    "': strings are host memory (bind it with autoglm_context_set_" + kind + ")");
   if (openInput)
     for (size_t h = 0; h < c->model->hiddenInputs.size(); ++h)
       if (c->model->hiddenInputs[h].output == index)
@@ -809,6 +872,11 @@ static int bind(autoglm_context *c, bool isInput, size_t index, autoglm_dtype dt
   c->buffers[slot] = const_cast<void *>(data);
   c->bound[slot] = true;
   c->sizes[slot] = bytes;
+  if (c->gpuContext) {
+    c->onDevice[slot] = device;
+    autoglm::rt::bindDevicePointer(*c->gpuContext, isInput, index,
+                                   device ? (uint64_t)(uintptr_t)data : 0);
+  }
   return 0;
 }
 
@@ -824,7 +892,59 @@ int autoglm_context_set_output(autoglm_context *c, size_t index, autoglm_dtype d
   return bind(c, false, index, dtype, rank, shape, data, bytes);
 }
 
-int autoglm_context_run(autoglm_context *c) {
+int autoglm_context_set_input_device(autoglm_context *c, size_t index, autoglm_dtype dtype,
+                                     size_t rank, const int64_t *shape, uint64_t device_ptr,
+                                     size_t bytes) {
+  return bind(c, true, index, dtype, rank, shape, (const void *)(uintptr_t)device_ptr, bytes, true);
+}
+
+int autoglm_context_set_output_device(autoglm_context *c, size_t index, autoglm_dtype dtype,
+                                      size_t rank, const int64_t *shape, uint64_t device_ptr,
+                                      size_t bytes) {
+  return bind(c, false, index, dtype, rank, shape, (const void *)(uintptr_t)device_ptr, bytes,
+              true);
+}
+
+static int runContext(autoglm_context *c, bool wait);
+
+int autoglm_context_run(autoglm_context *c) { return runContext(c, true); }
+
+int autoglm_context_run_async(autoglm_context *c) {
+  if (!c)
+    return setError("null context");
+  if (!c->gpuContext)
+    return setError("autoglm_context_run_async: the model runs on the CPU (use "
+                    "autoglm_context_run)");
+  const autoglm_model *m = c->model;
+  for (size_t i = 0; i < c->buffers.size(); ++i)
+    if (c->bound[i] && !c->onDevice[i]) {
+      bool isInput = i < m->inputs.size();
+      return setError(std::string("autoglm_context_run_async: ") +
+                      (isInput ? "input '" + m->inputs[i].name
+                               : "output '" + m->outputs[i - m->inputs.size()].name) +
+                      "' is bound to host memory (an enqueued run takes device memory only)");
+    }
+  return runContext(c, false);
+}
+
+int autoglm_context_synchronize(autoglm_context *c) {
+  if (!c)
+    return setError("null context");
+  if (!c->gpuContext)
+    return 0;
+  std::string err;
+  if (!autoglm::rt::synchronizeDevice(*c->gpuContext, err))
+    return setError(err);
+  if (int32_t status = c->gpuContext->statusValue) {
+    size_t k = (size_t)status - 1;
+    return setError("the model refused its inputs: " +
+                    (k < c->model->checks.size() ? c->model->checks[k]
+                                                 : "run-time check " + std::to_string(status)));
+  }
+  return 0;
+}
+
+static int runContext(autoglm_context *c, bool wait) {
   if (!c)
     return setError("null context");
   const autoglm_model *m = c->model;
@@ -839,6 +959,9 @@ int autoglm_context_run(autoglm_context *c) {
   // inputs it has already overwritten, or write one output over another.
   for (size_t o = m->inputs.size(); o < c->buffers.size(); ++o)
     for (size_t i = 0; i < o; ++i) {
+      // Host and device addresses are different spaces.
+      if (c->onDevice.size() == c->buffers.size() && c->onDevice[i] != c->onDevice[o])
+        continue;
       auto *a = static_cast<const char *>(c->buffers[i]);
       auto *b = static_cast<const char *>(c->buffers[o]);
       if (!a || !b || !c->sizes[i] || !c->sizes[o] || a >= b + c->sizes[o] || b >= a + c->sizes[i])
@@ -856,8 +979,10 @@ int autoglm_context_run(autoglm_context *c) {
     std::vector<void *> out(c->buffers.begin() + n, c->buffers.end());
     std::string err;
     if (!autoglm::rt::runDevice(*c->gpuContext, in, specBytes(m->inputs), out,
-                                specBytes(m->outputs), err))
+                                specBytes(m->outputs), wait, err))
       return setError(err);
+    if (!wait)
+      return 0;
     if (int32_t status = c->gpuContext->statusValue) {
       size_t k = (size_t)status - 1;
       return setError(

@@ -531,6 +531,14 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                         "register) instead of loading fragments from global memory: on, "
                         "off, or auto (matmuls whose operands are read through plain "
                         "dims; convolutions' windows stay on the global form)">,
+                 Option<"mmaSlice", "mma-slice", "int64_t", /*default=*/"32",
+                        "K elements of each shared-memory slice of the mma-shared form "
+                        "(16, 32 or 64)">,
+                 Option<"mmaPipeline", "mma-pipeline", "bool", /*default=*/"false",
+                        "mma-shared form: the next slice's global loads are issued before "
+                        "this slice's mma (held in registers), two shared buffers take "
+                        "turns (one barrier per slice), and an operand whose rows are "
+                        "contiguous in memory is loaded along them (coalesced)">,
                  Option<"rows", "rows", "bool", /*default=*/"true",
                         "Row kernels: a run of consecutive ops over the same outermost "
                         "dims (rows) with row reductions among them (softmax, layer norm) "

@@ -20,10 +20,11 @@
  * GPU artifacts (a manifest with a "gpu" section, e.g. target cuda-sm90)
  * run through the NVIDIA driver, libcuda.so.1, which the runtime loads when
  * such an artifact is loaded (it never links it): the same binary runs CPU
- * artifacts on machines without one. The buffers bound to a context are
- * host memory; each run copies the inputs to the device and the outputs
- * back, and returns when they are there. (Binding device pointers comes
- * later.)
+ * artifacts on machines without one. Host memory bound to a context is
+ * copied to the device before each run and back after it; device memory
+ * (autoglm_context_set_input_device / _output_device) is read and written
+ * in place, and such runs may be enqueued without waiting
+ * (autoglm_context_run_async, autoglm_context_synchronize).
  *===----------------------------------------------------------------------===*/
 
 #ifndef AUTOGLM_RUNTIME_H
@@ -151,6 +152,40 @@ AUTOGLM_API int autoglm_context_set_input(autoglm_context *context, size_t index
 AUTOGLM_API int autoglm_context_set_output(autoglm_context *context, size_t index,
                                autoglm_dtype dtype, size_t rank,
                                const int64_t *shape, void *data, size_t bytes);
+/* GPU artifacts: binds device memory in place of host memory. `device_ptr`
+ * is an address on the model's device (a CUdeviceptr, or a HIP device
+ * pointer, in its primary context; e.g. from autoglm_model_device_alloc or
+ * torch's tensor.data_ptr()) that a run reads (input) or writes (output)
+ * in place, with no copy; the same checks as above. Binding host memory
+ * again returns to copies. A run replays the launches as one graph, which
+ * holds the bound addresses: rebinding the same ones costs nothing, other
+ * ones a new capture at the next run. Fails for a CPU artifact and for
+ * strings. */
+AUTOGLM_API int autoglm_context_set_input_device(autoglm_context *context, size_t index,
+                                                 autoglm_dtype dtype, size_t rank,
+                                                 const int64_t *shape, uint64_t device_ptr,
+                                                 size_t bytes);
+AUTOGLM_API int autoglm_context_set_output_device(autoglm_context *context, size_t index,
+                                                  autoglm_dtype dtype, size_t rank,
+                                                  const int64_t *shape, uint64_t device_ptr,
+                                                  size_t bytes);
+/* GPU artifacts whose inputs and outputs are all bound to device memory:
+ * enqueues a run on the context's stream after the runs before it and
+ * returns at once; autoglm_context_synchronize waits for them and reports
+ * a run-time check any of them failed. (On a CPU artifact, synchronize
+ * returns 0 and run_async fails.) */
+AUTOGLM_API int autoglm_context_run_async(autoglm_context *context);
+AUTOGLM_API int autoglm_context_synchronize(autoglm_context *context);
+/* Device memory on a GPU model's device, for callers that do not use the
+ * driver API themselves, and blocking copies to and from it. */
+AUTOGLM_API int autoglm_model_device_alloc(const autoglm_model *model, size_t bytes,
+                                           uint64_t *device_ptr);
+AUTOGLM_API int autoglm_model_device_free(const autoglm_model *model, uint64_t device_ptr);
+AUTOGLM_API int autoglm_model_copy_to_device(const autoglm_model *model, uint64_t dst,
+                                             const void *src, size_t bytes);
+AUTOGLM_API int autoglm_model_copy_from_device(const autoglm_model *model, void *dst, uint64_t src,
+                                               size_t bytes);
+
 /* Runs the model; every input and output must be bound, and no output's
  * buffer may overlap another bound buffer (inputs may share). String outputs
  * point to bytes the context owns until the end of its next run (so they

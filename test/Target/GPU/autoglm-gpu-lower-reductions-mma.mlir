@@ -3,6 +3,9 @@
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=BF16
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-shared=maybe' 2>&1 | FileCheck %s --check-prefix=BADSHARED
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=true' --canonicalize --cse | FileCheck %s --check-prefix=PIPE
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=true mma-slice=64' --canonicalize --cse | FileCheck %s --check-prefix=PIPE64
+// RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-slice=48' 2>&1 | FileCheck %s --check-prefix=BADSLICE
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=fp16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=FP16
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=int8' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=tf32 mma-tile-n=0' 2>&1 | FileCheck %s --check-prefix=BADTILE
@@ -54,6 +57,41 @@
 // SHARED: scf.yield
 // SHARED: } {autoglm.gpu.block = 128 : i64}
 // BADSHARED: mma-shared takes auto, on or off
+// With mma-pipeline: two slice buffers that take turns (selected by the
+// slice's parity); the first slice is loaded before the loop, each
+// iteration stores the slice it carries (f32 values in iter_args, rounded
+// there), waits at one barrier, loads the next slice (clamped to the last)
+// before its mma, and yields it: one barrier per slice.
+// PIPE-LABEL: func.func @linear_bias_relu
+// PIPE: %[[SA:.*]] = memref.alloca() : memref<2x{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
+// PIPE: %[[SB:.*]] = memref.alloca() : memref<2x{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
+// PIPE: memref.load %arg0
+// PIPE: memref.load %arg1
+// PIPE: scf.for %[[K:.*]] = %c0 to %c64 step %c32 iter_args({{.*}}) -> (f32, f32, f32, f32, f32,
+// PIPE: %[[BUF:.*]] = arith.remui %{{.*}}, %c2
+// PIPE: arith.truncf %{{.*}} : f32 to bf16
+// PIPE: memref.store %{{.*}}, %[[SA]][%[[BUF]],
+// PIPE: memref.store %{{.*}}, %[[SB]][%[[BUF]],
+// PIPE: gpu.barrier
+// PIPE-NOT: gpu.barrier
+// PIPE: arith.minui %{{.*}}, %c32
+// PIPE: memref.load %arg0
+// PIPE: memref.load %[[SA]][%[[BUF]],
+// PIPE: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
+// PIPE-NOT: gpu.barrier
+// PIPE: scf.yield
+// PIPE: } {autoglm.gpu.block = 128 : i64}
+// Slices of 64: rows of 32 + 4 words; K 36 is one slice, so the loop folds
+// away: one store into buffer 0, one barrier, the 4 K steps.
+// PIPE64-LABEL: func.func @linear_bias_relu
+// PIPE64: memref.alloca() : memref<2x{{[0-9]+}}x36xi32, #gpu.address_space<workgroup>>
+// PIPE64-NOT: scf.for
+// PIPE64: memref.store %{{.*}}, %alloca[%c0,
+// PIPE64: gpu.barrier
+// PIPE64-COUNT-4: nvvm.mma.sync
+// PIPE64-NOT: gpu.barrier
+// PIPE64-LABEL: func.func @matvec
+// BADSLICE: mma-slice takes 16, 32 or 64
 // BF16-LABEL: func.func @linear_bias_relu
 // BF16: scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args(
 // BF16: arith.truncf %{{.*}} : f32 to bf16

@@ -46,6 +46,7 @@ typedef unsigned long long CUdeviceptr;
 #define cuMemcpyHtoD_v2 hipMemcpyHtoD
 #define cuMemcpyHtoDAsync_v2 hipMemcpyHtoDAsync
 #define cuMemcpyDtoHAsync_v2 hipMemcpyDtoHAsync
+#define cuMemcpyDtoH_v2 hipMemcpyDtoH
 #define cuModuleLoadDataEx hipModuleLoadDataEx
 #define cuModuleGetFunction hipModuleGetFunction
 #define cuModuleUnload hipModuleUnload
@@ -226,6 +227,9 @@ EXPORT CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void 
   CHECK_CONTEXT();
   memcpy(dst, (const void *)(uintptr_t)src, n);
   return 0;
+}
+EXPORT CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n) {
+  return cuMemcpyDtoHAsync_v2(dst, src, n, NULL);
 }
 
 struct function {
