@@ -490,29 +490,29 @@ private:
           memref::StoreOp::create(b, loc, packed, o->shared, sharedAt(buf, q.row, q.kk));
         }
     };
-    SmallVector<Value> carried(accs);
-    size_t numAccs = accs.size();
     if (mmaPipeline) {
-      SmallVector<Value> first = loadSlice(c0);
-      carried.append(first);
+      // The first slice goes to buffer 0 before the loop.
+      storeSlice(loadSlice(c0), c0);
+      gpu::BarrierOp::create(b, loc);
     }
-    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), carried);
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), accs);
     b.setInsertionPointToStart(kLoop.getBody());
     Value k0 = kLoop.getInductionVar();
     Value buf;
     SmallVector<Value> nextRaw;
     if (mmaPipeline) {
-      // Two buffers take turns: slice i is stored in buffer i % 2 while the
-      // warps may still read slice i - 1 from the other; the barrier after
-      // the store also orders slice i - 1's reads before slice i + 1's
-      // stores. The next slice's loads go out before this slice's mma (the
-      // last slice loads itself again, in bounds).
-      buf = arith::RemUIOp::create(b, loc, arith::DivUIOp::create(b, loc, k0, index(kSlice)),
-                                   index(2));
-      storeSlice(ArrayRef<Value>(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end())
-                     .drop_front(numAccs),
-                 buf);
-      gpu::BarrierOp::create(b, loc);
+      // Two buffers take turns: slice i is read from buffer i % 2 while the
+      // next slice's loads, issued before the mma, are in flight; they are
+      // stored into the other buffer after the mma and one barrier ends the
+      // iteration (every warp has then read slice i - 1 from the buffer
+      // being written, and the stores are visible to slice i + 1's reads).
+      // The last slice loads and stores itself again, in bounds. The loads
+      // and their stores share an iteration: values carried from one
+      // iteration's loads to the next one's stores would be folded back
+      // into loads at the top of the loop (InstCombine sinks loads through
+      // phis), which undoes the overlap.
+      Value slice = arith::DivUIOp::create(b, loc, k0, index(kSlice));
+      buf = arith::RemUIOp::create(b, loc, slice, index(2));
       Value kNext = arith::MinUIOp::create(b, loc, add(k0, kSlice), index(kPadded - kSlice));
       nextRaw = loadSlice(kNext);
     } else {
@@ -522,8 +522,7 @@ private:
     NVVM::MMATypes ptx = mma == "bf16" ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
     Type f32 = b.getF32Type();
     auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
-    SmallVector<Value> current(kLoop.getRegionIterArgs().begin(),
-                               kLoop.getRegionIterArgs().begin() + numAccs);
+    SmallVector<Value> current(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end());
     for (int64_t ks = 0; ks < kSlice; ks += kStep) {
       // A's register r: row (r % 2) * 8 + g, K pair q + (r / 2) * 4; B's
       // register r: column g, K pair q + 4r (words of the slice's row).
@@ -563,15 +562,16 @@ private:
         }
       current = next;
     }
-    // The next slice's stores wait until every warp has read this one
-    // (pipelined: the barrier after the next store does).
-    if (!mmaPipeline)
-      gpu::BarrierOp::create(b, loc);
-    current.append(nextRaw);
+    // The next slice's stores wait until every warp has read this one;
+    // pipelined, they go into the other buffer now.
+    if (mmaPipeline) {
+      Value other = arith::SubIOp::create(b, loc, index(1), buf);
+      storeSlice(nextRaw, other);
+    }
+    gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, current);
     b.setInsertionPointAfter(kLoop);
-    storeAndErase(b, loc, op, kLoop.getResults().take_front(numAccs), at, valid, out, init,
-                  epilogue);
+    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
   }
 };
 
