@@ -279,6 +279,20 @@ void bindOne(autoglm_context *c, const autoglm_model *m, Reader &r, bool input,
         std::memcpy(ptr + k, &s, sizeof s);
       }
   }
+  // Device memory: every model here runs on the CPU, which must refuse it
+  // and keep what was bound.
+  if ((mode & 0xc0) == 0xc0) {
+    uint64_t dev = (uint64_t)(uintptr_t)ptr;
+    int refused = input ? autoglm_context_set_input_device(
+                              c, index, dtype, rank, rank ? shape.data() : nullptr, dev, bytes)
+                        : autoglm_context_set_output_device(
+                              c, index, dtype, rank, rank ? shape.data() : nullptr, dev, bytes);
+    if (!refused) {
+      std::fprintf(stderr, "binding: a CPU model took device memory\n");
+      std::abort();
+    }
+    return;
+  }
   int rc = input ? autoglm_context_set_input(c, index, dtype, rank, rank ? shape.data() : nullptr,
                                              ptr, bytes)
                  : autoglm_context_set_output(c, index, dtype, rank, rank ? shape.data() : nullptr,
@@ -368,6 +382,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       bindOne(c, m, r, /*input=*/false, buffers, bound);
       break;
     case 3:
+      // An enqueued run is for device memory: refused on the CPU, and
+      // synchronize has nothing to wait for.
+      if (r.byte() & 1) {
+        if (autoglm_context_run_async(c) == 0 || autoglm_context_synchronize(c) != 0) {
+          std::fprintf(stderr, "binding: run_async / synchronize on a CPU model\n");
+          std::abort();
+        }
+      }
       (void)autoglm_context_run(c);
       break;
     case 4: {
