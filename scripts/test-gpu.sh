@@ -12,8 +12,10 @@
 # The bundle holds autoglm-run and the shared libraries it needs, the
 # bundled example compiled for cuda-sm90 with its test split, and every ONNX
 # conformance case compiled for cuda-sm90 with its data sets (conformance.py
-# --phase compile). Running it checks the example's accuracy and its logits
-# against torch's, runs the conformance cases against the ONNX reference
+# --phase compile), and small matmuls of odd extents compiled with
+# --precision bf16 (scripts/models/make_mma_cases.py, float64 references).
+# Running it checks the example's accuracy and its logits against torch's,
+# the matmuls by cosine similarity, runs the conformance cases against the ONNX reference
 # outputs (held to the host's expectations less exceptions_cuda-sm90.txt),
 # and times the example. Without a GPU the run says so by name and fails.
 # Ends with one line: "N passed, N failed".
@@ -47,6 +49,12 @@ compile_bundle() {
   "$BUILD/bin/autoglm-compile" "$ROOT/examples/digits/model.onnx" --target "$TARGET" \
     -o "$bundle/digits/artifact" || return 1
   cp "$ROOT/examples/digits/test_split/"*.pb "$bundle/digits/"
+  echo "== compile the tensor-core matmul cases (--precision bf16, odd extents)"
+  python3 "$ROOT/scripts/models/make_mma_cases.py" "$bundle/mma" || return 1
+  for c in "$bundle"/mma/*/; do
+    "$BUILD/bin/autoglm-compile" "$c/model.onnx" --target "$TARGET" --precision bf16 \
+      -o "$c/artifact" >/dev/null || return 1
+  done
   echo "== compile the conformance cases for $TARGET"
   python3 "$ROOT/test/conformance/conformance.py" --compile "$BUILD/bin/autoglm-compile" \
     --target "$TARGET" --cache "$BUILD/conformance-cache-$TARGET" --phase compile \
@@ -76,6 +84,16 @@ run_bundle() {
     --dataset-expect "$d/logits.pb" --rtol 1e-3 --atol 1e-4 2>&1)
   echo "$out"
   if grep -q 'logits.pb: ok' <<<"$out"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+  echo "== tensor-core matmuls (bf16, odd extents) vs float64 numpy: cosine >= 0.999"
+  for c in "$bundle"/mma/*/; do
+    if "$run" "$c/artifact" --test-data "$c/test_data_set_0" --min-cosine 0.999; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: $(basename "$c")"
+      failed=$((failed + 1))
+    fi
+  done
 
   echo "== the example on the GPU: latency (batch 1)"
   "$run" "$d/artifact" --random --bench 200 --warmup 20 || failed=$((failed + 1))

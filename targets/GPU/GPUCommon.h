@@ -80,7 +80,7 @@ std::pair<scf::ParallelOp, SmallVector<Value>> blockLoop(OpBuilder &b, Location 
 struct MMAOptions {
   std::string mma = "none", mmaShared = "auto";
   int64_t mmaTileM = 2, mmaTileN = 4, mmaUnroll = 1, mmaSlice = 32, minThreads = 32768;
-  bool mmaPipeline = false, fuse = true;
+  bool mmaPipeline = true, fuse = true;
 };
 /// Lowers `op` to mma.sync warps (from global memory, or shared-memory
 /// tiles) when it is an f32 multiply-add contraction the options take;

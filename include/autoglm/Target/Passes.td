@@ -534,7 +534,7 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                  Option<"mmaSlice", "mma-slice", "int64_t", /*default=*/"32",
                         "K elements of each shared-memory slice of the mma-shared form "
                         "(16, 32 or 64)">,
-                 Option<"mmaPipeline", "mma-pipeline", "bool", /*default=*/"false",
+                 Option<"mmaPipeline", "mma-pipeline", "bool", /*default=*/"true",
                         "mma-shared form: the next slice's global loads are issued before "
                         "this slice's mma (held in registers), two shared buffers take "
                         "turns (one barrier per slice), and an operand whose rows are "

@@ -1,9 +1,9 @@
 // Tensor cores (--precision tf32|bf16|fp16 sets lower-reductions' mma).
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=tf32 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=TF32
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=BF16
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=false' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-shared=maybe' 2>&1 | FileCheck %s --check-prefix=BADSHARED
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=true' --canonicalize --cse | FileCheck %s --check-prefix=PIPE
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=PIPE
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=true mma-slice=64' --canonicalize --cse | FileCheck %s --check-prefix=PIPE64
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-slice=48' 2>&1 | FileCheck %s --check-prefix=BADSLICE
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=fp16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=FP16
@@ -41,7 +41,8 @@
 // A matmul (plain dims) in bf16 stages K slices of 32 in shared memory by
 // default (mma-shared=auto): blocks of 128 threads (4 warps), the slices of
 // A and B stored as packed 16-bit pairs in rows of 16 + 4 words, a barrier,
-// fragments read one word per register, a barrier before the next slice.
+// fragments read one word per register; without the pipeline (below), a
+// barrier before the next slice.
 // SHARED-LABEL: func.func @linear_bias_relu
 // SHARED: %[[SA:.*]] = memref.alloca() : memref<{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
 // SHARED: %[[SB:.*]] = memref.alloca() : memref<{{[0-9]+}}x20xi32, #gpu.address_space<workgroup>>
@@ -57,7 +58,7 @@
 // SHARED: scf.yield
 // SHARED: } {autoglm.gpu.block = 128 : i64}
 // BADSHARED: mma-shared takes auto, on or off
-// With mma-pipeline: two slice buffers that take turns (selected by the
+// With mma-pipeline (the default): two slice buffers that take turns (selected by the
 // slice's parity); the first slice is stored into buffer 0 before the loop;
 // each iteration loads the next slice (clamped to the last) before its mma
 // steps read the current buffer, stores it into the other buffer after
