@@ -148,14 +148,54 @@ struct FuseAttentionPattern : CountingPattern<MatMulOp> {
   }
 };
 
+/// attention(q / c, k, v, scale s) -> attention(q, k, v, s / c) (and q * c,
+/// and the same on k): torch's MultiheadAttention scales q by 1/sqrt(d)
+/// before its product with k (the ViT's encoder), and
+/// scaled_dot_product_attention scales both by d^-1/4; the scores are scaled
+/// either way, and each such scaling was an elementwise pass (a kernel
+/// launch on the GPU) over q or k.
+struct FoldAttentionScale : CountingPattern<AttentionOp> {
+  using CountingPattern::CountingPattern;
+
+  LogicalResult matchAndRewrite(AttentionOp att, PatternRewriter &rw) const override {
+    for (unsigned i : {0u, 1u}) {
+      Value operand = att->getOperand(i);
+      auto b = operand.getDefiningOp<BinaryOp>();
+      if (!b || !singleUse(operand) ||
+          (b.getKind() != BinaryKind::Div && b.getKind() != BinaryKind::Mul))
+        continue;
+      Value x = b.getLhs();
+      std::optional<double> c = constantScalar(b.getRhs());
+      if (!c && b.getKind() == BinaryKind::Mul) {
+        c = constantScalar(b.getLhs());
+        x = b.getRhs();
+      }
+      if (!c || *c == 0 || !std::isfinite(*c) || x.getType() != operand.getType())
+        continue;
+      double scale = att.getScale().convertToDouble();
+      scale = b.getKind() == BinaryKind::Div ? scale / *c : scale * *c;
+      rw.modifyOpInPlace(att, [&] {
+        att->setOperand(i, x);
+        att.setScaleAttr(rw.getF64FloatAttr(scale));
+      });
+      rw.eraseOp(b);
+      ++count;
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseAttentionPass : autoglm::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
-    int64_t fused = 0;
+    int64_t fused = 0, scales = 0;
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttentionPattern>(&getContext(), fused);
+    patterns.add<FoldAttentionScale>(&getContext(), scales);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     recordCount(getOperation(), "attention fused", fused);
+    recordCount(getOperation(), "attention operand scales folded", scales);
   }
 };
 

@@ -56,3 +56,41 @@ func.func @wrong_axis(%q: tensor<1x4x8xf32>, %kt: tensor<1x8x4xf32>, %v: tensor<
   %o = autoglm.matmul %p, %v : (tensor<1x4x4xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %o : tensor<1x4x8xf32>
 }
+
+// -----
+
+// A constant scale on q (MultiheadAttention: q / sqrt(d)) or on k (SDPA:
+// both times d^-1/4) folds into the attention's scale; the elementwise ops
+// go.
+// CHECK-LABEL: func.func @operand_scales
+// CHECK-SAME: (%[[Q:.*]]: tensor<4x9x16xf32>, %[[K:.*]]: tensor<4x9x16xf32>, %[[V:.*]]: tensor<4x9x16xf32>)
+func.func @operand_scales(%q: tensor<4x9x16xf32>, %k: tensor<4x9x16xf32>, %v: tensor<4x9x16xf32>) -> (tensor<4x9x16xf32>, tensor<4x9x16xf32>) {
+  // CHECK: autoglm.attention %[[Q]], %[[K]], %[[V]] {scale = 1.250000e-01 : f64}
+  // CHECK: autoglm.attention %[[Q]], %[[K]], %[[V]] {scale = 2.500000e-01 : f64}
+  // CHECK-NOT: autoglm.binary
+  %c8 = autoglm.constant dense<8.0> : tensor<f32>
+  %h = autoglm.constant dense<0.5> : tensor<f32>
+  %qs = autoglm.binary div %q, %c8 : (tensor<4x9x16xf32>, tensor<f32>) -> tensor<4x9x16xf32>
+  %a = autoglm.attention %qs, %k, %v {scale = 1.0 : f64} : (tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %q2 = autoglm.binary mul %q, %h : (tensor<4x9x16xf32>, tensor<f32>) -> tensor<4x9x16xf32>
+  %k2 = autoglm.binary mul %h, %k : (tensor<f32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %b = autoglm.attention %q2, %k2, %v {scale = 1.0 : f64} : (tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  return %a, %b : tensor<4x9x16xf32>, tensor<4x9x16xf32>
+}
+
+// -----
+
+// Not folded: the scaled q is also returned, or the scale is a tensor.
+// CHECK-LABEL: func.func @operand_scales_kept
+func.func @operand_scales_kept(%q: tensor<4x9x16xf32>, %k: tensor<4x9x16xf32>, %v: tensor<4x9x16xf32>, %s: tensor<4x9x16xf32>) -> (tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>) {
+  // CHECK: autoglm.binary div
+  // CHECK: autoglm.attention {{.*}} {scale = 1.000000e+00 : f64}
+  // CHECK: autoglm.binary mul
+  // CHECK: autoglm.attention {{.*}} {scale = 1.000000e+00 : f64}
+  %c8 = autoglm.constant dense<8.0> : tensor<f32>
+  %qs = autoglm.binary div %q, %c8 : (tensor<4x9x16xf32>, tensor<f32>) -> tensor<4x9x16xf32>
+  %a = autoglm.attention %qs, %k, %v {scale = 1.0 : f64} : (tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %q2 = autoglm.binary mul %q, %s : (tensor<4x9x16xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %b = autoglm.attention %q2, %k, %v {scale = 1.0 : f64} : (tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  return %a, %b, %qs : tensor<4x9x16xf32>, tensor<4x9x16xf32>, tensor<4x9x16xf32>
+}
