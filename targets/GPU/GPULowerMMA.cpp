@@ -116,13 +116,33 @@ private:
     return plan;
   }
 
+  static int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+  /// The product of the batch dims' extents.
+  static int64_t batchSize(const MMAPlan &plan, ArrayRef<int64_t> ranges) {
+    int64_t batch = 1;
+    for (unsigned d : plan.batch)
+      batch *= ranges[d];
+    return batch;
+  }
+
+  /// The kernel's loop extents: the batch dims, the M tiles, the N tiles
+  /// and the threads of one tile (a warp's lanes, or a block's threads).
+  static SmallVector<int64_t> loopExtents(const MMAPlan &plan, ArrayRef<int64_t> ranges,
+                                          int64_t mTiles, int64_t nTiles, int64_t threads) {
+    SmallVector<int64_t> extents;
+    for (unsigned d : plan.batch)
+      extents.push_back(ranges[d]);
+    extents.append({mTiles, nTiles, threads});
+    return extents;
+  }
+
   /// The 16 x 8 mma tiles (tm x tn) each warp of a `warpsM` x `warpsN`
   /// group of warps computes: as many as asked while the M and N extents
   /// fill them, halved (N first while it is at least twice M) while fewer
   /// than `min-threads` threads would run.
   std::pair<int64_t, int64_t> warpTiles(const MMAPlan &plan, int64_t batch, int64_t warpsM,
                                         int64_t warpsN) {
-    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
     int64_t tm =
         std::max<int64_t>(1, std::min<int64_t>(mmaTileM, ceilDiv(plan.mTotal, 16 * warpsM)));
     int64_t tn =
@@ -149,13 +169,9 @@ private:
     bool tf32 = mma == "tf32";
     int64_t kStep = tf32 ? 8 : 16;
     Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
-    int64_t batch = 1;
-    for (unsigned d : plan.batch)
-      batch *= ranges[d];
     // A warp's tiles: as many as asked while the M and N extents fill them
     // and the GPU keeps enough warps.
-    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-    auto [tm, tn] = warpTiles(plan, batch, 1, 1);
+    auto [tm, tn] = warpTiles(plan, batchSize(plan, ranges), 1, 1);
     int64_t mTiles = ceilDiv(plan.mTotal, 16 * tm), nTiles = ceilDiv(plan.nTotal, 8 * tn);
     int64_t kPadded = ceilDiv(plan.kTotal, kStep) * kStep;
 
@@ -164,10 +180,7 @@ private:
     OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
     // Loops: the batch dims, then the M tiles, the N tiles and the 32 lanes.
-    SmallVector<int64_t> extents;
-    for (unsigned d : plan.batch)
-      extents.push_back(ranges[d]);
-    extents.append({mTiles, nTiles, 32});
+    SmallVector<int64_t> extents = loopExtents(plan, ranges, mTiles, nTiles, 32);
     Value c0 = index(0), c1 = index(1);
     SmallVector<Value> lbs(extents.size(), c0), steps(extents.size(), c1), ubs;
     for (int64_t e : extents)
@@ -330,11 +343,7 @@ private:
     const int64_t kSlice = mmaSlice;
     int64_t rowWords = kSlice / 2 + kPad;
     Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
-    int64_t batch = 1;
-    for (unsigned d : plan.batch)
-      batch *= ranges[d];
-    auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-    auto [tm, tn] = warpTiles(plan, batch, kWarpsM, kWarpsN);
+    auto [tm, tn] = warpTiles(plan, batchSize(plan, ranges), kWarpsM, kWarpsN);
     int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
     int64_t mTiles = ceilDiv(plan.mTotal, bm), nTiles = ceilDiv(plan.nTotal, bn);
     int64_t kPadded = ceilDiv(plan.kTotal, kSlice) * kSlice;
@@ -343,11 +352,8 @@ private:
     auto [init, epilogue] = fused(op, out);
     OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-    SmallVector<int64_t> extents;
-    for (unsigned d : plan.batch)
-      extents.push_back(ranges[d]);
-    extents.append({mTiles, nTiles, kThreads});
-    auto [loop, lvs] = blockLoop(b, loc, extents, kThreads);
+    auto [loop, lvs] =
+        blockLoop(b, loc, loopExtents(plan, ranges, mTiles, nTiles, kThreads), kThreads);
     (void)loop;
     Value c0 = index(0);
     unsigned nb = plan.batch.size();
