@@ -137,6 +137,42 @@ private:
     return extents;
   }
 
+  /// One K step of a warp's tm x tn mma tiles: accumulators `accs` (4 per
+  /// tile, tile i * tn + j), A's fragment registers per M tile, B's per N
+  /// tile; the new accumulators in the same order.
+  SmallVector<Value> mmaTiles(OpBuilder &b, Location loc, ArrayRef<Value> accs,
+                              ArrayRef<SmallVector<Value>> aFrags,
+                              ArrayRef<SmallVector<Value>> bFrags, int64_t kStep) {
+    NVVM::MMATypes ptx = mma == "tf32"   ? NVVM::MMATypes::tf32
+                         : mma == "bf16" ? NVVM::MMATypes::bf16
+                                         : NVVM::MMATypes::f16;
+    Type f32 = b.getF32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    // f16 operands are f16x2 vectors to NVVM; bf16 and tf32 are i32.
+    auto operands = [&](ArrayRef<Value> regs) {
+      SmallVector<Value> ops;
+      for (Value v : regs)
+        ops.push_back(mma == "fp16"
+                          ? LLVM::BitcastOp::create(b, loc, VectorType::get({2}, b.getF16Type()), v)
+                                .getResult()
+                          : v);
+      return ops;
+    };
+    SmallVector<Value> next;
+    int64_t tn = bFrags.size();
+    for (int64_t i = 0; i < (int64_t)aFrags.size(); ++i)
+      for (int64_t j = 0; j < tn; ++j) {
+        auto mmaOp = NVVM::MmaOp::create(
+            b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]),
+            accs.slice((i * tn + j) * 4, 4), ArrayRef<int64_t>{16, 8, kStep}, std::nullopt,
+            std::nullopt, std::array<NVVM::MMATypes, 2>{ptx, ptx},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        for (int64_t e = 0; e < 4; ++e)
+          next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
+      }
+    return next;
+  }
+
   /// The 16 x 8 mma tiles (tm x tn) each warp of a `warpsM` x `warpsN`
   /// group of warps computes: as many as asked while the M and N extents
   /// fill them, halved (N first while it is at least twice M) while fewer
@@ -275,33 +311,8 @@ private:
     for (int64_t j = 0; j < tn; ++j)
       for (int64_t r = 0; r < 2; ++r)
         bFrags[j].push_back(reg(plan.b, bCols[j], &ks[r * per], tf32 ? nullptr : &ks[r * per + 1]));
-    NVVM::MMATypes ptx = tf32            ? NVVM::MMATypes::tf32
-                         : mma == "bf16" ? NVVM::MMATypes::bf16
-                                         : NVVM::MMATypes::f16;
-    Type f32 = b.getF32Type();
-    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
-    SmallVector<Value> next;
-    for (int64_t i = 0; i < tm; ++i)
-      for (int64_t j = 0; j < tn; ++j) {
-        // f16 operands are f16x2 vectors to NVVM; bf16 and tf32 are i32.
-        auto operands = [&](ArrayRef<Value> regs) {
-          SmallVector<Value> ops;
-          for (Value v : regs)
-            ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
-                                              b, loc, VectorType::get({2}, b.getF16Type()), v)
-                                              .getResult()
-                                        : v);
-          return ops;
-        };
-        ValueRange c = kLoop.getRegionIterArgs().slice((i * tn + j) * 4, 4);
-        auto mmaOp = NVVM::MmaOp::create(
-            b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
-            ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
-            std::array<NVVM::MMATypes, 2>{ptx, ptx},
-            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-        for (int64_t e = 0; e < 4; ++e)
-          next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
-      }
+    SmallVector<Value> accsIn(kLoop.getRegionIterArgs());
+    SmallVector<Value> next = mmaTiles(b, loc, accsIn, aFrags, bFrags, kStep);
     scf::YieldOp::create(b, loc, next);
     b.setInsertionPointAfter(kLoop);
     storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
@@ -525,9 +536,6 @@ private:
       storeSlice(loadSlice(k0), Value());
       gpu::BarrierOp::create(b, loc);
     }
-    NVVM::MMATypes ptx = mma == "bf16" ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-    Type f32 = b.getF32Type();
-    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     SmallVector<Value> current(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end());
     for (int64_t ks = 0; ks < kSlice; ks += kStep) {
       // A's register r: row (r % 2) * 8 + g, K pair q + (r / 2) * 4; B's
@@ -545,28 +553,7 @@ private:
           Value word = add(quad, ks / 2 + 4 * r);
           bFrags[j].push_back(memref::LoadOp::create(b, loc, sharedB, sharedAt(buf, col, word)));
         }
-      auto operands = [&](ArrayRef<Value> regs) {
-        SmallVector<Value> ops;
-        for (Value v : regs)
-          ops.push_back(mma == "fp16" ? LLVM::BitcastOp::create(
-                                            b, loc, VectorType::get({2}, b.getF16Type()), v)
-                                            .getResult()
-                                      : v);
-        return ops;
-      };
-      SmallVector<Value> next;
-      for (int64_t i = 0; i < tm; ++i)
-        for (int64_t j = 0; j < tn; ++j) {
-          ArrayRef<Value> c = ArrayRef<Value>(current).slice((i * tn + j) * 4, 4);
-          auto mmaOp = NVVM::MmaOp::create(
-              b, loc, resultType, operands(aFrags[i]), operands(bFrags[j]), c,
-              ArrayRef<int64_t>{16, 8, kStep}, std::nullopt, std::nullopt,
-              std::array<NVVM::MMATypes, 2>{ptx, ptx},
-              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-          for (int64_t e = 0; e < 4; ++e)
-            next.push_back(LLVM::ExtractValueOp::create(b, loc, mmaOp.getRes(), e));
-        }
-      current = next;
+      current = mmaTiles(b, loc, current, aFrags, bFrags, kStep);
     }
     // The next slice's stores wait until every warp has read this one;
     // pipelined, they go into the other buffer now.
