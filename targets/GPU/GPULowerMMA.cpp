@@ -173,6 +173,22 @@ private:
     return next;
   }
 
+  /// A loop value per dim of `op`: the batch dims' from the kernel loop's
+  /// `lvs` (batch first), 0 elsewhere until a position is placed.
+  static SmallVector<Value> batchIvs(linalg::GenericOp op, const MMAPlan &plan, ValueRange lvs,
+                                     Value zero) {
+    SmallVector<Value> ivs(op.getNumLoops(), zero);
+    for (auto [i, d] : llvm::enumerate(plan.batch))
+      ivs[d] = lvs[i];
+    return ivs;
+  }
+
+  /// Sets the loop values of the dims `p` stands for.
+  static void placeAt(SmallVectorImpl<Value> &ivs, const Pos &p) {
+    for (auto [d, v] : p.dims)
+      ivs[d] = v;
+  }
+
   /// The 16 x 8 mma tiles (tm x tn) each warp of a `warpsM` x `warpsN`
   /// group of warps computes: as many as asked while the M and N extents
   /// fill them, halved (N first while it is at least twice M) while fewer
@@ -254,13 +270,8 @@ private:
         cCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, twoQ), 8 * j + h), plan.n,
                                  plan.nTotal, nPast));
     }
-    SmallVector<Value> ivs(op.getNumLoops(), c0);
-    for (auto [i, d] : llvm::enumerate(plan.batch))
-      ivs[d] = lvs[i];
-    auto place = [&](const Pos &p) {
-      for (auto [d, v] : p.dims)
-        ivs[d] = v;
-    };
+    SmallVector<Value> ivs = batchIvs(op, plan, lvs, c0);
+    auto place = [&](const Pos &p) { placeAt(ivs, p); };
     SmallVector<SmallVector<Value>> at;
     SmallVector<Value> valid, accs;
     startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
@@ -400,13 +411,8 @@ private:
     };
     bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
     bool kPast = kPadded != plan.kTotal;
-    SmallVector<Value> ivs(op.getNumLoops(), c0);
-    for (auto [i, d] : llvm::enumerate(plan.batch))
-      ivs[d] = lvs[i];
-    auto place = [&](const Pos &p) {
-      for (auto [d, v] : p.dims)
-        ivs[d] = v;
-    };
+    SmallVector<Value> ivs = batchIvs(op, plan, lvs, c0);
+    auto place = [&](const Pos &p) { placeAt(ivs, p); };
     // The accumulators' output points (as in lowerGlobal).
     Value mWarpAbs = addv(mBlock, mWarp), nWarpAbs = addv(nBlock, nWarp);
     Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
