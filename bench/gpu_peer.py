@@ -14,8 +14,13 @@
 # each waited for (`ours_fp32_sync`) and with host memory bound
 # (`ours_fp32_host_io`: host->device copies, the launches, device->host
 # copies, synchronized, what a caller holding host buffers sees).
-# Prints one JSON object: the medians over rounds (ms per batch-1 inference)
-# and ours / the best torch fp32 and bf16 variant.
+# Prints one JSON object: the medians over rounds (ms per inference of
+# --batch samples) and ours / the best torch fp32 and bf16 variant.
+#
+# --write-reference DIR instead writes the model's inputs and torch's fp32
+# outputs (computed on the GPU, TF32 off) as DIR/input_<i>.npy and
+# DIR/output_<i>.npy, which autoglm-run --test-data reads: how run-gpu.sh
+# checks the batch-32 artifacts, whose test data is too large to carry.
 import argparse
 import copy
 import importlib.util
@@ -24,6 +29,7 @@ import statistics
 import subprocess
 import sys
 
+import numpy
 import torch
 
 
@@ -53,6 +59,21 @@ def graphed(model, inputs):
     return g.replay
 
 
+def write_reference(model, inputs, out):
+    """torch's fp32 outputs on the GPU, exact (no TF32), beside the inputs."""
+    tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    with torch.no_grad():
+        outputs = model(*inputs)
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+    if not isinstance(outputs, (tuple, list)):
+        outputs = (outputs,)
+    for kind, tensors in (("input", inputs), ("output", outputs)):
+        for i, t in enumerate(tensors):
+            numpy.save(f"{out}/{kind}_{i}.npy", t.detach().cpu().numpy())
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zoo-script", required=True)
@@ -66,14 +87,19 @@ def main():
                     "same rounds as variant:NAME")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--write-reference", metavar="DIR")
     a = ap.parse_args()
     spec = importlib.util.spec_from_file_location("export_zoo", a.zoo_script)
     zoo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(zoo)
-    name, model, inputs, _, _ = next(c for c in zoo.cases({a.model}) if c[0] == a.model)
+    name, model, inputs, _, _ = next(c for c in zoo.cases({a.model}, a.batch)
+                                     if c[0] == a.model)
     dev = torch.device("cuda")
     model = model.eval().to(dev)
     inputs = [t.to(dev) for t in inputs]
+    if a.write_reference:
+        return write_reference(model, inputs, a.write_reference)
     variants = {}
     with torch.no_grad():
         for dtype, tag in ((torch.float32, "fp32"), (torch.bfloat16, "bf16")):
@@ -116,7 +142,8 @@ def main():
     med = {k: statistics.median(v) for k, v in times.items()}
     best32 = min(med[k] for k in variants if k.endswith("fp32"))
     best16 = min(med[k] for k in variants if k.endswith("bf16"))
-    print(json.dumps({"model": name, "ms": med, "rounds": a.rounds, "iters": a.iters,
+    print(json.dumps({"model": name, "batch": a.batch, "ms": med, "rounds": a.rounds,
+                      "iters": a.iters,
                       "ours_over_best_torch_fp32": med["ours_fp32"] / best32,
                       "ours_over_best_torch_bf16": med["ours_fp32"] / best16,
                       "host_io_over_best_torch_fp32": med["ours_fp32_host_io"] / best32,

@@ -26,7 +26,11 @@
 # like the artifact (rtol 1e-3, atol 1e-4), one compiled with a --precision
 # other than fp32 by cosine similarity >= 0.999 per output. Default models: all six;
 # GPU_BENCH_ROUNDS (5) and GPU_BENCH_ITERS (100) set the rounds and the
-# inferences timed per round.
+# inferences timed per round. GPU_BENCH_BATCH=B (at --compile-only) exports
+# the models with B samples (into $BUILD/zoo-bB) instead of 1; their test
+# data is not carried: on the GPU machine gpu_peer.py --write-reference makes
+# the inputs and torch's fp32 outputs there, and the artifacts are checked
+# against those.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -44,24 +48,43 @@ while [ "${1:-}" = "--variant" ]; do
 done
 models="${*:-$ALL}"
 
+batch="${GPU_BENCH_BATCH:-1}"
+zoo="$BUILD/zoo"
+[ "$batch" = 1 ] || zoo="$BUILD/zoo-b$batch"
+
 compile() {
   "$ROOT/scripts/models/ensure-zoo.sh" "$BUILD/zoo" || return 1
+  if [ "$batch" != 1 ]; then
+    for m in $models; do
+      [ -f "$zoo/${m}_op17/model.onnx" ] ||
+        /usr/bin/python3 "$ROOT/scripts/models/export_zoo.py" --out "$zoo" --only "$m" \
+          --batch "$batch" --opset 17 || return 1
+    done
+  fi
   rm -rf "$dir"
   mkdir -p "$dir/models"
   "$ROOT/scripts/gpu-runner-files.sh" "$BUILD" "$dir" || return 1
   cp "$ROOT/scripts/models/export_zoo.py" "$ROOT/bench/gpu_peer.py" "$dir/"
   for m in $models; do
     echo "== compile $m for cuda-sm90"
-    "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
+    "$BUILD/bin/autoglm-compile" "$zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
       -o "$dir/models/$m/artifact" || return 1
-    cp -r "$BUILD/zoo/${m}_op17/test_data_set_0" "$dir/models/$m/"
+    # The same weights as a model before it (the GPT prefill and decode
+    # steps): a link, so that the folder carries them once.
+    for other in "$dir/models"/*/artifact/weights.bin; do
+      [ "$other" != "$dir/models/$m/artifact/weights.bin" ] && [ ! -L "$other" ] &&
+        cmp -s "$other" "$dir/models/$m/artifact/weights.bin" &&
+        ln -sf "../../${other#"$dir/models/"}" "$dir/models/$m/artifact/weights.bin" && break
+    done
+    echo "$batch" >"$dir/models/$m/batch"
+    [ "$batch" != 1 ] || cp -r "$zoo/${m}_op17/test_data_set_0" "$dir/models/$m/"
     for v in ${variants[@]+"${variants[@]}"}; do
       local vd="$dir/models/$m/variants/${v%%=*}"
       local how=(--gpu-tuning "${v#*=}")
       # shellcheck disable=SC2206
       case "${v#*=}" in -*) IFS=';' read -ra how <<<"${v#*=}" ;; esac
       echo "== compile $m, variant ${v%%=*}: ${how[*]}"
-      "$BUILD/bin/autoglm-compile" "$BUILD/zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
+      "$BUILD/bin/autoglm-compile" "$zoo/${m}_op17/model.onnx" --target cuda-sm90 -O2 \
         "${how[@]}" -o "$vd" || return 1
       if cmp -s "$vd/weights.bin" "$dir/models/$m/artifact/weights.bin"; then
         ln -sf ../../artifact/weights.bin "$vd/weights.bin"
@@ -75,9 +98,20 @@ run() {
   export LD_LIBRARY_PATH="$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local fail=0
   : >"$dir/results.jsonl"
-  for m in $(ls "$dir/models"); do
-    echo "== $m: outputs vs torch (rtol 1e-3, atol 1e-4)"
-    if ! "$dir/bin/autoglm-run" "$dir/models/$m/artifact" --test-data "$dir/models/$m/test_data_set_0" \
+  for md in "$dir/models"/*; do
+    local m b=1
+    m="$(basename "$md")" data="$dir/models/$m/test_data_set_0"
+    [ -f "$dir/models/$m/batch" ] && b="$(cat "$dir/models/$m/batch")"
+    if [ ! -d "$data" ]; then
+      # Batch B: the inputs and torch's outputs made here.
+      data="$dir/models/$m/reference"
+      mkdir -p "$data"
+      echo "== $m, batch $b: torch fp32 reference"
+      python3 "$dir/gpu_peer.py" --zoo-script "$dir/export_zoo.py" --model "$m" --art - \
+        --run - --batch "$b" --write-reference "$data" || { fail=1; continue; }
+    fi
+    echo "== $m, batch $b: outputs vs torch (rtol 1e-3, atol 1e-4)"
+    if ! "$dir/bin/autoglm-run" "$dir/models/$m/artifact" --test-data "$data" \
       --rtol 1e-3 --atol 1e-4; then
       fail=1
       continue
@@ -91,14 +125,14 @@ run() {
       local check=(--rtol 1e-3 --atol 1e-4)
       grep -q '"precision"' "$vd/manifest.json" && check=(--min-cosine 0.999)
       echo "== $m, variant $(basename "$vd"): outputs vs torch (${check[*]})"
-      if ! "$dir/bin/autoglm-run" "$vd" --test-data "$dir/models/$m/test_data_set_0" "${check[@]}"; then
+      if ! "$dir/bin/autoglm-run" "$vd" --test-data "$data" "${check[@]}"; then
         fail=1
         continue
       fi
       extra+=(--variant "$(basename "$vd")=$vd")
     done
     python3 "$dir/gpu_peer.py" --zoo-script "$dir/export_zoo.py" --model "$m" \
-      --art "$dir/models/$m/artifact" --run "$dir/bin/autoglm-run" \
+      --art "$dir/models/$m/artifact" --run "$dir/bin/autoglm-run" --batch "$b" \
       ${baseline:+--baseline "$baseline"} ${extra[@]+"${extra[@]}"} \
       --rounds "${GPU_BENCH_ROUNDS:-5}" --iters "${GPU_BENCH_ITERS:-100}" | tee -a "$dir/results.jsonl" ||
       fail=1
@@ -127,14 +161,14 @@ if named:
             print(f"| {r['model']} | {t['ours_fp32']:.3f} | " + " | ".join(cells) + " |")
 print("ours: device-resident inputs and outputs, runs back to back (as torch is timed); "
       "waited: each run waited for; host I/O: host buffers, copies in and out")
-print("| model | ours fp32 ms | waited | host I/O | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| model | batch | ours fp32 ms | waited | host I/O | eager fp32 | graph fp32 | compile fp32 | graph bf16 | compile bf16 | ours / best fp32 | ours / best bf16 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     if "ms" not in r:
         print(f"| {r['model']} | error: {r.get('error', '')[:80]} |")
         continue
     t = r["ms"]
-    print(f"| {r['model']} | {t['ours_fp32']:.3f} | {t['ours_fp32_sync']:.3f} | "
+    print(f"| {r['model']} | {r.get('batch', 1)} | {t['ours_fp32']:.3f} | {t['ours_fp32_sync']:.3f} | "
           f"{t['ours_fp32_host_io']:.3f} | {t['eager_fp32']:.3f} | {t['cuda_graph_fp32']:.3f} | "
           f"{t['compile_fp32']:.3f} | {t['cuda_graph_bf16']:.3f} | {t['compile_bf16']:.3f} | "
           f"{r['ours_over_best_torch_fp32']:.2f} | {r['ours_over_best_torch_bf16']:.2f} |")

@@ -2,10 +2,11 @@
 # ===- export_zoo.py - the benchmark zoo, exported from torch ---------------===#
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #
-# Usage: /usr/bin/python3 scripts/models/export_zoo.py --out DIR [--only NAME]
+# Usage: /usr/bin/python3 scripts/models/export_zoo.py --out DIR [--only NAME,...]
+#            [--batch B] [--opset 17,13]
 #
-# Generated on demand (never committed), fixed seeds, batch 1, each model at
-# opset 17 and 13, each with torch's reference inputs and outputs in ONNX's
+# Generated on demand (never committed), fixed seeds, batch 1 (or --batch B:
+# B samples, the first that of batch 1), each model at opset 17 and 13, each with torch's reference inputs and outputs in ONNX's
 # test_data_set layout:
 #   DIR/<model>_op<opset>/model.onnx
 #   DIR/<model>_op<opset>/test_data_set_0/{input,output}_<i>.pb
@@ -176,22 +177,26 @@ def save_case(out, name, opset, model, inputs, input_names, output_names,
     print(f"zoo: {name}" + ("" if user_defaults else f" opset {opset}") + f" -> {d}", flush=True)
 
 
-def cases(wanted=()):
+def cases(wanted=(), batch=1):
     """(name, model, inputs, input names, output names) of every zoo model
-    (those in `wanted`, if given), built with fixed seeds; bench/gpu_peer.py
-    builds the same models on the GPU machine."""
+    (those in `wanted`, if given), built with fixed seeds, its inputs
+    `batch` samples; bench/gpu_peer.py builds the same models on the GPU
+    machine."""
     def want(name):
         return not wanted or name in wanted
+
+    def randn(*shape):
+        return torch.randn(batch, *shape, generator=torch.Generator().manual_seed(1))
 
     if want("resnet18"):
         torch.manual_seed(0)
         m = torchvision.models.resnet18(weights=None)
-        x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+        x = randn(3, 224, 224)
         yield "resnet18", m, [x], ["input"], ["logits"]
     if want("mobilenet_v2"):
         torch.manual_seed(0)
         m = torchvision.models.mobilenet_v2(weights=None)
-        x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+        x = randn(3, 224, 224)
         yield "mobilenet_v2", m, [x], ["input"], ["logits"]
     if want("vit_l4_h256_p8"):
         # torchvision's ViT (nn.MultiheadAttention, class token, GELU MLP),
@@ -203,15 +208,16 @@ def cases(wanted=()):
             mlp_dim=1024, num_classes=100)
         torch.nn.init.normal_(m.heads.head.weight, std=0.05)
         torch.nn.init.normal_(m.heads.head.bias, std=0.05)
-        x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+        x = randn(3, 64, 64)
         yield "vit_l4_h256_p8", m, [x], ["input"], ["logits"]
     if want("bert_l4_h256_s128"):
         torch.manual_seed(0)
         m = Bert()
         gen = torch.Generator().manual_seed(1)
-        ids = torch.randint(0, 30522, (1, SEQ), generator=gen)
-        mask = torch.ones(1, SEQ, dtype=torch.int64)
-        mask[0, 100:] = 0
+        ids = torch.randint(0, 30522, (batch, SEQ), generator=gen)
+        mask = torch.ones(batch, SEQ, dtype=torch.int64)
+        for b in range(batch):  # sample b: 100 - b tokens, the rest padding
+            mask[b, max(100 - b, 1):] = 0
         yield ("bert_l4_h256_s128", m, [ids, mask], ["input_ids", "attention_mask"],
                ["last_hidden_state", "pooled"])
     if want("gpt_l4_h256_s128_prefill") or want("gpt_l4_h256_s128_decode") or \
@@ -219,7 +225,7 @@ def cases(wanted=()):
         torch.manual_seed(0)
         gpt = Gpt()
         gen = torch.Generator().manual_seed(1)
-        ids = torch.randint(0, 8192, (1, SEQ), generator=gen)
+        ids = torch.randint(0, 8192, (batch, SEQ), generator=gen)
         cache_names = [f"present_key_{i}" for i in range(LAYERS)] + \
                       [f"present_value_{i}" for i in range(LAYERS)]
         yield ("gpt_l4_h256_s128_prefill", GptPrefill(gpt), [ids], ["input_ids"],
@@ -227,7 +233,7 @@ def cases(wanted=()):
         with torch.no_grad():
             _, *cache = GptPrefill(gpt).eval()(ids[:, :SEQ - 1])
         step = ids[:, SEQ - 1:]
-        position = torch.tensor([[SEQ - 1]])
+        position = torch.full((batch, 1), SEQ - 1)
         past = [f"past_key_{i}" for i in range(LAYERS)] + \
                [f"past_value_{i}" for i in range(LAYERS)]
         yield ("gpt_l4_h256_s128_decode", GptDecode(gpt), [step, position, *cache],
@@ -238,11 +244,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", default="")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--opset", default="17,13")
     args = ap.parse_args()
     torch.set_num_threads(1)
     wanted = set(filter(None, args.only.split(",")))
-    for opset in (17, 13):
-        for name, model, inputs, input_names, output_names in cases(wanted):
+    for opset in map(int, args.opset.split(",")):
+        for name, model, inputs, input_names, output_names in cases(wanted, args.batch):
             save_case(args.out, name, opset, model, inputs, input_names, output_names)
 
 if __name__ == "__main__":

@@ -285,10 +285,13 @@ Tensor randomTensor(const autoglm_model *m, size_t i, std::mt19937 &rng,
 
 std::vector<std::string> listNumbered(const std::string &dir, const std::string &prefix) {
   std::vector<std::string> files;
+  // <prefix>_<i>.pb, or <prefix>_<i>.npy where there is no .pb (a folder a
+  // numpy script wrote).
   for (int i = 0;; ++i) {
     std::string p = fmt::format("{}/{}_{}.pb", dir, prefix, i);
-    std::ifstream f(p);
-    if (!f)
+    if (!std::ifstream(p))
+      p = fmt::format("{}/{}_{}.npy", dir, prefix, i);
+    if (!std::ifstream(p))
       break;
     files.push_back(p);
   }
@@ -606,7 +609,7 @@ int run(const Options &o) {
                               expectDir, files.size(), r.outputs.size()));
     nlohmann::ordered_json checks = nlohmann::ordered_json::array();
     for (size_t i = 0; i < files.size(); ++i) {
-      Tensor want = readPb(files[i]);
+      Tensor want = readTensor(files[i]);
       const Tensor &got = r.results[i];
       if (want.dtype == AUTOGLM_UINT16 && got.dtype == AUTOGLM_BFLOAT16)
         want.dtype = AUTOGLM_BFLOAT16;
@@ -761,8 +764,9 @@ int main(int argc, char **argv) {
                  "name=AxB: random data of this shape for an input with open extents "
                  "(default: its bound)");
   app.add_option("--test-data", o.testData,
-                 "An ONNX test_data_set folder: input_<i>.pb in, output_<i>.pb expected");
-  app.add_option("--expect", o.expect, "Folder with output_<i>.pb to compare against");
+                 "An ONNX test_data_set folder: input_<i>.pb in, output_<i>.pb expected "
+                 "(.npy where there is no .pb)");
+  app.add_option("--expect", o.expect, "Folder with output_<i>.pb (or .npy) to compare against");
   app.add_option("--rtol", o.rtol, "Relative tolerance")->capture_default_str();
   app.add_option("--atol", o.atol, "Absolute tolerance")->capture_default_str();
   app.add_option("--min-cosine", o.minCosine,
