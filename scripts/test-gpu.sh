@@ -50,7 +50,7 @@ compile_bundle() {
     -o "$bundle/digits/artifact" || return 1
   cp "$ROOT/examples/digits/test_split/"*.pb "$bundle/digits/"
   echo "== compile the tensor-core matmul cases (--precision bf16, odd extents)"
-  python3 "$ROOT/scripts/models/make_mma_cases.py" "$bundle/mma" || return 1
+  /usr/bin/python3 "$ROOT/scripts/models/make_mma_cases.py" "$bundle/mma" || return 1
   for c in "$bundle"/mma/*/; do
     "$BUILD/bin/autoglm-compile" "$c/model.onnx" --target "$TARGET" --precision bf16 \
       -o "$c/artifact" >/dev/null || return 1

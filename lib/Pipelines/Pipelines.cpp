@@ -43,6 +43,7 @@
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -93,17 +94,22 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
 
 /// Tensors to buffers, results to out-parameters, every temporary a view of
 /// one arena planned by liveness, copies as linalg (CPU and GPU alike).
-static void addBufferizeAndPlanMemory(OpPassManager &pm) {
+static void addBufferizeAndPlanMemory(OpPassManager &pm, bool forwardCopies = false) {
   using namespace mlir::autoglm;
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createResultsInPlace());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // GPU: an op that fills a temporary only to have it copied (a Concat's
+  // part) writes the copy's target; each copy is a kernel there.
+  if (forwardCopies)
+    pm.addPass(createGPUForwardCopies());
   pm.addPass(createCPUPlanMemory());
   // Views of the arena that name the same bytes become one value, so a copy
   // of a view onto itself (an insert_slice bufferized in place) folds away.
@@ -226,6 +232,8 @@ std::unique_ptr<Pass> createTunablePass(llvm::StringRef name) {
     return createGPUSplitReductions();
   if (name == "lower-reductions")
     return createGPULowerReductions();
+  if (name == "fuse-siblings")
+    return createGPUFuseSiblings();
   if (name == "map-loops")
     return createGPUMapLoops();
   return nullptr;
@@ -258,7 +266,7 @@ LogicalResult mlir::autoglm::parseGPUTuning(llvm::StringRef text,
     std::unique_ptr<Pass> pass = createTunablePass(name);
     if (!pass)
       return error = "--gpu-tuning: unknown pass '" + name.str() +
-                     "' (split-reductions, lower-reductions, map-loops)",
+                     "' (split-reductions, lower-reductions, fuse-siblings, map-loops)",
              failure();
     llvm::StringRef opts = text.slice(open + 1, close).trim();
     std::string why;
@@ -283,8 +291,9 @@ void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipeline
   // Long reductions with few outputs: partial sums over shares, then a fold.
   pm.addPass(tuned(createGPUSplitReductions(), "split-reductions", options));
   // The same liveness plan as on the CPU: one device arena per context.
-  addBufferizeAndPlanMemory(pm);
+  addBufferizeAndPlanMemory(pm, /*forwardCopies=*/true);
   pm.addPass(tuned(createGPULowerReductions(), "lower-reductions", options));
+  pm.addPass(tuned(createGPUFuseSiblings(), "fuse-siblings", options));
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   GPUMapLoopsOptions map;
@@ -388,6 +397,10 @@ void mlir::autoglm::registerPipelineDialects(DialectRegistry &registry) {
   registerConvertNVVMToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
+  // memref.alloc as an allocation: buffer-results-to-out-params then writes
+  // a result straight into its out-parameter (hoist-static-allocs) instead
+  // of copying it there at the end.
+  memref::registerAllocationOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerTilingInterfaceExternalModels(registry);

@@ -13,6 +13,11 @@
 // which the runtime allocates once per context. The module records the
 // arena size, the liveness peak (the most bytes live at one op, which no
 // placement can beat) and the naive sum.
+//
+// autoglm-results-in-place, before buffer-results-to-out-params, shapes the
+// returned values so that each becomes its out-parameter (no copy at the
+// end): a reshaped alloc is returned as an alloc of the result's type, and
+// an alloc returned twice is copied for its second occurrence.
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Target/Passes.h"
@@ -26,6 +31,7 @@
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUPLANMEMORY
+#define GEN_PASS_DEF_RESULTSINPLACE
 #include "autoglm/Target/Passes.h.inc"
 } // namespace mlir::autoglm
 
@@ -214,6 +220,89 @@ struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
       t.alloc.getResult().replaceAllUsesWith(view);
       t.alloc.erase();
     }
+  }
+};
+
+/// The inverse of `reshape` (an expand_shape or collapse_shape of a memref
+/// of type `from`) applied to `v`, of type `from`, or nothing when the
+/// types do not come out equal.
+Value inverseReshape(OpBuilder &b, Operation *reshape, Value v, MemRefType from) {
+  Location loc = reshape->getLoc();
+  Value r;
+  if (auto e = dyn_cast<memref::ExpandShapeOp>(reshape))
+    r = memref::CollapseShapeOp::create(b, loc, v, e.getReassociationIndices());
+  else if (auto c = dyn_cast<memref::CollapseShapeOp>(reshape))
+    r = memref::ExpandShapeOp::create(b, loc, from.getShape(), v, c.getReassociationIndices());
+  if (r && r.getType() != from) {
+    r.getDefiningOp()->erase();
+    return Value();
+  }
+  return r;
+}
+
+struct ResultsInPlacePass : autoglm::impl::ResultsInPlaceBase<ResultsInPlacePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    auto func = getOperation().lookupSymbol<func::FuncOp>(funcName);
+    if (!func || func.isExternal())
+      return;
+    func.walk([&](func::ReturnOp ret) {
+      DenseSet<Value> seen;
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        auto type = dyn_cast<MemRefType>(v.getType());
+        if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+          continue;
+        Operation *def = v.getDefiningOp();
+        OpBuilder b(ret);
+        if (seen.contains(v)) {
+          // Returned before: its own buffer, a copy.
+          if (!isa_and_nonnull<memref::AllocOp>(def))
+            continue;
+          auto copy = memref::AllocOp::create(b, ret.getLoc(), type);
+          memref::CopyOp::create(b, ret.getLoc(), v, copy);
+          operand.set(copy);
+          continue;
+        }
+        seen.insert(v);
+        // Reshapes (expand_shape / collapse_shape, any number) of an alloc.
+        SmallVector<Operation *> chain;
+        Value src = v;
+        while (
+            isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(src.getDefiningOp())) {
+          chain.push_back(src.getDefiningOp());
+          src = chain.back()->getOperand(0);
+        }
+        auto alloc = src.getDefiningOp<memref::AllocOp>();
+        if (chain.empty() || !alloc || !alloc.getType().hasStaticShape() ||
+            !alloc.getType().getLayout().isIdentity() || alloc->getBlock() != ret->getBlock())
+          continue;
+        // An alloc of the result's type in the old one's place; the old one
+        // becomes a view of it, the reshapes undone in turn.
+        b.setInsertionPoint(alloc);
+        auto whole = memref::AllocOp::create(b, alloc.getLoc(), type, alloc.getAlignmentAttr());
+        SmallVector<Operation *> made;
+        Value view = whole;
+        for (Operation *reshape : chain) {
+          view =
+              inverseReshape(b, reshape, view, cast<MemRefType>(reshape->getOperand(0).getType()));
+          if (!view)
+            break;
+          made.push_back(view.getDefiningOp());
+        }
+        if (!view) {
+          for (Operation *op : llvm::reverse(made))
+            op->erase();
+          whole.erase();
+          continue;
+        }
+        alloc.getResult().replaceAllUsesWith(view);
+        alloc.erase();
+        operand.set(whole);
+        seen.insert(whole);
+      }
+    });
   }
 };
 

@@ -10,6 +10,8 @@
 #include "mlir/IR/AffineMap.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <limits>
+
 #include <string>
 
 namespace mlir::autoglm::gpu_detail {
@@ -28,6 +30,19 @@ bool usesDim(AffineMap map, unsigned d);
 Operation *combiner(linalg::GenericOp op, TypedAttr &identity);
 
 // ---- Shared by the forms of autoglm-gpu-lower-reductions (GPULowerSupport.cpp)
+
+/// The bytes of `v`'s memory: the buffer it is a view of and the byte
+/// range within it of the nearest memref.view (the whole buffer when
+/// there is none or an offset is not constant).
+struct ByteRange {
+  Value root;
+  int64_t lo = 0, hi = std::numeric_limits<int64_t>::max();
+};
+ByteRange regionOf(Value v);
+/// Whether `a` and `b` may name a common byte: one buffer (argument or
+/// allocation) through views, overlapping byte ranges of it, and not
+/// subviews of one memref apart along a dimension.
+bool mayOverlap(Value a, Value b);
 
 /// `map`'s results at the loop values `ivs` (affine.apply for non-dim ones).
 SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs);

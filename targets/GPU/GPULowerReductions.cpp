@@ -409,49 +409,6 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     return r;
   }
 
-  /// The bytes of `v`'s memory: the buffer it is a view of and the byte
-  /// range within it of the nearest memref.view (the whole buffer when
-  /// there is none or an offset is not constant).
-  struct Region {
-    Value root;
-    int64_t lo = 0, hi = std::numeric_limits<int64_t>::max();
-  };
-  static Region regionOf(Value v) {
-    Region r;
-    bool sized = false;
-    while (Operation *d = v.getDefiningOp()) {
-      if (auto view = dyn_cast<memref::ViewOp>(d)) {
-        std::optional<int64_t> off = getConstantIntValue(view.getByteShift());
-        auto t = view.getType();
-        if (!off || !t.hasStaticShape() || !t.getElementType().isIntOrFloat()) {
-          r.lo = 0;
-          r.hi = std::numeric_limits<int64_t>::max();
-          sized = true;
-        } else if (!sized) {
-          r.lo = *off;
-          r.hi = *off + t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
-          sized = true;
-        } else if (r.hi != std::numeric_limits<int64_t>::max()) {
-          r.lo += *off;
-          r.hi += *off;
-        }
-        v = view.getSource();
-        continue;
-      }
-      if (auto like = dyn_cast<ViewLikeOpInterface>(d)) {
-        v = like.getViewSource();
-        continue;
-      }
-      break;
-    }
-    r.root = v;
-    if (!sized) {
-      r.lo = 0;
-      r.hi = std::numeric_limits<int64_t>::max();
-    }
-    return r;
-  }
-
   /// The buffers an op touches, with the map it reaches each through and
   /// whether it writes it.
   static SmallVector<std::tuple<Value, AffineMap, bool>> accesses(linalg::LinalgOp op) {
@@ -493,11 +450,11 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         }
       }
     for (Value w : written) {
-      Region a = regionOf(w);
+      ByteRange a = regionOf(w);
       for (Value v : touched) {
         if (v == w)
           continue;
-        Region b = regionOf(v);
+        ByteRange b = regionOf(v);
         if (a.root == b.root && a.lo < b.hi && b.lo < a.hi)
           return false;
       }

@@ -221,4 +221,40 @@ std::pair<scf::ParallelOp, SmallVector<Value>> blockLoop(OpBuilder &b, Location 
   return {loop, ivs};
 }
 
+ByteRange regionOf(Value v) {
+  ByteRange r;
+  bool sized = false;
+  while (Operation *d = v.getDefiningOp()) {
+    if (auto view = dyn_cast<memref::ViewOp>(d)) {
+      std::optional<int64_t> off = getConstantIntValue(view.getByteShift());
+      auto t = view.getType();
+      if (!off || !t.hasStaticShape() || !t.getElementType().isIntOrFloat()) {
+        r.lo = 0;
+        r.hi = std::numeric_limits<int64_t>::max();
+        sized = true;
+      } else if (!sized) {
+        r.lo = *off;
+        r.hi = *off + t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+        sized = true;
+      } else if (r.hi != std::numeric_limits<int64_t>::max()) {
+        r.lo += *off;
+        r.hi += *off;
+      }
+      v = view.getSource();
+      continue;
+    }
+    if (auto like = dyn_cast<ViewLikeOpInterface>(d)) {
+      v = like.getViewSource();
+      continue;
+    }
+    break;
+  }
+  r.root = v;
+  if (!sized) {
+    r.lo = 0;
+    r.hi = std::numeric_limits<int64_t>::max();
+  }
+  return r;
+}
+
 } // namespace mlir::autoglm::gpu_detail

@@ -125,8 +125,8 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--gpu-tuning", o.gpuTuning,
                  "GPU targets: options of the code generator's passes, "
-                 "NAME{OPTION=VALUE ...},... with NAME split-reductions, lower-reductions or "
-                 "map-loops (docs/gpu.md)");
+                 "NAME{OPTION=VALUE ...},... with NAME split-reductions, lower-reductions, "
+                 "fuse-siblings or map-loops (docs/gpu.md)");
   app.add_option("--precision", o.precision,
                  "Arithmetic of matmuls and convolutions: fp32, or on cuda targets tf32, bf16 "
                  "or fp16 on tensor cores (inputs rounded in registers, f32 accumulation; "

@@ -340,6 +340,65 @@ def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def ResultsInPlace : Pass<"autoglm-results-in-place", "ModuleOp"> {
+  let summary = "Let buffer-results-to-out-params write results in place";
+  let description = [{
+    Runs on bufferized IR right before buffer-results-to-out-params
+    (hoist-static-allocs), which makes a returned memref.alloc the
+    out-parameter itself, so the result is computed into the caller's buffer
+    instead of copied there at the end (a kernel and a pass over the result
+    on a GPU). Two cases it does not take, prepared here:
+
+    - A result that is a reshape (memref.expand_shape / collapse_shape) of a
+      static, identity-layout alloc (a linear layer's 2-D output viewed as
+      the model's 3-D one): a new alloc of the result's type is returned and
+      the old alloc becomes the inverse reshape of it.
+    - A value returned twice (two graph outputs naming one tensor): the
+      hoisting would erase the alloc and then read it again. Each later
+      occurrence becomes a copy into an alloc of its own.
+
+    Before: %a = memref.alloc() : memref<1x8xf32>
+            %e = memref.expand_shape %a [[0], [1, 2]] output_shape [1, 1, 8]
+            return %e, %e
+    After:  %b = memref.alloc() : memref<1x1x8xf32>
+            %a = memref.collapse_shape %b [[0], [1, 2]]
+            %e = memref.expand_shape %a ...
+            %c = memref.alloc() : memref<1x1x8xf32>
+            memref.copy %b, %c
+            return %b, %c
+  }];
+  let options = [Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+                        "Name of the model function">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def GPUForwardCopies : Pass<"autoglm-gpu-forward-copies", "ModuleOp"> {
+  let summary = "Let the op that fills a temporary write the copy's target instead";
+  let description = [{
+    Runs on bufferized IR before the memory plan. A `memref.copy %t, %d`
+    whose source is an alloc that exactly one linalg op writes (as its only
+    output, without reading it) and the copy reads: the op writes `%d`
+    directly and the copy and the temporary go. So a Concat's new part
+    (the decode step's transposed key appended to the cache) is written in
+    place by the transpose instead of copied there by a second kernel.
+    Taken only when nothing between the op and the copy touches the memory
+    of `%d`'s buffer and the op reads nothing of it; view ops that define
+    `%d` after the op move before it.
+
+    Before: %t = memref.alloc() : memref<1x4x1x64xf32>
+            linalg.transpose ins(%k : ...) outs(%t : ...) permutation = [0, 2, 1, 3]
+            %d = memref.subview %cache[0, 0, 127, 0] [1, 4, 1, 64] [1, 1, 1, 1]
+            memref.copy %t, %d
+    After:  %d = memref.subview %cache[0, 0, 127, 0] [1, 4, 1, 64] [1, 1, 1, 1]
+            linalg.transpose ins(%k : ...) outs(%d : ...) permutation = [0, 2, 1, 3]
+  }];
+  let options = [Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+                        "Name of the model function">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::linalg::LinalgDialect"];
+}
+
 def CPUVectorizeReductions : Pass<"autoglm-cpu-vectorize-reductions", "ModuleOp"> {
   let summary = "Vector accumulators for reductions over the innermost dim";
   let description = [{
@@ -550,6 +609,29 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                            "::mlir::affine::AffineDialect", "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect",
                            "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUFuseSiblings : Pass<"autoglm-gpu-fuse-siblings", "ModuleOp"> {
+  let summary = "Independent elementwise ops over one iteration space become one kernel";
+  let description = [{
+    Runs after autoglm-gpu-lower-reductions, on the linalg ops left (each a
+    kernel launch): an elementwise op (every loop parallel, static extents)
+    and a later one over the same extents within `window` memory ops become
+    one multi-output linalg.generic in the first one's place, when neither
+    writes a byte the other touches and the later one touches nothing that
+    an op in between writes (nor writes what it reads). The GPT decode
+    step's key and value transposes and its two cache copies per layer.
+
+    Before: linalg.transpose ins(%k : ...) outs(%kc : ...) permutation = [0, 2, 1, 3]
+            linalg.transpose ins(%v : ...) outs(%vc : ...) permutation = [0, 2, 1, 3]
+    After:  linalg.generic {...} ins(%k, %v : ...) outs(%kc, %vc : ...) {
+              ^bb0(%a: f32, %b: f32, %c: f32, %d: f32):
+                linalg.yield %a, %b : f32, f32 }
+  }];
+  let options = [Option<"window", "window", "int64_t", /*default=*/"16",
+                        "Memory ops looked past for a sibling">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def GPUMapLoops : Pass<"autoglm-gpu-map-loops", "ModuleOp"> {
