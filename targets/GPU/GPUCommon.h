@@ -44,6 +44,9 @@ ByteRange regionOf(Value v);
 /// subviews of one memref apart along a dimension.
 bool mayOverlap(Value a, Value b);
 
+/// Lane `lane ^ offset`'s `v` (a gpu.shuffle xor over `width` lanes);
+/// integers narrower than 32 bits travel as i32.
+Value shuffleXor(OpBuilder &b, Location loc, Value v, int64_t offset, int64_t width);
 /// `map`'s results at the loop values `ivs` (affine.apply for non-dim ones).
 SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs);
 /// The memory op next to `op` in its block (before it with `before`).

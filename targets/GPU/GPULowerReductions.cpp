@@ -303,10 +303,9 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     if (warp) {
       // Butterfly across the warp's lanes; lane 0 stores.
       for (int64_t offset = kLanes / 2; offset >= points; offset /= 2) {
-        auto shuffle = gpu::ShuffleOp::create(b, loc, next[0], (int32_t)offset, (int32_t)kLanes,
-                                              gpu::ShuffleMode::XOR);
+        Value other = shuffleXor(b, loc, next[0], offset, kLanes);
         OperationState state(loc, combine->getName());
-        state.addOperands({next[0], shuffle.getShuffleResult()});
+        state.addOperands({next[0], other});
         state.addTypes(next[0].getType());
         state.addAttributes(combine->getAttrs());
         next[0] = b.create(state)->getResult(0);
@@ -318,6 +317,8 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
       Value v = epilogue ? applyPayload(b, loc, epilogue, out, next[u], at[u]) : next[u];
       memref::StoreOp::create(b, loc, v, out, at[u]);
     }
+    if (warp && parallel.empty() && outs == 1 && !epilogue)
+      absorbCheck(op, out, next[0], b);
     // a + b * c as one rounding (a fused multiply-add), as on the CPU: the
     // NVPTX and AMDGPU backends contract the pair when both allow it.
     auto contract = arith::FastMathFlagsAttr::get(op.getContext(), arith::FastMathFlags::contract);
@@ -329,6 +330,40 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         }
     });
     eraseFused(op, init, epilogue);
+  }
+
+  /// A full reduction's result read right after it on the host by a check
+  /// (an index check: `if (!flag) status = 1`, which would be a one-thread
+  /// kernel of its own): the check moves to lane 0 of the reduction's
+  /// kernel, at `b`, reading the folded `value`.
+  static void absorbCheck(linalg::GenericOp op, Value out, Value value, OpBuilder &b) {
+    auto load = dyn_cast_or_null<memref::LoadOp>(neighbour(op, /*before=*/false));
+    if (!load || load.getMemRef() != out || !load.getIndices().empty())
+      return;
+    auto check = dyn_cast_or_null<scf::IfOp>(neighbour(load, /*before=*/false));
+    if (!check || check.getNumResults() != 0 || !check.getElseRegion().empty())
+      return;
+    // The ops in between compute the condition from the load alone.
+    SmallVector<Operation *> chain;
+    llvm::SmallPtrSet<Operation *, 8> inside = {check.getOperation()};
+    for (Operation *o = load->getNextNode(); o != check; o = o->getNextNode())
+      if (o->getNumRegions() == 0 && isMemoryEffectFree(o)) {
+        chain.push_back(o);
+        inside.insert(o);
+      }
+    for (Operation *o : chain)
+      for (Operation *user : o->getUsers())
+        if (!inside.contains(user) &&
+            !llvm::any_of(inside, [&](Operation *x) { return x->isAncestor(user); }))
+          return;
+    for (Operation *user : load->getUsers())
+      if (!inside.contains(user))
+        return;
+    load.getResult().replaceAllUsesWith(value);
+    load.erase();
+    for (Operation *o : chain)
+      o->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
+    check->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
   }
 
   // Row kernels ------------------------------------------------------------
@@ -745,10 +780,9 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
         }
         Value acc = each.getResult(0);
         for (int64_t offset = kLanes / 2; offset >= 1; offset /= 2) {
-          auto shuffle = gpu::ShuffleOp::create(b, opLoc, acc, (int32_t)offset, (int32_t)kLanes,
-                                                gpu::ShuffleMode::XOR);
+          Value other = shuffleXor(b, opLoc, acc, offset, kLanes);
           OperationState state(opLoc, r.combine->getName());
-          state.addOperands({acc, shuffle.getShuffleResult()});
+          state.addOperands({acc, other});
           state.addTypes(acc.getType());
           state.addAttributes(r.combine->getAttrs());
           acc = b.create(state)->getResult(0);

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -219,6 +220,17 @@ std::pair<scf::ParallelOp, SmallVector<Value>> blockLoop(OpBuilder &b, Location 
     ivs.push_back(e == 1 ? c0 : loop.getInductionVars()[next++]);
   b.setInsertionPointToStart(loop.getBody());
   return {loop, ivs};
+}
+
+Value shuffleXor(OpBuilder &b, Location loc, Value v, int64_t offset, int64_t width) {
+  auto narrow = dyn_cast<IntegerType>(v.getType());
+  if (narrow && narrow.getWidth() >= 32)
+    narrow = nullptr;
+  Value x = narrow ? arith::ExtUIOp::create(b, loc, b.getI32Type(), v).getResult() : v;
+  Value y = ::mlir::gpu::ShuffleOp::create(b, loc, x, (int32_t)offset, (int32_t)width,
+                                           ::mlir::gpu::ShuffleMode::XOR)
+                .getShuffleResult();
+  return narrow ? arith::TruncIOp::create(b, loc, narrow, y).getResult() : y;
 }
 
 ByteRange regionOf(Value v) {

@@ -46,7 +46,8 @@ bool mlir::autoglm::gpu_detail::usesDim(AffineMap map, unsigned d) {
 
 /// The op that folds each step into the accumulator, when the payload
 /// is `acc = combine(acc, f(inputs))` with an associative combine whose
-/// identity is known (then lanes can each fold a share and merge).
+/// identity is known (then lanes can each fold a share and merge): f32
+/// sum / max / min, integer (up to 32 bits) sum / and / or.
 Operation *mlir::autoglm::gpu_detail::combiner(linalg::GenericOp op, TypedAttr &identity) {
   Block *body = op.getBody();
   BlockArgument acc = body->getArgument(op.getDpsInitOperand(0)->getOperandNumber());
@@ -70,11 +71,18 @@ Operation *mlir::autoglm::gpu_detail::combiner(linalg::GenericOp op, TypedAttr &
       return nullptr;
     return c;
   }
-  if (t.isInteger(32) && isa<arith::AddIOp>(c)) {
-    identity = b.getI32IntegerAttr(0);
-    return c;
-  }
-  return nullptr;
+  // Integers up to 32 bits (lanes exchange them as i32): sums, and the
+  // and / or of flags (an index check over every input element).
+  auto it = dyn_cast<IntegerType>(t);
+  if (!it || it.getWidth() > 32)
+    return nullptr;
+  if (isa<arith::AddIOp, arith::OrIOp>(c))
+    identity = b.getIntegerAttr(it, 0);
+  else if (isa<arith::AndIOp>(c))
+    identity = b.getIntegerAttr(it, APInt::getAllOnes(it.getWidth()));
+  else
+    return nullptr;
+  return c;
 }
 namespace {
 
