@@ -30,6 +30,7 @@
 #include "mlir/Target/LLVM/ROCDL/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/ROCDL/ROCDLToLLVMIRTranslation.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/BinaryFormat/MsgPackDocument.h"
 #include "llvm/Object/ELF.h"
@@ -118,6 +119,23 @@ struct PlanBuilder {
 
   PlanBuilder(ModuleOp m, std::string &error) : module(m), error(error) {}
 
+  /// Appends weight `name`'s bytes to weights.bin, once.
+  LogicalResult place(llvm::StringRef name) {
+    if (weightOffset.count(name))
+      return success();
+    auto global = module.lookupSymbol<memref::GlobalOp>(name);
+    if (!global)
+      return fail(error, "no memref.global @" + name.str());
+    std::string bytes;
+    if (failed(globalBytes(global, bytes, error)))
+      return failure();
+    int64_t at = (weights.size() + kWeightAlign - 1) / kWeightAlign * kWeightAlign;
+    weights.resize(at, '\0');
+    weights += bytes;
+    weightOffset[name] = at;
+    return success();
+  }
+
   /// (buffer, byte offset) of the memory a kernel argument points to.
   LogicalResult resolve(Value v, nlohmann::ordered_json &arg) {
     int64_t shift = 0;
@@ -145,20 +163,9 @@ struct PlanBuilder {
       }
       Operation *def = v.getDefiningOp();
       if (auto g = dyn_cast<memref::GetGlobalOp>(def)) {
-        auto it = weightOffset.find(g.getName());
-        if (it == weightOffset.end()) {
-          auto global = module.lookupSymbol<memref::GlobalOp>(g.getNameAttr());
-          if (!global)
-            return fail(error, "no memref.global @" + g.getName().str());
-          std::string bytes;
-          if (failed(globalBytes(global, bytes, error)))
-            return failure();
-          int64_t at = (weights.size() + kWeightAlign - 1) / kWeightAlign * kWeightAlign;
-          weights.resize(at, '\0');
-          weights += bytes;
-          it = weightOffset.insert({g.getName(), at}).first;
-        }
-        arg = {{"buffer", "weights"}, {"offset", it->second + shift}};
+        if (failed(place(g.getName())))
+          return failure();
+        arg = {{"buffer", "weights"}, {"offset", weightOffset.lookup(g.getName()) + shift}};
         return success();
       }
       if (auto view = dyn_cast<memref::ViewOp>(def)) {
@@ -242,6 +249,15 @@ struct PlanBuilder {
         numInputs + numOutputs + (hasArena ? 1 : 0) + (statusArg >= 0 ? 1 : 0))
       return fail(error, "the model function takes buffers the GPU plan does not know");
 
+    // The weights in the order the module declares them, not the order the
+    // kernels first read them: the code generator's options (--gpu-tuning,
+    // --precision) reorder kernels, not weights, so artifacts of one model
+    // share one weights.bin (bench/run-gpu.sh links equal ones).
+    llvm::StringSet<> used;
+    func.walk([&](memref::GetGlobalOp g) { used.insert(g.getName()); });
+    for (auto global : module.getOps<memref::GlobalOp>())
+      if (used.contains(global.getSymName()) && failed(place(global.getSymName())))
+        return failure();
     nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
     nlohmann::ordered_json launches = nlohmann::ordered_json::array();
     llvm::StringMap<int64_t> kernelIndex;
