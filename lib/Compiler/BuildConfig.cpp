@@ -28,12 +28,16 @@ struct QuantConfig {
   std::vector<std::string> exclude;
 };
 
-/// pruning: {mode, block, criterion, align, scope, exclude}; mode is the
-/// --prune value (structured:0.5, nm:2:4, ...).
+/// pruning: {mode, block, criterion, align, scope, exclude, target, budget,
+/// sensitivity, levels, ratios (node: R), calib, labels}; mode is the
+/// --prune value (structured:0.5, structured:auto, nm:2:4, ...).
 struct PruneConfig {
-  std::optional<std::string> mode, block, criterion, scope;
+  std::optional<std::string> mode, block, criterion, scope, target, budget, calib, labels;
   std::optional<int64_t> align;
+  std::optional<bool> sensitivity;
   std::vector<std::string> exclude;
+  std::vector<double> levels;
+  std::map<std::string, std::string> ratios;
 };
 
 /// Every key optional; paths relative to the file's folder.
@@ -96,6 +100,13 @@ template <> struct llvm::yaml::MappingTraits<PruneConfig> {
     io.mapOptional("align", p.align);
     io.mapOptional("scope", p.scope);
     io.mapOptional("exclude", p.exclude);
+    io.mapOptional("target", p.target);
+    io.mapOptional("budget", p.budget);
+    io.mapOptional("sensitivity", p.sensitivity);
+    io.mapOptional("levels", p.levels);
+    io.mapOptional("ratios", p.ratios);
+    io.mapOptional("calib", p.calib);
+    io.mapOptional("labels", p.labels);
   }
 };
 
@@ -173,7 +184,7 @@ const char *mlir::autoglm::buildConfigKeys() {
          "calib, "
          "method, percentile, group_size, sensitivity, accuracy_budget, exclude), pruning (mode, "
          "block, criterion, align, scope, "
-         "exclude), "
+         "exclude, target, budget, sensitivity, levels, ratios (node: ratio), calib, labels), "
          "enable_cache, max_batch_size, "
          "dynamic_shape (min, opt, max; or per input name: min, opt, max shapes), kv_cache "
          "(block_size, blocks, prefill_chunk), "
@@ -330,6 +341,14 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     set("--prune-scope", o.pruneScope, p.scope);
     if (!givenOnCommandLine("--prune-exclude"))
       o.pruneExclude.insert(o.pruneExclude.end(), p.exclude.begin(), p.exclude.end());
+    set("--prune-target", o.pruneTarget, p.target);
+    set("--prune-budget", o.pruneBudget, p.budget);
+    set("--prune-sensitivity", o.pruneSensitivity, p.sensitivity);
+    if (!p.levels.empty() && !givenOnCommandLine("--prune-levels"))
+      o.pruneLevels = p.levels;
+    setMap("--prune-ratios", o.pruneRatios, p.ratios, false);
+    setPath("--calib", o.calib, p.calib);
+    setPath("--calib-labels", o.calibLabels, p.labels);
   }
   set("--max-memory", o.maxMemory, c.maxMemory);
   set("--max-nodes", o.maxNodes, c.maxNodes);

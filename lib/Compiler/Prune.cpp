@@ -10,6 +10,7 @@
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/Support/ConstantData.h"
+#include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
@@ -52,18 +53,37 @@ int64_t nonzeros(ConstantOp c) {
 
 LogicalResult mlir::autoglm::parsePruneOptions(const CompileOptions &o, GraphPipelineOptions &out,
                                                std::string &error) {
+  if ((!o.pruneTarget.empty() || !o.pruneBudget.empty()) && o.prune != "structured:auto")
+    return fail(error, "--prune-target and --prune-budget choose per-group ratios: give --prune "
+                       "structured:auto");
+  if (o.pruneSensitivity && o.prune.rfind("structured:", 0) != 0)
+    return fail(error, "--prune-sensitivity measures structured pruning: give --prune "
+                       "structured:R or structured:auto");
   if (o.prune.empty())
     return success();
   llvm::SmallVector<llvm::StringRef> parts;
   llvm::StringRef(o.prune).split(parts, ':');
   llvm::StringRef kind = parts[0];
-  std::string usage = "--prune takes structured:R, unstructured:R, block:R or nm:N:M (R, the "
-                      "fraction removed, in [0, 1)), got '" +
+  std::string usage = "--prune takes structured:R, structured:auto, unstructured:R, block:R or "
+                      "nm:N:M (R, the fraction removed, in [0, 1)), got '" +
                       o.prune + "'";
+  if (!o.pruneRatios.empty() && kind != "structured")
+    return fail(error, "--prune-ratios sets structured pruning's per-group ratios: give --prune "
+                       "structured:R or structured:auto");
   if (kind == "structured") {
     PruneStructuredOptions s;
-    if (parts.size() != 2 || !parseRatio(parts[1], s.ratio))
+    bool autoMode = parts.size() == 2 && parts[1] == "auto";
+    if (parts.size() != 2 || (!autoMode && !parseRatio(parts[1], s.ratio)))
       return fail(error, usage);
+    if (autoMode)
+      s.ratio = 0; // Only the groups the search chose (their ratios) lose channels.
+    for (const std::string &r : o.pruneRatios) {
+      auto [name, value] = llvm::StringRef(r).rsplit('=');
+      double x;
+      if (name.empty() || !parseRatio(value, x))
+        return fail(error, "--prune-ratios takes NODE=R entries (R in [0, 1)), got '" + r + "'");
+    }
+    s.ratios.assign(o.pruneRatios.begin(), o.pruneRatios.end());
     if (o.pruneCriterion != "l1" && o.pruneCriterion != "l2" && o.pruneCriterion != "bn")
       return fail(error, "--prune-criterion takes l1, l2 or bn, got '" + o.pruneCriterion + "'");
     if (o.pruneAlign < 1)
@@ -104,21 +124,11 @@ nlohmann::ordered_json mlir::autoglm::contractionStats(ModuleOp module) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   int64_t weights = 0, nonzero = 0, flops = 0;
   module.walk([&](Operation *op) {
-    if (!isa<ConvOp, LinearOp, MatMulOp>(op) || op->getNumOperands() < 2)
+    int64_t f = contractionFlops(op);
+    if (f < 0)
       return;
     auto w = op->getOperand(1).getDefiningOp<ConstantOp>();
-    auto result = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-    auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-    if (!w || !w.getType().hasStaticShape() || !result || !result.hasStaticShape() || !input ||
-        !input.hasStaticShape() || input.getRank() == 0)
-      return;
-    // Multiply-adds per result element: a conv's C/group * kernel (the
-    // weight's row), a linear's or matmul's reduction extent.
-    int64_t reduction = isa<ConvOp>(op) ? w.getType().getNumElements() /
-                                              std::max<int64_t>(1, w.getType().getDimSize(0))
-                                        : input.getShape().back();
     int64_t n = w.getType().getNumElements(), nz = nonzeros(w);
-    int64_t f = 2 * result.getNumElements() * reduction;
     weights += n;
     nonzero += nz < 0 ? n : nz;
     flops += f;

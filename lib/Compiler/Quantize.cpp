@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "Samples.h"
 #include "autoglm/Compiler/Calibration.h"
 #include "autoglm/Compiler/Session.h"
 #include "autoglm/Support/TensorProto.h"
@@ -38,142 +39,6 @@ using session::fail;
 
 namespace {
 
-/// The runtime's dtype name of an ONNX element type ("" if none).
-std::string dtypeOfOnnx(int32_t t) {
-  switch (t) {
-  case onnx::TensorProto::FLOAT:
-    return "float32";
-  case onnx::TensorProto::DOUBLE:
-    return "float64";
-  case onnx::TensorProto::INT8:
-    return "int8";
-  case onnx::TensorProto::UINT8:
-    return "uint8";
-  case onnx::TensorProto::INT32:
-    return "int32";
-  case onnx::TensorProto::INT64:
-    return "int64";
-  case onnx::TensorProto::BOOL:
-    return "bool";
-  default:
-    return "";
-  }
-}
-
-struct InputSpec {
-  std::string name, dtype;
-  std::vector<int64_t> shape;
-  size_t bytes = 0;
-};
-
-/// One calibration sample: the bytes of every model input, and where they
-/// came from (for messages).
-struct Sample {
-  std::vector<std::vector<char>> inputs;
-  std::string source;
-};
-
-/// Reads a TensorProto file's data as `spec`'s dtype; with `stacked`, any
-/// whole number of samples.
-LogicalResult readTensorFile(const std::string &path, const InputSpec &spec, bool stacked,
-                             std::vector<char> &bytes, std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
-  if (!buffer)
-    return fail(error,
-                "cannot read the calibration file '" + path + "': " + buffer.getError().message());
-  onnx::TensorProto t;
-  if (!t.ParseFromArray((*buffer)->getBufferStart(), (int)(*buffer)->getBufferSize()))
-    return fail(error, "calibration file '" + path + "' is not a TensorProto (.pb)");
-  std::string dtype = dtypeOfOnnx(t.data_type());
-  if (dtype != spec.dtype)
-    return fail(error, "calibration file '" + path + "' holds " +
-                           (dtype.empty() ? "an unsupported element type" : dtype) + ", input '" +
-                           spec.name + "' takes " + spec.dtype);
-  int64_t n = 1;
-  for (int64_t d : t.dims()) {
-    if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
-      return fail(error, "calibration file '" + path + "' declares an invalid shape");
-    n *= d;
-  }
-  if (!::autoglm::tensorProtoBytes(t, n, bytes, error))
-    return fail(error, "calibration file '" + path + "': " + error);
-  if (bytes.empty() || (stacked ? bytes.size() % spec.bytes : bytes.size() != spec.bytes)) {
-    std::string shape;
-    for (int64_t d : spec.shape)
-      shape += (shape.empty() ? "" : "x") + std::to_string(d);
-    return fail(error, "calibration file '" + path + "' holds " + std::to_string(bytes.size()) +
-                           " bytes, not " + (stacked ? "whole samples" : "one sample") +
-                           " of input '" + spec.name + "' (" + spec.dtype + "[" + shape + "], " +
-                           std::to_string(spec.bytes) + " bytes)");
-  }
-  if (spec.dtype == "float32")
-    for (size_t i = 0; i < bytes.size(); i += 4) {
-      float v;
-      std::memcpy(&v, bytes.data() + i, 4);
-      if (!std::isfinite(v))
-        return fail(error, "calibration file '" + path + "' holds NaN or Inf (element " +
-                               std::to_string(i / 4) + ")");
-    }
-  return success();
-}
-
-/// The samples at `path`: a folder of .pb files (one sample of a
-/// single-input model each) or of folders with input_<i>.pb, or one .pb of
-/// samples stacked along axis 0.
-LogicalResult readSamples(const std::string &path, const std::vector<InputSpec> &inputs,
-                          std::vector<Sample> &out, std::string &error) {
-  if (!llvm::sys::fs::exists(path))
-    return fail(error, "calibration set '" + path + "' does not exist");
-  if (!llvm::sys::fs::is_directory(path)) {
-    if (inputs.size() != 1)
-      return fail(error, "a stacked calibration file needs a single-input model (this one has " +
-                             std::to_string(inputs.size()) +
-                             " inputs: give a folder of input_<i>.pb folders)");
-    std::vector<char> all;
-    if (failed(readTensorFile(path, inputs[0], /*stacked=*/true, all, error)))
-      return failure();
-    size_t n = all.size() / inputs[0].bytes;
-    for (size_t s = 0; s < n; ++s)
-      out.push_back({{std::vector<char>(all.begin() + s * inputs[0].bytes,
-                                        all.begin() + (s + 1) * inputs[0].bytes)},
-                     path + " sample " + std::to_string(s)});
-    return success();
-  }
-  std::vector<std::string> entries;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec; it.increment(ec))
-    entries.push_back(it->path());
-  if (ec)
-    return fail(error, "cannot list the calibration folder '" + path + "': " + ec.message());
-  llvm::sort(entries);
-  for (const std::string &e : entries) {
-    Sample s;
-    s.source = e;
-    if (llvm::sys::fs::is_directory(e)) {
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        std::vector<char> bytes;
-        if (failed(readTensorFile(e + "/input_" + std::to_string(i) + ".pb", inputs[i], false,
-                                  bytes, error)))
-          return failure();
-        s.inputs.push_back(std::move(bytes));
-      }
-    } else if (llvm::StringRef(e).ends_with(".pb")) {
-      if (inputs.size() != 1)
-        return fail(error, "calibration file '" + e + "' is one tensor, but the model has " +
-                               std::to_string(inputs.size()) +
-                               " inputs (give folders of input_<i>.pb)");
-      std::vector<char> bytes;
-      if (failed(readTensorFile(e, inputs[0], false, bytes, error)))
-        return failure();
-      s.inputs.push_back(std::move(bytes));
-    } else {
-      continue;
-    }
-    out.push_back(std::move(s));
-  }
-  return success();
-}
-
 /// Per-tensor statistics over every calibration sample: the range, and for
 /// percentiles a histogram over it (a second pass).
 struct TensorStats {
@@ -195,48 +60,6 @@ double histogramQuantile(const TensorStats &s, double fraction) {
   }
   return s.hi;
 }
-
-/// Loads the calibration artifact and runs it; `visit(k, data, n)` sees the
-/// k-th exposed tensor of every sample.
-struct CalibrationRunner {
-  autoglm_model *model = nullptr;
-  autoglm_context *ctx = nullptr;
-  std::vector<std::vector<char>> outputs;
-  size_t firstExposed = 0;
-  ~CalibrationRunner() {
-    if (ctx)
-      autoglm_context_release(ctx);
-    if (model)
-      autoglm_model_release(model);
-  }
-  LogicalResult open(const std::string &dir, size_t exposed, std::string &error) {
-    if (autoglm_model_load(dir.c_str(), &model) || autoglm_context_create(model, 0, &ctx))
-      return fail(error, std::string("calibration model: ") + autoglm_last_error());
-    size_t n = autoglm_model_num_outputs(model);
-    firstExposed = n - exposed;
-    outputs.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      outputs[i].resize(autoglm_model_output_bytes(model, i));
-      if (autoglm_context_set_output(
-              ctx, i, autoglm_model_output_dtype(model, i), autoglm_model_output_rank(model, i),
-              autoglm_model_output_shape(model, i), outputs[i].data(), outputs[i].size()))
-        return fail(error, std::string("calibration model: ") + autoglm_last_error());
-    }
-    return success();
-  }
-  template <typename Fn> LogicalResult run(const Sample &s, Fn visit, std::string &error) {
-    for (size_t i = 0; i < s.inputs.size(); ++i)
-      if (autoglm_context_set_input(
-              ctx, i, autoglm_model_input_dtype(model, i), autoglm_model_input_rank(model, i),
-              autoglm_model_input_shape(model, i), s.inputs[i].data(), s.inputs[i].size()))
-        return fail(error, s.source + ": " + autoglm_last_error());
-    if (autoglm_context_run(ctx))
-      return fail(error, s.source + ": " + autoglm_last_error());
-    for (size_t k = firstExposed; k < outputs.size(); ++k)
-      visit(k - firstExposed, (const float *)outputs[k].data(), outputs[k].size() / 4);
-    return success();
-  }
-};
 
 /// Every --exclude name must be an ONNX node of the model.
 LogicalResult checkExcludes(ModuleOp module, const std::vector<std::string> &exclude,
@@ -327,37 +150,18 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
   expose.addPass(createQuantExposeActivations());
   if (failed(expose.run(*calibModule)))
     return failure();
-  const TargetBackend *host = lookupTargetBackend("host");
-  FailureOr<TargetDescription> hostTarget = host->resolve({}, error);
-  if (failed(hostTarget))
+  ScratchDir scratchDir;
+  std::string calibPath;
+  if (failed(scratchDir.create("autoglm-calibrate", error)) ||
+      failed(compileForHost(*calibModule, o, scratchDir.path, "calibration", calibPath, error)))
     return failure();
-  llvm::SmallString<128> scratch;
-  if (llvm::sys::fs::createUniqueDirectory("autoglm-calibrate", scratch))
-    return fail(error, "cannot create a temporary directory");
-  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(scratch); });
-  CompileOptions co = o;
-  co.emit.clear();
-  co.report.clear();
-  co.output = (scratch + "/calibration").str();
-  ArtifactInfo info;
-  info.modelName = "calibration of " + llvm::sys::path::filename(o.model).str();
-  if (failed(emitArtifact(*calibModule, co, *host, *hostTarget, info, "", error)))
-    return failure();
+  llvm::StringRef scratch = scratchDir.path;
 
   // 3. Run it over the samples.
   CalibrationRunner runner;
-  if (failed(runner.open(co.output, marked.size(), error)))
+  if (failed(runner.open(calibPath, marked.size(), error)))
     return failure();
-  std::vector<InputSpec> inputs;
-  for (size_t i = 0; i < autoglm_model_num_inputs(runner.model); ++i) {
-    InputSpec s;
-    s.name = autoglm_model_input_name(runner.model, i);
-    s.dtype = autoglm_dtype_name(autoglm_model_input_dtype(runner.model, i));
-    const int64_t *shape = autoglm_model_input_shape(runner.model, i);
-    s.shape.assign(shape, shape + autoglm_model_input_rank(runner.model, i));
-    s.bytes = autoglm_model_input_bytes(runner.model, i);
-    inputs.push_back(s);
-  }
+  std::vector<InputSpec> inputs = inputSpecs(runner.model);
   std::vector<Sample> samples;
   if (failed(readSamples(o.calib, inputs, samples, error)))
     return failure();
@@ -430,11 +234,8 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
   std::vector<nlohmann::ordered_json> fp32Layers;
   if (o.quantSensitivity || !o.accuracyBudget.empty()) {
     auto compileHost = [&](ModuleOp m, const std::string &name) -> LogicalResult {
-      CompileOptions c = co;
-      c.output = (scratch + "/" + name).str();
-      ArtifactInfo i;
-      i.modelName = name + " of " + llvm::sys::path::filename(o.model).str();
-      return emitArtifact(m, c, *host, *hostTarget, i, "", error);
+      std::string path;
+      return compileForHost(m, o, scratch, name, path, error);
     };
     OwningOpRef<ModuleOp> probes = module.clone();
     PassManager pm(&context());

@@ -114,6 +114,115 @@ std::string pairChart(const std::vector<std::string> &labels, const std::vector<
   return s + "</svg>\n";
 }
 
+/// Curves on one plot: per series (label, points (x, y)), x in [0, 1] and y
+/// from the lowest point (or `yFloor`) up to 1, a legend to the right.
+std::string
+lineChart(const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> &series,
+          const std::string &xLabel, const std::string &yLabel, double yFloor) {
+  static const char *colors[] = {"#4878b0", "#e08a3c", "#3f9a4b", "#c23b3b", "#8a63b8",
+                                 "#8c5a4a", "#d46fb8", "#6d6d6d", "#b5b02f", "#2fb5c2"};
+  const int left = 60, top = 12, w = 460, h = 260, legendW = 320;
+  double lo = 1;
+  for (auto &[label, pts] : series)
+    for (auto &[x, y] : pts)
+      lo = std::min(lo, y);
+  lo = std::max(lo, yFloor);
+  if (lo >= 1)
+    lo = 0.99;
+  auto px = [&](double x) { return left + (int)std::round(w * std::clamp(x, 0.0, 1.0)); };
+  auto py = [&](double y) {
+    return top + (int)std::round(h * (1.0 - (std::max(y, lo) - lo) / (1.0 - lo)));
+  };
+  int rows = (int)series.size();
+  std::string s =
+      fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img'>\n",
+                  left + w + legendW, std::max(top + h + 40, top + 16 * rows + 10));
+  s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' fill='none' stroke='#999'/>", left,
+                   top, w, h);
+  for (int t = 0; t <= 4; ++t) {
+    double x = t / 4.0, y = lo + (1.0 - lo) * t / 4.0;
+    s += fmt::format("<text x='{}' y='{}' text-anchor='middle' class='v'>{:.2g}</text>", px(x),
+                     top + h + 14, x);
+    s += fmt::format("<text x='{}' y='{}' text-anchor='end' class='v'>{:.4g}</text>", left - 4,
+                     py(y) + 4, y);
+  }
+  s += fmt::format("<text x='{}' y='{}' text-anchor='middle' class='l'>{}</text>", left + w / 2,
+                   top + h + 32, ::autoglm::htmlEscape(xLabel));
+  s += fmt::format("<text x='12' y='{}' class='l' transform='rotate(-90 12 {})' "
+                   "text-anchor='middle'>{}</text>\n",
+                   top + h / 2, top + h / 2, ::autoglm::htmlEscape(yLabel));
+  for (size_t i = 0; i < series.size(); ++i) {
+    const char *c = colors[i % (sizeof(colors) / sizeof(colors[0]))];
+    std::string pts;
+    for (auto &[x, y] : series[i].second) {
+      pts += fmt::format("{},{} ", px(x), py(y));
+      s += fmt::format("<circle cx='{}' cy='{}' r='2.5' fill='{}'/>", px(x), py(y), c);
+    }
+    s += fmt::format("<polyline points='{}' fill='none' stroke='{}' stroke-width='1.5'/>", pts, c);
+    s += fmt::format("<rect x='{}' y='{}' width='10' height='10' fill='{}'/><text x='{}' y='{}' "
+                     "class='v'>{}</text>\n",
+                     left + w + 12, top + 16 * (int)i, c, left + w + 26, top + 16 * (int)i + 9,
+                     ::autoglm::htmlEscape(series[i].first));
+  }
+  return s + "</svg>\n";
+}
+
+/// Sensitivity curves and the allocation (docs/pruning.md, --prune
+/// structured:auto / --prune-sensitivity).
+std::string searchSection(const json &p) {
+  std::string h;
+  if (p.contains("sensitivity") && !p["sensitivity"].empty()) {
+    std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> curves;
+    for (const json &g : p["sensitivity"]) {
+      std::vector<std::pair<double, double>> pts{{0.0, 1.0}};
+      for (const json &pt : g["points"])
+        pts.push_back({1.0 - pt["kept"].get<double>() / g["channels"].get<double>(),
+                       pt["mean_cosine"].get<double>()});
+      curves.push_back({str(g["node"]) + " (" + str(g["channels"]) + ")", pts});
+    }
+    h += fmt::format("<h2>Sensitivity: each channel group pruned alone ({} samples)</h2>\n",
+                     str(p["search"]["samples"]));
+    h += lineChart(curves, "fraction of the group's channels removed",
+                   "mean output cosine vs unpruned", 0.0);
+  }
+  if (p.contains("allocation")) {
+    const json &a = p["allocation"];
+    h += fmt::format("<h2>Allocation</h2>\n<p class='cards'><span>target <b>{}</b></span>"
+                     "<span>budget <b>{}</b></span><span>FLOPs removed <b>{:.1f}%</b></span>",
+                     ::autoglm::htmlEscape(str(a["target"])),
+                     ::autoglm::htmlEscape(str(a["budget"])),
+                     100.0 * a["flops_removed"].get<double>());
+    if (a.contains("measured"))
+      h += fmt::format("<span>min cosine <b>{:.4f}</b></span>",
+                       a["measured"]["min_cosine"].get<double>());
+    if (a.contains("uniform"))
+      h += fmt::format("<span>one ratio for all ({:.3f}): {:.1f}% removed, min cosine "
+                       "{:.4f}</span>",
+                       a["uniform"]["ratio"].get<double>(),
+                       100.0 * a["uniform"]["flops_removed"].get<double>(),
+                       a["uniform"]["min_cosine"].get<double>());
+    h += "</p>\n";
+    std::vector<std::string> labels;
+    std::vector<double> ratios;
+    for (const json &g : a["groups"]) {
+      labels.push_back(str(g["node"]));
+      ratios.push_back(1.0 - g["kept"].get<double>() / g["channels"].get<double>());
+    }
+    if (!labels.empty())
+      h += "<h2>Fraction of each group's channels removed</h2>\n" +
+           barChart(labels, ratios, "removed");
+    std::vector<std::pair<double, double>> path;
+    for (const json &e : a["evaluations"])
+      path.push_back({e["flops_removed"].get<double>(), e["min_cosine"].get<double>()});
+    std::sort(path.begin(), path.end());
+    if (!path.empty())
+      h += "<h2>Points of the greedy path measured</h2>\n" +
+           lineChart({{"min output cosine", path}}, "fraction of FLOPs removed",
+                     "min output cosine", -1.0);
+  }
+  return h;
+}
+
 /// The pruning section: totals, weights and FLOPs per layer before and
 /// after, and every group's or layer's decision.
 std::string pruningSection(const json &p) {
@@ -231,7 +340,7 @@ std::string mlir::autoglm::renderReportHTML(const nlohmann::ordered_json &report
     h += "</table>\n";
   }
   if (report.contains("pruning"))
-    h += pruningSection(report["pruning"]);
+    h += pruningSection(report["pruning"]) + searchSection(report["pruning"]);
   if (report.contains("quantization")) {
     const json &q = report["quantization"];
     const json &layers = q.value("layers", json::array());

@@ -426,8 +426,17 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   int64_t constBefore = constantBytes(*module);
   nlohmann::ordered_json report;
   std::string graphPipeline;
-  if (failed(optimizeGraph(*module, o, report, graphPipeline, error)))
+  // Measured pruning (sensitivity, per-group allocation) picks the ratios
+  // the graph pipeline's pruning pass then applies.
+  CompileOptions pruneOptions = o;
+  nlohmann::ordered_json pruneSearch;
+  if ((o.pruneSensitivity || o.prune == "structured:auto") &&
+      failed(searchPruning(*module, o, pruneOptions.pruneRatios, pruneSearch, error)))
     return failure();
+  if (failed(optimizeGraph(*module, pruneOptions, report, graphPipeline, error)))
+    return failure();
+  for (auto &[key, value] : pruneSearch.items())
+    report["pruning"][key] = value;
   auto edits = (*module)->getAttrOfType<ArrayAttr>("autoglm.prune_edits");
   (*module)->removeAttr("autoglm.prune_edits");
   if (o.emit == "pruned-onnx")
@@ -542,6 +551,25 @@ static LogicalResult checkBareMetal(ModuleOp module, const TargetDescription &ta
   return bad->emitError() << "target '" << target.name
                           << "' cannot run string tensors: their bytes need a heap, which a "
                              "bare-metal image has not (compile for a Linux or host target)";
+}
+
+LogicalResult CompileSession::compileForHost(ModuleOp module, const CompileOptions &o,
+                                             llvm::StringRef dir, const std::string &name,
+                                             std::string &path, std::string &error) {
+  const TargetBackend *host = lookupTargetBackend("host");
+  FailureOr<TargetDescription> hostTarget = host->resolve({}, error);
+  if (failed(hostTarget))
+    return failure();
+  CompileOptions co = o;
+  co.emit.clear();
+  co.report.clear();
+  co.reportHtml.clear();
+  std::string folder = name;
+  std::replace(folder.begin(), folder.end(), ' ', '-');
+  co.output = path = (dir + "/" + folder).str();
+  ArtifactInfo info;
+  info.modelName = name + " of " + llvm::sys::path::filename(o.model).str();
+  return emitArtifact(module, co, *host, *hostTarget, info, "", error);
 }
 
 LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions &o,

@@ -18,6 +18,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 #include <numeric>
@@ -49,9 +51,17 @@ struct Edit {
   bool setGroup = false;
 };
 
+/// An op that reads a group's channels through its weight (a conv of
+/// group 1, a linear or matmul): its operand 0 along `axis`.
+struct Consumer {
+  Operation *op;
+  int64_t axis, inner;
+};
+
 struct Group {
   SmallVector<ChanRef> members;
   SmallVector<Edit> edits;
+  SmallVector<Consumer> consumers;
   /// Producers and the axis of their weight's output channels.
   SmallVector<std::pair<Operation *, int64_t>> producers;
   SmallVector<Operation *> batchNorms;
@@ -90,7 +100,7 @@ private:
   /// (op, operand * 64 + axis): a conv may lose rows and columns of one
   /// weight in the same group (a residual block around it).
   llvm::DenseSet<std::pair<Operation *, int64_t>> edited;
-  llvm::DenseSet<Operation *> produced;
+  llvm::DenseSet<Operation *> produced, consumed;
 
   void block(Location loc, const std::string &why) {
     if (g.blocked.empty()) {
@@ -111,6 +121,10 @@ private:
       return block(op->getLoc(), "a parameter that is not an f32 constant");
     if (edited.insert({op, (int64_t)operand * 64 + axis}).second)
       g.edits.push_back({op, operand, axis, inner, setGroup});
+  }
+  void consumer(Operation *op, ChanRef r) {
+    if (consumed.insert(op).second)
+      g.consumers.push_back({op, r.axis, r.inner});
   }
   void producer(Operation *op, int64_t weightAxis) {
     if (produced.insert(op).second)
@@ -145,8 +159,10 @@ private:
           add({conv.getResidual(), 1, 1});
         return;
       }
-      if (operand == 0) // A consumer: its weight loses input channels.
+      if (operand == 0) { // A consumer: its weight loses input channels.
+        consumer(op, r);
         return edit(op, 1, 1, 1);
+      }
       // The result (or the residual, tied to it): a producer.
       resultRef(1, 1);
       producer(op, 0);
@@ -159,8 +175,10 @@ private:
     }
     if (auto linear = dyn_cast<LinearOp>(op)) {
       int64_t last = rank(op->getResult(0)) - 1;
-      if (operand == 0 && r.axis == rank(linear.getInput()) - 1)
+      if (operand == 0 && r.axis == rank(linear.getInput()) - 1) {
+        consumer(op, r);
         return edit(op, 1, 1, r.inner);
+      }
       if (onResult && r.axis == last && r.inner == 1) {
         producer(op, 0);
         edit(op, 1, 0, 1);
@@ -173,8 +191,10 @@ private:
     if (auto mm = dyn_cast<MatMulOp>(op)) {
       bool constRhs =
           isF32Constant(mm.getRhs()) && rank(mm.getRhs()) == 2 && rank(mm.getLhs()) >= 2;
-      if (constRhs && operand == 0 && r.axis == rank(mm.getLhs()) - 1)
+      if (constRhs && operand == 0 && r.axis == rank(mm.getLhs()) - 1) {
+        consumer(op, r);
         return edit(op, 1, 0, r.inner);
+      }
       if (constRhs && onResult && r.axis == rank(op->getResult(0)) - 1 && r.inner == 1) {
         producer(op, 1);
         return edit(op, 1, 1, 1);
@@ -349,6 +369,17 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       module.emitError() << "autoglm-prune-structured: align must be at least 1";
       return signalPassFailure();
     }
+    llvm::StringMap<double> byNode;
+    for (const std::string &entry : ratios) {
+      auto [name, value] = StringRef(entry).rsplit('=');
+      double r = -1;
+      if (name.empty() || value.empty() || value.getAsDouble(r) || !(r >= 0 && r < 1)) {
+        module.emitError() << "autoglm-prune-structured: ratios entry '" << entry
+                           << "' is not NODE=R with R in [0, 1)";
+        return signalPassFailure();
+      }
+      byNode[name] = r;
+    }
 
     // Find every group, starting from each producer not yet in one.
     std::vector<Group> groups;
@@ -371,11 +402,45 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       });
     });
 
+    // Each ratios entry names a producer of some group (of any group: one
+    // left alone keeps its channels, with its remark).
+    llvm::StringSet<> producerNames;
+    for (Group &g : groups)
+      for (auto &[p, a] : g.producers)
+        producerNames.insert(layerName(p));
+    for (auto &entry : byNode)
+      if (!producerNames.contains(entry.getKey())) {
+        module.emitError() << "autoglm-prune-structured: ratios names '" << entry.getKey()
+                           << "', which produces no channel group (a conv, linear or matmul "
+                              "with a constant weight)";
+        return signalPassFailure();
+      }
+    for (Group &g : groups)
+      check(g);
+    if (probe)
+      return buildProbe(groups);
+
     // Decide, then apply: a conv between two groups has its weight sliced
     // by both (rows by one, columns by the other).
     SmallVector<SmallVector<int64_t>> keep(groups.size());
-    for (auto [i, g] : llvm::enumerate(groups))
-      keep[i] = decide(g);
+    for (auto [i, g] : llvm::enumerate(groups)) {
+      double r = ratio;
+      std::string from;
+      for (auto &[p, a] : g.producers) {
+        auto it = byNode.find(layerName(p));
+        if (it == byNode.end())
+          continue;
+        if (!from.empty() && it->second != r) {
+          module.emitError() << "autoglm-prune-structured: ratios gives the channel group of '"
+                             << from << "' and '" << it->getKey() << "' two ratios ("
+                             << formatRatio(r) << ", " << formatRatio(it->second) << ")";
+          return signalPassFailure();
+        }
+        r = it->second;
+        from = it->getKey().str();
+      }
+      keep[i] = decide(g, r);
+    }
     for (auto [i, g] : llvm::enumerate(groups))
       if (!keep[i].empty())
         apply(g, keep[i]);
@@ -388,14 +453,8 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
     recordCount(module, "pruned_channel_groups", pruned);
   }
 
-  /// Checks the group and picks its kept channels (empty: unchanged), with
-  /// the report entry and, for a group left alone, a remark.
-  SmallVector<int64_t> decide(Group &g) {
-    MLIRContext *ctx = &getContext();
-    Builder b(ctx);
-    SmallVector<Attribute> nodes;
-    for (auto &[p, a] : g.producers)
-      nodes.push_back(b.getStringAttr(layerName(p)));
+  /// The group's channel count, and whether it can be pruned at all.
+  void check(Group &g) {
     Operation *first = g.producers.empty() ? nullptr : g.producers.front().first;
     g.channels = first ? dim(first->getOperand(1), g.producers.front().second) : 0;
     for (ChanRef &r : g.members)
@@ -404,6 +463,27 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
     for (auto &[p, a] : g.producers)
       if (g.blocked.empty() && fromNodeIn(p, exclude))
         g.blocked = "excluded", g.blockedAt = p->getLoc();
+  }
+
+  /// The group's channels, most important first (ties: the lower index).
+  SmallVector<int64_t> ranking(Group &g) {
+    std::vector<double> score = importance(g);
+    SmallVector<int64_t> order(g.channels);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return score[x] > score[y]; });
+    return order;
+  }
+
+  /// Picks the kept channels of a checked group (empty: unchanged), with
+  /// the report entry and, for a group left alone, a remark.
+  SmallVector<int64_t> decide(Group &g, double groupRatio) {
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    SmallVector<Attribute> nodes;
+    for (auto &[p, a] : g.producers)
+      nodes.push_back(b.getStringAttr(layerName(p)));
+    Operation *first = g.producers.empty() ? nullptr : g.producers.front().first;
     NamedAttrList entry;
     entry.set("kind", b.getStringAttr("structured"));
     entry.set("nodes", b.getArrayAttr(nodes));
@@ -421,17 +501,12 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       return {};
     }
     int64_t C = g.channels;
-    int64_t k = (int64_t)std::ceil((1.0 - ratio) * (double)C / (double)align - 1e-9) * align;
-    k = std::min(C, std::max<int64_t>(k, std::min<int64_t>(align, C)));
+    int64_t k = keptChannels(C, groupRatio, align);
     if (k >= C) {
       report(C, "");
       return {};
     }
-    std::vector<double> score = importance(g);
-    SmallVector<int64_t> order(C);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t x, int64_t y) { return score[x] > score[y]; });
+    SmallVector<int64_t> order = ranking(g);
     SmallVector<int64_t> kept(order.begin(), order.begin() + k);
     llvm::sort(kept);
     entry.set("criterion", b.getStringAttr(criterion));
@@ -471,6 +546,88 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       addNormalized(s);
     }
     return score;
+  }
+
+  /// The probe: a mask input per prunable group of @main multiplying its
+  /// consumers' inputs, and what the session needs to turn a per-group
+  /// ratio into masks and FLOPs (kPruneProbe).
+  void buildProbe(std::vector<Group> &groups) {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    auto fn = module.lookupSymbol<func::FuncOp>("main");
+    SmallVector<Attribute> entries;
+    llvm::DenseMap<Operation *, SmallVector<int64_t>> scaledBy;
+    for (Group &g : groups) {
+      if (!fn || !g.blocked.empty() || g.channels < 1 || g.consumers.empty() ||
+          llvm::any_of(g.consumers, [&](Consumer &c) { return c.op->getParentOp() != fn; }))
+        continue;
+      int64_t id = (int64_t)entries.size();
+      unsigned arg = fn.getNumArguments();
+      auto name = b.getStringAttr("autoglm.prune_mask." + std::to_string(id));
+      if (failed(fn.insertArgument(arg, RankedTensorType::get({g.channels}, b.getF32Type()),
+                                   b.getDictionaryAttr(b.getNamedAttr("autoglm.name", name)),
+                                   fn.getLoc()))) {
+        fn.emitError("autoglm-prune-structured: cannot add a mask input");
+        return signalPassFailure();
+      }
+      for (Consumer &c : g.consumers)
+        insertMask(c, fn.getArgument(arg), g.channels);
+      SmallVector<Attribute> nodes;
+      for (auto &[p, a] : g.producers) {
+        nodes.push_back(b.getStringAttr(layerName(p)));
+        scaledBy[p].push_back(id);
+      }
+      for (Consumer &c : g.consumers)
+        scaledBy[c.op].push_back(id);
+      for (Edit &e : g.edits)
+        if (e.setGroup)
+          scaledBy[e.op].push_back(id);
+      NamedAttrList entry;
+      entry.set("nodes", b.getArrayAttr(nodes));
+      entry.set("channels", b.getI64IntegerAttr(g.channels));
+      entry.set("order", b.getI64ArrayAttr(ranking(g)));
+      entry.set("arg", b.getI64IntegerAttr(arg));
+      entries.push_back(entry.getDictionary(ctx));
+    }
+    SmallVector<Attribute> contractions;
+    if (fn)
+      fn.walk([&](Operation *op) {
+        int64_t flops = contractionFlops(op);
+        if (flops < 0)
+          return;
+        NamedAttrList c;
+        c.set("flops", b.getI64IntegerAttr(flops));
+        c.set("groups", b.getI64ArrayAttr(scaledBy.lookup(op)));
+        contractions.push_back(c.getDictionary(ctx));
+      });
+    NamedAttrList probeAttr;
+    probeAttr.set("groups", b.getArrayAttr(entries));
+    probeAttr.set("contractions", b.getArrayAttr(contractions));
+    module->setAttr(kPruneProbe, probeAttr.getDictionary(ctx));
+  }
+
+  /// consumer's input *= the mask, broadcast along its channel axis (each
+  /// mask entry repeated `inner` times where the channels were flattened).
+  static void insertMask(Consumer &c, Value mask, int64_t C) {
+    OpBuilder b(c.op);
+    Location loc = c.op->getLoc();
+    Type f32 = b.getF32Type();
+    Value x = c.op->getOperand(0);
+    auto xt = cast<RankedTensorType>(x.getType());
+    Value m = mask;
+    if (c.inner > 1) {
+      Value column = ReshapeOp::create(b, loc, RankedTensorType::get({C, 1}, f32), m, Value());
+      auto onesType = RankedTensorType::get({1, c.inner}, f32);
+      Value ones = ConstantOp::create(b, loc, DenseElementsAttr::get(onesType, 1.0f));
+      Value runs = BinaryOp::create(b, loc, RankedTensorType::get({C, c.inner}, f32),
+                                    BinaryKind::Mul, column, ones);
+      m = ReshapeOp::create(b, loc, RankedTensorType::get({C * c.inner}, f32), runs, Value());
+    }
+    SmallVector<int64_t> shape(xt.getRank(), 1);
+    shape[c.axis] = C * c.inner;
+    m = ReshapeOp::create(b, loc, RankedTensorType::get(shape, f32), m, Value());
+    c.op->setOperand(0, BinaryOp::create(b, loc, xt, BinaryKind::Mul, x, m));
   }
 
   void apply(Group &g, ArrayRef<int64_t> kept) {

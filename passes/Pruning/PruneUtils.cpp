@@ -5,8 +5,11 @@
 #include "PruneUtils.h"
 #include "../Quantization/QuantUtils.h"
 #include "../Utils.h"
+#include "autoglm/Transforms/Passes.h"
 
 #include "llvm/Support/Format.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -74,4 +77,24 @@ Value mlir::autoglm::replacementConstant(OpBuilder &b, Value old, ArrayRef<int64
 std::string mlir::autoglm::layerName(Operation *op) {
   std::string name = nodeName(op);
   return name.empty() ? op->getName().getStringRef().str() : name;
+}
+
+int64_t mlir::autoglm::contractionFlops(Operation *op) {
+  if (!isa<ConvOp, LinearOp, MatMulOp>(op) || op->getNumOperands() < 2 || op->getNumResults() < 1)
+    return -1;
+  auto w = op->getOperand(1).getDefiningOp<ConstantOp>();
+  auto result = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!w || !w.getType().hasStaticShape() || !result || !result.hasStaticShape() || !input ||
+      !input.hasStaticShape() || input.getRank() == 0)
+    return -1;
+  int64_t reduction = isa<ConvOp>(op) ? w.getType().getNumElements() /
+                                            std::max<int64_t>(1, w.getType().getDimSize(0))
+                                      : input.getShape().back();
+  return 2 * result.getNumElements() * reduction;
+}
+
+int64_t mlir::autoglm::keptChannels(int64_t channels, double ratio, int64_t align) {
+  int64_t k = (int64_t)std::ceil((1.0 - ratio) * (double)channels / (double)align - 1e-9) * align;
+  return std::min(channels, std::max<int64_t>(k, std::min<int64_t>(align, channels)));
 }

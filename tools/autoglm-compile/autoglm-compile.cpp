@@ -166,8 +166,28 @@ int main(int argc, char **argv) {
       ->delimiter(',');
   app.add_option("--prune", o.prune,
                  "Prune: structured:R (remove R of the channels of each conv / linear group; "
-                 "the model shrinks), unstructured:R, block:R (blocks of --prune-block) or "
-                 "nm:N:M (N of every M reduction weights kept)");
+                 "the model shrinks), structured:auto (per-group ratios measured on --calib to "
+                 "meet --prune-target / --prune-budget), unstructured:R, block:R (blocks of "
+                 "--prune-block) or nm:N:M (N of every M reduction weights kept)");
+  app.add_option("--prune-target", o.pruneTarget,
+                 "structured:auto: flops=F, remove at least F of the model's FLOPs");
+  app.add_option("--prune-budget", o.pruneBudget,
+                 "structured:auto: cosine=C (every float output of every calibration sample "
+                 "keeps a cosine >= C against the unpruned model) or accuracy=D (top-1 accuracy "
+                 "on --calib-labels at most D below the unpruned model's)");
+  app.add_flag("--prune-sensitivity", o.pruneSensitivity,
+               "Structured: measure each channel group's sensitivity curve (output cosine, "
+               "SQNR, top-1) at --prune-levels on --calib (into the report)");
+  app.add_option("--prune-levels", o.pruneLevels,
+                 "Structured ratios the sensitivity and the allocation try (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--prune-ratios", o.pruneRatios,
+                 "Structured: NODE=R, the channel group NODE produces loses R of its channels "
+                 "(comma-separated; the report's allocation lists them)")
+      ->delimiter(',');
+  app.add_option("--calib-labels", o.calibLabels,
+                 "Class labels of the --calib samples (int64 or int32 TensorProto .pb, one per "
+                 "row of output 0): accuracy in pruning sensitivity and budgets");
   app.add_option("--prune-block", o.pruneBlock, "Block shape of --prune block:R, ROWSxCOLS")
       ->capture_default_str();
   app.add_option("--prune-criterion", o.pruneCriterion,

@@ -106,6 +106,21 @@ struct CompileOptions {
   std::string pruneScope = "global";
   /// ONNX node names left unpruned.
   std::vector<std::string> pruneExclude;
+  /// Structured: NODE=R, the channel group NODE produces loses R of its
+  /// channels instead of the mode's R ("structured:auto" fills these).
+  std::vector<std::string> pruneRatios;
+  /// Structured, measured on the calibration samples (docs/pruning.md):
+  /// each group's sensitivity curve at pruneLevels; with "structured:auto"
+  /// the per-group ratios that reach pruneTarget ("flops=F", the fraction
+  /// of FLOPs removed) and/or keep pruneBudget ("cosine=C": every float
+  /// output of every sample has a cosine >= C against the unpruned model;
+  /// "accuracy=D": top-1 accuracy on calibLabels at most D below it).
+  bool pruneSensitivity = false;
+  std::string pruneTarget, pruneBudget;
+  std::vector<double> pruneLevels = {0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875};
+  /// Class labels of the calibration samples (int64 or int32 TensorProto,
+  /// one per row of output 0): accuracy in sensitivity and budgets.
+  std::string calibLabels;
   /// Decoder LLMs (docs/llm.md): the runtime owns a paged KV cache for
   /// maxBatchSize sequences of up to maxSeqLen tokens (dynamic_shape.max;
   /// minSeqLen <= optSeqLen <= maxSeqLen), cacheBlockSize positions per
@@ -195,6 +210,22 @@ public:
   /// `stopAtLinalg`).
   LogicalResult lower(ModuleOp module, const CompileOptions &options, const TargetBackend &backend,
                       const TargetDescription &target, bool stopAtLinalg, std::string &pipeline);
+
+  /// --prune-sensitivity and --prune structured:auto: a probe of the model
+  /// (autoglm-prune-structured{probe}: a channel mask input per group)
+  /// compiled for the host and run over the calibration samples, per group
+  /// and level, then along a greedy allocation; the chosen per-group ratios
+  /// go into `ratios` (NODE=R) and the measurements into `out`
+  /// (report["pruning"]'s sensitivity and allocation).
+  LogicalResult searchPruning(ModuleOp module, const CompileOptions &options,
+                              std::vector<std::string> &ratios, nlohmann::ordered_json &out,
+                              std::string &error);
+
+  /// Compiles `module` for this machine (the host target, options' other
+  /// settings) as the artifact `dir`/`name`, which the session then runs
+  /// over calibration samples; `path` is where it is.
+  LogicalResult compileForHost(ModuleOp module, const CompileOptions &options, llvm::StringRef dir,
+                               const std::string &name, std::string &path, std::string &error);
 
 private:
   /// report["pruning"] from the passes' decisions and the weights and FLOPs

@@ -247,6 +247,14 @@ def PruneStructured : Pass<"autoglm-prune-structured", "ModuleOp"> {
     shrinks. A group that reaches a model input or output, a concat along the
     channels, or an op without a channel rule is left alone, with a remark
     naming the node and why. Each decision goes into `autoglm.prune_report`.
+    `ratios` sets a group's ratio by one of its producers' ONNX node names.
+
+    With `probe`, nothing is pruned: each prunable group gets a mask input
+    of its channel count that multiplies the inputs of its consumers (the
+    ops that read the channels through a weight). A mask with zeros at
+    channels S gives the outputs of the model with S removed, so the compile
+    session measures any per-group allocation with one compiled model
+    (sensitivity analysis, `--prune structured:auto`).
 
     Before (ratio 0.5, align 1):
       %a = autoglm.conv %x, %w1 : ... -> tensor<1x4x8x8xf32>
@@ -265,6 +273,15 @@ def PruneStructured : Pass<"autoglm-prune-structured", "ModuleOp"> {
                         "Kept channel counts are a multiple of this (or the whole group)">,
                  ListOption<"exclude", "exclude", "std::string",
                             "ONNX node names whose output channels stay">,
+                 ListOption<"ratios", "ratios", "std::string",
+                            "NODE=R: the group with producer NODE loses R of its channels "
+                            "(instead of `ratio`)">,
+                 Option<"probe", "probe", "bool", /*default=*/"false",
+                        "Prune nothing: give each prunable group a channel mask input "
+                        "(autoglm.prune_mask.<i>, 1 keeps a channel, 0 removes it) that "
+                        "multiplies its consumers' inputs, and record the groups, their "
+                        "channel ranking and each contraction's FLOPs in "
+                        "autoglm.prune_probe">,
   ];
 }
 
