@@ -29,8 +29,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -195,12 +197,19 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     return fail(error, std::string(autoMode ? "--prune structured:auto" : "--prune-sensitivity") +
                            " needs calibration samples (--calib)");
   double target = -1;
+  bool latencyTarget = false;
   if (!o.pruneTarget.empty()) {
-    llvm::StringRef spec(o.pruneTarget);
-    if (!spec.consume_front("flops=") || spec.getAsDouble(target) || !(target > 0) || !(target < 1))
-      return fail(error, "--prune-target takes flops=F, F the fraction of FLOPs removed in (0, "
-                         "1), got '" +
+    auto [kind, value] = llvm::StringRef(o.pruneTarget).split('=');
+    latencyTarget = kind == "latency";
+    if ((kind != "flops" && !latencyTarget) || value.getAsDouble(target) || !(target > 0) ||
+        !(target < 1))
+      return fail(error, "--prune-target takes flops=F or latency=F, F the fraction of FLOPs or "
+                         "of this machine's latency removed in (0, 1), got '" +
                              o.pruneTarget + "'");
+    if (latencyTarget && o.target != "host")
+      return fail(error, "--prune-target latency=F times the model on this machine: it needs "
+                         "--target host (use flops=F for " +
+                             o.target + ")");
   }
   std::string budgetKind;
   double budget = 0;
@@ -253,6 +262,7 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     if (failed(pm.run(*probe)))
       return failure();
   }
+  s.probe = false;
   auto probeAttr = (*probe)->getAttrOfType<DictionaryAttr>(kPruneProbe);
   if (!probeAttr)
     return fail(error, "pruning probe: the pass recorded no groups");
@@ -453,9 +463,127 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     measured[i] = *mt;
     return met[i] = ok;
   };
+  auto ratiosOf = [&](const std::vector<int> &state) {
+    std::vector<std::string> r;
+    for (size_t g = 0; g < groups.size(); ++g)
+      if (state[g] >= 0)
+        r.push_back(groups[g].nodes.front() + "=" +
+                    fmt::format("{}", groups[g].points[state[g]].ratio));
+    return r;
+  };
+  // A latency target: the path's points pruned for real, compiled for this
+  // machine and timed on one thread against the unpruned model, rounds of
+  // the two alternating (5 rounds over up to 8 samples each, after two
+  // warm-up runs; medians): the first point whose time is at most 1 - F of
+  // the unpruned one, found by bisection.
+  struct Timing {
+    double ms, unprunedMs, ratio;
+  };
+  std::map<size_t, Timing> latencies;
+  auto none = [](size_t, const float *, size_t) {};
+  size_t timedSamples = std::min<size_t>(8, ev.samples.size());
+  auto compileReal = [&](size_t i, std::unique_ptr<CalibrationRunner> &runner) -> LogicalResult {
+    OwningOpRef<ModuleOp> m = module.clone();
+    PruneStructuredOptions real = s;
+    std::vector<std::string> r = ratiosOf(path[i]);
+    real.ratios.assign(r.begin(), r.end());
+    GraphPipelineOptions gp;
+    gp.pruneStructured = real;
+    {
+      ScopedDiagnosticHandler quiet(&context(), [](Diagnostic &diag) {
+        return success(diag.getSeverity() == DiagnosticSeverity::Remark);
+      });
+      PassManager pm(&context());
+      buildGraphOptimizationPipeline(pm, gp);
+      if (failed(pm.run(*m)))
+        return failure();
+    }
+    for (const char *attr : {"autoglm.prune_report", "autoglm.prune_edits", "autoglm.counts"})
+      (*m)->removeAttr(attr);
+    std::string dir;
+    if (failed(compileForHost(*m, o, scratch.path, "latency-" + std::to_string(i), dir, error)))
+      return failure();
+    runner = std::make_unique<CalibrationRunner>();
+    // One thread: two threads' latency on a shared 2-vCPU machine varies
+    // by 2x from run to run (issue 16), one thread's does not.
+    if (failed(runner->open(dir, 0, error, /*threads=*/1)))
+      return failure();
+    for (int k = 0; k < 2; ++k)
+      if (failed(runner->run(ev.samples[0], none, error)))
+        return failure();
+    return success();
+  };
+  auto timeRound = [&](CalibrationRunner &r, std::vector<double> &times) -> LogicalResult {
+    for (size_t k = 0; k < timedSamples; ++k) {
+      auto t0 = std::chrono::steady_clock::now();
+      if (failed(r.run(ev.samples[k], none, error)))
+        return failure();
+      times.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return success();
+  };
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  std::unique_ptr<CalibrationRunner> unprunedRunner;
+  auto latencyOf = [&](size_t i) -> FailureOr<double> {
+    if (latencies.count(i))
+      return latencies[i].ratio;
+    if (!unprunedRunner && failed(compileReal(0, unprunedRunner)))
+      return failure();
+    std::unique_ptr<CalibrationRunner> candidate;
+    if (i > 0 && failed(compileReal(i, candidate)))
+      return failure();
+    std::vector<double> a, b;
+    for (int round = 0; round < 5; ++round)
+      if (failed(timeRound(*unprunedRunner, a)) ||
+          failed(timeRound(candidate ? *candidate : *unprunedRunner, b)))
+        return failure();
+    Timing t{median(b), median(a), median(b) / median(a)};
+    llvm::errs() << fmt::format("autoglm-compile: pruning allocation: step {}/{} compiled: {:.3f} "
+                                "ms per run on one thread, unpruned {:.3f} ms ({:.2f}x)\n",
+                                i, path.size() - 1, t.ms, t.unprunedMs, t.unprunedMs / t.ms);
+    latencies[i] = t;
+    return t.ratio;
+  };
   size_t chosen = 0;
   std::string budgetText = budgetKind.empty() ? "" : o.pruneBudget;
-  if (target >= 0) {
+  if (target >= 0 && latencyTarget) {
+    FailureOr<double> latEnd = latencyOf(path.size() - 1);
+    if (failed(latEnd))
+      return failure();
+    double want = 1.0 - target;
+    if (*latEnd > want)
+      return fail(error,
+                  fmt::format("--prune-target {} is out of reach: with every searchable "
+                              "group at its deepest level the model runs in {:.3f} ms on "
+                              "one thread, unpruned {:.3f} ms ({} less)",
+                              o.pruneTarget, latencies[path.size() - 1].ms,
+                              latencies[path.size() - 1].unprunedMs, percent(1.0 - *latEnd)));
+    size_t lo = 0, hi = path.size() - 1;
+    while (hi - lo > 1) {
+      size_t mid = (lo + hi) / 2;
+      FailureOr<double> lat = latencyOf(mid);
+      if (failed(lat))
+        return failure();
+      (*lat <= want ? hi : lo) = mid;
+    }
+    FailureOr<bool> ok = check(hi);
+    if (failed(ok))
+      return failure();
+    if (!*ok)
+      return fail(error, fmt::format("--prune-target {} misses --prune-budget {}: the allocation "
+                                     "that reaches it measures min cosine {:.4f}{} on the "
+                                     "calibration samples",
+                                     o.pruneTarget, o.pruneBudget, measured[hi].minCosine,
+                                     measured[hi].accuracy >= 0
+                                         ? fmt::format(", accuracy {:.4f} (unpruned {:.4f})",
+                                                       measured[hi].accuracy, base->accuracy)
+                                         : std::string()));
+    chosen = hi;
+  } else if (target >= 0) {
     size_t i = 0;
     while (i < path.size() &&
            flopsOf(contractions, groups, keptOf(path[i])) > (1.0 - target) * flops0 + 0.5)
@@ -505,12 +633,12 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
   }
 
   nlohmann::ordered_json chosenGroups = nlohmann::ordered_json::array();
+  ratios = ratiosOf(path[chosen]);
   for (size_t g = 0; g < groups.size(); ++g) {
     int l = path[chosen][g];
     if (l < 0)
       continue;
     const ProbeGroup::Point &p = groups[g].points[l];
-    ratios.push_back(groups[g].nodes.front() + "=" + fmt::format("{}", p.ratio));
     chosenGroups.push_back({{"node", groups[g].nodes.front()},
                             {"channels", groups[g].channels},
                             {"kept", p.kept},
@@ -526,6 +654,17 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
                        {"groups", chosenGroups}};
   if (measured.count(chosen))
     out["allocation"]["measured"] = measured[chosen].json();
+  if (!latencies.empty()) {
+    nlohmann::ordered_json timed = nlohmann::ordered_json::array();
+    for (auto &[i, t] : latencies)
+      timed.push_back({{"step", i}, {"ms", t.ms}, {"unpruned_ms", t.unprunedMs}});
+    out["allocation"]["latency"] = {
+        {"threads", 1},
+        {"ms", latencies[chosen].ms},
+        {"unpruned_ms", latencies[chosen].unprunedMs},
+        {"speedup", latencies[chosen].unprunedMs / latencies[chosen].ms},
+        {"timed", timed}};
+  }
   // The baseline a user would otherwise take: one ratio for every group,
   // the smallest that removes as many FLOPs, measured the same way.
   double removedChosen = flops0 - f;

@@ -82,8 +82,8 @@ struct CalibrationRunner {
     if (model)
       autoglm_model_release(model);
   }
-  LogicalResult open(const std::string &dir, size_t exposed, std::string &error) {
-    if (autoglm_model_load(dir.c_str(), &model) || autoglm_context_create(model, 0, &ctx))
+  LogicalResult open(const std::string &dir, size_t exposed, std::string &error, int threads = 0) {
+    if (autoglm_model_load(dir.c_str(), &model) || autoglm_context_create(model, threads, &ctx))
       return session::fail(error, std::string("calibration model: ") + autoglm_last_error());
     size_t n = autoglm_model_num_outputs(model);
     firstExposed = n - exposed;

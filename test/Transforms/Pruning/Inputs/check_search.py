@@ -9,7 +9,8 @@ against compiled models run independently of the probe that measured it.
   check_search.py allocation REPORT DENSE.pb PRUNED.pb LABELS.pb
       PRUNED is the --prune structured:auto artifact: the same against the
       allocation's measurement, and the target and budget hold on the
-      report's own FLOP counts (the real pass's, not the search's model).
+      report's own FLOP counts (the real pass's, not the search's model)
+      or, for a latency target, on the times the report measured.
 
 Cosines are float64 numpy over each sample's logits; tolerance 1e-4 (the
 probe and the pruned model run different kernels: masked channels vs
@@ -64,9 +65,14 @@ def main():
     removed = 1 - after / before
     same("FLOPs removed", removed, a["flops_removed"], 1e-9)
     if a["target"]:
-        want = float(a["target"].split("=")[1])
-        if removed < want:
+        kind, want = a["target"].split("=")
+        want = float(want)
+        if kind == "flops" and removed < want:
             sys.exit(f"target missed: {removed:.4f} of FLOPs removed, {want} asked")
+        if kind == "latency":
+            t = a["latency"]
+            if t["ms"] > (1 - want) * t["unpruned_ms"]:
+                sys.exit(f"target missed: {t['ms']} ms against {t['unpruned_ms']} unpruned")
     if a["budget"]:
         kind, value = a["budget"].split("=")
         if kind == "cosine" and mn < float(value):
