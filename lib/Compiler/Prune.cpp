@@ -84,8 +84,10 @@ LogicalResult mlir::autoglm::parsePruneOptions(const CompileOptions &o, GraphPip
         return fail(error, "--prune-ratios takes NODE=R entries (R in [0, 1)), got '" + r + "'");
     }
     s.ratios.assign(o.pruneRatios.begin(), o.pruneRatios.end());
-    if (o.pruneCriterion != "l1" && o.pruneCriterion != "l2" && o.pruneCriterion != "bn")
-      return fail(error, "--prune-criterion takes l1, l2 or bn, got '" + o.pruneCriterion + "'");
+    if (o.pruneCriterion != "l1" && o.pruneCriterion != "l2" && o.pruneCriterion != "bn" &&
+        o.pruneCriterion != "act")
+      return fail(error,
+                  "--prune-criterion takes l1, l2, bn or act, got '" + o.pruneCriterion + "'");
     if (o.pruneAlign < 1)
       return fail(error, "--prune-align takes a positive channel count");
     s.criterion = o.pruneCriterion;

@@ -33,6 +33,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -44,6 +45,7 @@ struct ProbeGroup {
   std::vector<std::string> nodes;
   int64_t channels = 0, arg = 0;
   std::vector<int64_t> order;
+  std::vector<double> weightNorms;
   /// The group's sensitivity points: (ratio, kept) and what was measured.
   struct Point {
     double ratio;
@@ -88,6 +90,9 @@ struct Evaluator {
   size_t rows = 0, classes = 0;
   std::vector<int64_t> refTop1, labels;
   std::vector<std::vector<float>> masks;
+  /// Sum over the samples of E[x^2] per channel at each group's consumers
+  /// (the probe's last outputs), from the reference run.
+  std::vector<std::vector<double>> act;
   int evaluations = 0;
 
   void argmaxRows(const float *p, std::vector<int64_t> &out) const {
@@ -117,7 +122,14 @@ struct Evaluator {
     size_t count = 0, agree = 0, correct = 0;
     std::vector<int64_t> top1;
     for (size_t s = 0; s < samples.size(); ++s) {
-      if (failed(runner.run(samples[s], [](size_t, const float *, size_t) {}, error)))
+      auto visit = [&](size_t k, const float *data, size_t n) {
+        if (!reference)
+          return;
+        act[k].resize(n, 0.0);
+        for (size_t c = 0; c < n; ++c)
+          act[k][c] += data[c];
+      };
+      if (failed(runner.run(samples[s], visit, error)))
         return failure();
       if (reference) {
         std::vector<std::vector<float>> outs;
@@ -194,7 +206,9 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
   if (o.optLevel < 1)
     return fail(error, "--prune needs -O1 or above");
   if (o.calib.empty())
-    return fail(error, std::string(autoMode ? "--prune structured:auto" : "--prune-sensitivity") +
+    return fail(error, std::string(autoMode             ? "--prune structured:auto"
+                                   : o.pruneSensitivity ? "--prune-sensitivity"
+                                                        : "--prune-criterion act") +
                            " needs calibration samples (--calib)");
   double target = -1;
   bool latencyTarget = false;
@@ -276,6 +290,8 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     g.arg = cast<IntegerAttr>(d.get("arg")).getInt();
     for (auto i : cast<ArrayAttr>(d.get("order")).getAsRange<IntegerAttr>())
       g.order.push_back(i.getInt());
+    auto norms = cast<DenseF64ArrayAttr>(d.get("weight_norms")).asArrayRef();
+    g.weightNorms.assign(norms.begin(), norms.end());
     groups.push_back(std::move(g));
   }
   std::vector<Contraction> contractions;
@@ -308,7 +324,8 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
   Evaluator ev;
   ev.groups = &groups;
   ev.masks.resize(groups.size());
-  if (failed(ev.runner.open(probePath, 0, error)))
+  ev.act.resize(groups.size());
+  if (failed(ev.runner.open(probePath, groups.size(), error)))
     return failure();
   autoglm_model *m = ev.runner.model;
   size_t modelInputs = autoglm_model_num_inputs(m) - groups.size();
@@ -321,7 +338,7 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     return failure();
   if (ev.samples.empty())
     return fail(error, "calibration set '" + o.calib + "' holds no samples");
-  for (size_t i = 0; i < autoglm_model_num_outputs(m); ++i)
+  for (size_t i = 0; i < ev.runner.firstExposed; ++i)
     if (std::string(autoglm_dtype_name(autoglm_model_output_dtype(m, i))) == "float32")
       ev.floatOutputs.push_back(i);
   if (!ev.floatOutputs.empty() && ev.floatOutputs[0] == 0 && autoglm_model_output_rank(m, 0) > 0) {
@@ -343,6 +360,30 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
   if (failed(base))
     return failure();
   double flops0 = flopsOf(contractions, groups, full);
+  if (o.pruneCriterion == "act") {
+    // The act criterion: channel c of a group scores sqrt(E[x_c^2]) at its
+    // consumers times the norm of the weight columns reading it, i.e. how
+    // much it feeds the consumers' outputs on these samples. The masks
+    // follow it, and the real pass reads the same scores.
+    Builder b(&context());
+    SmallVector<NamedAttribute> scores;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      ProbeGroup &pg = groups[g];
+      std::vector<double> score(pg.channels);
+      for (int64_t c = 0; c < pg.channels; ++c)
+        score[c] = std::sqrt(ev.act[g][c] / (double)ev.samples.size()) * pg.weightNorms[c];
+      std::iota(pg.order.begin(), pg.order.end(), 0);
+      std::stable_sort(pg.order.begin(), pg.order.end(),
+                       [&](int64_t x, int64_t y) { return score[x] > score[y]; });
+      if (pg.searchable)
+        scores.push_back(b.getNamedAttr(pg.nodes.front(), b.getDenseF64ArrayAttr(score)));
+    }
+    module->setAttr(kPruneScores, b.getDictionaryAttr(scores));
+    llvm::errs() << "autoglm-compile: criterion act: " << scores.size()
+                 << " channel groups scored on " << ev.samples.size() << " samples\n";
+  }
+  if (!autoMode && !o.pruneSensitivity)
+    return success();
 
   // 3. Sensitivity: each group alone at each level.
   size_t searchable = llvm::count_if(groups, [](const ProbeGroup &g) { return g.searchable; });

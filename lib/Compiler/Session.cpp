@@ -9,6 +9,7 @@
 #include "autoglm/Pipelines/Pipelines.h"
 #include "autoglm/Target/CPU.h"
 #include "autoglm/Target/GPU.h"
+#include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -238,6 +239,7 @@ LogicalResult CompileSession::optimizeGraph(ModuleOp module, const CompileOption
   }
   if (failed(graph.run(module)))
     return failure();
+  module->removeAttr(kPruneScores);
   report["passes"] = instr->passes;
   if (!o.prune.empty())
     recordPruning(module, o, before, report);
@@ -430,7 +432,8 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   // the graph pipeline's pruning pass then applies.
   CompileOptions pruneOptions = o;
   nlohmann::ordered_json pruneSearch;
-  if ((o.pruneSensitivity || o.prune == "structured:auto") &&
+  if ((o.pruneSensitivity || o.prune == "structured:auto" ||
+       (o.pruneCriterion == "act" && o.prune.rfind("structured:", 0) == 0)) &&
       failed(searchPruning(*module, o, pruneOptions.pruneRatios, pruneSearch, error)))
     return failure();
   if (failed(optimizeGraph(*module, pruneOptions, report, graphPipeline, error)))

@@ -360,9 +360,9 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
                          << " is not in [0, 1)";
       return signalPassFailure();
     }
-    if (criterion != "l1" && criterion != "l2" && criterion != "bn") {
+    if (criterion != "l1" && criterion != "l2" && criterion != "bn" && criterion != "act") {
       module.emitError() << "autoglm-prune-structured: criterion '" << criterion
-                         << "' is not l1, l2 or bn";
+                         << "' is not l1, l2, bn or act";
       return signalPassFailure();
     }
     if (align < 1) {
@@ -463,6 +463,10 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
     for (auto &[p, a] : g.producers)
       if (g.blocked.empty() && fromNodeIn(p, exclude))
         g.blocked = "excluded", g.blockedAt = p->getLoc();
+    if (g.blocked.empty() && !probe && criterion == "act" && importance(g).empty())
+      g.blocked = "no activation statistics for criterion act (the compile session measures "
+                  "them on --calib)",
+      g.blockedAt = first->getLoc();
   }
 
   /// The group's channels, most important first (ties: the lower index).
@@ -470,6 +474,8 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
     std::vector<double> score = importance(g);
     SmallVector<int64_t> order(g.channels);
     std::iota(order.begin(), order.end(), 0);
+    if ((int64_t)score.size() != g.channels)
+      return order;
     std::stable_sort(order.begin(), order.end(),
                      [&](int64_t x, int64_t y) { return score[x] > score[y]; });
     return order;
@@ -524,6 +530,18 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       for (size_t c = 0; c < s.size(); ++c)
         score[c] += mean > 0 ? s[c] / mean : 0.0;
     };
+    if (criterion == "act") {
+      // Scores the compile session measured (sqrt(E[x^2]) at the consumers
+      // times their weight columns' norms), by the group's first producer.
+      auto scores = getOperation()->getAttrOfType<DictionaryAttr>(kPruneScores);
+      auto mine = scores ? dyn_cast_or_null<DenseF64ArrayAttr>(
+                               scores.get(layerName(g.producers.front().first)))
+                         : DenseF64ArrayAttr();
+      if (mine && (int64_t)mine.size() == g.channels)
+        return std::vector<double>(mine.asArrayRef().begin(), mine.asArrayRef().end());
+      score.clear();
+      return score;
+    }
     if (criterion == "bn" && !g.batchNorms.empty()) {
       for (Operation *bn : g.batchNorms) {
         auto gamma = *constantF32(bn->getOperand(1));
@@ -571,8 +589,17 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
         fn.emitError("autoglm-prune-structured: cannot add a mask input");
         return signalPassFailure();
       }
+      Value act = meanSquares(g);
       for (Consumer &c : g.consumers)
         insertMask(c, fn.getArgument(arg), g.channels);
+      auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+      auto actName = b.getStringAttr("autoglm.prune_act." + std::to_string(id));
+      if (failed(fn.insertResult(fn.getNumResults(), act.getType(),
+                                 b.getDictionaryAttr(b.getNamedAttr("autoglm.name", actName))))) {
+        fn.emitError("autoglm-prune-structured: cannot add a statistics output");
+        return signalPassFailure();
+      }
+      ret->insertOperands(ret->getNumOperands(), act);
       SmallVector<Attribute> nodes;
       for (auto &[p, a] : g.producers) {
         nodes.push_back(b.getStringAttr(layerName(p)));
@@ -587,6 +614,7 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
       entry.set("nodes", b.getArrayAttr(nodes));
       entry.set("channels", b.getI64IntegerAttr(g.channels));
       entry.set("order", b.getI64ArrayAttr(ranking(g)));
+      entry.set("weight_norms", b.getDenseF64ArrayAttr(consumerNorms(g)));
       entry.set("arg", b.getI64IntegerAttr(arg));
       entries.push_back(entry.getDictionary(ctx));
     }
@@ -605,6 +633,62 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
     probeAttr.set("groups", b.getArrayAttr(entries));
     probeAttr.set("contractions", b.getArrayAttr(contractions));
     module->setAttr(kPruneProbe, probeAttr.getDictionary(ctx));
+  }
+
+  /// E[x^2] per channel of the group's consumers' inputs (averaged over the
+  /// consumers), a [channels] f32 tensor: the activation half of the act
+  /// criterion, which the probe returns.
+  static Value meanSquares(Group &g) {
+    Value sum;
+    for (Consumer &c : g.consumers) {
+      OpBuilder b(c.op);
+      Location loc = c.op->getLoc();
+      Type f32 = b.getF32Type();
+      Value x = c.op->getOperand(0);
+      auto xt = cast<RankedTensorType>(x.getType());
+      Value sq = BinaryOp::create(b, loc, xt, BinaryKind::Mul, x, x);
+      SmallVector<int64_t> axes;
+      for (int64_t a = 0; a < xt.getRank(); ++a)
+        if (a != c.axis)
+          axes.push_back(a);
+      int64_t extent = g.channels * c.inner;
+      Value m = axes.empty() ? sq
+                             : (Value)ReduceOp::create(b, loc, RankedTensorType::get({extent}, f32),
+                                                       ReduceKind::Mean, sq, axes, false, false);
+      if (c.inner > 1) {
+        Value runs = ReshapeOp::create(b, loc, RankedTensorType::get({g.channels, c.inner}, f32), m,
+                                       Value());
+        m = ReduceOp::create(b, loc, RankedTensorType::get({g.channels}, f32), ReduceKind::Mean,
+                             runs, ArrayRef<int64_t>{1}, false, false);
+      }
+      sum = sum ? (Value)BinaryOp::create(b, loc, m.getType(), BinaryKind::Add, sum, m) : m;
+    }
+    return sum;
+  }
+
+  /// Per channel, the L2 norm of the weight columns that read it, each
+  /// consumer normalized by its mean (the weight half of the act criterion).
+  std::vector<double> consumerNorms(Group &g) {
+    std::vector<double> score(g.channels, 0.0);
+    for (Consumer &c : g.consumers) {
+      std::optional<WeightView> v = prunableWeight(c.op);
+      std::optional<std::vector<float>> w = constantF32(c.op->getOperand(1));
+      if (!v || !w || v->cols % g.channels)
+        continue;
+      int64_t span = v->cols / g.channels;
+      std::vector<double> s(g.channels, 0.0);
+      for (int64_t r = 0; r < v->rows; ++r)
+        for (int64_t col = 0; col < v->cols; ++col) {
+          double x = (*w)[r * v->rowStride + col * v->colStride];
+          s[col / span] += x * x;
+        }
+      double mean = 0;
+      for (double &x : s)
+        mean += (x = std::sqrt(x)) / (double)g.channels;
+      for (int64_t ch = 0; ch < g.channels; ++ch)
+        score[ch] += mean > 0 ? s[ch] / mean : 0.0;
+    }
+    return score;
   }
 
   /// consumer's input *= the mask, broadcast along its channel axis (each

@@ -191,8 +191,9 @@ int main(int argc, char **argv) {
   app.add_option("--prune-block", o.pruneBlock, "Block shape of --prune block:R, ROWSxCOLS")
       ->capture_default_str();
   app.add_option("--prune-criterion", o.pruneCriterion,
-                 "Channel importance for structured pruning: l1, l2 (weight-row norms) or bn "
-                 "(|batch norm scale|)")
+                 "Channel importance for structured pruning: l1, l2 (weight-row norms), bn "
+                 "(|batch norm scale|) or act (measured on --calib: sqrt(E[x^2]) at the "
+                 "consumers times their weight columns' norms)")
       ->capture_default_str();
   app.add_option("--prune-align", o.pruneAlign,
                  "Structured pruning keeps a multiple of this many channels (vector width)")

@@ -30,11 +30,19 @@ int64_t contractionFlops(Operation *op);
 int64_t keptChannels(int64_t channels, double ratio, int64_t align);
 
 /// The module attribute autoglm-prune-structured{probe} records its groups
-/// in: {groups: [{nodes, channels, order, arg}], contractions: [{flops,
-/// groups}]} (order: the channels most important first; arg: the mask's
-/// argument index of @main; a contraction's groups: the probe groups whose
-/// kept fraction scales its FLOPs, once per side it is pruned on).
+/// in: {groups: [{nodes, channels, order, arg, weight_norms}], contractions:
+/// [{flops, groups}]} (order: the channels most important first; arg: the
+/// mask's argument index of @main; weight_norms: per channel, the norms of
+/// the consumers' weight columns reading it (each consumer normalized by
+/// its mean); a contraction's groups: the probe groups whose kept fraction
+/// scales its FLOPs, once per side it is pruned on). The probe also returns
+/// autoglm.prune_act.<i>: E[x^2] per channel at group i's consumers.
 constexpr const char *kPruneProbe = "autoglm.prune_probe";
+
+/// The module attribute autoglm-prune-structured{criterion=act} ranks
+/// channels by: {first producer's ONNX name: [score per channel]}, set by
+/// the compile session from the probe's activation statistics.
+constexpr const char *kPruneScores = "autoglm.prune_scores";
 
 } // namespace mlir::autoglm
 

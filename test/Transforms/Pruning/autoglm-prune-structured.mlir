@@ -5,7 +5,7 @@
 // BADRATIO: error: autoglm-prune-structured: ratio 1.5 is not in [0, 1)
 // RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-structured=criterion=taylor" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BADCRIT
-// BADCRIT: error: autoglm-prune-structured: criterion 'taylor' is not l1, l2 or bn
+// BADCRIT: error: autoglm-prune-structured: criterion 'taylor' is not l1, l2, bn or act
 // RUN: not autoglm-opt %s --split-input-file "--autoglm-prune-structured=align=0" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BADALIGN
 // BADALIGN: error: autoglm-prune-structured: align must be at least 1
