@@ -41,7 +41,8 @@ echo "recorded fp32 accuracy (torch): $(grep -oP '"fp32_accuracy": \K[0-9.]+' "$
 
 echo
 echo "== 4. Compress: static int8 (calibrated on 128 training samples, examples/digits/calib_split),"
-echo "      pruning (50% of the weights by magnitude; 50% of the channels, the model shrinks)"
+echo "      pruning (50% of the weights by magnitude; 50% of the channels, the model shrinks;"
+echo "      per-group ratios measured on the calibration samples for half the FLOPs)"
 "$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-int8" -O2 --quantize int8 \
   --calib "$EX/calib_split/inputs.pb" --report "$OUT/int8-report.json" \
   --report-html "$OUT/int8-report.html" 2> "$OUT/calibration.log" \
@@ -54,6 +55,11 @@ grep -o 'pruned .*' "$OUT/prune.log"
   --report "$OUT/prune-report.json" --report-html "$OUT/prune-report.html" \
   2> "$OUT/prune.log" > /dev/null || { cat "$OUT/prune.log"; exit 1; }
 grep -o 'pruned .*' "$OUT/prune.log"
+"$BUILD/bin/autoglm-compile" "$EX/model.onnx" -o "$OUT/digits-auto" -O2 --prune structured:auto \
+  --prune-target flops=0.5 --prune-criterion act --calib "$EX/calib_split/inputs.pb" \
+  --report-html "$OUT/prune-auto-report.html" \
+  2> "$OUT/prune.log" > /dev/null || { cat "$OUT/prune.log"; exit 1; }
+grep -o 'pruning allocation: [0-9].*' "$OUT/prune.log"
 row() { # name artifact
   local out
   out="$("$BUILD/bin/autoglm-run" "$2" --dataset "$EX/test_split/inputs.pb" \
@@ -67,8 +73,11 @@ row fp32 "$ART"
 row int8 "$OUT/digits-int8"
 row "unstructured:0.5" "$OUT/digits-u50"
 row "structured:0.5" "$OUT/digits-s50"
+row "structured:auto" "$OUT/digits-auto"
 echo "per-layer scales, zero points and weight SQNR: $OUT/int8-report.html (.json)"
 echo "per-layer weights and FLOPs before / after pruning: $OUT/prune-report.html (.json)"
+echo "structured:auto: per-group ratios for half the FLOPs, channels ranked by their measured"
+echo " activations (--prune-criterion act), sensitivity curves: $OUT/prune-auto-report.html"
 echo "(structured:0.5 loses accuracy until fine-tuned: --emit pruned-onnx, then"
 echo " examples/digits/finetune.py distills it from the fp32 model; docs/pruning.md: 355/360)"
 if grep -q avx512_vnni /proc/cpuinfo; then
