@@ -5,7 +5,8 @@
 # Builds, exports the zoo if missing, and compiles each model from the same
 # export: dense fp32, --prune structured:0.5 (l1, channels in multiples of
 # 8), the same plus --quantize int8 (calibrated on the zoo's reference
-# input), and for the transformers --prune block:0.8 --prune-block 16x1
+# input), --prune structured:auto --prune-target flops=0.3 (per-group ratios
+# measured on that input) beside structured:0.2, and for the transformers --prune block:0.8 --prune-block 16x1
 # (per layer) run by the block-sparse kernels and, with --sparse-density 0,
 # by the dense ones. Times them alternately (ROUNDS rounds of RUNS / ROUNDS
 # runs each) at 1 and 2 threads and prints medians, the speedups over dense

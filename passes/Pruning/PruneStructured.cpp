@@ -589,10 +589,10 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
         fn.emitError("autoglm-prune-structured: cannot add a mask input");
         return signalPassFailure();
       }
-      Value act = meanSquares(g);
+      auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+      Value act = meanSquares(g, ret);
       for (Consumer &c : g.consumers)
         insertMask(c, fn.getArgument(arg), g.channels);
-      auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
       auto actName = b.getStringAttr("autoglm.prune_act." + std::to_string(id));
       if (failed(fn.insertResult(fn.getNumResults(), act.getType(),
                                  b.getDictionaryAttr(b.getNamedAttr("autoglm.name", actName))))) {
@@ -638,10 +638,12 @@ struct PruneStructuredPass : autoglm::impl::PruneStructuredBase<PruneStructuredP
   /// E[x^2] per channel of the group's consumers' inputs (averaged over the
   /// consumers), a [channels] f32 tensor: the activation half of the act
   /// criterion, which the probe returns.
-  static Value meanSquares(Group &g) {
+  static Value meanSquares(Group &g, Operation *ret) {
     Value sum;
+    // At the return, which every consumer's input dominates (the consumers
+    // come in use-list order, not block order).
+    OpBuilder b(ret);
     for (Consumer &c : g.consumers) {
-      OpBuilder b(c.op);
       Location loc = c.op->getLoc();
       Type f32 = b.getF32Type();
       Value x = c.op->getOperand(0);

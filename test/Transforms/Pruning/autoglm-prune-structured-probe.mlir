@@ -16,21 +16,16 @@
 // positions, so each mask entry covers a run of 4 features. The FLOPs of
 // each contraction and the groups that scale them: conv2 (96 FLOPs) by
 // both, its input channels and its output channels. For the act criterion
-// the probe returns E[x^2] per channel at each group's consumers (before
-// the mask) and records the consumers' weight column norms.
+// the probe returns E[x^2] per channel at each group's consumers (their
+// inputs before the mask, computed at the return) and records the consumers' weight column norms.
 // PROBE: module attributes {autoglm.prune_probe = {contractions = [{flops = 384 : i64, groups = [0]}, {flops = 96 : i64, groups = [0, 1]}, {flops = 120 : i64, groups = [1]}], groups = [{arg = 1 : i64, channels = 4 : i64, nodes = ["conv1"], order = [3, 1, 2, 0], weight_norms = array<f64: 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00>}, {arg = 2 : i64, channels = 3 : i64, nodes = ["conv2"], order = [2, 1, 0], weight_norms = array<f64: 1.000000e+00, 1.000000e+00, 1.000000e+00>}]}}
 // PROBE: func.func @main(%arg0: tensor<1x3x4x4xf32>, %[[M0:.*]]: tensor<4xf32> {autoglm.name = "autoglm.prune_mask.0"}, %[[M1:.*]]: tensor<3xf32> {autoglm.name = "autoglm.prune_mask.1"}) -> (tensor<1x5xf32>, tensor<4xf32> {autoglm.name = "autoglm.prune_act.0"}, tensor<3xf32> {autoglm.name = "autoglm.prune_act.1"})
 // PROBE: %[[A:.*]] = autoglm.conv %arg0, %{{.*}} -> tensor<1x4x4x4xf32>
 // PROBE: %[[R:.*]] = autoglm.unary relu %[[A]]
-// PROBE: %[[SQ0:.*]] = autoglm.binary mul %[[R]], %[[R]]
-// PROBE: %[[ACT0:.*]] = autoglm.reduce mean %[[SQ0]] {axes = array<i64: 0, 2, 3>, keepdims = false} : tensor<1x4x4x4xf32> -> tensor<4xf32>
 // PROBE: %[[B0:.*]] = autoglm.reshape %[[M0]] : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
 // PROBE: %[[X0:.*]] = autoglm.binary mul %[[R]], %[[B0]] : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x4x4xf32>
 // PROBE: %[[C:.*]] = autoglm.conv %[[X0]], %{{.*}} -> tensor<1x3x2x2xf32>
 // PROBE: %[[F:.*]] = autoglm.reshape %[[C]] : (tensor<1x3x2x2xf32>) -> tensor<1x12xf32>
-// PROBE: %[[SQ1:.*]] = autoglm.binary mul %[[F]], %[[F]]
-// PROBE: autoglm.reduce mean %[[SQ1]] {axes = array<i64: 0>, keepdims = false} : tensor<1x12xf32> -> tensor<12xf32>
-// PROBE: %[[ACT1:.*]] = autoglm.reduce mean %{{.*}} {axes = array<i64: 1>, keepdims = false} : tensor<3x4xf32> -> tensor<3xf32>
 // PROBE: %[[COL:.*]] = autoglm.reshape %[[M1]] : (tensor<3xf32>) -> tensor<3x1xf32>
 // PROBE: %[[ONES:.*]] = autoglm.constant dense<1.000000e+00> : tensor<1x4xf32>
 // PROBE: %[[RUNS:.*]] = autoglm.binary mul %[[COL]], %[[ONES]] : (tensor<3x1xf32>, tensor<1x4xf32>) -> tensor<3x4xf32>
@@ -38,6 +33,11 @@
 // PROBE: %[[B1:.*]] = autoglm.reshape %[[FLAT]] : (tensor<12xf32>) -> tensor<1x12xf32>
 // PROBE: %[[X1:.*]] = autoglm.binary mul %[[F]], %[[B1]] : (tensor<1x12xf32>, tensor<1x12xf32>) -> tensor<1x12xf32>
 // PROBE: %[[Y:.*]] = autoglm.linear %[[X1]], %{{.*}} : (tensor<1x12xf32>, tensor<5x12xf32>) -> tensor<1x5xf32>
+// PROBE: %[[SQ0:.*]] = autoglm.binary mul %[[R]], %[[R]]
+// PROBE: %[[ACT0:.*]] = autoglm.reduce mean %[[SQ0]] {axes = array<i64: 0, 2, 3>, keepdims = false} : tensor<1x4x4x4xf32> -> tensor<4xf32>
+// PROBE: %[[SQ1:.*]] = autoglm.binary mul %[[F]], %[[F]]
+// PROBE: autoglm.reduce mean %[[SQ1]] {axes = array<i64: 0>, keepdims = false} : tensor<1x12xf32> -> tensor<12xf32>
+// PROBE: %[[ACT1:.*]] = autoglm.reduce mean %{{.*}} {axes = array<i64: 1>, keepdims = false} : tensor<3x4xf32> -> tensor<3xf32>
 // PROBE: return %[[Y]], %[[ACT0]], %[[ACT1]]
 
 // Only the group `ratios` names loses channels (conv2's 3 -> 2, the two
@@ -76,4 +76,24 @@ func.func @main(%x: tensor<1x3x4x4xf32>) -> tensor<1x5xf32> {
   %m = autoglm.reduce mean %s {axes = array<i64: 2, 3>, keepdims = false} : tensor<1x4x4x4xf32> -> tensor<1x4xf32>
   %y = autoglm.linear %m, %wl : (tensor<1x4xf32>, tensor<5x4xf32>) -> tensor<1x5xf32> loc("fc")
   return %y : tensor<1x5xf32>
+}
+
+// -----
+
+// Two consumers of one group, met in use-list order (the later one first):
+// the statistics are computed at the return, which both inputs dominate
+// (this failed verification on resnet18's residual groups).
+// PROBE: -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<4xf32> {autoglm.name = "autoglm.prune_act.0"})
+// PROBE: %[[B:.*]] = autoglm.conv {{.*}} -> tensor<1x2x4x4xf32>
+// PROBE: %[[C:.*]] = autoglm.conv {{.*}} -> tensor<1x2x4x4xf32>
+// PROBE: %[[S:.*]] = autoglm.binary add {{.*}} -> tensor<4xf32>
+// PROBE: return %[[B]], %[[C]], %[[S]]
+func.func @main(%x: tensor<1x3x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %wa = autoglm.constant dense<1.0> : tensor<4x3x1x1xf32>
+  %wb = autoglm.constant dense<2.0> : tensor<2x4x1x1xf32>
+  %wc = autoglm.constant dense<3.0> : tensor<2x4x1x1xf32>
+  %a = autoglm.conv %x, %wa {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x4x4xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x4x4xf32> loc("conv1")
+  %b = autoglm.conv %a, %wb {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<2x4x1x1xf32>) -> tensor<1x2x4x4xf32> loc("conv2")
+  %c = autoglm.conv %a, %wc {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<2x4x1x1xf32>) -> tensor<1x2x4x4xf32> loc("conv3")
+  return %b, %c : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
 }
