@@ -700,8 +700,9 @@ constexpr float kWinoAt[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
 constexpr double kWinoG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
 /// A 3x3, stride 1 convolution of one image as Winograd F(2x2, 3x3), when it
-/// pays (static shapes, group 1, a constant weight of 32k output channels,
-/// at least 7x7 tiles), else null. Three linalg.generic ops, each a plain
+/// pays (static shapes, group 1, a constant weight whose output channels
+/// round up to 32k with at most a quarter added, at least 4x4 tiles), else
+/// null. Three linalg.generic ops, each a plain
 /// contraction (what they compute is their semantics on any target; the CPU
 /// backend recognizes the two transforms by their `autoglm.winograd`
 /// attribute and emits vector kernels for them):
@@ -729,15 +730,20 @@ Value buildWinogradConv(OpBuilder &b, Location loc, Value x, Value w, Value bias
   int64_t C = xt.getDimSize(1), M = wt.getDimSize(0);
   int64_t OH = resTy.getDimSize(2), OW = resTy.getDimSize(3);
   int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
-  if (M % 32 != 0 || TH < 4 || TW < 4 || C < 8)
+  // M pads to whole 32-channel blocks with zero weights (cropped at the
+  // end) where that wastes at most a quarter: channel pruning leaves
+  // counts such as 56 or 104, whose direct convolution does 2.25x the
+  // multiplies.
+  int64_t Mp = (M + 31) / 32 * 32;
+  if (4 * Mp > 5 * M || TH < 4 || TW < 4 || C < 8)
     return {};
   std::vector<float> g = constantFloats(w);
   std::vector<float> bv = bias ? constantFloats(bias) : std::vector<float>(M, 0.0f);
   if (g.empty() || bv.empty())
     return {};
-  // U = G g G^T per (m, c), packed [4, 4, M/32, C, 32]; the bias at (1, 1).
-  int64_t MB = M / 32;
-  std::vector<float> u(16 * M * C), bw(16 * M, 0.0f);
+  // U = G g G^T per (m, c), packed [4, 4, Mp/32, C, 32]; the bias at (1, 1).
+  int64_t MB = Mp / 32;
+  std::vector<float> u(16 * Mp * C, 0.0f), bw(16 * Mp, 0.0f);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t c = 0; c < C; ++c) {
       const float *k = &g[(m * C + c) * 9];
@@ -751,7 +757,7 @@ Value buildWinogradConv(OpBuilder &b, Location loc, Value x, Value w, Value bias
         }
     }
   for (int64_t m = 0; m < M; ++m)
-    bw[5 * M + m] = bv[m];
+    bw[5 * Mp + m] = bv[m];
   Type f32 = b.getF32Type();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   using IT = utils::IteratorType;
@@ -814,15 +820,15 @@ Value buildWinogradConv(OpBuilder &b, Location loc, Value x, Value w, Value bias
           })
           .getResult(0);
   Value m5 = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({4, 4, TH, TW, M}, f32),
-      tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get({16, T, M}, f32), mm,
+      b, loc, RankedTensorType::get({4, 4, TH, TW, Mp}, f32),
+      tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get({16, T, Mp}, f32), mm,
                                       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}),
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}, {4}});
 
   // Output transform. Loops (m, th, p, tw, q, a, b).
   std::vector<float> atData(&kWinoAt[0][0], &kWinoAt[0][0] + 8);
   Value at = floatConstant(b, loc, {2, 4}, atData, "winograd_at");
-  auto yTy = RankedTensorType::get({M, TH, 2, TW, 2}, f32);
+  auto yTy = RankedTensorType::get({Mp, TH, 2, TW, 2}, f32);
   auto yOp = linalg::GenericOp::create(
       b, loc, yTy, ValueRange{at, at, m5}, ValueRange{fillTensor(b, loc, yTy, zero)},
       SmallVector<AffineMap>{AffineMap::get(7, 0, {d(2), d(5)}, ctx),
@@ -834,9 +840,9 @@ Value buildWinogradConv(OpBuilder &b, Location loc, Value x, Value w, Value bias
       mac3);
   yOp->setAttr("autoglm.winograd", b.getStringAttr("output"));
   Value y = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({M, 2 * TH, 2 * TW}, f32), yOp.getResult(0),
+      b, loc, RankedTensorType::get({Mp, 2 * TH, 2 * TW}, f32), yOp.getResult(0),
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3, 4}});
-  if (2 * TH != OH || 2 * TW != OW)
+  if (2 * TH != OH || 2 * TW != OW || Mp != M)
     y = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({M, OH, OW}, f32), y, ValueRange{}, ValueRange{},
         ValueRange{}, b.getDenseI64ArrayAttr({0, 0, 0}), b.getDenseI64ArrayAttr({M, OH, OW}),

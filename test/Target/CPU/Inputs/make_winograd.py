@@ -8,6 +8,7 @@ channels, output at least 7x7), with numpy float64 references:
      + residual Add of a[:, :, :13, :13] (Slice) -> Relu
   c: x -> Conv 64, no pads (12x12), no bias
   d: y[1,8,9,11] -> Conv 32, pads 1 (9x11: 5x6 tiles, both cropped)
+  e: x -> Conv 56, pads 1 (output channels padded to 64, then cropped)
 Inputs rounded to float32 first, then everything in float64.
 
 Run with Debian's python3-onnx: python3 make_winograd.py"""
@@ -77,7 +78,13 @@ def main():
     nodes.append(helper.make_node("Conv", ["y"] + idd, ["d"], name="conv_d",
                                   kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
     rd = conv(f64(y), f64(wd), f64(bd), [1, 1, 1, 1])
-    refs = [("a", ra), ("b", rb), ("c", rc), ("d", rd)]
+    # 56 output channels (what channel pruning leaves): padded to 64 with
+    # zero weights, cropped after the output transform.
+    we, be, ie = weight("e", 56, 16)
+    nodes.append(helper.make_node("Conv", ["x"] + ie, ["e"], name="conv_e",
+                                  kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    re = conv(f64(x), f64(we), f64(be), [1, 1, 1, 1])
+    refs = [("a", ra), ("b", rb), ("c", rc), ("d", rd), ("e", re)]
     graph = helper.make_graph(
         nodes, "winograd_conv",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape)),
