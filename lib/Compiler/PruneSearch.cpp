@@ -338,9 +338,10 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     return failure();
   if (ev.samples.empty())
     return fail(error, "calibration set '" + o.calib + "' holds no samples");
-  for (size_t i = 0; i < ev.runner.firstExposed; ++i)
-    if (std::string(autoglm_dtype_name(autoglm_model_output_dtype(m, i))) == "float32")
-      ev.floatOutputs.push_back(i);
+  ev.floatOutputs = ev.runner.comparableOutputs();
+  if (ev.floatOutputs.empty())
+    return fail(error, "pruning measures the model's float outputs of fixed shape, and it has "
+                       "none (an output whose extents depend on the data is not compared)");
   if (!ev.floatOutputs.empty() && ev.floatOutputs[0] == 0 && autoglm_model_output_rank(m, 0) > 0) {
     size_t rank = autoglm_model_output_rank(m, 0);
     ev.classes = autoglm_model_output_shape(m, 0)[rank - 1];

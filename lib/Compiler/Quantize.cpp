@@ -249,10 +249,7 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
     std::vector<std::array<double, 4>> acc(marked.size(), {0, 0, 0, 0});
     // The fp32 outputs per sample (the references of the budget).
     std::vector<std::vector<std::vector<float>>> refs;
-    std::vector<size_t> floatOutputs;
-    for (size_t i = 0; i < sr.firstExposed; ++i)
-      if (std::string(autoglm_dtype_name(autoglm_model_output_dtype(sr.model, i))) == "float32")
-        floatOutputs.push_back(i);
+    std::vector<size_t> floatOutputs = sr.comparableOutputs();
     llvm::errs() << "autoglm-compile: measuring " << marked.size() << " layers' sensitivity on "
                  << samples.size() << " samples\n";
     for (const Sample &smp : samples) {

@@ -17,6 +17,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,17 @@ struct CalibrationRunner {
   autoglm_model *model = nullptr;
   autoglm_context *ctx = nullptr;
   std::vector<std::vector<char>> outputs;
+  std::vector<bool> fixedShape;
+  /// The float32 outputs of fixed shape before the exposed ones (what an
+  /// accuracy measurement compares).
+  std::vector<size_t> comparableOutputs() const {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < firstExposed; ++i)
+      if (fixedShape[i] &&
+          std::string(autoglm_dtype_name(autoglm_model_output_dtype(model, i))) == "float32")
+        out.push_back(i);
+    return out;
+  }
   size_t firstExposed = 0;
   ~CalibrationRunner() {
     if (ctx)
@@ -89,10 +101,16 @@ struct CalibrationRunner {
     firstExposed = n - exposed;
     outputs.resize(n);
     for (size_t i = 0; i < n; ++i) {
+      // An output whose extents depend on the data (NonZero, NMS) binds a
+      // buffer of its bound; `fixedShape` says which ones the session may
+      // compare element by element.
+      const int64_t *shape = autoglm_model_output_shape(model, i);
+      fixedShape.push_back(std::none_of(shape, shape + autoglm_model_output_rank(model, i),
+                                        [](int64_t d) { return d < 0; }));
       outputs[i].resize(autoglm_model_output_bytes(model, i));
       if (autoglm_context_set_output(
               ctx, i, autoglm_model_output_dtype(model, i), autoglm_model_output_rank(model, i),
-              autoglm_model_output_shape(model, i), outputs[i].data(), outputs[i].size()))
+              autoglm_model_output_max_shape(model, i), outputs[i].data(), outputs[i].size()))
         return session::fail(error, std::string("calibration model: ") + autoglm_last_error());
     }
     return success();
