@@ -258,24 +258,26 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
 
   // 1. The probe, compiled for this machine.
   OwningOpRef<ModuleOp> probe = module.clone();
-  GraphPipelineOptions graph;
   PruneStructuredOptions s;
   s.ratio = 0;
   s.criterion = o.pruneCriterion;
   s.align = o.pruneAlign;
   s.exclude.assign(o.pruneExclude.begin(), o.pruneExclude.end());
   s.probe = true;
-  graph.pruneStructured = s;
-  {
-    // The real compile prints the groups left alone; the probe stays quiet.
+  // The graph pipeline with `options` on `m`; the real compile prints the
+  // groups left alone, the search's models stay quiet.
+  auto runGraph = [&](ModuleOp m, const PruneStructuredOptions &options) {
+    GraphPipelineOptions graph;
+    graph.pruneStructured = options;
     ScopedDiagnosticHandler quiet(&context(), [](Diagnostic &diag) {
       return success(diag.getSeverity() == DiagnosticSeverity::Remark);
     });
     PassManager pm(&context());
     buildGraphOptimizationPipeline(pm, graph);
-    if (failed(pm.run(*probe)))
-      return failure();
-  }
+    return pm.run(m);
+  };
+  if (failed(runGraph(*probe, s)))
+    return failure();
   s.probe = false;
   auto probeAttr = (*probe)->getAttrOfType<DictionaryAttr>(kPruneProbe);
   if (!probeAttr)
@@ -529,17 +531,8 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     PruneStructuredOptions real = s;
     std::vector<std::string> r = ratiosOf(path[i]);
     real.ratios.assign(r.begin(), r.end());
-    GraphPipelineOptions gp;
-    gp.pruneStructured = real;
-    {
-      ScopedDiagnosticHandler quiet(&context(), [](Diagnostic &diag) {
-        return success(diag.getSeverity() == DiagnosticSeverity::Remark);
-      });
-      PassManager pm(&context());
-      buildGraphOptimizationPipeline(pm, gp);
-      if (failed(pm.run(*m)))
-        return failure();
-    }
+    if (failed(runGraph(*m, real)))
+      return failure();
     for (const char *attr : {"autoglm.prune_report", "autoglm.prune_edits", "autoglm.counts"})
       (*m)->removeAttr(attr);
     std::string dir;
