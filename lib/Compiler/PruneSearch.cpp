@@ -585,6 +585,19 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
   };
   size_t chosen = 0;
   std::string budgetText = budgetKind.empty() ? "" : o.pruneBudget;
+  // The point that reaches the target, measured, misses the budget.
+  auto missed = [&](size_t i) {
+    return fail(error,
+                fmt::format("--prune-target {} misses --prune-budget {}: the allocation that "
+                            "reaches it measures min cosine {:.4f}{} on the calibration "
+                            "samples (see the sensitivity lines above; a lower target, a looser "
+                            "budget, or fine-tuning as docs/pruning.md shows)",
+                            o.pruneTarget, o.pruneBudget, measured[i].minCosine,
+                            measured[i].accuracy >= 0
+                                ? fmt::format(", accuracy {:.4f} (unpruned {:.4f})",
+                                              measured[i].accuracy, base->accuracy)
+                                : std::string()));
+  };
   if (target >= 0 && latencyTarget) {
     FailureOr<double> latEnd = latencyOf(path.size() - 1);
     if (failed(latEnd))
@@ -597,26 +610,20 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
                               "one thread, unpruned {:.3f} ms ({} less)",
                               o.pruneTarget, latencies[path.size() - 1].ms,
                               latencies[path.size() - 1].unprunedMs, percent(1.0 - *latEnd)));
+    // Still slower than the target at lo, fast enough at hi.
     size_t lo = 0, hi = path.size() - 1;
-    while (hi - lo > 1) {
-      size_t mid = (lo + hi) / 2;
-      FailureOr<double> lat = latencyOf(mid);
-      if (failed(lat))
-        return failure();
-      (*lat <= want ? hi : lo) = mid;
-    }
+    if (failed(bisect(lo, hi, [&](size_t mid) -> FailureOr<bool> {
+          FailureOr<double> lat = latencyOf(mid);
+          if (failed(lat))
+            return failure();
+          return *lat > want;
+        })))
+      return failure();
     FailureOr<bool> ok = check(hi);
     if (failed(ok))
       return failure();
     if (!*ok)
-      return fail(error, fmt::format("--prune-target {} misses --prune-budget {}: the allocation "
-                                     "that reaches it measures min cosine {:.4f}{} on the "
-                                     "calibration samples",
-                                     o.pruneTarget, o.pruneBudget, measured[hi].minCosine,
-                                     measured[hi].accuracy >= 0
-                                         ? fmt::format(", accuracy {:.4f} (unpruned {:.4f})",
-                                                       measured[hi].accuracy, base->accuracy)
-                                         : std::string()));
+      return missed(hi);
     chosen = hi;
   } else if (target >= 0) {
     size_t i = 0;
@@ -635,16 +642,7 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     if (failed(ok))
       return failure();
     if (!*ok)
-      return fail(error,
-                  fmt::format("--prune-target {} misses --prune-budget {}: the allocation that "
-                              "reaches it measures min cosine {:.4f}{} on the calibration "
-                              "samples (see the sensitivity lines above; a lower target, a looser "
-                              "budget, or fine-tuning as docs/pruning.md shows)",
-                              o.pruneTarget, o.pruneBudget, measured[i].minCosine,
-                              measured[i].accuracy >= 0
-                                  ? fmt::format(", accuracy {:.4f} (unpruned {:.4f})",
-                                                measured[i].accuracy, base->accuracy)
-                                  : std::string()));
+      return missed(i);
     chosen = i;
   } else {
     size_t lo = 0, hi = path.size() - 1;
@@ -653,17 +651,10 @@ LogicalResult CompileSession::searchPruning(ModuleOp module, const CompileOption
     FailureOr<bool> ok = check(hi);
     if (failed(ok))
       return failure();
-    if (*ok) {
+    if (*ok)
       lo = hi;
-    } else {
-      while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        ok = check(mid);
-        if (failed(ok))
-          return failure();
-        (*ok ? lo : hi) = mid;
-      }
-    }
+    else if (failed(bisect(lo, hi, check)))
+      return failure();
     chosen = lo;
   }
 

@@ -361,13 +361,14 @@ LogicalResult CompileSession::quantize(ModuleOp module, const CompileOptions &o,
           pass *= 2;
         }
         pass = std::min(pass, order.size());
-        while (pass - failAt > 1) {
-          size_t mid = (pass + failAt) / 2;
-          ok = evaluate(mid);
-          if (failed(ok))
-            return failure();
-          (*ok ? pass : failAt) = mid;
-        }
+        // Missed at failAt, met at pass.
+        if (failed(bisect(failAt, pass, [&](size_t mid) -> FailureOr<bool> {
+              FailureOr<bool> met = evaluate(mid);
+              if (failed(met))
+                return failure();
+              return !*met;
+            })))
+          return failure();
       }
       nlohmann::ordered_json fp32Nodes = nlohmann::ordered_json::array();
       for (size_t i = 0; i < pass; ++i) {

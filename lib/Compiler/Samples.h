@@ -14,6 +14,7 @@
 #include "autoglm/runtime.h"
 
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
@@ -52,6 +53,21 @@ struct ScratchDir {
     return success();
   }
 };
+
+/// Bisection between `lo` and `hi` (hi > lo) for a predicate that holds at
+/// `lo` and not at `hi` (each call a measurement): on return hi == lo + 1,
+/// the last index where it held and the first where it did not.
+inline LogicalResult bisect(size_t &lo, size_t &hi,
+                            llvm::function_ref<FailureOr<bool>(size_t)> holds) {
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    FailureOr<bool> h = holds(mid);
+    if (failed(h))
+      return failure();
+    (*h ? lo : hi) = mid;
+  }
+  return success();
+}
 
 /// The first `count` inputs of a loaded model (all of them by default).
 std::vector<InputSpec> inputSpecs(autoglm_model *model, size_t count = SIZE_MAX);

@@ -170,7 +170,8 @@ int main(int argc, char **argv) {
                  "meet --prune-target / --prune-budget), unstructured:R, block:R (blocks of "
                  "--prune-block) or nm:N:M (N of every M reduction weights kept)");
   app.add_option("--prune-target", o.pruneTarget,
-                 "structured:auto: flops=F, remove at least F of the model's FLOPs");
+                 "structured:auto: flops=F (remove at least F of the model's FLOPs) or "
+                 "latency=F (run in at most 1 - F of the unpruned time on this machine)");
   app.add_option("--prune-budget", o.pruneBudget,
                  "structured:auto: cosine=C (every float output of every calibration sample "
                  "keeps a cosine >= C against the unpruned model) or accuracy=D (top-1 accuracy "
