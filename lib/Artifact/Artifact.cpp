@@ -6,10 +6,11 @@
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "interface.h"
 
+#include <openssl/evp.h>
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
@@ -177,11 +178,14 @@ int64_t mlir::autoglm::constantBytes(ModuleOp module) {
 }
 
 std::string mlir::autoglm::sha256Hex(llvm::StringRef bytes) {
-  std::array<uint8_t, 32> h = llvm::SHA256::hash(
-      llvm::ArrayRef<uint8_t>((const uint8_t *)bytes.data(), bytes.size()));
+  // Not llvm::SHA256: its 32-bit byte count gets inputs of 512 MiB and more
+  // wrong, and the runtime (OpenSSL) would refuse such a weights.bin.
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
   std::string s;
-  for (uint8_t b : h)
-    s += fmt::format("{:02x}", b);
+  for (unsigned i = 0; i < len; ++i)
+    s += fmt::format("{:02x}", digest[i]);
   return s;
 }
 
@@ -267,7 +271,10 @@ std::string mlir::autoglm::renderManifest(
   j["pipeline"] = info.pipeline;
   if (info.family == "cpu") {
     j["entry_point"] = "autoglm_entry";
-    j["abi_version"] = kEntryAbiVersion;
+    j["abi_version"] =
+        info.externalWeightsBytes > 0 ? kExternalWeightsAbiVersion : kEntryAbiVersion;
+    if (info.externalWeightsBytes > 0)
+      j["weights"] = {{"file", kExternalWeightsFile}, {"bytes", info.externalWeightsBytes}};
   }
   j["library"] = info.libraryName;
   nlohmann::ordered_json ins = nlohmann::ordered_json::array(),
@@ -369,10 +376,13 @@ static std::string renderBareMetalRun(const ArtifactInfo &info) {
   h += "#define AUTOGLM_MODEL_OK 0\n#define AUTOGLM_MODEL_ERR_NULL 1\n"
        "#define AUTOGLM_MODEL_ERR_ARENA_SIZE 2\n#define AUTOGLM_MODEL_ERR_ARENA_ALIGN 3\n"
        "#define AUTOGLM_MODEL_ERR_CHECK 16\n\n";
+  bool weights = info.externalWeightsBytes > 0;
   size_t n = info.inputs.size() + (info.status ? 1 : 0) + info.outputs.size() +
-             (info.arenaBytes > 0 ? 1 : 0);
+             (info.arenaBytes > 0 ? 1 : 0) + (weights ? 1 : 0);
   h += "static inline int autoglm_model_run(void *arena, unsigned long arena_bytes,\n"
-       "                                    void *const *inputs, void *const *outputs) {\n";
+       "                                    void *const *inputs, void *const *outputs";
+  // weights.bin's bytes, read or mapped by the caller.
+  h += weights ? ",\n                                    const void *weights) {\n" : ") {\n";
   h += fmt::format("  void *buffers[{}];\n  unsigned i, n = 0;\n", std::max<size_t>(n, 1));
   if (info.status)
     h += "  int32_t status = 0;\n";
@@ -395,6 +405,10 @@ static std::string renderBareMetalRun(const ArtifactInfo &info) {
        "    buffers[n++] = outputs[i];\n  }\n";
   if (info.arenaBytes > 0)
     h += "  buffers[n++] = arena;\n";
+  if (weights)
+    h += "  if (!weights || ((unsigned long)weights & 63u) != 0)\n"
+         "    return AUTOGLM_MODEL_ERR_NULL;\n"
+         "  buffers[n++] = (void *)weights;\n";
   h += "  autoglm_entry(buffers);\n";
   h += info.status ? "  return status ? AUTOGLM_MODEL_ERR_CHECK + status : AUTOGLM_MODEL_OK;\n}\n"
                    : "  return AUTOGLM_MODEL_OK;\n}\n";
@@ -431,7 +445,13 @@ std::string mlir::autoglm::renderHeader(const ArtifactInfo &info) {
   h += fmt::format("#define AUTOGLM_MODEL_HAS_STATUS {}\n", info.status ? 1 : 0);
   h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN_INPUTS {}\n", info.hiddenInputs.size());
   h += fmt::format("#define AUTOGLM_MODEL_NUM_HIDDEN {}\n", info.hidden.size());
-  h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n\n", info.arenaBytes);
+  h += fmt::format("#define AUTOGLM_MODEL_ARENA_BYTES {}\n", info.arenaBytes);
+  if (info.externalWeightsBytes > 0)
+    h += fmt::format("/* The model's weights are in {0}, not in the library: one last pointer,\n"
+                     " * after the arena, to its {1} bytes (read or mapped, 64-byte aligned). */\n"
+                     "#define AUTOGLM_MODEL_WEIGHTS_BYTES {1}\n",
+                     kExternalWeightsFile, info.externalWeightsBytes);
+  h += "\n";
   auto emit = [&](const char *kind, size_t i, const TensorSpec &s) {
     std::string id = cIdent(s.name);
     std::string dims;

@@ -71,7 +71,7 @@ struct BuildConfig {
       reportHtml;
   std::optional<int> optLevel;
   std::optional<bool> parallel, vectorize, winograd, profile;
-  std::optional<std::string> gpuTuning, precision;
+  std::optional<std::string> gpuTuning, precision, weights;
   std::map<std::string, std::string> bindInputs, dims, inputShapes, maxDims;
 };
 
@@ -162,6 +162,7 @@ template <> struct llvm::yaml::MappingTraits<BuildConfig> {
     io.mapOptional("profile", c.profile);
     io.mapOptional("gpu_tuning", c.gpuTuning);
     io.mapOptional("precision", c.precision);
+    io.mapOptional("weights", c.weights);
     io.mapOptional("quantization", c.quantization);
     io.mapOptional("pruning", c.pruning);
     io.mapOptional("enable_cache", c.enableCache);
@@ -180,6 +181,7 @@ const char *mlir::autoglm::buildConfigKeys() {
          "report_html, "
          "bind_inputs (name: file), dims (name: extent), input_shapes (name: AxB), "
          "max_dims (name: bound), parallel, vectorize, winograd, profile, gpu_tuning, precision, "
+         "weights, "
          "quantization (mode, "
          "calib, "
          "method, percentile, group_size, sensitivity, accuracy_budget, exclude), pruning (mode, "
@@ -309,6 +311,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
   set("--profile", o.profile, c.profile);
   set("--gpu-tuning", o.gpuTuning, c.gpuTuning);
   set("--precision", o.precision, c.precision);
+  set("--weights", o.weights, c.weights);
   // Maps become the flags' name=value form.
   auto setMap = [&](const char *flag, std::vector<std::string> &field,
                     const std::map<std::string, std::string> &map, bool isPath) {

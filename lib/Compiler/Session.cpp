@@ -7,6 +7,7 @@
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
 #include "autoglm/InitAllTargets.h"
 #include "autoglm/Pipelines/Pipelines.h"
+#include "autoglm/Support/ConstantData.h"
 #include "autoglm/Target/CPU.h"
 #include "autoglm/Target/GPU.h"
 #include "autoglm/Transforms/Passes.h"
@@ -322,6 +323,40 @@ void CompileSession::recordPruning(ModuleOp module, const CompileOptions &o,
       after["flops"].get<int64_t>(), ratio(before["flops"], after["flops"]));
 }
 
+/// weights.bin: the values autoglm-cpu-external-weights moved out of the
+/// library, each at its offset (zeros between).
+static LogicalResult writeExternalWeights(ModuleOp module, const std::string &path,
+                                          std::string &error) {
+  auto list = module->getAttrOfType<ArrayAttr>("autoglm.external_weights");
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec || !list)
+    return fail(error, "cannot write " + path + (ec ? ": " + ec.message() : std::string()));
+  uint64_t at = 0;
+  for (Attribute a : list) {
+    auto d = cast<DictionaryAttr>(a);
+    uint64_t offset = d.getAs<IntegerAttr>("offset").getInt();
+    std::optional<ArrayRef<char>> bytes = constantBytes(d.get("value"));
+    if (!bytes || offset < at)
+      return fail(error, "weights.bin: the value of " +
+                             d.getAs<StringAttr>("name").getValue().str() + " is not readable");
+    os.write_zeros(offset - at);
+    os.write(bytes->data(), bytes->size());
+    at = offset + bytes->size();
+  }
+  os.close();
+  if (os.has_error())
+    return fail(error, "cannot write " + path + ": " + os.error().message());
+  return success();
+}
+
+bool mlir::autoglm::externalWeights(ModuleOp module, const CompileOptions &o,
+                                    const TargetDescription &target) {
+  if (target.family != "cpu" || target.artifactKind == "static-library" || o.weights == "embedded")
+    return false;
+  return o.weights == "external" || constantBytes(module) >= kAutoExternalWeightsBytes;
+}
+
 LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
                                     const TargetBackend &backend, const TargetDescription &target,
                                     bool stopAtLinalg, std::string &pipeline) {
@@ -344,6 +379,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
     codegen.gpuTuning = o.gpuTuning;
     codegen.precision = o.precision;
     codegen.profile = o.profile;
+    codegen.externalWeights = externalWeights(module, o, target);
     backend.buildCodegenPipeline(pm, target, codegen);
   }
   {
@@ -381,6 +417,15 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
     return fail(error, "--profile times ops through the runtime's hook in a CPU shared "
                        "library: not available for target '" +
                            target->name + "' (" + target->artifactKind + ")");
+  if (o.weights != "auto" && o.weights != "embedded" && o.weights != "external")
+    return fail(error, "--weights takes auto, embedded or external, not '" + o.weights + "'");
+  if (o.weights == "external" &&
+      (target->family != "cpu" || target->artifactKind == "static-library"))
+    return fail(error, "--weights external puts a CPU shared library's constants in " +
+                           std::string(kExternalWeightsFile) + ": not available for target '" +
+                           target->name + "' (" + target->artifactKind +
+                           (target->family == "gpu" ? ", whose weights are always in a file" : "") +
+                           ")");
   if (!o.gpuTuning.empty()) {
     if (target->family != "gpu")
       return fail(error, "--gpu-tuning applies to GPU targets, not '" + target->name + "'");
@@ -605,6 +650,8 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
     info.naiveTempBytes = a.getInt();
   if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.peak_live_bytes"))
     info.peakLiveBytes = a.getInt();
+  if (auto a = module->getAttrOfType<IntegerAttr>("autoglm.external_weights_bytes"))
+    info.externalWeightsBytes = a.getInt();
   info.target = target.name;
   info.triple = target.triple;
   info.cpu = target.cpu;
@@ -659,6 +706,11 @@ LogicalResult CompileSession::emitArtifact(ModuleOp module, const CompileOptions
   LogicalResult result = writeOutput(objPath, llvm::StringRef(obj.data(), obj.size()), error);
   if (succeeded(result))
     result = backend.link(module, target, objPath, std::string(scratch), lib, error);
+  std::string weightsPath = (scratch + "/" + kExternalWeightsFile).str();
+  if (succeeded(result) && info.externalWeightsBytes > 0) {
+    result = writeExternalWeights(module, weightsPath, error);
+    lib.extraFiles.push_back({kExternalWeightsFile, weightsPath});
+  }
   if (succeeded(result)) {
     info.extraFiles = lib.extraFiles;
     info.manifestSections.insert(info.manifestSections.end(), lib.manifestSections.begin(),

@@ -158,6 +158,11 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createCPULoopOrder());
   addBufferizeAndPlanMemory(pm);
+  if (options.externalWeightsMinBytes >= 0) {
+    CPUExternalWeightsOptions weights;
+    weights.minBytes = options.externalWeightsMinBytes;
+    pm.addPass(createCPUExternalWeights(weights));
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   if (options.profile)
     pm.addPass(createCPUProfileMarks());

@@ -32,8 +32,8 @@ template <typename Json> std::string renderInterface(const Json &manifest) {
   nlohmann::json out = nlohmann::json::object();
   if (!manifest.is_object())
     return out.dump();
-  for (const char *key :
-       {"inputs", "outputs", "status", "hidden_inputs", "hidden_outputs", "abi_version", "profile"})
+  for (const char *key : {"inputs", "outputs", "status", "hidden_inputs", "hidden_outputs",
+                          "abi_version", "profile", "weights"})
     if (manifest.contains(key))
       out[key] = nlohmann::json::parse(manifest[key].dump());
   if (manifest.contains("memory") && manifest["memory"].is_object() &&

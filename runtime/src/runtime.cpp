@@ -18,11 +18,14 @@
 #include <openssl/evp.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,8 +44,9 @@ namespace {
 thread_local std::string lastError;
 
 /// The newest entry-point ABI (manifest abi_version) this runtime calls;
-/// autoglm-compile's kEntryAbiVersion.
-constexpr int64_t kAbiVersion = 1;
+/// autoglm-compile's kEntryAbiVersion, or kExternalWeightsAbiVersion (2: a
+/// pointer to the mapped weights.bin after the arena).
+constexpr int64_t kAbiVersion = 2;
 
 int setError(std::string msg) {
   lastError = std::move(msg);
@@ -103,10 +107,10 @@ bool readFile(const std::string &path, std::string &out) {
   return !f.bad();
 }
 
-std::string sha256Hex(const std::string &bytes) {
+std::string sha256Hex(const char *data, size_t size) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data, size, digest, &len, EVP_sha256(), nullptr);
   std::string hex;
   char buf[3];
   for (unsigned i = 0; i < len; ++i) {
@@ -115,6 +119,43 @@ std::string sha256Hex(const std::string &bytes) {
   }
   return hex;
 }
+
+std::string sha256Hex(const std::string &bytes) { return sha256Hex(bytes.data(), bytes.size()); }
+
+/// A file mapped read-only (a CPU artifact's weights.bin): its pages are
+/// the page cache's, shared by every process running the model.
+struct MappedFile {
+  void *data = nullptr;
+  size_t size = 0;
+  MappedFile() = default;
+  MappedFile(const MappedFile &) = delete;
+  MappedFile &operator=(const MappedFile &) = delete;
+  ~MappedFile() {
+    if (data)
+      munmap(data, size);
+  }
+  /// Maps `path`; false with `why` set when it cannot.
+  bool map(const std::string &path, std::string &why) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
+      why = fd < 0 ? std::strerror(errno) : "empty or unreadable";
+      if (fd >= 0)
+        close(fd);
+      return false;
+    }
+    size = (size_t)st.st_size;
+    void *p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+      why = std::strerror(errno);
+      size = 0;
+      return false;
+    }
+    data = p;
+    return true;
+  }
+};
 
 bool parseSpec(const nlohmann::json &j, Spec &s, std::string &err) {
   if (!j.is_object() || !j.contains("name") || !j.contains("dtype") ||
@@ -204,6 +245,8 @@ struct autoglm_model {
   std::unique_ptr<autoglm::rt::DeviceModel> gpuModel;
   // A decoder compiled with enable_cache: the manifest's "llm" section.
   nlohmann::json llm;
+  // weights.bin, mapped: the entry's last argument (abi_version 2).
+  std::unique_ptr<MappedFile> weights;
   ~autoglm_model() {
     if (handle)
       dlclose(handle);
@@ -493,11 +536,41 @@ static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
     for (const char *key : {"module", "weights"})
       if (m["gpu"].contains(key) && m["gpu"][key].is_string())
         contents[m["gpu"][key].get<std::string>()];
+  // A CPU library's weights.bin is mapped, not read (gigabytes of an LLM).
+  std::string weightsFile;
+  std::unique_ptr<MappedFile> weights;
+  if (!isGpu && m.contains("weights")) {
+    const nlohmann::json &w = m["weights"];
+    if (!w.is_object() || !w.contains("file") || !w["file"].is_string() || !w.contains("bytes") ||
+        !w["bytes"].is_number_unsigned() || !m["files"].contains(w["file"].get<std::string>()))
+      return setError(d + "/manifest.json: weights is not {file: one of the files, bytes: N}");
+    if (!m.contains("abi_version") || m["abi_version"] != 2)
+      return setError(d + "/manifest.json: weights in a file need abi_version 2");
+    weightsFile = w["file"].get<std::string>();
+  } else if (!isGpu && m.contains("abi_version") && m["abi_version"] == 2) {
+    return setError(d + "/manifest.json: abi_version 2 without a weights file");
+  }
   // Every listed file must be present and unchanged.
   for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
     const std::string name = it.key();
     if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
       return setError("manifest lists a file outside the artifact: " + name);
+    if (name == weightsFile) {
+      weights = std::make_unique<MappedFile>();
+      std::string why;
+      if (!weights->map(d + "/" + name, why))
+        return setError("artifact file " + name + " cannot be mapped: " + why);
+      if (weights->size != m["weights"]["bytes"].get<size_t>())
+        return setError("artifact file " + name + " has " + std::to_string(weights->size) +
+                        " bytes; manifest.json says " + m["weights"]["bytes"].dump());
+      if (!it.value().contains("sha256") ||
+          sha256Hex(static_cast<const char *>(weights->data), weights->size) !=
+              it.value()["sha256"].get<std::string>())
+        return setError("artifact file " + name +
+                        " does not match the sha256 in manifest.json (corrupted or "
+                        "modified)");
+      continue;
+    }
     std::string bytes;
     if (!readFile(d + "/" + name, bytes))
       return setError("artifact file missing or unreadable: " + name);
@@ -515,6 +588,7 @@ static int loadOnDevice(const char *dir, int device, autoglm_model **model) {
     return setError("the library " + lib + " is not covered by the manifest's hashes");
   auto result = std::make_unique<autoglm_model>();
   result->dir = d;
+  result->weights = std::move(weights);
   std::string err;
   try {
     for (const auto &j : m["inputs"]) {
@@ -1042,6 +1116,8 @@ static int runContext(autoglm_context *c, bool wait) {
     args.push_back(h.data());
   if (c->arena)
     args.push_back(c->arena.get());
+  if (m->weights)
+    args.push_back(m->weights->data);
   // The thread count is per calling thread (OpenMP's nthreads ICV), so
   // contexts on different threads keep their own.
   if (m->setThreads)

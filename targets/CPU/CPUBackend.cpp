@@ -145,6 +145,8 @@ public:
     cpu.softF16 = triple.isRISCV() && !llvm::StringRef(target.features).contains("+zfh");
     cpu.indexBits = target.indexBits;
     cpu.profile = options.profile;
+    if (options.externalWeights && !spec.bareMetal)
+      cpu.externalWeightsMinBytes = 4096;
     cpu.nativeRounding =
         triple.isAArch64() ||
         (triple.isX86() && llvm::is_contained(llvm::split(target.features, ','), "+sse4.1"));

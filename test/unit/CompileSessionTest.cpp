@@ -233,3 +233,15 @@ TEST(Calibration, EntropyLeavesDegenerateRangesAlone) {
   // A range that does not hold 0 is not the quantization's: unchanged.
   EXPECT_EQ(mlir::autoglm::entropyRange(some, 1.0, 2.0), std::make_pair(1.0, 2.0));
 }
+
+// The artifact's hashes are the runtime's (OpenSSL) for every size: LLVM's
+// SHA256 counts bytes in 32 bits and hashed inputs of 512 MiB and more
+// wrongly, so a 1B model's weights.bin was refused at load. Known digests
+// (sha256sum): "abc", and 513 MiB of zeros.
+TEST(Artifact, Sha256OfLargeInputs) {
+  EXPECT_EQ(mlir::autoglm::sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string zeros(size_t(513) << 20, '\0');
+  EXPECT_EQ(mlir::autoglm::sha256Hex(zeros),
+            "a3e2acbb469e4e59dde406f912e754c933c1ac0fb0092a3634d61d5073309c0c");
+}

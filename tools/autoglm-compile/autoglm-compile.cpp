@@ -119,6 +119,10 @@ int main(int argc, char **argv) {
                "Time every op: the library calls the runtime between ops, and autoglm-run "
                "--profile reports each ONNX node's share of the run (CPU shared-library "
                "targets; docs/profiling.md)");
+  app.add_option("--weights", o.weights,
+                 "CPU shared libraries: embedded (constants in the library), external "
+                 "(weights.bin beside it, mapped at load) or auto (external from 1 GiB)")
+      ->capture_default_str();
   app.add_option("--sparse-density", o.sparseDensity,
                  "CPU: linears whose weight has at most this fraction of nonzero 16x1 blocks "
                  "(16 outputs x 1 input) run block-sparse kernels; 0 turns them off")

@@ -26,6 +26,11 @@ constexpr int kManifestSchemaVersion = 1;
 /// meaning of its pointer arguments); a runtime refuses an artifact whose
 /// ABI is newer than its own. Absent from a manifest: 1.
 constexpr int kEntryAbiVersion = 1;
+/// The entry ABI of a library whose weights are in weights.bin: a trailing
+/// pointer to them after the arena.
+constexpr int kExternalWeightsAbiVersion = 2;
+/// weights.bin's name in an artifact.
+constexpr const char *kExternalWeightsFile = "weights.bin";
 
 struct TensorSpec {
   std::string name;
@@ -77,6 +82,9 @@ struct ArtifactInfo {
   /// ONNX nodes it computes (autoglm-cpu-profile-marks).
   std::vector<std::string> profileRegions;
   int64_t weightBytes = 0;  // constant data in the library
+  /// Bytes of weights.bin (autoglm-cpu-external-weights): the entry then
+  /// takes one more pointer, after the arena, to them (abi_version 2).
+  int64_t externalWeightsBytes = 0;
   /// The temporaries' arena (one buffer after the outputs when > 0) and
   /// what the temporaries would take without sharing.
   int64_t arenaBytes = 0, naiveTempBytes = 0;

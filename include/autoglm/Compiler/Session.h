@@ -47,6 +47,10 @@ struct CompileOptions {
   bool parallel = true, vectorize = true, winograd = true;
   /// Per-op timing marks (CPU shared-library targets; docs/profiling.md).
   bool profile = false;
+  /// CPU shared libraries: where the constant data goes. embedded: in the
+  /// library; external: weights.bin beside it, mapped at load; auto:
+  /// external from kAutoExternalWeightsBytes of constants on.
+  std::string weights = "auto";
   /// CPU: a linear whose constant weight has at most this fraction of its
   /// 16x1 blocks nonzero runs a block-sparse kernel (0: never).
   double sparseDensity = 0.5;
@@ -130,6 +134,15 @@ struct CompileOptions {
   int64_t maxBatchSize = 1, minSeqLen = 1, optSeqLen = 0, maxSeqLen = 2048;
   int64_t cacheBlockSize = 16, cacheBlocks = 0, prefillChunk = 32;
 };
+
+/// --weights auto moves a CPU library's constants to weights.bin from this
+/// many bytes on: far below the 2 GB a small-code-model library can hold,
+/// and where mapping a file instead of loading a library starts to matter.
+constexpr int64_t kAutoExternalWeightsBytes = int64_t(1) << 30;
+
+/// Whether `module`, compiled for `target` with `o`, keeps its constants in
+/// weights.bin (CPU shared libraries only).
+bool externalWeights(ModuleOp module, const CompileOptions &o, const TargetDescription &target);
 
 /// Reads a build config (YAML, or JSON, which is YAML) into `options`: every
 /// key the command line did not give (`givenOnCommandLine(flag)` says, with

@@ -72,6 +72,9 @@ struct CPUPipelineOptions {
   /// roundeven / ceil are one instruction (x86 SSE4.1, AArch64): not
   /// expanded by autoglm-math-approximation.
   bool nativeRounding = false;
+  /// Constants of at least this many bytes go to weights.bin
+  /// (autoglm-cpu-external-weights); -1 keeps every one in the library.
+  int64_t externalWeightsMinBytes = -1;
 };
 
 /// linalg on tensors -> LLVM dialect for a CPU, with the artifact's entry

@@ -340,6 +340,35 @@ def CPUPlanMemory : Pass<"autoglm-cpu-plan-memory", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def CPUExternalWeights : Pass<"autoglm-cpu-external-weights", "ModuleOp"> {
+  let summary = "Move the model's large constants out of the library into weights.bin";
+  let description = [{
+    Runs on bufferized IR after autoglm-cpu-plan-memory. Every constant
+    memref.global of at least `min-bytes` bytes (static, identity layout,
+    whole-byte elements, not a splat) that only the model function reads
+    gets a 64-byte aligned byte range of one weights buffer, in the order
+    the module declares them; each memref.get_global becomes a memref.view of
+    a new trailing argument of the function (after the arena), and the
+    global goes. The module records `autoglm.external_weights` (per moved
+    global: name, offset, value) and `autoglm.external_weights_bytes`; the
+    compile session writes the values into weights.bin, which the runtime
+    maps read-only at load. A library over 2 GB of constant data cannot be
+    linked with the small code model, and a weights file is mapped, not
+    copied: large models need it.
+
+    Before: memref.global "private" constant @w : memref<1024x1024xf32> = dense_resource<w>
+            %0 = memref.get_global @w : memref<1024x1024xf32>
+    After:  func.func @main(..., %arena: memref<..xi8>, %weights: memref<4194304xi8>)
+            %0 = memref.view %weights[%c0][] : memref<4194304xi8> to memref<1024x1024xf32>
+  }];
+  let options = [Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+                        "Name of the model function">,
+                 Option<"minBytes", "min-bytes", "int64_t", /*default=*/"4096",
+                        "Smallest constant moved to the weights file">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
 def ResultsInPlace : Pass<"autoglm-results-in-place", "ModuleOp"> {
   let summary = "Let buffer-results-to-out-params write results in place";
   let description = [{

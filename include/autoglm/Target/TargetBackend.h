@@ -83,6 +83,9 @@ struct CodegenOptions {
   std::string precision = "fp32";
   /// Per-op timing marks in the code (--profile; CPU shared libraries).
   bool profile = false;
+  /// CPU shared libraries: large constants in weights.bin beside the
+  /// library, mapped by the runtime (--weights external).
+  bool externalWeights = false;
 };
 
 /// The linked library of an artifact and what must ship beside it.

@@ -1,0 +1,105 @@
+//===- ExternalWeights.cpp - large constants in weights.bin ---------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// A CPU library normally carries its weights as constant globals. Past a
+// gigabyte or two that stops working (x86-64's small code model reaches
+// 2 GB; the object file, the link and the load each copy the bytes), so the
+// large constants move into one buffer the runtime maps from weights.bin:
+// each memref.get_global becomes a memref.view of a trailing argument of the
+// model function at the global's offset. The values stay in the module as
+// an attribute for the compile session to write out.
+//===----------------------------------------------------------------------===//
+
+#include "autoglm/Support/ConstantData.h"
+#include "autoglm/Target/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_CPUEXTERNALWEIGHTS
+#include "autoglm/Target/Passes.h.inc"
+} // namespace mlir::autoglm
+
+using namespace mlir;
+
+namespace {
+
+struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExternalWeightsPass> {
+  using CPUExternalWeightsBase::CPUExternalWeightsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>(funcName);
+    if (!func) {
+      module.emitError() << "no model function '" << funcName << "'";
+      return signalPassFailure();
+    }
+    llvm::DenseMap<StringAttr, SmallVector<memref::GetGlobalOp>> uses;
+    module.walk([&](memref::GetGlobalOp g) { uses[g.getNameAttr().getAttr()].push_back(g); });
+
+    struct Moved {
+      memref::GlobalOp global;
+      int64_t offset;
+    };
+    SmallVector<Moved> moved;
+    int64_t total = 0;
+    for (auto global : module.getOps<memref::GlobalOp>()) {
+      if (!global.getConstant() || !global.getInitialValue())
+        continue;
+      MemRefType type = global.getType();
+      unsigned bits = type.getElementTypeBitWidth();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() || bits < 8 || bits % 8)
+        continue;
+      int64_t bytes = type.getNumElements() * (bits / 8);
+      std::optional<ArrayRef<char>> raw = autoglm::constantBytes(*global.getInitialValue());
+      if (bytes < minBytes || !raw || (int64_t)raw->size() != bytes)
+        continue;
+      auto it = uses.find(global.getSymNameAttr());
+      if (it == uses.end() || llvm::any_of(it->second, [&](memref::GetGlobalOp g) {
+            return g->getParentOfType<func::FuncOp>() != func;
+          }))
+        continue;
+      int64_t align = std::max<int64_t>(64, global.getAlignment().value_or(0));
+      int64_t offset = llvm::alignTo(total, align);
+      moved.push_back({global, offset});
+      total = offset + bytes;
+    }
+    if (moved.empty())
+      return;
+
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    auto weightsTy = MemRefType::get({total}, b.getI8Type());
+    unsigned argNo = func.getNumArguments();
+    if (failed(func.insertArgument(argNo, weightsTy, b.getDictionaryAttr({}), func.getLoc())))
+      return signalPassFailure();
+    Value weights = func.getArgument(argNo);
+    OpBuilder ob(ctx);
+    SmallVector<Attribute> records;
+    for (Moved &m : moved) {
+      for (memref::GetGlobalOp g : uses[m.global.getSymNameAttr()]) {
+        ob.setInsertionPoint(g);
+        Value off = arith::ConstantIndexOp::create(ob, g.getLoc(), m.offset);
+        Value view =
+            memref::ViewOp::create(ob, g.getLoc(), g.getType(), weights, off, ValueRange{});
+        g.getResult().replaceAllUsesWith(view);
+        g.erase();
+      }
+      records.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", m.global.getSymNameAttr()),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(m.offset)),
+          b.getNamedAttr("value", *m.global.getInitialValue()),
+      }));
+      m.global.erase();
+    }
+    module->setAttr("autoglm.external_weights", b.getArrayAttr(records));
+    module->setAttr("autoglm.external_weights_bytes", b.getI64IntegerAttr(total));
+  }
+};
+
+} // namespace
