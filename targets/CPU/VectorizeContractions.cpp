@@ -1229,8 +1229,10 @@ void retireFused(IRRewriter &rw, Fusion f) {
 /// an open batch or sequence length; V, the reductions and every other dim
 /// static): loops over R in tiles of the kernel's row count up to the last
 /// whole tile, then one row at a time, each iteration the op on static
-/// slices, register-tiled by tileAndEmit. The row-tile loop is the threads'
-/// scf.forall when `parallel`.
+/// slices, register-tiled by tileAndEmit. When one row is work enough for
+/// the threads (`parallelRow`), every tile splits its column tiles over
+/// them; otherwise the row-tile loop is the threads' scf.forall when
+/// `parallel`.
 bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t width,
                   int64_t accumulators, bool parallel, bool parallelRow, const Fusion &f) {
   Location loc = op.getLoc();
@@ -1245,7 +1247,6 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
       affine::makeComposedFoldedAffineApply(rw, loc, s0.floorDiv(rows) * rows, {extent}));
   Value acc = op.getDpsInitOperand(0)->get();
   SmallVector<Operation *> tiles;
-  size_t wholeTiles = 0;
   for (auto part : {std::tuple<Value, Value, int64_t>{
                         arith::ConstantIndexOp::create(rw, loc, 0), whole, rows},
                     {whole, extent, 1}}) {
@@ -1276,7 +1277,11 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
     auto rank = cast<RankedTensorType>(acc.getType()).getRank();
     SmallVector<OpFoldResult> ones(rank, rw.getIndexAttr(1));
     Value stepV = arith::ConstantIndexOp::create(rw, loc, step);
-    if (parallel && step > 1) {
+    // Rows each work enough for the threads split their columns instead
+    // (below): every thread then reads its part of the weight once, where
+    // threads over row tiles would each read all of it (a decoder's step
+    // over 8 sequences is one tile of 8 rows: one thread did all of it).
+    if (parallel && step > 1 && !parallelRow) {
       auto forall = scf::ForallOp::create(
           rw, loc, ArrayRef<OpFoldResult>{lo}, ArrayRef<OpFoldResult>{hi},
           ArrayRef<OpFoldResult>{rw.getIndexAttr(step)}, ValueRange{acc}, std::nullopt);
@@ -1306,15 +1311,12 @@ bool tileOpenRows(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int
         return false;
       acc = loop.getResult(0);
     }
-    if (step > 1)
-      wholeTiles = tiles.size();
   }
   rw.replaceOp(op, acc);
-  // The single rows (a decoder's step at batch 1 is one) split their
-  // column tiles over the threads when one row is work enough.
-  for (auto [i, t] : llvm::enumerate(tiles))
-    if (!tileAndEmit(rw, cast<linalg::GenericOp>(t), d, width, accumulators,
-                     parallelRow && i >= wholeTiles, f))
+  // Row tiles and single rows (a decoder's step at batch 1 is one) split
+  // their column tiles over the threads when one row is work enough.
+  for (Operation *t : tiles)
+    if (!tileAndEmit(rw, cast<linalg::GenericOp>(t), d, width, accumulators, parallelRow, f))
       return false;
   return true;
 }

@@ -1,5 +1,6 @@
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions="min-parallel-work=1" --canonicalize | FileCheck %s --check-prefix=PAR
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions="min-parallel-work=1024" --canonicalize | FileCheck %s --check-prefix=ROWS
 
 // The test ops are below min-parallel-work, so their tile loops are scf.for;
 // with enough work they are one scf.forall whose iterations the threads
@@ -422,8 +423,26 @@ func.func @split_rows(%a: tensor<13x4xf32>, %b: tensor<4x32xf32>, %c: tensor<13x
 // CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
 // CHECK: scf.for %{{.*}} = %[[WHOLE]] to %[[M]] step %c1
 // CHECK: vector.outerproduct {{.*}} : vector<1xf32>, vector<32xf32>
+// Threads: when one row is work enough (min-parallel-work=1: 256 per row),
+// every tile splits its column tiles over them, so each thread reads its
+// part of the weight once (a decoder's step over 8 sequences is one tile of
+// 8 rows); lighter rows (min-parallel-work=1024: 8 rows are work enough,
+// one is not) share the row tiles instead.
 // PAR-LABEL: func.func @open_rows
-// PAR: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8)
+// PAR: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// PAR: scf.forall (%{{.*}}) in (2)
+// PAR: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// PAR: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// PAR: scf.forall (%{{.*}}) in (2)
+// PAR: vector.outerproduct {{.*}} : vector<1xf32>, vector<32xf32>
+// ROWS-LABEL: func.func @open_rows
+// ROWS: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8)
+// ROWS-NOT: scf.forall
+// ROWS: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// ROWS: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// ROWS-NOT: scf.forall
+// ROWS: vector.outerproduct {{.*}} : vector<1xf32>, vector<32xf32>
+// ROWS-LABEL: func.func @open_reduction
 func.func @open_rows(%a: tensor<?x4xf32>, %b: tensor<2x4x32xf32>, %c: tensor<?x2x32xf32>) -> tensor<?x2x32xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(m, nb, ni, k) -> (m, k)>, affine_map<(m, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, nb, ni, k) -> (m, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<?x4xf32>, tensor<2x4x32xf32>) outs(%c : tensor<?x2x32xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
