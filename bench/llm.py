@@ -10,7 +10,10 @@
 # every round, the result the ratio autoglm / ORT. Then autoglm's batched
 # decode: `batch` sequences in one call per step, aggregate tokens/s over
 # batch 1's; and weight-only int8 / int4 (--quantize weight-int8, weight-int4
-# with groups of 128) against our f32.
+# with groups of 128) against our f32. With --membw (bench/membw.c's
+# output: threads and GB/s of streaming reads) the table adds the step's
+# roofline: the bytes of the matmul weights a batch-1 step reads once,
+# over that bandwidth (no implementation can decode faster).
 # Writes $BUILD/bench/llm.{md,json}.
 import argparse
 import json
@@ -23,6 +26,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 from benchlib import cpu_name, run_json  # noqa: E402
 
 
+def matmul_weight_bytes(path):
+    """Bytes of the constant matmul operands of the model (its external data
+    not loaded): what a batch-1 decode step reads once."""
+    import onnx
+    m = onnx.load(path, load_external_data=False)
+    sizes = {t.name: 4 * __import__("math").prod(t.dims) for t in m.graph.initializer}
+    return sum(sizes.get(i, 0) for n in m.graph.node if n.op_type in ("MatMul", "Gemm")
+               for i in n.input)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", required=True)
@@ -31,12 +44,19 @@ def main():
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--membw", help="bench/membw.c's output: lines of 'threads GB/s'")
     args = ap.parse_args()
+    bandwidth = {}
+    if args.membw:
+        for line in open(args.membw):
+            t, gbs = line.split()
+            bandwidth[int(t)] = float(gbs)
     out_dir = os.path.join(args.build, "bench")
     os.makedirs(out_dir, exist_ok=True)
     tools = os.path.join(args.build, "bin")
     model = os.path.join(args.model_dir, "model.onnx")
     ref = json.load(open(os.path.join(args.model_dir, "reference.json")))
+    step_bytes = matmul_weight_bytes(model)
     art = os.path.join(out_dir, "llm-" + ref["model"])
     art8 = art + "-wint8"
     art4 = art + "-wint4"
@@ -56,8 +76,8 @@ def main():
              "| threads | autoglm ms/token | ORT ms/token | autoglm / ORT | tokens agree | "
              f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 | "
              "weight-int8 ms/token | f32 / weight-int8 | weight-int4 ms/token | "
-             "f32 / weight-int4 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "f32 / weight-int4 | roofline ms/token | autoglm / roofline |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for threads in [int(t) for t in args.threads.split(",")]:
         ours, peer, agree, ours_tps, batch_tps, ours8, ours4 = [], [], [], [], [], [], []
         for r in range(args.rounds):
@@ -92,11 +112,16 @@ def main():
                "ratio": mo / mp, "tokens_agree": min(agree), "tokens": args.new_tokens,
                "batch": args.batch, "batch_tokens_per_s": tb, "batch1_tokens_per_s": t1,
                "batch_speedup": tb / t1, "wint8_ms_per_token": m8, "wint8_speedup": mo / m8,
-               "wint4_ms_per_token": m4, "wint4_speedup": mo / m4}
+               "wint4_ms_per_token": m4, "wint4_speedup": mo / m4,
+               "matmul_weight_bytes": step_bytes}
+        roof = step_bytes / (bandwidth[threads] * 1e9) * 1e3 if threads in bandwidth else None
+        if roof:
+            row.update({"read_gb_per_s": bandwidth[threads], "roofline_ms_per_token": roof})
         rows.append(row)
         lines.append(f"| {threads} | {mo:.3f} | {mp:.3f} | {mo / mp:.2f} | "
                      f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} | {m8:.3f} | "
-                     f"{mo / m8:.2f} | {m4:.3f} | {mo / m4:.2f} |")
+                     f"{mo / m8:.2f} | {m4:.3f} | {mo / m4:.2f} | "
+                     + (f"{roof:.3g} | {mo / roof:.2f} |" if roof else "- | - |"))
     table = "\n".join(lines)
     print(table)
     with open(os.path.join(out_dir, "llm.md"), "w") as f:
