@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/xxhash.h"
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUEXTERNALWEIGHTS
@@ -45,9 +46,14 @@ struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExterna
     struct Moved {
       memref::GlobalOp global;
       int64_t offset;
+      bool stored; // false: the same bytes as an earlier one, at its offset
     };
     SmallVector<Moved> moved;
     int64_t total = 0;
+    // Equal constants share their bytes (an unrolled recurrence packs its
+    // weight once per step; LLVM merges such globals in a library, nothing
+    // would in weights.bin).
+    llvm::DenseMap<uint64_t, SmallVector<std::pair<ArrayRef<char>, int64_t>>> stored;
     for (auto global : module.getOps<memref::GlobalOp>()) {
       if (!global.getConstant() || !global.getInitialValue())
         continue;
@@ -65,8 +71,18 @@ struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExterna
           }))
         continue;
       int64_t align = std::max<int64_t>(64, global.getAlignment().value_or(0));
+      SmallVector<std::pair<ArrayRef<char>, int64_t>> &same =
+          stored[llvm::xxh3_64bits(ArrayRef<uint8_t>((const uint8_t *)raw->data(), raw->size()))];
+      auto equal = llvm::find_if(same, [&](const std::pair<ArrayRef<char>, int64_t> &s) {
+        return s.first == *raw && s.second % align == 0;
+      });
+      if (equal != same.end()) {
+        moved.push_back({global, equal->second, false});
+        continue;
+      }
       int64_t offset = llvm::alignTo(total, align);
-      moved.push_back({global, offset});
+      moved.push_back({global, offset, true});
+      same.push_back({*raw, offset});
       total = offset + bytes;
     }
     if (moved.empty())
@@ -90,11 +106,12 @@ struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExterna
         g.getResult().replaceAllUsesWith(view);
         g.erase();
       }
-      records.push_back(b.getDictionaryAttr({
-          b.getNamedAttr("name", m.global.getSymNameAttr()),
-          b.getNamedAttr("offset", b.getI64IntegerAttr(m.offset)),
-          b.getNamedAttr("value", *m.global.getInitialValue()),
-      }));
+      if (m.stored)
+        records.push_back(b.getDictionaryAttr({
+            b.getNamedAttr("name", m.global.getSymNameAttr()),
+            b.getNamedAttr("offset", b.getI64IntegerAttr(m.offset)),
+            b.getNamedAttr("value", *m.global.getInitialValue()),
+        }));
       m.global.erase();
     }
     module->setAttr("autoglm.external_weights", b.getArrayAttr(records));

@@ -10,10 +10,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+#include "autoglm/Support/ConstantData.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APSInt.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -349,6 +352,29 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
       picks.push_back(getStarts()[0] + i * getSteps()[0]);
     return staticShapeEntries(getInput(), picks, resTy);
   }
+  // A slice of a large or resource-held constant (a recurrent op's [2, 4H,
+  // H] weight cut per direction): a copy of its bytes, whatever the size,
+  // so the consumer sees a constant (the linear kernels pack constant
+  // weights at compile time).
+  if (!in && adaptor.getInput() && inTy.hasStaticShape() && resTy.hasStaticShape() &&
+      inTy.getElementType().isIntOrFloat() && inTy.getElementTypeBitWidth() % 8 == 0)
+    if (std::optional<ArrayRef<char>> raw = constantBytes(adaptor.getInput())) {
+      int64_t es = inTy.getElementTypeBitWidth() / 8;
+      if ((int64_t)raw->size() != inTy.getNumElements() * es)
+        return {};
+      SmallVector<int64_t> inStrides = stridesOf(inTy.getShape());
+      SmallVector<int64_t> resStrides = stridesOf(resTy.getShape());
+      std::vector<char> out(resTy.getNumElements() * es);
+      for (int64_t i = 0, e = resTy.getNumElements(); i < e; ++i) {
+        int64_t src = 0;
+        for (int64_t d = 0; d < resTy.getRank(); ++d) {
+          int64_t c = (i / resStrides[d]) % resTy.getDimSize(d);
+          src += (getStarts()[d] + c * getSteps()[d]) * inStrides[d];
+        }
+        std::memcpy(out.data() + i * es, raw->data() + src * es, es);
+      }
+      return DenseElementsAttr::getFromRawBuffer(resTy, out);
+    }
   if (!in || !inTy.hasStaticShape() || !foldableResult(resTy))
     return {};
   auto values = llvm::to_vector(in.getValues<Attribute>());

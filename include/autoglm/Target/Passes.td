@@ -347,7 +347,9 @@ def CPUExternalWeights : Pass<"autoglm-cpu-external-weights", "ModuleOp"> {
     memref.global of at least `min-bytes` bytes (static, identity layout,
     whole-byte elements, not a splat) that only the model function reads
     gets a 64-byte aligned byte range of one weights buffer, in the order
-    the module declares them; each memref.get_global becomes a memref.view of
+    the module declares them (globals holding equal bytes share one range:
+    an unrolled recurrence packs its weight once per step); each
+    memref.get_global becomes a memref.view of
     a new trailing argument of the function (after the arena), and the
     global goes. The module records `autoglm.external_weights` (per moved
     global: name, offset, value) and `autoglm.external_weights_bytes`; the
