@@ -279,13 +279,22 @@ LogicalResult importRecurrent(NodeImporter &n, Cell cell) {
     auto recur = [&](Value h, Value w) {
       return zeroState ? n.splat(r.elem, 0.0) : e.linear(h, w, Value());
     };
+    // x_t's projection + h · Wᵀ: at batch 1 the projection is the linear's
+    // bias, which the kernels start their accumulators from (no add of its
+    // own per step).
+    auto recurAdd = [&](Value xpart, Value h, Value w) {
+      if (zeroState || B != 1)
+        return e.add(xpart, recur(h, w));
+      int64_t width = cast<RankedTensorType>(xpart.getType()).getDimSize(1);
+      return e.linear(h, w, e.reshape(xpart, {width}));
+    };
     SmallVector<Value> out(T);
     for (int64_t s = 0; s < T; ++s, zeroState = false) {
       int64_t t = reverse ? T - 1 - s : s;
       Value xt = e.reshape(e.slice(proj, 0, t, 1), {B, G * H});
       Value hNew, cNew;
       if (cell == Cell::LSTM) {
-        Value g = e.add(xt, recur(h, rw));
+        Value g = recurAdd(xt, h, rw);
         Value gi = e.slice(g, 1, 0, H), go = e.slice(g, 1, H, H), gf = e.slice(g, 1, 2 * H, H),
               gc = e.slice(g, 1, 3 * H, H);
         if (peep) {
@@ -312,16 +321,15 @@ LogicalResult importRecurrent(NodeImporter &n, Cell cell) {
               apply(e, act[1],
                     clipped(e.add(e.slice(xt, 1, 2 * H, H), e.mul(rg, e.slice(hr, 1, 2 * H, H)))));
         } else {
-          Value zr = e.add(e.slice(xt, 1, 0, 2 * H), recur(h, rZR));
+          Value zr = recurAdd(e.slice(xt, 1, 0, 2 * H), h, rZR);
           z = apply(e, act[0], clipped(e.slice(zr, 1, 0, H)));
           rg = apply(e, act[0], clipped(e.slice(zr, 1, H, H)));
-          cand =
-              apply(e, act[1], clipped(e.add(e.slice(xt, 1, 2 * H, H), recur(e.mul(rg, h), rH))));
+          cand = apply(e, act[1], clipped(recurAdd(e.slice(xt, 1, 2 * H, H), e.mul(rg, h), rH)));
         }
         // (1 - z) ⊙ ĥ + z ⊙ h = ĥ + z ⊙ (h - ĥ)
         hNew = e.add(cand, e.mul(z, e.binary(BinaryKind::Sub, h, cand)));
       } else {
-        hNew = apply(e, act[0], clipped(e.add(xt, recur(h, rw))));
+        hNew = apply(e, act[0], clipped(recurAdd(xt, h, rw)));
       }
       Value y = hNew;
       if (lens) {
