@@ -1410,7 +1410,11 @@ struct CPUVectorizeContractionsPass
         continue;
       }
       int64_t extent = ranges[d.v];
-      bool threads = parallel && autoglm::cpu::staticWork(op) >= minParallelWork;
+      // One row splits only its columns over the threads, in slices too
+      // small to pay for the fork and join below 4x the usual work (an
+      // LSTM step's 1 x 384 x 96: 36,864).
+      bool threads =
+          parallel && autoglm::cpu::staticWork(op) >= (ranges[*d.r] == 1 ? 4 : 1) * minParallelWork;
       if (d.kind == KernelDims::Dot4) {
         Fusion f = fuse ? findFusion(op, dom, /*anyElement=*/true) : Fusion{};
         f.init = {};
