@@ -4,6 +4,7 @@
 
 #include "autoglm/Artifact/Artifact.h"
 #include "autoglm/Dialect/AutoGLM/IR/AutoGLM.h"
+#include "autoglm/Support/ModelFunction.h"
 #include "interface.h"
 
 #include <openssl/evp.h>
@@ -55,11 +56,9 @@ static int64_t elementBytes(Type t) {
 
 FailureOr<std::pair<std::vector<TensorSpec>, std::vector<TensorSpec>>>
 mlir::autoglm::collectSignature(ModuleOp module, llvm::StringRef funcName) {
-  auto func = module.lookupSymbol<func::FuncOp>(funcName);
-  if (!func) {
-    module.emitError() << "no model function '" << funcName << "'";
+  func::FuncOp func = lookupModelFunction(module, funcName);
+  if (!func)
     return failure();
-  }
   auto ret = func.getBody().back().getTerminator();
   auto dimBounds = module->getAttrOfType<DictionaryAttr>("autoglm.dim_bounds");
   auto spec = [&](Type t, DictionaryAttr attrs, std::string fallback,

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantUtils.h"
+#include "autoglm/Support/ModelFunction.h"
 #include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,11 +23,9 @@ namespace {
 struct QuantExposeActivationsPass
     : autoglm::impl::QuantExposeActivationsBase<QuantExposeActivationsPass> {
   void runOnOperation() override {
-    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!func) {
-      getOperation().emitError("no model function 'main'");
+    func::FuncOp func = lookupModelFunction(getOperation(), "main");
+    if (!func)
       return signalPassFailure();
-    }
     std::map<int64_t, Value> inputs;
     func.walk([&](Operation *op) {
       if (auto id = op->getAttrOfType<IntegerAttr>(kQuantId))

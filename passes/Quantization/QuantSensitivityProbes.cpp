@@ -12,6 +12,7 @@
 
 #include "../Utils.h"
 #include "QuantUtils.h"
+#include "autoglm/Support/ModelFunction.h"
 #include "autoglm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,11 +32,9 @@ namespace {
 struct QuantSensitivityProbesPass
     : autoglm::impl::QuantSensitivityProbesBase<QuantSensitivityProbesPass> {
   void runOnOperation() override {
-    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!func) {
-      getOperation().emitError("no model function 'main'");
+    func::FuncOp func = lookupModelFunction(getOperation(), "main");
+    if (!func)
       return signalPassFailure();
-    }
     std::map<int64_t, Operation *> ops;
     func.walk([&](Operation *op) {
       if (auto id = op->getAttrOfType<IntegerAttr>(kQuantId))

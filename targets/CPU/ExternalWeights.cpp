@@ -10,7 +10,9 @@
 // an attribute for the compile session to write out.
 //===----------------------------------------------------------------------===//
 
+#include "KernelSupport.h"
 #include "autoglm/Support/ConstantData.h"
+#include "autoglm/Support/ModelFunction.h"
 #include "autoglm/Target/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,11 +37,9 @@ struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExterna
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(funcName);
-    if (!func) {
-      module.emitError() << "no model function '" << funcName << "'";
+    func::FuncOp func = autoglm::lookupModelFunction(module, funcName);
+    if (!func)
       return signalPassFailure();
-    }
     llvm::DenseMap<StringAttr, SmallVector<memref::GetGlobalOp>> uses;
     module.walk([&](memref::GetGlobalOp g) { uses[g.getNameAttr().getAttr()].push_back(g); });
 
@@ -90,11 +90,9 @@ struct CPUExternalWeightsPass : autoglm::impl::CPUExternalWeightsBase<CPUExterna
 
     MLIRContext *ctx = &getContext();
     Builder b(ctx);
-    auto weightsTy = MemRefType::get({total}, b.getI8Type());
-    unsigned argNo = func.getNumArguments();
-    if (failed(func.insertArgument(argNo, weightsTy, b.getDictionaryAttr({}), func.getLoc())))
+    Value weights = autoglm::cpu::appendByteBuffer(func, total);
+    if (!weights)
       return signalPassFailure();
-    Value weights = func.getArgument(argNo);
     OpBuilder ob(ctx);
     SmallVector<Attribute> records;
     for (Moved &m : moved) {

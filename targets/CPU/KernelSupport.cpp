@@ -216,3 +216,12 @@ bool autoglm::cpu::collapseTrailingLoops(RewriterBase &rw, linalg::GenericOp op,
   rw.replaceOp(op, c->results);
   return true;
 }
+
+Value autoglm::cpu::appendByteBuffer(func::FuncOp func, int64_t bytes) {
+  Builder b(func.getContext());
+  unsigned argNo = func.getNumArguments();
+  if (failed(func.insertArgument(argNo, MemRefType::get({bytes}, b.getI8Type()),
+                                 b.getDictionaryAttr({}), func.getLoc())))
+    return Value();
+  return func.getArgument(argNo);
+}

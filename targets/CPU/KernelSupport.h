@@ -5,18 +5,23 @@
 #ifndef AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 #define AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
 
 namespace mlir::autoglm::cpu {
 
 /// Iterations of a linalg op with static extents (each extent counted as at
 /// least 1).
 int64_t staticWork(linalg::LinalgOp op);
+
+/// Appends a trailing memref<bytes x i8> argument to `func` (the arena,
+/// the weights) and returns it, or null when the signature cannot change.
+Value appendByteBuffer(func::FuncOp func, int64_t bytes);
 
 /// Tiles `op` by `sizes` (0: that dim untiled), the loops in `interchange`
 /// order when given, as one scf.forall when `forall` (the OpenMP threads

@@ -20,6 +20,7 @@
 // an alloc returned twice is copied for its second occurrence.
 //===----------------------------------------------------------------------===//
 
+#include "KernelSupport.h"
 #include "autoglm/Target/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -206,11 +207,9 @@ struct CPUPlanMemoryPass : autoglm::impl::CPUPlanMemoryBase<CPUPlanMemoryPass> {
     module->setAttr("autoglm.naive_temp_bytes", b.getI64IntegerAttr(naive));
     if (temps.empty())
       return;
-    auto arenaTy = MemRefType::get({total}, b.getI8Type());
-    unsigned argNo = func.getNumArguments();
-    if (failed(func.insertArgument(argNo, arenaTy, b.getDictionaryAttr({}), func.getLoc())))
+    Value arena = autoglm::cpu::appendByteBuffer(func, total);
+    if (!arena)
       return signalPassFailure();
-    Value arena = func.getArgument(argNo);
     OpBuilder ob(ctx);
     for (Temp &t : temps) {
       ob.setInsertionPoint(t.alloc);

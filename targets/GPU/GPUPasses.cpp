@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GPUCommon.h"
+#include "autoglm/Support/ModelFunction.h"
 #include "autoglm/Target/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -99,11 +100,9 @@ struct GPUPreparePass : autoglm::impl::GPUPrepareBase<GPUPreparePass> {
   using GPUPrepareBase::GPUPrepareBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto f = module.lookupSymbol<func::FuncOp>(funcName);
-    if (!f) {
-      module.emitError() << "no model function '" << funcName << "'";
+    func::FuncOp f = autoglm::lookupModelFunction(module, funcName);
+    if (!f)
       return signalPassFailure();
-    }
     for (auto a : {"autoglm.hidden_inputs", "autoglm.hidden_results"})
       if (module->hasAttr(a)) {
         module.emitError("GPU targets take static shapes and plain tensors; this model needs "
