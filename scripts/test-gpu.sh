@@ -13,7 +13,9 @@
 # bundled example compiled for cuda-sm90 with its test split, and every ONNX
 # conformance case compiled for cuda-sm90 with its data sets (conformance.py
 # --phase compile), and small matmuls of odd extents compiled with
-# --precision bf16 (scripts/models/make_mma_cases.py, float64 references).
+# --precision bf16 (scripts/models/make_mma_cases.py, float64 references),
+# and the test decoder with its KV cache in the runtime (enable_cache; the
+# static GPU entry, docs/llm.md) in three geometries.
 # Running it checks the example's accuracy and its logits against torch's,
 # the matmuls by cosine similarity, runs the conformance cases against the ONNX reference
 # outputs (held to the host's expectations less exceptions_cuda-sm90.txt),
@@ -55,6 +57,16 @@ compile_bundle() {
     "$BUILD/bin/autoglm-compile" "$c/model.onnx" --target "$TARGET" --precision bf16 \
       -o "$c/artifact" >/dev/null || return 1
   done
+  echo "== compile the test decoder (enable_cache) for $TARGET"
+  local llm="$ROOT/test/Runtime/Inputs/llm"
+  mkdir -p "$bundle/llm"
+  cp "$llm/reference.json" "$bundle/llm/"
+  "$BUILD/bin/autoglm-compile" --config "$llm/llm.yaml" --target "$TARGET" \
+    -o "$bundle/llm/slots4" || return 1
+  "$BUILD/bin/autoglm-compile" --config "$llm/llm.yaml" --target "$TARGET" \
+    --prefill-chunk 4 --max-batch-size 2 -o "$bundle/llm/chunk4" || return 1
+  "$BUILD/bin/autoglm-compile" --config "$llm/llm.yaml" --target "$TARGET" \
+    --prefill-chunk 1 -o "$bundle/llm/token1" || return 1
   echo "== compile the conformance cases for $TARGET"
   python3 "$ROOT/test/conformance/conformance.py" --compile "$BUILD/bin/autoglm-compile" \
     --target "$TARGET" --cache "$BUILD/conformance-cache-$TARGET" --phase compile \
@@ -93,6 +105,22 @@ run_bundle() {
       echo "FAIL: $(basename "$c")"
       failed=$((failed + 1))
     fi
+  done
+
+  echo "== the test decoder on the GPU: torch's 32 greedy tokens for 4 prompts"
+  for a in slots4 chunk4 token1; do
+    for how in "" --sequential; do
+      echo "-- $a ${how:-together}"
+      # shellcheck disable=SC2086
+      out=$("$run" "$bundle/llm/$a" --generate --reference "$bundle/llm/reference.json" $how 2>&1)
+      echo "$out" | tail -4
+      if [ "$(grep -c '(matches the reference)' <<<"$out")" = 4 ]; then
+        passed=$((passed + 1))
+      else
+        echo "FAIL: llm $a ${how:-together}"
+        failed=$((failed + 1))
+      fi
+    done
   done
 
   echo "== the example on the GPU: latency (batch 1)"

@@ -22,8 +22,8 @@ using namespace mlir::autoglm;
 using session::fail;
 
 LogicalResult CompileSession::applyKVCache(ModuleOp module, const CompileOptions &o,
-                                           nlohmann::ordered_json &report, std::string &section,
-                                           std::string &error) {
+                                           bool staticEntry, nlohmann::ordered_json &report,
+                                           std::string &section, std::string &error) {
   if (o.maxBatchSize < 1)
     return fail(error, fmt::format("max_batch_size (--max-batch-size) must be >= 1, got {}",
                                    o.maxBatchSize));
@@ -95,19 +95,22 @@ LogicalResult CompileSession::applyKVCache(ModuleOp module, const CompileOptions
                                        "of {} (export input_ids with a dynamic batch axis, or "
                                        "set max_batch_size: {})",
                                        o.maxBatchSize, t.getDimSize(0), t.getDimSize(0)));
-      if (!t.isDynamicDim(0) && t.getDimSize(0) != 1)
+      // A static entry (GPU targets) has the bounds as its extents.
+      bool fixedByUs = staticEntry && !t.isDynamicDim(0) && t.getDimSize(0) == o.maxBatchSize &&
+                       !t.isDynamicDim(1) && t.getDimSize(1) == o.prefillChunk;
+      if (!fixedByUs && !t.isDynamicDim(0) && t.getDimSize(0) != 1)
         return fail(error, fmt::format("enable_cache: input_ids has a fixed batch of {}; export "
                                        "it with a dynamic batch axis",
                                        t.getDimSize(0)));
       // A fixed sequence extent must be the decode step's single token
       // (prompts then go one token per call).
-      if (!t.isDynamicDim(1) && t.getDimSize(1) != 1)
+      if (!fixedByUs && !t.isDynamicDim(1) && t.getDimSize(1) != 1)
         return fail(error, fmt::format("enable_cache: input_ids has a fixed sequence extent of "
                                        "{}; export it with a dynamic sequence axis (or the "
                                        "decode step, 1 token)",
                                        t.getDimSize(1)));
       if (!t.isDynamicDim(1))
-        llm["max_tokens"] = 1;
+        llm["max_tokens"] = t.getDimSize(1);
     } else if (ids && positionIds.empty() && llvm::StringRef(n).contains("pos")) {
       positionIds = n;
     } else {

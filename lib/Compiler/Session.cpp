@@ -370,6 +370,7 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
   linalgOptions.sparseDensity = target.family == "cpu" ? o.sparseDensity : 0.0;
   linalgOptions.sparseParallel = o.parallel && target.threads;
   linalgOptions.gatherPads = target.family == "gpu";
+  linalgOptions.gpuCacheAttention = target.family == "gpu";
   buildAutoGLMToLinalgPipeline(pm, linalgOptions);
   if (!stopAtLinalg) {
     CodegenOptions codegen;
@@ -449,6 +450,11 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   ONNXImportOptions io;
   if (failed(importOptions(o, io, error)))
     return failure();
+  // GPU targets take static shapes: a decoder compiled with its cache gets
+  // one static entry of max_batch_size rows of prefill_chunk tokens, which
+  // the runtime's generator pads (docs/llm.md, "On the GPU").
+  if (o.enableCache && target->family == "gpu")
+    io.tokenShape = {o.maxBatchSize, o.prefillChunk};
   // Remarks (a layer a pass left alone, and why) go to stderr; they name
   // the ONNX node in their text. Errors take the default path; warnings
   // (LLVM's translation notes on our attributes) stay quiet as before.
@@ -492,7 +498,8 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   if (!o.quantize.empty() && failed(quantize(*module, o, io, report, error)))
     return failure();
   std::string llmSection;
-  if (o.enableCache && failed(applyKVCache(*module, o, report, llmSection, error)))
+  if (o.enableCache &&
+      failed(applyKVCache(*module, o, !io.tokenShape.empty(), report, llmSection, error)))
     return failure();
   nlohmann::ordered_json fused = nlohmann::ordered_json::object();
   if (auto counts = (*module)->getAttrOfType<DictionaryAttr>("autoglm.counts")) {

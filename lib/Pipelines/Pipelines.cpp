@@ -85,6 +85,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   conversion.sparseDensity = options.sparseDensity;
   conversion.sparseParallel = options.sparseParallel;
   conversion.gatherPads = options.gatherPads;
+  conversion.gpuCacheAttention = options.gpuCacheAttention;
   pm.addPass(createConvertAutoGLMToLinalg(conversion));
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());
@@ -388,6 +389,7 @@ void mlir::autoglm::registerAutoGLMPipelines() {
         LinalgPipelineOptions linalg;
         linalg.winograd = false;
         linalg.gatherPads = true;
+        linalg.gpuCacheAttention = true;
         buildAutoGLMToLinalgPipeline(pm, linalg);
         buildGPUCodegenPipeline(pm);
       });

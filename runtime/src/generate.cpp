@@ -7,7 +7,10 @@
 // slot's block table, and fills the inputs the compiler added
 // (cache_position, block_table) beside input_ids and position_ids. Every
 // check happens before the run, so a refused call changes no slot.
-// docs/llm.md.
+// A GPU artifact's cache lives in device memory, and its entry is static
+// (max_batch rows of max_tokens tokens): a call's rows and tokens are
+// padded, padding rows with no cache blocks (-1 in the table: the compiled
+// code writes nothing for them). docs/llm.md.
 //===----------------------------------------------------------------------===//
 
 #include "internal.h"
@@ -39,6 +42,10 @@ struct autoglm_generator {
          vocab = 0, cacheBytes = 0;
   int64_t idsIdx = -1, posIdsIdx = -1, cachePosIdx = -1, tableIdx = -1, logitsIdx = -1;
   std::vector<std::unique_ptr<char, void (*)(void *)>> caches;
+  std::vector<uint64_t> deviceCaches; // GPU artifacts: the cache in device memory
+  // A static entry (GPU): every call runs padRows x padTokens.
+  bool padded = false;
+  size_t padRows = 0, padTokens = 0;
   std::vector<int32_t> freeBlocks; // a stack: the last freed is reused first
   std::vector<Slot> slots;
   std::vector<float> logits; // the bound of the logits output
@@ -47,6 +54,8 @@ struct autoglm_generator {
   ~autoglm_generator() {
     if (ctx)
       autoglm_context_release(ctx);
+    for (uint64_t p : deviceCaches)
+      autoglm_model_device_free(model, p);
   }
 
   /// Runs `rows` (slot, first id) with `seq` tokens each; `out` gets the
@@ -121,23 +130,45 @@ int autoglm_generator_create(const autoglm_model *model, int num_threads, size_t
                 " bytes, over the limit of " + std::to_string(max_cache_bytes) +
                 " (compile with fewer kv_cache.blocks, a smaller max_batch_size or "
                 "dynamic_shape.max)");
+  const int64_t *idsShape = autoglm_model_input_shape(model, g->idsIdx);
+  if (idsShape[0] >= 0 && idsShape[1] >= 0) {
+    g->padded = true;
+    g->padRows = (size_t)idsShape[0];
+    g->padTokens = (size_t)idsShape[1];
+    if (g->padRows < g->maxBatch || g->padTokens < g->maxTokens)
+      return fail("manifest.json: input_ids is smaller than max_batch x max_tokens");
+  }
   if (autoglm_context_create(model, num_threads, &g->ctx))
     return 1;
+  bool onDevice = std::strcmp(autoglm_model_device(model), "cpu") != 0;
   for (auto [i, bytes] : cacheInputs) {
+    size_t rank = autoglm_model_input_rank(model, i);
+    const int64_t *shape = autoglm_model_input_shape(model, i);
+    if (onDevice) {
+      uint64_t p = 0;
+      if (autoglm_model_device_alloc(model, bytes, &p))
+        return 1;
+      g->deviceCaches.push_back(p);
+      std::vector<char> zeros(bytes);
+      if (autoglm_model_copy_to_device(model, p, zeros.data(), bytes) ||
+          autoglm_context_set_input_device(g->ctx, i, AUTOGLM_FLOAT32, rank, shape, p, bytes))
+        return 1;
+      continue;
+    }
     void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p)
       return fail("cannot allocate the KV cache (" + std::to_string(g->cacheBytes) + " bytes)");
     std::memset(p, 0, bytes);
     g->caches.emplace_back(static_cast<char *>(p), std::free);
-    if (autoglm_context_set_input(g->ctx, i, AUTOGLM_FLOAT32, autoglm_model_input_rank(model, i),
-                                  autoglm_model_input_shape(model, i), p, bytes))
+    if (autoglm_context_set_input(g->ctx, i, AUTOGLM_FLOAT32, rank, shape, p, bytes))
       return 1;
   }
   g->freeBlocks.resize(g->numBlocks);
   // Block 0 on top: the first sequence takes blocks in order.
   std::iota(g->freeBlocks.rbegin(), g->freeBlocks.rend(), 0);
   g->slots.resize(g->maxBatch);
-  g->logits.resize(g->maxBatch * g->maxTokens * g->vocab);
+  g->logits.resize(std::max(g->maxBatch * g->maxTokens * g->vocab,
+                            autoglm_model_output_bytes(model, g->logitsIdx) / sizeof(float)));
   // One token through slot 0 and back: the first run's costs (its
   // temporaries' first page faults, the threads' start) fall here, not on
   // the first request's time to first token.
@@ -193,21 +224,25 @@ int autoglm_generator::run(const std::vector<std::pair<size_t, const int64_t *>>
       freeBlocks.pop_back();
     }
   }
-  ids.assign(batch * seq, 0);
-  posIds.assign(batch * seq, 0);
-  cachePos.assign(batch, 0);
-  table.assign(batch * maxBlocks, 0);
+  // A static entry runs padRows x padTokens: padding tokens follow a row's
+  // own (causal: no real token sees them) and their keys land in the row's
+  // own blocks past its length or nowhere; padding rows have no blocks.
+  size_t rowsRun = padded ? padRows : batch, seqRun = padded ? padTokens : seq;
+  ids.assign(rowsRun * seqRun, 0);
+  posIds.assign(rowsRun * seqRun, 0);
+  cachePos.assign(rowsRun, 0);
+  table.assign(rowsRun * maxBlocks, -1);
   for (size_t r = 0; r < batch; ++r) {
     const Slot &s = slots[rows[r].first];
-    std::copy(rows[r].second, rows[r].second + seq, ids.begin() + r * seq);
+    std::copy(rows[r].second, rows[r].second + seq, ids.begin() + r * seqRun);
     for (size_t t = 0; t < seq; ++t)
-      posIds[r * seq + t] = (int64_t)(s.length + t);
+      posIds[r * seqRun + t] = (int64_t)(s.length + t);
     cachePos[r] = (int64_t)s.length;
     std::copy(s.blocks.begin(), s.blocks.end(), table.begin() + r * maxBlocks);
   }
-  int64_t tokShape[2] = {(int64_t)batch, (int64_t)seq};
-  int64_t rowShape[1] = {(int64_t)batch};
-  int64_t tableShape[2] = {(int64_t)batch, (int64_t)maxBlocks};
+  int64_t tokShape[2] = {(int64_t)rowsRun, (int64_t)seqRun};
+  int64_t rowShape[1] = {(int64_t)rowsRun};
+  int64_t tableShape[2] = {(int64_t)rowsRun, (int64_t)maxBlocks};
   const int64_t *lshape = autoglm_model_output_max_shape(model, logitsIdx);
   int rc = autoglm_context_set_input(ctx, idsIdx, AUTOGLM_INT64, 2, tokShape, ids.data(),
                                      ids.size() * sizeof(int64_t));
@@ -231,9 +266,9 @@ int autoglm_generator::run(const std::vector<std::pair<size_t, const int64_t *>>
   }
   for (size_t r = 0; r < batch; ++r) {
     slots[rows[r].first].length += seq;
-    // The output is dense [batch, seq, vocab] at the buffer's start.
+    // The output is dense [rows run, tokens run, vocab] at the buffer's start.
     if (out)
-      std::memcpy(out + r * vocab, logits.data() + (r * seq + seq - 1) * vocab,
+      std::memcpy(out + r * vocab, logits.data() + (r * seqRun + seq - 1) * vocab,
                   vocab * sizeof(float));
   }
   return 0;

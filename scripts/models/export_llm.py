@@ -144,19 +144,26 @@ def greedy(model, prompt, steps):
     return ids[len(prompt):]
 
 
+def build(size):
+    """The decoder of `size` with its fixed-seed weights (bench/gpu_llm.py
+    builds the same model for torch's side)."""
+    torch.manual_seed(0)
+    model = Decoder(*SIZES[size]).eval()
+    if size == "test":
+        # Wider logits than a default init: greedy tokens then vary.
+        with torch.no_grad():
+            model.head.weight.mul_(4.0)
+    return model
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--size", choices=sorted(SIZES), default="test")
     p.add_argument("--out", required=True)
     p.add_argument("--steps", type=int, default=32)
     args = p.parse_args()
-    torch.manual_seed(0)
     vocab, hidden, layers, heads, kv_heads, ffn, max_pos = SIZES[args.size]
-    model = Decoder(vocab, hidden, layers, heads, kv_heads, ffn, max_pos).eval()
-    if args.size == "test":
-        # Wider logits than a default init: greedy tokens then vary.
-        with torch.no_grad():
-            model.head.weight.mul_(4.0)
+    model = build(args.size)
     os.makedirs(args.out, exist_ok=True)
 
     names = [f"past_key_{i}" for i in range(layers)] + \

@@ -143,6 +143,31 @@ struct GPUPreparePass : autoglm::impl::GPUPrepareBase<GPUPreparePass> {
       return signalPassFailure();
     unshareFills(f);
     epiloguesInPlace(f);
+    dropRepeatedChecks(f);
+  }
+
+  /// Index checks of the same indices (a decoder's two rotary Gathers of
+  /// position_ids) are one reduction after CSE, tested by one
+  /// `if (!ok) status = code` per node; the later test, past other kernels,
+  /// would read on the host a flag the device computed. Only the first is
+  /// kept: a failed run names the first node reading those indices.
+  static void dropRepeatedChecks(func::FuncOp f) {
+    llvm::SmallPtrSet<Value, 8> tested;
+    SmallVector<scf::IfOp> repeated;
+    for (Operation &op : f.getBody().front()) {
+      auto c = dyn_cast<scf::IfOp>(op);
+      if (!c || c.getNumResults() || !c.getElseRegion().empty() ||
+          !llvm::all_of(c.thenBlock()->without_terminator(), [](Operation &x) {
+            auto st = dyn_cast<memref::StoreOp>(x);
+            return st && isa<BlockArgument>(st.getMemRef()) &&
+                   st.getValue().getDefiningOp<arith::ConstantOp>();
+          }))
+        continue;
+      if (!tested.insert(c.getCondition()).second)
+        repeated.push_back(c);
+    }
+    for (scf::IfOp c : repeated)
+      c.erase();
   }
 
   /// A transpose read by linalg.generic ops (attention's batched matmuls

@@ -205,7 +205,7 @@ public:
   /// enable_cache (docs/llm.md): checks the decoder options, moves the KV
   /// cache to the runtime (autoglm-kv-cache) and describes it for the
   /// manifest (`section`, JSON) and `report["kv_cache"]`.
-  LogicalResult applyKVCache(ModuleOp module, const CompileOptions &options,
+  LogicalResult applyKVCache(ModuleOp module, const CompileOptions &options, bool staticEntry,
                              nlohmann::ordered_json &report, std::string &section,
                              std::string &error);
   /// --emit pruned-onnx: the model with the structured pruning's `edits`

@@ -63,6 +63,9 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
        Option<"gatherPads", "gather-pads", "bool", /*default=*/"false",
               "Constant pads as one op that reads the source or the pad value per point "
               "(GPU: one kernel) instead of an interior copy and border fills">,
+       Option<"gpuCacheAttention", "gpu-cache-attention", "bool", /*default=*/"false",
+              "Attention over the runtime's KV cache as a thread per element (GPU, static "
+              "shapes) instead of vector loops over (row, head) in an scf.forall">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",

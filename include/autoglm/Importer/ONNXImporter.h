@@ -34,6 +34,10 @@ struct ONNXImportOptions {
   /// ...and these graph inputs get these shapes (extents the model fixes
   /// must agree).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// A decoder's static entry (enable_cache for targets that take static
+  /// shapes): input_ids' open extents, by their dim_params wherever those
+  /// appear, become {batch, tokens}. Empty: left as exported.
+  std::vector<int64_t> tokenShape;
   /// Open dimensions (by dim_param) kept open, with an upper bound; recorded
   /// as the module attribute `autoglm.dim_bounds` for the lowering.
   std::map<std::string, int64_t> dimBounds;

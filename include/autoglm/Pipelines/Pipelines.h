@@ -39,6 +39,8 @@ struct LinalgPipelineOptions {
   bool sparseParallel = false;
   /// Constant pads as one gather-style op (GPU) rather than copy + fills.
   bool gatherPads = false;
+  /// Attention over the KV cache a thread per element (GPU).
+  bool gpuCacheAttention = false;
 };
 
 /// autoglm (optimized) -> linalg on tensors, then the contract check.

@@ -159,7 +159,7 @@ struct ConvertAutoGLMToLinalgPass
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);
     populateBoundedPatterns(tc, patterns);
-    populateKVCachePatterns(tc, patterns);
+    populateKVCachePatterns(tc, patterns, gpuCacheAttention);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, tc);
     populateReturnOpTypeConversionPattern(patterns, tc);
     populateCallOpTypeConversionPattern(patterns, tc);

@@ -52,7 +52,8 @@ void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
 /// NonZero, Unique, NonMaxSuppression (Bounded.cpp): bounded results.
 void populateBoundedPatterns(TypeConverter &tc, RewritePatternSet &p);
 /// autoglm.cached_attention (KVCache.cpp).
-void populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p);
+/// `perElement`: the GPU form (static shapes, a thread per element).
+void populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p, bool perElement);
 
 /// Marks the malloc calls whose blocks the runtime frees (string bytes).
 constexpr llvm::StringLiteral kStorageAttr = "autoglm.result_storage";

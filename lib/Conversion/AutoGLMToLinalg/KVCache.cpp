@@ -7,15 +7,21 @@
 // positions p_b .. p_b + S - 1 (block table lookup), then every (row, head)
 // runs one pass over its own positions with an online softmax (running max,
 // sum and weighted values, vectors of the head dim), in an scf.forall the
-// CPU backend runs on its threads. docs/llm.md.
+// CPU backend runs on its threads. For the GPU (static shapes), both
+// phases are one thread per element instead: a parallel loop writes each
+// new element, and a linalg.generic computes each output element with its
+// own online softmax over the row's positions (the dot products are read
+// by the 32 lanes of a warp at the same addresses). docs/llm.md.
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -28,11 +34,15 @@ Value cidx(OpBuilder &b, Location loc, int64_t v) {
 }
 
 struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
-  using StaticLowering::StaticLowering;
+  CachedAttentionLowering(TypeConverter &tc, MLIRContext *ctx, bool perElement)
+      : StaticLowering(tc, ctx), perElement(perElement) {}
   bool dynamicExtents(CachedAttentionOp) const override { return true; }
+  bool perElement;
 
   LogicalResult lower(CachedAttentionOp op, Adaptor a,
                       ConversionPatternRewriter &rw) const override {
+    if (perElement)
+      return lowerPerElement(op, a, rw);
     Location loc = op.getLoc();
     auto resTy = resultType(op);
     auto cacheTy = cast<RankedTensorType>(a.getKeyCache().getType());
@@ -49,6 +59,10 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
     Value batch = tensor::DimOp::create(rw, loc, q, 0);
     Value seq = tensor::DimOp::create(rw, loc, q, 2);
     auto vecTy = VectorType::get({dim}, elem);
+    // Positions per run: up to 16, dividing the block size.
+    int64_t width = std::gcd(blockSize, (int64_t)16);
+    auto runTy = VectorType::get({width}, elem);
+    Type idxTy = rw.getIndexType();
     Value zero = arith::ConstantOp::create(rw, loc, rw.getFloatAttr(elem, 0.0));
 
     // Row b's position t lives in block table[b, t / block_size] (clamped
@@ -89,8 +103,10 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
           scf::YieldOp::create(b, l);
         });
 
-    // 2. Each (row, head): one pass over its positions, online softmax.
-    SmallVector<OpFoldResult> mixed = {batch, rw.getIndexAttr(heads)};
+    // 2. Each (row, kv head): the queries of its `group` heads in one pass
+    // over the row's positions (each key and value read once for them), an
+    // online softmax per head.
+    SmallVector<OpFoldResult> mixed = {batch, rw.getIndexAttr(kvHeads)};
     if (!resTy.isDynamicDim(0))
       mixed[0] = rw.getIndexAttr(resTy.getDimSize(0));
     SmallVector<Value> dynSizes;
@@ -104,17 +120,17 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
       OpBuilder::InsertionGuard guard(rw);
       rw.setInsertionPoint(forall.getTerminator());
       OpBuilder &b = rw;
-      Value row = forall.getInductionVar(0), h = forall.getInductionVar(1);
-      Value hk = arith::DivUIOp::create(b, loc, h, cidx(b, loc, group));
+      Value row = forall.getInductionVar(0), hk = forall.getInductionVar(1);
+      Value h0 = arith::MulIOp::create(b, loc, hk, cidx(b, loc, group));
       Value p = position(b, loc, row);
       Value out = forall.getRegionIterArgs()[0];
-      SmallVector<OpFoldResult> offsets = {row, h, b.getIndexAttr(0), b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> offsets = {row, h0, b.getIndexAttr(0), b.getIndexAttr(0)};
       OpFoldResult seqSize =
           resTy.isDynamicDim(2) ? OpFoldResult(seq) : b.getIndexAttr(resTy.getDimSize(2));
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1), seqSize,
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(group), seqSize,
                                          b.getIndexAttr(dim)};
       SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-      auto tileTy = RankedTensorType::get({1, 1, resTy.getDimSize(2), dim}, elem);
+      auto tileTy = RankedTensorType::get({1, group, resTy.getDimSize(2), dim}, elem);
       Value tile = tensor::ExtractSliceOp::create(b, loc, tileTy, out, offsets, sizes, strides);
       double lowest = std::numeric_limits<float>::lowest();
       Value scale =
@@ -123,44 +139,98 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
           b, loc, cidx(b, loc, 0), seq, cidx(b, loc, 1), ValueRange{tile},
           [&](OpBuilder &b, Location l, Value s, ValueRange acc) {
             Value d0 = cidx(b, l, 0);
-            Value qv =
-                vector::TransferReadOp::create(b, l, vecTy, q, ValueRange{row, h, s, d0}, zero);
+            SmallVector<Value> qv, start;
+            for (int64_t g = 0; g < group; ++g) {
+              Value h = arith::AddIOp::create(b, l, h0, cidx(b, l, g));
+              qv.push_back(
+                  vector::TransferReadOp::create(b, l, vecTy, q, ValueRange{row, h, s, d0}, zero));
+            }
             Value n = arith::AddIOp::create(b, l, arith::AddIOp::create(b, l, p, s), cidx(b, l, 1));
-            Value m0 = arith::ConstantOp::create(b, l, b.getFloatAttr(elem, lowest));
-            Value z = arith::ConstantOp::create(b, l, b.getFloatAttr(elem, 0.0));
-            Value a0 = arith::ConstantOp::create(
-                b, l, DenseElementsAttr::get(vecTy, b.getFloatAttr(elem, 0.0)));
+            auto splat = [&](OpBuilder &b, Location l, VectorType t, double v) -> Value {
+              return arith::ConstantOp::create(b, l,
+                                               DenseElementsAttr::get(t, b.getFloatAttr(elem, v)));
+            };
+            // Running max, sum and weighted values of each head.
+            for (int64_t g = 0; g < group; ++g)
+              start.push_back(arith::ConstantOp::create(b, l, b.getFloatAttr(elem, lowest)));
+            for (int64_t g = 0; g < group; ++g)
+              start.push_back(arith::ConstantOp::create(b, l, b.getFloatAttr(elem, 0.0)));
+            for (int64_t g = 0; g < group; ++g)
+              start.push_back(splat(b, l, vecTy, 0.0));
+            // Positions in runs of `width` (within one cache block, so a
+            // run's keys are `width` consecutive rows of the block): per
+            // head the run's scores as one vector, one max, one vector exp,
+            // one rescale of the running sum and values. Lanes past the
+            // row's length score `lowest` (weight 0); they read the run's own
+            // block.
+            Value runs = arith::CeilDivUIOp::create(b, l, n, cidx(b, l, width));
             auto keys = scf::ForOp::create(
-                b, l, cidx(b, l, 0), n, cidx(b, l, 1), ValueRange{m0, z, a0},
-                [&](OpBuilder &b, Location l, Value j, ValueRange st) {
-                  auto [blk, off] = slot(b, l, row, j);
+                b, l, cidx(b, l, 0), runs, cidx(b, l, 1), start,
+                [&](OpBuilder &b, Location l, Value c, ValueRange st) {
+                  Value j0 = arith::MulIOp::create(b, l, c, cidx(b, l, width));
+                  auto [blk, off] = slot(b, l, row, j0);
                   Value d0 = cidx(b, l, 0);
-                  Value kv = vector::TransferReadOp::create(b, l, vecTy, kc,
-                                                            ValueRange{blk, hk, off, d0}, zero);
-                  Value vv = vector::TransferReadOp::create(b, l, vecTy, vc,
-                                                            ValueRange{blk, hk, off, d0}, zero);
-                  Value dot = vector::ReductionOp::create(b, l, vector::CombiningKind::ADD,
-                                                          arith::MulFOp::create(b, l, qv, kv));
-                  Value sc = arith::MulFOp::create(b, l, dot, scale);
-                  Value mNew = arith::MaximumFOp::create(b, l, st[0], sc);
-                  Value corr = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, st[0], mNew));
-                  Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, sc, mNew));
-                  Value lNew =
-                      arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, st[1], corr), e);
-                  Value cv = vector::BroadcastOp::create(b, l, vecTy, corr);
-                  Value ev = vector::BroadcastOp::create(b, l, vecTy, e);
-                  Value aNew =
-                      vector::FMAOp::create(b, l, ev, vv, arith::MulFOp::create(b, l, st[2], cv));
-                  scf::YieldOp::create(b, l, ValueRange{mNew, lNew, aNew});
+                  SmallVector<Value> at, scores(group, splat(b, l, runTy, lowest));
+                  for (int64_t w = 0; w < width; ++w) {
+                    at.push_back(arith::AddIOp::create(b, l, off, cidx(b, l, w)));
+                    Value kv = vector::TransferReadOp::create(b, l, vecTy, kc,
+                                                              ValueRange{blk, hk, at[w], d0}, zero);
+                    for (int64_t g = 0; g < group; ++g) {
+                      Value dot = vector::ReductionOp::create(
+                          b, l, vector::CombiningKind::ADD, arith::MulFOp::create(b, l, qv[g], kv));
+                      scores[g] = vector::InsertOp::create(b, l, dot, scores[g], w);
+                    }
+                  }
+                  // Lanes j0 + w < n only.
+                  Value lanes = vector::StepOp::create(b, l, VectorType::get({width}, idxTy));
+                  Value left = vector::BroadcastOp::create(b, l, VectorType::get({width}, idxTy),
+                                                           arith::SubIOp::create(b, l, n, j0));
+                  Value live = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, lanes, left);
+                  SmallVector<Value> next(3 * group), e(group);
+                  for (int64_t g = 0; g < group; ++g) {
+                    Value sc = arith::MulFOp::create(
+                        b, l, scores[g], vector::BroadcastOp::create(b, l, runTy, scale));
+                    sc = arith::SelectOp::create(b, l, live, sc, splat(b, l, runTy, lowest));
+                    Value mRun =
+                        vector::ReductionOp::create(b, l, vector::CombiningKind::MAXIMUMF, sc);
+                    Value mNew = arith::MaximumFOp::create(b, l, st[g], mRun);
+                    Value corr =
+                        math::ExpOp::create(b, l, arith::SubFOp::create(b, l, st[g], mNew));
+                    e[g] = math::ExpOp::create(
+                        b, l,
+                        arith::SubFOp::create(b, l, sc,
+                                              vector::BroadcastOp::create(b, l, runTy, mNew)));
+                    e[g] = arith::SelectOp::create(b, l, live, e[g], splat(b, l, runTy, 0.0));
+                    next[g] = mNew;
+                    next[group + g] = arith::AddFOp::create(
+                        b, l, arith::MulFOp::create(b, l, st[group + g], corr),
+                        vector::ReductionOp::create(b, l, vector::CombiningKind::ADD, e[g]));
+                    next[2 * group + g] = arith::MulFOp::create(
+                        b, l, st[2 * group + g], vector::BroadcastOp::create(b, l, vecTy, corr));
+                  }
+                  for (int64_t w = 0; w < width; ++w) {
+                    Value vv = vector::TransferReadOp::create(b, l, vecTy, vc,
+                                                              ValueRange{blk, hk, at[w], d0}, zero);
+                    for (int64_t g = 0; g < group; ++g) {
+                      Value ew = vector::BroadcastOp::create(
+                          b, l, vecTy, vector::ExtractOp::create(b, l, e[g], w));
+                      next[2 * group + g] =
+                          vector::FMAOp::create(b, l, ew, vv, next[2 * group + g]);
+                    }
+                  }
+                  scf::YieldOp::create(b, l, next);
                 });
-            Value inv = arith::DivFOp::create(
-                b, l, arith::ConstantOp::create(b, l, b.getFloatAttr(elem, 1.0)),
-                keys.getResult(1));
-            Value o = arith::MulFOp::create(b, l, keys.getResult(2),
-                                            vector::BroadcastOp::create(b, l, vecTy, inv));
-            Value w = vector::TransferWriteOp::create(b, l, o, acc[0], ValueRange{d0, d0, s, d0})
-                          .getResult();
-            scf::YieldOp::create(b, l, w);
+            Value t = acc[0];
+            for (int64_t g = 0; g < group; ++g) {
+              Value inv = arith::DivFOp::create(
+                  b, l, arith::ConstantOp::create(b, l, b.getFloatAttr(elem, 1.0)),
+                  keys.getResult(group + g));
+              Value o = arith::MulFOp::create(b, l, keys.getResult(2 * group + g),
+                                              vector::BroadcastOp::create(b, l, vecTy, inv));
+              t = vector::TransferWriteOp::create(b, l, o, t, ValueRange{d0, cidx(b, l, g), s, d0})
+                      .getResult();
+            }
+            scf::YieldOp::create(b, l, t);
           });
       b.setInsertionPointToStart(forall.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(b, loc, sLoop.getResult(0), out, offsets, sizes,
@@ -169,10 +239,123 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
     rw.replaceOp(op, forall.getResult(0));
     return success();
   }
+
+  /// The GPU form: static shapes, one thread per element. A table entry
+  /// outside the pool (the runtime's padding rows pass -1) writes nothing.
+  LogicalResult lowerPerElement(CachedAttentionOp op, Adaptor a,
+                                ConversionPatternRewriter &rw) const {
+    Location loc = op.getLoc();
+    auto resTy = resultType(op);
+    auto cacheTy = cast<RankedTensorType>(a.getKeyCache().getType());
+    auto qTy = cast<RankedTensorType>(a.getQuery().getType());
+    if (!resTy.hasStaticShape() || !qTy.hasStaticShape())
+      return op->emitError("cached attention on the GPU needs static extents (the decoder's "
+                           "static entry: max_batch_size x prefill_chunk)");
+    Type elem = cacheTy.getElementType();
+    int64_t batch = resTy.getDimSize(0), heads = resTy.getDimSize(1), seq = resTy.getDimSize(2);
+    int64_t kvHeads = cacheTy.getDimSize(1), numBlocks = cacheTy.getDimSize(0);
+    int64_t blockSize = cacheTy.getDimSize(2), dim = cacheTy.getDimSize(3);
+    int64_t group = heads / kvHeads;
+    auto memTy = MemRefType::get(cacheTy.getShape(), elem);
+    Value kc = bufferization::ToBufferOp::create(rw, loc, memTy, a.getKeyCache());
+    Value vc = bufferization::ToBufferOp::create(rw, loc, memTy, a.getValueCache());
+    Value q = a.getQuery(), k = a.getKey(), v = a.getValue();
+    Value pos = a.getPositions(), table = a.getBlockTable();
+
+    // Block and offset of row b's position t; `valid` when the table names
+    // a block of the pool.
+    struct Slot {
+      Value block, offset, valid;
+    };
+    auto slot = [&](OpBuilder &b, Location l, Value row, Value t) {
+      Value bs = cidx(b, l, blockSize);
+      Value phys = tensor::ExtractOp::create(b, l, table,
+                                             ValueRange{row, arith::DivUIOp::create(b, l, t, bs)});
+      phys = arith::IndexCastOp::create(b, l, b.getIndexType(), phys);
+      Value valid = arith::AndIOp::create(
+          b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, phys, cidx(b, l, 0)),
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, phys, cidx(b, l, numBlocks)));
+      phys = arith::MaxSIOp::create(b, l, phys, cidx(b, l, 0));
+      phys = arith::MinSIOp::create(b, l, phys, cidx(b, l, numBlocks - 1));
+      return Slot{phys, arith::RemUIOp::create(b, l, t, bs), valid};
+    };
+    auto position = [&](OpBuilder &b, Location l, Value row) -> Value {
+      Value p = tensor::ExtractOp::create(b, l, pos, ValueRange{row});
+      p = arith::IndexCastOp::create(b, l, b.getIndexType(), p);
+      return arith::MaxSIOp::create(b, l, p, cidx(b, l, 0));
+    };
+
+    // 1. Each new key and value element to its place in the caches.
+    Value c0 = cidx(rw, loc, 0), c1 = cidx(rw, loc, 1);
+    scf::ParallelOp::create(
+        rw, loc, ValueRange{c0, c0, c0, c0},
+        ValueRange{cidx(rw, loc, batch), cidx(rw, loc, seq), cidx(rw, loc, kvHeads),
+                   cidx(rw, loc, dim)},
+        ValueRange{c1, c1, c1, c1}, [&](OpBuilder &b, Location l, ValueRange iv) {
+          Value row = iv[0], s = iv[1], h = iv[2], d = iv[3];
+          Slot at = slot(b, l, row, arith::AddIOp::create(b, l, position(b, l, row), s));
+          scf::IfOp::create(b, l, at.valid, [&](OpBuilder &b, Location l) {
+            for (auto [src, dst] : {std::pair{k, kc}, std::pair{v, vc}}) {
+              Value x = tensor::ExtractOp::create(b, l, src, ValueRange{row, h, s, d});
+              memref::StoreOp::create(b, l, x, dst, ValueRange{at.block, h, at.offset, d});
+            }
+            scf::YieldOp::create(b, l);
+          });
+        });
+
+    // 2. Each output element (b, h, s, d): query s of row b over positions
+    // 0 .. p_b + s, online softmax.
+    Value init = tensor::EmptyOp::create(rw, loc, resTy.getShape(), elem);
+    auto id = rw.getMultiDimIdentityMap(4);
+    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    double lowest = std::numeric_limits<float>::lowest();
+    double scaleValue = op.getScale().convertToDouble();
+    auto generic = linalg::GenericOp::create(
+        rw, loc, TypeRange{resTy}, ValueRange{}, ValueRange{init}, ArrayRef<AffineMap>{id}, iters,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value row = linalg::IndexOp::create(b, l, 0), h = linalg::IndexOp::create(b, l, 1);
+          Value s = linalg::IndexOp::create(b, l, 2), d = linalg::IndexOp::create(b, l, 3);
+          Value hk = arith::DivUIOp::create(b, l, h, cidx(b, l, group));
+          Value n = arith::AddIOp::create(b, l, arith::AddIOp::create(b, l, position(b, l, row), s),
+                                          cidx(b, l, 1));
+          auto fconst = [&](double x) {
+            return arith::ConstantOp::create(b, l, b.getFloatAttr(elem, x)).getResult();
+          };
+          Value scale = fconst(scaleValue);
+          auto keys = scf::ForOp::create(
+              b, l, cidx(b, l, 0), n, cidx(b, l, 1),
+              ValueRange{fconst(lowest), fconst(0), fconst(0)},
+              [&](OpBuilder &b, Location l, Value j, ValueRange st) {
+                Slot at = slot(b, l, row, j);
+                auto dot = scf::ForOp::create(
+                    b, l, cidx(b, l, 0), cidx(b, l, dim), cidx(b, l, 1), ValueRange{fconst(0)},
+                    [&](OpBuilder &b, Location l, Value e, ValueRange acc) {
+                      Value qe = tensor::ExtractOp::create(b, l, q, ValueRange{row, h, s, e});
+                      Value ke =
+                          memref::LoadOp::create(b, l, kc, ValueRange{at.block, hk, at.offset, e});
+                      Value sum = math::FmaOp::create(b, l, qe, ke, acc[0]);
+                      scf::YieldOp::create(b, l, sum);
+                    });
+                Value sc = arith::MulFOp::create(b, l, dot.getResult(0), scale);
+                Value mNew = arith::MaximumFOp::create(b, l, st[0], sc);
+                Value corr = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, st[0], mNew));
+                Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, sc, mNew));
+                Value lNew = math::FmaOp::create(b, l, st[1], corr, e);
+                Value ve = memref::LoadOp::create(b, l, vc, ValueRange{at.block, hk, at.offset, d});
+                Value aNew =
+                    math::FmaOp::create(b, l, e, ve, arith::MulFOp::create(b, l, st[2], corr));
+                scf::YieldOp::create(b, l, ValueRange{mNew, lNew, aNew});
+              });
+          Value o = arith::DivFOp::create(b, l, keys.getResult(2), keys.getResult(1));
+          linalg::YieldOp::create(b, l, o);
+        });
+    rw.replaceOp(op, generic.getResult(0));
+    return success();
+  }
 };
 
 } // namespace
 
-void lowering::populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p) {
-  p.add<CachedAttentionLowering>(tc, p.getContext());
+void lowering::populateKVCachePatterns(TypeConverter &tc, RewritePatternSet &p, bool perElement) {
+  p.add<CachedAttentionLowering>(tc, p.getContext(), perElement);
 }

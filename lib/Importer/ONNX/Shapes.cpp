@@ -51,7 +51,16 @@ LogicalResult onnx_import::specializeShapes(onnx::ModelProto &model, Location fi
     for (int64_t v : shape)
       tshape->add_dim()->set_dim_value(v);
   }
-  if (options.dimValues.empty() && options.dimBounds.empty())
+  std::map<std::string, int64_t> dimValues = options.dimValues;
+  if (options.tokenShape.size() == 2)
+    for (const auto &in : g->input())
+      if (in.name() == "input_ids" && in.type().tensor_type().shape().dim_size() == 2)
+        for (int d = 0; d < 2; ++d) {
+          const auto &dim = in.type().tensor_type().shape().dim(d);
+          if (dim.has_dim_param() && !dim.dim_param().empty())
+            dimValues.emplace(dim.dim_param(), options.tokenShape[d]);
+        }
+  if (dimValues.empty() && options.dimBounds.empty())
     return success();
   std::set<std::string> seen;
   auto fix = [&](onnx::ValueInfoProto &vi) {
@@ -59,8 +68,8 @@ LogicalResult onnx_import::specializeShapes(onnx::ModelProto &model, Location fi
       return;
     for (auto &d : *vi.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim())
       if (d.has_dim_param()) {
-        auto it = options.dimValues.find(d.dim_param());
-        if (it == options.dimValues.end())
+        auto it = dimValues.find(d.dim_param());
+        if (it == dimValues.end())
           continue;
         seen.insert(d.dim_param());
         d.set_dim_value(it->second);
@@ -83,12 +92,12 @@ LogicalResult onnx_import::specializeShapes(onnx::ModelProto &model, Location fi
         return emitError(fileLoc) << flag << ": no graph input has a dimension named '" << name
                                   << "' (named: " << (known.empty() ? "none" : known) << ")";
       }
-      if (flag == llvm::StringRef("--max-dim") && options.dimValues.count(name))
+      if (flag == llvm::StringRef("--max-dim") && dimValues.count(name))
         return emitError(fileLoc) << "--max-dim and --dim both name '" << name << "'";
     }
     return success();
   };
-  if (failed(checkNames(options.dimValues, "--dim", 0)) ||
+  if (failed(checkNames(dimValues, "--dim", 0)) ||
       failed(checkNames(options.dimBounds, "--max-dim", 1)))
     return failure();
   for (auto &vi : *g->mutable_input())

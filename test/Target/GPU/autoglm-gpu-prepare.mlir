@@ -1,5 +1,6 @@
 // RUN: autoglm-opt %s --autoglm-gpu-prepare | FileCheck %s
 // RUN: autoglm-opt %s --autoglm-gpu-prepare=func-name=mean | FileCheck %s --check-prefix=MEAN
+// RUN: autoglm-opt %s --autoglm-gpu-prepare=func-name=checks | FileCheck %s --check-prefix=CHECKS
 // RUN: not autoglm-opt %s --autoglm-gpu-prepare=func-name=nothere 2>&1 | FileCheck %s --check-prefix=NOFUNC
 // NOFUNC: no model function 'nothere'
 
@@ -71,4 +72,37 @@ func.func @mean(%x: tensor<4x8xf32>, %z: tensor<4xf32>) -> (tensor<4xf32>, tenso
     linalg.yield %d : f32
   } -> tensor<4xf32>
   return %m, %w : tensor<4xf32>, tensor<4xf32>
+}
+
+// Two Gathers of the same indices (a decoder's rotary cos and sin tables
+// read at position_ids): after CSE one index check, tested once per node.
+// Only the first test stays: the second, past other kernels, would read on
+// the host a flag computed on the device.
+// CHECKS-LABEL: func.func @checks
+// CHECKS: scf.if %[[C:.*]] {
+// CHECKS-NEXT: memref.store %c2_i32
+// CHECKS-NOT: scf.if
+// CHECKS: return
+func.func @checks(%flag: tensor<i1>, %x: tensor<4xf32>,
+                  %status: memref<1xi32> {autoglm.status}) -> tensor<4xf32> {
+  %true = arith.constant true
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : i32
+  %c3 = arith.constant 3 : i32
+  %ok = tensor.extract %flag[] : tensor<i1>
+  %bad = arith.xori %ok, %true : i1
+  scf.if %bad {
+    memref.store %c2, %status[%c0] : memref<1xi32>
+  }
+  %e = tensor.empty() : tensor<4xf32>
+  %y = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<4xf32>
+  scf.if %bad {
+    memref.store %c3, %status[%c0] : memref<1xi32>
+  }
+  return %y : tensor<4xf32>
 }
