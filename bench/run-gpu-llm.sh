@@ -8,7 +8,7 @@
 #                                        torch, the NVIDIA driver)
 #
 # Compiles the decoders of scripts/models/export_llm.py (SIZES, default
-# "test small") for cuda-sm90 with enable_cache, twice: `chunk16` (a static
+# "test mini") for cuda-sm90 with enable_cache, twice: `chunk16` (a static
 # entry of BATCH rows x 16 tokens: prompts go in chunks of 16, each decode
 # step runs 16 token rows per slot) and `token1` (BATCH rows x 1 token:
 # decode runs no padding tokens, prompts go one token per call). Then
@@ -24,7 +24,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
-SIZES="${SIZES:-test small}"
+SIZES="${SIZES:-test mini}"
 BATCH="${BATCH:-4}"
 mode=all
 dir="$BUILD/gpu-llm-bench"

@@ -56,6 +56,7 @@ struct DynamicShapeConfig {
 
 struct KVCacheConfig {
   std::optional<int64_t> blockSize, blocks, prefillChunk;
+  std::optional<bool> staticEntry;
 };
 
 struct BuildConfig {
@@ -137,6 +138,7 @@ template <> struct llvm::yaml::MappingTraits<KVCacheConfig> {
     io.mapOptional("block_size", k.blockSize);
     io.mapOptional("blocks", k.blocks);
     io.mapOptional("prefill_chunk", k.prefillChunk);
+    io.mapOptional("static_entry", k.staticEntry);
   }
 };
 
@@ -189,7 +191,7 @@ const char *mlir::autoglm::buildConfigKeys() {
          "exclude, target, budget, sensitivity, levels, ratios (node: ratio), calib, labels), "
          "enable_cache, max_batch_size, "
          "dynamic_shape (min, opt, max; or per input name: min, opt, max shapes), kv_cache "
-         "(block_size, blocks, prefill_chunk), "
+         "(block_size, blocks, prefill_chunk, static_entry), "
          "max_memory, max_nodes, max_subgraph_depth";
 }
 
@@ -379,6 +381,7 @@ mlir::autoglm::applyBuildConfig(const std::string &path,
     set("--cache-block-size", o.cacheBlockSize, c.kvCache->blockSize);
     set("--cache-blocks", o.cacheBlocks, c.kvCache->blocks);
     set("--prefill-chunk", o.prefillChunk, c.kvCache->prefillChunk);
+    set("--static-entry", o.staticEntry, c.kvCache->staticEntry);
   }
   return success();
 }

@@ -450,10 +450,12 @@ LogicalResult CompileSession::run(const CompileOptions &o, std::string &error,
   ONNXImportOptions io;
   if (failed(importOptions(o, io, error)))
     return failure();
-  // GPU targets take static shapes: a decoder compiled with its cache gets
-  // one static entry of max_batch_size rows of prefill_chunk tokens, which
-  // the runtime's generator pads (docs/llm.md, "On the GPU").
-  if (o.enableCache && target->family == "gpu")
+  // GPU and bare-metal targets take static shapes: a decoder compiled with
+  // its cache gets one static entry of max_batch_size rows of prefill_chunk
+  // tokens, which the runtime's generator pads (docs/llm.md, "On the GPU";
+  // --static-entry asks for it on any target).
+  if (o.enableCache &&
+      (o.staticEntry || target->family == "gpu" || target->artifactKind == "static-library"))
     io.tokenShape = {o.maxBatchSize, o.prefillChunk};
   // Remarks (a layer a pass left alone, and why) go to stderr; they name
   // the ONNX node in their text. Errors take the default path; warnings

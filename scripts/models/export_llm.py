@@ -4,6 +4,7 @@
 #
 # Usage: /usr/bin/python3 scripts/models/export_llm.py --size test|small|1b --out DIR
 #   test: 0.1M parameters (the lit tests); small: 31M (bench/run-llm.sh);
+#   mini: 9.4M (bench/run-gpu-llm.sh);
 #   1b: 1.1B (the benchmark size; needs external data)
 #
 # A GLM/LLaMA-style decoder (RMSNorm, rotary embeddings, grouped-query
@@ -34,6 +35,8 @@ SIZES = {
     # vocab, hidden, layers, heads, kv_heads, ffn, max positions
     "test": (256, 64, 2, 4, 2, 128, 256),
     "small": (8192, 512, 8, 8, 2, 1408, 2048),
+    # 9.4M: the GPU bench's size (37 MB of f32 weights fit one device call).
+    "mini": (4096, 384, 4, 6, 2, 1024, 2048),
     "1b": (32000, 2048, 18, 16, 4, 5632, 4096),
 }
 

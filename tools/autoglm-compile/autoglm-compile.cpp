@@ -232,6 +232,9 @@ int main(int argc, char **argv) {
   app.add_option("--prefill-chunk", o.prefillChunk,
                  "Most tokens of one sequence per call (a longer prompt goes in chunks)")
       ->capture_default_str();
+  app.add_flag("--static-entry", o.staticEntry,
+               "kv_cache.static_entry: one entry of max-batch-size rows x prefill-chunk tokens "
+               "that the runtime pads (always for GPU and bare-metal targets)");
   CLI11_PARSE(app, argc, argv);
 
   if (listTargets) {

@@ -133,6 +133,10 @@ struct CompileOptions {
   bool enableCache = false;
   int64_t maxBatchSize = 1, minSeqLen = 1, optSeqLen = 0, maxSeqLen = 2048;
   int64_t cacheBlockSize = 16, cacheBlocks = 0, prefillChunk = 32;
+  /// One static entry of maxBatchSize rows x prefillChunk tokens, which
+  /// the generator pads (kv_cache.static_entry; always on GPU targets and
+  /// bare-metal ones, which take static shapes).
+  bool staticEntry = false;
 };
 
 /// --weights auto moves a CPU library's constants to weights.bin from this

@@ -66,7 +66,8 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
     Value zero = arith::ConstantOp::create(rw, loc, rw.getFloatAttr(elem, 0.0));
 
     // Row b's position t lives in block table[b, t / block_size] (clamped
-    // to the pool: a bad table cannot write outside it), at t % block_size.
+    // to the pool for reads; writes skip an entry outside it), at
+    // t % block_size.
     auto slot = [&](OpBuilder &b, Location l, Value row, Value t) -> std::pair<Value, Value> {
       Value bs = cidx(b, l, blockSize);
       Value logical = arith::DivUIOp::create(b, l, t, bs);
@@ -86,20 +87,37 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
     scf::ForOp::create(
         rw, loc, c0, batch, c1, ValueRange{}, [&](OpBuilder &b, Location l, Value row, ValueRange) {
           Value p = position(b, l, row);
-          scf::ForOp::create(b, l, cidx(b, l, 0), seq, cidx(b, l, 1), ValueRange{},
-                             [&](OpBuilder &b, Location l, Value s, ValueRange) {
-                               auto [blk, off] = slot(b, l, row, arith::AddIOp::create(b, l, p, s));
-                               for (int64_t h = 0; h < kvHeads; ++h) {
-                                 Value hv = cidx(b, l, h), d0 = cidx(b, l, 0);
-                                 for (auto [src, dst] : {std::pair{k, kc}, std::pair{v, vc}}) {
-                                   Value x = vector::TransferReadOp::create(
-                                       b, l, vecTy, src, ValueRange{row, hv, s, d0}, zero);
-                                   vector::TransferWriteOp::create(b, l, x, dst,
-                                                                   ValueRange{blk, hv, off, d0});
-                                 }
-                               }
-                               scf::YieldOp::create(b, l);
-                             });
+          scf::ForOp::create(
+              b, l, cidx(b, l, 0), seq, cidx(b, l, 1), ValueRange{},
+              [&](OpBuilder &b, Location l, Value s, ValueRange) {
+                Value t = arith::AddIOp::create(b, l, p, s);
+                auto [blk, off] = slot(b, l, row, t);
+                // Nothing where the table names no block of
+                // the pool (a padding row's -1).
+                Value named = tensor::ExtractOp::create(
+                    b, l, table,
+                    ValueRange{row, arith::DivUIOp::create(b, l, t, cidx(b, l, blockSize))});
+                Value valid = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(
+                        b, l, arith::CmpIPredicate::sge, named,
+                        arith::ConstantOp::create(b, l, b.getIntegerAttr(named.getType(), 0))),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, named,
+                                          arith::ConstantOp::create(
+                                              b, l, b.getIntegerAttr(named.getType(), numBlocks))));
+                scf::IfOp::create(b, l, valid, [&](OpBuilder &b, Location l) {
+                  for (int64_t h = 0; h < kvHeads; ++h) {
+                    Value hv = cidx(b, l, h), d0 = cidx(b, l, 0);
+                    for (auto [src, dst] : {std::pair{k, kc}, std::pair{v, vc}}) {
+                      Value x = vector::TransferReadOp::create(b, l, vecTy, src,
+                                                               ValueRange{row, hv, s, d0}, zero);
+                      vector::TransferWriteOp::create(b, l, x, dst, ValueRange{blk, hv, off, d0});
+                    }
+                  }
+                  scf::YieldOp::create(b, l);
+                });
+                scf::YieldOp::create(b, l);
+              });
           scf::YieldOp::create(b, l);
         });
 
@@ -316,6 +334,13 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
           Value row = linalg::IndexOp::create(b, l, 0), h = linalg::IndexOp::create(b, l, 1);
           Value s = linalg::IndexOp::create(b, l, 2), d = linalg::IndexOp::create(b, l, 3);
           Value hk = arith::DivUIOp::create(b, l, h, cidx(b, l, group));
+          // The caches are read through flat views made here: a load of
+          // the to_buffer result itself folds to a tensor.extract of the
+          // cache tensor, which bufferization may read before phase 1's
+          // writes land.
+          SmallVector<ReassociationIndices> all = {{0, 1, 2, 3}};
+          Value kflat = memref::CollapseShapeOp::create(b, l, kc, all);
+          Value vflat = memref::CollapseShapeOp::create(b, l, vc, all);
           Value n = arith::AddIOp::create(b, l, arith::AddIOp::create(b, l, position(b, l, row), s),
                                           cidx(b, l, 1));
           auto fconst = [&](double x) {
@@ -327,12 +352,25 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
               ValueRange{fconst(lowest), fconst(0), fconst(0)},
               [&](OpBuilder &b, Location l, Value j, ValueRange st) {
                 Slot at = slot(b, l, row, j);
+                // Element (block, hk, offset, 0) of the flattened caches.
+                Value base = arith::MulIOp::create(
+                    b, l,
+                    arith::AddIOp::create(
+                        b, l,
+                        arith::MulIOp::create(
+                            b, l,
+                            arith::AddIOp::create(
+                                b, l, arith::MulIOp::create(b, l, at.block, cidx(b, l, kvHeads)),
+                                hk),
+                            cidx(b, l, blockSize)),
+                        at.offset),
+                    cidx(b, l, dim));
                 auto dot = scf::ForOp::create(
                     b, l, cidx(b, l, 0), cidx(b, l, dim), cidx(b, l, 1), ValueRange{fconst(0)},
                     [&](OpBuilder &b, Location l, Value e, ValueRange acc) {
                       Value qe = tensor::ExtractOp::create(b, l, q, ValueRange{row, h, s, e});
-                      Value ke =
-                          memref::LoadOp::create(b, l, kc, ValueRange{at.block, hk, at.offset, e});
+                      Value ke = memref::LoadOp::create(
+                          b, l, kflat, arith::AddIOp::create(b, l, base, e).getResult());
                       Value sum = math::FmaOp::create(b, l, qe, ke, acc[0]);
                       scf::YieldOp::create(b, l, sum);
                     });
@@ -341,7 +379,8 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
                 Value corr = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, st[0], mNew));
                 Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, sc, mNew));
                 Value lNew = math::FmaOp::create(b, l, st[1], corr, e);
-                Value ve = memref::LoadOp::create(b, l, vc, ValueRange{at.block, hk, at.offset, d});
+                Value ve = memref::LoadOp::create(b, l, vflat,
+                                                  arith::AddIOp::create(b, l, base, d).getResult());
                 Value aNew =
                     math::FmaOp::create(b, l, e, ve, arith::MulFOp::create(b, l, st[2], corr));
                 scf::YieldOp::create(b, l, ValueRange{mNew, lNew, aNew});
