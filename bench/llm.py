@@ -45,6 +45,10 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--membw", help="bench/membw.c's output: lines of 'threads GB/s'")
+    ap.add_argument("--prompt-len", type=int, default=0,
+                    help="a prompt of this many seeded random ids (every sequence) instead of "
+                         "reference.json's prompts: decode and time to first token at a long "
+                         "context")
     args = ap.parse_args()
     bandwidth = {}
     if args.membw:
@@ -66,20 +70,28 @@ def main():
               flush=True)
         subprocess.run([os.path.join(tools, "autoglm-compile"), model, "-o", a, "-O3",
                         "--enable-cache", "--max-batch-size", str(args.batch),
-                        "--max-seq-len", "512", "--prefill-chunk", "32"] + extra, check=True)
-    prompt = ",".join(str(t) for t in ref["prompts"][0])
+                        "--max-seq-len", str(max(512, args.prompt_len + args.new_tokens)),
+                        "--prefill-chunk", "32"] + extra, check=True)
+    prompts_of = ref["prompts"]
+    if args.prompt_len:
+        import random
+        rng = random.Random(1)
+        prompts_of = [[rng.randrange(ref["vocab"]) for _ in range(args.prompt_len)]]
+    prompt = ",".join(str(t) for t in prompts_of[0])
     node = os.path.join(os.path.dirname(__file__), "ort_llm.js")
     rows = []
     lines = [f"Decoder {ref['model']} ({ref['layers']} layers), greedy, {args.new_tokens} new "
-             f"tokens, prompt of {len(ref['prompts'][0])}; {cpu_name()}",
+             f"tokens, prompt of {len(prompts_of[0])}; {cpu_name()}",
              "",
              "| threads | autoglm ms/token | ORT ms/token | autoglm / ORT | tokens agree | "
+             "autoglm TTFT ms | ORT TTFT ms | "
              f"autoglm batch {args.batch} tokens/s | batch {args.batch} / batch 1 | "
              "weight-int8 ms/token | f32 / weight-int8 | weight-int4 ms/token | "
              "f32 / weight-int4 | roofline ms/token | autoglm / roofline |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for threads in [int(t) for t in args.threads.split(",")]:
         ours, peer, agree, ours_tps, batch_tps, ours8, ours4 = [], [], [], [], [], [], []
+        ttft, peer_ttft = [], []
         for r in range(args.rounds):
             print(f"threads {threads}: round {r + 1}/{args.rounds}", flush=True)
             a = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
@@ -94,12 +106,14 @@ def main():
                                "--prompt-ids", prompt, "--max-new-tokens", str(args.new_tokens),
                                "--threads", str(threads)])["decode_step_ms"]
             ours += a["decode_step_ms"]
+            ttft.append(a["sequences"][0]["ttft_ms"])
+            peer_ttft.append(b["ttft_ms"])
             ours_tps.append(a["decode_tokens_per_s"])
             peer += b["step_ms"]
             agree.append(sum(x == y for x, y in zip(a["sequences"][0]["tokens"], b["tokens"])))
             prompts = []
             for i in range(args.batch):
-                p = ref["prompts"][i % len(ref["prompts"])]
+                p = prompts_of[i % len(prompts_of)]
                 prompts += ["--prompt-ids", ",".join(str(t) for t in p)]
             c = run_json([os.path.join(tools, "autoglm-run"), art, "--generate", "--json",
                           "--max-new-tokens", str(args.new_tokens), "--threads", str(threads)]
@@ -113,13 +127,16 @@ def main():
                "batch": args.batch, "batch_tokens_per_s": tb, "batch1_tokens_per_s": t1,
                "batch_speedup": tb / t1, "wint8_ms_per_token": m8, "wint8_speedup": mo / m8,
                "wint4_ms_per_token": m4, "wint4_speedup": mo / m4,
-               "matmul_weight_bytes": step_bytes}
+               "matmul_weight_bytes": step_bytes, "prompt_tokens": len(prompts_of[0]),
+               "autoglm_ttft_ms": statistics.median(ttft),
+               "ort_ttft_ms": statistics.median(peer_ttft)}
         roof = step_bytes / (bandwidth[threads] * 1e9) * 1e3 if threads in bandwidth else None
         if roof:
             row.update({"read_gb_per_s": bandwidth[threads], "roofline_ms_per_token": roof})
         rows.append(row)
         lines.append(f"| {threads} | {mo:.3f} | {mp:.3f} | {mo / mp:.2f} | "
-                     f"{min(agree)}/{args.new_tokens} | {tb:.1f} | {tb / t1:.2f} | {m8:.3f} | "
+                     f"{min(agree)}/{args.new_tokens} | {row['autoglm_ttft_ms']:.1f} | "
+                     f"{row['ort_ttft_ms']:.1f} | {tb:.1f} | {tb / t1:.2f} | {m8:.3f} | "
                      f"{mo / m8:.2f} | {m4:.3f} | {mo / m4:.2f} | "
                      + (f"{roof:.3g} | {mo / roof:.2f} |" if roof else "- | - |"))
     table = "\n".join(lines)

@@ -9,7 +9,8 @@
 # the same graph, alternating, at 1 and 2 threads, and autoglm's batched
 # decode, and the step's roofline from bench/membw.c (streaming read
 # bandwidth at 1 and 2 threads). Writes $BUILD/bench/llm.{md,json}.
-# Options: SIZE, ROUNDS (5), NEW_TOKENS (64), BATCH (8).
+# Options: SIZE, ROUNDS (5), NEW_TOKENS (64), BATCH (8), PROMPT_LEN (0: the
+# reference's prompts; N: N seeded random ids, a long context).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${AUTOGLM_BUILD_DIR:-$ROOT/build}"
@@ -25,4 +26,5 @@ clang-22 -O2 -march=native -fopenmp=libomp "$ROOT/bench/membw.c" -o "$BUILD/benc
 source "$ROOT/bench/ort-node.sh"
 NODE_PATH="$NODE_DIR/node_modules" exec /usr/bin/python3 "$ROOT/bench/llm.py" \
   --build "$BUILD" --model-dir "$MODEL_DIR" --rounds "${ROUNDS:-5}" \
-  --new-tokens "${NEW_TOKENS:-64}" --batch "${BATCH:-8}" --membw "$BUILD/bench/membw.txt"
+  --new-tokens "${NEW_TOKENS:-64}" --batch "${BATCH:-8}" --membw "$BUILD/bench/membw.txt" \
+  --prompt-len "${PROMPT_LEN:-0}"

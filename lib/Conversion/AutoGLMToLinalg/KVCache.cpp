@@ -62,6 +62,40 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
     // Positions per run: up to 16, dividing the block size.
     int64_t width = std::gcd(blockSize, (int64_t)16);
     auto runTy = VectorType::get({width}, elem);
+    // A full run of 16 and a head dim of whole 16-lane vectors: the run's
+    // 16 dot products are folded to 16 lanes each and summed together by a
+    // shuffle butterfly (15 adds for all 16), not one horizontal reduction
+    // per position.
+    constexpr int64_t lanes = 16;
+    bool transposed = width == lanes && dim % lanes == 0;
+    auto foldToLanes = [&](OpBuilder &b, Location l, Value v) -> Value {
+      Value rows =
+          vector::ShapeCastOp::create(b, l, VectorType::get({dim / lanes, lanes}, elem), v);
+      Value acc = vector::ExtractOp::create(b, l, rows, 0);
+      for (int64_t r = 1; r < dim / lanes; ++r)
+        acc = arith::AddFOp::create(b, l, acc, vector::ExtractOp::create(b, l, rows, r));
+      return acc;
+    };
+    // out[w] = sum of v[w]'s lanes, for 16 vectors of 16 lanes: each level
+    // halves the segment a vector holds per input and doubles the inputs
+    // it holds, keeping their order.
+    auto sumLanes = [&](OpBuilder &b, Location l, SmallVector<Value> v) -> Value {
+      for (int64_t seg = lanes / 2; seg >= 1; seg /= 2) {
+        SmallVector<int64_t> lo, hi;
+        for (int64_t base = 0; base < 2 * lanes; base += 2 * seg)
+          for (int64_t i = 0; i < seg; ++i) {
+            lo.push_back(base + i);
+            hi.push_back(base + seg + i);
+          }
+        SmallVector<Value> next;
+        for (size_t i = 0; i + 1 < v.size(); i += 2)
+          next.push_back(
+              arith::AddFOp::create(b, l, vector::ShuffleOp::create(b, l, v[i], v[i + 1], lo),
+                                    vector::ShuffleOp::create(b, l, v[i], v[i + 1], hi)));
+        v = next;
+      }
+      return v.front();
+    };
     Type idxTy = rw.getIndexType();
     Value zero = arith::ConstantOp::create(rw, loc, rw.getFloatAttr(elem, 0.0));
 
@@ -189,16 +223,27 @@ struct CachedAttentionLowering : StaticLowering<CachedAttentionOp> {
                   auto [blk, off] = slot(b, l, row, j0);
                   Value d0 = cidx(b, l, 0);
                   SmallVector<Value> at, scores(group, splat(b, l, runTy, lowest));
+                  // Per head and position q * k as `lanes`-wide partial
+                  // sums, then all of the run's at once (sumLanes).
+                  SmallVector<SmallVector<Value>> partial(group);
                   for (int64_t w = 0; w < width; ++w) {
                     at.push_back(arith::AddIOp::create(b, l, off, cidx(b, l, w)));
                     Value kv = vector::TransferReadOp::create(b, l, vecTy, kc,
                                                               ValueRange{blk, hk, at[w], d0}, zero);
                     for (int64_t g = 0; g < group; ++g) {
-                      Value dot = vector::ReductionOp::create(
-                          b, l, vector::CombiningKind::ADD, arith::MulFOp::create(b, l, qv[g], kv));
+                      Value prod = arith::MulFOp::create(b, l, qv[g], kv);
+                      if (transposed) {
+                        partial[g].push_back(foldToLanes(b, l, prod));
+                        continue;
+                      }
+                      Value dot =
+                          vector::ReductionOp::create(b, l, vector::CombiningKind::ADD, prod);
                       scores[g] = vector::InsertOp::create(b, l, dot, scores[g], w);
                     }
                   }
+                  if (transposed)
+                    for (int64_t g = 0; g < group; ++g)
+                      scores[g] = sumLanes(b, l, partial[g]);
                   // Lanes j0 + w < n only.
                   Value lanes = vector::StepOp::create(b, l, VectorType::get({width}, idxTy));
                   Value left = vector::BroadcastOp::create(b, l, VectorType::get({width}, idxTy),
