@@ -167,7 +167,14 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   if (options.profile)
     pm.addPass(createCPUProfileMarks());
-  pm.addPass(createForallToParallelLoopPass());
+  // Without threads (--parallel=false, or a target with no OpenMP runtime)
+  // the foralls that lowerings build themselves (attention over a KV cache)
+  // become plain loops: an OpenMP region would need a runtime the artifact
+  // cannot ship.
+  if (options.parallel)
+    pm.addPass(createForallToParallelLoopPass());
+  else
+    pm.addPass(createForallToForLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   {
     // Unrolled, n-D transfers become 1-D ones on registers. The rolled form
@@ -176,7 +183,8 @@ void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,
     pm.addPass(createConvertVectorToSCFPass(
         VectorTransferToSCFOptions().enableFullUnroll()));
   }
-  pm.addPass(createConvertSCFToOpenMPPass());
+  if (options.parallel)
+    pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createInlineAllocaScopes());
   MathApproximationOptions math;
   math.nativeRounding = options.nativeRounding;
