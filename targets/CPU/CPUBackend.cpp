@@ -175,6 +175,12 @@ public:
       return linkStaticLibrary(objectPath, out.path, out, error);
     std::string openMP;
     if (usesOpenMP(module)) {
+      if (spec.openMPRuntime.empty()) {
+        error = "target '" + target.name +
+                "' ships no OpenMP runtime, and the code has parallel regions (compile with "
+                "--parallel=false)";
+        return failure();
+      }
       openMP = spec.openMPRuntime;
       llvm::StringRef name = llvm::sys::path::filename(openMP);
       out.extraFiles.push_back({name.str(), openMP});
