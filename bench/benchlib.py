@@ -39,6 +39,15 @@ def run_json(cmd, env=None):
                       else p.stdout)
 
 
+def add_generation_args(ap, batch):
+    """The options of the decoder generation benches (bench/llm.py,
+    bench/gpu_llm.py): alternating rounds, tokens per sequence, and the
+    sequences decoded together."""
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--new-tokens", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=batch)
+
+
 class Bench:
     """The arguments every zoo benchmark takes (--zoo, --build, --runs,
     --warmup, --only), the output folder and the tools."""

@@ -18,11 +18,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import add_generation_args, run_json  # noqa: E402  (copied beside it)
 
 
 def torch_generate(model, prompt, new_tokens, batch):
@@ -55,19 +57,14 @@ def ours_generate(run, art, prompt, new_tokens, batch):
     cmd = [run, art, "--generate", "--json", "--max-new-tokens", str(new_tokens)]
     for _ in range(batch):
         cmd += ["--prompt-ids", ",".join(map(str, prompt))]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
-    return json.loads(r.stdout)
+    return run_json(cmd)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--run", required=True, help="autoglm-run")
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--new-tokens", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=4)
+    add_generation_args(ap, batch=4)
     args = ap.parse_args()
     sys.path.insert(0, args.dir)
     import export_llm  # noqa: E402  (copied beside the artifacts)

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchlib import cpu_name, run_json  # noqa: E402
+from benchlib import add_generation_args, cpu_name, run_json  # noqa: E402
 
 
 def matmul_weight_bytes(path):
@@ -40,9 +40,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", required=True)
     ap.add_argument("--model-dir", required=True, help="export_llm.py's output folder")
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--new-tokens", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=8)
+    add_generation_args(ap, batch=8)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--membw", help="bench/membw.c's output: lines of 'threads GB/s'")
     ap.add_argument("--prompt-len", type=int, default=0,

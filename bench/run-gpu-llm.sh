@@ -43,7 +43,8 @@ compile() {
   rm -rf "$dir"
   mkdir -p "$dir/common/models"
   "$ROOT/scripts/gpu-runner-files.sh" "$BUILD" "$dir/common" || return 1
-  cp "$ROOT/scripts/models/export_llm.py" "$ROOT/bench/gpu_llm.py" "$dir/common/"
+  cp "$ROOT/scripts/models/export_llm.py" "$ROOT/bench/gpu_llm.py" "$ROOT/bench/benchlib.py" \
+    "$dir/common/"
   for size in $SIZES; do
     local src="$BUILD/llm/$size"
     [ -f "$src/reference.json" ] ||
