@@ -1147,6 +1147,27 @@ LogicalResult UniqueOp::verify() {
   return success();
 }
 
+LogicalResult TopKOp::verify() {
+  auto in = getInput().getType();
+  int64_t axis = getAxis(), k = getK();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is not a dim of " << in;
+  if (k < 1)
+    return emitOpError("k must be at least 1, got ") << k;
+  if (!in.isDynamicDim(axis) && in.getDimSize(axis) < k)
+    return emitOpError("k = ") << k << " exceeds the axis' extent " << in.getDimSize(axis);
+  for (auto res : {getValues().getType(), getIndices().getType()}) {
+    if (res.getRank() != in.getRank())
+      return emitOpError("results must have the input's rank");
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      if (!dimsAgree(res.getDimSize(d), d == axis ? k : in.getDimSize(d)))
+        return emitOpError("result ") << res << " does not match input " << in << " with k = " << k;
+  }
+  if (getValues().getType().getElementType() != in.getElementType())
+    return emitOpError("values must have the input's element type");
+  return success();
+}
+
 LogicalResult NonMaxSuppressionOp::verify() {
   auto boxes = getBoxes().getType(), scores = getScores().getType();
   if (boxes.getRank() != 3 || !dimsAgree(boxes.getDimSize(2), 4))

@@ -1,10 +1,10 @@
 //===- Bounded.cpp - lowering of ops with data-dependent result sizes -*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// autoglm.nonzero, autoglm.unique and autoglm.non_max_suppression as scalar
-// scf loops over tensors (tensor.extract / tensor.insert, bufferized in
-// place). Each writes a buffer of its result's bound (autoglm::resultBound)
-// and returns the slice of the entries it produced; the count is clamped by
+// autoglm.nonzero, autoglm.unique, autoglm.non_max_suppression and
+// autoglm.top_k as scalar scf loops over tensors (tensor.extract /
+// tensor.insert, bufferized in place). The first three write a buffer of its result's bound
+// (autoglm::resultBound) and returns the slice of the entries it produced; the count is clamped by
 // an affine.min, so later ops and the function boundary see a bounded
 // extent (docs/architecture.md, "Bounded results").
 //===----------------------------------------------------------------------===//
@@ -238,6 +238,115 @@ struct LowerUnique : StaticLowering<UniqueOp> {
   }
 };
 
+/// TopK as scalar loops: per slice along the axis, the k best so far kept
+/// sorted in the results; an entry that beats the k-th (or arrives while
+/// fewer than k are kept) goes to its place, the entries after it move one
+/// down. O(n) compares plus O(k) per entry that enters: about k (1 +
+/// ln(n / k)) of them on data in no particular order, instead of the k
+/// passes over the slice of a selection.
+struct LowerTopK : StaticLowering<TopKOp> {
+  using StaticLowering::StaticLowering;
+  bool dynamicExtents(TopKOp) const override { return true; }
+  LogicalResult lower(TopKOp op, Adaptor a, ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Scalars s(rw, loc);
+    Value x = a.getInput();
+    auto inT = cast<RankedTensorType>(x.getType());
+    ElemInfo e = ElemInfo::of(op.getInput().getType());
+    int64_t rank = inT.getRank(), axis = op.getAxis(), k = op.getK();
+    bool largest = op.getLargest();
+    SmallVector<Value> ext;
+    for (int64_t d = 0; d < rank; ++d)
+      ext.push_back(tensor::DimOp::create(rw, loc, x, d));
+    Value n = ext[axis], ck = s.idx(k);
+    if (inT.isDynamicDim(axis))
+      emitRuntimeCheck(rw, loc, s.cmp(arith::CmpIPredicate::uge, n, ck),
+                       "TopK: the axis' extent is below k");
+    auto emptyOf = [&](RankedTensorType t) {
+      SmallVector<Value> dyn;
+      for (int64_t d = 0; d < rank; ++d)
+        if (t.isDynamicDim(d))
+          dyn.push_back(ext[d]);
+      Value zero = t.getElementType() == e.type ? scalarConst(rw, loc, e.type, 0.0) : s.i64(0);
+      return linalg::FillOp::create(rw, loc, zero,
+                                    tensor::EmptyOp::create(rw, loc, t, dyn).getResult())
+          .getResult(0);
+    };
+    auto valT = converted(op.getValues().getType()), idxT = converted(op.getIndices().getType());
+    // The verifier allows an open result extent where the input's is
+    // known; make both take the input's.
+    SmallVector<int64_t> shape(inT.getShape());
+    shape[axis] = k;
+    auto vT = tensorOf(shape, valT.getElementType()), iT = tensorOf(shape, idxT.getElementType());
+    // better(p, q): p ranks before q (NaN never before a number).
+    auto better = [&](Value p, Value q) -> Value {
+      if (!e.isFloat)
+        return s.cmp(largest
+                         ? (e.isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+                         : (e.isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt),
+                     p, q);
+      using P = arith::CmpFPredicate;
+      Value strict = s.fcmp(largest ? P::OGT : P::OLT, p, q);
+      return s.orI(strict, s.andI(s.fcmp(P::UNO, q, q), s.fcmp(P::ORD, p, p)));
+    };
+    Value c0 = s.idx(0), c1 = s.idx(1);
+    // Nested loops over every dim but the axis, then the slice.
+    std::function<SmallVector<Value>(int64_t, SmallVector<Value> &, ValueRange)> nest =
+        [&](int64_t d, SmallVector<Value> &ix, ValueRange res) -> SmallVector<Value> {
+      if (d == axis)
+        return nest(d + 1, ix, res);
+      if (d < rank)
+        return SmallVector<Value>(s.loop(c0, ext[d], res, [&](Value i, ValueRange it) {
+          ix[d] = i;
+          return nest(d + 1, ix, it);
+        }));
+      auto at = [&](Value p) {
+        SmallVector<Value> j(ix);
+        j[axis] = p;
+        return j;
+      };
+      ValueRange r =
+          s.loop(c0, n, {res[0], res[1], c0}, [&](Value j, ValueRange it) -> SmallVector<Value> {
+            Value v = s.at(x, at(j));
+            Value cnt = it[2];
+            Value full = s.cmp(arith::CmpIPredicate::eq, cnt, ck);
+            Value last = s.at(it[0], at(s.idx(k - 1)));
+            Value enter = s.orI(s.notI(full), better(v, last));
+            return SmallVector<Value>(s.when(enter, it, [&]() -> SmallVector<Value> {
+              // The entries that stay: all kept, or the first k - 1.
+              Value m = s.select(full, s.idx(k - 1), cnt);
+              Value pos = s.loop(c0, m, {c0}, [&](Value t, ValueRange p) -> SmallVector<Value> {
+                Value stays = s.notI(better(v, s.at(it[0], at(t))));
+                return {s.select(stays, s.add(p[0], c1), p[0])};
+              })[0];
+              Value moves = arith::SubIOp::create(rw, loc, m, pos);
+              ValueRange sh = s.loop(c0, moves, {it[0], it[1]},
+                                     [&](Value t, ValueRange q) -> SmallVector<Value> {
+                                       Value dst = arith::SubIOp::create(rw, loc, m, t);
+                                       Value src = arith::SubIOp::create(rw, loc, dst, c1);
+                                       return {s.put(s.at(q[0], at(src)), q[0], at(dst)),
+                                               s.put(s.at(q[1], at(src)), q[1], at(dst))};
+                                     });
+              Value vals = s.put(v, sh[0], at(pos));
+              Value idxs = s.put(s.toI64(j), sh[1], at(pos));
+              Value next = s.select(full, cnt, s.add(cnt, c1));
+              return {vals, idxs, next};
+            }));
+          });
+      return {r[0], r[1]};
+    };
+    SmallVector<Value> ix(rank, c0);
+    SmallVector<Value> res = nest(0, ix, {emptyOf(vT), emptyOf(iT)});
+    Value vals = res[0], idxs = res[1];
+    if (vals.getType() != valT)
+      vals = tensor::CastOp::create(rw, loc, valT, vals);
+    if (idxs.getType() != idxT)
+      idxs = tensor::CastOp::create(rw, loc, idxT, idxs);
+    rw.replaceOp(op, {vals, idxs});
+    return success();
+  }
+};
+
 struct LowerNonMaxSuppression : StaticLowering<NonMaxSuppressionOp> {
   using StaticLowering::StaticLowering;
   bool dynamicExtents(NonMaxSuppressionOp) const override { return true; }
@@ -268,91 +377,111 @@ struct LowerNonMaxSuppression : StaticLowering<NonMaxSuppressionOp> {
     Value fzero = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0));
     Value fhalf = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.5));
 
-    // The box's [xmin, ymin, xmax, ymax].
+    // The box's [xmin, ymin, xmax, ymax] and area.
     auto corners = [&](Value b, Value i) {
       SmallVector<Value> v;
       for (int64_t k = 0; k < 4; ++k)
         v.push_back(s.toF32(s.at(a.getBoxes(), {b, i, s.idx(k)})));
+      SmallVector<Value> c;
       if (center) {
         Value hw = s.fmul(v[2], fhalf), hh = s.fmul(v[3], fhalf);
-        return SmallVector<Value>{s.fsub(v[0], hw), s.fsub(v[1], hh), s.fadd(v[0], hw),
-                                  s.fadd(v[1], hh)};
+        c = {s.fsub(v[0], hw), s.fsub(v[1], hh), s.fadd(v[0], hw), s.fadd(v[1], hh)};
+      } else {
+        c = {s.fmin(v[1], v[3]), s.fmin(v[0], v[2]), s.fmax(v[1], v[3]), s.fmax(v[0], v[2])};
       }
-      return SmallVector<Value>{s.fmin(v[1], v[3]), s.fmin(v[0], v[2]), s.fmax(v[1], v[3]),
-                                s.fmax(v[0], v[2])};
+      c.push_back(s.fmul(s.fsub(c[2], c[0]), s.fsub(c[3], c[1])));
+      return c;
     };
-    // IoU(i, j) > threshold, as ONNX Runtime computes it.
-    auto suppresses = [&](Value b, Value i, Value j) {
-      SmallVector<Value> p = corners(b, i), q = corners(b, j);
+    // IoU(p, q) > threshold, as ONNX Runtime computes it.
+    auto suppresses = [&](ArrayRef<Value> p, ArrayRef<Value> q) {
       Value iw = s.fsub(s.fmin(p[2], q[2]), s.fmax(p[0], q[0]));
       Value ih = s.fsub(s.fmin(p[3], q[3]), s.fmax(p[1], q[1]));
       Value inter = s.fmul(s.fmax(iw, fzero), s.fmax(ih, fzero));
-      Value areaP = s.fmul(s.fsub(p[2], p[0]), s.fsub(p[3], p[1]));
-      Value areaQ = s.fmul(s.fsub(q[2], q[0]), s.fsub(q[3], q[1]));
-      Value uni = s.fsub(s.fadd(areaP, areaQ), inter);
+      Value uni = s.fsub(s.fadd(p[4], q[4]), inter);
       using P = arith::CmpFPredicate;
-      Value valid = s.andI(s.andI(s.fcmp(P::OGT, inter, fzero), s.fcmp(P::OGT, areaP, fzero)),
-                           s.andI(s.fcmp(P::OGT, areaQ, fzero), s.fcmp(P::OGT, uni, fzero)));
+      Value valid = s.andI(s.andI(s.fcmp(P::OGT, inter, fzero), s.fcmp(P::OGT, p[4], fzero)),
+                           s.andI(s.fcmp(P::OGT, q[4], fzero), s.fcmp(P::OGT, uni, fzero)));
       Value one = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(1));
       Value iou = arith::DivFOp::create(rw, loc, inter, s.select(valid, uni, one));
       return s.andI(valid, s.fcmp(P::OGT, iou, iouThr));
     };
 
+    // Per batch and class: the boxes over the score threshold in selection
+    // order (descending score, the lower index first on ties: an insertion
+    // sort whose places a binary search finds), then one pass over them,
+    // each tested against the corners and areas of the ones selected so
+    // far (kept together, [selected, 5]) until one suppresses it.
+    int64_t steps = llvm::Log2_64_Ceil(spatial + 1);
     Value out = fillTensor(rw, loc, tensorOf({bound, 3}, i64), s.i64(0));
-    Value alive = fillTensor(rw, loc, tensorOf({spatial}, rw.getI1Type()), s.flag(false));
-    Value sel =
-        fillTensor(rw, loc, tensorOf({std::max<int64_t>(perClass, 1)}, rw.getIndexType()), c0);
+    Value order = fillTensor(rw, loc, tensorOf({spatial}, rw.getIndexType()), c0);
+    Value kept = fillTensor(rw, loc, tensorOf({std::max<int64_t>(perClass, 1), 5}, f32), fzero);
+    Value c2 = s.idx(2);
     ValueRange done =
-        s.loop(c0, s.idx(batches), {out, alive, sel, c0}, [&](Value b, ValueRange bi) {
+        s.loop(c0, s.idx(batches), {out, order, kept, c0}, [&](Value b, ValueRange bi) {
           return SmallVector<Value>(
               s.loop(c0, s.idx(classes), bi, [&](Value c, ValueRange ci) -> SmallVector<Value> {
-                Value alive = s.loop(c0, none, {ci[1]}, [&](Value i, ValueRange it) {
-                  Value sc = s.toF32(s.at(a.getScores(), {b, c, i}));
-                  return SmallVector<Value>{
-                      s.put(s.fcmp(arith::CmpFPredicate::OGT, sc, scoreThr), it[0], {i})};
-                })[0];
-                // Up to `spatial` rounds: take the best live box, keep it
-                // unless a selected one suppresses it.
-                ValueRange r = s.loop(
-                    c0, none, {ci[0], alive, ci[2], c0, ci[3]},
-                    [&](Value, ValueRange it) -> SmallVector<Value> {
-                      Value more = s.cmp(arith::CmpIPredicate::ult, it[3], limit);
-                      return SmallVector<Value>(s.when(more, it, [&]() -> SmallVector<Value> {
-                        ValueRange best = s.loop(
-                            c0, none,
-                            {none, arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0))},
-                            [&](Value i, ValueRange bs) -> SmallVector<Value> {
-                              Value sc = s.toF32(s.at(a.getScores(), {b, c, i}));
-                              Value better =
-                                  s.andI(s.at(it[1], {i}),
-                                         s.orI(s.cmp(arith::CmpIPredicate::eq, bs[0], none),
-                                               s.fcmp(arith::CmpFPredicate::OGT, sc, bs[1])));
-                              return {s.select(better, i, bs[0]), s.select(better, sc, bs[1])};
+                auto score = [&](Value i) { return s.toF32(s.at(a.getScores(), {b, c, i})); };
+                ValueRange sorted = s.loop(
+                    c0, none, {ci[1], c0}, [&](Value i, ValueRange it) -> SmallVector<Value> {
+                      Value sc = score(i);
+                      Value over = s.fcmp(arith::CmpFPredicate::OGT, sc, scoreThr);
+                      return SmallVector<Value>(s.when(over, it, [&]() -> SmallVector<Value> {
+                        Value m = it[1];
+                        // The first place whose box scores below sc.
+                        ValueRange lh = s.loop(
+                            c0, s.idx(steps), {c0, m},
+                            [&](Value, ValueRange r) -> SmallVector<Value> {
+                              Value open = s.cmp(arith::CmpIPredicate::ult, r[0], r[1]);
+                              Value mid = arith::DivUIOp::create(rw, loc, s.add(r[0], r[1]), c2);
+                              Value midC = s.select(open, mid, c0);
+                              Value other = score(s.at(it[0], {midC}));
+                              Value before = s.notI(s.fcmp(arith::CmpFPredicate::OGT, sc, other));
+                              Value goRight = s.andI(open, before);
+                              Value goLeft = s.andI(open, s.notI(before));
+                              return {s.select(goRight, s.add(mid, c1), r[0]),
+                                      s.select(goLeft, mid, r[1])};
                             });
-                        Value k = best[0];
-                        Value found = s.cmp(arith::CmpIPredicate::ne, k, none);
-                        return SmallVector<Value>(s.when(found, it, [&]() -> SmallVector<Value> {
-                          Value live = s.put(s.flag(false), it[1], {k});
-                          Value hit =
-                              s.loop(c0, it[3], {s.flag(false)},
-                                     [&](Value j, ValueRange h) -> SmallVector<Value> {
-                                       return {s.orI(h[0], suppresses(b, k, s.at(it[2], {j})))};
-                                     })[0];
-                          SmallVector<Value> kept{it[0], live, it[2], it[3], it[4]};
-                          return SmallVector<Value>(
-                              s.when(s.notI(hit), kept, [&]() -> SmallVector<Value> {
-                                Value o = it[0];
-                                Value row = it[4];
-                                o = s.put(s.toI64(b), o, {row, s.idx(0)});
-                                o = s.put(s.toI64(c), o, {row, s.idx(1)});
-                                o = s.put(s.toI64(k), o, {row, s.idx(2)});
-                                return {o, live, s.put(k, it[2], {it[3]}), s.add(it[3], c1),
-                                        s.add(row, c1)};
-                              }));
-                        }));
+                        Value pos = lh[0];
+                        Value moves = arith::SubIOp::create(rw, loc, m, pos);
+                        Value o = s.loop(c0, moves, {it[0]},
+                                         [&](Value t, ValueRange q) -> SmallVector<Value> {
+                                           Value dst = arith::SubIOp::create(rw, loc, m, t);
+                                           Value src = arith::SubIOp::create(rw, loc, dst, c1);
+                                           return {s.put(s.at(q[0], {src}), q[0], {dst})};
+                                         })[0];
+                        return {s.put(i, o, {pos}), s.add(m, c1)};
                       }));
                     });
-                return {r[0], r[1], r[2], r[4]};
+                ValueRange r = s.loop(
+                    c0, sorted[1], {ci[0], ci[2], c0, ci[3]},
+                    [&](Value t, ValueRange it) -> SmallVector<Value> {
+                      Value more = s.cmp(arith::CmpIPredicate::ult, it[2], limit);
+                      return SmallVector<Value>(s.when(more, it, [&]() -> SmallVector<Value> {
+                        Value k = s.at(sorted[0], {t});
+                        SmallVector<Value> p = corners(b, k);
+                        Value hit = s.loop(c0, it[2], {s.flag(false)},
+                                           [&](Value j, ValueRange h) -> SmallVector<Value> {
+                                             return SmallVector<Value>(s.when(
+                                                 s.notI(h[0]), h, [&]() -> SmallVector<Value> {
+                                                   SmallVector<Value> q;
+                                                   for (int64_t f = 0; f < 5; ++f)
+                                                     q.push_back(s.at(it[1], {j, s.idx(f)}));
+                                                   return {suppresses(p, q)};
+                                                 }));
+                                           })[0];
+                        return SmallVector<Value>(
+                            s.when(s.notI(hit), it, [&]() -> SmallVector<Value> {
+                              Value o = it[0], row = it[3], sel = it[1];
+                              o = s.put(s.toI64(b), o, {row, s.idx(0)});
+                              o = s.put(s.toI64(c), o, {row, s.idx(1)});
+                              o = s.put(s.toI64(k), o, {row, s.idx(2)});
+                              for (int64_t f = 0; f < 5; ++f)
+                                sel = s.put(p[f], sel, {it[2], s.idx(f)});
+                              return {o, sel, s.add(it[2], c1), s.add(row, c1)};
+                            }));
+                      }));
+                    });
+                return {r[0], sorted[0], r[1], r[3]};
               }));
         });
     Value count = s.clamp(done[3], bound);
@@ -364,5 +493,5 @@ struct LowerNonMaxSuppression : StaticLowering<NonMaxSuppressionOp> {
 } // namespace
 
 void lowering::populateBoundedPatterns(TypeConverter &tc, RewritePatternSet &p) {
-  p.add<LowerNonZero, LowerUnique, LowerNonMaxSuppression>(tc, p.getContext());
+  p.add<LowerNonZero, LowerUnique, LowerNonMaxSuppression, LowerTopK>(tc, p.getContext());
 }

@@ -707,15 +707,12 @@ LogicalResult importLRN(NodeImporter &n) {
 }
 
 /// TopK with a constant k (or, when k is a graph input, the outputs'
-/// declared extent along the axis), unrolled: k rounds of ArgMax (ArgMin
-/// for largest=0; the first of equal values, as ONNX orders ties), the
-/// value gathered, then masked with -inf (+inf) for the next round (a
-/// select against the axis' iota). O(k n):
-/// for the small k of classification heads and detection post-processing.
+/// declared extent along the axis): one autoglm.top_k (sorted; ONNX's
+/// sorted = 0 leaves the order to us).
 LogicalResult importTopK(NodeImporter &n) {
   auto x = n.inputType(0);
-  if (!x.hasStaticShape() || x.getRank() < 1)
-    return n.error("expects an input of static shape");
+  if (!x || x.getRank() < 1)
+    return n.error("expects a ranked input of rank >= 1");
   auto axis = n.normAxis(n.attrInt("axis", -1), x.getRank());
   if (failed(axis))
     return failure();
@@ -731,68 +728,25 @@ LogicalResult importTopK(NodeImporter &n) {
   }
   if (k < 0)
     return n.error("k must be a constant or the outputs' declared extent");
-  if (k > x.getDimSize(*axis) || k > 256)
-    return n.error("k = " + Twine(k) + " exceeds the axis' extent (" + Twine(x.getDimSize(*axis)) +
-                   ") or 256 (the unrolled form's limit)");
-  Type elem = x.getElementType();
-  double mask;
-  if (isa<FloatType>(elem))
-    mask = largest ? -INFINITY : INFINITY;
-  else if (elem.isUnsignedInteger() || elem.isInteger(1))
-    return n.error("expects a float or signed integer input");
-  else
-    mask = largest ? -std::ldexp(1.0, elem.getIntOrFloatBitWidth() - 1)
-                   : std::ldexp(1.0, elem.getIntOrFloatBitWidth() - 1) - 1;
-  SmallVector<int64_t> one(x.getShape());
-  one[*axis] = 1;
-  SmallVector<int64_t> ishape(x.getRank(), 1), positions;
-  ishape[*axis] = x.getDimSize(*axis);
-  if (failed(checkConstantSize(n, ishape, n.builder().getI64Type())))
-    return failure();
-  for (int64_t i = 0; i < x.getDimSize(*axis); ++i)
-    positions.push_back(i);
-  Value iota = n.constant(DenseElementsAttr::get(
-      RankedTensorType::get(ishape, n.builder().getI64Type()), ArrayRef<int64_t>(positions)));
-  Value cur = n.input(0);
-  SmallVector<Value> values, indices;
-  for (int64_t i = 0; i < k; ++i) {
-    auto idx = n.make<ReduceOp>(
-        RankedTensorType::get(one, n.builder().getI64Type()),
-        ReduceKindAttr::get(n.context(), largest ? ReduceKind::ArgMax : ReduceKind::ArgMin), cur,
-        n.builder().getDenseI64ArrayAttr({*axis}), n.builder().getBoolAttr(true),
-        n.builder().getBoolAttr(false));
-    if (failed(idx))
-      return failure();
-    auto v = n.make<GatherElementsOp>(RankedTensorType::get(one, elem), cur, *idx, *axis);
-    if (failed(v))
-      return failure();
-    values.push_back(*v);
-    indices.push_back(*idx);
-    if (i + 1 == k)
-      break;
-    // The chosen position masked: elementwise (a select where the axis'
-    // iota equals the index), which every target computes in place.
-    auto hit =
-        n.make<CompareOp>(Type(), CompareKindAttr::get(n.context(), CompareKind::EQ), iota, *idx);
-    if (failed(hit))
-      return failure();
-    auto next = n.make<SelectOp>(x, *hit, n.splat(elem, mask), cur);
-    if (failed(next))
-      return failure();
-    cur = *next;
-  }
-  SmallVector<int64_t> shape(x.getShape());
-  shape[*axis] = k;
   if (k == 0)
     return n.error("k = 0 gives empty outputs, which are not supported");
-  auto vs = n.make<ConcatOp>(RankedTensorType::get(shape, elem), values, *axis);
-  auto is =
-      n.make<ConcatOp>(RankedTensorType::get(shape, n.builder().getI64Type()), indices, *axis);
-  if (failed(vs) || failed(is))
+  if (!x.isDynamicDim(*axis) && k > x.getDimSize(*axis))
+    return n.error("k = " + Twine(k) + " exceeds the axis' extent (" + Twine(x.getDimSize(*axis)) +
+                   ")");
+  Type elem = x.getElementType();
+  if (elem.isInteger(1) || !(isa<FloatType>(elem) || isa<IntegerType>(elem)))
+    return n.error("expects a numeric input");
+  SmallVector<int64_t> shape(x.getShape());
+  shape[*axis] = k;
+  auto values = n.make<TopKOp>(RankedTensorType::get(shape, elem),
+                               RankedTensorType::get(shape, n.builder().getI64Type()), n.input(0),
+                               n.builder().getI64IntegerAttr(*axis),
+                               n.builder().getI64IntegerAttr(k), n.builder().getBoolAttr(largest));
+  if (failed(values))
     return failure();
-  n.setOutput(0, *vs);
+  n.setOutput(0, *values);
   if (n.hasOutput(1))
-    n.setOutput(1, *is);
+    n.setOutput(1, values->getDefiningOp()->getResult(1));
   return success();
 }
 

@@ -943,3 +943,19 @@ func.func @string_normalize_not_strings(%a: tensor<3xf32>) -> tensor<3xf32> {
   %0 = autoglm.string_normalize %a {case_change = #autoglm<string_case lower>, case_sensitive = false, stopwords = []} : tensor<3xf32> -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @top_k_too_large(%x: tensor<2x4xf32>) -> (tensor<2x5xf32>, tensor<2x5xi64>) {
+  // expected-error @+1 {{k = 5 exceeds the axis' extent 4}}
+  %v, %i = autoglm.top_k %x {axis = 1 : i64, k = 5 : i64, largest = true} : tensor<2x4xf32> -> tensor<2x5xf32>, tensor<2x5xi64>
+  return %v, %i : tensor<2x5xf32>, tensor<2x5xi64>
+}
+
+// -----
+
+func.func @top_k_shape(%x: tensor<2x8xf32>) -> (tensor<2x4xf32>, tensor<2x3xi64>) {
+  // expected-error @+1 {{does not match input}}
+  %v, %i = autoglm.top_k %x {axis = 1 : i64, k = 3 : i64, largest = true} : tensor<2x8xf32> -> tensor<2x4xf32>, tensor<2x3xi64>
+  return %v, %i : tensor<2x4xf32>, tensor<2x3xi64>
+}

@@ -517,6 +517,22 @@ def AutoGLM_UniqueOp : AutoGLM_Op<"unique", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AutoGLM_TopKOp : AutoGLM_Op<"top_k", [Pure]> {
+  let summary = "the k largest (or smallest) entries along `axis`, sorted (ONNX TopK)";
+  let description = [{
+    `values` has the input's shape with `k` along `axis`: per slice along the
+    axis, its k largest entries (smallest with `largest` false) in
+    descending (ascending) order, the lower index first among equal values;
+    `indices` are their positions along the axis. NaN never ranks above a
+    number. The axis extent must be at least k (checked at run time when it
+    is open).
+  }];
+  let arguments = (ins AutoGLM_Tensor:$input, I64Attr:$axis, I64Attr:$k, BoolAttr:$largest);
+  let results = (outs AutoGLM_Tensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+}
+
 def AutoGLM_NonMaxSuppressionOp : AutoGLM_Op<"non_max_suppression", [Pure]> {
   let summary = "greedy non-maximum suppression per batch and class (ONNX NonMaxSuppression)";
   let description = [{
