@@ -122,7 +122,9 @@ static void addBufferizeAndPlanMemory(OpPassManager &pm, bool gpu = false) {
   // of a view onto itself (an insert_slice bufferized in place) folds away.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createMemrefCopyToLinalg());
+  MemrefCopyToLinalgOptions copies;
+  copies.keepContiguous = !gpu;
+  pm.addPass(createMemrefCopyToLinalg(copies));
 }
 
 void mlir::autoglm::buildCPUCodegenPipeline(OpPassManager &pm,

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -31,9 +32,17 @@ using namespace mlir;
 namespace {
 
 struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
-  using OpRewritePattern::OpRewritePattern;
+  CopyToLinalg(MLIRContext *ctx, bool keepContiguous)
+      : OpRewritePattern(ctx), keepContiguous(keepContiguous) {}
+  bool keepContiguous;
   LogicalResult matchAndRewrite(memref::CopyOp op,
                                 PatternRewriter &rw) const override {
+    auto contiguous = [](Value v) {
+      auto t = dyn_cast<MemRefType>(v.getType());
+      return t && memref::isStaticShapeAndContiguousRowMajor(t);
+    };
+    if (keepContiguous && contiguous(op.getSource()) && contiguous(op.getTarget()))
+      return failure();
     rw.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
     return success();
   }
@@ -41,9 +50,10 @@ struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
 
 struct MemrefCopyToLinalgPass
     : autoglm::impl::MemrefCopyToLinalgBase<MemrefCopyToLinalgPass> {
+  using MemrefCopyToLinalgBase::MemrefCopyToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<CopyToLinalg>(&getContext());
+    patterns.add<CopyToLinalg>(&getContext(), keepContiguous);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -113,9 +113,10 @@ std::optional<Pool> matchPool(linalg::GenericOp op) {
 }
 
 /// The tiled op `t` ([1, 1, 1, w, KH, KW]) as its vector loop: the
-/// accumulator starts from the output tile and takes one vector per window
-/// position.
-void emitTile(RewriterBase &rw, linalg::GenericOp t, const Pool &p) {
+/// accumulator starts from `start` (the fill the pool's output had, which
+/// the tile then never reads) or else from the output tile, and takes one
+/// vector per window position.
+void emitTile(RewriterBase &rw, linalg::GenericOp t, const Pool &p, Value start) {
   SmallVector<int64_t> r = t.getStaticLoopRanges();
   int64_t w = r[3], kh = r[4], kw = r[5];
   Location loc = t.getLoc();
@@ -126,8 +127,11 @@ void emitTile(RewriterBase &rw, linalg::GenericOp t, const Pool &p) {
   auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(rw, loc, v).getResult(); };
   Value c0 = idx(0);
   Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
-  Value acc = vector::TransferReadOp::create(rw, loc, vecTy, init, ValueRange{c0, c0, c0, c0}, pad,
-                                             ArrayRef<bool>{true});
+  Value acc = start
+                  ? vector::BroadcastOp::create(rw, loc, vecTy, start).getResult()
+                  : vector::TransferReadOp::create(rw, loc, vecTy, init, ValueRange{c0, c0, c0, c0},
+                                                   pad, ArrayRef<bool>{true})
+                        .getResult();
   SmallVector<int64_t> even;
   for (int64_t i = 0; i < w; ++i)
     even.push_back(2 * i);
@@ -138,15 +142,16 @@ void emitTile(RewriterBase &rw, linalg::GenericOp t, const Pool &p) {
       if (p.sw == 1) {
         v = vector::TransferReadOp::create(rw, loc, vecTy, x, at, pad, ArrayRef<bool>{true});
       } else {
-        // A read of w and one of w - 1 after it (the last even lane is
-        // 2w - 2: both stay inside the tile's 2w - 2 + KW columns), then
-        // the even lanes of the two.
+        // A read of w and one of w after it, then the even lanes of the
+        // two. The last even lane is 2w - 2: the second read's last lane
+        // may be past the tile's 2w - 2 + KW columns, so that read is
+        // masked (a width of w - 1 was no legal vector: LLVM assembled it
+        // from 8, 4, 2 and 1-lane pieces).
         Value a = vector::TransferReadOp::create(rw, loc, vecTy, x, at, pad, ArrayRef<bool>{true});
         Value b = a;
         if (w > 1) {
           at[3] = idx(j + w);
-          b = vector::TransferReadOp::create(rw, loc, VectorType::get({w - 1}, f32), x, at, pad,
-                                             ArrayRef<bool>{true});
+          b = vector::TransferReadOp::create(rw, loc, vecTy, x, at, pad, ArrayRef<bool>{false});
         }
         v = vector::ShuffleOp::create(rw, loc, a, b, even);
       }
@@ -171,6 +176,26 @@ void mlir::autoglm::cpu::vectorizePools(RewriterBase &rw, Operation *root, int64
   });
   for (linalg::GenericOp op : ops) {
     Pool p = *matchPool(op);
+    // The output's fill (the reduction's identity) is where the tiles'
+    // accumulators start; its own pass over the output goes (as loops,
+    // LLVM made it scatters: a fifth of a [64, 55, 55] MaxPool's time).
+    Value start;
+    OpOperand *initOperand = op.getDpsInitOperand(0);
+    if (auto fill = initOperand->get().getDefiningOp<linalg::FillOp>();
+        fill && initOperand->get().hasOneUse() && fill.getInputs()[0].getType().isF32()) {
+      start = fill.getInputs()[0];
+      rw.modifyOpInPlace(op, [&] { initOperand->set(fill.getOutputs()[0]); });
+      rw.eraseOp(fill);
+    }
+    // A part left as it is fills its output again.
+    auto refill = [&](linalg::GenericOp g) {
+      if (!start)
+        return;
+      rw.setInsertionPoint(g);
+      OpOperand *init = g.getDpsInitOperand(0);
+      auto f = linalg::FillOp::create(rw, g.getLoc(), start, init->get());
+      rw.modifyOpInPlace(g, [&] { init->set(f.getResult(0)); });
+    };
     int64_t work = staticWork(op), ow = op.getStaticLoopRanges()[3];
     // Whole vectors along the output row, then one narrower one.
     SmallVector<std::pair<linalg::GenericOp, int64_t>> parts;
@@ -178,8 +203,10 @@ void mlir::autoglm::cpu::vectorizePools(RewriterBase &rw, Operation *root, int64
       rw.setInsertionPoint(op);
       auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), 3,
                                           rw.getIndexAttr(ow / width * width));
-      if (!head || !tail)
+      if (!head || !tail) {
+        refill(op);
         continue;
+      }
       parts.push_back({cast<linalg::GenericOp>(head.getOperation()), width});
       parts.push_back({cast<linalg::GenericOp>(tail.getOperation()), ow % width});
     } else {
@@ -188,10 +215,12 @@ void mlir::autoglm::cpu::vectorizePools(RewriterBase &rw, Operation *root, int64
     for (auto [part, w] : parts) {
       auto tiled = tileOp(rw, cast<TilingInterface>(part.getOperation()), {1, 1, 1, w, 0, 0},
                           parallel && work >= minParallelWork);
-      if (failed(tiled))
+      if (failed(tiled)) {
+        refill(part);
         continue;
+      }
       for (Operation *t : *tiled)
-        emitTile(rw, cast<linalg::GenericOp>(t), p);
+        emitTile(rw, cast<linalg::GenericOp>(t), p, start);
     }
   }
 }

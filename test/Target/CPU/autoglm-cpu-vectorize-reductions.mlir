@@ -143,13 +143,14 @@ func.func @window(%x: tensor<1x4x9x9xf32>, %k: tensor<3x3xf32>, %init: tensor<1x
 
 // Pooling windows: per tile of outputs along a row one vector accumulator,
 // starting from the output tile, and one vector per window position. At
-// stride 2 a read of w and one of w - 1 after it, then their even lanes;
-// at stride 1 one read. A row no tile width divides: 16 + 2.
+// stride 2 a read of w and a masked one of w after it (its last lane may be
+// past the tile), then their even lanes; at stride 1 one read. A row no
+// tile width divides: 16 + 2.
 // CHECK-LABEL: func.func @maxpool_s2
 // CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<1x1x1x4xf32>, vector<4xf32>
-// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<1x1x3x9xf32>, vector<4xf32>
-// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x1x3x9xf32>, vector<3xf32>
-// CHECK: %[[E:.*]] = vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6] : vector<4xf32>, vector<3xf32>
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x1x3x9xf32>, vector<4xf32>
+// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %c4], %{{.*}} : tensor<1x1x3x9xf32>, vector<4xf32>
+// CHECK: %[[E:.*]] = vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6] : vector<4xf32>, vector<4xf32>
 // CHECK: arith.maximumf %[[ACC]], %[[E]] : vector<4xf32>
 // CHECK-COUNT-8: vector.shuffle
 // CHECK: vector.transfer_write
@@ -177,6 +178,31 @@ func.func @sumpool_s1(%x: tensor<1x2x6x20xf32>, %init: tensor<1x2x4x18xf32>) -> 
     linalg.yield %r : f32
   } -> tensor<1x2x4x18xf32>
   return %0 : tensor<1x2x4x18xf32>
+}
+
+// -----
+
+// The output's fill (the max's identity) is where each tile's accumulator
+// starts: no fill of the output, no read of it (the max with the -inf
+// broadcast then folds away).
+// CHECK-LABEL: func.func @maxpool_filled
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: vector.transfer_read {{.*}} : tensor<1x1x1x4xf32>
+// CHECK: %[[E0:.*]] = vector.shuffle
+// CHECK: %[[E1:.*]] = vector.shuffle
+// CHECK: arith.maximumf %[[E0]], %[[E1]] : vector<4xf32>
+// CHECK: vector.transfer_write
+func.func @maxpool_filled(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x4x4xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>, affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>, affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %k : tensor<1x4x9x9xf32>, tensor<3x3xf32>) outs(%init : tensor<1x4x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.maximumf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
 }
 
 // -----
