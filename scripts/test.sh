@@ -96,8 +96,11 @@ rc=${PIPESTATUS[0]}
 add_counts "$rc" "$(grep -oP '^import: \K[0-9]+(?= passed)' "$log/import-sweep.txt" || echo 0)" \
   "$(grep -oP '^import: [0-9]+ passed, \K[0-9]+(?= failed)' "$log/import-sweep.txt" || echo 0)"
 
+# Every input and output is bound flush against an inaccessible page
+# (autoglm-run --guard-pages): a kernel that reads or writes past a buffer
+# faults and fails its case (results are computed in the caller's buffers).
 echo "== ONNX conformance (compile, run, compare; host CPU)"
-python3 "$ROOT/test/conformance/conformance.py" \
+python3 "$ROOT/test/conformance/conformance.py" --run-arg=--guard-pages \
   --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/bin/autoglm-run" \
   --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache" \
   --report "$log/conformance.json" --jobs "$JOBS" | tee "$log/conformance.txt"
@@ -114,7 +117,7 @@ if [ $sanitize = 1 ]; then
 fi
 
 echo "== ONNX conformance with every input extent open (--open-inputs)"
-python3 "$ROOT/test/conformance/conformance.py" --open-inputs \
+python3 "$ROOT/test/conformance/conformance.py" --open-inputs --run-arg=--guard-pages \
   --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/bin/autoglm-run" \
   --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache" \
   --report "$log/conformance-open.json" --jobs "$JOBS" | tee "$log/conformance-open.txt"
@@ -147,6 +150,7 @@ for t in aarch64-linux armv7-linux; do
     grep -oP 'qemu-\S+ -L \S+$' || true)"
   echo "== ONNX conformance on $t (cross-compiled, run under ${emulator:-no emulator})"
   python3 "$ROOT/test/conformance/conformance.py" --target "$t" --emulator "$emulator" \
+    --run-arg=--guard-pages \
     --compile "$BUILD/bin/autoglm-compile" --run "$BUILD/cross/$t/bin/autoglm-run" \
     --opt "$BUILD/bin/autoglm-opt" --cache "$BUILD/conformance-cache-$t" \
     --report "$log/conformance-$t.json" --jobs "$JOBS" | tee "$log/conformance-$t.txt"

@@ -95,15 +95,15 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
 
 /// Tensors to buffers, results to out-parameters, every temporary a view of
 /// one arena planned by liveness, copies as linalg (CPU and GPU alike).
-/// `gpu`: results computed in the caller's buffers (no copy kernel per
-/// output at the end) and copies forwarded. The CPU keeps the copy: with
-/// results in place test_gru_with_initial_bias failed under RVV, first read
-/// as a vector kernel storing past its 3 x 3 result's end; it is QEMU 7.2
+/// Results are computed in the caller's buffers (no copy of each output at
+/// the end). `gpu`: copies forwarded. The CPU once kept its copies: with
+/// results in place test_gru_with_initial_bias failed under RVV, read as a
+/// vector kernel storing past its 3 x 3 result's end; it is QEMU 7.2
 /// aborting in its translator (`decode_save_opc: Assertion
-/// ctx->insn_start != NULL`, exit -11, re-run 2026-12-07), not a fault of
-/// the program. Turning results in place on for the CPU waits for a
-/// sanitizer run over the conformance suite that shows no kernel writes
-/// past a result.
+/// ctx->insn_start != NULL`, exit -11), not a fault of the program, and the
+/// host conformance suite with every input and output flush against an
+/// inaccessible page (`autoglm-run --guard-pages`) passes with results in
+/// place (2026-12-07).
 static void addBufferizeAndPlanMemory(OpPassManager &pm, bool gpu = false) {
   using namespace mlir::autoglm;
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -111,10 +111,9 @@ static void addBufferizeAndPlanMemory(OpPassManager &pm, bool gpu = false) {
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
-  if (gpu)
-    pm.addPass(createResultsInPlace());
+  pm.addPass(createResultsInPlace());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = gpu;
+  outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   // An op that fills a temporary only to have it copied (a Concat's part)

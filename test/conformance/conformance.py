@@ -66,7 +66,7 @@ class Runner:
         self.tool_hash = sha(file_hash(args.compile) if args.compile else "",
                              file_hash(args.run) if args.phase != "compile" else "",
                              "open-inputs" if args.open_inputs else "", args.target,
-                             args.target_features)
+                             args.target_features, " ".join(args.run_arg))
         self.locks = {}
         self.locks_guard = threading.Lock()
         self.local = threading.local()
@@ -129,7 +129,7 @@ class Runner:
                                                str(self.a.rtol), "--atol", str(self.a.atol)]
         for f in inputs:
             cmd += ["--input", f]
-        cmd += ["--expect", dataset]
+        cmd += ["--expect", dataset] + self.a.run_arg
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=self.a.timeout)
         except subprocess.TimeoutExpired:
@@ -312,6 +312,8 @@ def main():
                     help="compile: compile only and write a bundle to --bundle; run: run a "
                          "bundle written by the compile phase (on the target's machine)")
     ap.add_argument("--bundle", default="", help="the bundle folder of --phase compile|run")
+    ap.add_argument("--run-arg", action="append", default=[],
+                    help="an extra argument for every run (e.g. --guard-pages)")
     ap.add_argument("--emulator", default="",
                     help="command prefix that runs the target's programs here, e.g. "
                          "'qemu-aarch64 -L /usr/aarch64-linux-gnu'")

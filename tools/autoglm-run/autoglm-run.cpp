@@ -35,6 +35,8 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace {
 
@@ -317,12 +319,43 @@ struct Options {
   // --device: "" (what the artifact needs), "cpu", or a CUDA ordinal.
   std::string device;
   int deviceOrdinal = -1;
+  // --guard-pages: every input and output bound flush against an
+  // inaccessible page, so a kernel that reads or writes past a buffer's
+  // end faults instead of touching its neighbour.
+  bool guardPages = false;
+};
+
+/// A buffer whose last byte is followed by a PROT_NONE page.
+class GuardedBuffer {
+public:
+  explicit GuardedBuffer(size_t bytes) : bytes(bytes) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t body = (bytes + page - 1) / page * page;
+    length = body + page;
+    base =
+        (char *)mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED || mprotect(base + body, page, PROT_NONE) != 0)
+      throw Error("--guard-pages: cannot map a guarded buffer");
+    data = base + body - bytes;
+  }
+  ~GuardedBuffer() { munmap(base, length); }
+  GuardedBuffer(const GuardedBuffer &) = delete;
+  GuardedBuffer &operator=(const GuardedBuffer &) = delete;
+  char *data;
+  size_t bytes;
+
+private:
+  char *base;
+  size_t length;
 };
 
 struct Runner {
   autoglm_model *model = nullptr;
   autoglm_context *ctx = nullptr;
   std::vector<Tensor> outputs;
+  // --guard-pages: the buffers bound instead of the tensors' own.
+  bool guard = false;
+  std::vector<std::unique_ptr<GuardedBuffer>> guardedInputs, guardedOutputs;
   // What the last run produced: outputs at their actual extents, string
   // outputs as strings.
   std::vector<Tensor> results;
@@ -335,8 +368,14 @@ struct Runner {
       throw Error(autoglm_last_error());
   }
   void bindInput(size_t i, const Tensor &t) {
-    check(autoglm_context_set_input(ctx, i, t.dtype, t.shape.size(), t.shape.data(),
-                                    t.data.data(), t.data.size()));
+    const void *data = t.data.data();
+    if (guard) {
+      guardedInputs.push_back(std::make_unique<GuardedBuffer>(t.data.size()));
+      std::memcpy(guardedInputs.back()->data, t.data.data(), t.data.size());
+      data = guardedInputs.back()->data;
+    }
+    check(autoglm_context_set_input(ctx, i, t.dtype, t.shape.size(), t.shape.data(), data,
+                                    t.data.size()));
   }
   void bindOutputs() {
     size_t n = autoglm_model_num_outputs(model);
@@ -350,11 +389,18 @@ struct Runner {
       t.data.assign(autoglm_model_output_bytes(model, i), 0);
       const int64_t *bound = autoglm_model_output_max_shape(model, i);
       std::vector<int64_t> maxShape(bound, bound + t.shape.size());
-      check(autoglm_context_set_output(ctx, i, t.dtype, maxShape.size(), maxShape.data(),
-                                       t.data.data(), t.data.size()));
+      void *data = t.data.data();
+      if (guard) {
+        guardedOutputs.push_back(std::make_unique<GuardedBuffer>(t.data.size()));
+        data = guardedOutputs.back()->data;
+      }
+      check(autoglm_context_set_output(ctx, i, t.dtype, maxShape.size(), maxShape.data(), data,
+                                       t.data.size()));
     }
   }
   void collect() {
+    for (size_t i = 0; i < guardedOutputs.size(); ++i)
+      std::memcpy(outputs[i].data.data(), guardedOutputs[i]->data, outputs[i].data.size());
     results.resize(outputs.size());
     for (size_t i = 0; i < outputs.size(); ++i) {
       const Tensor &o = outputs[i];
@@ -452,6 +498,9 @@ struct DeviceBuffers {
 
 int run(const Options &o) {
   Runner r;
+  if (o.guardPages && (!o.dataset.empty() || o.deviceIo))
+    throw Error("--guard-pages binds copies of the inputs: not with --dataset or --device-io");
+  r.guard = o.guardPages;
   if (o.device == "cpu") {
     std::string gpu = gpuTarget(o.artifact);
     if (!gpu.empty())
@@ -779,6 +828,9 @@ int main(int argc, char **argv) {
                "GPU artifacts: the --bench runs read and write device memory (no host copies); "
                "also times them enqueued back to back, and checks their outputs against the "
                "host-bound run's");
+  app.add_flag("--guard-pages", o.guardPages,
+               "Bind every input and output flush against an inaccessible page (a kernel "
+               "reading or writing past a buffer's end faults)");
   app.add_option("--threads", o.threads, "Threads (default: all cores; a GPU artifact ignores it)");
   app.add_option("--device", o.device,
                  "cpu, cuda:N or hip:N (default: what the artifact needs, device 0 of its GPU "
