@@ -21,10 +21,15 @@ int64_t mlir::autoglm::quantWeightAxis(Operation *op) {
     return -1;
   if (isa<MatMulOp>(op))
     return w.getType().getRank() == 2 ? 1 : -1;
-  // Grouped and depthwise convolutions stay f32: no int8 kernel takes them
-  // yet, and as widened int32 loops they would run slower than f32.
-  if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getGroup() != 1)
-    return -1;
+  // Depthwise convolutions (one input channel per output channel) have
+  // their own 8-bit form; other grouped ones stay f32 (as widened int32
+  // loops they would run slower than f32).
+  if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getGroup() != 1) {
+    ArrayRef<int64_t> ws = w.getType().getShape();
+    if (x.getRank() < 3 || x.isDynamicDim(1) || conv.getGroup() != x.getDimSize(1) ||
+        ws[0] != conv.getGroup() || ws[1] != 1)
+      return -1;
+  }
   return 0;
 }
 

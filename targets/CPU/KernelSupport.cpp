@@ -131,7 +131,8 @@ std::optional<autoglm::cpu::ZeroPad> autoglm::cpu::matchZeroPad(OpBuilder &b, Va
         ShapedType::isDynamicShape(ins.getStaticOffsets()))
       return std::nullopt;
     if (auto fill = ins.getSource().getDefiningOp<linalg::FillOp>()) {
-      if (!matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      if (!matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) &&
+          !matchPattern(fill.getInputs()[0], m_Zero()))
         return std::nullopt;
       fills.push_back(ins);
       v = ins.getDest();

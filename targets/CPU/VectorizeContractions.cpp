@@ -26,8 +26,9 @@
 // read whole, every s-th lane kept) and an FMA with a broadcast scalar of W.
 //===----------------------------------------------------------------------===//
 
-#include "autoglm/Target/Passes.h"
+#include "Contractions.h"
 #include "KernelSupport.h"
+#include "autoglm/Target/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Utils.h"
@@ -51,37 +52,16 @@ namespace mlir::autoglm {
 } // namespace mlir::autoglm
 
 using namespace mlir;
+using namespace mlir::autoglm::cpu::kernels;
 
 namespace {
-
-/// Loop positions of the kernel's dims and which input is which side.
-struct KernelDims {
-  enum Kind { OuterProduct, Rows, Dot4, Int4 } kind = OuterProduct;
-  unsigned v;                // vector dim
-  std::optional<unsigned> r; // row dim
-  // OuterProduct: W is read as vectors along V, X as scalars along R.
-  // Rows: X is read as vectors along V (X's index is V * stride + ...), W as
-  // scalars broadcast.
-  unsigned wIdx, xIdx;
-  int64_t stride = 1;
-  // Rows: X is a zero padding of `padSource` (at `padLow`, same rank as X)
-  // that the kernel reads instead, with the border computed (see
-  // matchZeroPad).
-  Value padSource = {};
-  SmallVector<int64_t> padLow = {}, padHigh = {};
-  // Dot4: the reduction dim of extent 4 both inputs hold innermost.
-  unsigned q = 0;
-  // Int4 (an outer product whose W is packed nibbles): X of the odd k
-  // (`x1Idx`; xIdx is the even k) and the per-group scales read along V.
-  unsigned x1Idx = 0, sIdx = 0;
-  bool outer() const { return kind == OuterProduct || kind == Int4; }
-};
 
 /// True for an f32 linalg.generic on tensors with two inputs, one init and
 /// the body `out + a * b` (either operand order), or with one input an int8
 /// widened in the body, `out + a * sitofp(b)` (a weight-only int8 weight;
-/// `widened` says which input).
-bool isF32Mac(linalg::GenericOp op, int *widened = nullptr) {
+/// `widened` says which input) or `uitofp(b)` (an 8-bit depthwise conv's
+/// activation; `widenedUnsigned` is set).
+bool isF32Mac(linalg::GenericOp op, int *widened = nullptr, bool *widenedUnsigned = nullptr) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
     return false;
   auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
@@ -104,17 +84,23 @@ bool isF32Mac(linalg::GenericOp op, int *widened = nullptr) {
   Value a = body.getArgument(0), b = body.getArgument(1);
   Value l = mul.getLhs(), r = mul.getRhs();
   int cast = -1;
-  // Look through one sitofp of an int8 block argument.
-  for (Value *v : {&l, &r})
-    if (auto c = v->getDefiningOp<arith::SIToFPOp>();
-        c && c.getIn().getType().isInteger(8) && count == 4) {
-      *v = c.getIn();
-      cast = *v == a ? 0 : *v == b ? 1 : -2;
-    }
+  // Look through one sitofp / uitofp of an int8 block argument.
+  bool isUnsigned = false;
+  for (Value *v : {&l, &r}) {
+    Operation *c = v->getDefiningOp();
+    if (!isa_and_nonnull<arith::SIToFPOp, arith::UIToFPOp>(c) ||
+        !c->getOperand(0).getType().isInteger(8) || count != 4)
+      continue;
+    *v = c->getOperand(0);
+    cast = *v == a ? 0 : *v == b ? 1 : -2;
+    isUnsigned = isa<arith::UIToFPOp>(c);
+  }
   if (cast == -2 || (count == 4) != (cast >= 0))
     return false;
   if (widened)
     *widened = cast;
+  if (widenedUnsigned)
+    *widenedUnsigned = isUnsigned;
   return (l == a && r == b) || (l == b && r == a);
 }
 
@@ -162,10 +148,13 @@ std::optional<KernelDims> matchRows(linalg::GenericOp op) {
   return std::nullopt;
 }
 
+} // namespace
+
 /// R: the output dim latest in C's layout that X reads and W does not; one
 /// of extent 1 only if no other qualifies (a [65, 1, 256] input read
 /// through its unit dim made 1-row tiles).
-std::optional<unsigned> rowDim(linalg::GenericOp op, unsigned v, AffineMap xm, AffineMap wm) {
+std::optional<unsigned> autoglm::cpu::kernels::rowDim(linalg::GenericOp op, unsigned v,
+                                                      AffineMap xm, AffineMap wm) {
   std::optional<unsigned> r, unitR;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (AffineExpr e : op.getIndexingMapsArray().back().getResults()) {
@@ -176,171 +165,12 @@ std::optional<unsigned> rowDim(linalg::GenericOp op, unsigned v, AffineMap xm, A
   return r ? r : unitR;
 }
 
-/// The 8-bit "dot4" form (lib/Conversion/AutoGLMToLinalg/Int8.cpp): an int32
-/// accumulation of extui(X) * extsi(W) over i8 tensors where both inputs'
-/// last index is one reduction dim q of extent 4, W's index before it the
-/// vector dim V (16 output channels), X does not read V, and R is an output
-/// dim X reads and W does not. All extents static. This is what one
-/// AVX512-VNNI vpdpbusd computes: 16 lanes, each the dot of 4 unsigned
-/// bytes of X with 4 signed bytes of W.
-std::optional<KernelDims> matchDot4(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
-      op.getNumReductionLoops() < 1 || op.getStaticLoopRanges().empty() ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
-    return std::nullopt;
-  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
-  if (!outTy || !outTy.getElementType().isInteger(32))
-    return std::nullopt;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    auto t = dyn_cast<RankedTensorType>(in->get().getType());
-    if (!t || !t.getElementType().isInteger(8))
-      return std::nullopt;
-  }
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 5)
-    return std::nullopt;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
-  if (!add)
-    return std::nullopt;
-  Value acc = body.getArgument(2);
-  if (add.getLhs() != acc && add.getRhs() != acc)
-    return std::nullopt;
-  auto mul = (add.getLhs() == acc ? add.getRhs() : add.getLhs()).getDefiningOp<arith::MulIOp>();
-  if (!mul)
-    return std::nullopt;
-  std::optional<unsigned> xIdx, wIdx;
-  for (Value m : {mul.getLhs(), mul.getRhs()}) {
-    auto arg = [](Value v) -> std::optional<unsigned> {
-      auto ba = dyn_cast<BlockArgument>(v);
-      if (!ba || ba.getArgNumber() > 1)
-        return std::nullopt;
-      return ba.getArgNumber();
-    };
-    if (auto zext = m.getDefiningOp<arith::ExtUIOp>())
-      xIdx = arg(zext.getIn());
-    else if (auto sext = m.getDefiningOp<arith::ExtSIOp>())
-      wIdx = arg(sext.getIn());
-  }
-  if (!xIdx || !wIdx || *xIdx == *wIdx)
-    return std::nullopt;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap xm = maps[*xIdx], wm = maps[*wIdx], c = maps[2];
-  auto iters = op.getIteratorTypesArray();
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (!c.isProjectedPermutation() || !wm.isProjectedPermutation() || wm.getNumResults() < 2 ||
-      xm.getNumResults() < 1)
-    return std::nullopt;
-  for (unsigned d = 0; d < iters.size(); ++d)
-    if (iters[d] == utils::IteratorType::parallel && !c.isFunctionOfDim(d))
-      return std::nullopt;
-  auto wq = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 1));
-  auto wv = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 2));
-  auto xq = dyn_cast<AffineDimExpr>(xm.getResult(xm.getNumResults() - 1));
-  if (!wq || !wv || !xq || wq != xq)
-    return std::nullopt;
-  unsigned q = wq.getPosition(), v = wv.getPosition();
-  if (iters[q] != utils::IteratorType::reduction || ranges[q] != 4 ||
-      iters[v] != utils::IteratorType::parallel || ranges[v] != 16 || xm.isFunctionOfDim(v))
-    return std::nullopt;
-  for (unsigned i = 0; i + 1 < xm.getNumResults(); ++i)
-    if (xm.getResult(i).isFunctionOfDim(q))
-      return std::nullopt;
-  std::optional<unsigned> r = rowDim(op, v, xm, wm);
-  if (!r)
-    return std::nullopt;
-  KernelDims k{KernelDims::Dot4, v, *r, *wIdx, *xIdx};
-  k.q = q;
-  return k;
-}
-
-/// The weight-only int4 form (int4MacBody in
-/// lib/Conversion/AutoGLMToLinalg/Contraction.cpp): inputs x_k, x_k+1 (f32),
-/// the packed byte p (i8) and the scale s (f32); the body
-/// acc + (x_k * (uitofp(p & 15) - 8) + x_k+1 * (uitofp(p >> 4) - 8)) * s.
-/// W (p) and s end in the vector dim V, which X does not read; two
-/// reduction dims, the group (s reads it) and the pair within it.
-std::optional<KernelDims> matchInt4(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
-      op.getNumReductionLoops() != 2)
-    return std::nullopt;
-  auto elem = [&](unsigned i) {
-    return getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType());
-  };
-  auto outTy = dyn_cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
-  if (!outTy || !outTy.getElementType().isF32() || !elem(0).isF32() || !elem(1).isF32() ||
-      !elem(2).isInteger(8) || !elem(3).isF32())
-    return std::nullopt;
-  Block &body = op.getRegion().front();
-  auto arg = [&](Value v, unsigned i) { return v == body.getArgument(i); };
-  auto isInt = [](Value v, int64_t want) {
-    APInt c;
-    return matchPattern(v, m_ConstantInt(&c)) && c == want;
-  };
-  // uitofp(nibble) - 8 of the byte: low (p & 15) or high (p >> 4).
-  auto weight = [&](Value v, bool low) {
-    auto sub = v.getDefiningOp<arith::SubFOp>();
-    APFloat eight(0.0f);
-    if (!sub || !matchPattern(sub.getRhs(), m_ConstantFloat(&eight)) || !eight.isExactlyValue(8.0))
-      return false;
-    auto cvt = sub.getLhs().getDefiningOp<arith::UIToFPOp>();
-    if (!cvt)
-      return false;
-    if (low) {
-      auto a = cvt.getIn().getDefiningOp<arith::AndIOp>();
-      return a && arg(a.getLhs(), 2) && isInt(a.getRhs(), 15);
-    }
-    auto sh = cvt.getIn().getDefiningOp<arith::ShRUIOp>();
-    return sh && arg(sh.getLhs(), 2) && isInt(sh.getRhs(), 4);
-  };
-  auto product = [&](Value v, unsigned x, bool low) {
-    auto m = v.getDefiningOp<arith::MulFOp>();
-    return m && ((arg(m.getLhs(), x) && weight(m.getRhs(), low)) ||
-                 (arg(m.getRhs(), x) && weight(m.getLhs(), low)));
-  };
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || !arg(add.getLhs(), 4))
-    return std::nullopt;
-  auto scaled = add.getRhs().getDefiningOp<arith::MulFOp>();
-  if (!scaled || !arg(scaled.getRhs(), 3))
-    return std::nullopt;
-  auto sum = scaled.getLhs().getDefiningOp<arith::AddFOp>();
-  if (!sum || !product(sum.getLhs(), 0, true) || !product(sum.getRhs(), 1, false))
-    return std::nullopt;
-  // Nothing else in the body: the 11 ops above and the yield (constants
-  // may be in it or captured).
-  if (llvm::count_if(body.getOperations(),
-                     [](Operation &o) { return !o.hasTrait<OpTrait::ConstantLike>(); }) != 12)
-    return std::nullopt;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap c = maps[4], wm = maps[2], sm = maps[3];
-  auto iters = op.getIteratorTypesArray();
-  if (!c.isProjectedPermutation() || !wm.isProjectedPermutation() || !sm.isProjectedPermutation() ||
-      wm.getNumResults() == 0 || sm.getNumResults() == 0)
-    return std::nullopt;
-  for (unsigned d = 0; d < iters.size(); ++d)
-    if (iters[d] == utils::IteratorType::parallel && !c.isFunctionOfDim(d))
-      return std::nullopt;
-  auto last = dyn_cast<AffineDimExpr>(wm.getResult(wm.getNumResults() - 1));
-  if (!last || sm.getResult(sm.getNumResults() - 1) != last)
-    return std::nullopt;
-  unsigned v = last.getPosition();
-  if (iters[v] != utils::IteratorType::parallel || maps[0].isFunctionOfDim(v) ||
-      maps[1].isFunctionOfDim(v))
-    return std::nullopt;
-  std::optional<unsigned> r = rowDim(op, v, maps[0], wm);
-  if (!r)
-    return std::nullopt;
-  KernelDims k{KernelDims::Int4, v, *r, 2, 0};
-  k.x1Idx = 1;
-  k.sIdx = 3;
-  return k;
-}
+namespace {
 
 std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
   int widened = -1;
-  if (!isF32Mac(op, &widened) || op.getNumReductionLoops() == 0)
+  bool widenedUnsigned = false;
+  if (!isF32Mac(op, &widened, &widenedUnsigned) || op.getNumReductionLoops() == 0)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap c = maps[2];
@@ -361,25 +191,20 @@ std::optional<KernelDims> matchKernel(linalg::GenericOp op) {
     unsigned v = last.getPosition();
     if (iters[v] != utils::IteratorType::parallel || xm.isFunctionOfDim(v))
       continue;
-    if (std::optional<unsigned> r = rowDim(op, v, xm, wm))
-      return KernelDims{KernelDims::OuterProduct, v, *r, w, 1 - w};
+    if (std::optional<unsigned> r = rowDim(op, v, xm, wm)) {
+      KernelDims k{KernelDims::OuterProduct, v, *r, w, 1 - w};
+      k.widenUnsigned = widenedUnsigned;
+      return k;
+    }
   }
-  // (The rows form reads both inputs as f32 vectors: no widened input.)
-  if (widened >= 0)
+  // The rows form reads W as f32 scalars and X as f32 or 8-bit vectors.
+  std::optional<KernelDims> k = matchRows(op);
+  if (k && widened >= 0 && (unsigned)widened != k->xIdx)
     return std::nullopt;
-  return matchRows(op);
+  if (k)
+    k->widenUnsigned = widenedUnsigned;
+  return k;
 }
-
-/// Elementwise ops around a kernel that it computes in registers: the
-/// producer of its accumulator's initial value (a fill, or an elementwise
-/// generic such as bias [+ residual]) and its one elementwise consumer (an
-/// activation, a residual add). Their loop dims are the output's dims.
-struct Fusion {
-  linalg::FillOp fill;
-  linalg::GenericOp init;
-  linalg::GenericOp epilogue;
-  unsigned epilogueInput = 0; // which input of the epilogue is the kernel's result
-};
 
 /// An all-parallel generic with the identity output map whose inputs are read
 /// through projected permutations and whose body is elementwise arith/math
@@ -459,10 +284,13 @@ Fusion findFusion(linalg::GenericOp op, DominanceInfo &dom, bool anyElement = fa
   return f;
 }
 
+} // namespace
+
 /// The offsets of `slice`'s tile in the tensor the tiling started from:
 /// follows extract_slices and loop-carried tensors (scf.for iter_args,
 /// scf.forall shared_outs) up to a value defined outside them.
-SmallVector<Value> absoluteOffsets(OpBuilder &b, Location loc, Value v, int64_t rank) {
+SmallVector<Value> autoglm::cpu::kernels::absoluteOffsets(OpBuilder &b, Location loc, Value v,
+                                                          int64_t rank) {
   SmallVector<Value> off(rank, arith::ConstantIndexOp::create(b, loc, 0));
   while (true) {
     if (auto es = v.getDefiningOp<tensor::ExtractSliceOp>()) {
@@ -493,6 +321,8 @@ SmallVector<Value> absoluteOffsets(OpBuilder &b, Location loc, Value v, int64_t 
   }
   return off;
 }
+
+namespace {
 
 /// A [rows, width] vector of `t` (a tensor read through `map` from the
 /// output's dims) over the tile at `off` whose V and R dims are at posV and
@@ -550,11 +380,14 @@ Value readTile(OpBuilder &b, Location loc, Value t, AffineMap map, ArrayRef<Valu
                 : v;
 }
 
+} // namespace
+
 /// Evaluates the elementwise body of `g` on [rows, width] vectors of the tile
 /// at `off`; input `given` (if any) is `givenValue` instead of a read.
-Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<Value> off,
-                      unsigned posV, unsigned posR, int64_t rows, int64_t width,
-                      std::optional<unsigned> given, Value givenValue) {
+Value autoglm::cpu::kernels::evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g,
+                                             ArrayRef<Value> off, unsigned posV, unsigned posR,
+                                             int64_t rows, int64_t width,
+                                             std::optional<unsigned> given, Value givenValue) {
   Block &body = g.getRegion().front();
   IRMapping map;
   for (OpOperand *in : g.getDpsInputOperands()) {
@@ -572,6 +405,8 @@ Value evalElementwise(OpBuilder &b, Location loc, linalg::GenericOp g, ArrayRef<
                                 map, vecOf);
 }
 
+namespace {
+
 /// The `span`-lane reads of a rows kernel's X row at tile-relative indices
 /// `xIdx` (tile offsets `xOff`), taken from the zero padding's source: the
 /// row `xIdx` names and, for stride 2, the one `width - 1` further. Padded
@@ -585,6 +420,7 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
                                       int64_t span, int64_t width) {
   Value src = d.padSource;
   auto srcTy = cast<RankedTensorType>(src.getType());
+  Type elem = srcTy.getElementType();
   int64_t rank = srcTy.getRank();
   AffineExpr s0 = b.getAffineSymbolExpr(0), s1 = b.getAffineSymbolExpr(1);
   SmallVector<Value> at;
@@ -608,11 +444,11 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
     }
     at.push_back(a);
   }
-  auto spanTy = VectorType::get({span}, b.getF32Type());
+  auto spanTy = VectorType::get({span}, elem);
   Value mask;
   if (valid)
     mask = vector::BroadcastOp::create(b, l, VectorType::get({span}, b.getI1Type()), valid);
-  Value pad = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
+  Value pad = arith::ConstantOp::create(b, l, b.getZeroAttr(elem));
   AffineMap minor = AffineMap::getMinorIdentityMap(rank, 1, b.getContext());
   ArrayAttr oob = b.getBoolArrayAttr({false});
   auto read = [&](OpBuilder &rb, Location rl, Value start) {
@@ -637,8 +473,8 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
         b, l, before,
         [&](OpBuilder &tb, Location tl) {
           Value v = read(tb, tl, arith::ConstantIndexOp::create(tb, tl, 0));
-          Value zeros = arith::ConstantOp::create(tb, tl, DenseElementsAttr::get(
-                                                              spanTy, tb.getF32FloatAttr(0.0f)));
+          Value zeros = arith::ConstantOp::create(
+              tb, tl, DenseElementsAttr::get(spanTy, tb.getZeroAttr(elem)));
           SmallVector<int64_t> lanes;
           for (int64_t j = 0; j < span; ++j)
             lanes.push_back(j < shift ? 0 : span + j - shift);
@@ -655,10 +491,13 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
   return {first, d.stride == 2 ? readAt(width - 1) : first};
 }
 
+} // namespace
+
 /// The indices `map` gives at loop point `point` (its results but the last
 /// `drop`), folded to constants where they are.
-SmallVector<Value> pointIndices(OpBuilder &b, Location l, AffineMap map,
-                                ArrayRef<OpFoldResult> point, unsigned drop) {
+SmallVector<Value> autoglm::cpu::kernels::pointIndices(OpBuilder &b, Location l, AffineMap map,
+                                                       ArrayRef<OpFoldResult> point,
+                                                       unsigned drop) {
   SmallVector<Value> idx;
   for (AffineExpr e : map.getResults().drop_back(drop))
     idx.push_back(getValueOrCreateConstantIndexOp(
@@ -668,319 +507,7 @@ SmallVector<Value> pointIndices(OpBuilder &b, Location l, AffineMap map,
   return idx;
 }
 
-/// The C tile of a tiled kernel op as a 2-D tensor ([width, rows] or
-/// [rows, width] in C's order; the accumulator is [rows, width]), and where
-/// it goes back.
-struct CTile {
-  Value c2;
-  bool vFirst;
-  SmallVector<OpFoldResult> zeros, ones, sizes;
-  static CTile extract(IRRewriter &rw, Location loc, linalg::GenericOp t, const KernelDims &d,
-                       Type elem) {
-    MLIRContext *ctx = rw.getContext();
-    SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-    int64_t width = ranges[d.v], rows = ranges[*d.r];
-    Value cIn = t.getDpsInitOperand(0)->get();
-    int64_t rank = cast<RankedTensorType>(cIn.getType()).getRank();
-    AffineMap cm = t.getIndexingMapsArray().back();
-    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
-    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
-    CTile c;
-    c.vFirst = posV < posR;
-    c.zeros.assign(rank, rw.getIndexAttr(0));
-    c.ones.assign(rank, rw.getIndexAttr(1));
-    c.sizes.assign(rank, rw.getIndexAttr(1));
-    c.sizes[posV] = rw.getIndexAttr(width);
-    c.sizes[posR] = rw.getIndexAttr(rows);
-    auto c2Ty = RankedTensorType::get(
-        c.vFirst ? ArrayRef<int64_t>{width, rows} : ArrayRef<int64_t>{rows, width}, elem);
-    c.c2 = tensor::ExtractSliceOp::create(rw, loc, c2Ty, cIn, c.zeros, c.sizes, c.ones);
-    return c;
-  }
-  /// The accumulator as it is in C (transposed to [rows, width]).
-  Value read(IRRewriter &rw, Location loc, Value pad) const {
-    auto ty = cast<RankedTensorType>(c2.getType());
-    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-    Value acc =
-        vector::TransferReadOp::create(rw, loc, VectorType::get(ty.getShape(), ty.getElementType()),
-                                       c2, ValueRange{c0, c0}, pad, ArrayRef<bool>{true, true});
-    return vFirst ? vector::TransposeOp::create(rw, loc, acc, ArrayRef<int64_t>{1, 0}) : acc;
-  }
-  /// Writes the [rows, width] result back and replaces `t`.
-  void write(IRRewriter &rw, Location loc, linalg::GenericOp t, Value res) const {
-    if (vFirst)
-      res = vector::TransposeOp::create(rw, loc, res, ArrayRef<int64_t>{1, 0});
-    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-    Value c2New = vector::TransferWriteOp::create(rw, loc, res, c2, ValueRange{c0, c0},
-                                                  ArrayRef<bool>{true, true})
-                      .getResult();
-    rw.replaceOp(t, tensor::InsertSliceOp::create(rw, loc, c2New, t.getDpsInitOperand(0)->get(),
-                                                  zeros, sizes, ones));
-  }
-};
-
-/// The dot4 kernel for a tiled op `t` (V: 16 lanes, R: `rows`, the other
-/// parallel dims 1): an int32 accumulator of rows x 16 in registers; per
-/// point of the reduction dims other than q, one 64-byte read of W (16
-/// channels x 4 bytes) and per row the 4 bytes of X broadcast to the 16
-/// lanes and one vpdpbusd (LLVM 22 takes its byte operands as <64 x i8>).
-void emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
-  Location loc = t.getLoc();
-  rw.setInsertionPoint(t);
-  SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-  SmallVector<AffineMap> maps = t.getIndexingMapsArray();
-  int64_t width = ranges[d.v], rows = ranges[*d.r];
-  Type i32 = rw.getI32Type(), i8 = rw.getIntegerType(8);
-  Value wIn = t.getDpsInputOperand(d.wIdx)->get();
-  Value xIn = t.getDpsInputOperand(d.xIdx)->get();
-  Value cIn = t.getDpsInitOperand(0)->get();
-  auto cTy = cast<RankedTensorType>(cIn.getType());
-  CTile tile = CTile::extract(rw, loc, t, d, cTy.getElementType());
-  // With a fused epilogue C is its destination (another element type) and
-  // the accumulator starts at zero (the dot4 op's fill).
-  SmallVector<Value> off;
-  if (f.epilogue)
-    off = absoluteOffsets(rw, loc, cIn, cTy.getRank());
-  Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
-  Value zero8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
-  auto accTy = VectorType::get({rows, width}, i32);
-  Value zero32 = arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0));
-  Value acc = f.fill ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
-              : f.epilogue ? (Value)vector::BroadcastOp::create(rw, loc, accTy, zero32)
-                           : tile.read(rw, loc, zero32);
-  // W's last two dims (16 channels x 4 bytes) as one 64-byte row.
-  auto wTy = cast<RankedTensorType>(wIn.getType());
-  int64_t wRank = wTy.getRank();
-  SmallVector<ReassociationIndices> wAssoc;
-  for (int64_t i = 0; i < wRank - 2; ++i)
-    wAssoc.push_back({i});
-  wAssoc.push_back({wRank - 2, wRank - 1});
-  Value wFlat = tensor::CollapseShapeOp::create(rw, loc, wIn, wAssoc);
-  SmallVector<unsigned> red;
-  auto iters = t.getIteratorTypesArray();
-  for (unsigned i = 0; i < iters.size(); ++i)
-    if (iters[i] == utils::IteratorType::reduction && i != d.q)
-      red.push_back(i);
-  SmallVector<Value> lbs, ubs, steps;
-  for (unsigned i : red) {
-    lbs.push_back(c0);
-    ubs.push_back(arith::ConstantIndexOp::create(rw, loc, ranges[i]));
-    steps.push_back(c1);
-  }
-  auto laneTy = VectorType::get({width}, i32);
-  auto bytesTy = VectorType::get({4 * width}, i8);
-  auto quadTy = VectorType::get({4}, i8);
-  auto oneTy = VectorType::get({1}, i32);
-  scf::LoopNest nest = scf::buildLoopNest(
-      rw, loc, lbs, ubs, steps, ValueRange{acc},
-      [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
-        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
-        for (auto [i, rd] : llvm::enumerate(red))
-          point[rd] = ivs[i];
-        auto indices = [&](AffineMap map, unsigned drop) {
-          return pointIndices(b, l, map, point, drop);
-        };
-        SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
-        wIdx.push_back(c0);
-        Value wv =
-            vector::TransferReadOp::create(b, l, bytesTy, wFlat, wIdx, zero8, ArrayRef<bool>{true});
-        Value accv = args[0];
-        for (int64_t i = 0; i < rows; ++i) {
-          point[*d.r] = b.getIndexAttr(i);
-          SmallVector<Value> xIdx = indices(maps[d.xIdx], 0);
-          Value xq =
-              vector::TransferReadOp::create(b, l, quadTy, xIn, xIdx, zero8, ArrayRef<bool>{true});
-          Value xb =
-              vector::BroadcastOp::create(b, l, laneTy, vector::BitCastOp::create(b, l, oneTy, xq));
-          xb = vector::BitCastOp::create(b, l, bytesTy, xb);
-          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
-          row = autoglm::cpu::intrinsicCall(b, l, t, "llvm.x86.avx512.vpdpbusd.512", laneTy,
-                                            ValueRange{row, xb, wv});
-          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
-        }
-        return {accv};
-      });
-  Value res = nest.results.front();
-  if (f.epilogue) {
-    AffineMap cm = maps[2];
-    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, rw.getContext()));
-    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, rw.getContext()));
-    res = evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
-  }
-  tile.write(rw, loc, t, res);
-}
-
-/// What the f32 kernels (emitKernel, emitInt4Kernel) share for a tiled op
-/// `t`: its loops and maps, the tile's extents, C's tile and where V and R
-/// sit in it, and the accumulator's start: the fused producer (computed
-/// here, C is not read) or C.
-struct F32Frame {
-  Location loc;
-  SmallVector<int64_t> ranges;
-  SmallVector<AffineMap> maps;
-  int64_t width, rows;
-  unsigned posV, posR;
-  CTile tile;
-  SmallVector<Value> off;
-  Value pad, acc;
-  VectorType accTy;
-  static F32Frame build(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
-    Location loc = t.getLoc();
-    MLIRContext *ctx = rw.getContext();
-    rw.setInsertionPoint(t);
-    SmallVector<int64_t> ranges = t.getStaticLoopRanges();
-    SmallVector<AffineMap> maps = t.getIndexingMapsArray();
-    int64_t width = ranges[d.v], rows = ranges[*d.r];
-    Value cIn = t.getDpsInitOperand(0)->get();
-    AffineMap cm = maps.back();
-    unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, ctx));
-    unsigned posR = *cm.getResultPosition(getAffineDimExpr(*d.r, ctx));
-    Type f32 = rw.getF32Type();
-    CTile tile = CTile::extract(rw, loc, t, d, f32);
-    Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f));
-    auto accTy = VectorType::get({rows, width}, f32);
-    SmallVector<Value> off;
-    if (f.init || f.epilogue)
-      off = absoluteOffsets(rw, loc, cIn, cast<RankedTensorType>(cIn.getType()).getRank());
-    Value acc =
-        f.fill   ? (Value)vector::BroadcastOp::create(rw, loc, accTy, f.fill->getOperand(0))
-        : f.init ? evalElementwise(rw, loc, f.init, off, posV, posR, rows, width, std::nullopt, {})
-                 : tile.read(rw, loc, pad);
-    return {loc, ranges, maps, width, rows, posV, posR, tile, off, pad, acc, accTy};
-  }
-  /// The result `res` through the fused epilogue, written back into C.
-  void finish(IRRewriter &rw, linalg::GenericOp t, const Fusion &f, Value res) const {
-    if (f.epilogue)
-      res =
-          evalElementwise(rw, loc, f.epilogue, off, posV, posR, rows, width, f.epilogueInput, res);
-    tile.write(rw, loc, t, res);
-  }
-};
-
-/// The weight-only int4 kernel for a tiled op `t` (V: `width` columns, R:
-/// `rows`): per pair of k one read of `width` packed bytes, the nibbles
-/// split with one AND and one shift in i32 lanes and converted (they hold
-/// q + 8). Tiles of one or two rows (a decoder's step) keep, per group of
-/// K, two register tiles of unscaled products (even and odd k, so the FMA
-/// chains are independent) and each row's sum of x, and at the group's end
-/// add (lo + hi) * s - 8 * sum(x) * s. Taller tiles dequantize the two
-/// weight vectors in registers (nibble * s - 8 s, one FMA each) and
-/// accumulate into one tile, the unpacking shared by all rows.
-void emitInt4Kernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const Fusion &f) {
-  F32Frame fr = F32Frame::build(rw, t, d, f);
-  Location loc = fr.loc;
-  ArrayRef<int64_t> ranges = fr.ranges;
-  ArrayRef<AffineMap> maps = fr.maps;
-  int64_t width = fr.width, rows = fr.rows;
-  Value pad = fr.pad, acc = fr.acc;
-  VectorType accTy = fr.accTy;
-  Type f32 = rw.getF32Type(), i8 = rw.getIntegerType(8), i32 = rw.getI32Type();
-  auto input = [&](unsigned i) { return t.getDpsInputOperand(i)->get(); };
-  Value pad8 = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(i8, 0));
-  auto rowTy = VectorType::get({width}, f32);
-  auto colTy = VectorType::get({rows}, f32);
-  auto laneTy = VectorType::get({width}, i32);
-  SmallVector<unsigned> red;
-  auto iters = t.getIteratorTypesArray();
-  for (unsigned i = 0; i < iters.size(); ++i)
-    if (iters[i] == utils::IteratorType::reduction)
-      red.push_back(i);
-  unsigned gDim = maps[d.sIdx].isFunctionOfDim(red[0]) ? red[0] : red[1];
-  unsigned kDim = gDim == red[0] ? red[1] : red[0];
-  auto cst = [&](OpBuilder &b, Location l, int64_t v) {
-    return arith::ConstantIndexOp::create(b, l, v).getResult();
-  };
-  Value zeroAcc =
-      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(accTy, rw.getF32FloatAttr(0.0f)));
-  Value zeroCol =
-      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(colTy, rw.getF32FloatAttr(0.0f)));
-  Value mask =
-      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(laneTy, rw.getI32IntegerAttr(15)));
-  Value four =
-      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(laneTy, rw.getI32IntegerAttr(4)));
-  Value minus8 =
-      arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(colTy, rw.getF32FloatAttr(-8.0f)));
-  // The rows' x of k (xi = xIdx) or k + 1 (x1Idx) at point `p`.
-  auto rowsOf = [&](OpBuilder &b, Location l, unsigned xi, SmallVector<OpFoldResult> p) {
-    SmallVector<Value> xs;
-    for (int64_t i = 0; i < rows; ++i) {
-      p[*d.r] = b.getIndexAttr(i);
-      xs.push_back(tensor::ExtractOp::create(b, l, input(xi), pointIndices(b, l, maps[xi], p, 0)));
-    }
-    return vector::FromElementsOp::create(b, l, colTy, xs).getResult();
-  };
-  // The low and high nibbles of the `width` bytes at `p`, as f32.
-  auto nibbles = [&](OpBuilder &b, Location l, ArrayRef<OpFoldResult> p) {
-    Value bytes = vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), input(d.wIdx),
-                                                 pointIndices(b, l, maps[d.wIdx], p, 0), pad8,
-                                                 ArrayRef<bool>{true});
-    Value wide = arith::ExtUIOp::create(b, l, laneTy, bytes);
-    return std::pair<Value, Value>{
-        arith::SIToFPOp::create(b, l, rowTy, arith::AndIOp::create(b, l, wide, mask)),
-        arith::SIToFPOp::create(b, l, rowTy, arith::ShRUIOp::create(b, l, wide, four))};
-  };
-  bool perGroup = rows <= 2;
-  auto groups = scf::ForOp::create(
-      rw, loc, cst(rw, loc, 0), cst(rw, loc, ranges[gDim]), cst(rw, loc, 1), ValueRange{acc},
-      [&](OpBuilder &b, Location l, Value g, ValueRange gArgs) {
-        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
-        point[gDim] = g;
-        Value sv = vector::TransferReadOp::create(b, l, rowTy, input(d.sIdx),
-                                                  pointIndices(b, l, maps[d.sIdx], point, 0), pad,
-                                                  ArrayRef<bool>{true});
-        if (!perGroup) {
-          // Taller tiles: weights dequantized in registers, one tile.
-          Value s8 = arith::MulFOp::create(
-              b, l, sv,
-              arith::ConstantOp::create(b, l,
-                                        DenseElementsAttr::get(rowTy, b.getF32FloatAttr(-8.0f))));
-          auto pairs = scf::ForOp::create(
-              b, l, cst(b, l, 0), cst(b, l, ranges[kDim]), cst(b, l, 1), ValueRange{gArgs[0]},
-              [&](OpBuilder &ib, Location il, Value k2, ValueRange a) {
-                SmallVector<OpFoldResult> p(point);
-                p[kDim] = k2;
-                auto [lo, hi] = nibbles(ib, il, p);
-                Value accv = a[0];
-                for (auto [xi, nib] : {std::pair<unsigned, Value>{d.xIdx, lo}, {d.x1Idx, hi}}) {
-                  Value w = vector::FMAOp::create(ib, il, nib, sv, s8);
-                  accv =
-                      vector::OuterProductOp::create(ib, il, accTy, rowsOf(ib, il, xi, p), w, accv)
-                          .getResult();
-                }
-                scf::YieldOp::create(ib, il, accv);
-              });
-          scf::YieldOp::create(b, l, pairs.getResult(0));
-          return;
-        }
-        auto pairs = scf::ForOp::create(
-            b, l, cst(b, l, 0), cst(b, l, ranges[kDim]), cst(b, l, 1),
-            ValueRange{zeroAcc, zeroAcc, zeroCol},
-            [&](OpBuilder &ib, Location il, Value k2, ValueRange a) {
-              SmallVector<OpFoldResult> p(point);
-              p[kDim] = k2;
-              auto [lo, hi] = nibbles(ib, il, p);
-              SmallVector<Value> res;
-              Value xsum = a[2];
-              for (auto [xi, w, partial] :
-                   {std::tuple<unsigned, Value, Value>{d.xIdx, lo, a[0]}, {d.x1Idx, hi, a[1]}}) {
-                Value xv = rowsOf(ib, il, xi, p);
-                res.push_back(
-                    vector::OuterProductOp::create(ib, il, accTy, xv, w, partial).getResult());
-                xsum = arith::AddFOp::create(ib, il, xsum, xv);
-              }
-              res.push_back(xsum);
-              scf::YieldOp::create(ib, il, res);
-            });
-        Value sum = arith::AddFOp::create(b, l, pairs.getResult(0), pairs.getResult(1));
-        Value sb = vector::BroadcastOp::create(b, l, accTy, sv);
-        Value next = vector::FMAOp::create(b, l, sum, sb, gArgs[0]);
-        Value corr = arith::MulFOp::create(b, l, pairs.getResult(2), minus8);
-        next = vector::OuterProductOp::create(b, l, accTy, corr, sv, next).getResult();
-        scf::YieldOp::create(b, l, next);
-      });
-  fr.finish(rw, t, f, groups.getResult(0));
-}
+namespace {
 
 /// Replaces the tiled op `t` (V and R at the kernel's extents, other parallel
 /// dims 1) by the register-tile loop nest.
@@ -1063,9 +590,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   scf::LoopNest nest = scf::buildLoopNest(
       rw, loc, lbs, ubs, steps, ValueRange{acc},
       [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
-        SmallVector<OpFoldResult> point(ranges.size(), b.getIndexAttr(0));
-        for (auto [i, rd] : llvm::enumerate(loopRed))
-          point[rd] = ivs[i];
+        SmallVector<OpFoldResult> point = loopPoint(b, ranges.size(), loopRed, ivs);
         auto indices = [&](AffineMap map) { return pointIndices(b, l, map, point, 0); };
         if (outer) {
           // rows scalars of X times one vector of W. A weight-only int8
@@ -1074,7 +599,8 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
           if (wInt8) {
             wv = vector::TransferReadOp::create(b, l, VectorType::get({width}, i8), wIn,
                                                 indices(maps[d.wIdx]), pad8, ArrayRef<bool>{true});
-            wv = arith::SIToFPOp::create(b, l, rowTy, wv);
+            wv = d.widenUnsigned ? (Value)arith::UIToFPOp::create(b, l, rowTy, wv)
+                                 : (Value)arith::SIToFPOp::create(b, l, rowTy, wv);
           } else {
             wv = vector::TransferReadOp::create(b, l, rowTy, wIn, indices(maps[d.wIdx]), pad,
                                                 ArrayRef<bool>{true});
@@ -1084,7 +610,8 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
             point[*d.r] = b.getIndexAttr(i);
             Value x = tensor::ExtractOp::create(b, l, xIn, indices(maps[d.xIdx]));
             if (xInt8)
-              x = arith::SIToFPOp::create(b, l, f32, x);
+              x = d.widenUnsigned ? (Value)arith::UIToFPOp::create(b, l, f32, x)
+                                  : (Value)arith::SIToFPOp::create(b, l, f32, x);
             xs.push_back(x);
           }
           Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
@@ -1108,18 +635,26 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
             if (virt) {
               std::tie(xv, second) = readPaddedRow(b, l, d, xIdx, xOff, span, width);
             } else {
-              xv = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+              // 8-bit rows are read as bytes, the lanes kept, then widened.
+              VectorType readTy = xInt8 ? VectorType::get({span}, i8) : spanTy;
+              Value readPad = xInt8 ? pad8 : pad;
+              xv = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
                                                   ArrayRef<bool>{true});
               second = xv;
               if (d.stride == 2) {
                 xIdx.back() = arith::AddIOp::create(
                     b, l, xIdx.back(), arith::ConstantIndexOp::create(b, l, width - 1));
-                second = vector::TransferReadOp::create(b, l, spanTy, xIn, xIdx, pad,
+                second = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
                                                         ArrayRef<bool>{true});
               }
             }
             if (d.stride > 1)
-              xv = vector::ShuffleOp::create(b, l, rowTy, xv, second, everyS);
+              xv = vector::ShuffleOp::create(
+                  b, l, VectorType::get({width}, getElementTypeOrSelf(xv.getType())), xv, second,
+                  everyS);
+            if (xInt8)
+              xv = d.widenUnsigned ? (Value)arith::UIToFPOp::create(b, l, rowTy, xv)
+                                   : (Value)arith::SIToFPOp::create(b, l, rowTy, xv);
             Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
             row = vector::FMAOp::create(b, l, xv, wb, row);
             accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
@@ -1325,15 +860,46 @@ struct CPUVectorizeContractionsPass
     : autoglm::impl::CPUVectorizeContractionsBase<CPUVectorizeContractionsPass> {
   using CPUVectorizeContractionsBase::CPUVectorizeContractionsBase;
 
-  /// A dot4 op (zero-filled int32 accumulator) and the elementwise op that
-  /// consumes it whole (int32 -> f32 epilogue, or requantized to uint8):
-  /// the kernels compute both, the accumulator staying in registers and
-  /// the epilogue's element type written. The tiles are made from a
-  /// carrier op, the dot4 op's loops writing into the epilogue's
-  /// destination, which only stands for the kernels (its body is never
-  /// run).
-  bool fuseDot4Epilogue(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, Fusion f,
-                        linalg::FillOp zeroFill, bool threads) {
+  /// A dot4 op (zero-filled int32 accumulator), or an 8-bit depthwise
+  /// conv accumulated in f32, and the elementwise op that consumes it whole
+  /// (int32 -> f32 epilogue, or requantized to uint8): the kernels compute
+  /// both, the accumulator staying in registers and the epilogue's element
+  /// type written. The tiles are made from a carrier op, the op's loops
+  /// writing into the epilogue's destination, which only stands for the
+  /// kernels (its body is never run).
+  /// Tiles `op` (V of `extent`) into register tiles of the widest width
+  /// that divides V, else a part of whole 16-lane tiles and a remainder
+  /// tile: 1 done, 0 not tiled, -1 tiled only in part (`f` fused by one
+  /// part and not the other).
+  int emitTiles(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, int64_t extent,
+                bool threads, const Fusion &f) {
+    if (int64_t width = pickWidth(d, extent, vectorWidth))
+      return tileAndEmit(rw, op, d, width, accumulators, threads, f) ? 1 : 0;
+    // No width divides V: split it into a part of whole tiles and a
+    // remainder tile of less than 16 lanes. (A remainder of more, say 26 of
+    // 58 output channels after a 32-wide part, is two registers' worth of
+    // odd lanes: 1x1 convolutions with 58 and 116 channels, as ShuffleNet
+    // has, ran 2.5-3x slower than with 64.)
+    int64_t main = d.outer() ? std::min<int64_t>(16, vectorWidth) : 16;
+    int64_t headWidth = d.outer() ? pickWidth(d, extent / main * main, vectorWidth) : main;
+    rw.setInsertionPoint(op);
+    auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
+                                        rw.getIndexAttr(extent / main * main));
+    if (!head || !tail)
+      return 0;
+    bool h = tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, headWidth,
+                         accumulators, threads, f);
+    bool t = tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d, extent % main,
+                         accumulators, threads, f);
+    // (A carrier's parts left as loops would run its placeholder body.)
+    if ((h != t && (f.fill || f.init || f.epilogue)) || (f.carrier && !(h && t)))
+      return -1;
+    return h && t ? 1 : 0;
+  }
+
+  /// 1: fused, 0: not (op untouched), -1: tiled only in part (an error).
+  int fuseCarrierEpilogue(IRRewriter &rw, linalg::GenericOp op, const KernelDims &d, Fusion f,
+                          linalg::FillOp zeroFill, bool threads) {
     Value dest = f.epilogue.getDpsInitOperand(0)->get();
     rw.setInsertionPoint(f.epilogue);
     auto carrier = linalg::GenericOp::create(rw, op.getLoc(), dest.getType(), op.getDpsInputs(),
@@ -1347,17 +913,24 @@ struct CPUVectorizeContractionsPass
     Fusion fc;
     fc.epilogue = f.epilogue;
     fc.epilogueInput = f.epilogueInput;
-    if (!tileAndEmit(rw, carrier, d, op.getStaticLoopRanges()[d.v], accumulators, threads, fc)) {
+    fc.carrier = true;
+    int64_t extent = op.getStaticLoopRanges()[d.v];
+    int done = d.kind == KernelDims::Dot4
+                   ? (int)tileAndEmit(rw, carrier, d, extent, accumulators, threads, fc)
+                   : emitTiles(rw, carrier, d, extent, threads, fc);
+    if (done < 0)
+      return -1;
+    if (!done) {
       // tileOp leaves the op untouched when it fails.
       rw.replaceAllUsesWith(carrier.getResult(0), result);
       rw.eraseOp(carrier);
-      return false;
+      return 0;
     }
     rw.eraseOp(f.epilogue);
     rw.eraseOp(op);
     if (zeroFill.getResult(0).use_empty())
       rw.eraseOp(zeroFill);
-    return true;
+    return 1;
   }
 
   void runOnOperation() override {
@@ -1415,19 +988,9 @@ struct CPUVectorizeContractionsPass
       // LSTM step's 1 x 384 x 96: 36,864).
       bool threads =
           parallel && autoglm::cpu::staticWork(op) >= (ranges[*d.r] == 1 ? 4 : 1) * minParallelWork;
-      if (d.kind == KernelDims::Dot4) {
-        Fusion f = fuse ? findFusion(op, dom, /*anyElement=*/true) : Fusion{};
-        f.init = {};
-        // (The zero fill may be shared: CSE merges fills of one shape.)
-        auto zeroFill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
-        if (f.epilogue && zeroFill && matchPattern(zeroFill.getInputs()[0], m_Zero()) &&
-            fuseDot4Epilogue(rw, op, d, f, zeroFill, threads))
-          continue;
-        f.epilogue = {};
-        if (tileAndEmit(rw, op, d, extent, accumulators, threads, f))
-          retireFused(rw, f);
-        continue;
-      }
+      bool rows8 =
+          d.kind == KernelDims::Rows &&
+          getElementTypeOrSelf(op.getDpsInputOperand(d.xIdx)->get().getType()).isInteger(8);
       if (d.kind == KernelDims::Rows && virtualPads) {
         rw.setInsertionPoint(op);
         if (auto z = autoglm::cpu::matchZeroPad(rw, op.getDpsInputOperand(d.xIdx)->get())) {
@@ -1436,33 +999,35 @@ struct CPUVectorizeContractionsPass
           d.padHigh = z->high;
         }
       }
-      Fusion f = fuse ? findFusion(op, dom) : Fusion{};
-      bool done = false;
-      if (int64_t width = pickWidth(d, extent, vectorWidth)) {
-        done = tileAndEmit(rw, op, d, width, accumulators, threads, f);
-      } else {
-        // No width divides V: split it into a part of whole tiles and a
-        // remainder tile of less than 16 lanes. (A remainder of more,
-        // say 26 of 58 output channels after a 32-wide part, is two
-        // registers' worth of odd lanes: 1x1 convolutions with 58 and 116
-        // channels, as ShuffleNet has, ran 2.5-3x slower than with 64.)
-        int64_t main = d.outer() ? std::min<int64_t>(16, vectorWidth) : 16;
-        int64_t headWidth = d.outer() ? pickWidth(d, extent / main * main, vectorWidth) : main;
-        rw.setInsertionPoint(op);
-        auto [head, tail] = linalg::splitOp(rw, cast<TilingInterface>(op.getOperation()), d.v,
-                                            rw.getIndexAttr(extent / main * main));
-        if (!head || !tail)
-          continue;
-        bool h = tileAndEmit(rw, cast<linalg::GenericOp>(head.getOperation()), d, headWidth,
-                             accumulators, threads, f);
-        bool t = tileAndEmit(rw, cast<linalg::GenericOp>(tail.getOperation()), d,
-                             extent % main, accumulators, threads, f);
-        if (h != t && (f.fill || f.init || f.epilogue)) {
-          // One part fused its neighbours and the other did not.
-          op->emitError("register kernels: a split contraction tiled only in part");
-          return signalPassFailure();
+      if (d.kind == KernelDims::Dot4 || rows8) {
+        Fusion f = fuse ? findFusion(op, dom, /*anyElement=*/true) : Fusion{};
+        f.init = {};
+        // (The zero fill may be shared: CSE merges fills of one shape.)
+        auto zeroFill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+        if (f.epilogue && zeroFill &&
+            (matchPattern(zeroFill.getInputs()[0], m_Zero()) ||
+             matchPattern(zeroFill.getInputs()[0], m_PosZeroFloat()))) {
+          int fused = fuseCarrierEpilogue(rw, op, d, f, zeroFill, threads);
+          if (fused < 0) {
+            op->emitError("register kernels: a split contraction tiled only in part");
+            return signalPassFailure();
+          }
+          if (fused)
+            continue;
         }
-        done = h && t;
+        if (d.kind == KernelDims::Dot4) {
+          f.epilogue = {};
+          if (tileAndEmit(rw, op, d, extent, accumulators, threads, f))
+            retireFused(rw, f);
+          continue;
+        }
+      }
+      Fusion f = fuse ? findFusion(op, dom) : Fusion{};
+      int done = emitTiles(rw, op, d, extent, threads, f);
+      if (done < 0) {
+        // One part fused its neighbours and the other did not.
+        op->emitError("register kernels: a split contraction tiled only in part");
+        return signalPassFailure();
       }
       if (done)
         retireFused(rw, f);

@@ -33,19 +33,69 @@ size_t bodySize(Operation *op) {
   return op->getRegion(0).front().getOperations().size();
 }
 
+/// True if `v` is a contraction's result (a linalg op with reduction
+/// loops) or an elementwise chain's over one, seen through reshapes
+/// (`depth` bounds the walk).
+bool isContractionResult(Value v, int depth = 16) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(def)) {
+      v = def->getOperand(0);
+      continue;
+    }
+    auto l = dyn_cast<linalg::LinalgOp>(def);
+    if (!l)
+      return false;
+    if (l.getNumReductionLoops() > 0)
+      return true;
+    return depth > 0 && llvm::any_of(l.getDpsInputs(),
+                                     [&](Value in) { return isContractionResult(in, depth - 1); });
+  }
+  return false;
+}
+
 /// Fuse `operand`'s producer into its owner? The producer must have one use
 /// (else it is computed twice), and a consumer with reduction loops must
-/// read each element once.
+/// read each element once. A contraction's 8-bit epilogue (an elementwise
+/// chain from its result to the next layer's quantize) stays out of a
+/// consumer that reads it transposed (an 8-bit conv's relayout of its
+/// input): the register kernels compute such an epilogue on their
+/// accumulator tile, in the contraction's layout, and write bytes; fused
+/// into the relayout it would be a pass of its own over the wider
+/// accumulator.
 bool shouldFuse(OpOperand *operand) {
   Operation *producer = operand->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
     return false;
+  // A constant's collapse (a per-channel [1, C, 1, 1] scale read as [1, C])
+  // is not propagated into its consumer: expanding the consumer to fold it
+  // would split its channel dim into [C, 1, 1], and an epilogue so reshaped
+  // no longer has its contraction's shape (the kernels then write the
+  // accumulator and run the epilogue as a pass of its own).
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(producer);
+      collapse && isa<linalg::LinalgOp>(operand->getOwner()) && collapse.getSrc().getDefiningOp() &&
+      collapse.getSrc().getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
+    return false;
   if (bodySize(producer) + bodySize(operand->getOwner()) > kMaxFusedBodyOps)
     return false;
+  auto isEpilogue = [&] {
+    auto g = dyn_cast<linalg::GenericOp>(producer);
+    return g && g.getNumReductionLoops() == 0 &&
+           getElementTypeOrSelf(g->getResult(0).getType()).isInteger(8) &&
+           llvm::any_of(g.getDpsInputs(), [](Value in) { return isContractionResult(in); });
+  };
+  // (Nor is such an epilogue reshaped to the relayout's view: it keeps the
+  // contraction's shape.)
+  if (isa<tensor::ExpandShapeOp>(operand->getOwner()) && isEpilogue())
+    return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
-  if (!consumer || consumer.getNumReductionLoops() == 0)
+  if (!consumer)
     return true;
-  return consumer.getMatchingIndexingMap(operand).isPermutation();
+  AffineMap read = consumer.getMatchingIndexingMap(operand);
+  if (read.isPermutation() && !read.isIdentity() && isEpilogue())
+    return false;
+  if (consumer.getNumReductionLoops() == 0)
+    return true;
+  return read.isPermutation();
 }
 
 struct FuseElementwisePass

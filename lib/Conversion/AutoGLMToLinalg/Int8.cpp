@@ -127,6 +127,97 @@ Value cropChannels(OpBuilder &b, Location loc, Value full, RankedTensorType resT
 
 AffineExpr dimE(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
 
+/// A depthwise convolution (group = C = M, one input channel per output
+/// channel) of 8-bit operands, accumulated in f32: each product is an
+/// integer below 2^15 in magnitude and a window of at most 514 of them sums
+/// below 2^24, so every partial sum is exact in f32 and the result (made
+/// int32 after) is the integer sum. The weight becomes an f32 constant of
+/// its integer values and the activation stays 8-bit, widened in the body:
+///
+///   out[n, g, 0, o..] += tofp(x[n, g, 0, o * s + k * d..]) * wf[g, 0, 0, k..]
+///
+/// the f32 depthwise form (buildConv's [N, G, Mg, ...] with Mg = Cg = 1)
+/// that the CPU backend's rows kernels read with 8-bit X rows, at a quarter
+/// of the bytes of an f32 activation. Null where it does not apply.
+Value buildInt8Depthwise(OpBuilder &b, Location loc, Value x, ElemInfo xe, ArrayRef<char> bytes,
+                         ElemInfo we, RankedTensorType wt, ArrayRef<int64_t> strides,
+                         ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
+                         RankedTensorType resTy, StringRef name) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t nd = xt.getRank() - 2, N = xt.getDimSize(0), C = xt.getDimSize(1);
+  if (nd < 1 || group != C || wt.getDimSize(0) != C || wt.getDimSize(1) != 1 ||
+      resTy.getDimSize(1) != C)
+    return {};
+  SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
+  int64_t S = 1;
+  for (int64_t k : kernel)
+    S *= k;
+  if (S > 514)
+    return {};
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  std::vector<float> wf(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i)
+    wf[i] = we.isUnsigned ? (float)(uint8_t)bytes[i] : (float)(int8_t)bytes[i];
+  SmallVector<int64_t> ws = {C, 1, 1};
+  ws.append(kernel);
+  auto wTy = RankedTensorType::get(ws, f32);
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>((const char *)wf.data(), wf.size() * sizeof(float)), 64);
+  Value wg = arith::ConstantOp::create(
+      b, loc, wTy, DenseResourceElementsAttr::get(wTy, (name + "_f32").str(), std::move(blob)));
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(pads.begin(), pads.begin() + nd);
+  high.append(pads.begin() + nd, pads.end());
+  Value xp = padConstant(b, loc, x, low, high, scalarConst(b, loc, xe.type, 0));
+  auto pt = cast<RankedTensorType>(xp.getType());
+  // x [N, C, P...] -> [N, C, 1, P...]; loops n, g, mg, o..., cg, k...
+  SmallVector<int64_t> xs = {N, C, 1}, os = {N, C, 1};
+  SmallVector<ReassociationIndices> xr = {{0}, {1, 2}};
+  for (int64_t i = 0; i < nd; ++i) {
+    xs.push_back(pt.getDimSize(2 + i));
+    os.push_back(resTy.getDimSize(2 + i));
+    xr.push_back({3 + i});
+  }
+  Value xg = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(xs, xe.type), xp, xr);
+  unsigned po = 3, cgDim = po + nd, nLoops = cgDim + 1 + nd;
+  SmallVector<AffineExpr> xEx = {dimE(ctx, 0), dimE(ctx, 1), dimE(ctx, cgDim)},
+                          wEx = {dimE(ctx, 1), dimE(ctx, 2), dimE(ctx, cgDim)},
+                          oEx = {dimE(ctx, 0), dimE(ctx, 1), dimE(ctx, 2)};
+  for (int64_t i = 0; i < nd; ++i) {
+    AffineExpr o = dimE(ctx, po + i), k = dimE(ctx, cgDim + 1 + i);
+    xEx.push_back(o * strides[i] + k * dilations[i]);
+    wEx.push_back(k);
+    oEx.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(nLoops, 0, xEx, ctx),
+                                 AffineMap::get(nLoops, 0, wEx, ctx),
+                                 AffineMap::get(nLoops, 0, oEx, ctx)};
+  SmallVector<utils::IteratorType> iters(po + nd, utils::IteratorType::parallel);
+  iters.append(1 + nd, utils::IteratorType::reduction);
+  auto outTy = RankedTensorType::get(os, f32);
+  Value init = fillTensor(b, loc, outTy, scalarConst(b, loc, f32, 0));
+  Value acc =
+      linalg::GenericOp::create(
+          b, loc, outTy, ValueRange{xg, wg}, ValueRange{init}, maps, iters,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value xf = xe.isUnsigned ? (Value)arith::UIToFPOp::create(nb, l, f32, args[0])
+                                     : (Value)arith::SIToFPOp::create(nb, l, f32, args[0]);
+            Value p = arith::MulFOp::create(nb, l, xf, args[1]);
+            linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, args[2], p).getResult());
+          })
+          .getResult(0);
+  SmallVector<ReassociationIndices> back = {{0}, {1, 2}};
+  for (int64_t i = 0; i < nd; ++i)
+    back.push_back({3 + i});
+  Value flat = tensor::CollapseShapeOp::create(b, loc, RankedTensorType::get(resTy.getShape(), f32),
+                                               acc, back);
+  // The exact integer sum as the op's int32.
+  return buildElementwise(b, loc, resTy, {flat}, [&](OpBuilder &nb, Location l, ValueRange a) {
+    return (Value)arith::FPToSIOp::create(nb, l, resTy.getElementType(), a[0]);
+  });
+}
+
 } // namespace
 
 bool lowering::isInt8Contraction(Type x, Type w) {
@@ -204,8 +295,11 @@ Value lowering::buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, 
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(w.getType());
   std::optional<std::vector<char>> bytes = int8Bytes(w);
-  if (!bytes || group != 1 || !xt.hasStaticShape() || !resTy.hasStaticShape())
+  if (!bytes || !xt.hasStaticShape() || !resTy.hasStaticShape())
     return {};
+  if (group != 1)
+    return buildInt8Depthwise(b, loc, x, xe, *bytes, we, wt, strides, dilations, pads, group, resTy,
+                              resourceName(w));
   MLIRContext *ctx = b.getContext();
   int64_t nd = xt.getRank() - 2, N = xt.getDimSize(0), C = xt.getDimSize(1), M = wt.getDimSize(0);
   SmallVector<int64_t> kernel(wt.getShape().drop_front(2));

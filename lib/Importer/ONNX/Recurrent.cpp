@@ -106,6 +106,11 @@ FailureOr<Recurrence> readRecurrence(NodeImporter &n, Cell cell) {
   r.hidden = n.attrInt("hidden_size", rr.getDimSize(2));
   if (r.hidden <= 0)
     return n.error("hidden_size must be positive");
+  // (gates * hidden_size below must not overflow: found by the pipeline
+  // fuzz target, hidden_size 2^63 - 1.)
+  if (r.hidden != rr.getDimSize(2))
+    return n.error("hidden_size " + Twine(r.hidden) + " is not R's last extent " +
+                   Twine(rr.getDimSize(2)));
   SmallVector<int64_t> wantW{r.dirs, r.gates * r.hidden, r.input},
       wantR{r.dirs, r.gates * r.hidden, r.hidden};
   if (w.getShape() != ArrayRef<int64_t>(wantW) || rr.getShape() != ArrayRef<int64_t>(wantR))
