@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_BATCHLOOPS
@@ -36,11 +37,15 @@ bool isStatic(Type t) {
   return r && r.hasStaticShape();
 }
 
+/// The number of elements of extents `s`: -1 if one is open, saturating
+/// at INT64_MAX (a fuzzed model declared extents whose product overflowed).
 int64_t product(ArrayRef<int64_t> s) {
-  int64_t n = 1;
+  if (llvm::any_of(s, ShapedType::isDynamic))
+    return -1;
+  uint64_t n = 1;
   for (int64_t v : s)
-    n *= v;
-  return n;
+    n = llvm::SaturatingMultiply(n, (uint64_t)v);
+  return (int64_t)std::min<uint64_t>(n, INT64_MAX);
 }
 
 /// Whether result element n depends only on element n of the batched
@@ -80,8 +85,8 @@ bool separable(Operation *op) {
       .Case([](ReshapeOp o) {
         // Dim 0 is kept when the other extents hold as many elements.
         auto in = o.getInput().getType(), out = o.getType();
-        return !o.getShape() && product(in.getShape().drop_front()) ==
-                                    product(out.getShape().drop_front());
+        int64_t n = product(in.getShape().drop_front());
+        return !o.getShape() && n >= 0 && n == product(out.getShape().drop_front());
       })
       .Default([](Operation *) { return false; });
 }
@@ -117,7 +122,8 @@ bool separableElementwise(Operation *op) {
 /// over samples makes these 1-row matmuls, while kept open the CPU kernels
 /// tile their rows. 0 for anything else.
 int64_t rowContractionMacs(Operation *op) {
-  if (auto l = dyn_cast<LinearOp>(op); l && l.getInput().getType().getRank() == 2)
+  if (auto l = dyn_cast<LinearOp>(op);
+      l && l.getInput().getType().getRank() == 2 && isStatic(l.getWeight().getType()))
     return product(l.getWeight().getType().getShape());
   if (auto m = dyn_cast<MatMulOp>(op);
       m && m.getLhs().getType().getRank() == 2 && isStatic(m.getRhs().getType()))
@@ -132,7 +138,13 @@ int64_t sampleContractionMacs(Operation *op) {
   if (!c || !isStatic(c.getWeight().getType()))
     return 0;
   ArrayRef<int64_t> out = cast<RankedTensorType>(c.getType()).getShape();
-  return product(c.getWeight().getType().getShape()) * product(out.drop_front(2));
+  int64_t positions = product(out.drop_front(2));
+  if (positions < 0)
+    return 0;
+  return (int64_t)std::min<uint64_t>(
+      llvm::SaturatingMultiply((uint64_t)product(c.getWeight().getType().getShape()),
+                               (uint64_t)positions),
+      INT64_MAX);
 }
 
 /// The type of one element of dim 0.
@@ -297,10 +309,10 @@ LogicalResult loopWholeFunction(func::FuncOp func) {
   if (!llvm::all_of(ret.getOperands(), [&](Value v) { return inBatch.count(v); }))
     return failure();
   // Mostly linears of 2-D rows (an MLP): kept open, their rows are tiled.
-  int64_t rowMacs = 0, otherMacs = 0;
+  uint64_t rowMacs = 0, otherMacs = 0;
   for (Operation *op : moved) {
-    rowMacs += rowContractionMacs(op);
-    otherMacs += sampleContractionMacs(op);
+    rowMacs = llvm::SaturatingAdd(rowMacs, (uint64_t)rowContractionMacs(op));
+    otherMacs = llvm::SaturatingAdd(otherMacs, (uint64_t)sampleContractionMacs(op));
   }
   if (rowMacs > otherMacs)
     return failure();

@@ -205,8 +205,12 @@ struct QDQLowering : StaticLowering<Op> {
             double lo = q.isUnsigned ? 0.0 : -std::ldexp(1.0, w - 1);
             double hi = q.isUnsigned ? std::ldexp(1.0, w) - 1
                                      : std::ldexp(1.0, w - 1) - 1;
-            v = arith::MaximumFOp::create(b, l, v, scalarConst(b, l, f.type, lo));
-            v = arith::MinimumFOp::create(b, l, v, scalarConst(b, l, f.type, hi));
+            // maxnum / minnum: a NaN saturates to the low end (the cast
+            // of a NaN would be poison), and against a constant each is
+            // one vmaxps / vminps (maximumf's NaN propagation costs a
+            // compare and a blend more in every kernel epilogue).
+            v = arith::MaxNumFOp::create(b, l, v, scalarConst(b, l, f.type, lo));
+            v = arith::MinNumFOp::create(b, l, v, scalarConst(b, l, f.type, hi));
             r = castScalar(b, l, v, f, q);
           } else {
             Value x = castScalar(b, l, args[0], q, f);

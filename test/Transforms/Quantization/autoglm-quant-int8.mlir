@@ -5,9 +5,13 @@
 // even). The int32 product times 0.01 * w_scale per output channel, then the
 // bias and the relu.
 // CHECK-LABEL: func.func @linear
-// CHECK-DAG: %[[XS:.*]] = autoglm.constant dense<0.0099999{{[0-9]*}}> : tensor<f32>
+// x / 0.01 as x * 100, then quantized with scale 1 (the multiply joins the
+// previous kernel's epilogue where a division was one per 16 lanes).
+// CHECK-DAG: %[[INV:.*]] = autoglm.constant dense<1.000000e+02> : tensor<f32>
+// CHECK-DAG: %[[XM:.*]] = autoglm.binary mul %arg0, %[[INV]]
+// CHECK-DAG: %[[ONE:.*]] = autoglm.constant dense<1.000000e+00> : tensor<f32>
 // CHECK-DAG: %[[XZ:.*]] = autoglm.constant dense<0> : tensor<ui8>
-// CHECK: %[[Q:.*]] = autoglm.quantize %arg0, %[[XS]], %[[XZ]] {axis = 0 : i64} : (tensor<1x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2xui8>
+// CHECK: %[[Q:.*]] = autoglm.quantize %[[XM]], %[[ONE]], %[[XZ]] {axis = 0 : i64} : (tensor<1x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2xui8>
 // CHECK: %[[WQ:.*]] = autoglm.constant dense_resource<[[BLOB:.*]]> : tensor<2x2xi8>
 // CHECK: %[[ACC:.*]] = autoglm.linear %[[Q]], %[[WQ]] : (tensor<1x2xui8>, tensor<2x2xi8>) -> tensor<1x2xi32>
 // CHECK: %[[F:.*]] = autoglm.cast %[[ACC]] : tensor<1x2xi32> -> tensor<1x2xf32>
@@ -34,7 +38,8 @@ func.func @linear(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
 // dim 1; the residual is added after.
 // CHECK-LABEL: func.func @conv
 // CHECK-DAG: %[[XZ:.*]] = autoglm.constant dense<64> : tensor<ui8>
-// CHECK: %[[Q:.*]] = autoglm.quantize %arg0, %{{.*}}, %[[XZ]]
+// CHECK-DAG: %[[XM:.*]] = autoglm.binary mul %arg0, %{{.*}}
+// CHECK: %[[Q:.*]] = autoglm.quantize %[[XM]], %{{.*}}, %[[XZ]]
 // CHECK: %[[P:.*]] = autoglm.conv %[[Q]], %{{.*}} : (tensor<1x1x3x3xui8>, tensor<2x1x1x1xi8>) -> tensor<1x2x3x3xi32>
 // CHECK: %[[C:.*]] = autoglm.constant dense_resource<[[SUM:.*]]> : tensor<1x2x1x1xi32>
 // CHECK: %[[ACC:.*]] = autoglm.binary sub %[[P]], %[[C]]
