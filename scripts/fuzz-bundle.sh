@@ -105,7 +105,7 @@ run() {
   wait || true
   local total=0 n
   for i in $(seq 1 "$workers"); do
-    n="$(awk '/^stat::number_of_executed_units/ { print $2 }' "$work/$i/log")"
+    n="$(awk '/^stat::number_of_executed_units/ { n = $2 } END { print n }' "$work/$i/log")"
     echo "worker $i: ${n:-no count (it stopped early: see $work/$i/log)} executions"
     total=$((total + ${n:-0}))
   done

@@ -395,8 +395,10 @@ LogicalResult importScan(NodeImporter &n) {
   if (n.hasInput(0))
     return n.error("Scan-8 with sequence_lens is not supported (every sequence is taken "
                    "whole)");
+  if (M < 1 || M > (int64_t)n.numInputs())
+    return n.error("num_scan_inputs must be in [1, inputs - 1]");
   int64_t N = (int64_t)n.numInputs() - 1 - M;
-  if (M < 1 || N < 0)
+  if (N < 0)
     return n.error("num_scan_inputs must be in [1, inputs - 1]");
   int64_t batch = -1;
   for (unsigned i = 1; i < n.numInputs(); ++i) {

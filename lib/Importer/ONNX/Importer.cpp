@@ -285,6 +285,32 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
           return fail(
               fmt::format("attribute 'axis' is {}, outside the rank-{} input's dims", a.i(), r));
       }
+  // Transpose's perm must be a permutation of 0..k-1 (k the input's rank
+  // where declared): ONNX's shape inference indexed the dims with perm
+  // [0, 2] of a rank-3 input (SIGSEGV).
+  if (isDefaultDomain(node.domain()) && node.op_type() == "Transpose")
+    for (const auto &a : node.attribute())
+      if (a.name() == "perm") {
+        std::vector<bool> seen(a.ints_size(), false);
+        for (int64_t p : a.ints()) {
+          if (p < 0 || p >= a.ints_size() || seen[p])
+            return fail("attribute 'perm' is not a permutation of 0.." +
+                        std::to_string(a.ints_size() - 1));
+          seen[p] = true;
+        }
+        if (node.input_size() > 0)
+          if (auto it = dims.find(node.input(0));
+              it != dims.end() && (int64_t)it->second.size() != a.ints_size())
+            return fail(fmt::format("attribute 'perm' has {} values for a rank-{} input",
+                                    a.ints_size(), it->second.size()));
+      }
+  // Gemm's A and B are matrices (an older opset's shape inference reads
+  // the dims of a rank-0 A: SIGSEGV).
+  if (isDefaultDomain(node.domain()) && node.op_type() == "Gemm")
+    for (int i = 0; i < std::min(node.input_size(), 2); ++i)
+      if (auto it = dims.find(node.input(i)); it != dims.end() && it->second.size() != 2)
+        return fail(fmt::format("input {} ('{}') has rank {}; Gemm multiplies matrices (rank 2)", i,
+                                node.input(i), it->second.size()));
   auto kind = weightInput.find(node.op_type());
   if (kind == weightInput.end() || !isDefaultDomain(node.domain()) || node.input_size() == 0)
     return success();
@@ -1161,7 +1187,11 @@ Value NodeImporter::splat(Type elemType, double value, ArrayRef<int64_t> shape) 
   if (isa<FloatType>(elemType))
     v = builder().getFloatAttr(elemType, value);
   else
-    v = builder().getIntegerAttr(elemType, (int64_t)value);
+    // (Saturated: a double at or past 2^63 has no int64 value; a fuzzed
+    // ignore_index of 2^63 - 1 read as a double was one.)
+    v = builder().getIntegerAttr(elemType, value >= 0x1p63   ? INT64_MAX
+                                           : value < -0x1p63 ? INT64_MIN
+                                                             : (int64_t)value);
   return constant(DenseElementsAttr::get(type, v));
 }
 

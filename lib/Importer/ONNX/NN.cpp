@@ -90,8 +90,23 @@ LogicalResult importConvTranspose(NodeImporter &n) {
       (int64_t)outPad.size() != nd)
     return n.error("window attributes do not match " + Twine(nd) +
                    " spatial dims");
+  // Every window value bounded before the arithmetic below (a fuzzed
+  // weight with open spatial dims made kernel - 1 overflow).
+  constexpr int64_t kMaxWindow = (int64_t)1 << 20;
+  for (int64_t i = 0; i < nd; ++i) {
+    if (ShapedType::isDynamic(kernel[i]) || kernel[i] < 1 || kernel[i] > kMaxWindow)
+      return n.error("the kernel's spatial extents must be static and in 1.." + Twine(kMaxWindow));
+    if (strides[i] < 1 || strides[i] > kMaxWindow || dil[i] < 1 || dil[i] > kMaxWindow ||
+        outPad[i] < 0 || outPad[i] > kMaxWindow || pads[i] < 0 || pads[i] > kMaxWindow ||
+        pads[nd + i] < 0 || pads[nd + i] > kMaxWindow)
+      return n.error("strides and dilations must be in 1.." + Twine(kMaxWindow) +
+                     ", pads and output_padding in 0.." + Twine(kMaxWindow));
+  }
   std::string autoPad = n.attrString("auto_pad", "NOTSET");
   SmallVector<int64_t> outShape = n.attrInts("output_shape");
+  for (int64_t v : outShape)
+    if (v < 1 || v > ((int64_t)1 << 40))
+      return n.error("output_shape values must be in 1..2^40, got " + Twine(v));
   if (!outShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     // Total padding follows from the requested output extent.
     for (int64_t i = 0; i < nd; ++i) {

@@ -118,6 +118,10 @@ LogicalResult importConcatFromSequence(NodeImporter &n) {
   SmallVector<Value> parts;
   for (Value v : *seq) {
     auto t = cast<RankedTensorType>(v.getType());
+    // (The axis was normalized against the first element's rank.)
+    if (t.getRank() != first.getRank())
+      return n.error("the sequence's tensors have different ranks (" + Twine(first.getRank()) +
+                     " and " + Twine(t.getRank()) + ")");
     if (newAxis) {
       SmallVector<int64_t> shape(t.getShape());
       shape.insert(shape.begin() + *axis, 1);
