@@ -113,8 +113,12 @@ run() {
   local found
   found="$(find "$work" -path '*/crashes/*' -type f | sort)"
   if [ -n "$found" ]; then
-    echo "fuzz-bundle.sh: $t: inputs that failed:"
+    echo "fuzz-bundle.sh: $t: inputs that failed, with the first report line of their worker:"
     echo "$found"
+    for i in $(seq 1 "$workers"); do
+      grep -m1 -h -E '^SUMMARY|deadly signal|runtime error|^==[0-9]+==ERROR' "$work/$i/log" |
+        sed "s|^|worker $i: |" || true
+    done
   else
     echo "fuzz-bundle.sh: $t: no failure"
   fi

@@ -304,6 +304,13 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
             return fail(fmt::format("attribute 'perm' has {} values for a rank-{} input",
                                     a.ints_size(), it->second.size()));
       }
+  // Scan's num_scan_inputs counts inputs (ONNX's shape inference sized a
+  // vector by it: 2^40 of them).
+  if (isDefaultDomain(node.domain()) && node.op_type() == "Scan")
+    for (const auto &a : node.attribute())
+      if (a.name() == "num_scan_inputs" && (a.i() < 1 || a.i() > node.input_size()))
+        return fail(fmt::format("attribute 'num_scan_inputs' is {}; the node has {} inputs", a.i(),
+                                node.input_size()));
   // Gemm's A and B are matrices (an older opset's shape inference reads
   // the dims of a rank-0 A: SIGSEGV).
   if (isDefaultDomain(node.domain()) && node.op_type() == "Gemm")
