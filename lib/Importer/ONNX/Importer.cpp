@@ -311,6 +311,14 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
       if (a.name() == "num_scan_inputs" && (a.i() < 1 || a.i() > node.input_size()))
         return fail(fmt::format("attribute 'num_scan_inputs' is {}; the node has {} inputs", a.i(),
                                 node.input_size()));
+  // RNN / GRU / LSTM: X, W and R are rank 3 (ONNX's shape inference read
+  // the dims of a rank-1 X: SIGSEGV).
+  if (isDefaultDomain(node.domain()) &&
+      (node.op_type() == "RNN" || node.op_type() == "GRU" || node.op_type() == "LSTM"))
+    for (int i = 0; i < std::min(node.input_size(), 3); ++i)
+      if (auto it = dims.find(node.input(i)); it != dims.end() && it->second.size() != 3)
+        return fail(fmt::format("input {} ('{}') has rank {}; X, W and R are rank 3", i,
+                                node.input(i), it->second.size()));
   // Gemm's A and B are matrices (an older opset's shape inference reads
   // the dims of a rank-0 A: SIGSEGV).
   if (isDefaultDomain(node.domain()) && node.op_type() == "Gemm")

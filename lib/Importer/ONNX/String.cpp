@@ -76,8 +76,10 @@ LogicalResult importTfIdfVectorizer(NodeImporter &n) {
   SmallVector<double> weights = n.attrFloats("weights");
   if (n.hasAttr("pool_strings"))
     return n.error("string pools are not implemented");
-  if (minN < 1 || maxN < minN || maxSkip < 0)
-    return n.error("needs 1 <= min_gram_length <= max_gram_length and max_skip_count >= 0");
+  // (Bounded: max_gram_length 2^63 - 1 overflowed the check below.)
+  if (minN < 1 || maxN < minN || maxN > 65536 || maxSkip < 0 || maxSkip > 65536)
+    return n.error("needs 1 <= min_gram_length <= max_gram_length <= 65536 and 0 <= "
+                   "max_skip_count <= 65536");
   if (mode != "TF" && mode != "IDF" && mode != "TFIDF")
     return n.error("mode '" + mode + "' is not one of TF, IDF, TFIDF");
   if (counts.empty() || counts[0] != 0 || (int64_t)counts.size() > maxN + 64)
