@@ -45,7 +45,13 @@ case "$target" in import | pipeline | manifest | binding | config) ;;
 esac
 [ "$mode" = sweep ] && case "$target" in import | pipeline) ;;
 *) echo "fuzz.sh: --sweep takes import or pipeline" >&2; exit 2 ;; esac
-seeds() { find "$TESTDATA" "$ROOT/test/fuzz/regressions" -name '*.onnx' | sort; }
+# In one order wherever the checkout lies (the sweep seeds each mutant by
+# its file's position; one sort of both trees put the regressions first
+# under /check and last under /work).
+seeds() {
+  find "$TESTDATA" -name '*.onnx' | LC_ALL=C sort
+  find "$ROOT/test/fuzz/regressions" -name '*.onnx' | LC_ALL=C sort
+}
 sweep=0
 [ "$mode" = sweep ] && sweep=1
 NORMAL="${AUTOGLM_BUILD_DIR:-$ROOT/build}"

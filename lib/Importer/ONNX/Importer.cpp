@@ -391,8 +391,15 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
         if (!fresh)
           continue;
         auto &d = it->second;
-        for (const auto &x : v.type().tensor_type().shape().dim())
+        for (const auto &x : v.type().tensor_type().shape().dim()) {
+          // A negative extent is never valid (ONNX's shape inference
+          // indexed the dims with one: GatherND's indices [.., -2]).
+          if (x.has_dim_value() && x.dim_value() < 0)
+            return error(fmt::format("value '{}' declares the extent {} (dim {}); extents are "
+                                     "non-negative",
+                                     v.name(), x.dim_value(), d.size()));
           d.push_back(x.has_dim_value() ? x.dim_value() : -1);
+        }
       }
   for (const auto &init : g.initializer())
     declared[init.name()].assign(init.dims().begin(), init.dims().end());

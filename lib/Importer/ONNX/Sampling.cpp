@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImportContext.h"
+#include <fmt/format.h>
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -199,9 +200,14 @@ LogicalResult importRoiAlign(NodeImporter &n) {
                    "' is not half_pixel or output_half_pixel");
   bool halfPixel = ctm == "half_pixel";
   int64_t oh = n.attrInt("output_height", 1), ow = n.attrInt("output_width", 1);
-  if (oh < 1 || ow < 1 || oh * ow * ratio * ratio > (int64_t)1 << 20)
-    return n.error("output_height / output_width must be positive (and the samples at most "
-                   "2^20 per roi)");
+  // Each factor bounded first: the product of unchecked attributes
+  // overflowed (sampling_ratio 2^31 - 1).
+  constexpr int64_t kMaxSamples = (int64_t)1 << 20;
+  if (oh < 1 || ow < 1 || oh > kMaxSamples || ow > kMaxSamples || ratio > 1024 ||
+      oh * ow > kMaxSamples || oh * ow * ratio * ratio > kMaxSamples)
+    return n.error(fmt::format("output_height {}, output_width {} and sampling_ratio {}: the "
+                               "extents must be positive and the samples at most 2^20 per roi",
+                               oh, ow, ratio));
   double scale = n.attrFloat("spatial_scale", 1.0);
   int64_t C = xt.getDimSize(1), H = xt.getDimSize(2), W = xt.getDimSize(3), R = rt.getDimSize(0),
           P = oh * ow * ratio * ratio;
