@@ -37,6 +37,11 @@ struct KernelDims {
   SmallVector<int64_t> padLow = {}, padHigh = {};
   // Dot4: the reduction dim of extent 4 both inputs hold innermost.
   unsigned q = 0;
+  // Dot4 with positions as lanes: V is C's last dim, which X reads with
+  // stride 1 just before q (16 positions x 4 bytes are one 64-byte read),
+  // and R the 16-channel block of W (a 4-byte weight broadcast per row), so
+  // a tile is stored in C's order (channel lanes would be transposed).
+  bool positionLanes = false;
   // Int4 (an outer product whose W is packed nibbles): X of the odd k
   // (`x1Idx`; xIdx is the even k) and the per-group scales read along V.
   unsigned x1Idx = 0, sIdx = 0;

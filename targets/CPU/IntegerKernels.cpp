@@ -9,6 +9,7 @@
 #include "Contractions.h"
 #include "KernelSupport.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Matchers.h"
@@ -91,6 +92,38 @@ std::optional<KernelDims> autoglm::cpu::kernels::matchDot4(linalg::GenericOp op)
     return std::nullopt;
   KernelDims k{KernelDims::Dot4, v, *r, *wIdx, *xIdx};
   k.q = q;
+  // Positions as lanes where C's last dim p is X's position with stride 1
+  // (a conv of stride 1, a 1x1 conv) and holds at least 16 of them, and
+  // the reduction is short: there the channel-lane tile's transposition
+  // costs more than its dot products (mobilenet_v2's 1x1 convs of 16 to 144
+  // input channels at 112 to 28 positions ran 12-27% faster), while a
+  // long one (resnet18's 3x3 convs of 64 channels and more: 144 steps)
+  // loses more to a remainder tile's idle lanes (56 = 3 x 16 + 8) than the
+  // transposition costs (int8 resnet18 10.5 -> 12.0 ms). At 14 positions
+  // (14 of 16 lanes, masked reads) the 1x1 convs ran 4-8% slower.
+  int64_t steps = 1;
+  for (unsigned i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction && i != q)
+      steps *= ranges[i];
+  auto last = dyn_cast<AffineDimExpr>(c.getResult(c.getNumResults() - 1));
+  if (!last || last.getPosition() == v || xm.getNumResults() < 2)
+    return k;
+  unsigned p = last.getPosition();
+  AffineExpr xp = xm.getResult(xm.getNumResults() - 2);
+  auto at = [&](int64_t value) {
+    SmallVector<int64_t> pt(ranges.size(), 0);
+    pt[p] = value;
+    return AffineMap::get(xm.getNumDims(), 0, xp).compose(pt)[0];
+  };
+  bool elsewhere = wm.isFunctionOfDim(p);
+  for (unsigned i = 0; i + 2 < xm.getNumResults(); ++i)
+    elsewhere |= xm.getResult(i).isFunctionOfDim(p);
+  if (elsewhere || xm.getNumSymbols() || iters[p] != utils::IteratorType::parallel ||
+      ranges[p] < 16 || steps > 48 || at(1) - at(0) != 1 || at(2) - at(0) != 2)
+    return k;
+  k.v = p;
+  k.r = v;
+  k.positionLanes = true;
   return k;
 }
 
@@ -232,6 +265,49 @@ void autoglm::cpu::kernels::emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, 
   auto bytesTy = VectorType::get({4 * width}, i8);
   auto quadTy = VectorType::get({4}, i8);
   auto oneTy = VectorType::get({1}, i32);
+  if (d.positionLanes) {
+    // 16 lanes whatever the tile's width (a remainder tile reads past its
+    // positions as zeros and drops those lanes at the end).
+    laneTy = VectorType::get({16}, i32);
+    bytesTy = VectorType::get({64}, i8);
+    acc = arith::ConstantOp::create(
+        rw, loc, DenseElementsAttr::get(VectorType::get({rows, 16}, i32), rw.getI32IntegerAttr(0)));
+    if (f.fill)
+      acc = vector::BroadcastOp::create(rw, loc, VectorType::get({rows, 16}, i32),
+                                        f.fill->getOperand(0));
+    else if (!f.epilogue) {
+      // (C read into the first `width` lanes.)
+      Value c = tile.read(rw, loc, zero32);
+      if (width < 16)
+        c = vector::InsertStridedSliceOp::create(rw, loc, c, acc, ArrayRef<int64_t>{0, 0},
+                                                 ArrayRef<int64_t>{1, 1});
+      acc = c;
+    }
+  }
+  // X's last two dims (positions x 4 bytes) as one row, for position lanes.
+  Value xFlat;
+  if (d.positionLanes) {
+    auto xTy = cast<RankedTensorType>(xIn.getType());
+    SmallVector<ReassociationIndices> xAssoc;
+    for (int64_t i = 0; i < xTy.getRank() - 2; ++i)
+      xAssoc.push_back({i});
+    xAssoc.push_back({xTy.getRank() - 2, xTy.getRank() - 1});
+    xFlat = tensor::CollapseShapeOp::create(rw, loc, xIn, xAssoc);
+  }
+  // The 4 bytes of `src` at `idx` in every lane, as 64 bytes.
+  auto quadBroadcast = [&](OpBuilder &b, Location l, Value src, ValueRange idx) {
+    Value q = vector::TransferReadOp::create(b, l, quadTy, src, idx, zero8, ArrayRef<bool>{true});
+    Value lanes =
+        vector::BroadcastOp::create(b, l, laneTy, vector::BitCastOp::create(b, l, oneTy, q));
+    return vector::BitCastOp::create(b, l, bytesTy, lanes).getResult();
+  };
+  // Row i of the accumulator plus the dot4 of u8 bytes `u` and s8 bytes `s`.
+  auto dot = [&](OpBuilder &b, Location l, Value accv, int64_t i, Value u, Value s) {
+    Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+    row = autoglm::cpu::intrinsicCall(b, l, t, "llvm.x86.avx512.vpdpbusd.512", laneTy,
+                                      ValueRange{row, u, s});
+    return vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i}).getResult();
+  };
   scf::LoopNest nest = scf::buildLoopNest(
       rw, loc, lbs, ubs, steps, ValueRange{acc},
       [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) -> scf::ValueVector {
@@ -239,6 +315,28 @@ void autoglm::cpu::kernels::emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, 
         auto indices = [&](AffineMap map, unsigned drop) {
           return pointIndices(b, l, map, point, drop);
         };
+        if (d.positionLanes) {
+          // One 64-byte read of X (16 positions x 4 bytes) and per row
+          // (channel) its 4 weight bytes broadcast.
+          SmallVector<Value> xIdx = indices(maps[d.xIdx], 1);
+          Value pos = xIdx.pop_back_val();
+          xIdx.push_back(getValueOrCreateConstantIndexOp(
+              b, l,
+              affine::makeComposedFoldedAffineApply(b, l, b.getAffineDimExpr(0) * 4,
+                                                    ArrayRef<OpFoldResult>{pos})));
+          // (A whole tile's read stays in its row: the row holds 16 + kw - 1
+          // positions.)
+          bool whole = width == 16;
+          Value xv = vector::TransferReadOp::create(b, l, bytesTy, xFlat, xIdx, zero8,
+                                                    ArrayRef<bool>{whole});
+          Value accv = args[0];
+          for (int64_t i = 0; i < rows; ++i) {
+            point[*d.r] = b.getIndexAttr(i);
+            Value wb = quadBroadcast(b, l, wIn, indices(maps[d.wIdx], 0));
+            accv = dot(b, l, accv, i, xv, wb);
+          }
+          return {accv};
+        }
         SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
         wIdx.push_back(c0);
         Value wv =
@@ -246,20 +344,16 @@ void autoglm::cpu::kernels::emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, 
         Value accv = args[0];
         for (int64_t i = 0; i < rows; ++i) {
           point[*d.r] = b.getIndexAttr(i);
-          SmallVector<Value> xIdx = indices(maps[d.xIdx], 0);
-          Value xq =
-              vector::TransferReadOp::create(b, l, quadTy, xIn, xIdx, zero8, ArrayRef<bool>{true});
-          Value xb =
-              vector::BroadcastOp::create(b, l, laneTy, vector::BitCastOp::create(b, l, oneTy, xq));
-          xb = vector::BitCastOp::create(b, l, bytesTy, xb);
-          Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
-          row = autoglm::cpu::intrinsicCall(b, l, t, "llvm.x86.avx512.vpdpbusd.512", laneTy,
-                                            ValueRange{row, xb, wv});
-          accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
+          Value xb = quadBroadcast(b, l, xIn, indices(maps[d.xIdx], 0));
+          accv = dot(b, l, accv, i, xb, wv);
         }
         return {accv};
       });
   Value res = nest.results.front();
+  if (d.positionLanes && width < 16)
+    res = vector::ExtractStridedSliceOp::create(rw, loc, res, ArrayRef<int64_t>{0, 0},
+                                                ArrayRef<int64_t>{rows, width},
+                                                ArrayRef<int64_t>{1, 1});
   if (f.epilogue) {
     AffineMap cm = maps[2];
     unsigned posV = *cm.getResultPosition(getAffineDimExpr(d.v, rw.getContext()));

@@ -57,8 +57,18 @@ autoglm::cpu::tileOp(RewriterBase &rw, TilingInterface op, ArrayRef<int64_t> siz
       for (AffineExpr e : m.getResults())
         if (!isNonDecreasing(e))
           return failure();
+  // A tile as large as its static extent is no tile (size 0: no loop), so
+  // the kernel sees offset 0 there as a constant (a depthwise tile's rows
+  // are then known above, inside or below the image at compile time).
+  SmallVector<int64_t> tileSizes(sizes);
+  rw.setInsertionPoint(op);
+  SmallVector<Range> domain = op.getIterationDomain(rw);
+  for (auto [i, r] : llvm::enumerate(domain))
+    if (i < tileSizes.size() && isZeroInteger(r.offset))
+      if (std::optional<int64_t> n = getConstantIntValue(r.size); n && tileSizes[i] >= *n)
+        tileSizes[i] = 0;
   scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), tileSizes));
   if (!interchange.empty())
     options.setInterchange(interchange);
   if (forall)

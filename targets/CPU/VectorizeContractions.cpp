@@ -46,6 +46,9 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <functional>
+#include <map>
+
 namespace mlir::autoglm {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
 #include "autoglm/Target/Passes.h.inc"
@@ -297,8 +300,8 @@ SmallVector<Value> autoglm::cpu::kernels::absoluteOffsets(OpBuilder &b, Location
       if (es.getSourceType().getRank() != rank)
         break;
       for (auto [i, o] : llvm::enumerate(es.getMixedOffsets()))
-        off[i] = arith::AddIOp::create(b, loc, off[i],
-                                       getValueOrCreateConstantIndexOp(b, loc, o));
+        off[i] =
+            b.createOrFold<arith::AddIOp>(loc, off[i], getValueOrCreateConstantIndexOp(b, loc, o));
       v = es.getSource();
       continue;
     }
@@ -432,7 +435,15 @@ std::pair<Value, Value> readPaddedRow(OpBuilder &b, Location l, const KernelDims
     int64_t n = srcTy.getDimSize(p);
     if (p + 1 < rank && (d.padLow[p] != 0 || d.padHigh[p] != 0)) {
       std::optional<int64_t> c = getConstantIntValue(a);
-      if (!c || *c < 0 || *c >= n) {
+      // A row statically above or below the source is zeros.
+      if (c && (*c < 0 || *c >= n)) {
+        Value zeros = arith::ConstantOp::create(
+            b, l,
+            DenseElementsAttr::get(VectorType::get({span}, srcTy.getElementType()),
+                                   b.getZeroAttr(srcTy.getElementType())));
+        return {zeros, zeros};
+      }
+      if (!c) {
         Value zero = arith::ConstantIndexOp::create(b, l, 0);
         Value last = arith::ConstantIndexOp::create(b, l, n - 1);
         Value in = arith::AndIOp::create(
@@ -557,9 +568,18 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
   SmallVector<Value> xOff;
   if (virt)
     xOff = absoluteOffsets(rw, loc, xIn, xRank);
+  // Rows with few taps (a depthwise 3x3, 5x5, 7x7): every reduction dim
+  // unrolled, so the reads of X are grouped by the element they start at
+  // and each is read (and widened, for 8 bits) once for every tap and row
+  // that uses it: a 3x3 stride-1 tile of 14 rows reads 16 x 3 rows, not
+  // 14 x 9.
+  int64_t taps = 1;
+  for (unsigned i : red)
+    taps = ShapedType::isDynamic(ranges[i]) ? INT64_MAX : taps * std::min<int64_t>(ranges[i], 64);
+  bool unrollAll = !outer && taps <= 49 && taps * rows <= 49 * 16;
   SmallVector<unsigned> loopRed;
   for (unsigned i : red)
-    if (!virt || !kwDim || i != *kwDim)
+    if (!unrollAll && (!virt || !kwDim || i != *kwDim))
       loopRed.push_back(i);
   SmallVector<Value> lbs, ubs, steps;
   Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
@@ -617,8 +637,88 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
           Value xv = vector::FromElementsOp::create(b, l, colTy, xs);
           return {vector::OuterProductOp::create(b, l, accTy, xv, wv, args[0]).getResult()};
         }
-        // Per row: one vector of X (a strided row) times a broadcast of W.
+        // One X row (`span` lanes, strided rows shuffled) at tile-relative
+        // indices `xIdx`, as f32.
+        auto readX = [&](SmallVector<Value> xIdx) {
+          Value xv, second;
+          if (virt) {
+            std::tie(xv, second) = readPaddedRow(b, l, d, xIdx, xOff, span, width);
+            if (matchPattern(xv, m_Zero()) || matchPattern(xv, m_AnyZeroFloat()))
+              return (Value)arith::ConstantOp::create(
+                  b, l, DenseElementsAttr::get(rowTy, b.getZeroAttr(f32)));
+          } else {
+            // 8-bit rows are read as bytes, the lanes kept, then widened.
+            VectorType readTy = xInt8 ? VectorType::get({span}, i8) : spanTy;
+            Value readPad = xInt8 ? pad8 : pad;
+            xv = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
+                                                ArrayRef<bool>{true});
+            second = xv;
+            if (d.stride == 2) {
+              xIdx.back() = arith::AddIOp::create(b, l, xIdx.back(),
+                                                  arith::ConstantIndexOp::create(b, l, width - 1));
+              second = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
+                                                      ArrayRef<bool>{true});
+            }
+          }
+          if (d.stride > 1)
+            xv = vector::ShuffleOp::create(
+                b, l, VectorType::get({width}, getElementTypeOrSelf(xv.getType())), xv, second,
+                everyS);
+          if (xInt8)
+            xv = d.widenUnsigned ? (Value)arith::UIToFPOp::create(b, l, rowTy, xv)
+                                 : (Value)arith::SIToFPOp::create(b, l, rowTy, xv);
+          return xv;
+        };
         Value accv = args[0];
+        if (unrollAll) {
+          // Every (tap, row) by the X element its read starts at, in X's
+          // order: each read feeds its FMAs at once and dies.
+          std::map<SmallVector<int64_t>, SmallVector<std::pair<SmallVector<int64_t>, int64_t>>>
+              byStart;
+          SmallVector<int64_t> at(ranges.size(), 0);
+          std::function<void(size_t)> visit = [&](size_t k) {
+            if (k == red.size()) {
+              for (int64_t i = 0; i < rows; ++i) {
+                at[*d.r] = i;
+                SmallVector<int64_t> tap;
+                for (unsigned rd : red)
+                  tap.push_back(at[rd]);
+                byStart[xm.compose(at)].push_back({tap, i});
+              }
+              at[*d.r] = 0;
+              return;
+            }
+            for (int64_t v = 0; v < ranges[red[k]]; ++v) {
+              at[red[k]] = v;
+              visit(k + 1);
+            }
+            at[red[k]] = 0;
+          };
+          visit(0);
+          auto setPoint = [&](ArrayRef<int64_t> tap, int64_t i) {
+            for (auto [rd, v] : llvm::zip(red, tap))
+              point[rd] = b.getIndexAttr(v);
+            point[*d.r] = b.getIndexAttr(i);
+          };
+          for (auto &[start, uses] : byStart) {
+            setPoint(uses.front().first, uses.front().second);
+            Value xv = readX(indices(maps[d.xIdx]));
+            // A row wholly in the zero padding adds nothing (as every conv
+            // library skips the padding's taps).
+            if (matchPattern(xv, m_AnyZeroFloat()))
+              continue;
+            for (auto &[tap, i] : uses) {
+              setPoint(tap, i);
+              Value wb = vector::BroadcastOp::create(
+                  b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
+              Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
+              row = vector::FMAOp::create(b, l, xv, wb, row);
+              accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
+            }
+          }
+          return {accv};
+        }
+        // Per row: one vector of X (a strided row) times a broadcast of W.
         bool wPerRow = maps[d.wIdx].isFunctionOfDim(*d.r);
         int64_t kwCount = virt && kwDim ? ranges[*kwDim] : 1;
         for (int64_t kw = 0; kw < kwCount; ++kw) {
@@ -630,31 +730,7 @@ void emitKernel(IRRewriter &rw, linalg::GenericOp t, const KernelDims &d, const 
             if (!wb || wPerRow)
               wb = vector::BroadcastOp::create(
                   b, l, rowTy, tensor::ExtractOp::create(b, l, wIn, indices(maps[d.wIdx])));
-            SmallVector<Value> xIdx = indices(maps[d.xIdx]);
-            Value xv, second;
-            if (virt) {
-              std::tie(xv, second) = readPaddedRow(b, l, d, xIdx, xOff, span, width);
-            } else {
-              // 8-bit rows are read as bytes, the lanes kept, then widened.
-              VectorType readTy = xInt8 ? VectorType::get({span}, i8) : spanTy;
-              Value readPad = xInt8 ? pad8 : pad;
-              xv = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
-                                                  ArrayRef<bool>{true});
-              second = xv;
-              if (d.stride == 2) {
-                xIdx.back() = arith::AddIOp::create(
-                    b, l, xIdx.back(), arith::ConstantIndexOp::create(b, l, width - 1));
-                second = vector::TransferReadOp::create(b, l, readTy, xIn, xIdx, readPad,
-                                                        ArrayRef<bool>{true});
-              }
-            }
-            if (d.stride > 1)
-              xv = vector::ShuffleOp::create(
-                  b, l, VectorType::get({width}, getElementTypeOrSelf(xv.getType())), xv, second,
-                  everyS);
-            if (xInt8)
-              xv = d.widenUnsigned ? (Value)arith::UIToFPOp::create(b, l, rowTy, xv)
-                                   : (Value)arith::SIToFPOp::create(b, l, rowTy, xv);
+            Value xv = readX(indices(maps[d.xIdx]));
             Value row = vector::ExtractOp::create(b, l, accv, ArrayRef<int64_t>{i});
             row = vector::FMAOp::create(b, l, xv, wb, row);
             accv = vector::InsertOp::create(b, l, row, accv, ArrayRef<int64_t>{i});
@@ -675,6 +751,9 @@ int64_t pickWidth(const KernelDims &d, int64_t extent, int64_t vectorWidth) {
         return w;
     return 0;
   }
+  // Dot4: 16 lanes (the channel block, or 16 positions and a remainder).
+  if (d.kind == KernelDims::Dot4)
+    return extent % 16 == 0 ? 16 : extent <= 16 ? extent : 0;
   // Rows: whole registers (LLVM scalarizes the odd lanes of, say, a
   // 56-lane vector): the widest of 64, 32, 16, 8 lanes (16 at most for
   // strided rows, whose shuffle must fit one register) dividing V; a short
@@ -915,7 +994,7 @@ struct CPUVectorizeContractionsPass
     fc.epilogueInput = f.epilogueInput;
     fc.carrier = true;
     int64_t extent = op.getStaticLoopRanges()[d.v];
-    int done = d.kind == KernelDims::Dot4
+    int done = d.kind == KernelDims::Dot4 && !d.positionLanes
                    ? (int)tileAndEmit(rw, carrier, d, extent, accumulators, threads, fc)
                    : emitTiles(rw, carrier, d, extent, threads, fc);
     if (done < 0)
@@ -1017,7 +1096,14 @@ struct CPUVectorizeContractionsPass
         }
         if (d.kind == KernelDims::Dot4) {
           f.epilogue = {};
-          if (tileAndEmit(rw, op, d, extent, accumulators, threads, f))
+          int done = d.positionLanes
+                         ? emitTiles(rw, op, d, extent, threads, f)
+                         : (int)tileAndEmit(rw, op, d, extent, accumulators, threads, f);
+          if (done < 0) {
+            op->emitError("register kernels: a split contraction tiled only in part");
+            return signalPassFailure();
+          }
+          if (done)
             retireFused(rw, f);
           continue;
         }

@@ -1,5 +1,7 @@
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions="min-parallel-work=1" --canonicalize | FileCheck %s --check-prefix=PAR
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s --check-prefix=DW
+// RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions --canonicalize | FileCheck %s --check-prefix=DWF
 // RUN: autoglm-opt %s --split-input-file --autoglm-cpu-vectorize-contractions="min-parallel-work=1024" --canonicalize | FileCheck %s --check-prefix=ROWS
 
 // The test ops are below min-parallel-work, so their tile loops are scf.for;
@@ -112,20 +114,33 @@ func.func @plain_matmul(%a: tensor<8x3xf32>, %b: tensor<3x16xf32>, %c: tensor<8x
 
 // A depthwise conv reads x through the channel dim too, so no outer
 // product; it takes the rows form instead: V = ow (8, the whole row), rows
-// of oh (8), per kh/kw step one broadcast weight and per row one vector of x.
+// of oh (8). Its 9 taps are unrolled and the reads of x grouped by where
+// they start: each of the 10 x 3 row vectors is read once and feeds the
+// FMAs of every (tap, output row) that uses it (row 1 at column 0: output
+// row 1's kh = 0 and output row 0's kh = 1), 72 FMAs in all.
 // CHECK-LABEL: func.func @depthwise
 // CHECK-NOT: vector.outerproduct
 // CHECK-NOT: vector.transpose
 // CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1
 // CHECK: vector.transfer_read {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK-NOT: scf.for
+// CHECK: %[[X:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %c0, %c0]{{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
 // CHECK: %[[W:.*]] = tensor.extract
 // CHECK: %[[WB:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
-// CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
 // CHECK: vector.fma %[[X]], %[[WB]]
-// CHECK-COUNT-7: vector.fma %{{.*}}, %[[WB]]
+// CHECK: %[[X10:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %c1, %c0]{{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
+// CHECK: vector.fma %[[X10]]
+// CHECK: vector.fma %[[X10]]
+// CHECK-NOT: vector.transfer_read %{{.*}}[%c0, %c0, %c1, %c0]
 // CHECK: vector.transfer_write {{.*}} : vector<8x8xf32>, tensor<8x8xf32>
+// DW-LABEL: func.func @depthwise(
+// DW-COUNT-30: vector.transfer_read {{.*}} : tensor<1x1x10x10xf32>, vector<8xf32>
+// DW-NOT: vector.transfer_read {{.*}} : tensor<1x1x10x10xf32>
+// DW: vector.transfer_write
+// DWF-LABEL: func.func @depthwise(
+// DWF-COUNT-72: vector.fma
+// DWF-NOT: vector.fma
+// DWF: vector.transfer_write
 func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
   %r = linalg.generic {indexing_maps = [
       affine_map<(n, m, oh, ow, kh, kw) -> (n, m, oh + kh, ow + kw)>,
@@ -146,9 +161,8 @@ func.func @depthwise(%x: tensor<1x32x10x10xf32>, %w: tensor<3x3x32xf32>, %c: ten
 // Stride 2 in the rows form: the 15 elements 8 outputs span are read as
 // [0, 8) and [7, 15); one shuffle of the two keeps the even ones.
 // CHECK-LABEL: func.func @depthwise_stride2
-// CHECK: %[[A:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %[[R:.*]], %[[C:.*]]], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
-// CHECK: %[[C7:.*]] = arith.addi %[[C]], %c7
-// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %[[R]], %[[C7]]], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
+// CHECK: %[[A:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %c0, %c0], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
+// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %c0, %c7], {{.*}} : tensor<1x1x17x17xf32>, vector<8xf32>
 // CHECK: vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6, 9, 11, 13, 15] : vector<8xf32>, vector<8xf32>
 func.func @depthwise_stride2(%x: tensor<1x32x17x17xf32>, %w: tensor<3x3x32xf32>, %c: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
   %r = linalg.generic {indexing_maps = [

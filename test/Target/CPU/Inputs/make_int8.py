@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-"""Writes int8/: five contractions, each reading its own model input, for
+"""Writes int8/: seven contractions, each reading its own model input, for
 --quantize int8 (calibrated on calib/, the same sample), with float64
 references of the int8 arithmetic the quantization defines.
 
@@ -114,6 +114,26 @@ qw, w, s = weight((12, 20), 1)
 inits.append(numpy_helper.from_array(w, "we"))
 nodes.append(helper.make_node("MatMul", ["xe", "we"], ["ye"]))
 add_output("ye", np.einsum("bmk,kn->bmn", qx - XZ, qw) * XS * s)
+
+# f: 1x1 conv, 24 -> 40 channels on 3x40 positions, bias, Relu: the dot4
+# kernel with positions as lanes (a short reduction, 40 = 16 + 16 + 8
+# positions: a remainder tile of 8 lanes).
+qx = add_input("xf", (1, 24, 3, 40))
+qw, w, s = weight((40, 24, 1, 1), 0)
+b = rng.normal(size=40).astype(np.float32)
+inits += [numpy_helper.from_array(w, "wf"), numpy_helper.from_array(b, "bf")]
+nodes += [helper.make_node("Conv", ["xf", "wf", "bf"], ["cf"]),
+          helper.make_node("Relu", ["cf"], ["yf"])]
+add_output("yf", np.maximum(conv_ref(qx, qw, s, b, 1, 0), 0))
+
+# g: 3x3 conv, pad 1, 4 -> 16 channels on 4x20 (positions as lanes: 16 + 4,
+# each tap's 64-byte read starting kw positions in; the padding read as the
+# zero point).
+qx = add_input("xg", (1, 4, 4, 20))
+qw, w, s = weight((16, 4, 3, 3), 0)
+inits.append(numpy_helper.from_array(w, "wg"))
+nodes.append(helper.make_node("Conv", ["xg", "wg"], ["yg"], pads=[1, 1, 1, 1]))
+add_output("yg", conv_ref(qx, qw, s, np.zeros(16), 1, 1))
 
 graph = helper.make_graph(nodes, "int8", ins, outs, inits)
 out = os.path.join(os.path.dirname(__file__), "int8")
