@@ -71,3 +71,28 @@ func.func @padded(%x: tensor<1x1x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %y = autoglm.conv %x, %w {autoglm.quant_id = 0 : i64, autoglm.act_range = array<f64: -1.0, 3.0>, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x1x3x3xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x3x3xf32>
   return %y : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// A conv reading a max pool quantizes the pool's input and pools the bytes
+// (quantizing commutes with max); the pool's other user (a residual) reads
+// its bytes dequantized: (q - 64) * 4/255.
+// CHECK-LABEL: func.func @max_pool_bytes
+// CHECK-NOT: autoglm.pool max %arg0
+// CHECK: %[[YM:.*]] = autoglm.binary mul %arg0, %{{.*}} : (tensor<1x1x4x4xf32>, tensor<f32>)
+// CHECK: %[[YQ:.*]] = autoglm.quantize %[[YM]], %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<1x1x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x1x4x4xui8>
+// CHECK: %[[P:.*]] = autoglm.pool max %[[YQ]] {{.*}} : tensor<1x1x4x4xui8> -> tensor<1x1x2x2xui8>
+// CHECK: %[[D:.*]] = autoglm.cast %[[P]] : tensor<1x1x2x2xui8> -> tensor<1x1x2x2xf32>
+// CHECK: %[[Z:.*]] = autoglm.constant dense<6.400000e+01> : tensor<f32>
+// CHECK: %[[DZ:.*]] = autoglm.binary sub %[[D]], %[[Z]]
+// CHECK: %[[S:.*]] = autoglm.constant dense<0.01568{{[0-9]*}}> : tensor<f32>
+// CHECK: %[[DQ:.*]] = autoglm.binary mul %[[DZ]], %[[S]]
+// CHECK: autoglm.conv %[[P]], %{{.*}} : (tensor<1x1x2x2xui8>, tensor<2x1x1x1xi8>) -> tensor<1x2x2x2xi32>
+// CHECK-NOT: autoglm.pool
+// CHECK: return %{{.*}}, %[[DQ]]
+func.func @max_pool_bytes(%y: tensor<1x1x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x1x2x2xf32>) {
+  %x = autoglm.pool max %y {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x4x4xf32> -> tensor<1x1x2x2xf32>
+  %w = autoglm.constant dense<[[[[0.5]]], [[[-2.0]]]]> : tensor<2x1x1x1xf32>
+  %c = autoglm.conv %x, %w {autoglm.quant_id = 0 : i64, autoglm.act_range = array<f64: -1.0, 3.0>, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %c, %x : tensor<1x2x2x2xf32>, tensor<1x1x2x2xf32>
+}
