@@ -436,6 +436,21 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
       }
       return failure();
     }
+    // A required attribute missing (ONNX's Scan shape inference read the
+    // absent num_scan_inputs: SIGSEGV; the checker that would refuse it
+    // stops early at a graph that is not topologically sorted).
+    if (isDefaultDomain(node.domain()))
+      if (const onnx::OpSchema *schema =
+              onnx::OpSchemaRegistry::Schema(node.op_type(), (int)opsetVersion, ""))
+        for (const auto &[attrName, attr] : schema->attributes())
+          if (attr.required && llvm::none_of(node.attribute(), [&](const onnx::AttributeProto &a) {
+                return a.name() == attrName;
+              })) {
+            mlir::emitError(nodeLoc(node, i))
+                << "ONNX node '" << nodeName << "' (" << node.op_type()
+                << "): the required attribute '" << attrName << "' is missing";
+            return failure();
+          }
     if (failed(checkDeclaredShapes(node, nodeName, nodeLoc(node, i), declared)))
       return failure();
     for (const auto &o : node.output())
