@@ -442,10 +442,11 @@ LogicalResult GraphImporter::checkGraph(const onnx::GraphProto &g) {
     if (isDefaultDomain(node.domain()))
       if (const onnx::OpSchema *schema =
               onnx::OpSchemaRegistry::Schema(node.op_type(), (int)opsetVersion, ""))
-        for (const auto &[attrName, attr] : schema->attributes())
-          if (attr.required && llvm::none_of(node.attribute(), [&](const onnx::AttributeProto &a) {
-                return a.name() == attrName;
-              })) {
+        for (const auto &entry : schema->attributes())
+          if (const std::string &attrName = entry.first;
+              entry.second.required &&
+              llvm::none_of(node.attribute(),
+                            [&](const onnx::AttributeProto &a) { return a.name() == attrName; })) {
             mlir::emitError(nodeLoc(node, i))
                 << "ONNX node '" << nodeName << "' (" << node.op_type()
                 << "): the required attribute '" << attrName << "' is missing";
@@ -591,6 +592,15 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
         // A data-dependent extent: the declaration is a claim about one
         // input, not a shape; the artifact reports the extent per run.
       } else if (failed(verifyCompatibleShape(have.getShape(), wantT.getShape()))) {
+        // (Static and of another size: no reshape can hold it; a fuzzed
+        // Scan-8 declared [1, 2] for its [4, 2].)
+        if (have.hasStaticShape() && wantT.hasStaticShape() &&
+            have.getNumElements() != wantT.getNumElements()) {
+          auto str = [](ArrayRef<int64_t> s) { return fmt::format("[{}]", fmt::join(s, ", ")); };
+          (void)error(fmt::format("graph output '{}' is declared {}; the graph computes {}", name,
+                                  str(wantT.getShape()), str(have.getShape())));
+          return {};
+        }
         v = ReshapeOp::create(b, fileLoc, wantT, v, Value());
       } else {
         SmallVector<int64_t> merged;
