@@ -315,9 +315,11 @@ void autoglm::cpu::kernels::emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, 
         auto indices = [&](AffineMap map, unsigned drop) {
           return pointIndices(b, l, map, point, drop);
         };
+        // The step's one 64-byte read: X (16 positions x 4 bytes) with
+        // position lanes, else W (16 channels x 4 bytes); per row the other
+        // operand's 4 bytes broadcast.
+        Value vec;
         if (d.positionLanes) {
-          // One 64-byte read of X (16 positions x 4 bytes) and per row
-          // (channel) its 4 weight bytes broadcast.
           SmallVector<Value> xIdx = indices(maps[d.xIdx], 1);
           Value pos = xIdx.pop_back_val();
           xIdx.push_back(getValueOrCreateConstantIndexOp(
@@ -327,25 +329,21 @@ void autoglm::cpu::kernels::emitDot4Kernel(IRRewriter &rw, linalg::GenericOp t, 
           // (A whole tile's read stays in its row: the row holds 16 + kw - 1
           // positions.)
           bool whole = width == 16;
-          Value xv = vector::TransferReadOp::create(b, l, bytesTy, xFlat, xIdx, zero8,
-                                                    ArrayRef<bool>{whole});
-          Value accv = args[0];
-          for (int64_t i = 0; i < rows; ++i) {
-            point[*d.r] = b.getIndexAttr(i);
-            Value wb = quadBroadcast(b, l, wIn, indices(maps[d.wIdx], 0));
-            accv = dot(b, l, accv, i, xv, wb);
-          }
-          return {accv};
+          vec = vector::TransferReadOp::create(b, l, bytesTy, xFlat, xIdx, zero8,
+                                               ArrayRef<bool>{whole});
+        } else {
+          SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
+          wIdx.push_back(c0);
+          vec = vector::TransferReadOp::create(b, l, bytesTy, wFlat, wIdx, zero8,
+                                               ArrayRef<bool>{true});
         }
-        SmallVector<Value> wIdx = indices(maps[d.wIdx], 2);
-        wIdx.push_back(c0);
-        Value wv =
-            vector::TransferReadOp::create(b, l, bytesTy, wFlat, wIdx, zero8, ArrayRef<bool>{true});
         Value accv = args[0];
         for (int64_t i = 0; i < rows; ++i) {
           point[*d.r] = b.getIndexAttr(i);
-          Value xb = quadBroadcast(b, l, xIn, indices(maps[d.xIdx], 0));
-          accv = dot(b, l, accv, i, xb, wv);
+          // (vpdpbusd takes X's bytes unsigned, W's signed.)
+          accv = d.positionLanes
+                     ? dot(b, l, accv, i, vec, quadBroadcast(b, l, wIn, indices(maps[d.wIdx], 0)))
+                     : dot(b, l, accv, i, quadBroadcast(b, l, xIn, indices(maps[d.xIdx], 0)), vec);
         }
         return {accv};
       });
