@@ -345,6 +345,9 @@ void mlir::autoglm::buildGPUCodegenPipeline(OpPassManager &pm, const GPUPipeline
     rocdl.runtime = gpu::amd::Runtime::HIP;
     kernels.addPass(createConvertGpuOpsToROCDLOps(rocdl));
   } else {
+    // cp.async copies (the mma-stages form) first: their memref operands
+    // become descriptors that the GPU conversion then resolves.
+    kernels.addPass(createConvertNVGPUToNVVMPass());
     ConvertGpuOpsToNVVMOpsOptions nvvm;
     nvvm.useBarePtrCallConv = true;
     kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));

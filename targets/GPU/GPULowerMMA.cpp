@@ -16,6 +16,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 
 using namespace mlir;
@@ -31,7 +32,10 @@ public:
     std::optional<MMAPlan> plan = planMMA(op);
     if (!plan)
       return false;
-    sharedMMA(op) ? lowerMMAShared(op, *plan) : lowerGlobal(op, *plan);
+    if (!sharedMMA(op))
+      lowerGlobal(op, *plan);
+    else if (mmaStages < 2 || !lowerMMAAsync(op, *plan))
+      lowerMMAShared(op, *plan);
     return true;
   }
 
@@ -332,6 +336,64 @@ private:
       (void)loopUnrollByFactor(kLoop, mmaUnroll);
   }
 
+  /// The two shared-memory forms' blocks: 2 x 2 warps of tm x tn mma
+  /// tiles, 128 threads.
+  static constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
+
+  /// What a block of either shared-memory form starts with: the loop over
+  /// blocks, each thread's coordinates (its lane's group and quad, the
+  /// block's and the warp's first row and column), and its accumulators'
+  /// output points and start values (as in lowerGlobal).
+  struct BlockStart {
+    SmallVector<Value> ivs;
+    Value thread, group, quad, twoQ, mBlock, nBlock, mWarp, nWarp;
+    SmallVector<SmallVector<Value>> at;
+    SmallVector<Value> valid, accs;
+  };
+  BlockStart startBlock(OpBuilder &b, Location loc, linalg::GenericOp op, const MMAPlan &plan,
+                        ArrayRef<int64_t> ranges, int64_t tm, int64_t tn, Value out,
+                        linalg::LinalgOp init) {
+    int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    auto [loop, lvs] = blockLoop(
+        b, loc,
+        loopExtents(plan, ranges, ceilDiv(plan.mTotal, bm), ceilDiv(plan.nTotal, bn), kThreads),
+        kThreads);
+    (void)loop;
+    unsigned nb = plan.batch.size();
+    BlockStart k;
+    k.thread = lvs[nb + 2];
+    Value warp = arith::DivUIOp::create(b, loc, k.thread, index(32));
+    Value lane = arith::RemUIOp::create(b, loc, k.thread, index(32));
+    Value warpM = arith::DivUIOp::create(b, loc, warp, index(kWarpsN));
+    Value warpN = arith::RemUIOp::create(b, loc, warp, index(kWarpsN));
+    k.group = arith::DivUIOp::create(b, loc, lane, index(4));
+    k.quad = arith::RemUIOp::create(b, loc, lane, index(4));
+    k.mBlock = arith::MulIOp::create(b, loc, lvs[nb], index(bm));
+    k.nBlock = arith::MulIOp::create(b, loc, lvs[nb + 1], index(bn));
+    k.mWarp = arith::MulIOp::create(b, loc, warpM, index(16 * tm));
+    k.nWarp = arith::MulIOp::create(b, loc, warpN, index(8 * tn));
+    k.twoQ = arith::MulIOp::create(b, loc, k.quad, index(2));
+    k.ivs = batchIvs(op, plan, lvs, index(0));
+    auto at = [&](Value base, Value warpAt, Value lanePart, int64_t c) {
+      Value v = arith::AddIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, base, warpAt).getResult(), lanePart);
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
+    SmallVector<Pos> rows, cols;
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t h : {0, 8})
+        rows.push_back(position(b, loc, ranges, at(k.mBlock, k.mWarp, k.group, 16 * i + h), plan.m,
+                                plan.mTotal, mPast));
+    for (int64_t j = 0; j < tn; ++j)
+      for (int64_t h : {0, 1})
+        cols.push_back(position(b, loc, ranges, at(k.nBlock, k.nWarp, k.twoQ, 8 * j + h), plan.n,
+                                plan.nTotal, nPast));
+    startAccumulators(b, loc, op, rows, cols, tm, tn, k.ivs, out, init, k.at, k.valid, k.accs);
+    return k;
+  }
+
   /// Whether the mma contraction `op` stages its operands in shared memory:
   /// bf16 / fp16 only; with `auto`, when both inputs are read through plain
   /// dims (matmuls: measured faster on BERT and ViT on an H100), not a
@@ -360,7 +422,6 @@ private:
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
     constexpr int64_t kPad = 4, kStep = 16;
     const int64_t kSlice = mmaSlice;
     int64_t rowWords = kSlice / 2 + kPad;
@@ -374,12 +435,11 @@ private:
     auto [init, epilogue] = fused(op, out);
     OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-    auto [loop, lvs] =
-        blockLoop(b, loc, loopExtents(plan, ranges, mTiles, nTiles, kThreads), kThreads);
-    (void)loop;
-    Value c0 = index(0);
-    unsigned nb = plan.batch.size();
-    Value thread = lvs[nb + 2];
+    BlockStart blk = startBlock(b, loc, op, plan, ranges, tm, tn, out, init);
+    (void)mTiles, (void)nTiles;
+    Value c0 = index(0), thread = blk.thread, group = blk.group, quad = blk.quad;
+    Value mBlock = blk.mBlock, nBlock = blk.nBlock, mWarp = blk.mWarp, nWarp = blk.nWarp;
+    SmallVector<Value> &ivs = blk.ivs;
     Type i32 = b.getI32Type(), i16 = b.getI16Type();
     auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     auto sharedTile = [&](int64_t rows) {
@@ -390,17 +450,6 @@ private:
           b, loc, MemRefType::get(shape, i32, MemRefLayoutAttrInterface(), workgroup));
     };
     Value sharedA = sharedTile(bm), sharedB = sharedTile(bn);
-    Value warp = arith::DivUIOp::create(b, loc, thread, index(32));
-    Value lane = arith::RemUIOp::create(b, loc, thread, index(32));
-    Value warpM = arith::DivUIOp::create(b, loc, warp, index(kWarpsN));
-    Value warpN = arith::RemUIOp::create(b, loc, warp, index(kWarpsN));
-    Value group = arith::DivUIOp::create(b, loc, lane, index(4));
-    Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
-    Value mBlock = arith::MulIOp::create(b, loc, lvs[nb], index(bm));
-    Value nBlock = arith::MulIOp::create(b, loc, lvs[nb + 1], index(bn));
-    // The warp's first row and column within the block's tile.
-    Value mWarp = arith::MulIOp::create(b, loc, warpM, index(16 * tm));
-    Value nWarp = arith::MulIOp::create(b, loc, warpN, index(8 * tn));
     auto add = [&](Value v, int64_t c) {
       return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
     };
@@ -411,22 +460,7 @@ private:
     };
     bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
     bool kPast = kPadded != plan.kTotal;
-    SmallVector<Value> ivs = batchIvs(op, plan, lvs, c0);
     auto place = [&](const Pos &p) { placeAt(ivs, p); };
-    // The accumulators' output points (as in lowerGlobal).
-    Value mWarpAbs = addv(mBlock, mWarp), nWarpAbs = addv(nBlock, nWarp);
-    Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
-    SmallVector<Pos> rows, cCols;
-    for (int64_t i = 0; i < tm; ++i)
-      for (int64_t h : {0, 8})
-        rows.push_back(
-            position(add(addv(mWarpAbs, group), 16 * i + h), plan.m, plan.mTotal, mPast));
-    for (int64_t j = 0; j < tn; ++j)
-      for (int64_t h : {0, 1})
-        cCols.push_back(position(add(addv(nWarpAbs, twoQ), 8 * j + h), plan.n, plan.nTotal, nPast));
-    SmallVector<SmallVector<Value>> at;
-    SmallVector<Value> valid, accs;
-    startAccumulators(b, loc, op, rows, cCols, tm, tn, ivs, out, init, at, valid, accs);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     auto bits = [&](Value f) {
       Value h = arith::TruncFOp::create(b, loc, half, f);
@@ -518,7 +552,7 @@ private:
       storeSlice(loadSlice(c0), c0);
       gpu::BarrierOp::create(b, loc);
     }
-    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), accs);
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), blk.accs);
     b.setInsertionPointToStart(kLoop.getBody());
     Value k0 = kLoop.getInductionVar();
     Value buf;
@@ -570,7 +604,282 @@ private:
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, current);
     b.setInsertionPointAfter(kLoop);
-    storeAndErase(b, loc, op, kLoop.getResults(), at, valid, out, init, epilogue);
+    storeAndErase(b, loc, op, kLoop.getResults(), blk.at, blk.valid, out, init, epilogue);
+  }
+
+  /// Whether the flat positions over `dims` of operand `in`, in groups of 4
+  /// starting at multiples of 4, are 4 consecutive 16-byte aligned elements:
+  /// the innermost of `dims` are the map's last results, in order, over
+  /// which the memref is contiguous, with a product of extents that is a
+  /// multiple of 4 (a group stays within that run); every other stride and
+  /// the offset are multiples of 4; and the buffer is no argument but the
+  /// arena (an address a caller binds may have any alignment; the arena's
+  /// views and the weights are 64-byte aligned).
+  static bool runsOfFour(linalg::GenericOp op, OpOperand *in, ArrayRef<unsigned> dims,
+                         ArrayRef<int64_t> ranges) {
+    auto type = cast<MemRefType>(in->get().getType());
+    AffineMap map = op.getMatchingIndexingMap(in);
+    unsigned n = dims.size(), r = map.getNumResults();
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    Value root = regionOf(in->get()).root;
+    auto rootType = dyn_cast<MemRefType>(root.getType());
+    if (n == 0 || r == 0 ||
+        (isa<BlockArgument>(root) && rootType && !rootType.getElementType().isInteger(8)) ||
+        failed(type.getStridesAndOffset(strides, offset)) || ShapedType::isDynamic(offset) ||
+        offset % 4)
+      return false;
+    int64_t run = 1;
+    unsigned matched = 0;
+    for (; matched < std::min(n, r); ++matched) {
+      unsigned res = r - 1 - matched, d = dims[n - 1 - matched];
+      auto e = dyn_cast<AffineDimExpr>(map.getResult(res));
+      if (!e || e.getPosition() != d || strides[res] != run || type.getDimSize(res) != ranges[d])
+        break;
+      run *= ranges[d];
+    }
+    for (unsigned res = 0; res + matched < r; ++res)
+      if (ShapedType::isDynamic(strides[res]) || strides[res] % 4)
+        return false;
+    return matched > 0 && run % 4 == 0;
+  }
+
+  /// Whether `e` is `d` plus other terms (d with coefficient 1).
+  static bool unitTerm(AffineExpr e, unsigned d) {
+    if (auto dim = dyn_cast<AffineDimExpr>(e))
+      return dim.getPosition() == d;
+    auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+    return bin && bin.getKind() == AffineExprKind::Add &&
+           (unitTerm(bin.getLHS(), d) || unitTerm(bin.getRHS(), d));
+  }
+
+  /// The contraction as blocks of 4 warps over K slices that cp.async
+  /// copies from global into shared memory (`mma-stages` >= 2; bf16 /
+  /// fp16): as the mma-shared form, but the slices stay f32 in shared
+  /// memory (rounded to 16 bits as the fragments are read), `stages`
+  /// buffers are in flight (slice i + stages - 1 is copied while slice i's
+  /// mma runs) and no thread holds a slice in registers. Each operand's
+  /// slice is laid out as it lies in memory: K-major ([row][k]) unless its
+  /// rows are the contiguous dim (a weight stored K x N, a convolution's
+  /// input along its output columns: [k][row]); runs of 4 contiguous,
+  /// aligned elements copy as one 16-byte cp.async, anything else (windows,
+  /// odd extents) element by element, so convolutions take this form too.
+  /// Elements past the extents are zero-filled by the copy (src-size 0).
+  /// False (nothing built) when the stages do not fit 48 KiB of shared
+  /// memory with slices of 16.
+  bool lowerMMAAsync(linalg::GenericOp op, const MMAPlan &plan) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    constexpr int64_t kStep = 16, kSharedBytes = 48 * 1024;
+    auto [tm, tn] = warpTiles(plan, batchSize(plan, ranges), kWarpsM, kWarpsN);
+    int64_t bm = 16 * kWarpsM * tm, bn = 8 * kWarpsN * tn;
+    // Each operand's layout and copy width.
+    struct Layout {
+      OpOperand *in;
+      ArrayRef<unsigned> dims;
+      int64_t rows, total;
+      bool rowsMajor;
+      int64_t vec;
+    };
+    auto layout = [&](OpOperand *in, ArrayRef<unsigned> dims, int64_t rows, int64_t total) {
+      Layout l{in, dims, rows, total, false, 1};
+      AffineMap map = op.getMatchingIndexingMap(in);
+      if (runsOfFour(op, in, plan.k, ranges)) {
+        l.vec = 4;
+      } else if (runsOfFour(op, in, dims, ranges)) {
+        l.rowsMajor = true;
+        l.vec = 4;
+      } else {
+        l.rowsMajor = map.getNumResults() > 0 && !dims.empty() &&
+                      unitTerm(map.getResults().back(), dims.back());
+      }
+      return l;
+    };
+    Layout la = layout(plan.a, plan.m, bm, plan.mTotal);
+    Layout lb = layout(plan.b, plan.n, bn, plan.nTotal);
+    // Rows padded so that the fragment reads spread over the banks: K-major
+    // rows by 8 words (a half-warp's 64-bit pairs hit 32 banks), rows-major
+    // ones by 4 (a quad's 4 K rows 8 banks apart); both keep rows 16-byte
+    // aligned for the vector copies.
+    auto shape = [&](const Layout &l, int64_t slice) {
+      return l.rowsMajor ? SmallVector<int64_t>{slice, l.rows + 4}
+                         : SmallVector<int64_t>{l.rows, slice + 8};
+    };
+    auto stageBytes = [&](int64_t slice) {
+      int64_t words = 0;
+      for (const Layout *l : {&la, &lb}) {
+        SmallVector<int64_t> s = shape(*l, slice);
+        words += s[0] * s[1];
+      }
+      return 4 * words;
+    };
+    int64_t kSlice = mmaSlice;
+    while (kSlice > 16 && mmaStages * stageBytes(kSlice) > kSharedBytes)
+      kSlice /= 2;
+    int64_t stages = std::min<int64_t>(mmaStages, kSharedBytes / stageBytes(kSlice));
+    if (stages < 2)
+      return false;
+    int64_t mTiles = ceilDiv(plan.mTotal, bm), nTiles = ceilDiv(plan.nTotal, bn);
+    int64_t kPadded = ceilDiv(plan.kTotal, kSlice) * kSlice, slices = kPadded / kSlice;
+
+    Value out = op.getDpsInitOperand(0)->get();
+    auto [init, epilogue] = fused(op, out);
+    OpBuilder b(epilogue ? epilogue.getOperation() : op.getOperation());
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    BlockStart blk = startBlock(b, loc, op, plan, ranges, tm, tn, out, init);
+    (void)mTiles, (void)nTiles;
+    Value c0 = index(0), thread = blk.thread, group = blk.group, twoQ = blk.twoQ;
+    Value mBlock = blk.mBlock, nBlock = blk.nBlock, mWarp = blk.mWarp, nWarp = blk.nWarp;
+    SmallVector<Value> &ivs = blk.ivs;
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    Type half = mma == "bf16" ? Type(BFloat16Type::get(ctx)) : Type(Float16Type::get(ctx));
+    auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto sharedTile = [&](const Layout &l) {
+      SmallVector<int64_t> s = shape(l, kSlice);
+      s.insert(s.begin(), stages);
+      return memref::AllocaOp::create(
+                 b, loc, MemRefType::get(s, f32, MemRefLayoutAttrInterface(), workgroup))
+          .getResult();
+    };
+    Value sharedA = sharedTile(la), sharedB = sharedTile(lb);
+    auto add = [&](Value v, int64_t c) {
+      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
+    };
+    auto addv = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
+    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
+    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
+      return mlir::autoglm::gpu_detail::position(b, loc, ranges, flat, dims, total, maybePast);
+    };
+    bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
+    bool kPast = kPadded != plan.kTotal;
+    auto place = [&](const Pos &p) { placeAt(ivs, p); };
+
+    // The copies a thread issues per slice: chunk c = thread + 128 i of an
+    // operand's rows x kSlice / vec; K-major, consecutive chunks run along
+    // K, rows-major along the rows (coalesced either way where memory is
+    // contiguous). Rows and their positions do not depend on the slice.
+    struct Chunk {
+      Value row, kk, live;
+      Pos rp;
+    };
+    struct Copies {
+      const Layout *l;
+      Value shared;
+      SmallVector<Chunk> chunks;
+    };
+    auto copies = [&](const Layout &l, Value shared, Value base, bool past) {
+      Copies c{&l, shared, {}};
+      int64_t total = l.rows * kSlice / l.vec;
+      int64_t along = (l.rowsMajor ? l.rows : kSlice) / l.vec;
+      for (int64_t i = 0; i * kThreads < total; ++i) {
+        Value p = add(thread, i * kThreads);
+        Chunk ch;
+        if ((i + 1) * kThreads > total)
+          ch.live = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p, index(total));
+        Value first = arith::MulIOp::create(b, loc, arith::RemUIOp::create(b, loc, p, index(along)),
+                                            index(l.vec));
+        Value second = arith::DivUIOp::create(b, loc, p, index(along));
+        ch.row = l.rowsMajor ? first : second;
+        ch.kk = l.rowsMajor ? second : first;
+        ch.rp = position(addv(base, ch.row), l.dims, l.total, past);
+        c.chunks.push_back(ch);
+      }
+      return c;
+    };
+    Copies copyA = copies(la, sharedA, mBlock, mPast);
+    Copies copyB = copies(lb, sharedB, nBlock, nPast);
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
+    // Copies slice `k0` into buffer `stage`; `inRange` false: zero-fills it.
+    auto issue = [&](Value k0, Value stage, Value inRange) {
+      for (Copies *c : {&copyA, &copyB}) {
+        const Layout &l = *c->l;
+        for (Chunk &ch : c->chunks) {
+          OpBuilder::InsertionGuard guard(b);
+          if (ch.live) {
+            auto ifOp = scf::IfOp::create(b, loc, ch.live, /*withElseRegion=*/false);
+            b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+          }
+          Pos kp = position(addv(k0, ch.kk), plan.k, plan.kTotal, kPast);
+          place(ch.rp);
+          place(kp);
+          SmallVector<Value> src = indices(b, loc, op.getMatchingIndexingMap(l.in), ivs);
+          Value ok = andi(andi(ch.rp.valid, kp.valid), inRange);
+          Value count =
+              ok ? arith::SelectOp::create(b, loc, ok, index(l.vec), c0).getResult() : Value();
+          SmallVector<Value> dst{stage};
+          dst.append(l.rowsMajor ? SmallVector<Value>{ch.kk, ch.row}
+                                 : SmallVector<Value>{ch.row, ch.kk});
+          nvgpu::DeviceAsyncCopyOp::create(b, loc, tokenType, c->shared, dst, l.in->get(), src,
+                                           b.getIndexAttr(l.vec), count,
+                                           l.vec == 4 ? b.getUnitAttr() : UnitAttr());
+        }
+      }
+      NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    };
+    // The first stages - 1 slices before the loop (a group each, empty
+    // past the last slice, so that the counting below holds).
+    for (int64_t s = 0; s + 1 < stages; ++s) {
+      if (s < slices)
+        issue(index(s * kSlice), index(s), Value());
+      else
+        NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    }
+    auto kLoop = scf::ForOp::create(b, loc, c0, index(kPadded), index(kSlice), blk.accs);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    // Slice i's group is complete once at most stages - 2 younger ones are
+    // pending; the barrier makes every thread's copies visible and ends
+    // every warp's reads of slice i - 1, whose buffer slice
+    // i + stages - 1 then takes (zero-filled past the last slice, its
+    // addresses clamped in bounds).
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
+    gpu::BarrierOp::create(b, loc);
+    Value slice = arith::DivUIOp::create(b, loc, k0, index(kSlice));
+    Value kIssue = add(k0, (stages - 1) * kSlice);
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, kIssue, index(kPadded));
+    issue(arith::MinUIOp::create(b, loc, kIssue, index(kPadded - kSlice)),
+          arith::RemUIOp::create(b, loc, add(slice, stages - 1), index(stages)), inRange);
+    Value buf = arith::RemUIOp::create(b, loc, slice, index(stages));
+    // One fragment register: the pair (k, k + 1) of a tile row, rounded and
+    // packed, the first in the low half.
+    auto reg = [&](const Layout &l, Value shared, Value row, Value k) {
+      auto at = [&](Value kk) {
+        return l.rowsMajor ? SmallVector<Value>{buf, kk, row} : SmallVector<Value>{buf, row, kk};
+      };
+      Value lo = memref::LoadOp::create(b, loc, shared, at(k));
+      Value hi = memref::LoadOp::create(b, loc, shared, at(add(k, 1)));
+      // As a 2-vector: one cvt.rn.bf16x2.f32 (f16x2) rounds the pair.
+      auto pair = VectorType::get({2}, f32);
+      Value v = LLVM::UndefOp::create(b, loc, pair);
+      for (auto [e, x] : llvm::enumerate(SmallVector<Value>{lo, hi}))
+        v = LLVM::InsertElementOp::create(
+            b, loc, v, x, arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(e)));
+      Value rounded = arith::TruncFOp::create(b, loc, VectorType::get({2}, half), v);
+      return LLVM::BitcastOp::create(b, loc, i32, rounded).getResult();
+    };
+    SmallVector<Value> current(kLoop.getRegionIterArgs().begin(), kLoop.getRegionIterArgs().end());
+    for (int64_t ks = 0; ks < kSlice; ks += kStep) {
+      // A's register r: row (r % 2) * 8 + g, K 2q + (r / 2) * 8; B's
+      // register r: column g, K 2q + 8r.
+      SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t r = 0; r < 4; ++r)
+          aFrags[i].push_back(reg(la, sharedA, add(addv(mWarp, group), 16 * i + (r % 2) * 8),
+                                  add(twoQ, ks + (r / 2) * 8)));
+      for (int64_t j = 0; j < tn; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          bFrags[j].push_back(
+              reg(lb, sharedB, add(addv(nWarp, group), 8 * j), add(twoQ, ks + 8 * r)));
+      current = mmaTiles(b, loc, current, aFrags, bFrags, kStep);
+    }
+    scf::YieldOp::create(b, loc, current);
+    b.setInsertionPointAfter(kLoop);
+    // No copy is left in flight when the block ends.
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, b.getI32IntegerAttr(0));
+    storeAndErase(b, loc, op, kLoop.getResults(), blk.at, blk.valid, out, init, epilogue);
+    return true;
   }
 };
 

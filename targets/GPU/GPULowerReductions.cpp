@@ -114,6 +114,7 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     o.mmaTileN = mmaTileN;
     o.mmaUnroll = mmaUnroll;
     o.mmaSlice = mmaSlice;
+    o.mmaStages = mmaStages;
     o.minThreads = minThreads;
     o.mmaPipeline = mmaPipeline;
     o.fuse = fuse;
@@ -825,6 +826,10 @@ struct GPULowerReductionsPass : autoglm::impl::GPULowerReductionsBase<GPULowerRe
     }
     if (mmaSlice != 16 && mmaSlice != 32 && mmaSlice != 64) {
       getOperation().emitError("mma-slice takes 16, 32 or 64");
+      return signalPassFailure();
+    }
+    if (mmaStages < 0 || mmaStages > 8) {
+      getOperation().emitError("mma-stages takes 0..8");
       return signalPassFailure();
     }
     if (mmaShared != "auto" && mmaShared != "on" && mmaShared != "off") {

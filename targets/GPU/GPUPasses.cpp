@@ -726,6 +726,11 @@ struct GPUMergeKernelModulesPass
       });
       for (memref::AllocaOp a : allocas) {
         BlockArgument shared = f.addWorkgroupAttribution(a.getType(), a.getLoc());
+        // 16-byte aligned at least: what cp.async's 16-byte copies need.
+        int64_t align = std::max<int64_t>(16, a.getAlignment().value_or(0));
+        f.setWorkgroupAttributionAttr(
+            f.getNumWorkgroupAttributions() - 1, LLVM::LLVMDialect::getAlignAttrName(),
+            IntegerAttr::get(IntegerType::get(f.getContext(), 64), align));
         a.getResult().replaceAllUsesWith(shared);
         a.erase();
       }

@@ -5,7 +5,7 @@
 // Shared memory a kernel allocates becomes a workgroup attribution of its
 // gpu.func (static shared memory).
 // CHECK: gpu.module @autoglm_kernels
-// CHECK-DAG: gpu.func @k_a({{.*}}) workgroup(%[[W:.*]] : memref<8x20xi32, #gpu.address_space<workgroup>>) kernel
+// CHECK-DAG: gpu.func @k_a({{.*}}) workgroup(%[[W:.*]] : memref<8x20xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-NOT: memref.alloca
 // CHECK-DAG: memref.store %{{.*}}, %[[W]]
 // CHECK-DAG: gpu.func @k_b(
