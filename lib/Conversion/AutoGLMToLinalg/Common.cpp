@@ -86,14 +86,26 @@ Value lowering::emptyForLoops(OpBuilder &b, Location loc, RankedTensorType type,
     // boundary can bound the result.
     auto loop = dyn_cast<AffineDimExpr>(outMap.getResult(i));
     SmallVector<std::pair<Value, unsigned>> candidates;
+    std::optional<int64_t> fixed;
     for (auto [in, map] : llvm::zip(inputs, inputMaps)) {
       if (!loop)
         break;
       for (unsigned p = 0; p < map.getNumResults(); ++p)
-        if (map.getResult(p) == loop && cast<RankedTensorType>(in.getType()).isDynamicDim(p)) {
+        if (map.getResult(p) == loop) {
+          auto inTy = cast<RankedTensorType>(in.getType());
+          if (!inTy.isDynamicDim(p)) {
+            fixed = inTy.getDimSize(p);
+            continue;
+          }
           candidates.push_back({in, p});
           break;
         }
+    }
+    // An input fixes the extent the result leaves open (a fuzzed
+    // QLinearConv's requantize: [7, 0, 7, 7] in, [7, ?, 7, 7] out).
+    if (candidates.empty() && fixed) {
+      sizes.push_back(arith::ConstantIndexOp::create(b, loc, *fixed));
+      continue;
     }
     if (candidates.empty())
       return {};

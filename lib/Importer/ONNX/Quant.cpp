@@ -63,16 +63,22 @@ LogicalResult importQDQ(NodeImporter &n, bool quantize) {
   return success();
 }
 
-/// `v` (a scalar or a 1-D vector along `axis` of a rank-`rank` operand)
-/// shaped to broadcast against that operand: a vector of more than one
-/// element becomes [1, .., n, .., 1].
-FailureOr<Value> alongAxis(NodeImporter &n, Value v, int64_t axis, int64_t rank) {
+/// `v` (a scalar or a 1-D vector along `axis` of an operand of shape
+/// `of`) shaped to broadcast against that operand: a vector of more than
+/// one element becomes [1, .., n, .., 1], and must have the axis' extent.
+FailureOr<Value> alongAxis(NodeImporter &n, Value v, int64_t axis, ArrayRef<int64_t> of) {
   auto t = cast<RankedTensorType>(v.getType());
   if (t.getRank() == 0 || (t.getRank() == 1 && t.getDimSize(0) == 1))
     return v;
   if (t.getRank() != 1)
     return n.error("a scale or zero point must be a scalar or a 1-D tensor, got rank " +
                    Twine(t.getRank()));
+  int64_t rank = of.size();
+  if (axis >= rank || (!ShapedType::isDynamic(t.getDimSize(0)) &&
+                       !ShapedType::isDynamic(of[axis]) && t.getDimSize(0) != of[axis]))
+    return n.error("a scale or zero point of " + Twine(t.getDimSize(0)) +
+                   " elements does not match the extent along its axis (" +
+                   (axis < rank ? Twine(of[axis]) : Twine("none")) + ")");
   SmallVector<int64_t> shape(rank, 1);
   shape[axis] = t.getDimSize(0);
   return n.make<ReshapeOp>(RankedTensorType::get(shape, t.getElementType()), v, Value());
@@ -91,7 +97,7 @@ FailureOr<Value> centered(NodeImporter &n, Value x, Value zp, int64_t axis) {
   auto z = n.make<CastOp>(RankedTensorType::get(zt.getShape(), i32), zp);
   if (failed(z))
     return failure();
-  auto za = alongAxis(n, *z, axis, t.getRank());
+  auto za = alongAxis(n, *z, axis, t.getShape());
   if (failed(za))
     return failure();
   return makeBinary(n, BinaryKind::Sub, *wide, *za);
@@ -132,8 +138,8 @@ LogicalResult requantize(NodeImporter &n, Value acc, unsigned sa, int64_t axisA,
   auto t = cast<RankedTensorType>(acc.getType());
   Type f32 = n.inputType(sa).getElementType();
   auto f = n.make<CastOp>(RankedTensorType::get(t.getShape(), f32), acc);
-  auto a = alongAxis(n, n.input(sa), axisA, t.getRank());
-  auto b = alongAxis(n, n.input(sb), axisB, t.getRank());
+  auto a = alongAxis(n, n.input(sa), axisA, t.getShape());
+  auto b = alongAxis(n, n.input(sb), axisB, t.getShape());
   if (failed(f) || failed(a) || failed(b))
     return failure();
   auto fa = makeBinary(n, BinaryKind::Mul, *f, *a);
@@ -166,6 +172,11 @@ LogicalResult importQLinearMatMul(NodeImporter &n) {
 /// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B): the
 /// int32 bias (scale x_scale * w_scale) joins the int32 accumulator.
 LogicalResult importQLinearConv(NodeImporter &n) {
+  for (unsigned i : {1u, 2u})
+    if (n.inputType(i).getRank() > 1 ||
+        (n.inputType(i).hasStaticShape() && n.inputType(i).getNumElements() != 1))
+      return n.error(Twine(i == 1 ? "x_scale" : "x_zero_point") +
+                     " must be a scalar (per-tensor input quantization)");
   auto x = centered(n, n.input(0), n.input(2), 0);
   auto w = centered(n, n.input(3), n.input(5), 0);
   if (failed(x) || failed(w))

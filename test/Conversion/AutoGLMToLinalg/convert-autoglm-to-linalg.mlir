@@ -178,6 +178,18 @@ func.func @quantize(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i8>) -> tenso
 
 // -----
 
+// A result that leaves open an extent its input fixes: the loop's extent
+// is the input's (tensor.empty sized by a constant; was a null size).
+// CHECK-LABEL: func.func @quantize_open_result
+// CHECK: %[[N:.*]] = arith.constant 3 : index
+// CHECK: tensor.empty(%[[N]]) : tensor<2x?xi8>
+func.func @quantize_open_result(%x: tensor<2x3xf32>, %s: tensor<f32>, %z: tensor<i8>) -> tensor<2x?xi8> {
+  %0 = autoglm.quantize %x, %s, %z {axis = 0 : i64} : (tensor<2x3xf32>, tensor<f32>, tensor<i8>) -> tensor<2x?xi8>
+  return %0 : tensor<2x?xi8>
+}
+
+// -----
+
 // Ops that do not size open extents (open-extents.mlir has those that do;
 // here a resize of an open dim by 1.5) are refused at the op.
 func.func @dynamic(%a: tensor<1x2x?x4xf32>) -> tensor<1x2x?x8xf32> {
