@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -235,4 +236,45 @@ Value autoglm::cpu::appendByteBuffer(func::FuncOp func, int64_t bytes) {
                                  b.getDictionaryAttr({}), func.getLoc())))
     return Value();
   return func.getArgument(argNo);
+}
+
+unsigned autoglm::cpu::dropClampedMaxima(linalg::GenericOp op) {
+  auto constant = [](Value v) -> std::optional<double> {
+    FloatAttr a;
+    if (!matchPattern(v, m_Constant(&a)))
+      return std::nullopt;
+    return a.getValueAsDouble();
+  };
+  // The other operand of a binary op `b` whose one operand is `v`.
+  auto other = [](Operation *b, Value v) {
+    return b->getOperand(0) == v ? b->getOperand(1) : b->getOperand(0);
+  };
+  auto onlyUser = [](Value v) -> Operation * {
+    return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+  };
+  SmallVector<arith::MaximumFOp> drop;
+  op.getRegion().walk([&](arith::MaximumFOp max) {
+    std::optional<double> c = constant(max.getRhs());
+    if (!c)
+      c = constant(max.getLhs());
+    if (!c)
+      return;
+    auto mul = dyn_cast_or_null<arith::MulFOp>(onlyUser(max.getResult()));
+    std::optional<double> k = mul ? constant(other(mul, max.getResult())) : std::nullopt;
+    auto round = mul ? dyn_cast_or_null<math::RoundEvenOp>(onlyUser(mul.getResult())) : nullptr;
+    auto addZ = round ? dyn_cast_or_null<arith::AddFOp>(onlyUser(round.getResult())) : nullptr;
+    std::optional<double> z = addZ ? constant(other(addZ, round.getResult())) : std::nullopt;
+    auto clamp = addZ ? dyn_cast_or_null<arith::MaxNumFOp>(onlyUser(addZ.getResult())) : nullptr;
+    std::optional<double> lo = clamp ? constant(other(clamp, addZ.getResult())) : std::nullopt;
+    if (!k || !z || !lo || !(*k > 0) || !std::isfinite(*k) || !std::isfinite(*c) ||
+        !std::isfinite(*z) || std::nearbyint(*c * *k) + *z > *lo)
+      return;
+    drop.push_back(max);
+  });
+  for (arith::MaximumFOp max : drop) {
+    Value x = constant(max.getRhs()) ? max.getLhs() : max.getRhs();
+    max.getResult().replaceAllUsesWith(x);
+    max.erase();
+  }
+  return drop.size();
 }

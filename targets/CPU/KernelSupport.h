@@ -47,6 +47,14 @@ bool collapseTrailingLoops(RewriterBase &rw, linalg::GenericOp op, unsigned firs
 void cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
                     llvm::function_ref<VectorType(Type)> vecOf, Operation *stop = nullptr);
 
+/// Drops a body's `maximumf(x, c)` (a ReLU, NaN-propagating: three
+/// instructions a vector on x86) whose only use starts a requantization
+/// `maxnumf(roundeven(r * k) + z, lo)` with constants k > 0 and
+/// roundeven(c * k) + z <= lo: the clamp gives lo for every x <= c and for
+/// NaN either way, so the result is the same without it. Returns how many
+/// it dropped.
+unsigned dropClampedMaxima(linalg::GenericOp op);
+
 /// The vector `map` holds for `v`, or `v` (a value from outside the body)
 /// broadcast.
 Value vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,

@@ -1013,6 +1013,8 @@ struct CPUVectorizeContractionsPass
   }
 
   void runOnOperation() override {
+    // Requantized epilogues need no NaN-propagating ReLU before their clamp.
+    getOperation().walk([](linalg::GenericOp g) { (void)autoglm::cpu::dropClampedMaxima(g); });
     SmallVector<std::pair<linalg::GenericOp, KernelDims>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
       if (auto d = matchKernel(op))
