@@ -248,7 +248,7 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
   static const std::map<std::string, int> weightInput = {
       {"Conv", 1},           {"ConvInteger", 1},  {"ConvTranspose", 1},
       {"QLinearConv", 3},    {"MaxPool", -1},     {"AveragePool", -1},
-      {"LpPool", -1},        {"MaxUnpool", -1},   {"GlobalAveragePool", -1},
+      {"LpPool", -1},        {"MaxUnpool", 1},    {"GlobalAveragePool", -1},
       {"GlobalMaxPool", -1}, {"GlobalLpPool", -1}};
   auto fail = [&](const std::string &msg) {
     mlir::emitError(loc) << "ONNX node '" << nodeName << "' (" << node.op_type() << "): " << msg;
@@ -343,9 +343,12 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
                             "spatial dim",
                             rank));
   int w = rankOf(kind->second);
+  // (MaxUnpool's I, its indices, has X's shape: ONNX's shape inference
+  // read dim 1 of a rank-1 I: SIGSEGV.)
   if (kind->second >= 0 && w >= 0 && w != rank)
-    return fail(fmt::format("the weight (input {}) has rank {} and the input rank {}", kind->second,
-                            w, rank));
+    return fail(fmt::format("{} (input {}) has rank {} and the input rank {}",
+                            node.op_type() == "MaxUnpool" ? "I, the indices," : "the weight",
+                            kind->second, w, rank));
   for (const auto &a : node.attribute()) {
     size_t want = a.name() == "pads" ? 2 * (rank - 2)
                   : a.name() == "kernel_shape" || a.name() == "strides" ||
