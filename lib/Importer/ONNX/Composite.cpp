@@ -665,8 +665,10 @@ LogicalResult importLRN(NodeImporter &n) {
   if (!x.hasStaticShape() || x.getRank() < 3 || !isa<FloatType>(x.getElementType()))
     return n.error("expects a float input of static shape and rank >= 3");
   int64_t size = n.attrInt("size", 0);
-  if (size < 1)
-    return n.error("size must be >= 1");
+  // (A window of 2^63 - 1 channels overflowed the pool's extent
+  // arithmetic: UBSan on a fuzzed LRN.)
+  if (size < 1 || size > (int64_t(1) << 20))
+    return n.error("size must be in 1..2^20, got " + Twine(size));
   double alpha = n.attrFloat("alpha", 1e-4), beta = n.attrFloat("beta", 0.75),
          bias = n.attrFloat("bias", 1.0);
   Type elem = x.getElementType();
