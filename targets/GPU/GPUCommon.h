@@ -97,7 +97,7 @@ std::pair<scf::ParallelOp, SmallVector<Value>> blockLoop(OpBuilder &b, Location 
 /// autoglm-gpu-lower-reductions' options that the mma forms read.
 struct MMAOptions {
   std::string mma = "none", mmaShared = "auto";
-  int64_t mmaTileM = 2, mmaTileN = 4, mmaUnroll = 1, mmaSlice = 32, mmaStages = 0,
+  int64_t mmaTileM = 2, mmaTileN = 4, mmaUnroll = 1, mmaSlice = 32, mmaStages = 2,
           minThreads = 32768;
   bool mmaPipeline = true, fuse = true;
 };

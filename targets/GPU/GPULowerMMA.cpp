@@ -395,13 +395,15 @@ private:
   }
 
   /// Whether the mma contraction `op` stages its operands in shared memory:
-  /// bf16 / fp16 only; with `auto`, when both inputs are read through plain
-  /// dims (matmuls: measured faster on BERT and ViT on an H100), not a
-  /// convolution's windows (measured slower on resnet18 and mobilenet_v2).
+  /// bf16 / fp16 only; with `auto`, always in the cp.async form (mma-stages
+  /// >= 2: convolutions too, measured faster on resnet18 and mobilenet_v2 on
+  /// an H200), else when both inputs are read through plain dims (matmuls:
+  /// measured faster on BERT and ViT on an H100), not a convolution's
+  /// windows (measured slower there on resnet18 and mobilenet_v2).
   bool sharedMMA(linalg::GenericOp op) {
     if (mma == "tf32" || mmaShared == "off")
       return false;
-    if (mmaShared == "on")
+    if (mmaShared == "on" || mmaStages >= 2)
       return true;
     return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
       return op.getMatchingIndexingMap(in).isProjectedPermutation();

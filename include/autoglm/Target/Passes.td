@@ -637,11 +637,12 @@ def GPULowerReductions : Pass<"autoglm-gpu-lower-reductions", "ModuleOp"> {
                         "this slice's mma (held in registers), two shared buffers take "
                         "turns (one barrier per slice), and an operand whose rows are "
                         "contiguous in memory is loaded along them (coalesced)">,
-                 Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"0",
+                 Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"2",
                         "mma-shared form: 2 or more: the K slices are copied into "
                         "shared memory by cp.async, this many in flight, kept f32 there "
-                        "and rounded as the fragments are read (convolutions take the "
-                        "shared form too); 0 or 1: the mma-pipeline form">,
+                        "and rounded as the fragments are read (with mma-shared=auto "
+                        "convolutions take the shared form too); 0 or 1: the "
+                        "mma-pipeline form">,
                  Option<"rows", "rows", "bool", /*default=*/"true",
                         "Row kernels: a run of consecutive ops over the same outermost "
                         "dims (rows) with row reductions among them (softmax, layer norm) "

@@ -1,10 +1,10 @@
 // Tensor cores (--precision tf32|bf16|fp16 sets lower-reductions' mma).
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=tf32 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=TF32
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=BF16
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=false' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-stages=0 mma-pipeline=false' --canonicalize --cse | FileCheck %s --check-prefix=SHARED
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-shared=maybe' 2>&1 | FileCheck %s --check-prefix=BADSHARED
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8' --canonicalize --cse | FileCheck %s --check-prefix=PIPE
-// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-pipeline=true mma-slice=64' --canonicalize --cse | FileCheck %s --check-prefix=PIPE64
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-stages=0' --canonicalize --cse | FileCheck %s --check-prefix=PIPE
+// RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 min-threads=8 mma-stages=0 mma-pipeline=true mma-slice=64' --canonicalize --cse | FileCheck %s --check-prefix=PIPE64
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=bf16 mma-slice=48' 2>&1 | FileCheck %s --check-prefix=BADSLICE
 // RUN: autoglm-opt %s --autoglm-gpu-lower-reductions='mma=fp16 min-threads=8 mma-shared=off' --canonicalize --cse | FileCheck %s --check-prefix=FP16
 // RUN: not autoglm-opt %s --autoglm-gpu-lower-reductions='mma=int8' 2>&1 | FileCheck %s --check-prefix=BAD
@@ -38,8 +38,10 @@
 // TF32: memref.store
 // TF32-NOT: linalg.generic
 // TF32-LABEL: func.func @matvec
-// A matmul (plain dims) in bf16 stages K slices of 32 in shared memory by
-// default (mma-shared=auto): blocks of 128 threads (4 warps), the slices of
+// With mma-stages=0 (the default is the cp.async form:
+// autoglm-gpu-lower-reductions-mma-async.mlir) a matmul (plain dims) in
+// bf16 stages K slices of 32 in shared memory through registers
+// (mma-shared=auto): blocks of 128 threads (4 warps), the slices of
 // A and B stored as packed 16-bit pairs in rows of 16 + 4 words, a barrier,
 // fragments read one word per register; without the pipeline (below), a
 // barrier before the next slice.
