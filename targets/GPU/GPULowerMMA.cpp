@@ -24,6 +24,25 @@ using namespace mlir::autoglm::gpu_detail;
 
 namespace {
 
+/// The index arithmetic the mma forms build at their insertion point.
+struct IndexOps {
+  OpBuilder &b;
+  Location loc;
+  ArrayRef<int64_t> ranges;
+  Value add(Value v, int64_t c) const {
+    return c == 0 ? v
+                  : arith::AddIOp::create(b, loc, v, arith::ConstantIndexOp::create(b, loc, c))
+                        .getResult();
+  }
+  Value addv(Value x, Value y) const { return arith::AddIOp::create(b, loc, x, y).getResult(); }
+  /// `x && y` where a null condition is true.
+  Value andi(Value x, Value y) const { return andIf(b, loc, x, y); }
+  /// The position `flat` over `dims` (see gpu_detail::position).
+  Pos position(Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) const {
+    return mlir::autoglm::gpu_detail::position(b, loc, ranges, flat, dims, total, maybePast);
+  }
+};
+
 class MMALowering : MMAOptions {
 public:
   explicit MMALowering(const MMAOptions &o) : MMAOptions(o) {}
@@ -250,13 +269,7 @@ private:
     Value quad = arith::RemUIOp::create(b, loc, lane, index(4));
     Value mBase = arith::MulIOp::create(b, loc, lvs[nb], index(16 * tm));
     Value nBase = arith::MulIOp::create(b, loc, lvs[nb + 1], index(8 * tn));
-    auto add = [&](Value v, int64_t c) {
-      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
-    };
-    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
-    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
-      return mlir::autoglm::gpu_detail::position(b, loc, ranges, flat, dims, total, maybePast);
-    };
+    IndexOps ix{b, loc, ranges};
     bool mPast = plan.mTotal % (16 * tm) != 0, nPast = plan.nTotal % (8 * tn) != 0;
     bool kPast = kPadded != plan.kTotal;
     // Rows g and g + 8 of each M tile; columns g (B) and 2q, 2q + 1 (C) of
@@ -264,15 +277,15 @@ private:
     SmallVector<Pos> rows, bCols, cCols;
     for (int64_t i = 0; i < tm; ++i)
       for (int64_t h : {0, 8})
-        rows.push_back(position(add(arith::AddIOp::create(b, loc, mBase, group), 16 * i + h),
-                                plan.m, plan.mTotal, mPast));
+        rows.push_back(ix.position(ix.add(arith::AddIOp::create(b, loc, mBase, group), 16 * i + h),
+                                   plan.m, plan.mTotal, mPast));
     Value twoQ = arith::MulIOp::create(b, loc, quad, index(2));
     for (int64_t j = 0; j < tn; ++j) {
-      bCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, group), 8 * j), plan.n,
-                               plan.nTotal, nPast));
+      bCols.push_back(ix.position(ix.add(arith::AddIOp::create(b, loc, nBase, group), 8 * j),
+                                  plan.n, plan.nTotal, nPast));
       for (int64_t h : {0, 1})
-        cCols.push_back(position(add(arith::AddIOp::create(b, loc, nBase, twoQ), 8 * j + h), plan.n,
-                                 plan.nTotal, nPast));
+        cCols.push_back(ix.position(ix.add(arith::AddIOp::create(b, loc, nBase, twoQ), 8 * j + h),
+                                    plan.n, plan.nTotal, nPast));
     }
     SmallVector<Value> ivs = batchIvs(op, plan, lvs, c0);
     auto place = [&](const Pos &p) { placeAt(ivs, p); };
@@ -287,7 +300,7 @@ private:
     SmallVector<Pos> ks;
     Value kq = arith::AddIOp::create(b, loc, k0, tf32 ? quad : twoQ);
     for (int64_t off : tf32 ? SmallVector<int64_t>{0, 4} : SmallVector<int64_t>{0, 1, 8, 9})
-      ks.push_back(position(add(kq, off), plan.k, plan.kTotal, kPast));
+      ks.push_back(ix.position(ix.add(kq, off), plan.k, plan.kTotal, kPast));
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     Type i32 = b.getI32Type(), i16 = b.getI16Type();
     auto load = [&](OpOperand *in, const Pos &p, const Pos &k) {
@@ -295,7 +308,7 @@ private:
       place(k);
       Value v = memref::LoadOp::create(b, loc, in->get(),
                                        indices(b, loc, op.getMatchingIndexingMap(in), ivs));
-      if (Value ok = andi(p.valid, k.valid))
+      if (Value ok = ix.andi(p.valid, k.valid))
         v = arith::SelectOp::create(b, loc, ok, v, zero);
       return v;
     };
@@ -452,14 +465,7 @@ private:
           b, loc, MemRefType::get(shape, i32, MemRefLayoutAttrInterface(), workgroup));
     };
     Value sharedA = sharedTile(bm), sharedB = sharedTile(bn);
-    auto add = [&](Value v, int64_t c) {
-      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
-    };
-    auto addv = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
-    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
-    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
-      return mlir::autoglm::gpu_detail::position(b, loc, ranges, flat, dims, total, maybePast);
-    };
+    IndexOps ix{b, loc, ranges};
     bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
     bool kPast = kPadded != plan.kTotal;
     auto place = [&](const Pos &p) { placeAt(ivs, p); };
@@ -498,7 +504,7 @@ private:
       bool rowsFirst = alongRows(in, dims);
       int64_t pairs = tileRows * kSlice / 2;
       for (int64_t i = 0; i * kThreads < pairs; ++i) {
-        Value p = add(thread, i * kThreads);
+        Value p = ix.add(thread, i * kThreads);
         Pair q;
         if (rowsFirst) {
           q.row = arith::RemUIOp::create(b, loc, p, index(tileRows));
@@ -507,7 +513,7 @@ private:
           q.row = arith::DivUIOp::create(b, loc, p, index(kSlice / 2));
           q.kk = arith::RemUIOp::create(b, loc, p, index(kSlice / 2));
         }
-        q.rp = position(addv(base, q.row), dims, total, past);
+        q.rp = ix.position(ix.addv(base, q.row), dims, total, past);
         o.pairs.push_back(q);
       }
       return o;
@@ -519,14 +525,14 @@ private:
       SmallVector<Value> raw;
       for (Operand *o : {&opA, &opB})
         for (Pair &q : o->pairs) {
-          Value kAt = addv(k0, arith::MulIOp::create(b, loc, q.kk, index(2)));
+          Value kAt = ix.addv(k0, arith::MulIOp::create(b, loc, q.kk, index(2)));
           for (int64_t h : {0, 1}) {
-            Pos kp = position(add(kAt, h), plan.k, plan.kTotal, kPast);
+            Pos kp = ix.position(ix.add(kAt, h), plan.k, plan.kTotal, kPast);
             place(q.rp);
             place(kp);
             Value v = memref::LoadOp::create(
                 b, loc, o->in->get(), indices(b, loc, op.getMatchingIndexingMap(o->in), ivs));
-            if (Value ok = andi(q.rp.valid, kp.valid))
+            if (Value ok = ix.andi(q.rp.valid, kp.valid))
               v = arith::SelectOp::create(b, loc, ok, v, zero);
             raw.push_back(v);
           }
@@ -572,7 +578,7 @@ private:
       // phis), which undoes the overlap.
       Value slice = arith::DivUIOp::create(b, loc, k0, index(kSlice));
       buf = arith::RemUIOp::create(b, loc, slice, index(2));
-      Value kNext = arith::MinUIOp::create(b, loc, add(k0, kSlice), index(kPadded - kSlice));
+      Value kNext = arith::MinUIOp::create(b, loc, ix.add(k0, kSlice), index(kPadded - kSlice));
       nextRaw = loadSlice(kNext);
     } else {
       storeSlice(loadSlice(k0), Value());
@@ -585,14 +591,14 @@ private:
       SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
       for (int64_t i = 0; i < tm; ++i)
         for (int64_t r = 0; r < 4; ++r) {
-          Value row = add(addv(mWarp, group), 16 * i + (r % 2) * 8);
-          Value word = add(quad, ks / 2 + (r / 2) * 4);
+          Value row = ix.add(ix.addv(mWarp, group), 16 * i + (r % 2) * 8);
+          Value word = ix.add(quad, ks / 2 + (r / 2) * 4);
           aFrags[i].push_back(memref::LoadOp::create(b, loc, sharedA, sharedAt(buf, row, word)));
         }
       for (int64_t j = 0; j < tn; ++j)
         for (int64_t r = 0; r < 2; ++r) {
-          Value col = add(addv(nWarp, group), 8 * j);
-          Value word = add(quad, ks / 2 + 4 * r);
+          Value col = ix.add(ix.addv(nWarp, group), 8 * j);
+          Value word = ix.add(quad, ks / 2 + 4 * r);
           bFrags[j].push_back(memref::LoadOp::create(b, loc, sharedB, sharedAt(buf, col, word)));
         }
       current = mmaTiles(b, loc, current, aFrags, bFrags, kStep);
@@ -745,14 +751,7 @@ private:
           .getResult();
     };
     Value sharedA = sharedTile(la), sharedB = sharedTile(lb);
-    auto add = [&](Value v, int64_t c) {
-      return c == 0 ? v : arith::AddIOp::create(b, loc, v, index(c)).getResult();
-    };
-    auto addv = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
-    auto andi = [&](Value x, Value y) { return andIf(b, loc, x, y); };
-    auto position = [&](Value flat, ArrayRef<unsigned> dims, int64_t total, bool maybePast) {
-      return mlir::autoglm::gpu_detail::position(b, loc, ranges, flat, dims, total, maybePast);
-    };
+    IndexOps ix{b, loc, ranges};
     bool mPast = plan.mTotal % bm != 0, nPast = plan.nTotal % bn != 0;
     bool kPast = kPadded != plan.kTotal;
     auto place = [&](const Pos &p) { placeAt(ivs, p); };
@@ -775,7 +774,7 @@ private:
       int64_t total = l.rows * kSlice / l.vec;
       int64_t along = (l.rowsMajor ? l.rows : kSlice) / l.vec;
       for (int64_t i = 0; i * kThreads < total; ++i) {
-        Value p = add(thread, i * kThreads);
+        Value p = ix.add(thread, i * kThreads);
         Chunk ch;
         if ((i + 1) * kThreads > total)
           ch.live = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p, index(total));
@@ -784,7 +783,7 @@ private:
         Value second = arith::DivUIOp::create(b, loc, p, index(along));
         ch.row = l.rowsMajor ? first : second;
         ch.kk = l.rowsMajor ? second : first;
-        ch.rp = position(addv(base, ch.row), l.dims, l.total, past);
+        ch.rp = ix.position(ix.addv(base, ch.row), l.dims, l.total, past);
         c.chunks.push_back(ch);
       }
       return c;
@@ -802,11 +801,11 @@ private:
             auto ifOp = scf::IfOp::create(b, loc, ch.live, /*withElseRegion=*/false);
             b.setInsertionPointToStart(&ifOp.getThenRegion().front());
           }
-          Pos kp = position(addv(k0, ch.kk), plan.k, plan.kTotal, kPast);
+          Pos kp = ix.position(ix.addv(k0, ch.kk), plan.k, plan.kTotal, kPast);
           place(ch.rp);
           place(kp);
           SmallVector<Value> src = indices(b, loc, op.getMatchingIndexingMap(l.in), ivs);
-          Value ok = andi(andi(ch.rp.valid, kp.valid), inRange);
+          Value ok = ix.andi(ix.andi(ch.rp.valid, kp.valid), inRange);
           Value count =
               ok ? arith::SelectOp::create(b, loc, ok, index(l.vec), c0).getResult() : Value();
           SmallVector<Value> dst{stage};
@@ -838,11 +837,11 @@ private:
     NVVM::CpAsyncWaitGroupOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
     gpu::BarrierOp::create(b, loc);
     Value slice = arith::DivUIOp::create(b, loc, k0, index(kSlice));
-    Value kIssue = add(k0, (stages - 1) * kSlice);
+    Value kIssue = ix.add(k0, (stages - 1) * kSlice);
     Value inRange =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, kIssue, index(kPadded));
     issue(arith::MinUIOp::create(b, loc, kIssue, index(kPadded - kSlice)),
-          arith::RemUIOp::create(b, loc, add(slice, stages - 1), index(stages)), inRange);
+          arith::RemUIOp::create(b, loc, ix.add(slice, stages - 1), index(stages)), inRange);
     Value buf = arith::RemUIOp::create(b, loc, slice, index(stages));
     // One fragment register: the pair (k, k + 1) of a tile row, rounded and
     // packed, the first in the low half.
@@ -851,7 +850,7 @@ private:
         return l.rowsMajor ? SmallVector<Value>{buf, kk, row} : SmallVector<Value>{buf, row, kk};
       };
       Value lo = memref::LoadOp::create(b, loc, shared, at(k));
-      Value hi = memref::LoadOp::create(b, loc, shared, at(add(k, 1)));
+      Value hi = memref::LoadOp::create(b, loc, shared, at(ix.add(k, 1)));
       // As a 2-vector: one cvt.rn.bf16x2.f32 (f16x2) rounds the pair.
       auto pair = VectorType::get({2}, f32);
       Value v = LLVM::UndefOp::create(b, loc, pair);
@@ -868,12 +867,12 @@ private:
       SmallVector<SmallVector<Value>> aFrags(tm), bFrags(tn);
       for (int64_t i = 0; i < tm; ++i)
         for (int64_t r = 0; r < 4; ++r)
-          aFrags[i].push_back(reg(la, sharedA, add(addv(mWarp, group), 16 * i + (r % 2) * 8),
-                                  add(twoQ, ks + (r / 2) * 8)));
+          aFrags[i].push_back(reg(la, sharedA, ix.add(ix.addv(mWarp, group), 16 * i + (r % 2) * 8),
+                                  ix.add(twoQ, ks + (r / 2) * 8)));
       for (int64_t j = 0; j < tn; ++j)
         for (int64_t r = 0; r < 2; ++r)
           bFrags[j].push_back(
-              reg(lb, sharedB, add(addv(nWarp, group), 8 * j), add(twoQ, ks + 8 * r)));
+              reg(lb, sharedB, ix.add(ix.addv(nWarp, group), 8 * j), ix.add(twoQ, ks + 8 * r)));
       current = mmaTiles(b, loc, current, aFrags, bFrags, kStep);
     }
     scf::YieldOp::create(b, loc, current);
