@@ -468,7 +468,18 @@ struct GPUSplitReductionsPass : autoglm::impl::GPUSplitReductionsBase<GPUSplitRe
     int64_t outputs = 1, length = 1;
     for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
       (it == utils::IteratorType::parallel ? outputs : length) *= ranges[d];
-    if (outputs < minOutputs || length < minLength || outputs >= targetOutputs)
+    // Few outputs run a warp each; a long reduction then leaves most of the
+    // GPU idle waiting on one warp's loads (a run-time check over 4096
+    // token ids: 116 us on one warp), so its shares aim at `warp-split-warps`
+    // warps of at least `warp-split-steps` steps each.
+    int64_t target = targetOutputs, steps = minSteps;
+    if (outputs < minOutputs) {
+      if (!warpSplitLength || length < warpSplitLength)
+        return {-1, 1};
+      target = warpSplitWarps;
+      steps = std::max<int64_t>(minSteps, warpSplitSteps);
+    }
+    if (length < minLength || outputs >= target)
       return {-1, 1};
     // Per reduction dim, the smallest divisor of its extent that reaches
     // the target (else the largest that keeps the steps); the dim needing
@@ -481,11 +492,11 @@ struct GPUSplitReductionsPass : autoglm::impl::GPUSplitReductionsBase<GPUSplitRe
         continue;
       int64_t pick = 1;
       bool reaches = false;
-      for (int64_t s = 2; s <= ranges[d] && length / s >= minSteps; ++s) {
+      for (int64_t s = 2; s <= ranges[d] && length / s >= steps; ++s) {
         if (ranges[d] % s)
           continue;
         pick = s;
-        if ((reaches = outputs * s >= targetOutputs))
+        if ((reaches = outputs * s >= target))
           break;
       }
       if (pick < 2)
@@ -610,12 +621,14 @@ struct GPUSplitReductionsPass : autoglm::impl::GPUSplitReductionsBase<GPUSplitRe
     // The combine folds the shares into the original output: dims are the
     // output's, then the shares (a reduction).
     unsigned r = initType.getRank();
-    SmallVector<AffineExpr> foldIn = {getAffineDimExpr(r, ctx)};
-    for (unsigned i = 0; i < r; ++i)
+    SmallVector<AffineExpr> foldIn = {getAffineDimExpr(r, ctx)}, foldOut;
+    for (unsigned i = 0; i < r; ++i) {
       foldIn.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> foldMaps = {
-        AffineMap::get(r + 1, 0, foldIn, ctx),
-        AffineMap::getMultiDimIdentityMap(r + 1, ctx).getMajorSubMap(r)};
+      foldOut.push_back(getAffineDimExpr(i, ctx));
+    }
+    // (getMajorSubMap(0) is a null map: a 0-d output needs its own.)
+    SmallVector<AffineMap> foldMaps = {AffineMap::get(r + 1, 0, foldIn, ctx),
+                                       AffineMap::get(r + 1, 0, foldOut, ctx)};
     SmallVector<utils::IteratorType> foldIters(r, utils::IteratorType::parallel);
     foldIters.push_back(utils::IteratorType::reduction);
     Value accArg = op.getBody()->getArgument(op.getDpsInitOperand(0)->getOperandNumber());

@@ -545,8 +545,13 @@ def GPUSplitReductions : Pass<"autoglm-gpu-split-reductions", "ModuleOp"> {
     lowering fuses. `S` is the smallest divisor of that dim's extent that
     brings the outputs to `target-outputs`, as long as each share keeps
     `min-steps` steps. Ops with fewer than `min-outputs` outputs are left
-    to the warp-per-output form, ops with a reduction shorter than
-    `min-length` as they are. The combine order changes (floating-point
+    to the warp-per-output form unless their reduction is at least
+    `warp-split-length` steps long: one warp walking it would leave the GPU
+    idle on its loads, so those take the smallest divisor bringing the
+    outputs to `warp-split-warps`, each share keeping `warp-split-steps`
+    steps (a run-time check of 4096 token ids becomes 16 warps of 256
+    steps and a 16-step combine). Ops with a reduction shorter than
+    `min-length` stay as they are. The combine order changes (floating-point
     sums round differently); it is the same on every run.
   }];
   let options = [Option<"targetOutputs", "target-outputs", "int64_t", /*default=*/"1048576",
@@ -557,6 +562,13 @@ def GPUSplitReductions : Pass<"autoglm-gpu-split-reductions", "ModuleOp"> {
                         "Leave reductions with fewer steps alone">,
                  Option<"minSteps", "min-steps", "int64_t", /*default=*/"32",
                         "Steps each share keeps at least">,
+                 Option<"warpSplitLength", "warp-split-length", "int64_t", /*default=*/"2048",
+                        "Ops with fewer than min-outputs outputs are split when their "
+                        "reduction has at least this many steps (0: never)">,
+                 Option<"warpSplitWarps", "warp-split-warps", "int64_t", /*default=*/"1024",
+                        "Outputs (times shares) such a split aims at">,
+                 Option<"warpSplitSteps", "warp-split-steps", "int64_t", /*default=*/"256",
+                        "Steps each share of such a split keeps at least">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];

@@ -2,6 +2,7 @@
 // RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=0' | FileCheck %s --check-prefix=OFF
 // RUN: autoglm-opt %s --autoglm-gpu-split-reductions='target-outputs=262144 min-steps=4096' | FileCheck %s --check-prefix=OFF
 // RUN: autoglm-opt %s --autoglm-gpu-split-reductions | FileCheck %s --check-prefix=DEFAULT
+// RUN: autoglm-opt %s --autoglm-gpu-split-reductions=warp-split-length=0 | FileCheck %s --check-prefix=NOWARPSPLIT
 
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
@@ -99,4 +100,54 @@ func.func @indexed(%x: tensor<16384x4096xf32>, %init: tensor<16384xf32>) -> tens
     linalg.yield %s : f32
   } -> tensor<16384xf32>
   return %r : tensor<16384xf32>
+}
+
+// Few outputs, a long reduction (a run-time check that 32 x 128 token ids
+// are in range: one i1 `and` over 4096 steps): one warp would walk it all,
+// so it splits into 16 shares of 256 steps (no divisor reaches 1024 warps
+// keeping 256 steps; 16 is the largest that keeps them; of the two dims
+// the first wins the tie: each share reads 2 whole rows), folded into the
+// 0-d flag by a second `and`. 64 steps of 8 rows
+// stay whole (shorter than warp-split-length), and nothing splits with
+// warp-split-length=0.
+// (The first run checks only that @indexed stays whole.)
+// CHECK-LABEL: func.func @all_in_range
+// DEFAULT-LABEL: func.func @all_in_range
+// DEFAULT: %[[V:.*]] = tensor.expand_shape %arg0 {{\[}}[0, 1], [2]] output_shape [16, 2, 128]
+// DEFAULT: %[[T:.*]] = arith.constant true
+// DEFAULT: %[[S:.*]] = linalg.fill ins(%[[T]] : i1) outs(%{{.*}} : tensor<16xi1>)
+// DEFAULT: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]
+// DEFAULT-SAME: ins(%[[V]] : tensor<16x2x128xi64>) outs(%[[S]] : tensor<16xi1>)
+// DEFAULT: linalg.generic {indexing_maps = [#{{.*}}, #[[ZERO:[a-z0-9]+]]], iterator_types = ["reduction"]}
+// DEFAULT-SAME: ins(%[[P]] : tensor<16xi1>) outs(%{{.*}} : tensor<i1>)
+// DEFAULT: arith.andi
+// DEFAULT-LABEL: func.func @short_check
+// DEFAULT-NOT: expand_shape
+// DEFAULT: return
+// NOWARPSPLIT-LABEL: func.func @all_in_range
+// NOWARPSPLIT-NOT: expand_shape
+// NOWARPSPLIT: return
+func.func @all_in_range(%ids: tensor<32x128xi64>, %init: tensor<i1>) -> tensor<i1> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%ids : tensor<32x128xi64>) outs(%init : tensor<i1>) {
+  ^bb0(%in: i64, %out: i1):
+    %lo = arith.constant -1000 : i64
+    %hi = arith.constant 1000 : i64
+    %a = arith.cmpi sge, %in, %lo : i64
+    %b = arith.cmpi slt, %in, %hi : i64
+    %ok = arith.andi %a, %b : i1
+    %s = arith.andi %out, %ok : i1
+    linalg.yield %s : i1
+  } -> tensor<i1>
+  return %r : tensor<i1>
+}
+
+func.func @short_check(%ids: tensor<8x64xi64>, %init: tensor<i1>) -> tensor<i1> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%ids : tensor<8x64xi64>) outs(%init : tensor<i1>) {
+  ^bb0(%in: i64, %out: i1):
+    %hi = arith.constant 1000 : i64
+    %ok = arith.cmpi slt, %in, %hi : i64
+    %s = arith.andi %out, %ok : i1
+    linalg.yield %s : i1
+  } -> tensor<i1>
+  return %r : tensor<i1>
 }
