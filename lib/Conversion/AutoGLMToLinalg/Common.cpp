@@ -801,30 +801,23 @@ Value lowering::padConstant(OpBuilder &b, Location loc, Value src,
                                hi, padValue);
 }
 
-/// The source copied into the interior of a new buffer, then only the
-/// border filled (tensor.pad would fill the whole buffer first): the CPU
-/// backend chunks each part across threads like any other op.
-static Value padByCopy(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
-                       ArrayRef<int64_t> high, Value padValue) {
-  auto t = cast<RankedTensorType>(src.getType());
-  int64_t rank = t.getRank();
+Value lowering::padAround(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                          Type elementType, ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                          Value padValue, function_ref<Value(OpBuilder &, Location, Value)> write) {
+  int64_t rank = sizes.size();
   // Extents as index values where open (folded to constants where static).
   AffineExpr s0 = b.getAffineSymbolExpr(0);
   auto plus = [&](OpFoldResult x, int64_t c) {
     return affine::makeComposedFoldedAffineApply(b, loc, s0 + c, {x});
   };
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, src), shape, lo,
-                                    ones(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> shape, lo, ones(rank, b.getIndexAttr(1));
   for (int64_t i = 0; i < rank; ++i) {
     shape.push_back(plus(sizes[i], low[i] + high[i]));
     lo.push_back(b.getIndexAttr(low[i]));
   }
-  Value padded = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
-  // The interior copy as a linalg op, so the CPU backend can chunk it
-  // across threads like any other op.
+  Value padded = tensor::EmptyOp::create(b, loc, shape, elementType);
   Value interior = tensor::ExtractSliceOp::create(b, loc, padded, lo, sizes, ones);
-  Value copied = linalg::CopyOp::create(b, loc, src, interior).getResult(0);
-  padded = tensor::InsertSliceOp::create(b, loc, copied, padded, lo, sizes, ones);
+  padded = tensor::InsertSliceOp::create(b, loc, write(b, loc, interior), padded, lo, sizes, ones);
   for (int64_t d = 0; d < rank; ++d)
     for (auto [at, extent] : {std::pair<OpFoldResult, int64_t>{b.getIndexAttr(0), low[d]},
                               std::pair<OpFoldResult, int64_t>{plus(sizes[d], low[d]), high[d]}}) {
@@ -838,6 +831,19 @@ static Value padByCopy(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> 
       padded = tensor::InsertSliceOp::create(b, loc, filled, padded, so, ss, ones);
     }
   return padded;
+}
+
+/// The source copied into the interior of a new buffer, then only the
+/// border filled (tensor.pad would fill the whole buffer first). The
+/// interior copy is a linalg op, so the CPU backend chunks it across
+/// threads like any other op.
+static Value padByCopy(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
+                       ArrayRef<int64_t> high, Value padValue) {
+  return lowering::padAround(b, loc, tensor::getMixedSizes(b, loc, src),
+                             getElementTypeOrSelf(src.getType()), low, high, padValue,
+                             [&](OpBuilder &nb, Location l, Value interior) {
+                               return linalg::CopyOp::create(nb, l, src, interior).getResult(0);
+                             });
 }
 
 /// One op: each point of the padded tensor reads the source where it lies
@@ -886,6 +892,11 @@ LogicalResult lowering::expandPads(Operation *root, bool gather) {
   SmallVector<tensor::PadOp> pads;
   root->walk([&](tensor::PadOp p) { pads.push_back(p); });
   for (tensor::PadOp p : pads) {
+    // (One a consumer took over, the int8 conv's, is left unused.)
+    if (p->use_empty()) {
+      p.erase();
+      continue;
+    }
     Value padValue = p.getConstantPaddingValue();
     if (!padValue)
       return p.emitError("a pad with a computed pad value is not lowered");

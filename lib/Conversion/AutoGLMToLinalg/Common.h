@@ -192,6 +192,14 @@ Value buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, Value w, E
 Value padConstant(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> low,
                   ArrayRef<int64_t> high, Value padValue);
 
+/// A new tensor of `sizes` grown by `low` / `high` per dim whose interior
+/// `write` fills (it gets the interior slice as its destination and returns
+/// what it wrote there) and whose border slabs are filled with `padValue`:
+/// the interior is written once, in place, and only the border filled.
+Value padAround(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elementType,
+                ArrayRef<int64_t> low, ArrayRef<int64_t> high, Value padValue,
+                function_ref<Value(OpBuilder &, Location, Value /*interior*/)> write);
+
 /// Every tensor.pad with static amounts and a constant value under `root`
 /// as linalg: an interior copy and border fills (CPU), or with `gather`
 /// one op that selects source or pad value per point (GPU).

@@ -312,41 +312,75 @@ Value lowering::buildInt8Conv(OpBuilder &b, Location loc, Value x, ElemInfo xe, 
       [&](int64_t m, int64_t c, int64_t s) { return (int8_t)data[(m * C + c) * S + s]; },
       resourceName(w));
   int64_t C4 = ceilDiv(C, kQuad), MB = ceilDiv(M, kBlock);
-  // x [N, C, spatial...] -> zero-padded [N, C4 * 4, padded...] ->
-  // [N, C4, padded..., 4].
-  SmallVector<int64_t> low = {0, 0}, high = {0, C4 * kQuad - C};
-  low.append(pads.begin(), pads.begin() + nd);
-  high.append(pads.begin() + nd, pads.end());
-  Value xp = padConstant(b, loc, x, low, high, scalarConst(b, loc, xe.type, 0));
-  auto pt = cast<RankedTensorType>(xp.getType());
+  // The spatial padding: the conv's own (zeros), or, where it has none, that
+  // of a constant pad producing x (a quantized model's Pad in front of each
+  // padded conv, its value the zero point), which is then done here.
+  SmallVector<int64_t> low(pads.begin(), pads.begin() + nd), high(pads.begin() + nd, pads.end());
+  Value padValue = scalarConst(b, loc, xe.type, 0);
+  auto none = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t i) { return i == 0; }); };
+  if (auto p = x.getDefiningOp<tensor::PadOp>(); p && none(low) && none(high)) {
+    Value v = p.getConstantPaddingValue();
+    ArrayRef<int64_t> lo = p.getStaticLow(), hi = p.getStaticHigh();
+    if (v && !llvm::any_of(llvm::concat<const int64_t>(lo, hi), ShapedType::isDynamic) &&
+        none(lo.take_front(2)) && none(hi.take_front(2)) &&
+        cast<RankedTensorType>(p.getSource().getType()).hasStaticShape()) {
+      x = p.getSource();
+      low.assign(lo.begin() + 2, lo.end());
+      high.assign(hi.begin() + 2, hi.end());
+      padValue = v;
+    }
+  }
+  // Channels to a multiple of 4 (any value: the packed weight is zero
+  // there).
+  if (C4 * kQuad != C) {
+    SmallVector<int64_t> zeros(nd + 2, 0), more(nd + 2, 0);
+    more[1] = C4 * kQuad - C;
+    x = padConstant(b, loc, x, zeros, more, scalarConst(b, loc, xe.type, 0));
+  }
+  auto pt = cast<RankedTensorType>(x.getType());
+  // x [N, C4 * 4, spatial...] -> [N, C4, 4, spatial...] -> relaid out as
+  // [N, C4, spatial..., 4] into the interior of the spatially padded
+  // tensor, whose border alone is filled: the bytes are written once, by a
+  // generic copy (not linalg.transpose) into which the quantize that
+  // produces x fuses.
   SmallVector<int64_t> split5 = {N, C4, kQuad}, perm = {0, 1}, x4Shape = {N, C4};
   SmallVector<ReassociationIndices> sr = {{0}, {1, 2}};
+  SmallVector<int64_t> low4 = {0, 0}, high4 = {0, 0};
   for (int64_t i = 0; i < nd; ++i) {
     split5.push_back(pt.getDimSize(2 + i));
     x4Shape.push_back(pt.getDimSize(2 + i));
     sr.push_back({3 + i});
     perm.push_back(3 + i);
+    low4.push_back(low[i]);
+    high4.push_back(high[i]);
   }
   perm.push_back(2);
   x4Shape.push_back(kQuad);
-  Value xs = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(split5, xe.type), xp, sr);
-  // A generic copy (not linalg.transpose): the quantize that produces x
-  // fuses into it, so the uint8 tensor is written once, relaid out.
+  low4.push_back(0);
+  high4.push_back(0);
+  Value xs = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(split5, xe.type), x, sr);
   SmallVector<AffineExpr> readEx;
   SmallVector<int64_t> inv(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
     inv[p] = i;
   for (int64_t p : inv)
     readEx.push_back(dimE(ctx, p));
-  auto x4Ty = RankedTensorType::get(x4Shape, xe.type);
   SmallVector<AffineMap> copyMaps = {AffineMap::get(x4Shape.size(), 0, readEx, ctx),
                                      AffineMap::getMultiDimIdentityMap(x4Shape.size(), ctx)};
-  Value x4 =
-      linalg::GenericOp::create(
-          b, loc, x4Ty, ValueRange{xs}, ValueRange{emptyTensor(b, loc, x4Ty)}, copyMaps,
-          SmallVector<utils::IteratorType>(x4Shape.size(), utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location l, ValueRange a) { linalg::YieldOp::create(nb, l, a[0]); })
-          .getResult(0);
+  SmallVector<OpFoldResult> x4Sizes;
+  for (int64_t e : x4Shape)
+    x4Sizes.push_back(b.getIndexAttr(e));
+  Value x4 = padAround(
+      b, loc, x4Sizes, xe.type, low4, high4, padValue,
+      [&](OpBuilder &nb, Location l, Value interior) -> Value {
+        return linalg::GenericOp::create(
+                   nb, l, interior.getType(), ValueRange{xs}, ValueRange{interior}, copyMaps,
+                   SmallVector<utils::IteratorType>(x4Shape.size(), utils::IteratorType::parallel),
+                   [](OpBuilder &bb, Location ll, ValueRange a) {
+                     linalg::YieldOp::create(bb, ll, a[0]);
+                   })
+            .getResult(0);
+      });
   // Loops: n, mb, mi, o_1..o_nd, c4, k_1..k_nd, q.
   unsigned po = 3, c4d = po + nd, qd = c4d + 1 + nd, nLoops = qd + 1;
   SmallVector<AffineExpr> xEx = {dimE(ctx, 0), dimE(ctx, c4d)},

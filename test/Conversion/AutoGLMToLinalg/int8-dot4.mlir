@@ -58,3 +58,25 @@ func.func @conv(%x: tensor<1x3x5x5xui8>) -> tensor<1x2x3x3xi32> {
   %y = autoglm.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x5x5xui8>, tensor<2x3x3x3xi8>) -> tensor<1x2x3x3xi32>
   return %y : tensor<1x2x3x3xi32>
 }
+
+// -----
+
+// A padded conv (the quantized model's Pad in front, its value the zero
+// point 64): the relayout writes straight into the interior [1, 1, 5, 5, 4]
+// of the padded [1, 1, 7, 7, 4] tensor, then only the border is filled
+// with 64 (one pass over the bytes, no copy of the padded NCHW tensor).
+// CHECK-LABEL: func.func @padded_conv
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x1x7x7x4xi8>
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[E]][0, 0, 1, 1, 0] [1, 1, 5, 5, 4] [1, 1, 1, 1, 1]
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[RELAYOUT]], #{{.*}}]{{.*}} ins(%{{.*}} : tensor<1x1x4x5x5xi8>) outs(%[[IN]] : tensor<1x1x5x5x4xi8>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %[[R]] into %[[E]][0, 0, 1, 1, 0] [1, 1, 5, 5, 4]
+// CHECK: %[[B:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0, 0] [1, 1, 1, 7, 4]
+// CHECK: linalg.fill ins(%c64_i8 : i8) outs(%[[B]] : tensor<1x1x1x7x4xi8>)
+// CHECK-NOT: linalg.copy
+// CHECK: linalg.generic {indexing_maps = [#[[CX]], #[[CW]], #{{.*}}]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x7x7x4xi8>, tensor<1x1x3x3x16x4xi8>) outs(%{{.*}} : tensor<1x1x16x5x5xi32>)
+func.func @padded_conv(%x: tensor<1x4x5x5xui8>) -> tensor<1x2x5x5xi32> {
+  %w = autoglm.constant dense<1> : tensor<2x4x3x3xi8>
+  %p = autoglm.pad constant %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 6.400000e+01 : f64} : tensor<1x4x5x5xui8> -> tensor<1x4x7x7xui8>
+  %y = autoglm.conv %p, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x7x7xui8>, tensor<2x4x3x3xi8>) -> tensor<1x2x5x5xi32>
+  return %y : tensor<1x2x5x5xi32>
+}
