@@ -319,6 +319,22 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
       if (auto it = dims.find(node.input(i)); it != dims.end() && it->second.size() != 3)
         return fail(fmt::format("input {} ('{}') has rank {}; X, W and R are rank 3", i,
                                 node.input(i), it->second.size()));
+  // GatherND's batch_dims lies in [0, min(rank(data), rank(indices))) (ONNX's
+  // shape inference read dims at a negative one: SIGSEGV).
+  if (isDefaultDomain(node.domain()) && node.op_type() == "GatherND")
+    for (const auto &a : node.attribute())
+      if (a.name() == "batch_dims") {
+        int64_t limit = INT64_MAX;
+        for (int i = 0; i < std::min(node.input_size(), 2); ++i)
+          if (auto it = dims.find(node.input(i)); it != dims.end())
+            limit = std::min<int64_t>(limit, it->second.size());
+        if (a.i() < 0 || a.i() >= limit)
+          return fail(limit == INT64_MAX
+                          ? fmt::format("attribute 'batch_dims' is {}, below 0", a.i())
+                          : fmt::format("attribute 'batch_dims' is {}, outside 0..{} (the lower "
+                                        "rank of data and indices, less one)",
+                                        a.i(), limit - 1));
+      }
   // Gemm's A and B are matrices (an older opset's shape inference reads
   // the dims of a rank-0 A: SIGSEGV).
   if (isDefaultDomain(node.domain()) && node.op_type() == "Gemm")
