@@ -319,8 +319,7 @@ static LogicalResult checkDeclaredShapes(const onnx::NodeProto &node, const std:
       if (auto it = dims.find(node.input(i)); it != dims.end() && it->second.size() != 3)
         return fail(fmt::format("input {} ('{}') has rank {}; X, W and R are rank 3", i,
                                 node.input(i), it->second.size()));
-  // GatherND's batch_dims lies in [0, min(rank(data), rank(indices))) (ONNX's
-  // shape inference read dims at a negative one: SIGSEGV).
+  // GatherND's batch_dims in [0, min(rank(data), rank(indices))) (-2: SIGSEGV in shape inference).
   if (isDefaultDomain(node.domain()) && node.op_type() == "GatherND")
     for (const auto &a : node.attribute())
       if (a.name() == "batch_dims") {
