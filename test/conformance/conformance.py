@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 
 SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -294,6 +295,9 @@ def main():
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--atol", type=float, default=1e-7)
     ap.add_argument("--only", default="", help="regex on suite/case")
+    ap.add_argument("--shard", default="",
+                    help="K/N: only the cases whose CRC-32 of suite/case is K modulo N "
+                         "(a fixed share of the suite, for the slow emulated targets in CI)")
     ap.add_argument("--write-expected", action="store_true",
                     help="rewrite expected_pass.txt with today's passing cases")
     ap.add_argument("--report", default="", help="write a JSON report here")
@@ -319,6 +323,13 @@ def main():
                          "'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
     args = ap.parse_args()
     ARGS = args
+    shard = None
+    if args.shard:
+        m = re.fullmatch(r"(\d+)/(\d+)", args.shard)
+        if not m or int(m.group(1)) >= int(m.group(2)):
+            print(f"conformance: --shard takes K/N with 0 <= K < N, not '{args.shard}'")
+            return 2
+        shard = (int(m.group(1)), int(m.group(2)))
     label = "conformance (open inputs)" if args.open_inputs else "conformance"
     if args.target != "host":
         label += f" ({args.target})"
@@ -356,9 +367,13 @@ def main():
             if os.path.exists(os.path.join(d, "model.onnx")):
                 if args.only and not re.search(args.only, f"{suite}/{name}"):
                     continue
+                if shard and zlib.crc32(f"{suite}/{name}".encode()) % shard[1] != shard[0]:
+                    continue
                 cases.append((suite, name))
                 INT_INPUTS[os.path.join(d, "model.onnx")] = int_inputs_from_data(d)
 
+    if shard:
+        print(f"{label}: shard {shard[0]}/{shard[1]}: {len(cases)} cases", flush=True)
     runner = Runner(args)
     results = {}
     start = time.time()
