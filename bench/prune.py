@@ -13,9 +13,14 @@ ROUNDS = 6  # alternations per model and thread count
 
 STRUCTURED = ["--prune", "structured:0.5"]
 BLOCK = ["--prune", "block:0.8", "--prune-block", "16x1", "--prune-scope", "layer"]
+BLOCK4 = ["--prune", "block:0.8", "--prune-block", "16x4", "--prune-scope", "layer"]
+INT8 = ["--quantize", "int8"]
 # Every model: dense, 50% of the channels (and int8 on top). Transformers
 # also: 80% of the 16x1 weight blocks zeroed, run by the block-sparse
-# kernels and, to isolate them, by the dense kernels (--sparse-density 0).
+# kernels and, to isolate them, by the dense kernels (--sparse-density 0);
+# and int8: dense, and with 80% of the 16x4 blocks zeroed (the 8-bit
+# block-sparse kernels' form) run by the 8-bit block-sparse kernels and by
+# the dense int8 ones.
 # Per-group ratios measured on the calibration sample for 30% fewer FLOPs
 # (docs/pruning.md), beside one ratio for every group.
 AUTO = ["--prune", "structured:auto", "--prune-target", "flops=0.3"]
@@ -24,7 +29,11 @@ VARIANTS = {"structured:0.5": STRUCTURED,
             "structured:auto flops=0.3": AUTO,
             "structured:0.2": ["--prune", "structured:0.2"]}
 TRANSFORMER_VARIANTS = {"block16x1:0.8 sparse kernels": BLOCK,
-                        "block16x1:0.8 dense kernels": BLOCK + ["--sparse-density", "0"]}
+                        "block16x1:0.8 dense kernels": BLOCK + ["--sparse-density", "0"],
+                        "int8": INT8,
+                        "block16x4:0.8 + int8 sparse kernels": BLOCK4 + INT8,
+                        "block16x4:0.8 + int8 dense kernels": BLOCK4 + INT8 +
+                        ["--sparse-density", "0"]}
 
 
 def main():

@@ -369,6 +369,9 @@ LogicalResult CompileSession::lower(ModuleOp module, const CompileOptions &o,
   // Block-sparse linears are CPU vector kernels too.
   linalgOptions.sparseDensity = target.family == "cpu" ? o.sparseDensity : 0.0;
   linalgOptions.sparseParallel = o.parallel && target.threads;
+  // 8-bit ones where the CPU has the dot instruction their kernel uses.
+  if (target.family == "cpu")
+    linalgOptions.sparseInt8Dot = target.kernels.int8Dot;
   linalgOptions.gatherPads = target.family == "gpu";
   linalgOptions.gpuCacheAttention = target.family == "gpu";
   buildAutoGLMToLinalgPipeline(pm, linalgOptions);

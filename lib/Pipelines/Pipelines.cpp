@@ -84,6 +84,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   conversion.winograd = options.winograd;
   conversion.sparseDensity = options.sparseDensity;
   conversion.sparseParallel = options.sparseParallel;
+  conversion.sparseInt8Dot = options.sparseInt8Dot;
   conversion.gatherPads = options.gatherPads;
   conversion.gpuCacheAttention = options.gpuCacheAttention;
   pm.addPass(createConvertAutoGLMToLinalg(conversion));

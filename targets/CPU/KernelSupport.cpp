@@ -118,20 +118,6 @@ void autoglm::cpu::cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMap
   }
 }
 
-Value mlir::autoglm::cpu::intrinsicCall(OpBuilder &b, Location loc, Operation *op, StringRef name,
-                                        Type result, ValueRange args) {
-  auto module = op->getParentOfType<ModuleOp>();
-  std::string symbol = (kIntrinsicPrefix + name).str();
-  auto decl = module.lookupSymbol<func::FuncOp>(symbol);
-  if (!decl) {
-    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    decl = func::FuncOp::create(mb, loc, symbol,
-                                mb.getFunctionType(TypeRange(args), TypeRange{result}));
-    decl.setPrivate();
-  }
-  return func::CallOp::create(b, loc, decl, args).getResult(0);
-}
-
 std::optional<autoglm::cpu::ZeroPad> autoglm::cpu::matchZeroPad(OpBuilder &b, Value x) {
   auto expand = x.getDefiningOp<tensor::ExpandShapeOp>();
   Value v = expand ? expand.getSrc() : x;

@@ -5,6 +5,7 @@
 #ifndef AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 #define AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 
+#include "autoglm/Support/Intrinsic.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -60,16 +61,9 @@ unsigned dropClampedMaxima(linalg::GenericOp op);
 Value vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
                llvm::function_ref<VectorType(Type)> vecOf);
 
-/// Kernels call LLVM intrinsics through a declaration named this prefix
-/// plus the intrinsic's name (func.call has effects bufferization knows;
-/// llvm.call_intrinsic does not), which autoglm-cpu-entry-point turns into
-/// the intrinsic after the conversion to LLVM.
-constexpr llvm::StringLiteral kIntrinsicPrefix = "__autoglm_intrinsic.";
-
-/// A call of LLVM intrinsic `name` returning `result` (see
-/// kIntrinsicPrefix), its declaration added to `op`'s module once.
-Value intrinsicCall(OpBuilder &b, Location loc, Operation *op, StringRef name, Type result,
-                    ValueRange args);
+/// Kernels call LLVM intrinsics as autoglm/Support/Intrinsic.h says.
+using autoglm::intrinsicCall;
+using autoglm::kIntrinsicPrefix;
 
 /// `x` as lowering::padConstant builds a zero padding, possibly behind an
 /// expand_shape whose groups keep each padded dim alone: an empty tensor with

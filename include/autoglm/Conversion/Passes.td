@@ -60,6 +60,10 @@ def ConvertAutoGLMToLinalg : Pass<"convert-autoglm-to-linalg", "ModuleOp"> {
               "block-sparse kernels (0: never)">,
        Option<"sparseParallel", "sparse-parallel", "bool", /*default=*/"false",
               "The block-sparse kernels' groups of 16 outputs run as an scf.forall (threads)">,
+       Option<"sparseInt8Dot", "sparse-int8-dot", "std::string", /*default=*/"\"\"",
+              "8-bit linears (uint8 x int8) with at most sparse-density of their 16x4 "
+              "weight blocks nonzero run block-sparse kernels with this instruction: "
+              "\"avx512-vnni\" (vpdpbusd); empty: the dense int8 form">,
        Option<"gatherPads", "gather-pads", "bool", /*default=*/"false",
               "Constant pads as one op that reads the source or the pad value per point "
               "(GPU: one kernel) instead of an interior copy and border fills">,

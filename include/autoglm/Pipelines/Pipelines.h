@@ -37,6 +37,9 @@ struct LinalgPipelineOptions {
   double sparseDensity = 0.0;
   /// ... on the CPU backend's threads (scf.forall).
   bool sparseParallel = false;
+  /// 8-bit block-sparse linears with this dot instruction ("avx512-vnni";
+  /// empty: 8-bit linears stay dense).
+  std::string sparseInt8Dot;
   /// Constant pads as one gather-style op (GPU) rather than copy + fills.
   bool gatherPads = false;
   /// Attention over the KV cache a thread per element (GPU).

@@ -154,7 +154,8 @@ struct ConvertAutoGLMToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateElementwisePatterns(tc, patterns);
-    populateContractionPatterns(tc, patterns, winograd, sparseDensity, sparseParallel);
+    populateContractionPatterns(tc, patterns, winograd,
+                                {sparseDensity, sparseParallel, sparseInt8Dot});
     populateReductionPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateStringPatterns(tc, patterns);

@@ -40,12 +40,19 @@ struct ElemInfo {
 
 // All patterns of one family.
 void populateElementwisePatterns(TypeConverter &tc, RewritePatternSet &p);
+/// Which linears run block-sparse kernels (Sparse.cpp).
+struct SparseOptions {
+  /// > 0: linears with at most this fraction of nonzero weight blocks.
+  double density = 0.0;
+  /// Their groups of 16 outputs as an scf.forall (threads).
+  bool parallel = false;
+  /// 8-bit linears too, with this dot instruction ("avx512-vnni").
+  std::string int8Dot;
+};
 /// `winograd`: 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) where it
-/// pays (buildWinogradConv in Contraction.cpp). `sparseDensity` > 0: linears
-/// with at most that fraction of nonzero weight blocks run block-sparse
-/// kernels (buildSparseLinear).
+/// pays (buildWinogradConv in Contraction.cpp); `sparse`: see SparseOptions.
 void populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd,
-                                 double sparseDensity, bool sparseParallel);
+                                 const SparseOptions &sparse);
 void populateReductionPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateDataMovementPatterns(TypeConverter &tc, RewritePatternSet &p);
 void populateStringPatterns(TypeConverter &tc, RewritePatternSet &p);
@@ -233,6 +240,15 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRe
 /// 16 outputs are the iterations of an scf.forall (threads), else of a loop.
 Value buildSparseLinear(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
                         RankedTensorType resultType, double maxDensity, bool parallel);
+/// The 8-bit form of buildSparseLinear (uint8 `x` times a constant int8
+/// weight [N, K] into int32, no bias): blocks of 16 outputs x 4 consecutive
+/// inputs, each one vpdpbusd (AVX512-VNNI, called as an intrinsic of `op`'s
+/// module). Null where the buildSparseLinear conditions or these fail.
+Value buildSparseInt8Linear(OpBuilder &b, Location loc, Operation *op, Value x, ElemInfo xe,
+                            Value weight, ElemInfo we, RankedTensorType resultType,
+                            double maxDensity, bool parallel);
+/// The bytes of a constant 8-bit tensor (splats expanded), or nullopt.
+std::optional<std::vector<char>> int8Bytes(Value v);
 
 } // namespace mlir::autoglm::lowering
 

@@ -459,12 +459,11 @@ struct MatMulLowering : StaticLowering<MatMulOp> {
 };
 
 struct LinearLowering : StaticLowering<LinearOp> {
-  LinearLowering(TypeConverter &tc, MLIRContext *ctx, double sparseDensity, bool sparseParallel)
-      : StaticLowering(tc, ctx), sparseDensity(sparseDensity), sparseParallel(sparseParallel) {
+  LinearLowering(TypeConverter &tc, MLIRContext *ctx, SparseOptions sparse)
+      : StaticLowering(tc, ctx), sparse(std::move(sparse)) {
     setHasBoundedRewriteRecursion();
   }
-  double sparseDensity;
-  bool sparseParallel;
+  SparseOptions sparse;
   /// Open leading extents of the input, or (through matmul) any open
   /// extent.
   bool dynamicExtents(LinearOp) const override { return true; }
@@ -505,20 +504,27 @@ struct LinearLowering : StaticLowering<LinearOp> {
     xEx.push_back(dim(ctx, r));
     outEx.push_back(dim(ctx, r - 1));
     Value input = a.getInput(), weight = a.getWeight();
-    if (sparseDensity > 0)
-      if (Value y = buildSparseLinear(rw, loc, input, weight, a.getBias(), resTy, sparseDensity,
-                                      sparseParallel)) {
+    if (sparse.density > 0)
+      if (Value y = buildSparseLinear(rw, loc, input, weight, a.getBias(), resTy, sparse.density,
+                                      sparse.parallel)) {
         rw.replaceOp(op, applyEpilogue(rw, op, y));
         return success();
       }
     if (isInt8Contraction(op.getInput().getType(), op.getWeight().getType())) {
       ElemInfo xe = ElemInfo::of(op.getInput().getType()),
                we = ElemInfo::of(op.getWeight().getType());
-      if (!a.getBias())
-        if (Value r = buildInt8Linear(rw, loc, input, xe, weight, we, /*wIsKN=*/false, resTy)) {
+      if (!a.getBias()) {
+        Value r;
+        if (sparse.density > 0 && sparse.int8Dot == "avx512-vnni")
+          r = buildSparseInt8Linear(rw, loc, op, input, xe, weight, we, resTy, sparse.density,
+                                    sparse.parallel);
+        if (!r)
+          r = buildInt8Linear(rw, loc, input, xe, weight, we, /*wIsKN=*/false, resTy);
+        if (r) {
           rw.replaceOp(op, applyEpilogue(rw, op, r));
           return success();
         }
+      }
       input = widenInt8(rw, loc, input, xe);
       weight = widenInt8(rw, loc, weight, we);
     }
@@ -1398,8 +1404,8 @@ struct ConvTransposeLowering : StaticLowering<ConvTransposeOp> {
 } // namespace
 
 void lowering::populateContractionPatterns(TypeConverter &tc, RewritePatternSet &p, bool winograd,
-                                           double sparseDensity, bool sparseParallel) {
+                                           const SparseOptions &sparse) {
   p.add<MatMulLowering, ConvTransposeLowering>(tc, p.getContext());
-  p.add<LinearLowering>(tc, p.getContext(), sparseDensity, sparseParallel);
+  p.add<LinearLowering>(tc, p.getContext(), sparse);
   p.add<ConvLowering>(tc, p.getContext(), winograd);
 }

@@ -39,8 +39,9 @@ constexpr int64_t kBlock = 16, kQuad = 4;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// The bytes of a constant 8-bit tensor (splats expanded), or nullopt.
-std::optional<std::vector<char>> int8Bytes(Value v) {
+} // namespace
+
+std::optional<std::vector<char>> lowering::int8Bytes(Value v) {
   Attribute attr;
   auto t = dyn_cast<RankedTensorType>(v.getType());
   if (!t || !t.getElementType().isInteger(8) || !t.hasStaticShape() ||
@@ -53,6 +54,8 @@ std::optional<std::vector<char>> int8Bytes(Value v) {
     return std::nullopt;
   return std::vector<char>(bytes->begin(), bytes->end());
 }
+
+namespace {
 
 std::string resourceName(Value v) {
   Attribute attr;

@@ -16,9 +16,11 @@
 #   global}: unstructured:0.5 per layer, block:0.5 with 1x4 blocks per layer,
 #   nm:2:4, and unstructured:0.5 with one threshold over all layers.
 # seq_op17/: two linears on a [1, 13, 64] sequence (torch exports them as
-#   Transpose + MatMul + Add) with test_data_set_block16: block:0.75 with
+#   Transpose + MatMul + Add) with test_data_set_block16x1: block:0.75 with
 #   16x1 blocks (16 outputs x 1 input) per layer, the form the block-sparse
-#   kernels take (8-row register tiles and a 5-row remainder).
+#   kernels take (8-row register tiles and a 5-row remainder), and
+#   test_data_set_block16x4 with 16x4 blocks (the 8-bit kernels' form), and
+#   calib/ (the input as the calibration sample of --quantize int8).
 #
 # Needs Debian's python3-torch and python3-onnx; run with /usr/bin/python3.
 import os
@@ -141,17 +143,18 @@ class Seq(nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
-def block16(w, ratio=0.75):
-    """Zeroes the `ratio` of w's 16x1 blocks (16 outputs x 1 input) with the
-    smallest mean |w|, blocks in row-major order of [out / 16, in]."""
+def block(w, cols=1, ratio=0.75):
+    """Zeroes the `ratio` of w's 16 x `cols` blocks (16 outputs x `cols`
+    consecutive inputs) with the smallest mean |w|, blocks in row-major order
+    of [out / 16, in / cols]."""
     out, k = w.shape
-    v = w.detach().reshape(out // 16, 16, k)
-    score = v.double().abs().mean(1).flatten()
+    v = w.detach().reshape(out // 16, 16, k // cols, cols)
+    score = v.double().abs().mean((1, 3)).flatten()
     order = score.argsort(stable=True)[: int(ratio * score.numel())]
     mask = torch.ones(score.numel(), dtype=torch.bool)
     mask[order] = False
     with torch.no_grad():
-        w.copy_((v * mask.reshape(out // 16, 1, k)).reshape(out, k))
+        w.copy_((v * mask.reshape(out // 16, 1, k // cols, 1)).reshape(out, k))
 
 
 def seq():
@@ -160,10 +163,18 @@ def seq():
     m = Seq().eval()
     x = torch.randn(1, 13, 64, generator=g)
     export_zoo.save_case(HERE, "seq", 17, m, [x], ["input"], ["logits"])
-    for layer in (m.fc1, m.fc2):
-        block16(layer.weight)
-    with torch.no_grad():
-        write_set(os.path.join(HERE, "seq_op17"), "test_data_set_block16", x, m(x))
+    dense = {k: v.clone() for k, v in m.state_dict().items()}
+    for cols in (1, 4):
+        m.load_state_dict(dense)
+        for layer in (m.fc1, m.fc2):
+            block(layer.weight, cols)
+        with torch.no_grad():
+            write_set(os.path.join(HERE, "seq_op17"), f"test_data_set_block16x{cols}", x, m(x))
+    # The calibration sample of --quantize int8 (the same input).
+    calib = os.path.join(HERE, "seq_op17", "calib", "sample_0")
+    os.makedirs(calib, exist_ok=True)
+    with open(os.path.join(calib, "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x.numpy(), "input").SerializeToString())
 
 
 def magnitude(w, pattern):
