@@ -91,6 +91,7 @@ void mlir::autoglm::buildAutoGLMToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createVerifyNoAutoGLM());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwise());
+  pm.addPass(createExpandSparseKernels());
   pm.addPass(createCSEPass());
 }
 

@@ -115,6 +115,24 @@ def VerifyNoAutoGLM : Pass<"autoglm-verify-lowered", "ModuleOp"> {
   }];
 }
 
+def ExpandSparseKernels : Pass<"autoglm-expand-sparse-kernels", "ModuleOp"> {
+  let summary = "Emit the 8-bit block-sparse kernels, each with its elementwise epilogue";
+  let description = [{
+    convert-autoglm-to-linalg leaves an 8-bit block-sparse linear as a call
+    of a private declaration (`__autoglm_sparse_int8_N`) taking the input
+    bytes and the compressed weight (ptr, idx, val; Sparse.cpp). Run after
+    autoglm-fuse-elementwise, this pass emits each as its vector loops; when
+    the int32 result's only consumer (through reshapes) is one elementwise
+    linalg.generic over its elements whose other inputs are read along the
+    output channels or not at all (the dequantize / requantize epilogue:
+    scales, zero-point sums, bias, activation), that body is computed on the
+    accumulators in registers and written in the generic's element type, so
+    no int32 tensor is made. The declarations go too.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwise : Pass<"autoglm-fuse-elementwise", "ModuleOp"> {
   let summary = "Fuse elementwise producers into consumers, without recomputation in contractions";
   let description = [{

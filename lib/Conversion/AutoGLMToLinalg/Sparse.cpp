@@ -25,10 +25,20 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "autoglm/Conversion/Passes.h"
 #include "autoglm/Support/Intrinsic.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace mlir::autoglm {
+#define GEN_PASS_DEF_EXPANDSPARSEKERNELS
+#include "autoglm/Conversion/Passes.h.inc"
+} // namespace mlir::autoglm
 
 using namespace mlir;
 using namespace mlir::autoglm;
@@ -41,6 +51,10 @@ constexpr int64_t kGroup = 16; // outputs per block (one f32 vector of AVX-512)
 // on BERT's linears: 1.74 against 1.69 ms).
 constexpr int64_t kRows = 8;
 constexpr int64_t kQuad = 4; // inputs per 8-bit block (one vpdpbusd lane)
+// The 8-bit kernels' placeholder calls (one declaration per signature:
+// this prefix and a number) and their threads flag.
+constexpr llvm::StringLiteral kSparseInt8 = "__autoglm_sparse_int8_";
+constexpr llvm::StringLiteral kParallel = "autoglm.parallel";
 
 /// A 1-D i32 constant as a dense_resource blob named `name`.
 Value i32Constant(OpBuilder &b, Location loc, ArrayRef<int32_t> data, StringRef name) {
@@ -58,12 +72,14 @@ Value idx(OpBuilder &b, Location loc, int64_t v) {
 /// The accumulators of one row tile: rows [m0, m0 + rows) of y at outputs
 /// n0 .. n0 + 15 start as `init(row index)`; for every block j in [lo, hi)
 /// `step(j, row indices, accumulators)` gives the next ones; they are
-/// written back to y, which is returned.
+/// written back to y (as `finish(accumulator, row index)` where given),
+/// which is returned.
 using InitFn = llvm::function_ref<Value(OpBuilder &, Location, Value)>;
 using StepFn = llvm::function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ArrayRef<Value>,
                                                      ValueRange)>;
+using FinishFn = llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>;
 Value emitBlockTile(OpBuilder &b, Location loc, Value y, Value lo, Value hi, Value m0, Value n0,
-                    int64_t rows, InitFn init, StepFn step) {
+                    int64_t rows, InitFn init, StepFn step, FinishFn finish = nullptr) {
   SmallVector<Value> rowIdx, accs;
   for (int64_t r = 0; r < rows; ++r) {
     rowIdx.push_back(r == 0 ? m0 : arith::AddIOp::create(b, loc, m0, idx(b, loc, r)));
@@ -73,10 +89,14 @@ Value emitBlockTile(OpBuilder &b, Location loc, Value y, Value lo, Value hi, Val
                                  [&](OpBuilder &nb, Location l, Value j, ValueRange acc) {
                                    scf::YieldOp::create(nb, l, step(nb, l, j, rowIdx, acc));
                                  });
-  for (int64_t r = 0; r < rows; ++r)
-    y = vector::TransferWriteOp::create(b, loc, loop.getResult(r), y, ValueRange{rowIdx[r], n0},
+  for (int64_t r = 0; r < rows; ++r) {
+    Value v = loop.getResult(r);
+    if (finish)
+      v = finish(b, loc, v, rowIdx[r]);
+    y = vector::TransferWriteOp::create(b, loc, v, y, ValueRange{rowIdx[r], n0},
                                         ArrayRef<bool>{true})
             .getResult();
+  }
   return y;
 }
 
@@ -117,9 +137,11 @@ Value emitTile(OpBuilder &b, Location loc, Value y, Value x, Value ptrLo, Value 
 
 /// The 8-bit tile: rows [m0, m0 + rows) of the int32 y (outputs n0 ..
 /// n0 + 15) = x · blocks ptr[g] .. ptr[g + 1] of 16 x 4 bytes; x is [M, 4 K4]
-/// bytes. `op` is the linear (its module gets the intrinsic's declaration).
+/// bytes. `op` is in the module that gets the intrinsic's declaration;
+/// `finish` as emitBlockTile's.
 Value emitInt8Tile(OpBuilder &b, Location loc, Operation *op, Value y, Value x, Value ptrLo,
-                   Value ptrHi, Value idxT, Value valT, Value m0, Value n0, int64_t rows) {
+                   Value ptrHi, Value idxT, Value valT, Value m0, Value n0, int64_t rows,
+                   FinishFn finish) {
   Type i8 = b.getIntegerType(8), i32 = b.getI32Type();
   auto laneTy = VectorType::get({kGroup}, i32);
   auto bytesTy = VectorType::get({kGroup * kQuad}, i8);
@@ -147,18 +169,20 @@ Value emitInt8Tile(OpBuilder &b, Location loc, Operation *op, Value y, Value x, 
                                                 ValueRange{acc[r], u, w}));
         }
         return next;
-      });
+      },
+      finish);
 }
 
 /// The loops over groups of 16 outputs (an scf.forall with `parallel`) and
 /// row tiles of y [M, N] (`tileRows` rows, then the rest one at a time);
-/// `tile` emits one tile: (builder, loc, y, lo, hi, m0, n0, rows) -> new y.
-using TileFn =
-    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, Value, Value, Value, int64_t)>;
+/// `tile` emits one tile: (builder, loc, y, lo, hi, m0, n0, the absolute
+/// column of n0 in the whole y, rows) -> new y.
+using TileFn = llvm::function_ref<Value(OpBuilder &, Location, Value, Value, Value, Value, Value,
+                                        Value, int64_t)>;
 Value emitGroups(OpBuilder &b, Location loc, Value y, Value ptrT, int64_t M, int64_t groups,
                  bool parallel, int64_t tileRows, TileFn tile) {
   int64_t full = M / tileRows * tileRows;
-  auto group = [&](OpBuilder &gb, Location l, Value g, Value yg, Value n0) -> Value {
+  auto group = [&](OpBuilder &gb, Location l, Value g, Value yg, Value n0, Value nAbs) -> Value {
     Value lo = arith::IndexCastOp::create(gb, l, gb.getIndexType(),
                                           tensor::ExtractOp::create(gb, l, ptrT, g));
     Value g1 = arith::AddIOp::create(gb, l, g, idx(gb, l, 1));
@@ -171,7 +195,7 @@ Value emitGroups(OpBuilder &b, Location loc, Value y, Value ptrT, int64_t M, int
       auto rowLoop = scf::ForOp::create(
           gb, l, idx(gb, l, start), idx(gb, l, end), idx(gb, l, rows), ValueRange{yg},
           [&, rows = rows](OpBuilder &rb, Location rl, Value m0, ValueRange ym) {
-            scf::YieldOp::create(rb, rl, tile(rb, rl, ym[0], lo, hi, m0, n0, rows));
+            scf::YieldOp::create(rb, rl, tile(rb, rl, ym[0], lo, hi, m0, n0, nAbs, rows));
           });
       yg = rowLoop.getResult(0);
     }
@@ -191,7 +215,7 @@ Value emitGroups(OpBuilder &b, Location loc, Value y, Value ptrT, int64_t M, int
                               strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
     Value slice = tensor::ExtractSliceOp::create(b, loc, forall.getRegionIterArgs()[0], offsets,
                                                  sizes, strides);
-    Value t = group(b, loc, g, slice, idx(b, loc, 0));
+    Value t = group(b, loc, g, slice, idx(b, loc, 0), n0);
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, t, forall.getRegionIterArgs()[0], offsets, sizes,
                                           strides);
@@ -201,7 +225,7 @@ Value emitGroups(OpBuilder &b, Location loc, Value y, Value ptrT, int64_t M, int
       scf::ForOp::create(b, loc, idx(b, loc, 0), idx(b, loc, groups), idx(b, loc, 1), ValueRange{y},
                          [&](OpBuilder &gb, Location l, Value g, ValueRange yg) {
                            Value n0 = arith::MulIOp::create(gb, l, g, idx(gb, l, kGroup));
-                           scf::YieldOp::create(gb, l, group(gb, l, g, yg[0], n0));
+                           scf::YieldOp::create(gb, l, group(gb, l, g, yg[0], n0, n0));
                          });
   return groupLoop.getResult(0);
 }
@@ -274,7 +298,7 @@ Value lowering::buildSparseLinear(OpBuilder &b, Location loc, Value x, Value wei
   }
   Value result = emitGroups(
       b, loc, y, ptrT, M, groups, parallel, kRows,
-      [&](OpBuilder &tb, Location l, Value yt, Value lo, Value hi, Value m0, Value n0,
+      [&](OpBuilder &tb, Location l, Value yt, Value lo, Value hi, Value m0, Value n0, Value,
           int64_t rows) { return emitTile(tb, l, yt, x2, lo, hi, idxT, valT, m0, n0, rows); });
   return reshapeStatic(b, loc, result, resultType);
 }
@@ -333,13 +357,182 @@ Value lowering::buildSparseInt8Linear(OpBuilder &b, Location loc, Operation *op,
       b, loc, valTy,
       DenseResourceElementsAttr::get(
           valTy, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(values), 64)));
-  // Every element of y is written by its row tile.
-  Value y = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, N}, i32);
-  Value result =
-      emitGroups(b, loc, y, ptrT, M, groups, parallel, kRows,
-                 [&](OpBuilder &tb, Location l, Value yt, Value lo, Value hi, Value m0, Value n0,
-                     int64_t rows) {
-                   return emitInt8Tile(tb, l, op, yt, x2, lo, hi, idxT, valT, m0, n0, rows);
-                 });
-  return reshapeStatic(b, loc, result, resultType);
+  // The kernel itself is emitted by autoglm-expand-sparse-kernels, once its
+  // elementwise consumer (the dequantize / requantize epilogue) is known.
+  auto yTy = RankedTensorType::get({M, N}, i32);
+  auto module = op->getParentOfType<ModuleOp>();
+  SmallVector<Value> args = {x2, ptrT, idxT, valT};
+  auto fnTy = b.getFunctionType(ValueRange(args).getTypes(), {yTy});
+  func::FuncOp decl;
+  for (int n = 0; !decl; ++n) {
+    std::string sym = (kSparseInt8 + Twine(n)).str();
+    auto f = module.lookupSymbol<func::FuncOp>(sym);
+    if (f && f.getFunctionType() == fnTy) {
+      decl = f;
+    } else if (!f) {
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      decl = func::FuncOp::create(mb, loc, sym, fnTy);
+      decl.setPrivate();
+    }
+  }
+  auto call = func::CallOp::create(b, loc, decl, args);
+  if (parallel)
+    call->setAttr(kParallel, b.getUnitAttr());
+  return reshapeStatic(b, loc, call.getResult(0), resultType);
 }
+
+namespace {
+
+/// `g`'s body on 16 lanes: `acc` for its input 0, `lanes(i)` for input i;
+/// its yielded value, or null where a body op is not elementwise.
+Value evalBody(OpBuilder &b, Location loc, linalg::GenericOp g, Value acc,
+               llvm::function_ref<Value(unsigned)> lanes) {
+  Block &body = g.getRegion().front();
+  auto vec = [](Type t) { return VectorType::get({kGroup}, t); };
+  IRMapping map;
+  map.map(body.getArgument(0), acc);
+  for (unsigned i = 1; i < g.getNumDpsInputs(); ++i)
+    map.map(body.getArgument(i), lanes(i));
+  for (Operation &op : body.without_terminator()) {
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto vt = vec(c.getType());
+      map.map(c.getResult(),
+              arith::ConstantOp::create(b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
+      continue;
+    }
+    for (Value o : op.getOperands())
+      if (!map.contains(o))
+        map.map(o, vector::BroadcastOp::create(b, loc, vec(o.getType()), o));
+    Operation *clone = b.clone(op, map);
+    for (Value r : clone->getResults())
+      r.setType(vec(r.getType()));
+  }
+  return map.lookup(body.getTerminator()->getOperand(0));
+}
+
+/// The elementwise generic that alone consumes `v` (through reshapes) and
+/// can be computed on the kernel's accumulators: iteration space [1..., M',
+/// N] over all of v's elements, v read as its input 0 with the identity
+/// map, every other input read along N contiguously or not at all, a body
+/// of elementwise ops not reading its output.
+linalg::GenericOp fusableEpilogue(Value v, int64_t M, int64_t N) {
+  while (v.hasOneUse()) {
+    Operation *user = *v.getUsers().begin();
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user)) {
+      v = user->getResult(0);
+      continue;
+    }
+    auto g = dyn_cast<linalg::GenericOp>(user);
+    if (!g || g.getNumDpsInits() != 1 || g.getNumResults() != 1 || !g.hasPureTensorSemantics() ||
+        g.getNumParallelLoops() != g.getNumLoops() || g.getDpsInputOperand(0)->get() != v ||
+        !g.getIndexingMapsArray()[0].isIdentity())
+      return {};
+    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+    int64_t r = ranges.size();
+    if (r < 2 || ranges[r - 1] != N || ranges[r - 2] != M ||
+        llvm::any_of(ArrayRef(ranges).drop_back(2), [](int64_t e) { return e != 1; }))
+      return {};
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      AffineMap m = g.getMatchingIndexingMap(in);
+      if (!m.isProjectedPermutation())
+        return {};
+      std::optional<unsigned> pos = m.getResultPosition(getAffineDimExpr(r - 1, g.getContext()));
+      if (pos && *pos != m.getNumResults() - 1)
+        return {};
+    }
+    Block &body = g.getRegion().front();
+    if (!body.getArgument(g.getNumDpsInputs()).use_empty())
+      return {};
+    for (Operation &op : body.without_terminator())
+      if (op.getNumRegions() || op.getNumResults() != 1 ||
+          (!isa<arith::ConstantOp>(op) && !op.hasTrait<OpTrait::Elementwise>()))
+        return {};
+    return g;
+  }
+  return {};
+}
+
+/// Input i of `g` at row m, columns n .. n + 15 (its other dims 0), as 16
+/// lanes: a vector read along N, or one element broadcast.
+Value inputLanes(OpBuilder &b, Location loc, linalg::GenericOp g, unsigned i, Value m, Value n) {
+  OpOperand *in = g.getDpsInputOperand(i);
+  AffineMap map = g.getMatchingIndexingMap(in);
+  unsigned r = g.getNumLoops();
+  Value c0 = idx(b, loc, 0);
+  SmallVector<Value> at;
+  bool alongN = false;
+  for (AffineExpr e : map.getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    alongN |= d == r - 1;
+    at.push_back(d == r - 1 ? n : d == r - 2 ? m : c0);
+  }
+  Type elem = getElementTypeOrSelf(in->get().getType());
+  auto vt = VectorType::get({kGroup}, elem);
+  if (!alongN)
+    return vector::BroadcastOp::create(b, loc, vt,
+                                       tensor::ExtractOp::create(b, loc, in->get(), at));
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+  return vector::TransferReadOp::create(b, loc, vt, in->get(), at, pad, ArrayRef<bool>{true});
+}
+
+/// One placeholder call of buildSparseInt8Linear as its loops, with its
+/// fusable epilogue computed on the accumulators where there is one.
+void expandSparseInt8(func::CallOp call) {
+  OpBuilder b(call);
+  Location loc = call.getLoc();
+  Value x2 = call.getOperand(0), ptrT = call.getOperand(1), idxT = call.getOperand(2),
+        valT = call.getOperand(3);
+  auto yTy = cast<RankedTensorType>(call.getResult(0).getType());
+  int64_t M = yTy.getDimSize(0), N = yTy.getDimSize(1);
+  bool parallel = call->hasAttr(kParallel);
+  linalg::GenericOp epi = fusableEpilogue(call.getResult(0), M, N);
+  Type outElem = epi ? getElementTypeOrSelf(epi.getResult(0).getType()) : yTy.getElementType();
+  if (epi)
+    b.setInsertionPoint(epi);
+  Value y = tensor::EmptyOp::create(b, loc, yTy.getShape(), outElem);
+  Value result = emitGroups(
+      b, loc, y, ptrT, M, N / kGroup, parallel, kRows,
+      [&](OpBuilder &tb, Location l, Value yt, Value lo, Value hi, Value m0, Value n0, Value nAbs,
+          int64_t rows) {
+        FinishFn finish = nullptr;
+        auto apply = [&](OpBuilder &fb, Location fl, Value acc, Value row) -> Value {
+          return evalBody(fb, fl, epi, acc,
+                          [&](unsigned i) { return inputLanes(fb, fl, epi, i, row, nAbs); });
+        };
+        if (epi)
+          finish = apply;
+        return emitInt8Tile(tb, l, call, yt, x2, lo, hi, idxT, valT, m0, n0, rows, finish);
+      });
+  if (epi) {
+    epi.getResult(0).replaceAllUsesWith(
+        reshapeStatic(b, loc, result, cast<RankedTensorType>(epi.getResult(0).getType())));
+    Operation *dead = epi;
+    // The epilogue, then the reshapes between it and the call.
+    while (dead && dead != call) {
+      Operation *next = dead->getOperand(0).getDefiningOp();
+      dead->erase();
+      dead = next && next->use_empty() ? next : nullptr;
+    }
+  } else {
+    call.getResult(0).replaceAllUsesWith(result);
+  }
+  call.erase();
+}
+
+struct ExpandSparseKernelsPass : autoglm::impl::ExpandSparseKernelsBase<ExpandSparseKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::CallOp> calls;
+    module.walk([&](func::CallOp c) {
+      if (c.getCallee().starts_with(kSparseInt8))
+        calls.push_back(c);
+    });
+    for (func::CallOp c : calls)
+      expandSparseInt8(c);
+    for (auto f : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+      if (f.isDeclaration() && f.getSymName().starts_with(kSparseInt8))
+        f.erase();
+  }
+};
+
+} // namespace
