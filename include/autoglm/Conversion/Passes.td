@@ -116,18 +116,19 @@ def VerifyNoAutoGLM : Pass<"autoglm-verify-lowered", "ModuleOp"> {
 }
 
 def ExpandSparseKernels : Pass<"autoglm-expand-sparse-kernels", "ModuleOp"> {
-  let summary = "Emit the 8-bit block-sparse kernels, each with its elementwise epilogue";
+  let summary = "Emit the block-sparse linear kernels, each with its elementwise epilogue";
   let description = [{
-    convert-autoglm-to-linalg leaves an 8-bit block-sparse linear as a call
-    of a private declaration (`__autoglm_sparse_int8_N`) taking the input
-    bytes and the compressed weight (ptr, idx, val; Sparse.cpp). Run after
-    autoglm-fuse-elementwise, this pass emits each as its vector loops; when
-    the int32 result's only consumer (through reshapes) is one elementwise
-    linalg.generic over its elements whose other inputs are read along the
-    output channels or not at all (the dequantize / requantize epilogue:
-    scales, zero-point sums, bias, activation), that body is computed on the
+    convert-autoglm-to-linalg leaves a block-sparse linear as a call of a
+    private declaration (`__autoglm_sparse_f32_N`, `__autoglm_sparse_int8_N`)
+    taking the input and the compressed weight (ptr, idx, val, and the f32
+    bias; Sparse.cpp). Run after autoglm-fuse-elementwise, this pass emits
+    each as its vector loops; when the result's only consumer (through
+    reshapes) is one elementwise linalg.generic over its elements whose other
+    inputs are read along the output channels or not at all (an activation, a
+    residual add; for int8 the dequantize / requantize epilogue: scales,
+    zero-point sums, bias, activation), that body is computed on the
     accumulators in registers and written in the generic's element type, so
-    no int32 tensor is made. The declarations go too.
+    the intermediate tensor is never made. The declarations go too.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -238,8 +238,8 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRe
 /// more than `maxDensity` of the blocks are nonzero (dense kernels win).
 /// `x` is [..., K]; the result has `resultType`. `parallel`: the groups of
 /// 16 outputs are the iterations of an scf.forall (threads), else of a loop.
-Value buildSparseLinear(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
-                        RankedTensorType resultType, double maxDensity, bool parallel);
+Value buildSparseLinear(OpBuilder &b, Location loc, Operation *op, Value x, Value weight,
+                        Value bias, RankedTensorType resultType, double maxDensity, bool parallel);
 /// The 8-bit form of buildSparseLinear (uint8 `x` times a constant int8
 /// weight [N, K] into int32, no bias): blocks of 16 outputs x 4 consecutive
 /// inputs, each one vpdpbusd (AVX512-VNNI, called as an intrinsic of `op`'s

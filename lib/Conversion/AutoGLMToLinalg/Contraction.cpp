@@ -505,8 +505,8 @@ struct LinearLowering : StaticLowering<LinearOp> {
     outEx.push_back(dim(ctx, r - 1));
     Value input = a.getInput(), weight = a.getWeight();
     if (sparse.density > 0)
-      if (Value y = buildSparseLinear(rw, loc, input, weight, a.getBias(), resTy, sparse.density,
-                                      sparse.parallel)) {
+      if (Value y = buildSparseLinear(rw, loc, op, input, weight, a.getBias(), resTy,
+                                      sparse.density, sparse.parallel)) {
         rw.replaceOp(op, applyEpilogue(rw, op, y));
         return success();
       }

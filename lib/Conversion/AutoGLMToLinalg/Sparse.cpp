@@ -51,9 +51,10 @@ constexpr int64_t kGroup = 16; // outputs per block (one f32 vector of AVX-512)
 // on BERT's linears: 1.74 against 1.69 ms).
 constexpr int64_t kRows = 8;
 constexpr int64_t kQuad = 4; // inputs per 8-bit block (one vpdpbusd lane)
-// The 8-bit kernels' placeholder calls (one declaration per signature:
-// this prefix and a number) and their threads flag.
+// The kernels' placeholder calls (one declaration per signature: this
+// prefix and a number) and their threads flag.
 constexpr llvm::StringLiteral kSparseInt8 = "__autoglm_sparse_int8_";
+constexpr llvm::StringLiteral kSparseF32 = "__autoglm_sparse_f32_";
 constexpr llvm::StringLiteral kParallel = "autoglm.parallel";
 
 /// A 1-D i32 constant as a dense_resource blob named `name`.
@@ -106,21 +107,23 @@ Value blockIndex(OpBuilder &b, Location loc, Value idxT, Value j) {
                                     tensor::ExtractOp::create(b, loc, idxT, ValueRange{j}));
 }
 
-/// Rows [m0, m0 + rows) of y (groups of 16 outputs starting at n0) +=
-/// x · blocks ptr[g] .. ptr[g + 1]; returns the updated y.
+/// Rows [m0, m0 + rows) of y (groups of 16 outputs starting at n0, column
+/// nAbs of the whole y) = bias (or zeros) + x · blocks ptr[g] .. ptr[g + 1];
+/// returns the updated y. `finish` as emitBlockTile's.
 Value emitTile(OpBuilder &b, Location loc, Value y, Value x, Value ptrLo, Value ptrHi, Value idxT,
-               Value valT, Value m0, Value n0, int64_t rows) {
+               Value valT, Value bias, Value m0, Value n0, Value nAbs, int64_t rows,
+               FinishFn finish) {
   auto vecTy = VectorType::get({kGroup}, b.getF32Type());
   Value c0 = idx(b, loc, 0);
   // An explicit padding (never read: the transfers are in bounds); the
   // default would be ub.poison, which this conversion does not admit.
   Value pad = scalarConst(b, loc, b.getF32Type(), 0.0);
+  Value start = bias ? (Value)vector::TransferReadOp::create(b, loc, vecTy, bias, ValueRange{nAbs},
+                                                             pad, ArrayRef<bool>{true})
+                     : (Value)arith::ConstantOp::create(
+                           b, loc, DenseElementsAttr::get(vecTy, b.getF32FloatAttr(0.0f)));
   return emitBlockTile(
-      b, loc, y, ptrLo, ptrHi, m0, n0, rows,
-      [&](OpBuilder &ib, Location l, Value row) -> Value {
-        return vector::TransferReadOp::create(ib, l, vecTy, y, ValueRange{row, n0}, pad,
-                                              ArrayRef<bool>{true});
-      },
+      b, loc, y, ptrLo, ptrHi, m0, n0, rows, [&](OpBuilder &, Location, Value) { return start; },
       [&](OpBuilder &nb, Location l, Value j, ArrayRef<Value> rowIdx, ValueRange acc) {
         Value k = blockIndex(nb, l, idxT, j);
         Value w = vector::TransferReadOp::create(nb, l, vecTy, valT, ValueRange{j, c0}, pad,
@@ -132,7 +135,8 @@ Value emitTile(OpBuilder &b, Location loc, Value y, Value x, Value ptrLo, Value 
           next.push_back(vector::FMAOp::create(nb, l, xb, w, acc[r]));
         }
         return next;
-      });
+      },
+      finish);
 }
 
 /// The 8-bit tile: rows [m0, m0 + rows) of the int32 y (outputs n0 ..
@@ -237,10 +241,36 @@ std::string sparseName(Value weight) {
   return "sparse_weight";
 }
 
+/// The kernel's placeholder: a call of `prefix`N (a private declaration of
+/// its signature) returning `yTy`; autoglm-expand-sparse-kernels emits the
+/// loops once the result's elementwise consumer is known.
+Value placeholderCall(OpBuilder &b, Location loc, Operation *op, StringRef prefix,
+                      ArrayRef<Value> args, RankedTensorType yTy, bool parallel) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto fnTy = b.getFunctionType(ValueRange(args).getTypes(), {yTy});
+  func::FuncOp decl;
+  for (int n = 0; !decl; ++n) {
+    std::string sym = (prefix + Twine(n)).str();
+    auto f = module.lookupSymbol<func::FuncOp>(sym);
+    if (f && f.getFunctionType() == fnTy) {
+      decl = f;
+    } else if (!f) {
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      decl = func::FuncOp::create(mb, loc, sym, fnTy);
+      decl.setPrivate();
+    }
+  }
+  auto call = func::CallOp::create(b, loc, decl, args);
+  if (parallel)
+    call->setAttr(kParallel, b.getUnitAttr());
+  return call.getResult(0);
+}
+
 } // namespace
 
-Value lowering::buildSparseLinear(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
-                                  RankedTensorType resultType, double maxDensity, bool parallel) {
+Value lowering::buildSparseLinear(OpBuilder &b, Location loc, Operation *op, Value x, Value weight,
+                                  Value bias, RankedTensorType resultType, double maxDensity,
+                                  bool parallel) {
   auto xt = dyn_cast<RankedTensorType>(x.getType());
   auto wt = dyn_cast<RankedTensorType>(weight.getType());
   if (!xt || !wt || !xt.hasStaticShape() || !resultType.hasStaticShape() || wt.getRank() != 2 ||
@@ -279,28 +309,16 @@ Value lowering::buildSparseLinear(OpBuilder &b, Location loc, Value x, Value wei
     return {};
 
   int64_t M = xt.getNumElements() / K;
-  auto x2Ty = RankedTensorType::get({M, K}, b.getF32Type());
-  auto y2Ty = RankedTensorType::get({M, N}, b.getF32Type());
-  Value x2 = reshapeStatic(b, loc, x, x2Ty);
+  Value x2 = reshapeStatic(b, loc, x, RankedTensorType::get({M, K}, b.getF32Type()));
   std::string name = sparseName(weight);
-  Value ptrT = i32Constant(b, loc, ptr, name + "_ptr");
-  Value idxT = i32Constant(b, loc, index, name + "_idx");
-  Value valT = floatConstant(b, loc, {(int64_t)index.size(), kGroup}, values, name);
-
-  // y starts as the bias (or zeros), broadcast over the rows.
-  Value y;
-  if (bias) {
-    Value biasT = floatConstant(b, loc, {N}, biasValues, name + "_bias");
-    y = buildElementwise(b, loc, y2Ty, {biasT},
-                         [](OpBuilder &, Location, ValueRange v) { return v[0]; });
-  } else {
-    y = fillTensor(b, loc, y2Ty, scalarConst(b, loc, b.getF32Type(), 0.0));
-  }
-  Value result = emitGroups(
-      b, loc, y, ptrT, M, groups, parallel, kRows,
-      [&](OpBuilder &tb, Location l, Value yt, Value lo, Value hi, Value m0, Value n0, Value,
-          int64_t rows) { return emitTile(tb, l, yt, x2, lo, hi, idxT, valT, m0, n0, rows); });
-  return reshapeStatic(b, loc, result, resultType);
+  SmallVector<Value> args = {x2, i32Constant(b, loc, ptr, name + "_ptr"),
+                             i32Constant(b, loc, index, name + "_idx"),
+                             floatConstant(b, loc, {(int64_t)index.size(), kGroup}, values, name)};
+  if (bias)
+    args.push_back(floatConstant(b, loc, {N}, biasValues, name + "_bias"));
+  Value y = placeholderCall(b, loc, op, kSparseF32, args,
+                            RankedTensorType::get({M, N}, b.getF32Type()), parallel);
+  return reshapeStatic(b, loc, y, resultType);
 }
 
 Value lowering::buildSparseInt8Linear(OpBuilder &b, Location loc, Operation *op, Value x,
@@ -357,28 +375,9 @@ Value lowering::buildSparseInt8Linear(OpBuilder &b, Location loc, Operation *op,
       b, loc, valTy,
       DenseResourceElementsAttr::get(
           valTy, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(values), 64)));
-  // The kernel itself is emitted by autoglm-expand-sparse-kernels, once its
-  // elementwise consumer (the dequantize / requantize epilogue) is known.
-  auto yTy = RankedTensorType::get({M, N}, i32);
-  auto module = op->getParentOfType<ModuleOp>();
-  SmallVector<Value> args = {x2, ptrT, idxT, valT};
-  auto fnTy = b.getFunctionType(ValueRange(args).getTypes(), {yTy});
-  func::FuncOp decl;
-  for (int n = 0; !decl; ++n) {
-    std::string sym = (kSparseInt8 + Twine(n)).str();
-    auto f = module.lookupSymbol<func::FuncOp>(sym);
-    if (f && f.getFunctionType() == fnTy) {
-      decl = f;
-    } else if (!f) {
-      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-      decl = func::FuncOp::create(mb, loc, sym, fnTy);
-      decl.setPrivate();
-    }
-  }
-  auto call = func::CallOp::create(b, loc, decl, args);
-  if (parallel)
-    call->setAttr(kParallel, b.getUnitAttr());
-  return reshapeStatic(b, loc, call.getResult(0), resultType);
+  Value y = placeholderCall(b, loc, op, kSparseInt8, {x2, ptrT, idxT, valT},
+                            RankedTensorType::get({M, N}, i32), parallel);
+  return reshapeStatic(b, loc, y, resultType);
 }
 
 namespace {
@@ -475,13 +474,15 @@ Value inputLanes(OpBuilder &b, Location loc, linalg::GenericOp g, unsigned i, Va
   return vector::TransferReadOp::create(b, loc, vt, in->get(), at, pad, ArrayRef<bool>{true});
 }
 
-/// One placeholder call of buildSparseInt8Linear as its loops, with its
-/// fusable epilogue computed on the accumulators where there is one.
-void expandSparseInt8(func::CallOp call) {
+/// One placeholder call of buildSparseLinear / buildSparseInt8Linear as its
+/// loops, with its fusable epilogue computed on the accumulators where there
+/// is one.
+void expandSparse(func::CallOp call, bool int8) {
   OpBuilder b(call);
   Location loc = call.getLoc();
   Value x2 = call.getOperand(0), ptrT = call.getOperand(1), idxT = call.getOperand(2),
         valT = call.getOperand(3);
+  Value bias = call.getNumOperands() > 4 ? call.getOperand(4) : Value();
   auto yTy = cast<RankedTensorType>(call.getResult(0).getType());
   int64_t M = yTy.getDimSize(0), N = yTy.getDimSize(1);
   bool parallel = call->hasAttr(kParallel);
@@ -501,7 +502,9 @@ void expandSparseInt8(func::CallOp call) {
         };
         if (epi)
           finish = apply;
-        return emitInt8Tile(tb, l, call, yt, x2, lo, hi, idxT, valT, m0, n0, rows, finish);
+        if (int8)
+          return emitInt8Tile(tb, l, call, yt, x2, lo, hi, idxT, valT, m0, n0, rows, finish);
+        return emitTile(tb, l, yt, x2, lo, hi, idxT, valT, bias, m0, n0, nAbs, rows, finish);
       });
   if (epi) {
     epi.getResult(0).replaceAllUsesWith(
@@ -524,13 +527,14 @@ struct ExpandSparseKernelsPass : autoglm::impl::ExpandSparseKernelsBase<ExpandSp
     ModuleOp module = getOperation();
     SmallVector<func::CallOp> calls;
     module.walk([&](func::CallOp c) {
-      if (c.getCallee().starts_with(kSparseInt8))
+      if (c.getCallee().starts_with(kSparseInt8) || c.getCallee().starts_with(kSparseF32))
         calls.push_back(c);
     });
     for (func::CallOp c : calls)
-      expandSparseInt8(c);
+      expandSparse(c, c.getCallee().starts_with(kSparseInt8));
     for (auto f : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (f.isDeclaration() && f.getSymName().starts_with(kSparseInt8))
+      if (f.isDeclaration() &&
+          (f.getSymName().starts_with(kSparseInt8) || f.getSymName().starts_with(kSparseF32)))
         f.erase();
   }
 };
