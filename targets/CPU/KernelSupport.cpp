@@ -82,42 +82,6 @@ autoglm::cpu::tileOp(RewriterBase &rw, TilingInterface op, ArrayRef<int64_t> siz
   return SmallVector<Operation *>(tiled->tiledOps);
 }
 
-bool autoglm::cpu::isVectorizableBodyOp(Operation &op) {
-  if (isa<arith::ConstantOp>(op))
-    return true;
-  return !op.getNumRegions() && OpTrait::hasElementwiseMappableTraits(&op) &&
-         isa<arith::ArithDialect, math::MathDialect>(op.getDialect());
-}
-
-Value autoglm::cpu::vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
-                             llvm::function_ref<VectorType(Type)> vecOf) {
-  if (Value m = map.lookupOrNull(v))
-    return m;
-  Value bc = vector::BroadcastOp::create(b, loc, vecOf(v.getType()), v);
-  map.map(v, bc);
-  return bc;
-}
-
-void autoglm::cpu::cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
-                                  llvm::function_ref<VectorType(Type)> vecOf,
-                                  Operation *stop) {
-  for (Operation &op : body.without_terminator()) {
-    if (&op == stop)
-      break;
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto vt = vecOf(c.getType());
-      map.map(c.getResult(),
-              arith::ConstantOp::create(b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
-      continue;
-    }
-    for (Value operand : op.getOperands())
-      vectorOf(b, loc, operand, map, vecOf);
-    Operation *clone = b.clone(op, map);
-    for (Value r : clone->getResults())
-      r.setType(vecOf(r.getType()));
-  }
-}
-
 std::optional<autoglm::cpu::ZeroPad> autoglm::cpu::matchZeroPad(OpBuilder &b, Value x) {
   auto expand = x.getDefiningOp<tensor::ExpandShapeOp>();
   Value v = expand ? expand.getSrc() : x;

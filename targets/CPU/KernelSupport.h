@@ -6,6 +6,7 @@
 #define AUTOGLM_TARGETS_CPU_KERNELSUPPORT_H
 
 #include "autoglm/Support/Intrinsic.h"
+#include "autoglm/Support/VectorClone.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -32,21 +33,15 @@ FailureOr<SmallVector<Operation *>> tileOp(RewriterBase &rw, TilingInterface op,
                                            ArrayRef<int64_t> sizes, bool forall,
                                            ArrayRef<int64_t> interchange = {});
 
-/// True for a body op that can take vectors as is: an arith.constant (made
-/// a splat) or an elementwise arith / math op without regions.
-bool isVectorizableBodyOp(Operation &op);
+/// A scalar body on vectors, as autoglm/Support/VectorClone.h says.
+using autoglm::cloneOnVectors;
+using autoglm::isVectorizableBodyOp;
+using autoglm::vectorOf;
 
 /// Collapses `op`'s loops from `first` to the last into one when every
 /// operand reads them in order (linalg::areDimSequencesPreserved); true if
 /// it did (the op is replaced).
 bool collapseTrailingLoops(RewriterBase &rw, linalg::GenericOp op, unsigned first);
-
-/// Clones the elementwise arith/math ops of a linalg body (up to `stop`,
-/// exclusive) onto vectors: values in `map` are already vectors, constants
-/// become splats, values from outside the body are broadcast, and every
-/// result gets the vector type `vecOf` gives for its scalar type.
-void cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
-                    llvm::function_ref<VectorType(Type)> vecOf, Operation *stop = nullptr);
 
 /// Drops a body's `maximumf(x, c)` (a ReLU, NaN-propagating: three
 /// instructions a vector on x86) whose only use starts a requantization
@@ -55,11 +50,6 @@ void cloneOnVectors(OpBuilder &b, Location loc, Block &body, IRMapping &map,
 /// NaN either way, so the result is the same without it. Returns how many
 /// it dropped.
 unsigned dropClampedMaxima(linalg::GenericOp op);
-
-/// The vector `map` holds for `v`, or `v` (a value from outside the body)
-/// broadcast.
-Value vectorOf(OpBuilder &b, Location loc, Value v, IRMapping &map,
-               llvm::function_ref<VectorType(Type)> vecOf);
 
 /// Kernels call LLVM intrinsics as autoglm/Support/Intrinsic.h says.
 using autoglm::intrinsicCall;

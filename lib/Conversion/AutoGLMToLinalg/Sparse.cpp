@@ -27,6 +27,7 @@
 #include "Common.h"
 #include "autoglm/Conversion/Passes.h"
 #include "autoglm/Support/Intrinsic.h"
+#include "autoglm/Support/VectorClone.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -383,30 +384,17 @@ Value lowering::buildSparseInt8Linear(OpBuilder &b, Location loc, Operation *op,
 namespace {
 
 /// `g`'s body on 16 lanes: `acc` for its input 0, `lanes(i)` for input i;
-/// its yielded value, or null where a body op is not elementwise.
+/// its yielded value.
 Value evalBody(OpBuilder &b, Location loc, linalg::GenericOp g, Value acc,
                llvm::function_ref<Value(unsigned)> lanes) {
   Block &body = g.getRegion().front();
-  auto vec = [](Type t) { return VectorType::get({kGroup}, t); };
+  auto vecOf = [](Type t) { return VectorType::get({kGroup}, t); };
   IRMapping map;
   map.map(body.getArgument(0), acc);
   for (unsigned i = 1; i < g.getNumDpsInputs(); ++i)
     map.map(body.getArgument(i), lanes(i));
-  for (Operation &op : body.without_terminator()) {
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto vt = vec(c.getType());
-      map.map(c.getResult(),
-              arith::ConstantOp::create(b, loc, vt, SplatElementsAttr::get(vt, c.getValue())));
-      continue;
-    }
-    for (Value o : op.getOperands())
-      if (!map.contains(o))
-        map.map(o, vector::BroadcastOp::create(b, loc, vec(o.getType()), o));
-    Operation *clone = b.clone(op, map);
-    for (Value r : clone->getResults())
-      r.setType(vec(r.getType()));
-  }
-  return map.lookup(body.getTerminator()->getOperand(0));
+  cloneOnVectors(b, loc, body, map, vecOf);
+  return vectorOf(b, loc, body.getTerminator()->getOperand(0), map, vecOf);
 }
 
 /// The elementwise generic that alone consumes `v` (through reshapes) and
@@ -443,8 +431,7 @@ linalg::GenericOp fusableEpilogue(Value v, int64_t M, int64_t N) {
     if (!body.getArgument(g.getNumDpsInputs()).use_empty())
       return {};
     for (Operation &op : body.without_terminator())
-      if (op.getNumRegions() || op.getNumResults() != 1 ||
-          (!isa<arith::ConstantOp>(op) && !op.hasTrait<OpTrait::Elementwise>()))
+      if (op.getNumResults() != 1 || !isVectorizableBodyOp(op))
         return {};
     return g;
   }
